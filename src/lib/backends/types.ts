@@ -1,0 +1,65 @@
+// The one interface every backend implements. Backends report and act; they never decide.
+import type {NetPath} from '../document/schema.js'
+
+/** Cumulative counters of one VM, as the hypervisor reports them. */
+export interface RawVmCounters {
+  cpuSeconds: number
+  blockedSeconds: number
+  rxBytes: number
+  txBytes: number
+  /** 1 s ticks in which both rx and tx moved more than 128 bytes; absent when the backend cannot see it. */
+  activeSeconds?: number
+}
+
+export interface RawVm {
+  name: string
+  id: string
+  vcpus: number
+  memoryMiB: number
+  path: NetPath
+  vf: string | null
+  counters: RawVmCounters
+}
+
+export interface RawHost {
+  name: string
+  nic: {device: string; speedMbps: number; rxBytes: number; txBytes: number}
+  vfs: {total: number; free: string[]}
+  cpus: number
+  memoryMiB: {total: number; free: number}
+  vms: RawVm[]
+}
+
+/** What a backend sees at one moment: counters, not rates (collect turns them into rates). */
+export interface RawSnapshot {
+  at: string
+  source: {backend: string; cluster: string; scenario?: string; seed?: number; tick?: number}
+  hosts: RawHost[]
+}
+
+/** The result of one backend step; failures carry the backend's own words. */
+export type StepResult = {ok: true; durationMs: number} | {ok: false; durationMs: number; error: string}
+
+export interface BackendCapabilities {
+  canMigrate: boolean
+  canSwitchVf: boolean
+}
+
+export interface Backend {
+  readonly name: string
+  readonly capabilities: BackendCapabilities
+  /** Reads the cluster now; no time passes. Throws UnreachableError when a host does not answer. */
+  snapshot(): Promise<RawSnapshot>
+  /**
+   * Brings the cluster to its next regular sample. A real cluster's time passes by itself (no-op);
+   * a simulated one moves only when asked (one loop period).
+   */
+  nextSample(): Promise<void>
+  /** Lets `seconds` of cluster time pass: a real backend sleeps, the simulator steps its model. */
+  wait(seconds: number): Promise<void>
+  attachVf(host: string, vm: string, vf: string): Promise<StepResult>
+  detachVf(host: string, vm: string, vf: string): Promise<StepResult>
+  /** Live migration; the VM must have no VF attached. */
+  migrate(vm: string, from: string, to: string): Promise<StepResult>
+  close(): void
+}

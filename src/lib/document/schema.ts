@@ -1,0 +1,188 @@
+// The Sova document, defined once: these TypeBox schemas are both the TypeScript types
+// (through Static<>) and the runtime validator, and `sova schema` prints them as JSON Schema.
+// Objects accept unknown properties (JSON Schema's default) so fields added by other tools
+// or later stages pass through untouched.
+import {type Static, type TSchema, Type} from '@sinclair/typebox'
+
+/** The document major version this build reads and writes. */
+export const DOCUMENT_VERSION = 1
+
+// `expected` is our own annotation: the validator quotes it in error messages.
+const ratio = (description: string) =>
+  Type.Number({minimum: 0, maximum: 1, description, expected: 'a number from 0 to 1'})
+const nonNegative = (description: string) =>
+  Type.Number({minimum: 0, description, expected: 'a number >= 0'})
+const count = (description: string) =>
+  Type.Integer({minimum: 0, description, expected: 'a whole number >= 0'})
+
+/** Names reach external programs later (xl, virsh): no shell metacharacters, no leading dash. */
+export const NAME_PATTERN = '^[A-Za-z0-9_][A-Za-z0-9_.:@+-]{0,63}$'
+const NAME_EXPECTED = 'a name of letters, digits and . _ : @ + - (at most 64, not starting with -)'
+const name = (description: string) =>
+  Type.String({pattern: NAME_PATTERN, description, expected: NAME_EXPECTED})
+
+/** PCI address `[DDDD:]BB:SS.F` of a virtual function. */
+export const PCI_PATTERN = '^([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-1][0-9a-fA-F]\\.[0-7]$'
+const pci = (description: string) =>
+  Type.String({pattern: PCI_PATTERN, description, expected: 'a PCI address [DDDD:]BB:SS.F'})
+
+const oneOf = <T extends string>(values: readonly T[], description: string) =>
+  Type.Union(
+    values.map((value) => Type.Literal(value)),
+    {description, expected: `one of ${values.join(', ')}`},
+  )
+
+export const NetPath = oneOf(['pv', 'vf'] as const, 'how the VM reaches the physical port now')
+
+export const Vm = Type.Object({
+  name: name('VM (domain) name, unique in the cluster'),
+  id: Type.String({description: 'backend id (Xen domid, libvirt UUID, sim index)'}),
+  vcpus: count('virtual CPUs'),
+  memoryMiB: nonNegative('memory assigned to the VM, MiB'),
+  cpu: Type.Object({
+    usedRatio: nonNegative('CPU time received / window length (may exceed 1 with several vCPUs)'),
+    blockedRatio: nonNegative('time blocked waiting for I/O / window length'),
+  }),
+  net: Type.Object({
+    rxBps: nonNegative('bytes per second received'),
+    txBps: nonNegative('bytes per second sent'),
+    activeRatio: ratio('share of the 1 s ticks of the window in which both rx and tx moved > 128 bytes'),
+  }),
+  path: NetPath,
+  vf: Type.Optional(Type.Union([pci('the VF assigned to this VM'), Type.Null()])),
+})
+
+export const Host = Type.Object({
+  name: name('host name, unique in the cluster'),
+  nic: Type.Object({
+    device: Type.String({description: 'physical function (PF) device name'}),
+    speedMbps: Type.Number({exclusiveMinimum: 0, description: 'link speed', expected: 'a number > 0'}),
+    rxBps: nonNegative('bytes per second received by the port'),
+    txBps: nonNegative('bytes per second sent by the port'),
+    utilisation: nonNegative('8 * (rx + tx) / speed: the seed policy measure, can exceed 1 (full duplex)'),
+  }),
+  vfs: Type.Object({
+    total: count('VFs this host may hand out'),
+    free: Type.Array(pci('a free VF')),
+  }),
+  cpus: count('physical CPUs'),
+  memoryMiB: Type.Object({total: nonNegative('host memory'), free: nonNegative('memory free for VMs')}),
+  vms: Type.Array(Vm),
+})
+
+export const Source = Type.Object({
+  backend: Type.String({description: 'backend that produced the sample: sim, xen, libvirt'}),
+  cluster: Type.String({description: 'identity of the cluster: history is only shared between samples of one cluster'}),
+  windowSeconds: Type.Number({exclusiveMinimum: 0, description: 'length of the window the rates cover', expected: 'a number > 0'}),
+  scenario: Type.Optional(Type.String()),
+  seed: Type.Optional(Type.Integer()),
+  tick: Type.Optional(Type.Integer({description: 'simulated seconds since the scenario started'})),
+})
+
+export const Tier = oneOf(['list1', 'list2', 'list3'] as const, 'seed tier: list1 holds VFs')
+
+export const VmScore = Type.Object({
+  host: Type.String(),
+  ioRatio: nonNegative('blocked time / CPU time (blocked time alone when the VM got no CPU)'),
+  netScore: count('floor(bytes per 10 s / 1024 / 10000) + active seconds of 10'),
+  tier: Tier,
+  reason: Type.String(),
+})
+
+export const Predictor = oneOf(['burg', 'lsq'] as const, 'AR(4) fitting method')
+
+export const HostScore = Type.Object({
+  utilisation: nonNegative('port utilisation of this sample'),
+  window: Type.Array(Type.Number(), {description: 'utilisation history, oldest first, this sample last'}),
+  forecast: Type.Union([Type.Number(), Type.Null()], {description: 'predicted next utilisation; null when not predicted'}),
+  predictor: Predictor,
+  hot: Type.Boolean(),
+  reason: Type.String(),
+})
+
+export const Scores = Type.Object({
+  policy: Type.String(),
+  vms: Type.Record(Type.String(), VmScore),
+  hosts: Type.Record(Type.String(), HostScore),
+})
+
+export const PlannedMigration = Type.Object({
+  vm: name('VM to move'),
+  from: name('source host'),
+  to: name('target host'),
+  migrationFactor: nonNegative('how unusual the VM is on its host (seed victim measure)'),
+  giveVfOnArrival: Type.Boolean({description: 'attach a free VF on the target after arrival'}),
+  reason: Type.String(),
+})
+
+export const VfOp = oneOf(['attach', 'detach'] as const, 'VF hot-plug or unplug')
+
+export const PlannedVfChange = Type.Object({
+  host: name('host'),
+  vm: name('VM'),
+  op: VfOp,
+  vf: pci('the VF'),
+  reason: Type.String(),
+})
+
+export const Plan = Type.Object({
+  policy: Type.String(),
+  migrations: Type.Array(PlannedMigration),
+  vf: Type.Array(PlannedVfChange),
+  // "Nothing to do" always comes with its reason, per stage.
+  noop: Type.Optional(Type.Object({
+    migrations: Type.Optional(Type.String()),
+    vf: Type.Optional(Type.String()),
+  })),
+})
+
+export const ActionKind = oneOf(['detach-vf', 'migrate', 'attach-vf'] as const, 'what the action does')
+export const ActionStatus = oneOf(
+  ['done', 'failed', 'skipped', 'dry-run'] as const,
+  'done; failed (and undone); skipped (precondition no longer true); dry-run (not executed)',
+)
+
+export const Action = Type.Object({
+  kind: ActionKind,
+  vm: name('VM'),
+  host: name('host the action ran on (the source, for a migration)'),
+  to: Type.Optional(name('target host of a migration')),
+  vf: Type.Optional(pci('VF attached or detached')),
+  status: ActionStatus,
+  reason: Type.String({description: 'why the action was planned'}),
+  error: Type.Optional(Type.String({description: 'why it failed or was skipped'})),
+  journalId: Type.Optional(Type.Integer({description: 'row in the state store journal'})),
+  durationMs: Type.Optional(nonNegative('time the action took (modelled time on the sim backend)')),
+})
+
+export const SovaDocument = Type.Object({
+  sova: Type.Literal(DOCUMENT_VERSION, {description: 'document major version', expected: `version ${DOCUMENT_VERSION}`}),
+  at: Type.String({format: 'date-time', description: 'sample time (simulated time on the sim backend)'}),
+  source: Source,
+  hosts: Type.Array(Host),
+  scores: Type.Optional(Scores),
+  plan: Type.Optional(Plan),
+  actions: Type.Optional(Type.Array(Action)),
+}, {$id: 'https://sova.dev/schema/document-1.json', title: 'Sova cluster document, version 1'})
+
+export type SovaDocument = Static<typeof SovaDocument>
+export type Host = Static<typeof Host>
+export type Vm = Static<typeof Vm>
+export type NetPath = Static<typeof NetPath>
+export type Source = Static<typeof Source>
+export type Tier = Static<typeof Tier>
+export type VmScore = Static<typeof VmScore>
+export type HostScore = Static<typeof HostScore>
+export type Scores = Static<typeof Scores>
+export type Predictor = Static<typeof Predictor>
+export type PlannedMigration = Static<typeof PlannedMigration>
+export type PlannedVfChange = Static<typeof PlannedVfChange>
+export type Plan = Static<typeof Plan>
+export type Action = Static<typeof Action>
+export type ActionKind = Static<typeof ActionKind>
+export type ActionStatus = Static<typeof ActionStatus>
+
+/** The JSON Schema of the document (TypeBox schemas are JSON Schema already). */
+export function documentJsonSchema(): TSchema {
+  return JSON.parse(JSON.stringify(SovaDocument)) as TSchema
+}

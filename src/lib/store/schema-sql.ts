@@ -1,0 +1,28 @@
+// Schema migrations of the state store, applied in order; PRAGMA user_version counts them.
+export const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE samples (
+     id INTEGER PRIMARY KEY,
+     cluster TEXT NOT NULL,
+     at TEXT NOT NULL,
+     at_ms INTEGER NOT NULL,
+     raw TEXT NOT NULL,
+     utilisation TEXT NOT NULL
+   );
+   CREATE INDEX samples_cluster_at ON samples (cluster, at_ms);
+   CREATE TABLE journal (
+     id INTEGER PRIMARY KEY,
+     run_id TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     vm TEXT NOT NULL,
+     host TEXT NOT NULL,
+     to_host TEXT,
+     vf TEXT,
+     status TEXT NOT NULL,
+     reason TEXT NOT NULL,
+     error TEXT
+   );
+   CREATE TABLE sim (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+   CREATE TABLE run_lock (pid INTEGER PRIMARY KEY, ppid INTEGER NOT NULL, command TEXT NOT NULL, started_at TEXT NOT NULL);`,
+]

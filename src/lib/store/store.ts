@@ -1,0 +1,194 @@
+// The SQLite state store: samples (history for rates and prediction), the action journal,
+// the simulator's cluster and the run lock. WAL mode; one writer at a time (busy timeout).
+import {mkdirSync} from 'node:fs'
+import {join} from 'node:path'
+import Database from 'better-sqlite3'
+import {EXIT, LockedError, SovaError} from '../errors.js'
+import {MIGRATIONS} from './schema-sql.js'
+
+export type JournalStatus = 'planned' | 'started' | 'done' | 'failed' | 'rolled-back' | 'skipped'
+
+export interface JournalEntry {
+  id: number
+  runId: string
+  createdAt: string
+  updatedAt: string
+  kind: string
+  vm: string
+  host: string
+  toHost: string | null
+  vf: string | null
+  status: JournalStatus
+  reason: string
+  error: string | null
+}
+
+export interface StoredSample {
+  at: string
+  raw: string
+  utilisation: Record<string, number>
+}
+
+export class Store {
+  private constructor(private readonly db: Database.Database, readonly dir: string) {}
+
+  /** Opens (creating if needed) the store in `dir`. */
+  static open(dir: string): Store {
+    let db: Database.Database
+    try {
+      mkdirSync(dir, {recursive: true})
+      db = new Database(join(dir, 'state.db'))
+      db.pragma('journal_mode = WAL')
+      db.pragma('busy_timeout = 10000')
+      db.pragma('synchronous = NORMAL')
+    } catch (error) {
+      throw new SovaError(
+        `state store ${dir}: cannot open (${(error as Error).message})`,
+        EXIT.internal,
+        'check --state / SOVA_STATE_DIR points at a writable directory',
+      )
+    }
+    const version = db.pragma('user_version', {simple: true}) as number
+    for (const [index, sql] of MIGRATIONS.entries()) {
+      if (index < version) continue
+      db.transaction(() => {
+        db.exec(sql)
+        db.pragma(`user_version = ${index + 1}`)
+      }).immediate()
+    }
+    return new Store(db, dir)
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close()
+  }
+
+  /** Runs `fn` in one write transaction that takes the write lock up front. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate()
+  }
+
+  // --- samples -------------------------------------------------------------------------
+
+  addSample(cluster: string, at: string, raw: string, utilisation: Record<string, number>, keep = 500): void {
+    this.transaction(() => {
+      this.db
+        .prepare('INSERT INTO samples (cluster, at, at_ms, raw, utilisation) VALUES (?, ?, ?, ?, ?)')
+        .run(cluster, at, Date.parse(at), raw, JSON.stringify(utilisation))
+      this.db
+        .prepare(`DELETE FROM samples WHERE cluster = ? AND id NOT IN
+          (SELECT id FROM samples WHERE cluster = ? ORDER BY at_ms DESC, id DESC LIMIT ?)`)
+        .run(cluster, cluster, keep)
+    })
+  }
+
+  /** The newest sample of `cluster`, for turning counters into rates. */
+  lastSample(cluster: string): StoredSample | undefined {
+    const row = this.db
+      .prepare('SELECT at, raw, utilisation FROM samples WHERE cluster = ? ORDER BY at_ms DESC, id DESC LIMIT 1')
+      .get(cluster) as {at: string; raw: string; utilisation: string} | undefined
+    return row && {at: row.at, raw: row.raw, utilisation: JSON.parse(row.utilisation)}
+  }
+
+  /** Up to `limit` samples of `cluster` taken before `beforeAt`, oldest first. */
+  samplesBefore(cluster: string, beforeAt: string, limit: number): StoredSample[] {
+    const rows = this.db
+      .prepare(`SELECT at, raw, utilisation FROM samples WHERE cluster = ? AND at_ms < ?
+        ORDER BY at_ms DESC, id DESC LIMIT ?`)
+      .all(cluster, Date.parse(beforeAt), limit) as {at: string; raw: string; utilisation: string}[]
+    return rows.reverse().map((row) => ({at: row.at, raw: row.raw, utilisation: JSON.parse(row.utilisation)}))
+  }
+
+  clearSamples(): void {
+    this.db.prepare('DELETE FROM samples').run()
+  }
+
+  // --- action journal ------------------------------------------------------------------
+
+  journalPlanned(entry: {runId: string; kind: string; vm: string; host: string; toHost?: string; vf?: string; reason: string}): number {
+    const now = new Date().toISOString()
+    const result = this.db
+      .prepare(`INSERT INTO journal (run_id, created_at, updated_at, kind, vm, host, to_host, vf, status, reason)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'planned', ?)`)
+      .run(entry.runId, now, now, entry.kind, entry.vm, entry.host, entry.toHost ?? null, entry.vf ?? null, entry.reason)
+    return Number(result.lastInsertRowid)
+  }
+
+  journalUpdate(id: number, status: JournalStatus, error?: string): void {
+    this.db
+      .prepare('UPDATE journal SET status = ?, error = ?, updated_at = ? WHERE id = ?')
+      .run(status, error ?? null, new Date().toISOString(), id)
+  }
+
+  journal(limit = 1000): JournalEntry[] {
+    const rows = this.db
+      .prepare(`SELECT id, run_id AS runId, created_at AS createdAt, updated_at AS updatedAt, kind, vm, host,
+        to_host AS toHost, vf, status, reason, error FROM journal ORDER BY id DESC LIMIT ?`)
+      .all(limit) as JournalEntry[]
+    return rows.reverse()
+  }
+
+  journalCount(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM journal').get() as {n: number}).n
+  }
+
+  // --- simulator state -----------------------------------------------------------------
+
+  readSim(): string | undefined {
+    const row = this.db.prepare("SELECT value FROM sim WHERE key = 'cluster'").get() as {value: string} | undefined
+    return row?.value
+  }
+
+  writeSim(json: string): void {
+    this.db.prepare("INSERT INTO sim (key, value) VALUES ('cluster', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(json)
+  }
+
+  // --- run lock ------------------------------------------------------------------------
+
+  /**
+   * Takes the run lock for this process. The stages of one shell pipeline share a parent
+   * process and share the lock; any other live holder makes this throw LockedError (exit 75).
+   * Holders whose process is gone (kill -9) are stale and removed.
+   */
+  acquireRunLock(command: string, isAlive: (pid: number) => boolean, self = {pid: process.pid, ppid: process.ppid}): void {
+    this.transaction(() => {
+      const holders = this.db.prepare('SELECT pid, ppid, command, started_at AS startedAt FROM run_lock').all() as
+        {pid: number; ppid: number; command: string; startedAt: string}[]
+      for (const holder of holders) {
+        if (holder.pid === self.pid) continue
+        if (!isAlive(holder.pid)) {
+          this.db.prepare('DELETE FROM run_lock WHERE pid = ?').run(holder.pid)
+          continue
+        }
+        const sibling = holder.ppid === self.ppid && self.ppid > 1
+        if (!sibling) {
+          throw new LockedErrorFor(holder)
+        }
+      }
+      this.db
+        .prepare('INSERT OR REPLACE INTO run_lock (pid, ppid, command, started_at) VALUES (?, ?, ?, ?)')
+        .run(self.pid, self.ppid, command, new Date().toISOString())
+    })
+  }
+
+  releaseRunLock(pid = process.pid): void {
+    if (this.db.open) this.db.prepare('DELETE FROM run_lock WHERE pid = ?').run(pid)
+  }
+}
+
+
+class LockedErrorFor extends LockedError {
+  constructor(holder: {pid: number; command: string; startedAt: string}) {
+    super(`another run holds the lock: "sova ${holder.command}" (pid ${holder.pid}, since ${holder.startedAt})`)
+  }
+}
+
+/** True when a process with this pid exists (signal 0 probes without signalling). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
