@@ -1,0 +1,6 @@
+// The oclif runtime, bundled so that a pipeline stage starts fast (TOOLING.md).
+import {execute} from '@oclif/core'
+
+export async function run(root: string): Promise<void> {
+  await execute({dir: root})
+}

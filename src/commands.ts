@@ -1,0 +1,24 @@
+// The explicit command map (oclif "explicit" strategy): no manifest, no directory scan at start-up.
+import Balance from './commands/balance.js'
+import Collect from './commands/collect.js'
+import Migrate from './commands/migrate.js'
+import Run from './commands/run.js'
+import Schema from './commands/schema.js'
+import Score from './commands/score.js'
+import SimOutage from './commands/sim/outage.js'
+import SimReset from './commands/sim/reset.js'
+import SimScenarios from './commands/sim/scenarios.js'
+import SwitchVf from './commands/switch-vf.js'
+
+export const COMMANDS = {
+  collect: Collect,
+  score: Score,
+  balance: Balance,
+  migrate: Migrate,
+  'switch-vf': SwitchVf,
+  run: Run,
+  schema: Schema,
+  'sim:reset': SimReset,
+  'sim:outage': SimOutage,
+  'sim:scenarios': SimScenarios,
+}

@@ -1,0 +1,44 @@
+import {Flags} from '@oclif/core'
+import {SovaCommand} from '../lib/cli/base-command.js'
+import {backendFlags, durationFlag} from '../lib/cli/flags.js'
+import {isStdoutClosed} from '../lib/cli/output.js'
+import {pause, stopGracefully, stopRequested} from '../lib/cli/signals.js'
+
+export default class Collect extends SovaCommand {
+  static summary = 'Sample the cluster: one document of per-host and per-VM rates.'
+  static description = `Asks the backend for every host's port counters, VF pool and VMs (CPU, blocked time,
+memory, traffic, path), and turns counters into rates since the previous stored sample. With no
+usable previous sample it samples over a short window itself. Writes one document (NDJSON when piped).
+On the sim backend each sample is the next loop period (10 s of simulated time). Never reads stdin.`
+
+  static examples = [
+    {description: 'Sample once and pipe into the rest of the loop', command: '<%= config.bin %> collect | <%= config.bin %> score | <%= config.bin %> balance'},
+    {description: 'Rates over an explicit 2-second window, as a table', command: '<%= config.bin %> collect --sample 2s --format table'},
+    {description: 'One document every 10 s, six times, as NDJSON', command: '<%= config.bin %> collect --watch 10s --count 6 > samples.ndjson'},
+  ]
+
+  static flags = {
+    ...backendFlags,
+    sample: durationFlag({description: 'Take rates over this in-command window instead of since the last stored sample.'}),
+    watch: durationFlag({description: 'Emit one document per interval until stopped (or --count).'}),
+    count: Flags.integer({min: 1, description: 'With --watch: stop after this many documents.', dependsOn: ['watch']}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Collect)
+    const [{openBackend}, {collectStage}] = await Promise.all([import('../lib/backends/index.js'), import('../lib/stages.js')])
+    const store = await this.openStore(flags.state)
+    try {
+      const backend = await openBackend(flags.backend, store)
+      stopGracefully(() => this.note(flags.quiet, 'collect: stopping after this sample'))
+      const wanted = flags.watch === undefined ? 1 : (flags.count ?? Number.POSITIVE_INFINITY)
+      for (let emitted = 0; emitted < wanted && !stopRequested() && !isStdoutClosed(); ) {
+        const doc = await collectStage(backend, store, {sampleSeconds: flags.sample, log: (line) => this.note(flags.quiet, line)})
+        await this.emit(doc, 'vms', flags)
+        if (++emitted < wanted) await pause(flags.watch ?? 0)
+      }
+    } finally {
+      store.close()
+    }
+  }
+}

@@ -1,0 +1,67 @@
+import {Args, Flags} from '@oclif/core'
+import {SovaCommand} from '../lib/cli/base-command.js'
+import {backendFlags, dryRunFlag} from '../lib/cli/flags.js'
+import {ActionsFailedError, UsageError} from '../lib/errors.js'
+
+export default class Migrate extends SovaCommand {
+  static summary = 'Execute the migration plan, or migrate one VM (VF detached first).'
+  static description = `Reads documents with plan.migrations (from sova balance) and executes each move: detach the
+VM's VF (the guest bond fails over to its PV NIC), live-migrate, then attach a free VF on the target.
+A failed migration leaves the VM where it was with its VF given back. Each step's result is
+appended to "actions". With VM --to HOST it migrates that one VM. Exit 1 if any action failed.`
+
+  static examples = [
+    {description: 'The loop, one stage at a time', command: '<%= config.bin %> collect | <%= config.bin %> score | <%= config.bin %> balance | <%= config.bin %> migrate'},
+    {description: 'Move one VM by hand', command: '<%= config.bin %> migrate db2 --to host3'},
+    {description: 'Show what would be done, touching nothing', command: '<%= config.bin %> collect | <%= config.bin %> score | <%= config.bin %> balance | <%= config.bin %> migrate --dry-run --format table'},
+  ]
+
+  static args = {
+    vm: Args.string({description: 'VM to migrate (one-off); without it, the plan on stdin is executed', ignoreStdin: true}),
+  }
+
+  static flags = {
+    ...backendFlags,
+    ...dryRunFlag,
+    to: Flags.string({description: 'Target host of a one-off migration.', helpValue: 'HOST'}),
+  }
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(Migrate)
+    if (args.vm && !flags.to) throw new UsageError(`migrate ${args.vm}: which host? add --to HOST`)
+    if (!args.vm && flags.to) throw new UsageError('--to needs a VM: sova migrate VM --to HOST')
+    const [stages, oneOff, {placementOf}] = await Promise.all([
+      import('../lib/stages.js'), import('../lib/one-off.js'), import('../lib/collect.js'),
+    ])
+    if (args.vm) {
+      oneOff.validateName(args.vm, 'VM')
+      oneOff.validateName(flags.to as string, 'host')
+    }
+    const session = await this.openActing(flags)
+    let failed = 0
+    try {
+      const {backend, store, executor} = session
+      const live = await backend.snapshot()
+      if (args.vm) {
+        // Checked before collect, so a wrong name changes nothing (collect advances the simulator).
+        oneOff.planOperatorMigration(placementOf(live), args.vm, flags.to as string)
+        let doc = await stages.collectStage(backend, store, {log: (line) => this.note(flags.quiet, line)})
+        const planned = oneOff.planOperatorMigration(doc.hosts, args.vm, flags.to as string)
+        doc = {...doc, plan: {policy: 'operator', migrations: planned.item ? [planned.item] : [], vf: [], noop: {migrations: planned.noop}}}
+        doc = await stages.migrateStage(doc, executor)
+        failed += stages.failedActions(doc).length
+        await this.emit(doc, 'actions', flags)
+      } else {
+        for await (const doc of this.inputDocuments()) {
+          if (executor) stages.assertSameCluster(doc, live.source.cluster)
+          const next = await stages.migrateStage(doc, executor)
+          failed += stages.failedActions(next).length - stages.failedActions(doc).length
+          await this.emit(next, 'actions', flags)
+        }
+      }
+    } finally {
+      session.store.close()
+    }
+    if (failed > 0) throw new ActionsFailedError(failed)
+  }
+}

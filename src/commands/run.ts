@@ -1,0 +1,53 @@
+import {Flags} from '@oclif/core'
+import {SovaCommand} from '../lib/cli/base-command.js'
+import {backendFlags, balanceFlags, dryRunFlag, durationFlag, policyParams, scoreFlags} from '../lib/cli/flags.js'
+import {isStdoutClosed} from '../lib/cli/output.js'
+import {pause, stopGracefully, stopRequested} from '../lib/cli/signals.js'
+import {ActionsFailedError} from '../lib/errors.js'
+
+export default class Run extends SovaCommand {
+  static summary = 'Run the whole loop in one process: collect, score, balance, migrate, switch-vf.'
+  static description = `The same stages and documents as the pipeline, in one process: --once for cron, or every
+--interval until stopped (SIGINT finishes the current action, then stops). Holds the run lock
+while acting: a second acting run exits 75 at once. Writes one document per cycle.
+Exit 1 if any action failed.`
+
+  static examples = [
+    {description: 'One cycle on the simulated cluster, as a table', command: '<%= config.bin %> run --once --format table'},
+    {description: 'From cron, every minute (exit 75 means another run is busy)', command: '* * * * * sova run --once --quiet >> /var/log/sova.ndjson'},
+    {description: 'Thirty cycles without pausing, planning only', command: '<%= config.bin %> run --cycles 30 --interval 0s --dry-run'},
+  ]
+
+  static flags = {
+    ...backendFlags,
+    ...dryRunFlag,
+    ...scoreFlags,
+    ...balanceFlags,
+    once: Flags.boolean({description: 'Run one cycle and exit (for cron).', exclusive: ['cycles']}),
+    cycles: Flags.integer({min: 1, description: 'Run this many cycles, then exit.'}),
+    interval: durationFlag({description: 'Pause between cycles.', default: 10}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Run)
+    const params = policyParams(flags)
+    const [{UtilisationHistory}, stages] = await Promise.all([import('../lib/history.js'), import('../lib/stages.js')])
+    const session = await this.openActing(flags)
+    const cycles = flags.once ? 1 : (flags.cycles ?? Number.POSITIVE_INFINITY)
+    let failed = 0
+    try {
+      const history = new UtilisationHistory(session.store)
+      stopGracefully(() => this.note(flags.quiet, 'run: stopping after the current action'))
+      for (let cycle = 1; cycle <= cycles && !stopRequested() && !isStdoutClosed(); cycle++) {
+        const sample = await stages.collectStage(session.backend, session.store, {log: (line) => this.note(flags.quiet, line)})
+        const doc = await stages.runCycle(sample, history, params, session.executor)
+        failed += stages.failedActions(doc).length
+        await this.emit(doc, 'actions', flags)
+        if (cycle < cycles) await pause(flags.interval)
+      }
+    } finally {
+      session.store.close()
+    }
+    if (failed > 0) throw new ActionsFailedError(failed)
+  }
+}

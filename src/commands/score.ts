@@ -1,0 +1,39 @@
+import {SovaCommand} from '../lib/cli/base-command.js'
+import {policyParams, scoreFlags} from '../lib/cli/flags.js'
+import type {Store as StoreType} from '../lib/store/store.js'
+
+export default class Score extends SovaCommand {
+  static summary = 'Add per-VM tiers and per-host hotspot predictions to each document.'
+  static description = `For each VM: I/O ratio (blocked / CPU time), net score (traffic and activity) and the seed
+tier (list1 holds VFs), with the reason in words. For each host: the port-utilisation window and
+an AR(4) forecast of the next sample (Burg, or least squares), and whether it is a hotspot.
+History comes from earlier documents of the stream, else from the state store.`
+
+  static examples = [
+    {description: 'Score a live sample', command: '<%= config.bin %> collect | <%= config.bin %> score --format table'},
+    {description: 'Score saved samples with the least-squares predictor', command: '<%= config.bin %> score --predictor lsq < samples.ndjson'},
+    {description: 'Which VMs would hold VFs', command: `<%= config.bin %> collect | <%= config.bin %> score | jq -r '.scores.vms | to_entries[] | select(.value.tier=="list1") | .key'`},
+  ]
+
+  static flags = {...scoreFlags}
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Score)
+    const params = policyParams(flags)
+    const [{UtilisationHistory}, {scoreStage}, {Store}, {resolveStateDir}] = await Promise.all([
+      import('../lib/history.js'), import('../lib/stages.js'), import('../lib/store/store.js'), import('../lib/store/paths.js'),
+    ])
+    // The store is opened only if the stream itself has too little history.
+    let store: StoreType | undefined
+    const history = new UtilisationHistory({
+      samplesBefore: (...args) => (store ??= Store.open(resolveStateDir(flags.state))).samplesBefore(...args),
+    })
+    try {
+      for await (const doc of this.inputDocuments()) {
+        await this.emit(scoreStage(doc, history, params), 'vms', flags)
+      }
+    } finally {
+      store?.close()
+    }
+  }
+}

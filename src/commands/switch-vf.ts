@@ -1,0 +1,67 @@
+import {Args, Flags} from '@oclif/core'
+import {SovaCommand} from '../lib/cli/base-command.js'
+import {backendFlags, dryRunFlag} from '../lib/cli/flags.js'
+import {ActionsFailedError, UsageError} from '../lib/errors.js'
+
+export default class SwitchVf extends SovaCommand {
+  static summary = 'Give each host\'s VFs to the VMs that gain most, or switch one VM.'
+  static description = `Host level (dynamic SR-IOV). Reads scored documents (after any migrations), plans VF
+hot-plug and unplug into plan.vf with reasons, executes them and appends the results to "actions".
+Seed policy: list1 VMs get a free VF, VMs outside list1 give theirs back; a VM that just arrived
+keeps what it got until the next ranking. With VM --to vf|pv it switches that one VM.
+Exit 1 if any action failed.`
+
+  static examples = [
+    {description: 'The whole loop as a pipeline', command: '<%= config.bin %> collect | <%= config.bin %> score | <%= config.bin %> balance | <%= config.bin %> migrate | <%= config.bin %> switch-vf'},
+    {description: 'Give web1 a VF now', command: '<%= config.bin %> switch-vf web1 --to vf'},
+    {description: 'Put web1 back on its para-virtual NIC', command: '<%= config.bin %> switch-vf web1 --to pv'},
+  ]
+
+  static args = {
+    vm: Args.string({description: 'VM to switch (one-off); without it, documents on stdin are planned and executed', ignoreStdin: true}),
+  }
+
+  static flags = {
+    ...backendFlags,
+    ...dryRunFlag,
+    to: Flags.option({options: ['vf', 'pv'] as const, description: 'Path for a one-off switch: vf or pv.'})(),
+  }
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(SwitchVf)
+    if (args.vm && !flags.to) throw new UsageError(`switch-vf ${args.vm}: which path? add --to vf or --to pv`)
+    if (!args.vm && flags.to) throw new UsageError('--to needs a VM: sova switch-vf VM --to vf|pv')
+    const [stages, oneOff, {placementOf}, {dryRunActions}, {vfChangeStep}] = await Promise.all([
+      import('../lib/stages.js'), import('../lib/one-off.js'), import('../lib/collect.js'), import('../lib/apply.js'), import('../lib/plan-steps.js'),
+    ])
+    if (args.vm) oneOff.validateName(args.vm, 'VM')
+    const session = await this.openActing(flags)
+    let failed = 0
+    try {
+      const {backend, store, executor} = session
+      const live = await backend.snapshot()
+      if (args.vm && flags.to) {
+        oneOff.planOperatorVf(placementOf(live), args.vm, flags.to)
+        const doc = await stages.collectStage(backend, store, {log: (line) => this.note(flags.quiet, line)})
+        const planned = oneOff.planOperatorVf(doc.hosts, args.vm, flags.to)
+        const changes = 'item' in planned && planned.item ? [planned.item] : []
+        const actions = 'failure' in planned
+          ? [executor ? executor.refused(planned.failure) : planned.failure]
+          : executor && changes[0] ? [await executor.switchVf(changes[0])] : dryRunActions(changes.map(vfChangeStep))
+        const next = {...doc, plan: {policy: 'operator', migrations: [], vf: changes, noop: {vf: 'noop' in planned ? planned.noop : undefined}}, actions}
+        failed += stages.failedActions(next).length
+        await this.emit(next, 'actions', flags)
+      } else {
+        for await (const doc of this.inputDocuments()) {
+          if (executor) stages.assertSameCluster(doc, live.source.cluster)
+          const next = await stages.switchVfStage(doc, executor)
+          failed += stages.failedActions(next).length - stages.failedActions(doc).length
+          await this.emit(next, 'actions', flags)
+        }
+      }
+    } finally {
+      session.store.close()
+    }
+    if (failed > 0) throw new ActionsFailedError(failed)
+  }
+}

@@ -1,0 +1,132 @@
+// The one executor: every effect on the cluster goes through here. It re-reads live state before
+// acting (a stale plan is skipped, not forced), journals each step before and after, and each unit
+// of work undoes itself when it fails (no plan-wide rollback).
+import type {Backend, StepResult} from './backends/types.js'
+import type {Action, Host, PlannedMigration, PlannedVfChange} from './document/schema.js'
+import {placementOf} from './collect.js'
+import {expandMigration, locateVm, vfChangeStep, type Step} from './plan-steps.js'
+import type {Store} from './store/store.js'
+
+export class Executor {
+  constructor(
+    private readonly backend: Backend,
+    private readonly store: Store,
+    private readonly runId: string,
+  ) {}
+
+  /** Detach VF, migrate, give a VF on arrival; a failed migration gives the VF back on the source. */
+  async migrate(item: PlannedMigration): Promise<Action[]> {
+    const hosts = placementOf(await this.backend.snapshot())
+    const stale = this.migrationPrecondition(item, hosts)
+    if (stale) return [this.record({kind: 'migrate', vm: item.vm, host: item.from, to: item.to, reason: item.reason}, 'skipped', stale)]
+
+    const steps = expandMigration(item, hosts)
+    const actions: Action[] = []
+    const detach = steps.find((step) => step.kind === 'detach-vf')
+    const migrate = steps.find((step) => step.kind === 'migrate') as Step
+    const arrival = steps.find((step) => step.kind === 'attach-vf')
+
+    if (detach) {
+      const detached = await this.perform(detach)
+      actions.push(detached.action)
+      if (detached.action.status !== 'done') {
+        actions.push(this.record(migrate, 'skipped', `VF ${detach.vf} could not be detached`))
+        return actions
+      }
+    }
+    const moved = await this.perform(migrate)
+    actions.push(moved.action)
+    if (moved.action.status !== 'done') {
+      if (detach) {
+        const giveBack: Step = {...detach, kind: 'attach-vf', reason: `give VF back after failed migration to ${item.to}`}
+        const undone = await this.perform(giveBack)
+        actions.push(undone.action)
+        if (undone.action.status === 'done' && detached(actions)) this.markRolledBack(actions[0])
+      }
+      return actions
+    }
+    if (arrival) actions.push((await this.perform(arrival)).action)
+    return actions
+  }
+
+  /** One VF hot-plug or unplug, if it still makes sense on the live cluster. */
+  async switchVf(change: PlannedVfChange): Promise<Action> {
+    const step = vfChangeStep(change)
+    const stale = this.vfPrecondition(change, placementOf(await this.backend.snapshot()))
+    if (stale) return this.record(step, 'skipped', stale)
+    return (await this.perform(step)).action
+  }
+
+  /** Journals an action that was refused before reaching the backend (e.g. no free VF). */
+  refused(action: Action): Action {
+    return this.record(action, 'failed', action.error ?? 'refused')
+  }
+
+  private migrationPrecondition(item: PlannedMigration, hosts: Host[]): string | undefined {
+    const where = locateVm(hosts, item.vm)
+    if (!where) return `${item.vm} is no longer in the cluster`
+    if (where.host.name !== item.from) return `${item.vm} is no longer on ${item.from} (now on ${where.host.name})`
+    return undefined
+  }
+
+  private vfPrecondition(change: PlannedVfChange, hosts: Host[]): string | undefined {
+    const where = locateVm(hosts, change.vm)
+    if (!where) return `${change.vm} is no longer in the cluster`
+    if (where.host.name !== change.host) return `${change.vm} is no longer on ${change.host} (now on ${where.host.name})`
+    if (change.op === 'detach' && where.vm.vf !== change.vf) return `${change.vm} no longer holds VF ${change.vf}`
+    if (change.op === 'attach') {
+      if (where.vm.vf) return `${change.vm} already holds VF ${where.vm.vf}`
+      if (!where.host.vfs.free.includes(change.vf)) return `VF ${change.vf} is no longer free on ${change.host}`
+    }
+    return undefined
+  }
+
+  /** Runs one step through the backend, journalled before and after. */
+  private async perform(step: Step): Promise<{action: Action}> {
+    const journalId = this.store.journalPlanned({
+      runId: this.runId, kind: step.kind, vm: step.vm, host: step.host, toHost: step.to, vf: step.vf, reason: step.reason,
+    })
+    this.store.journalUpdate(journalId, 'started')
+    let result: StepResult
+    try {
+      result = await this.call(step)
+    } catch (error) {
+      result = {ok: false, durationMs: 0, error: (error as Error).message}
+    }
+    this.store.journalUpdate(journalId, result.ok ? 'done' : 'failed', result.ok ? undefined : result.error)
+    const action: Action = {...step, status: result.ok ? 'done' : 'failed', journalId, durationMs: result.durationMs}
+    if (!result.ok) action.error = result.error
+    return {action}
+  }
+
+  private call(step: Step): Promise<StepResult> {
+    switch (step.kind) {
+      case 'attach-vf':
+        return this.backend.attachVf(step.host, step.vm, step.vf as string)
+      case 'detach-vf':
+        return this.backend.detachVf(step.host, step.vm, step.vf as string)
+      case 'migrate':
+        return this.backend.migrate(step.vm, step.host, step.to as string)
+    }
+  }
+
+  /** A step decided against at execution time is journalled too, with why. */
+  private record(step: Step, status: 'skipped' | 'failed', error: string): Action {
+    const journalId = this.store.journalPlanned({
+      runId: this.runId, kind: step.kind, vm: step.vm, host: step.host, toHost: step.to, vf: step.vf, reason: step.reason,
+    })
+    this.store.journalUpdate(journalId, status, error)
+    return {...step, status, error, journalId}
+  }
+
+  private markRolledBack(action: Action): void {
+    if (action.journalId !== undefined) this.store.journalUpdate(action.journalId, 'rolled-back', 'VF given back after the migration failed')
+  }
+}
+
+const detached = (actions: Action[]) => actions[0]?.kind === 'detach-vf' && actions[0].status === 'done'
+
+/** Action records of a plan that is not applied (dry run): same steps, nothing touched. */
+export function dryRunActions(steps: Step[]): Action[] {
+  return steps.map((step) => ({...step, status: 'dry-run' as const}))
+}

@@ -1,0 +1,121 @@
+// The sim backend: the simulated cluster lives in the state store as JSON, and every
+// read-modify-write runs in one store transaction, so the separate processes of a shell pipeline
+// (and successive cron runs) see and change one cluster.
+import {EXIT, SovaError, UnreachableError, UsageError} from '../../errors.js'
+import type {Store} from '../../store/store.js'
+import type {Backend, BackendCapabilities, RawSnapshot, StepResult} from '../types.js'
+import {type SimCluster, parseSimCluster} from './cluster.js'
+import {type Transition, advance, attachVf, detachVf, migrate, setReachable, toSnapshot} from './model.js'
+import {buildScenario} from './scenarios.js'
+
+/** The scenario and seed a store without a cluster starts with. */
+export const DEFAULT_SCENARIO = {name: 'paper', seed: 1} as const
+
+/** One loop period of the seed policy (ALGORITHM.md §1): what `nextSample()` advances. */
+export const SIM_SAMPLE_SECONDS = 10
+
+function load(store: Store): SimCluster {
+  const json = store.readSim()
+  if (json === undefined) {
+    const cluster = buildScenario(DEFAULT_SCENARIO.name, DEFAULT_SCENARIO.seed)
+    store.writeSim(JSON.stringify(cluster))
+    return cluster
+  }
+  try {
+    return parseSimCluster(json)
+  } catch (error) {
+    throw new SovaError(
+      `simulator state in ${store.dir} cannot be read (${(error as Error).message})`,
+      EXIT.internal,
+      'sova sim reset starts a fresh simulated cluster',
+    )
+  }
+}
+
+/** Runs `change` on the stored cluster in one transaction and stores what it returns. */
+function update<T>(store: Store, change: (cluster: SimCluster) => {cluster: SimCluster; value: T}): T {
+  return store.transaction(() => {
+    const {cluster, value} = change(load(store))
+    store.writeSim(JSON.stringify(cluster))
+    return value
+  })
+}
+
+/** The stored simulated cluster (the default scenario is created on first use). */
+export function readSimCluster(store: Store): SimCluster {
+  return store.transaction(() => load(store))
+}
+
+/** Replaces the simulated cluster with a fresh scenario; old samples would make false rates, so they go too. */
+export function resetSim(store: Store, scenario: string, seed: number): SimCluster {
+  const cluster = buildScenario(scenario, seed)
+  store.transaction(() => {
+    store.writeSim(JSON.stringify(cluster))
+    store.clearSamples()
+  })
+  return cluster
+}
+
+/** Starts or ends a simulated outage of one host (`sova sim outage HOST [--clear]`). */
+export function setHostReachable(store: Store, host: string, reachable: boolean): void {
+  update(store, (cluster) => {
+    if (!cluster.hosts.some((h) => h.name === host)) {
+      throw new UsageError(
+        `unknown host "${host}"; the simulated cluster has ${cluster.hosts.map((h) => h.name).join(', ')}`,
+      )
+    }
+    return {cluster: setReachable(cluster, host, reachable), value: undefined}
+  })
+}
+
+/** The default backend: a deterministic simulated cluster that runs anywhere. */
+export class SimBackend implements Backend {
+  readonly name = 'sim'
+  readonly capabilities: BackendCapabilities = {canMigrate: true, canSwitchVf: true}
+
+  constructor(private readonly store: Store) {}
+
+  async snapshot(): Promise<RawSnapshot> {
+    const cluster = readSimCluster(this.store)
+    const down = cluster.hosts.find((host) => !host.reachable)
+    if (down) {
+      throw new UnreachableError(
+        `${down.name}: unreachable (simulated outage; sova sim outage ${down.name} --clear ends it)`,
+      )
+    }
+    return toSnapshot(cluster)
+  }
+
+  async nextSample(): Promise<void> {
+    await this.wait(SIM_SAMPLE_SECONDS)
+  }
+
+  async wait(seconds: number): Promise<void> {
+    if (!Number.isFinite(seconds) || seconds < 0) {
+      throw new UsageError(`wait: expected a number of seconds >= 0, got ${seconds}`)
+    }
+    update(this.store, (cluster) => ({cluster: advance(cluster, seconds), value: undefined}))
+  }
+
+  async attachVf(host: string, vm: string, vf: string): Promise<StepResult> {
+    return this.act((cluster) => attachVf(cluster, host, vm, vf))
+  }
+
+  async detachVf(host: string, vm: string, vf: string): Promise<StepResult> {
+    return this.act((cluster) => detachVf(cluster, host, vm, vf))
+  }
+
+  async migrate(vm: string, from: string, to: string): Promise<StepResult> {
+    return this.act((cluster) => migrate(cluster, vm, from, to))
+  }
+
+  /** The store belongs to the caller, who closes it. */
+  close(): void {}
+
+  private act(transition: (cluster: SimCluster) => Transition): StepResult {
+    return update(this.store, (cluster) => {
+      const {cluster: next, result} = transition(cluster)
+      return {cluster: next, value: result}
+    })
+  }
+}

@@ -1,0 +1,160 @@
+// The simulated cluster as plain, JSON-serialisable data, and the physics constants it runs on.
+// Everything the model needs lives in this value, so the state store can hold it as one JSON row.
+import type {NetPath} from '../../document/schema.js'
+
+/** The format of a stored SimCluster; another value is refused (reset the simulator). */
+export const SIM_FORMAT = 1
+
+/**
+ * Physics defaults (ALGORITHM.md §4). Copied into every cluster as `physics`, so a scenario may
+ * override any of them and a stored cluster keeps the figures it was built with.
+ */
+export const SIM_CONSTANTS = {
+  /** Usable payload share of the link per direction (9.4 of 10 Gb/s); a VF reaches it, so it is also
+   *  the VF path's cap (SR-IOV on Xen: 9.48 Gb/s, Dong et al., HPCA 2010). */
+  portEfficiency: 0.94,
+  /** PV path cap per direction: 1/3.8 of a 10 GbE VF (82599 VF +282.66% over PV; CompSC, VEE 2012). */
+  pvCapMbps: 9400 / 3.8,
+  /** Guest CPU cores per Gbit/s (rx+tx) on the VF path: near zero (Dong et al.: +1.76% CPU per VM). Assumption. */
+  vfCpuPerGbps: 0.05,
+  /** Guest CPU cores per Gbit/s on the PV path (netfront copies and notifications). Assumption. */
+  pvCpuPerGbps: 0.2,
+  /** PV's higher base latency lengthens the time a request/response VM waits (multiplier). Assumption. */
+  pvBlockedFactor: 1.1,
+  /** Extra blocked share when the path or port delivers less than offered (per unit of shortfall). Assumption. */
+  shortfallBlocked: 0.5,
+  /** Bytes per second in both directions above which a 1 s tick counts as active (ALGORITHM.md §1). */
+  activeThresholdBytes: 128,
+  /** VF hot-plug + bond failover (ALGORITHM.md §4: about 1–2 s; assumption). */
+  attachMs: 1500,
+  /** VF unplug after the bond failed over to the PV NIC. Assumption. */
+  detachMs: 500,
+  /** Pre-copy dirty-rate factor: base + per unit of the VM's CPU load (Clark et al., NSDI 2005, shape only). */
+  dirtyBase: 0.1,
+  dirtyPerCpu: 0.4,
+  /** Stop-and-copy downtime range (Clark et al., NSDI 2005: 60–210 ms). */
+  downtimeMinMs: 60,
+  downtimeMaxMs: 210,
+  /** Migration stream: the most it asks for, and the least it gets however loaded the ports are. */
+  migrationMaxMbps: 9400,
+  migrationMinMbps: 500,
+  /** Memory the host keeps for itself (dom0 / host OS), MiB. Assumption. */
+  hostReserveMiB: 4096,
+  /** How long the hypervisor takes to refuse an action whose precondition fails. Assumption. */
+  refusalMs: 50,
+  /** How long an action waits on an unreachable host before giving up. Assumption. */
+  unreachableTimeoutMs: 2000,
+} as const
+
+export type SimPhysics = {-readonly [K in keyof typeof SIM_CONSTANTS]: number}
+
+export type VmKind = 'web' | 'bulk' | 'cpu' | 'idle'
+
+/** A change of network demand over time: ramp up over rampS, hold, ramp back down over rampS. */
+export interface Surge {
+  startS: number
+  rampS: number
+  holdS: number
+  /** Multiplier of the network demand while held. */
+  factor: number
+}
+
+/** What a VM offers to do, before the path, the port and the host CPU limit it. */
+export interface DemandProfile {
+  rxMbps: number
+  txMbps: number
+  /** CPU cores of work besides networking. */
+  cpuCores: number
+  /** Share of time the VM waits on the network when served at once (request/response ≈ high). */
+  ioWait: number
+  /** Relative amplitude of the per-second noise (hash of seed, VM, tick). */
+  jitter: number
+  /** Slow variation of the network demand: 1 + amplitude · sin(2π (t + phaseS) / periodS). */
+  wave: {amplitude: number; periodS: number; phaseS: number}
+  surges: Surge[]
+}
+
+export interface SimCounters {
+  cpuSeconds: number
+  blockedSeconds: number
+  rxBytes: number
+  txBytes: number
+  activeSeconds: number
+}
+
+export interface SimVm {
+  name: string
+  /** Stable identity for the PRNG and the snapshot's id. */
+  index: number
+  kind: VmKind
+  host: string
+  vcpus: number
+  memoryMiB: number
+  path: NetPath
+  vf: string | null
+  demand: DemandProfile
+  counters: SimCounters
+}
+
+export interface SimHost {
+  name: string
+  device: string
+  speedMbps: number
+  cpus: number
+  memoryMiB: number
+  /** Every VF of the port, in PCI order. Free = not held by a VM on this host. */
+  vfPool: string[]
+  reachable: boolean
+  port: {rxBytes: number; txBytes: number}
+}
+
+export interface SimCluster {
+  format: typeof SIM_FORMAT
+  scenario: string
+  seed: number
+  /** Simulated milliseconds since the scenario started (whole numbers). */
+  timeMs: number
+  physics: SimPhysics
+  hosts: SimHost[]
+  /** VMs in index order; `host` is the placement. */
+  vms: SimVm[]
+}
+
+/** Looks up a host by name (undefined when unknown). */
+export function findHost(cluster: SimCluster, name: string): SimHost | undefined {
+  return cluster.hosts.find((host) => host.name === name)
+}
+
+/** Looks up a VM by name (undefined when unknown). */
+export function findVm(cluster: SimCluster, name: string): SimVm | undefined {
+  return cluster.vms.find((vm) => vm.name === name)
+}
+
+/** VMs placed on a host, in index order. */
+export function vmsOn(cluster: SimCluster, host: string): SimVm[] {
+  return cluster.vms.filter((vm) => vm.host === host)
+}
+
+/** The host's VFs no VM on it holds, in pool order. */
+export function freeVfs(cluster: SimCluster, host: SimHost): string[] {
+  const held = new Set(vmsOn(cluster, host.name).map((vm) => vm.vf))
+  return host.vfPool.filter((vf) => !held.has(vf))
+}
+
+/** Memory a new VM could still get on the host: total − reserve − Σ VM memory (never below 0). */
+export function freeMemoryMiB(cluster: SimCluster, host: SimHost): number {
+  const used = vmsOn(cluster, host.name).reduce((sum, vm) => sum + vm.memoryMiB, 0)
+  return Math.max(0, host.memoryMiB - cluster.physics.hostReserveMiB - used)
+}
+
+/** Parses a stored cluster, refusing another format (the caller maps the error to a remedy). */
+export function parseSimCluster(json: string): SimCluster {
+  const value = JSON.parse(json) as Partial<SimCluster>
+  if (value === null || typeof value !== 'object' || value.format !== SIM_FORMAT) {
+    throw new Error(`stored simulator state has format ${String(value?.format)}, expected ${SIM_FORMAT}`)
+  }
+  if (!Array.isArray(value.hosts) || !Array.isArray(value.vms) || typeof value.timeMs !== 'number') {
+    throw new Error('stored simulator state lacks hosts, vms or timeMs')
+  }
+  return value as SimCluster
+}

@@ -1,0 +1,133 @@
+// The one base command: shared flags, document in/out, and errors -> exit codes. No mutable state
+// shared with subclasses beyond the output's CSV header flag.
+import {Command, Flags} from '@oclif/core'
+import type {Executor} from '../apply.js'
+import type {BackendName} from '../backends/index.js'
+import type {Backend} from '../backends/types.js'
+import type {SovaDocument} from '../document/schema.js'
+import {EXIT, SovaError, UsageError, exitCodeOf} from '../errors.js'
+import type {FlatRecord} from '../render/records.js'
+import type {Format, View} from '../render/view.js'
+import {resolveFormat, wantsColour} from '../render/view.js'
+import type {Store} from '../store/store.js'
+import {logLine, writeStdout} from './output.js'
+
+export interface ActingSession {
+  store: Store
+  backend: Backend
+  executor: Executor | undefined
+}
+
+export abstract class SovaCommand extends Command {
+  static baseFlags = {
+    format: Flags.option({
+      options: ['json', 'table', 'csv'] as const,
+      description: 'Output format: json (NDJSON, one document a line), table or csv. Default: table on a terminal, json when piped.',
+      helpGroup: 'OUTPUT',
+    })(),
+    color: Flags.boolean({
+      allowNo: true,
+      description: 'Colour in tables (default: on a terminal unless NO_COLOR is set).',
+      helpGroup: 'OUTPUT',
+    }),
+    quiet: Flags.boolean({char: 'q', description: 'No log lines on stderr.', helpGroup: 'OUTPUT'}),
+    state: Flags.string({
+      description: 'State store directory (default: $SOVA_STATE_DIR, else $XDG_STATE_HOME/sova).',
+      helpValue: 'DIR',
+      helpGroup: 'STATE',
+    }),
+  }
+
+  private csvHeaderWritten = false
+
+  /** Logs a line on stderr unless --quiet. */
+  protected note(quiet: boolean, line: string): void {
+    if (!quiet) logLine(line)
+  }
+
+  /** Documents from stdin as they arrive; a terminal on stdin is a usage error, not a hang. */
+  protected async *inputDocuments(): AsyncGenerator<SovaDocument> {
+    if (process.stdin.isTTY) {
+      throw new UsageError(
+        `no input: ${this.id} reads Sova documents on stdin`,
+        `pipe them in, e.g. "sova collect | sova ${this.id}", or "sova ${this.id} < doc.json"`,
+      )
+    }
+    const {readDocuments} = await import('../document/stream.js')
+    yield* readDocuments(process.stdin, 'stdin')
+  }
+
+  /** Writes one document in the chosen format. */
+  protected async emit(doc: SovaDocument, view: View, flags: {format?: Format; color?: boolean}): Promise<void> {
+    const format = resolveFormat(flags.format, Boolean(process.stdout.isTTY))
+    if (format === 'json') {
+      await writeStdout(JSON.stringify(doc) + '\n')
+    } else if (format === 'table') {
+      const {renderTable} = await import('../render/table.js')
+      await writeStdout(renderTable(doc, view, wantsColour(flags.color, Boolean(process.stdout.isTTY), process.env)))
+    } else {
+      const {renderCsv} = await import('../render/csv.js')
+      await writeStdout(renderCsv(doc, view, !this.csvHeaderWritten))
+      this.csvHeaderWritten = true
+    }
+  }
+
+  /** Writes flat records (lists, summaries) in the chosen format. */
+  protected async emitRecords(records: FlatRecord[], flags: {format?: Format}): Promise<void> {
+    const {renderRecords} = await import('../render/records.js')
+    await writeStdout(renderRecords(records, resolveFormat(flags.format, Boolean(process.stdout.isTTY))))
+  }
+
+  /** Opens the state store (lazily: better-sqlite3 loads only for commands that need it). */
+  protected async openStore(stateFlag: string | undefined): Promise<Store> {
+    const [{Store}, {resolveStateDir}] = await Promise.all([import('../store/store.js'), import('../store/paths.js')])
+    return Store.open(resolveStateDir(stateFlag))
+  }
+
+  /** Takes the run lock for an acting command; released when the process ends. */
+  protected async lockRun(store: Store): Promise<void> {
+    const {isProcessAlive} = await import('../store/store.js')
+    store.acquireRunLock(this.id ?? 'sova', isProcessAlive)
+    const release = () => store.releaseRunLock()
+    process.once('exit', release)
+  }
+
+  /**
+   * What an acting command needs: the store, the backend, and an executor, unless this is a dry
+   * run (then nothing is locked and nothing can act). The caller closes the store.
+   */
+  protected async openActing(flags: {state?: string; backend: BackendName; 'dry-run'?: boolean}): Promise<ActingSession> {
+    const [{openBackend}, {Executor}] = await Promise.all([import('../backends/index.js'), import('../apply.js')])
+    const store = await this.openStore(flags.state)
+    try {
+      const backend = await openBackend(flags.backend, store)
+      if (flags['dry-run']) return {store, backend, executor: undefined}
+      await this.lockRun(store)
+      const runId = `${new Date().toISOString()}/${process.pid}`
+      return {store, backend, executor: new Executor(backend, store, runId)}
+    } catch (error) {
+      store.close()
+      throw error
+    }
+  }
+
+  /** Every failure leaves as one line on stderr and the exit code of ARCHITECTURE.md §5. */
+  protected override async catch(error: Error & {oclif?: {exit?: number}}): Promise<void> {
+    const command = `sova${this.id ? ' ' + this.id : ''}`
+    if (error instanceof SovaError) {
+      logLine(`${command}: ${error.message}${error.remedy ? ` (${error.remedy})` : ''}`)
+      process.exitCode = error.exit
+      return
+    }
+    if (typeof error.oclif?.exit === 'number') {
+      // oclif's own parse errors (unknown flag, bad option value): keep their first line.
+      if (error.oclif.exit === 0) return
+      const firstLine = error.message.split('\n').map((line) => line.trim()).find(Boolean) ?? 'bad usage'
+      logLine(`${command}: ${firstLine} (see ${command} --help)`)
+      process.exitCode = error.oclif.exit === EXIT.usage ? EXIT.usage : error.oclif.exit
+      return
+    }
+    logLine(`${command}: internal error: ${error.message}${process.env.SOVA_DEBUG ? '\n' + error.stack : ' (set SOVA_DEBUG=1 for details)'}`)
+    process.exitCode = exitCodeOf(error)
+  }
+}

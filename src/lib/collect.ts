@@ -1,0 +1,88 @@
+// Turns two raw snapshots (cumulative counters) into a document of rates. Pure.
+import type {RawHost, RawSnapshot, RawVm} from './backends/types.js'
+import type {Host, SovaDocument, Vm} from './document/schema.js'
+import {DOCUMENT_VERSION} from './document/schema.js'
+
+/** A previous sample older than this is not used for rates: the window would say little about now. */
+export const MAX_RATE_WINDOW_SECONDS = 600
+
+/** Why `previous` cannot serve as the start of the rate window, or undefined when it can. */
+export function unusablePrevious(previous: RawSnapshot | undefined, current: RawSnapshot): string | undefined {
+  if (!previous) return 'no previous sample'
+  if (previous.source.cluster !== current.source.cluster) return 'previous sample is of another cluster'
+  const seconds = (Date.parse(current.at) - Date.parse(previous.at)) / 1000
+  if (seconds <= 0) return 'previous sample is not older than this one'
+  if (seconds > MAX_RATE_WINDOW_SECONDS) return `previous sample is ${Math.round(seconds)} s old`
+  return undefined
+}
+
+// Counters can restart (a domain re-created after migration): a negative delta counts as 0.
+const delta = (now: number, before: number | undefined): number => Math.max(0, now - (before ?? now))
+
+function vmRates(vm: RawVm, before: RawVm | undefined, seconds: number): Vm {
+  const c = vm.counters
+  const b = before?.counters
+  const rxBps = delta(c.rxBytes, b?.rxBytes) / seconds
+  const txBps = delta(c.txBytes, b?.txBytes) / seconds
+  const activeRatio =
+    c.activeSeconds === undefined
+      ? Number(rxBps > 128 && txBps > 128)
+      : Math.min(1, delta(c.activeSeconds, b?.activeSeconds) / seconds)
+  return {
+    name: vm.name,
+    id: vm.id,
+    vcpus: vm.vcpus,
+    memoryMiB: vm.memoryMiB,
+    cpu: {
+      usedRatio: delta(c.cpuSeconds, b?.cpuSeconds) / seconds,
+      blockedRatio: delta(c.blockedSeconds, b?.blockedSeconds) / seconds,
+    },
+    net: {rxBps, txBps, activeRatio},
+    path: vm.path,
+    vf: vm.vf,
+  }
+}
+
+function hostRates(host: RawHost, before: RawHost | undefined, vmsBefore: Map<string, RawVm>, seconds: number): Host {
+  const rxBps = delta(host.nic.rxBytes, before?.nic.rxBytes) / seconds
+  const txBps = delta(host.nic.txBytes, before?.nic.txBytes) / seconds
+  return {
+    name: host.name,
+    nic: {
+      device: host.nic.device,
+      speedMbps: host.nic.speedMbps,
+      rxBps,
+      txBps,
+      // The seed measure: rx and tx summed against one link speed (can exceed 1).
+      utilisation: (8 * (rxBps + txBps)) / (host.nic.speedMbps * 1e6),
+    },
+    vfs: {total: host.vfs.total, free: [...host.vfs.free]},
+    cpus: host.cpus,
+    memoryMiB: {...host.memoryMiB},
+    vms: host.vms.map((vm) => vmRates(vm, vmsBefore.get(vm.name), seconds)),
+  }
+}
+
+/** The document for `current`, with rates over the window since `previous`. */
+export function toDocument(previous: RawSnapshot, current: RawSnapshot): SovaDocument {
+  const seconds = (Date.parse(current.at) - Date.parse(previous.at)) / 1000
+  const hostsBefore = new Map(previous.hosts.map((host) => [host.name, host]))
+  // VMs are matched by name across hosts: a VM that migrated keeps its counters.
+  const vmsBefore = new Map(previous.hosts.flatMap((host) => host.vms.map((vm) => [vm.name, vm] as const)))
+  return {
+    sova: DOCUMENT_VERSION,
+    at: current.at,
+    source: {...current.source, windowSeconds: seconds},
+    hosts: current.hosts.map((host) => hostRates(host, hostsBefore.get(host.name), vmsBefore, seconds)),
+  }
+}
+
+/** Host name -> utilisation, the part of a sample that prediction history needs. */
+export function utilisationOf(doc: SovaDocument): Record<string, number> {
+  return Object.fromEntries(doc.hosts.map((host) => [host.name, host.nic.utilisation]))
+}
+
+/** Where everything is now, as hosts with zero rates: what preconditions and one-off plans need. */
+export function placementOf(snapshot: RawSnapshot): Host[] {
+  return toDocument({...snapshot, at: new Date(Date.parse(snapshot.at) - 1000).toISOString()}, snapshot).hosts
+}

@@ -1,0 +1,56 @@
+// Plans for operators' one-off commands (`sova migrate db2 --to host3`, `sova switch-vf web1 --to vf`).
+// Pure: validated against the cluster's hosts; a name that is not there is a usage error.
+import type {Action, Host, PlannedMigration, PlannedVfChange} from './document/schema.js'
+import {NAME_PATTERN} from './document/schema.js'
+import {UsageError} from './errors.js'
+import {firstFreeVf, locateVm} from './plan-steps.js'
+
+const NAME = new RegExp(NAME_PATTERN)
+
+/** Refuses a name before it goes anywhere near a backend. */
+export function validateName(value: string, what: string): string {
+  if (!NAME.test(value)) {
+    throw new UsageError(`${what} "${value}" is not a valid name (letters, digits and . _ : @ + -, at most 64, not starting with -)`)
+  }
+  return value
+}
+
+function findVm(hosts: Host[], vm: string) {
+  const where = locateVm(hosts, vm)
+  if (!where) throw new UsageError(`VM ${vm} is not in the cluster (VMs: ${hosts.flatMap((host) => host.vms.map((v) => v.name)).slice(0, 12).join(', ')}...)`)
+  return where
+}
+
+export type OperatorPlan<T> = {item: T; noop?: undefined} | {item?: undefined; noop: string}
+
+/** A migration the operator asked for: VF detached first, and given back on arrival if it had one. */
+export function planOperatorMigration(hosts: Host[], vm: string, to: string): OperatorPlan<PlannedMigration> {
+  const where = findVm(hosts, vm)
+  if (!hosts.some((host) => host.name === to)) {
+    throw new UsageError(`--to: ${to} is not a host of the cluster (hosts: ${hosts.map((host) => host.name).join(', ')})`)
+  }
+  if (where.host.name === to) return {noop: `${vm} is already on ${to}`}
+  return {
+    item: {
+      vm, from: where.host.name, to, migrationFactor: 0, giveVfOnArrival: Boolean(where.vm.vf),
+      reason: `operator request: migrate ${vm} to ${to}`,
+    },
+  }
+}
+
+/** A VF change the operator asked for; no free VF is a failed action, not a silent no-op. */
+export function planOperatorVf(hosts: Host[], vm: string, to: 'vf' | 'pv'): OperatorPlan<PlannedVfChange> | {failure: Action} {
+  const {host, vm: found} = findVm(hosts, vm)
+  const reason = `operator request: ${vm} to ${to}`
+  if (to === 'pv') {
+    if (!found.vf) return {noop: `${vm} is already on its PV path`}
+    return {item: {host: host.name, vm, op: 'detach', vf: found.vf, reason}}
+  }
+  if (found.vf) return {noop: `${vm} already holds VF ${found.vf}`}
+  const vf = firstFreeVf(host)
+  if (!vf) {
+    const error = `no free VF on ${host.name} (${host.vfs.total - host.vfs.free.length} of ${host.vfs.total} in use)`
+    return {failure: {kind: 'attach-vf', vm, host: host.name, status: 'failed', reason, error}}
+  }
+  return {item: {host: host.name, vm, op: 'attach', vf, reason}}
+}

@@ -1,0 +1,81 @@
+// The seed's host level (ALGORITHM.md §1, dynamic SR-IOV): rank each host's guests into tiers
+// and move VFs to list1. Unlike the prototype, every VF is accounted for: a VF is only handed
+// out from the host's free list or from a detach in this same plan, never to two guests, and a
+// detached VF not handed on stays free (no leak).
+import type {Host, PlannedVfChange} from '../document/schema.js'
+import {rankSeedTiers, sortByNetScore} from './seed-scores.js'
+
+/** The seed figures of one VM (from `sova score`). */
+export interface SeedVmFigures {
+  ioRatio: number
+  netScore: number
+}
+
+/** The seed's VF changes; `skipped` names list1 guests left without a VF because none was free. */
+export interface SeedVfPlan {
+  changes: PlannedVfChange[]
+  skipped: string[]
+  noop?: string
+}
+
+const byName = (a: {name: string}, b: {name: string}): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+
+// Only the two figures the ranking reads (a score record may carry more).
+const pick = (figures: SeedVmFigures): SeedVmFigures => ({ioRatio: figures.ioRatio, netScore: figures.netScore})
+
+// The changes for one host; detaches first, so the VFs they free can be attached after.
+function planHost(host: Host, vmScores: Readonly<Record<string, SeedVmFigures>>, arrivals: ReadonlySet<string>) {
+  const changes: PlannedVfChange[] = []
+  // Arrivals keep what they got this cycle (rule 4); VMs without figures are left alone.
+  const ranked = host.vms.filter((vm) => !arrivals.has(vm.name) && Object.hasOwn(vmScores, vm.name))
+  if (ranked.length === 0) return {changes, unserved: []}
+  const ranks = rankSeedTiers(ranked.map((vm) => ({name: vm.name, ...pick(vmScores[vm.name])})))
+  const detached = new Set<string>()
+  for (const vm of [...ranked].sort(byName)) {
+    const rank = ranks.get(vm.name)
+    if (!rank || rank.tier === 'list1' || !vm.vf) continue
+    detached.add(vm.name)
+    changes.push({host: host.name, vm: vm.name, op: 'detach', vf: vm.vf, reason: `${rank.reason}; not list1, so its VF returns to the pool`})
+  }
+  // Free = the host's free list plus this plan's detaches, minus anything a remaining VM holds.
+  const stillHeld = new Set(host.vms.filter((vm) => vm.vf && !detached.has(vm.name)).map((vm) => vm.vf))
+  const returned = changes.map((change) => change.vf)
+  const free = [...new Set([...host.vfs.free, ...returned])].filter((vf) => !stillHeld.has(vf)).sort()
+  const wanting = sortByNetScore(
+    ranked.filter((vm) => !vm.vf && ranks.get(vm.name)?.tier === 'list1').map((vm) => ({name: vm.name, ...pick(vmScores[vm.name])})),
+  )
+  const unserved: string[] = []
+  for (const guest of wanting) {
+    const vf = free.shift()
+    if (vf === undefined) {
+      unserved.push(guest.name)
+      continue
+    }
+    const reason = `${ranks.get(guest.name)?.reason}; list1 without a VF, takes the lowest free VF`
+    changes.push({host: host.name, vm: guest.name, op: 'attach', vf, reason})
+  }
+  return {changes, unserved}
+}
+
+/**
+ * Plans the seed's VF moves on each host: guests outside list1 lose their VF, list1 guests
+ * without one get a free VF (net score order, lowest address first) while VFs last; with fewer
+ * than 4 ranked guests every guest is list1. `hosts` is the state after this cycle's migrations;
+ * `arrivals` (VMs that migrated in this cycle) are neither ranked nor touched.
+ */
+export function planSeedVf(
+  hosts: readonly Host[],
+  vmScores: Readonly<Record<string, SeedVmFigures>>,
+  arrivals: ReadonlySet<string>,
+): SeedVfPlan {
+  const changes: PlannedVfChange[] = []
+  const skipped: string[] = []
+  for (const host of hosts) {
+    const planned = planHost(host, vmScores, arrivals)
+    changes.push(...planned.changes)
+    if (planned.unserved.length > 0) skipped.push(`${host.name}: no free VF for list1 ${planned.unserved.join(', ')}`)
+  }
+  if (changes.length > 0) return {changes, skipped}
+  if (skipped.length > 0) return {changes, skipped, noop: `no change possible: ${skipped.join('; ')}`}
+  return {changes, skipped, noop: "every host's VFs already match the ranking"}
+}

@@ -1,0 +1,133 @@
+// The stages of the loop as functions over the document. Commands run one; `run` runs them all
+// in one process, in the order of CYCLE, so a pipeline and `sova run` take the same decisions.
+import {dryRunActions, type Executor} from './apply.js'
+import type {Backend, RawSnapshot} from './backends/types.js'
+import {toDocument, unusablePrevious, utilisationOf} from './collect.js'
+import type {Action, Plan, SovaDocument} from './document/schema.js'
+import {InputError} from './errors.js'
+import type {UtilisationHistory} from './history.js'
+import {applyActions, arrivedVms, expandMigration, vfChangeStep} from './plan-steps.js'
+import {planSeedMigrations, type SeedBalanceParams} from './policy/balance-seed.js'
+import type {HotspotParams} from './policy/hotspot.js'
+import {historyLength, scoreDocument} from './policy/score.js'
+import {planSeedVf} from './policy/vf-seed.js'
+import type {Store} from './store/store.js'
+
+/** Sampling window when there is no usable previous sample to take rates from. */
+export const DEFAULT_SAMPLE_SECONDS = 2
+
+export interface PolicyParams {
+  hotspot: HotspotParams
+  balance: SeedBalanceParams
+}
+
+export interface CollectOptions {
+  /** Take rates over an in-command window of this many seconds instead of since the last sample. */
+  sampleSeconds?: number
+  log: (line: string) => void
+}
+
+/** collect: a snapshot turned into rates, stored as the next sample. */
+export async function collectStage(backend: Backend, store: Store, options: CollectOptions): Promise<SovaDocument> {
+  let start: RawSnapshot | undefined
+  let end: RawSnapshot
+  if (options.sampleSeconds === undefined) {
+    await backend.nextSample()
+    end = await backend.snapshot()
+    const stored = store.lastSample(end.source.cluster)
+    const previous = stored ? (JSON.parse(stored.raw) as RawSnapshot) : undefined
+    const unusable = unusablePrevious(previous, end)
+    if (unusable) {
+      options.log(`collect: ${unusable}; sampling for ${DEFAULT_SAMPLE_SECONDS} s`)
+      start = end
+      await backend.wait(DEFAULT_SAMPLE_SECONDS)
+      end = await backend.snapshot()
+    } else {
+      start = previous
+    }
+  } else {
+    start = await backend.snapshot()
+    await backend.wait(options.sampleSeconds)
+    end = await backend.snapshot()
+  }
+  const doc = toDocument(start as RawSnapshot, end)
+  store.addSample(end.source.cluster, end.at, JSON.stringify(end), utilisationOf(doc))
+  return doc
+}
+
+/** score: per-VM tiers and per-host hotspot prediction. */
+export function scoreStage(doc: SovaDocument, history: UtilisationHistory, params: PolicyParams): SovaDocument {
+  const series = history.seriesFor(doc, historyLength(params.hotspot))
+  return {...doc, scores: scoreDocument(doc, series, params.hotspot)}
+}
+
+function planOf(doc: SovaDocument): Plan {
+  return doc.plan ?? {policy: 'seed', migrations: [], vf: []}
+}
+
+function requireScores(doc: SovaDocument, stage: string): NonNullable<SovaDocument['scores']> {
+  if (!doc.scores) throw new InputError(`${stage} needs scores in its input: run sova score before it (document at ${doc.at})`)
+  return doc.scores
+}
+
+/** balance: the cluster-level migration plan. */
+export function balanceStage(doc: SovaDocument, params: PolicyParams): SovaDocument {
+  requireScores(doc, 'balance')
+  const {migrations, noop} = planSeedMigrations(doc, params.balance)
+  const plan = planOf(doc)
+  return {...doc, plan: {...plan, migrations, noop: {...plan.noop, migrations: noop}}}
+}
+
+/** An executor acts; without one (dry run) the plan's steps are recorded as not executed. */
+export type Acting = Executor | undefined
+
+/** migrate: executes the migration plan, appending each step's result. */
+export async function migrateStage(doc: SovaDocument, executor: Acting): Promise<SovaDocument> {
+  const plan = planOf(doc)
+  const actions: Action[] = [...(doc.actions ?? [])]
+  for (const item of plan.migrations) {
+    if (executor) actions.push(...(await executor.migrate(item)))
+    else actions.push(...dryRunActions(expandMigration(item, applyActions(doc.hosts, actions))))
+  }
+  const noop = plan.migrations.length === 0 ? {migrations: plan.noop?.migrations ?? 'no migration planned (run sova balance before migrate)'} : {}
+  return {...doc, plan: {...plan, noop: {...plan.noop, ...noop}}, actions}
+}
+
+/** switch-vf: plans VF hot-plug/unplug on the cluster as the migrations left it, then executes. */
+export async function switchVfStage(doc: SovaDocument, executor: Acting): Promise<SovaDocument> {
+  const scores = requireScores(doc, 'switch-vf')
+  const done = doc.actions ?? []
+  const {changes, noop} = planSeedVf(applyActions(doc.hosts, done), scores.vms, arrivedVms(done))
+  const plan = planOf(doc)
+  const actions: Action[] = [...done]
+  for (const change of changes) {
+    if (executor) actions.push(await executor.switchVf(change))
+    else actions.push(...dryRunActions([vfChangeStep(change)]))
+  }
+  return {...doc, plan: {...plan, vf: changes, noop: {...plan.noop, vf: noop}}, actions}
+}
+
+/** The loop after collect, in order: cluster level first, then host level (ALGORITHM.md §2). */
+export async function runCycle(
+  doc: SovaDocument,
+  history: UtilisationHistory,
+  params: PolicyParams,
+  executor: Acting,
+): Promise<SovaDocument> {
+  let next = scoreStage(doc, history, params)
+  next = balanceStage(next, params)
+  next = await migrateStage(next, executor)
+  return switchVfStage(next, executor)
+}
+
+/** Actions of a document that failed: the exit status of acting commands depends on them. */
+export function failedActions(doc: SovaDocument): Action[] {
+  return (doc.actions ?? []).filter((action) => action.status === 'failed')
+}
+
+/** Acting on a document of another cluster would act on the wrong VMs: refuse it. */
+export function assertSameCluster(doc: SovaDocument, cluster: string): void {
+  if (doc.source.cluster !== cluster) {
+    throw new InputError(`document at ${doc.at} is of cluster ${doc.source.cluster}, but the backend is ${cluster}: nothing executed`)
+  }
+}
