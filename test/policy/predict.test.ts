@@ -12,18 +12,22 @@ import {
 const close = (actual: number, expected: number, tolerance = 1e-12) =>
   assert.ok(Math.abs(actual - expected) <= tolerance, `expected ${expected} ± ${tolerance}, got ${actual}`)
 
-// A deterministic pseudo-random sequence in [0, 1) (a 32-bit LCG), so tests never vary.
-function lcg(seed: number): () => number {
+// A deterministic pseudo-random sequence in [0, 1) (mulberry32), so tests never vary. A plain
+// LCG is not good enough here: its successive outputs correlate and bias the AR estimate.
+function mulberry32(seed: number): () => number {
   let state = seed >>> 0
   return () => {
-    state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0
-    return state / 2 ** 32
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32
   }
 }
 
 // x[t] = phi * x[t-1] + noise, noise uniform in [-0.5, 0.5).
 function ar1(phi: number, length: number, seed: number): number[] {
-  const next = lcg(seed)
+  const next = mulberry32(seed)
   const series = [0]
   for (let t = 1; t < length; t++) series.push(phi * series[t - 1] + next() - 0.5)
   return series

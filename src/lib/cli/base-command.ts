@@ -12,6 +12,15 @@ import {resolveFormat, wantsColour} from '../render/view.js'
 import type {Store} from '../store/store.js'
 import {logLine, writeStdout} from './output.js'
 
+/** oclif decorates flag errors over several lines ("Parsing --x", "See more help"): keep the substance. */
+function oneLine(message: string): string {
+  return message
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !/^Parsing --\S+$/.test(line) && !/^See more help/.test(line))
+    .join('; ')
+}
+
 export interface ActingSession {
   store: Store
   backend: Backend
@@ -115,15 +124,14 @@ export abstract class SovaCommand extends Command {
   protected override async catch(error: Error & {oclif?: {exit?: number}}): Promise<void> {
     const command = `sova${this.id ? ' ' + this.id : ''}`
     if (error instanceof SovaError) {
-      logLine(`${command}: ${error.message}${error.remedy ? ` (${error.remedy})` : ''}`)
+      logLine(`${command}: ${oneLine(error.message)}${error.remedy ? ` (${error.remedy})` : ''}`)
       process.exitCode = error.exit
       return
     }
     if (typeof error.oclif?.exit === 'number') {
       // oclif's own parse errors (unknown flag, bad option value): keep their first line.
       if (error.oclif.exit === 0) return
-      const firstLine = error.message.split('\n').map((line) => line.trim()).find(Boolean) ?? 'bad usage'
-      logLine(`${command}: ${firstLine} (see ${command} --help)`)
+      logLine(`${command}: ${oneLine(error.message) || 'bad usage'} (see ${command} --help)`)
       process.exitCode = error.oclif.exit === EXIT.usage ? EXIT.usage : error.oclif.exit
       return
     }

@@ -17,7 +17,7 @@ export const durationFlag = Flags.custom<number>({
 export const numberFlag = Flags.custom<number>({
   parse: async (input, _context, options) => {
     const value = Number(input)
-    if (input.trim() === '' || !Number.isFinite(value)) throw new Error(`--${options.name}: expected a number, got "${input}"`)
+    if (input.trim() === '' || !Number.isFinite(value)) throw new UsageError(`--${options.name}: expected a number, got "${input}"`)
     return value
   },
   helpValue: 'NUMBER',

@@ -23,6 +23,12 @@ function checkOrder(caller: string, order: number): void {
 
 const isConstant = (series: readonly number[]): boolean => series.every((value) => value === series[0])
 const meanOf = (series: readonly number[]): number => series.reduce((sum, value) => sum + value, 0) / series.length
+// AR coefficients do not depend on the series' scale: fitting x / max|x| keeps squares and
+// products clear of overflow (1e300) and underflow (1e-300).
+function normalise(series: readonly number[]): number[] {
+  const scale = Math.max(0, ...series.map(Math.abs))
+  return scale > 0 ? series.map((value) => value / scale) : [...series]
+}
 // Negating a zero coefficient must give 0, not -0 (deepStrictEqual and JSON tell them apart).
 const negate = (value: number): number => (value === 0 ? 0 : -value)
 
@@ -42,8 +48,9 @@ export function burgCoefficients(series: readonly number[], order: number): {coe
   checkSeries('burgCoefficients', series)
   checkOrder('burgCoefficients', order)
   const maxOrder = Math.min(order, Math.max(0, series.length - 1))
-  let forward = series.slice(1)
-  let backward = series.slice(0, -1)
+  const scaled = normalise(series)
+  let forward = scaled.slice(1)
+  let backward = scaled.slice(0, -1)
   let filter = [1] // prediction-error filter a: a[0] = 1, next = -Σ a[i] x[N - i]
   let firstEnergy = 0
   for (let stage = 0; stage < maxOrder; stage++) {
@@ -82,6 +89,13 @@ export function forecastBurg(series: readonly number[], order = 4): number {
 /** A least-squares fit or forecast, or why there is none. */
 export type LeastSquaresResult<T> = ({ok: true} & T) | {ok: false; reason: string}
 
+// Least squares AR(p) has p unknowns and N - p equations: it needs N > 2p to be determined.
+function tooShortForLeastSquares(samples: number, order: number): string | undefined {
+  const needed = 2 * order + 1
+  if (samples >= needed) return undefined
+  return `least squares AR(${order}) needs at least ${needed} samples, window has ${samples}`
+}
+
 // Solves a·x = b in place by Gaussian elimination with partial pivoting; null when singular.
 function solveLinear(a: number[][], b: number[]): number[] | null {
   const n = b.length
@@ -116,16 +130,15 @@ function solveLinear(a: number[][], b: number[]): number[] | null {
 export function fitLeastSquares(series: readonly number[], order: number): LeastSquaresResult<{coefficients: number[]}> {
   checkSeries('fitLeastSquares', series)
   checkOrder('fitLeastSquares', order)
-  const needed = 2 * order + 1
-  if (series.length < needed) {
-    return {ok: false, reason: `least squares AR(${order}) needs at least ${needed} samples, window has ${series.length}`}
-  }
+  const short = tooShortForLeastSquares(series.length, order)
+  if (short) return {ok: false, reason: short}
+  const scaled = normalise(series)
   const normal = Array.from({length: order}, () => new Array<number>(order).fill(0))
   const rhs = new Array<number>(order).fill(0)
-  for (let t = order; t < series.length; t++) {
+  for (let t = order; t < scaled.length; t++) {
     for (let i = 0; i < order; i++) {
-      rhs[i] += series[t] * series[t - 1 - i]
-      for (let j = 0; j < order; j++) normal[i][j] += series[t - 1 - i] * series[t - 1 - j]
+      rhs[i] += scaled[t] * scaled[t - 1 - i]
+      for (let j = 0; j < order; j++) normal[i][j] += scaled[t - 1 - i] * scaled[t - 1 - j]
     }
   }
   const coefficients = solveLinear(normal, rhs)
@@ -139,11 +152,9 @@ export function fitLeastSquares(series: readonly number[], order: number): Least
 export function forecastLeastSquares(series: readonly number[], order = 4): LeastSquaresResult<{value: number}> {
   checkSeries('forecastLeastSquares', series)
   checkOrder('forecastLeastSquares', order)
-  const needed = 2 * order + 1
   // Checked before the constant guard, so a window too short for the order is always refused.
-  if (series.length < needed) {
-    return {ok: false, reason: `least squares AR(${order}) needs at least ${needed} samples, window has ${series.length}`}
-  }
+  const short = tooShortForLeastSquares(series.length, order)
+  if (short) return {ok: false, reason: short}
   if (isConstant(series)) return {ok: true, value: series[0]}
   const mean = meanOf(series)
   const centred = series.map((value) => value - mean)

@@ -24,5 +24,11 @@ export const MIGRATIONS: readonly string[] = [
      error TEXT
    );
    CREATE TABLE sim (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-   CREATE TABLE run_lock (pid INTEGER PRIMARY KEY, ppid INTEGER NOT NULL, command TEXT NOT NULL, started_at TEXT NOT NULL);`,
+   CREATE TABLE run_lock (
+     pid INTEGER PRIMARY KEY,
+     stdin_pipe INTEGER,
+     stdout_pipe INTEGER,
+     command TEXT NOT NULL,
+     started_at TEXT NOT NULL
+   );`,
 ]

@@ -1,6 +1,6 @@
 // The SQLite state store: samples (history for rates and prediction), the action journal,
 // the simulator's cluster and the run lock. WAL mode; one writer at a time (busy timeout).
-import {mkdirSync} from 'node:fs'
+import {fstatSync, mkdirSync} from 'node:fs'
 import {join} from 'node:path'
 import Database from 'better-sqlite3'
 import {EXIT, LockedError, SovaError} from '../errors.js'
@@ -21,6 +21,27 @@ export interface JournalEntry {
   status: JournalStatus
   reason: string
   error: string | null
+}
+
+/** Who holds the run lock: the process and the pipes that link it to its pipeline neighbours. */
+export interface LockOwner {
+  pid: number
+  stdinPipe: number | null
+  stdoutPipe: number | null
+}
+
+/** The inode of a pipe on file descriptor `fd`, or null when it is not a pipe. */
+function pipeInode(fd: number): number | null {
+  try {
+    const stat = fstatSync(fd)
+    return stat.isFIFO() ? stat.ino : null
+  } catch {
+    return null
+  }
+}
+
+export function currentLockOwner(): LockOwner {
+  return {pid: process.pid, stdinPipe: pipeInode(0), stdoutPipe: pipeInode(1)}
 }
 
 export interface StoredSample {
@@ -146,28 +167,30 @@ export class Store {
   // --- run lock ------------------------------------------------------------------------
 
   /**
-   * Takes the run lock for this process. The stages of one shell pipeline share a parent
-   * process and share the lock; any other live holder makes this throw LockedError (exit 75).
-   * Holders whose process is gone (kill -9) are stale and removed.
+   * Takes the run lock for this process. Stages of one shell pipeline share it: a holder whose
+   * stdout pipe is our stdin (or the other way round) is our neighbour in `migrate | switch-vf`.
+   * Any other live holder makes this throw LockedError (exit 75). Holders whose process is gone
+   * (kill -9) are stale and removed.
    */
-  acquireRunLock(command: string, isAlive: (pid: number) => boolean, self = {pid: process.pid, ppid: process.ppid}): void {
+  acquireRunLock(command: string, isAlive: (pid: number) => boolean, self: LockOwner = currentLockOwner()): void {
     this.transaction(() => {
-      const holders = this.db.prepare('SELECT pid, ppid, command, started_at AS startedAt FROM run_lock').all() as
-        {pid: number; ppid: number; command: string; startedAt: string}[]
+      const holders = this.db
+        .prepare('SELECT pid, stdin_pipe AS stdinPipe, stdout_pipe AS stdoutPipe, command, started_at AS startedAt FROM run_lock')
+        .all() as (LockOwner & {command: string; startedAt: string})[]
       for (const holder of holders) {
         if (holder.pid === self.pid) continue
         if (!isAlive(holder.pid)) {
           this.db.prepare('DELETE FROM run_lock WHERE pid = ?').run(holder.pid)
           continue
         }
-        const sibling = holder.ppid === self.ppid && self.ppid > 1
-        if (!sibling) {
-          throw new LockedErrorFor(holder)
-        }
+        const neighbour =
+          (self.stdinPipe !== null && self.stdinPipe === holder.stdoutPipe) ||
+          (self.stdoutPipe !== null && self.stdoutPipe === holder.stdinPipe)
+        if (!neighbour) throw new LockedErrorFor(holder)
       }
       this.db
-        .prepare('INSERT OR REPLACE INTO run_lock (pid, ppid, command, started_at) VALUES (?, ?, ?, ?)')
-        .run(self.pid, self.ppid, command, new Date().toISOString())
+        .prepare('INSERT OR REPLACE INTO run_lock (pid, stdin_pipe, stdout_pipe, command, started_at) VALUES (?, ?, ?, ?, ?)')
+        .run(self.pid, self.stdinPipe, self.stdoutPipe, command, new Date().toISOString())
     })
   }
 

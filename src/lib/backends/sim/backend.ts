@@ -43,7 +43,8 @@ function update<T>(store: Store, change: (cluster: SimCluster) => {cluster: SimC
 
 /** The stored simulated cluster (the default scenario is created on first use). */
 export function readSimCluster(store: Store): SimCluster {
-  return store.transaction(() => load(store))
+  // Reading needs no write lock once a cluster exists; creating the default takes one.
+  return store.readSim() === undefined ? store.transaction(() => load(store)) : load(store)
 }
 
 /** Replaces the simulated cluster with a fresh scenario; old samples would make false rates, so they go too. */

@@ -46,8 +46,10 @@ export const SIM_CONSTANTS = {
   unreachableTimeoutMs: 2000,
 } as const
 
+/** The physics figures one cluster runs on (SIM_CONSTANTS, possibly overridden by its scenario). */
 export type SimPhysics = {-readonly [K in keyof typeof SIM_CONSTANTS]: number}
 
+/** The four workload kinds of the scenarios: request/response, bulk transfer, CPU-bound, idle. */
 export type VmKind = 'web' | 'bulk' | 'cpu' | 'idle'
 
 /** A change of network demand over time: ramp up over rampS, hold, ramp back down over rampS. */
@@ -74,6 +76,7 @@ export interface DemandProfile {
   surges: Surge[]
 }
 
+/** Cumulative counters of one VM since the scenario started (what a hypervisor reports). */
 export interface SimCounters {
   cpuSeconds: number
   blockedSeconds: number
@@ -82,6 +85,7 @@ export interface SimCounters {
   activeSeconds: number
 }
 
+/** One simulated VM: size, placement, network path and VF, demand and counters. */
 export interface SimVm {
   name: string
   /** Stable identity for the PRNG and the snapshot's id. */
@@ -96,6 +100,7 @@ export interface SimVm {
   counters: SimCounters
 }
 
+/** One simulated host: port, CPUs, memory, VF pool, reachability and port counters. */
 export interface SimHost {
   name: string
   device: string
@@ -108,6 +113,7 @@ export interface SimHost {
   port: {rxBytes: number; txBytes: number}
 }
 
+/** The whole simulated cluster: one JSON value in the state store. */
 export interface SimCluster {
   format: typeof SIM_FORMAT
   scenario: string

@@ -41,6 +41,7 @@ export function envelope(profile: DemandProfile, t: number): number {
   return Math.max(0, value)
 }
 
+/** A VM's offered load for one second: per-direction Mbit/s and CPU cores. */
 export interface Offered {
   rxMbps: number
   txMbps: number

@@ -1,6 +1,7 @@
 // Time integration of the simulated cluster, in place on a copy the caller owns. Segments never
-// cross a whole second, so demand (a function of the tick) is constant within each, and slicing
-// time differently gives the same counters.
+// cross a whole second, so demand (a function of the tick) is constant within each: whole-second
+// steps from a whole second give bit-identical counters however grouped (10 × 1 s = 1 × 10 s);
+// other slicings agree up to float rounding.
 import {type SimCluster, type SimHost, type SimVm, vmsOn} from './cluster.js'
 import {type Offered, fairShare, offeredDemand} from './demand.js'
 
@@ -11,13 +12,15 @@ export interface MigrationFlow {
   mbps: number
 }
 
+/** What else happens while time passes: migration streams and paused VMs. */
 export interface StepOptions {
   flows?: readonly MigrationFlow[]
   /** VMs stopped for a migration's stop-and-copy: no CPU, no traffic. */
   paused?: ReadonlySet<string>
 }
 
-interface Want {
+/** What a running VM asks of the port during one tick, already capped by its path. */
+export interface VmWant {
   vm: SimVm
   offered: Offered
   rxMbps: number
@@ -37,7 +40,7 @@ export function pathCapMbps(cluster: SimCluster, host: SimHost, vm: SimVm): numb
 }
 
 /** What each running VM on the host offers during `tick`, already limited by its path. */
-export function hostWants(cluster: SimCluster, host: SimHost, tick: number, paused?: ReadonlySet<string>): Want[] {
+export function hostWants(cluster: SimCluster, host: SimHost, tick: number, paused?: ReadonlySet<string>): VmWant[] {
   return vmsOn(cluster, host.name)
     .filter((vm) => !paused?.has(vm.name))
     .map((vm) => {
