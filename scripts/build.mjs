@@ -26,5 +26,6 @@ await build({
       'const __dirname = __sovaDirname(__filename);',
     ].join('\n'),
   },
+  minify: process.env.SOVA_BUILD_DEBUG ? false : true,
   logLevel: 'warning',
 })

@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import {SovaCommand} from '../lib/cli/base-command.js'
 import {backendFlags, durationFlag} from '../lib/cli/flags.js'
 import {isStdoutClosed} from '../lib/cli/output.js'

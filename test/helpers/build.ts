@@ -2,6 +2,7 @@
 // and a tweak (a partial object, shallowly merged, or a function that edits the value).
 import type {Host, HostScore, Scores, SovaDocument, Vm} from '../../src/lib/document/schema.js'
 
+/** How a test adjusts a default: fields to override (shallow) or a function that edits in place. */
 export type Tweak<T> = Partial<T> | ((value: T) => void)
 
 function applyTweak<T extends object>(value: T, tweak?: Tweak<T>): T {

@@ -7,6 +7,7 @@ import {
   forecastBurg,
   forecastLeastSquares,
   predictNext,
+  solveLinearSystem,
 } from '../../src/lib/policy/predict.js'
 
 const close = (actual: number, expected: number, tolerance = 1e-12) =>
@@ -59,6 +60,15 @@ describe('burgCoefficients', () => {
     assert.deepEqual(burgCoefficients([1, -1, 1, -1, 1], 4), {coefficients: [-1], order: 1})
   })
 
+  it('stops at order 1 when only rounding residue is left after it', () => {
+    // [0.9, 0.7, 0.9, 0.7] minus its mean 0.8 is ±0.1 only up to rounding (0.09999999999999998,
+    // -0.10000000000000009): stage 2 would fit that residue, so the fit must stop at order 1.
+    const centred = [0.9, 0.7, 0.9, 0.7].map((value) => value - 0.8)
+    const fit = burgCoefficients(centred, 4)
+    assert.equal(fit.order, 1)
+    close(fit.coefficients[0], -1)
+  })
+
   it('caps the order at series.length - 1', () => {
     // [1, 2]: f = [2], b = [1], k = -2·2/5 = -0.8.
     assert.deepEqual(burgCoefficients([1, 2], 4), {coefficients: [0.8], order: 1})
@@ -94,6 +104,8 @@ describe('forecastBurg', () => {
   it('returns the value of a constant series', () => {
     assert.equal(forecastBurg([0.8, 0.8, 0.8, 0.8, 0.8]), 0.8)
     assert.equal(forecastBurg([0.3]), 0.3)
+    // The mean of [0.1, 0.1, 0.1] is 0.10000000000000002: only the guard returns exactly 0.1.
+    assert.equal(forecastBurg([0.1, 0.1, 0.1]), 0.1)
   })
 
   it('falls back to the lower order when a stage is 0/0', () => {
@@ -160,6 +172,31 @@ describe('fitLeastSquares and forecastLeastSquares', () => {
     assert.ok(four.ok)
     close(four.coefficients[0], 0.6, 0.12)
     for (const lag of [1, 2, 3]) close(four.coefficients[lag], 0, 0.15)
+  })
+})
+
+describe('solveLinearSystem', () => {
+  it('solves a system that needs a row swap', () => {
+    // A zero first pivot: without pivoting this divides by 0.
+    assert.deepEqual(solveLinearSystem([[0, 1], [1, 0]], [2, 3]), [3, 2])
+  })
+
+  it('pivots on the largest entry for accuracy', () => {
+    // x + y = 2 and 1e-20·x + y = 1: x = y = 1 to double precision. Without pivoting the
+    // tiny pivot gives y = 1 and then x = (1 - 1)/1e-20 = 0.
+    const x = solveLinearSystem([[1e-20, 1], [1, 1]], [1, 2])
+    assert.ok(x)
+    close(x[0], 1)
+    close(x[1], 1)
+  })
+
+  it('returns null for a singular system and leaves its inputs alone', () => {
+    const matrix = [[4, -4], [-4, 4]]
+    const rhs = [1, 2]
+    assert.equal(solveLinearSystem(matrix, rhs), null)
+    assert.equal(solveLinearSystem([[0, 0], [0, 0]], [0, 0]), null)
+    assert.deepEqual([matrix, rhs], [[[4, -4], [-4, 4]], [1, 2]])
+    assert.deepEqual(solveLinearSystem([], []), [])
   })
 })
 

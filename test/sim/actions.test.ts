@@ -29,22 +29,22 @@ function withFreeVf(): {cluster: SimCluster; vf: string} {
 describe('sim actions', () => {
   it('detachVf: ~0.5 s, the VM goes to PV and the VF becomes free', () => {
     const c = base()
-    const vf = findVm(c, 'bulk1')!.vf!
-    const t = detachVf(c, 'host1', 'bulk1', vf)
+    const vf = findVm(c, 'cpu1')!.vf!
+    const t = detachVf(c, 'host1', 'cpu1', vf)
     assert.deepEqual(t.result, {ok: true, durationMs: 500})
     assert.equal(t.cluster.timeMs, c.timeMs + 500)
-    const vm = findVm(t.cluster, 'bulk1')!
+    const vm = findVm(t.cluster, 'cpu1')!
     assert.equal(vm.path, 'pv')
     assert.equal(vm.vf, null)
     assert.ok(toSnapshot(t.cluster).hosts[0].vfs.free.includes(vf))
-    assert.equal(findVm(c, 'bulk1')!.vf, vf, 'input untouched')
+    assert.equal(findVm(c, 'cpu1')!.vf, vf, 'input untouched')
   })
 
   it('attachVf: ~1.5 s, the VM goes to its VF and the VF is no longer free', () => {
     const {cluster, vf} = withFreeVf()
-    const t = attachVf(cluster, 'host1', 'cpu1', vf)
+    const t = attachVf(cluster, 'host1', 'bulk1', vf)
     assert.deepEqual(t.result, {ok: true, durationMs: 1500})
-    const vm = findVm(t.cluster, 'cpu1')!
+    const vm = findVm(t.cluster, 'bulk1')!
     assert.equal(vm.path, 'vf')
     assert.equal(vm.vf, vf)
     assert.ok(!toSnapshot(t.cluster).hosts[0].vfs.free.includes(vf))
@@ -53,34 +53,34 @@ describe('sim actions', () => {
 
   it('attachVf refuses: VM elsewhere, VM already holding one, VF held or foreign, unknown names, unreachable host', () => {
     const {cluster, vf} = withFreeVf()
-    const held = findVm(cluster, 'bulk1')!.vf!
+    const held = findVm(cluster, 'cpu1')!.vf!
     const foreign = findHost(cluster, 'host2')!.vfPool[7]
     assertRefused(cluster, attachVf(cluster, 'host1', 'web4', vf), /web4 runs on host2, not on host1/)
-    assertRefused(cluster, attachVf(cluster, 'host1', 'bulk2', vf), /bulk2 already holds VF/)
-    assertRefused(cluster, attachVf(cluster, 'host1', 'cpu1', held), /not free \(held by bulk1\)/)
-    assertRefused(cluster, attachVf(cluster, 'host1', 'cpu1', foreign), /not a VF of host1's port/)
-    assertRefused(cluster, attachVf(cluster, 'host9', 'cpu1', vf), /unknown host host9/)
+    assertRefused(cluster, attachVf(cluster, 'host1', 'cpu2', vf), /cpu2 already holds VF/)
+    assertRefused(cluster, attachVf(cluster, 'host1', 'bulk1', held), /not free \(held by cpu1\)/)
+    assertRefused(cluster, attachVf(cluster, 'host1', 'bulk1', foreign), /not a VF of host1's port/)
+    assertRefused(cluster, attachVf(cluster, 'host9', 'bulk1', vf), /unknown host host9/)
     assertRefused(cluster, attachVf(cluster, 'host1', 'ghost', vf), /unknown VM ghost/)
     const down = setReachable(cluster, 'host1', false)
-    assertRefused(down, attachVf(down, 'host1', 'cpu1', vf), /host1: unreachable/)
+    assertRefused(down, attachVf(down, 'host1', 'bulk1', vf), /host1: unreachable/)
   })
 
   it('detachVf refuses when the VM does not hold that VF', () => {
     const c = base()
-    const other = findVm(c, 'bulk2')!.vf!
-    assertRefused(c, detachVf(c, 'host1', 'bulk1', other), /bulk1 does not hold .* \(it holds 0000:/)
-    assertRefused(c, detachVf(c, 'host1', 'cpu1', other), /cpu1 does not hold .* \(it holds no VF\)/)
-    assertRefused(c, detachVf(c, 'host2', 'bulk1', other), /bulk1 runs on host1, not on host2/)
+    const other = findVm(c, 'cpu2')!.vf!
+    assertRefused(c, detachVf(c, 'host1', 'cpu1', other), /cpu1 does not hold .* \(it holds 0000:/)
+    assertRefused(c, detachVf(c, 'host1', 'bulk1', other), /bulk1 does not hold .* \(it holds no VF\)/)
+    assertRefused(c, detachVf(c, 'host2', 'cpu1', other), /cpu1 runs on host1, not on host2/)
   })
 
   it('migrate: pre-copy time from memory and bandwidth, downtime 60–210 ms, VM arrives on PV', () => {
     const c = base()
-    const t = migrate(c, 'cpu2', 'host1', 'host3')
+    const t = migrate(c, 'bulk2', 'host1', 'host3')
     assert.ok(t.result.ok)
-    const vm = findVm(t.cluster, 'cpu2')!
+    const vm = findVm(t.cluster, 'bulk2')!
     assert.equal(vm.host, 'host3')
     assert.equal(vm.path, 'pv')
-    const bits = findVm(c, 'cpu2')!.memoryMiB * 8 * 1.048576e6
+    const bits = findVm(c, 'bulk2')!.memoryMiB * 8 * 1.048576e6
     const lower = (bits / 9400e6) * 1.1 * 1000 + 60 // full port, least dirtying, least downtime
     assert.ok(t.result.durationMs >= lower, `${t.result.durationMs} >= ${lower}`)
     assert.equal(t.cluster.timeMs, c.timeMs + t.result.durationMs)
@@ -92,29 +92,30 @@ describe('sim actions', () => {
   it('migrate takes longer off a hot port than off a quiet one', () => {
     const quiet = advance(buildScenario('paper', 1), 30)
     const hot = advance(buildScenario('paper', 1), 150)
-    const slow = migrate(hot, 'cpu1', 'host1', 'host3').result.durationMs
-    const fast = migrate(quiet, 'cpu1', 'host1', 'host3').result.durationMs
+    const slow = migrate(hot, 'bulk1', 'host1', 'host3').result.durationMs
+    const fast = migrate(quiet, 'bulk1', 'host1', 'host3').result.durationMs
     assert.ok(slow > fast * 1.5, `${slow} vs ${fast}`)
   })
 
   it('migrate refuses and leaves the VM where it was: VF held, wrong source, bad target, no memory, unreachable', () => {
     const c = base()
-    assertRefused(c, migrate(c, 'bulk1', 'host1', 'host2'), /bulk1 still holds VF .*; detach the VF first/)
-    assertRefused(c, migrate(c, 'cpu1', 'host2', 'host3'), /cpu1 runs on host1, not on host2/)
-    assertRefused(c, migrate(c, 'cpu1', 'host1', 'host1'), /same host/)
-    assertRefused(c, migrate(c, 'cpu1', 'host1', 'host7'), /unknown target host host7/)
+    assertRefused(c, migrate(c, 'cpu1', 'host1', 'host2'), /cpu1 still holds VF .*; detach the VF first/)
+    assertRefused(c, migrate(c, 'bulk1', 'host2', 'host3'), /bulk1 runs on host1, not on host2/)
+    assertRefused(c, migrate(c, 'bulk1', 'host1', 'host1'), /same host/)
+    assertRefused(c, migrate(c, 'bulk1', 'host1', 'host7'), /unknown target host host7/)
     assertRefused(c, migrate(c, 'ghost', 'host1', 'host2'), /unknown VM ghost/)
     const full = structuredClone(c)
     findHost(full, 'host2')!.memoryMiB = 60_000 // less than the VMs already there need
-    assertRefused(full, migrate(full, 'cpu1', 'host1', 'host2'), /host2 has 0 MiB free, cpu1 needs \d+ MiB/)
+    assertRefused(full, migrate(full, 'bulk1', 'host1', 'host2'), /host2 has 0 MiB free, bulk1 needs \d+ MiB/)
     const targetDown = setReachable(c, 'host2', false)
-    assertRefused(targetDown, migrate(targetDown, 'cpu1', 'host1', 'host2'), /host2: unreachable/)
+    assertRefused(targetDown, migrate(targetDown, 'bulk1', 'host1', 'host2'), /host2: unreachable/)
     const sourceDown = setReachable(c, 'host1', false)
-    assertRefused(sourceDown, migrate(sourceDown, 'cpu1', 'host1', 'host2'), /host1: unreachable/)
+    assertRefused(sourceDown, migrate(sourceDown, 'bulk1', 'host1', 'host2'), /host1: unreachable/)
   })
 
   it('detach then migrate relieves the hot host', () => {
-    let c = advance(buildScenario('paper', 1), 150)
+    // bulk VMs boot on PV: give bulk1 one of host1's free VFs first, so there is one to detach.
+    let c = advance(attachVf(buildScenario('paper', 1), 'host1', 'bulk1', '0000:04:10.6').cluster, 150)
     const vf = findVm(c, 'bulk1')!.vf!
     c = detachVf(c, 'host1', 'bulk1', vf).cluster
     const t = migrate(c, 'bulk1', 'host1', 'host3')

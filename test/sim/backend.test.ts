@@ -49,15 +49,15 @@ describe('SimBackend', () => {
   it('actions persist and report what happened', async () => {
     const store = Store.open(tempDir())
     const backend = new SimBackend(store)
-    const vf = (await backend.snapshot()).hosts[0].vms.find((vm) => vm.name === 'bulk1')!.vf!
-    assert.deepEqual(await backend.detachVf('host1', 'bulk1', vf), {ok: true, durationMs: 500})
-    const refused = await backend.detachVf('host1', 'bulk1', vf)
+    const vf = (await backend.snapshot()).hosts[0].vms.find((vm) => vm.name === 'cpu1')!.vf!
+    assert.deepEqual(await backend.detachVf('host1', 'cpu1', vf), {ok: true, durationMs: 500})
+    const refused = await backend.detachVf('host1', 'cpu1', vf)
     assert.equal(refused.ok, false)
-    assert.equal((await backend.migrate('bulk1', 'host1', 'host2')).ok, true)
-    assert.equal((await backend.attachVf('host2', 'bulk1', '0000:05:10.7')).ok, true)
-    const bulk = (await backend.snapshot()).hosts[1].vms.find((vm) => vm.name === 'bulk1')!
-    assert.equal(bulk.path, 'vf')
-    assert.equal(bulk.vf, '0000:05:10.7')
+    assert.equal((await backend.migrate('cpu1', 'host1', 'host2')).ok, true)
+    assert.equal((await backend.attachVf('host2', 'cpu1', '0000:05:10.7')).ok, true)
+    const cpu = (await backend.snapshot()).hosts[1].vms.find((vm) => vm.name === 'cpu1')!
+    assert.equal(cpu.path, 'vf')
+    assert.equal(cpu.vf, '0000:05:10.7')
     store.close()
   })
 

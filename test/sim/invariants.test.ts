@@ -37,7 +37,7 @@ describe('checkInvariants', () => {
     host.vfs.total = 3
     assert.match(checkInvariants(s).join('\n'), /VFs in use but the port has 3/)
     const other = toSnapshot(buildScenario('paper', 1))
-    other.hosts[1].vms[0].path = 'pv'
+    other.hosts[1].vms.find((vm) => vm.vf !== null)!.path = 'pv'
     assert.match(checkInvariants(other).join('\n'), /holds VF .* but is on the pv path/)
   })
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {type SimCluster, findVm} from '../../src/lib/backends/sim/cluster.js'
 import {fairShare, offeredDemand} from '../../src/lib/backends/sim/demand.js'
-import {advance, detachVf, migrate, setReachable, toSnapshot} from '../../src/lib/backends/sim/model.js'
+import {advance, attachVf, detachVf, migrate, setReachable, toSnapshot} from '../../src/lib/backends/sim/model.js'
 import {buildScenario} from '../../src/lib/backends/sim/scenarios.js'
 import {assertClose} from './util.js'
 
@@ -66,7 +66,9 @@ describe('sim model', () => {
   })
 
   it('a bulk VM delivers more on its VF than on the PV path (PV cap ≈ 9400/3.8 Mbit/s)', () => {
-    const hot = advance(buildScenario('paper', 1), 120) // host1's bulk VMs offer ~3000 Mbit/s
+    // bulk VMs boot on PV: give bulk1 one of host1's free VFs first.
+    const onVf = attachVf(buildScenario('paper', 1), 'host1', 'bulk1', '0000:04:10.6').cluster
+    const hot = advance(onVf, 120) // host1's bulk VMs offer ~3000 Mbit/s
     const bulk = findVm(hot, 'bulk1')!
     const onPv = detachVf(hot, 'host1', 'bulk1', bulk.vf!).cluster
     const sent = (c: SimCluster) => findVm(c, 'bulk1')!.counters.txBytes
@@ -94,19 +96,19 @@ describe('sim model', () => {
 
   it('port counters carry every VM\'s traffic plus the migration stream', () => {
     const start = advance(buildScenario('quiet', 2), 20)
-    const vm = findVm(start, 'cpu1')! // holds no VF
-    const {cluster: end, result} = migrate(start, 'cpu1', 'host1', 'host3')
+    const vm = findVm(start, 'bulk1')! // holds no VF
+    const {cluster: end, result} = migrate(start, 'bulk1', 'host1', 'host3')
     assert.ok(result.ok)
     const port = (c: SimCluster, host: string) => c.hosts.find((h) => h.name === host)!.port
-    // cpu1 ran on host1 for the whole migration, so its traffic belongs to host1's port.
-    const ranOn = (v: SimCluster['vms'][number]) => (v.name === 'cpu1' ? 'host1' : v.host)
+    // bulk1 ran on host1 for the whole migration, so its traffic belongs to host1's port.
+    const ranOn = (v: SimCluster['vms'][number]) => (v.name === 'bulk1' ? 'host1' : v.host)
     const vmBytes = (host: string, key: 'rxBytes' | 'txBytes') =>
       end.vms.filter((v) => ranOn(v) === host)
         .reduce((sum, v) => sum + v.counters[key] - findVm(start, v.name)!.counters[key], 0)
     const memoryBytes = vm.memoryMiB * 1024 * 1024
     const extraTx = port(end, 'host1').txBytes - port(start, 'host1').txBytes - vmBytes('host1', 'txBytes')
     const extraRx = port(end, 'host3').rxBytes - port(start, 'host3').rxBytes - vmBytes('host3', 'rxBytes')
-    assert.equal(findVm(end, 'cpu1')!.host, 'host3')
+    assert.equal(findVm(end, 'bulk1')!.host, 'host3')
     assert.ok(extraTx >= memoryBytes, `source sent the memory image: ${extraTx} >= ${memoryBytes}`)
     assert.ok(Math.abs(extraRx - extraTx) < 1, 'target received the same stream')
   })

@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import {SovaCommand} from '../../lib/cli/base-command.js'
 
 export default class SimReset extends SovaCommand {

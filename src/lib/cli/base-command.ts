@@ -1,6 +1,7 @@
 // The one base command: shared flags, document in/out, and errors -> exit codes. No mutable state
 // shared with subclasses beyond the output's CSV header flag.
-import {Command, Flags} from '@oclif/core'
+import {Command} from '@oclif/core/command'
+import * as Flags from '@oclif/core/flags'
 import type {Executor} from '../apply.js'
 import type {BackendName} from '../backends/index.js'
 import type {Backend} from '../backends/types.js'

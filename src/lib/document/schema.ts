@@ -49,7 +49,7 @@ export const Vm = Type.Object({
     activeRatio: ratio('share of the 1 s ticks of the window in which both rx and tx moved > 128 bytes'),
   }),
   path: NetPath,
-  vf: Type.Optional(Type.Union([pci('the VF assigned to this VM'), Type.Null()])),
+  vf: Type.Optional(Type.Union([pci('the VF assigned to this VM'), Type.Null()], {expected: 'a PCI address [DDDD:]BB:SS.F or null'})),
 })
 
 export const Host = Type.Object({
@@ -94,7 +94,7 @@ export const Predictor = oneOf(['burg', 'lsq'] as const, 'AR(4) fitting method')
 export const HostScore = Type.Object({
   utilisation: nonNegative('port utilisation of this sample'),
   window: Type.Array(Type.Number(), {description: 'utilisation history, oldest first, this sample last'}),
-  forecast: Type.Union([Type.Number(), Type.Null()], {description: 'predicted next utilisation; null when not predicted'}),
+  forecast: Type.Union([Type.Number(), Type.Null()], {description: 'predicted next utilisation; null when not predicted', expected: 'a number or null'}),
   predictor: Predictor,
   hot: Type.Boolean(),
   reason: Type.String(),

@@ -7,6 +7,9 @@ import {parseDocument} from './validate.js'
 /** A document larger than this is refused rather than risking the process. */
 export const MAX_DOCUMENT_BYTES = 256 * 1024 * 1024
 
+/** Deeper nesting is refused: JSON.stringify overflows the stack from about 5,000 levels when writing it out. */
+export const MAX_NESTING_DEPTH = 1000
+
 const OPEN_BRACE = 0x7b
 const CLOSE_BRACE = 0x7d
 const OPEN_BRACKET = 0x5b
@@ -65,7 +68,9 @@ export async function* splitJsonValues(chunks: AsyncIterable<string>, name: stri
         inString = true
         continue
       } else if (code === OPEN_BRACE || code === OPEN_BRACKET) {
-        depth++
+        if (++depth > MAX_NESTING_DEPTH) {
+          throw new InputError(`${name} line ${startLine}: document nested more than ${MAX_NESTING_DEPTH} levels deep; refused`)
+        }
         continue
       } else if (code === CLOSE_BRACE || code === CLOSE_BRACKET) {
         if (--depth > 0) continue
@@ -127,7 +132,8 @@ export async function* readDocuments(bytes: AsyncIterable<Buffer | string>, name
     try {
       value = JSON.parse(raw.text)
     } catch (error) {
-      const detail = error instanceof RangeError ? 'nested too deeply' : (error as Error).message
+      // JSON.parse quotes the text it choked on, newlines included: escape them to keep one line.
+      const detail = error instanceof RangeError ? 'nested too deeply' : (error as Error).message.replaceAll('\r', '\\r').replaceAll('\n', '\\n')
       throw new InputError(`${name} line ${raw.line}: not valid JSON (${detail})`)
     }
     count++

@@ -1,21 +1,14 @@
 // One way into the program for a document: parse -> check version -> validate shape -> check
 // cross-references. Every refusal is an InputError whose one-line message names the field path.
 import {FormatRegistry, type TSchema} from '@sinclair/typebox'
-import {TypeCompiler, type TypeCheck} from '@sinclair/typebox/compiler'
-import {ValueErrorType, type ValueError} from '@sinclair/typebox/errors'
+import {Errors, ValueErrorType, type ValueError} from '@sinclair/typebox/errors'
+import {Check} from '@sinclair/typebox/value'
 import {InputError} from '../errors.js'
 import {DOCUMENT_VERSION, SovaDocument} from './schema.js'
 
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/
 if (!FormatRegistry.Has('date-time')) {
   FormatRegistry.Set('date-time', (value) => ISO_DATE_TIME.test(value) && !Number.isNaN(Date.parse(value)))
-}
-
-let compiled: TypeCheck<typeof SovaDocument> | undefined
-// Compiled on first use: commands that never read a document do not pay for it.
-function checker(): TypeCheck<typeof SovaDocument> {
-  compiled ??= TypeCompiler.Compile(SovaDocument)
-  return compiled
 }
 
 /** `/hosts/2/vms/0/memoryMiB` -> `hosts[2].vms[0].memoryMiB` */
@@ -33,7 +26,8 @@ function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing'
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'an array'
-  if (typeof value === 'string') return `"${value.length > 40 ? value.slice(0, 40) + '...' : value}"`
+  // Quoted as JSON: a newline or quote in the value cannot break the one-line message.
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '...' : value)
   if (typeof value === 'object') return 'an object'
   return `${typeof value} ${String(value)}`
 }
@@ -123,8 +117,9 @@ export function parseDocument(value: unknown, where: string): SovaDocument {
   if (typeof version === 'number' && Math.trunc(version) !== DOCUMENT_VERSION) {
     fail(`sova: unsupported document version ${version} (this sova reads version ${DOCUMENT_VERSION})`)
   }
-  const check = checker()
-  if (!check.Check(value)) fail(describeError(firstUsefulError([...check.Errors(value)])))
+  // Interpreted checking: compiling the schema costs more start-up time than a document of a
+  // whole cluster takes to check (bench/startup).
+  if (!Check(SovaDocument, value)) fail(describeError(firstUsefulError([...Errors(SovaDocument, value)])))
   const doc = value as SovaDocument
   const problem = checkReferences(doc)
   if (problem) fail(problem)

@@ -96,8 +96,13 @@ function tooShortForLeastSquares(samples: number, order: number): string | undef
   return `least squares AR(${order}) needs at least ${needed} samples, window has ${samples}`
 }
 
-// Solves a·x = b in place by Gaussian elimination with partial pivoting; null when singular.
-function solveLinear(a: number[][], b: number[]): number[] | null {
+/**
+ * Solves a·x = b by Gaussian elimination with partial pivoting (the least-squares normal
+ * equations); null when the system is singular. The inputs are not modified.
+ */
+export function solveLinearSystem(matrix: readonly (readonly number[])[], rhs: readonly number[]): number[] | null {
+  const a = matrix.map((row) => [...row])
+  const b = [...rhs]
   const n = b.length
   const scale = Math.max(0, ...a.flat().map(Math.abs))
   if (scale === 0) return n === 0 ? [] : null
@@ -141,7 +146,7 @@ export function fitLeastSquares(series: readonly number[], order: number): Least
       for (let j = 0; j < order; j++) normal[i][j] += scaled[t - 1 - i] * scaled[t - 1 - j]
     }
   }
-  const coefficients = solveLinear(normal, rhs)
+  const coefficients = solveLinearSystem(normal, rhs)
   if (!coefficients) {
     return {ok: false, reason: `least squares AR(${order}) is singular on this window (its ${series.length} samples do not determine ${order} coefficients)`}
   }

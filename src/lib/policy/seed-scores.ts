@@ -44,7 +44,7 @@ export function seedTierCounts(guests: number): {list2: number; list1: number} {
   if (guests < SEED_MIN_RANKED_GUESTS) return {list2: guests, list1: guests}
   // The prototype's effective counts (its code meant 2/3 of T, then 2/3 of that).
   const twoThirds = Math.floor((2 * guests) / 3)
-  return {list2: twoThirds + 1, list1: Math.floor((2 * twoThirds) / 3)}
+  return {list2: twoThirds + 1, list1: Math.floor((2 * twoThirds) / 3) + 1}
 }
 
 /** A guest as the ranking sees it. */

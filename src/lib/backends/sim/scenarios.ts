@@ -140,9 +140,10 @@ export function buildScenario(name: string, seed: number): SimCluster {
         vms.push(buildVm(seed, spec, kind, h, vms.length, h * PER_KIND + j + 1))
       }
     }
-    // Network VMs start on VFs, first come first served; the rest of the pool stays free.
-    const network = vms.filter((vm) => vm.host === hosts[h].name && (vm.kind === 'web' || vm.kind === 'bulk'))
-    for (const [fn, vm] of network.slice(0, VFS_PER_HOST).entries()) {
+    // VFs were handed out at boot, first come first served: the web and CPU-bound VMs started
+    // first and hold six; two stay free. The first ranking then moves VFs to the bulk VMs.
+    const bootedFirst = vms.filter((vm) => vm.host === hosts[h].name && (vm.kind === 'web' || vm.kind === 'cpu'))
+    for (const [fn, vm] of bootedFirst.slice(0, VFS_PER_HOST).entries()) {
       vm.vf = pciOf(h, fn)
       vm.path = 'vf'
     }
