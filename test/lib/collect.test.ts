@@ -1,0 +1,224 @@
+import {describe, it} from 'node:test'
+import assert from 'node:assert/strict'
+import type {RawHost, RawSnapshot, RawVm, RawVmCounters} from '../../src/lib/backends/types.js'
+import {MAX_RATE_WINDOW_SECONDS, placementOf, toDocument, unusablePrevious, utilisationOf} from '../../src/lib/collect.js'
+import {parseDocument} from '../../src/lib/document/validate.js'
+
+const T0 = '2024-01-01T00:00:00.000Z'
+const T10 = '2024-01-01T00:00:10.000Z'
+const VF0 = '0000:03:10.0'
+const VF1 = '0000:03:10.1'
+
+function rawVm(name: string, counters: RawVmCounters, vf: string | null = null): RawVm {
+  return {name, id: `id-${name}`, vcpus: 2, memoryMiB: 2048, path: vf ? 'vf' : 'pv', vf, counters}
+}
+
+function rawHost(name: string, rxBytes: number, txBytes: number, vms: RawVm[], free: string[] = []): RawHost {
+  return {
+    name,
+    nic: {device: 'p5p1', speedMbps: 10_000, rxBytes, txBytes},
+    vfs: {total: 4, free},
+    cpus: 16,
+    memoryMiB: {total: 65_536, free: 40_960},
+    vms,
+  }
+}
+
+function snapshot(at: string, hosts: RawHost[], cluster = 'lab'): RawSnapshot {
+  return {at, source: {backend: 'sim', cluster, scenario: 'paper', seed: 1, tick: Date.parse(at) / 1000}, hosts}
+}
+
+const counters = (cpuSeconds: number, blockedSeconds: number, rxBytes: number, txBytes: number, activeSeconds?: number) =>
+  activeSeconds === undefined
+    ? {cpuSeconds, blockedSeconds, rxBytes, txBytes}
+    : {cpuSeconds, blockedSeconds, rxBytes, txBytes, activeSeconds}
+
+// Ten seconds apart. h1's port: Δrx = 5e9 B, Δtx = 1.25e9 B -> rx 5e8 B/s, tx 1.25e8 B/s,
+// utilisation 8 * 6.25e8 / (10000 * 1e6) = 5e9 / 1e10 = 0.5.
+// h2's port: Δrx = 2.5e9, Δtx = 2.5e9 -> 2.5e8 B/s each, utilisation 8 * 5e8 / 1e10 = 0.4.
+const previous = snapshot(T0, [
+  rawHost('h1', 1e9, 2e9, [
+    rawVm('web1', counters(100, 50, 1_000_000, 2_000_000, 30), VF0),
+    rawVm('db1', counters(200, 10, 5_000, 9_000)),
+    rawVm('mover', counters(10, 1, 100_000, 100_000, 5)),
+    rawVm('reset', counters(500, 400, 9_000_000, 9_000_000, 300)),
+  ], [VF1]),
+  rawHost('h2', 0, 0, []),
+])
+const current = snapshot(T10, [
+  rawHost('h1', 6e9, 3.25e9, [
+    // Δcpu 4 s, Δblocked 2.5 s, Δrx 10240 B, Δtx 5120 B, Δactive 7 s over 10 s.
+    rawVm('web1', counters(104, 52.5, 1_010_240, 2_005_120, 37), VF0),
+    // No activeSeconds: Δrx 2560 B -> 256 B/s, Δtx 1280 B -> 128 B/s (not > 128: inactive).
+    rawVm('db1', counters(201, 10, 7_560, 10_280)),
+    // Counters restarted (domain re-created): every delta is negative and counts 0.
+    rawVm('reset', counters(1, 0, 100, 100, 1)),
+  ], [VF1]),
+  rawHost('h2', 2.5e9, 2.5e9, [
+    // Moved from h1: Δcpu 3 s, Δblocked 0.5 s, Δrx 20000 B, Δtx 40000 B, Δactive 20 s (capped at 1).
+    rawVm('mover', counters(13, 1.5, 120_000, 140_000, 25)),
+    // New: no previous counters, zero rates.
+    rawVm('fresh', counters(1000, 1000, 1e9, 1e9, 500)),
+  ]),
+  // New host: no previous counters, zero rates.
+  rawHost('h3', 7e9, 7e9, []),
+])
+
+describe('toDocument', () => {
+  const document = toDocument(previous, current)
+  const hostNamed = (name: string) => document.hosts.find((h) => h.name === name)!
+  const vmNamed = (name: string) => document.hosts.flatMap((h) => h.vms).find((v) => v.name === name)!
+
+  it('is a valid version-1 document at the current time with a 10 s window', () => {
+    assert.equal(document.sova, 1)
+    assert.equal(document.at, T10)
+    assert.deepEqual(document.source, {backend: 'sim', cluster: 'lab', scenario: 'paper', seed: 1, tick: 1_704_067_210, windowSeconds: 10})
+    assert.equal(parseDocument(document, 'test'), document)
+  })
+
+  const hostCases: {host: string; nic: {rxBps: number; txBps: number; utilisation: number}}[] = [
+    {host: 'h1', nic: {rxBps: 5e8, txBps: 1.25e8, utilisation: 0.5}},
+    {host: 'h2', nic: {rxBps: 2.5e8, txBps: 2.5e8, utilisation: 0.4}},
+    {host: 'h3', nic: {rxBps: 0, txBps: 0, utilisation: 0}},
+  ]
+  for (const {host, nic} of hostCases) {
+    it(`host ${host}: port rates and utilisation 8*(rx+tx)/speed`, () => {
+      assert.deepEqual(hostNamed(host).nic, {device: 'p5p1', speedMbps: 10_000, ...nic})
+    })
+  }
+
+  it('utilisation on a 1 GbE port over an 8 s window', () => {
+    // Δrx 300e6 B, Δtx 200e6 B over 8 s: rx 37.5e6 B/s, tx 25e6 B/s; 8 * 62.5e6 / (1000 * 1e6) = 0.5.
+    const port = (rxBytes: number, txBytes: number) => ({device: 'em1', speedMbps: 1000, rxBytes, txBytes})
+    const before = snapshot(T0, [{...rawHost('g', 0, 0, []), nic: port(1e6, 2e6)}])
+    const after = snapshot('2024-01-01T00:00:08.000Z', [{...rawHost('g', 0, 0, []), nic: port(301e6, 202e6)}])
+    const result = toDocument(before, after)
+    assert.equal(result.source.windowSeconds, 8)
+    assert.deepEqual(result.hosts[0].nic, {device: 'em1', speedMbps: 1000, rxBps: 37.5e6, txBps: 25e6, utilisation: 0.5})
+  })
+
+  const vmCases: {why: string; vm: string; cpu: {usedRatio: number; blockedRatio: number}; net: {rxBps: number; txBps: number; activeRatio: number}}[] = [
+    {
+      why: 'rates and ratios over the window (4/10, 2.5/10, 10240/10, 5120/10, 7/10)',
+      vm: 'web1',
+      cpu: {usedRatio: 0.4, blockedRatio: 0.25},
+      net: {rxBps: 1024, txBps: 512, activeRatio: 0.7},
+    },
+    {
+      why: 'no activeSeconds: active only when both rx and tx exceed 128 B/s (tx is exactly 128)',
+      vm: 'db1',
+      cpu: {usedRatio: 0.1, blockedRatio: 0},
+      net: {rxBps: 256, txBps: 128, activeRatio: 0},
+    },
+    {
+      why: 'counters that went backwards count 0',
+      vm: 'reset',
+      cpu: {usedRatio: 0, blockedRatio: 0},
+      net: {rxBps: 0, txBps: 0, activeRatio: 0},
+    },
+    {
+      why: 'a VM that moved host keeps its counters (matched by name); activeRatio capped at 1',
+      vm: 'mover',
+      cpu: {usedRatio: 0.3, blockedRatio: 0.05},
+      net: {rxBps: 2000, txBps: 4000, activeRatio: 1},
+    },
+    {
+      why: 'a VM new in the current snapshot gets zero rates',
+      vm: 'fresh',
+      cpu: {usedRatio: 0, blockedRatio: 0},
+      net: {rxBps: 0, txBps: 0, activeRatio: 0},
+    },
+  ]
+  for (const {why, vm, cpu, net} of vmCases) {
+    it(`${vm}: ${why}`, () => {
+      const got = vmNamed(vm)
+      assert.deepEqual(got.cpu, cpu)
+      assert.deepEqual(got.net, net)
+    })
+  }
+
+  it('copies identity, placement and the VF pool from the current snapshot', () => {
+    assert.deepEqual(vmNamed('web1'), {
+      name: 'web1', id: 'id-web1', vcpus: 2, memoryMiB: 2048,
+      cpu: {usedRatio: 0.4, blockedRatio: 0.25},
+      net: {rxBps: 1024, txBps: 512, activeRatio: 0.7},
+      path: 'vf', vf: VF0,
+    })
+    assert.deepEqual(document.hosts.map((h) => [h.name, h.vms.map((v) => v.name)]), [
+      ['h1', ['web1', 'db1', 'reset']],
+      ['h2', ['mover', 'fresh']],
+      ['h3', []],
+    ])
+    assert.deepEqual(hostNamed('h1').vfs, {total: 4, free: [VF1]})
+    assert.deepEqual(hostNamed('h1').memoryMiB, {total: 65_536, free: 40_960})
+  })
+
+  it('activeRatio fallback is 1 when both directions exceed 128 B/s', () => {
+    const before = snapshot(T0, [rawHost('h', 0, 0, [rawVm('v', counters(0, 0, 0, 0))])])
+    const after = snapshot(T10, [rawHost('h', 0, 0, [rawVm('v', counters(0, 0, 1290, 1290))])])
+    // 1290 B / 10 s = 129 B/s each way: > 128, active.
+    assert.deepEqual(toDocument(before, after).hosts[0].vms[0].net, {rxBps: 129, txBps: 129, activeRatio: 1})
+  })
+
+  it('does not share arrays or objects with the snapshot', () => {
+    const result = toDocument(previous, current)
+    result.hosts[0].vfs.free.push('0000:03:10.3')
+    result.hosts[0].memoryMiB.free = 0
+    assert.deepEqual(current.hosts[0].vfs.free, [VF1])
+    assert.equal(current.hosts[0].memoryMiB.free, 40_960)
+  })
+
+  it('utilisationOf maps host names to utilisation', () => {
+    assert.deepEqual(utilisationOf(document), {h1: 0.5, h2: 0.4, h3: 0})
+  })
+})
+
+describe('unusablePrevious', () => {
+  const now = snapshot('2024-01-01T01:00:00.000Z', [])
+  const cases: {why: string; previous: RawSnapshot | undefined; reason: string | undefined}[] = [
+    {why: 'none', previous: undefined, reason: 'no previous sample'},
+    {why: 'another cluster', previous: snapshot('2024-01-01T00:59:50.000Z', [], 'prod'), reason: 'previous sample is of another cluster'},
+    {why: 'the same time', previous: snapshot('2024-01-01T01:00:00.000Z', []), reason: 'previous sample is not older than this one'},
+    {why: 'newer', previous: snapshot('2024-01-01T01:00:05.000Z', []), reason: 'previous sample is not older than this one'},
+    {why: '10 s old', previous: snapshot('2024-01-01T00:59:50.000Z', []), reason: undefined},
+    {why: 'exactly the 600 s limit', previous: snapshot('2024-01-01T00:50:00.000Z', []), reason: undefined},
+    {why: '601 s old', previous: snapshot('2024-01-01T00:49:59.000Z', []), reason: 'previous sample is 601 s old'},
+    {why: 'an hour old', previous: snapshot('2024-01-01T00:00:00.000Z', []), reason: 'previous sample is 3600 s old'},
+  ]
+  for (const {why, previous: before, reason} of cases) {
+    it(`${why} -> ${reason ?? 'usable'}`, () => assert.equal(unusablePrevious(before, now), reason))
+  }
+
+  it('the limit is 600 s', () => assert.equal(MAX_RATE_WINDOW_SECONDS, 600))
+})
+
+describe('placementOf', () => {
+  it('gives where everything is now, with zero rates', () => {
+    const hosts = placementOf(current)
+    assert.deepEqual(
+      hosts.map((h) => ({name: h.name, nic: h.nic, free: h.vfs.free, vms: h.vms.map((v) => [v.name, v.path, v.vf, v.cpu, v.net])})),
+      [
+        {
+          name: 'h1',
+          nic: {device: 'p5p1', speedMbps: 10_000, rxBps: 0, txBps: 0, utilisation: 0},
+          free: [VF1],
+          vms: [
+            ['web1', 'vf', VF0, {usedRatio: 0, blockedRatio: 0}, {rxBps: 0, txBps: 0, activeRatio: 0}],
+            ['db1', 'pv', null, {usedRatio: 0, blockedRatio: 0}, {rxBps: 0, txBps: 0, activeRatio: 0}],
+            ['reset', 'pv', null, {usedRatio: 0, blockedRatio: 0}, {rxBps: 0, txBps: 0, activeRatio: 0}],
+          ],
+        },
+        {
+          name: 'h2',
+          nic: {device: 'p5p1', speedMbps: 10_000, rxBps: 0, txBps: 0, utilisation: 0},
+          free: [],
+          vms: [
+            ['mover', 'pv', null, {usedRatio: 0, blockedRatio: 0}, {rxBps: 0, txBps: 0, activeRatio: 0}],
+            ['fresh', 'pv', null, {usedRatio: 0, blockedRatio: 0}, {rxBps: 0, txBps: 0, activeRatio: 0}],
+          ],
+        },
+        {name: 'h3', nic: {device: 'p5p1', speedMbps: 10_000, rxBps: 0, txBps: 0, utilisation: 0}, free: [], vms: []},
+      ],
+    )
+  })
+})
