@@ -46,10 +46,8 @@ appended to "actions". With VM --to HOST it migrates that one VM. Exit 1 if any 
       if (args.vm) {
         // Checked before collect, so a wrong name changes nothing (collect advances the simulator).
         oneOff.planOperatorMigration(placementOf(live), args.vm, flags.to as string)
-        let doc = await stages.collectStage(backend, store, {log: (line) => this.note(flags.quiet, line)})
-        const planned = oneOff.planOperatorMigration(doc.hosts, args.vm, flags.to as string)
-        doc = {...doc, plan: {policy: 'operator', migrations: planned.item ? [planned.item] : [], vf: [], noop: {migrations: planned.noop}}}
-        doc = await stages.migrateStage(doc, executor)
+        const sample = await stages.collectStage(backend, store, {log: (line) => this.note(flags.quiet, line)})
+        const doc = await stages.operatorMigrationStage(sample, args.vm, flags.to as string, executor)
         failed += stages.failedActions(doc).length
         await this.emit(doc, 'actions', flags)
       } else {

@@ -32,8 +32,8 @@ Exit 1 if any action failed.`
     const {args, flags} = await this.parse(SwitchVf)
     if (args.vm && !flags.to) throw new UsageError(`switch-vf ${args.vm}: which path? add --to vf or --to pv`)
     if (!args.vm && flags.to) throw new UsageError('--to needs a VM: sova switch-vf VM --to vf|pv')
-    const [stages, oneOff, {placementOf}, {dryRunActions}, {vfChangeStep}] = await Promise.all([
-      import('../lib/stages.js'), import('../lib/one-off.js'), import('../lib/collect.js'), import('../lib/apply.js'), import('../lib/plan-steps.js'),
+    const [stages, oneOff, {placementOf}] = await Promise.all([
+      import('../lib/stages.js'), import('../lib/one-off.js'), import('../lib/collect.js'),
     ])
     if (args.vm) oneOff.validateName(args.vm, 'VM')
     const session = await this.openActing(flags)
@@ -44,12 +44,7 @@ Exit 1 if any action failed.`
       if (args.vm && flags.to) {
         oneOff.planOperatorVf(placementOf(live), args.vm, flags.to)
         const doc = await stages.collectStage(backend, store, {log: (line) => this.note(flags.quiet, line)})
-        const planned = oneOff.planOperatorVf(doc.hosts, args.vm, flags.to)
-        const changes = 'item' in planned && planned.item ? [planned.item] : []
-        const actions = 'failure' in planned
-          ? [executor ? executor.refused(planned.failure) : planned.failure]
-          : executor && changes[0] ? [await executor.switchVf(changes[0])] : dryRunActions(changes.map(vfChangeStep))
-        const next = {...doc, plan: {policy: 'operator', migrations: [], vf: changes, noop: {vf: 'noop' in planned ? planned.noop : undefined}}, actions}
+        const next = await stages.operatorVfStage(doc, args.vm, flags.to, executor)
         failed += stages.failedActions(next).length
         await this.emit(next, 'actions', flags)
       } else {

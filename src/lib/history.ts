@@ -22,7 +22,8 @@ export class UtilisationHistory {
     const cluster = doc.source.cluster
     const at = Date.parse(doc.at)
     const stream = (this.seen.get(cluster) ?? []).filter((entry) => entry.at < at)
-    let entries = stream.slice(-(length - 1))
+    // slice(-0) would be the whole stream: length 1 takes none of it.
+    let entries = length > 1 ? stream.slice(-(length - 1)) : []
     const missing = length - 1 - entries.length
     if (missing > 0 && this.store) {
       const before = entries[0] ? new Date(entries[0].at).toISOString() : doc.at

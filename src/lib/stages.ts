@@ -6,6 +6,7 @@ import {toDocument, unusablePrevious, utilisationOf} from './collect.js'
 import type {Action, Plan, SovaDocument} from './document/schema.js'
 import {InputError} from './errors.js'
 import type {UtilisationHistory} from './history.js'
+import {planOperatorMigration, planOperatorVf} from './one-off.js'
 import {applyActions, arrivedVms, expandMigration, vfChangeStep} from './plan-steps.js'
 import {planSeedMigrations, type SeedBalanceParams} from './policy/balance-seed.js'
 import type {HotspotParams} from './policy/hotspot.js'
@@ -118,6 +119,25 @@ export async function runCycle(
   next = balanceStage(next, params)
   next = await migrateStage(next, executor)
   return switchVfStage(next, executor)
+}
+
+/** A one-off `switch-vf VM --to vf|pv`: the operator's change, planned on this sample and executed. */
+export async function operatorVfStage(doc: SovaDocument, vm: string, to: 'vf' | 'pv', executor: Acting): Promise<SovaDocument> {
+  const planned = planOperatorVf(doc.hosts, vm, to)
+  const changes = 'item' in planned && planned.item ? [planned.item] : []
+  const noop = 'noop' in planned ? planned.noop : undefined
+  let actions: Action[]
+  if ('failure' in planned) actions = [executor ? executor.refused(planned.failure) : planned.failure]
+  else if (executor) actions = await Promise.all(changes.map((change) => executor.switchVf(change)))
+  else actions = dryRunActions(changes.map(vfChangeStep))
+  return {...doc, plan: {policy: 'operator', migrations: [], vf: changes, noop: {vf: noop}}, actions}
+}
+
+/** A one-off `migrate VM --to HOST`: the operator's move, planned on this sample and executed. */
+export async function operatorMigrationStage(doc: SovaDocument, vm: string, to: string, executor: Acting): Promise<SovaDocument> {
+  const planned = planOperatorMigration(doc.hosts, vm, to)
+  const plan = {policy: 'operator', migrations: planned.item ? [planned.item] : [], vf: [], noop: {migrations: planned.noop}}
+  return migrateStage({...doc, plan}, executor)
 }
 
 /** Actions of a document that failed: the exit status of acting commands depends on them. */

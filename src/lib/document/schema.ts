@@ -89,11 +89,11 @@ export const VmScore = Type.Object({
   reason: Type.String(),
 })
 
-export const Predictor = oneOf(['burg', 'lsq'] as const, 'AR(4) fitting method')
+export const Predictor = oneOf(['burg', 'lsq'] as const, 'how the AR(p) forecast was fitted')
 
 export const HostScore = Type.Object({
   utilisation: nonNegative('port utilisation of this sample'),
-  window: Type.Array(Type.Number(), {description: 'utilisation history, oldest first, this sample last'}),
+  window: Type.Array(Type.Number(), {description: 'utilisation history the prediction used, oldest first, this sample last'}),
   forecast: Type.Union([Type.Number(), Type.Null()], {description: 'predicted next utilisation; null when not predicted', expected: 'a number or null'}),
   predictor: Predictor,
   hot: Type.Boolean(),

@@ -31,7 +31,7 @@ export function scoreDocument(doc: SovaDocument, history: ReadonlyMap<string, nu
     const assessment = assessHotspot(series, params)
     hosts[host.name] = {
       utilisation: host.nic.utilisation,
-      window: series.slice(-params.recent),
+      window: series,
       forecast: assessment.forecast,
       predictor: params.predictor,
       hot: assessment.hot,

@@ -1,0 +1,457 @@
+import {after, describe, it} from 'node:test'
+import assert from 'node:assert/strict'
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {dryRunActions, Executor} from '../../src/lib/apply.js'
+import type {Backend, RawHost, RawSnapshot, RawVm, StepResult} from '../../src/lib/backends/types.js'
+import {placementOf} from '../../src/lib/collect.js'
+import type {Action, Host, PlannedMigration, PlannedVfChange} from '../../src/lib/document/schema.js'
+import {applyActions, arrivedVms, expandMigration, firstFreeVf, vfChangeStep} from '../../src/lib/plan-steps.js'
+import {Store, type JournalEntry} from '../../src/lib/store/store.js'
+import {host, vm} from '../helpers/build.js'
+
+const VF0 = '0000:03:10.0'
+const VF1 = '0000:03:10.1'
+const VF2 = '0000:03:10.2'
+const VF3 = '0000:03:10.3'
+
+// ---------------------------------------------------------------------------------------------
+// A fake in-memory cluster behind the Backend interface. It refuses impossible steps the way a
+// hypervisor would (so a wrong order shows up as a failure), logs every acting call, and can be
+// told to fail or throw on a kind of step.
+
+type Op = 'attach' | 'detach' | 'migrate'
+const DURATION: Record<Op, number> = {detach: 100, migrate: 2000, attach: 150}
+
+function rawVm(name: string, vf: string | null = null): RawVm {
+  return {name, id: name, vcpus: 1, memoryMiB: 1024, path: vf ? 'vf' : 'pv', vf, counters: {cpuSeconds: 0, blockedSeconds: 0, rxBytes: 0, txBytes: 0}}
+}
+
+function rawHost(name: string, vms: RawVm[], free: string[]): RawHost {
+  return {name, nic: {device: 'eth0', speedMbps: 10_000, rxBytes: 0, txBytes: 0}, vfs: {total: 4, free}, cpus: 16, memoryMiB: {total: 65_536, free: 32_768}, vms}
+}
+
+class FakeBackend implements Backend {
+  readonly name = 'fake'
+  readonly capabilities = {canMigrate: true, canSwitchVf: true}
+  readonly calls: string[] = []
+  snapshots = 0
+  fail: Partial<Record<Op, string>> = {}
+  throws: Partial<Record<Op, string>> = {}
+
+  constructor(public hosts: RawHost[]) {}
+
+  async snapshot(): Promise<RawSnapshot> {
+    this.snapshots++
+    return {at: '2024-01-01T00:00:10.000Z', source: {backend: 'fake', cluster: 'fake'}, hosts: structuredClone(this.hosts)}
+  }
+  async nextSample(): Promise<void> {}
+  async wait(): Promise<void> {}
+  close(): void {}
+
+  async attachVf(hostName: string, vmName: string, vf: string): Promise<StepResult> {
+    return this.act('attach', `attach ${hostName} ${vmName} ${vf}`, () => {
+      const {host: h, vm: v} = this.find(hostName, vmName)
+      if (v.vf) throw new Error(`${vmName} already holds ${v.vf}`)
+      if (!h.vfs.free.includes(vf)) throw new Error(`${vf} is not free on ${hostName}`)
+      h.vfs.free = h.vfs.free.filter((free) => free !== vf)
+      v.vf = vf
+      v.path = 'vf'
+    })
+  }
+
+  async detachVf(hostName: string, vmName: string, vf: string): Promise<StepResult> {
+    return this.act('detach', `detach ${hostName} ${vmName} ${vf}`, () => {
+      const {host: h, vm: v} = this.find(hostName, vmName)
+      if (v.vf !== vf) throw new Error(`${vmName} does not hold ${vf}`)
+      h.vfs.free.push(vf)
+      v.vf = null
+      v.path = 'pv'
+    })
+  }
+
+  async migrate(vmName: string, from: string, to: string): Promise<StepResult> {
+    return this.act('migrate', `migrate ${vmName} ${from} ${to}`, () => {
+      const {host: source, vm: v} = this.find(from, vmName)
+      if (v.vf) throw new Error(`${vmName} still holds VF ${v.vf}: cannot migrate`)
+      const target = this.hosts.find((h) => h.name === to)
+      if (!target) throw new Error(`no host ${to}`)
+      source.vms = source.vms.filter((other) => other !== v)
+      target.vms.push(v)
+    })
+  }
+
+  /** Where each VM is and which VF it holds, and each host's free VFs: what a test asserts on. */
+  placement(): Record<string, {vms: Record<string, string | null>; free: string[]}> {
+    return Object.fromEntries(
+      this.hosts.map((h) => [h.name, {vms: Object.fromEntries(h.vms.map((v) => [v.name, v.vf])), free: [...h.vfs.free].sort()}]),
+    )
+  }
+
+  private find(hostName: string, vmName: string): {host: RawHost; vm: RawVm} {
+    const h = this.hosts.find((candidate) => candidate.name === hostName)
+    const v = h?.vms.find((candidate) => candidate.name === vmName)
+    if (!h || !v) throw new Error(`${vmName} is not on ${hostName}`)
+    return {host: h, vm: v}
+  }
+
+  private async act(op: Op, call: string, change: () => void): Promise<StepResult> {
+    this.calls.push(call)
+    if (this.throws[op]) throw new Error(this.throws[op])
+    if (this.fail[op]) return {ok: false, durationMs: 7, error: this.fail[op] as string}
+    try {
+      change()
+    } catch (error) {
+      return {ok: false, durationMs: 1, error: (error as Error).message}
+    }
+    return {ok: true, durationMs: DURATION[op]}
+  }
+}
+
+// web1 on h1 holds VF1 (h1 has VF0 free); db1 on h1 has none. h2 has VF3 and VF2 free (listed
+// out of order: the lowest, VF2, is the one to give).
+function twoHosts(): FakeBackend {
+  return new FakeBackend([
+    rawHost('h1', [rawVm('web1', VF1), rawVm('db1')], [VF0]),
+    rawHost('h2', [rawVm('cache1', VF0)], [VF3, VF2]),
+  ])
+}
+
+const dirs: string[] = []
+function openStore(): Store {
+  const dir = mkdtempSync(join(tmpdir(), 'sova-lib-'))
+  dirs.push(dir)
+  return Store.open(dir)
+}
+after(() => {
+  for (const dir of dirs) rmSync(dir, {recursive: true, force: true})
+})
+
+/** The journal rows a user would read in `sova history`. */
+function journalRows(store: Store): Pick<JournalEntry, 'id' | 'runId' | 'kind' | 'vm' | 'host' | 'toHost' | 'vf' | 'status' | 'error'>[] {
+  return store.journal().map(({id, runId, kind, vm: v, host: h, toHost, vf, status, error}) => ({id, runId, kind, vm: v, host: h, toHost, vf, status, error}))
+}
+
+const move = (tweak: Partial<PlannedMigration> = {}): PlannedMigration => ({
+  vm: 'web1', from: 'h1', to: 'h2', migrationFactor: 2, giveVfOnArrival: true, reason: 'h1 predicted hot', ...tweak,
+})
+
+describe('Executor.migrate', () => {
+  it('detaches the VF, migrates, then attaches the lowest free VF of the target', async () => {
+    const backend = twoHosts()
+    const store = openStore()
+    const actions = await new Executor(backend, store, 'run-1').migrate(move())
+    assert.deepEqual(actions, [
+      {kind: 'detach-vf', vm: 'web1', host: 'h1', vf: VF1, reason: 'detach before migrating to h2', status: 'done', journalId: 1, durationMs: 100},
+      {kind: 'migrate', vm: 'web1', host: 'h1', to: 'h2', reason: 'h1 predicted hot', status: 'done', journalId: 2, durationMs: 2000},
+      {kind: 'attach-vf', vm: 'web1', host: 'h2', vf: VF2, reason: 'arrived from h1: gets a free VF', status: 'done', journalId: 3, durationMs: 150},
+    ])
+    assert.deepEqual(backend.calls, [`detach h1 web1 ${VF1}`, 'migrate web1 h1 h2', `attach h2 web1 ${VF2}`])
+    assert.deepEqual(backend.placement(), {
+      h1: {vms: {db1: null}, free: [VF0, VF1]},
+      h2: {vms: {cache1: VF0, web1: VF2}, free: [VF3]},
+    })
+    assert.deepEqual(journalRows(store), [
+      {id: 1, runId: 'run-1', kind: 'detach-vf', vm: 'web1', host: 'h1', toHost: null, vf: VF1, status: 'done', error: null},
+      {id: 2, runId: 'run-1', kind: 'migrate', vm: 'web1', host: 'h1', toHost: 'h2', vf: null, status: 'done', error: null},
+      {id: 3, runId: 'run-1', kind: 'attach-vf', vm: 'web1', host: 'h2', toHost: null, vf: VF2, status: 'done', error: null},
+    ])
+    store.close()
+  })
+
+  it('a VM without a VF, no VF wanted on arrival: one migrate step', async () => {
+    const backend = twoHosts()
+    const store = openStore()
+    const actions = await new Executor(backend, store, 'run-1').migrate(move({vm: 'db1', giveVfOnArrival: false}))
+    assert.deepEqual(actions.map((a) => [a.kind, a.status]), [['migrate', 'done']])
+    assert.deepEqual(backend.calls, ['migrate db1 h1 h2'])
+    store.close()
+  })
+
+  it('a failed migration gives the same VF back on the source and marks the detach rolled back', async () => {
+    const backend = twoHosts()
+    backend.fail.migrate = 'migration aborted: target refused (no memory)'
+    const store = openStore()
+    const actions = await new Executor(backend, store, 'run-2').migrate(move())
+    assert.deepEqual(actions, [
+      {kind: 'detach-vf', vm: 'web1', host: 'h1', vf: VF1, reason: 'detach before migrating to h2', status: 'done', journalId: 1, durationMs: 100},
+      {
+        kind: 'migrate', vm: 'web1', host: 'h1', to: 'h2', reason: 'h1 predicted hot', status: 'failed', journalId: 2, durationMs: 7,
+        error: 'migration aborted: target refused (no memory)',
+      },
+      {kind: 'attach-vf', vm: 'web1', host: 'h1', vf: VF1, reason: 'give VF back after failed migration to h2', status: 'done', journalId: 3, durationMs: 150},
+    ])
+    assert.deepEqual(backend.calls, [`detach h1 web1 ${VF1}`, 'migrate web1 h1 h2', `attach h1 web1 ${VF1}`])
+    // Exactly as before: web1 on h1 with VF1.
+    assert.deepEqual(backend.placement(), twoHosts().placement())
+    assert.deepEqual(journalRows(store), [
+      {id: 1, runId: 'run-2', kind: 'detach-vf', vm: 'web1', host: 'h1', toHost: null, vf: VF1, status: 'rolled-back', error: 'VF given back after the migration failed'},
+      {id: 2, runId: 'run-2', kind: 'migrate', vm: 'web1', host: 'h1', toHost: 'h2', vf: null, status: 'failed', error: 'migration aborted: target refused (no memory)'},
+      {id: 3, runId: 'run-2', kind: 'attach-vf', vm: 'web1', host: 'h1', toHost: null, vf: VF1, status: 'done', error: null},
+    ])
+    store.close()
+  })
+
+  it('a migration that throws is failed with the message, and the VF is given back', async () => {
+    const backend = twoHosts()
+    backend.throws.migrate = 'ssh: connect to host h2 port 22: Connection refused'
+    const store = openStore()
+    const actions = await new Executor(backend, store, 'run-3').migrate(move())
+    assert.deepEqual(actions.map((a) => [a.kind, a.host, a.status, a.error]), [
+      ['detach-vf', 'h1', 'done', undefined],
+      ['migrate', 'h1', 'failed', 'ssh: connect to host h2 port 22: Connection refused'],
+      ['attach-vf', 'h1', 'done', undefined],
+    ])
+    assert.equal(actions[1].durationMs, 0)
+    assert.deepEqual(backend.placement(), twoHosts().placement())
+    assert.deepEqual(journalRows(store).map((row) => row.status), ['rolled-back', 'failed', 'done'])
+    store.close()
+  })
+
+  it('a failed detach skips the migration, which is never called', async () => {
+    const backend = twoHosts()
+    backend.fail.detach = 'device busy'
+    const store = openStore()
+    const actions = await new Executor(backend, store, 'run-4').migrate(move())
+    assert.deepEqual(actions, [
+      {kind: 'detach-vf', vm: 'web1', host: 'h1', vf: VF1, reason: 'detach before migrating to h2', status: 'failed', journalId: 1, durationMs: 7, error: 'device busy'},
+      {kind: 'migrate', vm: 'web1', host: 'h1', to: 'h2', reason: 'h1 predicted hot', status: 'skipped', journalId: 2, error: `VF ${VF1} could not be detached`},
+    ])
+    assert.deepEqual(backend.calls, [`detach h1 web1 ${VF1}`])
+    assert.deepEqual(backend.placement(), twoHosts().placement())
+    assert.deepEqual(journalRows(store).map((row) => [row.kind, row.status, row.error]), [
+      ['detach-vf', 'failed', 'device busy'],
+      ['migrate', 'skipped', `VF ${VF1} could not be detached`],
+    ])
+    store.close()
+  })
+
+  it('a detach that throws is failed with the message; no migration', async () => {
+    const backend = twoHosts()
+    backend.throws.detach = 'xl: command not found'
+    const store = openStore()
+    const actions = await new Executor(backend, store, 'run-5').migrate(move())
+    assert.deepEqual(actions.map((a) => [a.kind, a.status, a.error]), [
+      ['detach-vf', 'failed', 'xl: command not found'],
+      ['migrate', 'skipped', `VF ${VF1} could not be detached`],
+    ])
+    assert.deepEqual(backend.calls, [`detach h1 web1 ${VF1}`])
+    store.close()
+  })
+
+  it('a failed attach on arrival leaves the VM migrated on PV', async () => {
+    const backend = twoHosts()
+    backend.fail.attach = 'hot-plug timed out'
+    const store = openStore()
+    const actions = await new Executor(backend, store, 'run-6').migrate(move())
+    assert.deepEqual(actions.map((a) => [a.kind, a.host, a.status, a.error]), [
+      ['detach-vf', 'h1', 'done', undefined],
+      ['migrate', 'h1', 'done', undefined],
+      ['attach-vf', 'h2', 'failed', 'hot-plug timed out'],
+    ])
+    assert.deepEqual(backend.placement(), {h1: {vms: {db1: null}, free: [VF0, VF1]}, h2: {vms: {cache1: VF0, web1: null}, free: [VF2, VF3]}})
+    store.close()
+  })
+
+  const stale: {why: string; item: PlannedMigration; error: string}[] = [
+    {why: 'the VM is already on another host', item: move({vm: 'cache1'}), error: 'cache1 is no longer on h1 (now on h2)'},
+    {why: 'the VM is gone', item: move({vm: 'ghost'}), error: 'ghost is no longer in the cluster'},
+  ]
+  for (const {why, item, error} of stale) {
+    it(`a stale plan is skipped, backend untouched: ${why}`, async () => {
+      const backend = twoHosts()
+      const store = openStore()
+      const actions = await new Executor(backend, store, 'run-7').migrate(item)
+      assert.deepEqual(actions, [
+        {kind: 'migrate', vm: item.vm, host: 'h1', to: 'h2', reason: 'h1 predicted hot', status: 'skipped', error, journalId: 1},
+      ])
+      assert.deepEqual(backend.calls, [])
+      assert.deepEqual(backend.placement(), twoHosts().placement())
+      assert.deepEqual(journalRows(store), [
+        {id: 1, runId: 'run-7', kind: 'migrate', vm: item.vm, host: 'h1', toHost: 'h2', vf: null, status: 'skipped', error},
+      ])
+      store.close()
+    })
+  }
+})
+
+describe('Executor.switchVf', () => {
+  const change = (tweak: Partial<PlannedVfChange>): PlannedVfChange => ({host: 'h1', vm: 'db1', op: 'attach', vf: VF0, reason: 'list1', ...tweak})
+
+  it('attaches a free VF', async () => {
+    const backend = twoHosts()
+    const store = openStore()
+    const action = await new Executor(backend, store, 'r').switchVf(change({}))
+    assert.deepEqual(action, {kind: 'attach-vf', vm: 'db1', host: 'h1', vf: VF0, reason: 'list1', status: 'done', journalId: 1, durationMs: 150})
+    assert.deepEqual(backend.placement().h1, {vms: {web1: VF1, db1: VF0}, free: []})
+    assert.deepEqual(journalRows(store).map((row) => row.status), ['done'])
+    store.close()
+  })
+
+  it('detaches a held VF', async () => {
+    const backend = twoHosts()
+    const store = openStore()
+    const action = await new Executor(backend, store, 'r').switchVf(change({vm: 'web1', op: 'detach', vf: VF1, reason: 'list2'}))
+    assert.deepEqual(action, {kind: 'detach-vf', vm: 'web1', host: 'h1', vf: VF1, reason: 'list2', status: 'done', journalId: 1, durationMs: 100})
+    assert.deepEqual(backend.placement().h1, {vms: {web1: null, db1: null}, free: [VF0, VF1]})
+    store.close()
+  })
+
+  const skipped: {why: string; change: PlannedVfChange; error: string}[] = [
+    {why: 'the VF was taken meanwhile', change: change({vf: VF1}), error: `VF ${VF1} is no longer free on h1`},
+    {why: 'the VM already holds a VF', change: change({vm: 'web1'}), error: `web1 already holds VF ${VF1}`},
+    {why: 'the VM moved', change: change({vm: 'cache1', vf: VF0}), error: 'cache1 is no longer on h1 (now on h2)'},
+    {why: 'the VM is gone', change: change({vm: 'ghost'}), error: 'ghost is no longer in the cluster'},
+    {why: 'detach of a VF the VM no longer holds', change: change({vm: 'web1', op: 'detach', vf: VF0}), error: `web1 no longer holds VF ${VF0}`},
+  ]
+  for (const {why, change: planned, error} of skipped) {
+    it(`skipped, backend untouched: ${why}`, async () => {
+      const backend = twoHosts()
+      const store = openStore()
+      const action = await new Executor(backend, store, 'r').switchVf(planned)
+      assert.deepEqual(action, {...vfChangeStep(planned), status: 'skipped', error, journalId: 1})
+      assert.deepEqual(backend.calls, [])
+      assert.deepEqual(journalRows(store).map((row) => [row.status, row.error]), [['skipped', error]])
+      store.close()
+    })
+  }
+
+  it('a backend that throws gives a failed action with its message', async () => {
+    const backend = twoHosts()
+    backend.throws.attach = 'virsh: error: failed to connect to the hypervisor'
+    const store = openStore()
+    const action = await new Executor(backend, store, 'r').switchVf(change({}))
+    assert.deepEqual(action, {
+      kind: 'attach-vf', vm: 'db1', host: 'h1', vf: VF0, reason: 'list1', status: 'failed', journalId: 1, durationMs: 0,
+      error: 'virsh: error: failed to connect to the hypervisor',
+    })
+    assert.deepEqual(journalRows(store).map((row) => [row.status, row.error]), [['failed', 'virsh: error: failed to connect to the hypervisor']])
+    store.close()
+  })
+
+  it('refused() journals a failed action without calling the backend', async () => {
+    const backend = twoHosts()
+    const store = openStore()
+    const action = new Executor(backend, store, 'r').refused({kind: 'attach-vf', vm: 'db1', host: 'h2', status: 'failed', reason: 'list1', error: 'no free VF on h2'})
+    assert.deepEqual(action, {kind: 'attach-vf', vm: 'db1', host: 'h2', status: 'failed', reason: 'list1', error: 'no free VF on h2', journalId: 1})
+    assert.equal(backend.calls.length + backend.snapshots, 0)
+    store.close()
+  })
+})
+
+describe('dryRunActions', () => {
+  it('marks every step dry-run; the backend is never asked to act', async () => {
+    const backend = twoHosts()
+    const hosts = placementOf(await backend.snapshot())
+    const steps = expandMigration(move(), hosts)
+    const actions = dryRunActions(steps)
+    assert.deepEqual(actions, [
+      {kind: 'detach-vf', vm: 'web1', host: 'h1', vf: VF1, reason: 'detach before migrating to h2', status: 'dry-run'},
+      {kind: 'migrate', vm: 'web1', host: 'h1', to: 'h2', reason: 'h1 predicted hot', status: 'dry-run'},
+      {kind: 'attach-vf', vm: 'web1', host: 'h2', vf: VF2, reason: 'arrived from h1: gets a free VF', status: 'dry-run'},
+    ])
+    assert.deepEqual(backend.calls, [])
+    assert.deepEqual(backend.placement(), twoHosts().placement())
+  })
+
+  it('a dry run and a real run leave the same placement', async () => {
+    const dry = twoHosts()
+    const before = placementOf(await dry.snapshot())
+    const predicted = applyActions(before, dryRunActions(expandMigration(move(), before)))
+    const real = twoHosts()
+    const store = openStore()
+    await new Executor(real, store, 'r').migrate(move())
+    const after = placementOf(await real.snapshot())
+    const shape = (hosts: Host[]) => hosts.map((h) => ({name: h.name, vms: h.vms.map((v) => [v.name, v.path, v.vf]), free: [...h.vfs.free].sort()}))
+    assert.deepEqual(shape(predicted), shape(after))
+    store.close()
+  })
+})
+
+describe('plan-steps', () => {
+  // h1: web1 holds VF0, db1 PV; free VF1..VF3; 32768 MiB free. h2: empty, free VF0..VF3.
+  const cluster = (): Host[] => [host('h1', [vm('web1', {vf: VF0}), vm('db1')]), host('h2')]
+
+  const done = (action: Omit<Action, 'status' | 'reason'>, status: Action['status'] = 'done'): Action => ({...action, status, reason: 'test'})
+  const moveWeb1 = (status: Action['status'] = 'done'): Action[] => [
+    done({kind: 'detach-vf', vm: 'web1', host: 'h1', vf: VF0}, status),
+    done({kind: 'migrate', vm: 'web1', host: 'h1', to: 'h2'}, status),
+    done({kind: 'attach-vf', vm: 'web1', host: 'h2', vf: VF0}, status),
+  ]
+
+  it('expandMigration: detach, migrate, attach of the lowest free target VF', () => {
+    assert.deepEqual(expandMigration(move({vm: 'web1'}), cluster()), [
+      {kind: 'detach-vf', vm: 'web1', host: 'h1', vf: VF0, reason: 'detach before migrating to h2'},
+      {kind: 'migrate', vm: 'web1', host: 'h1', to: 'h2', reason: 'h1 predicted hot'},
+      {kind: 'attach-vf', vm: 'web1', host: 'h2', vf: VF0, reason: 'arrived from h1: gets a free VF'},
+    ])
+  })
+
+  it('expandMigration: no detach for a PV VM, no attach when the target has no free VF', () => {
+    const hosts = cluster()
+    hosts[1].vfs.free = []
+    assert.deepEqual(expandMigration(move({vm: 'db1'}), hosts), [
+      {kind: 'migrate', vm: 'db1', host: 'h1', to: 'h2', reason: 'h1 predicted hot'},
+    ])
+  })
+
+  it('firstFreeVf sorts by address', () => {
+    assert.equal(firstFreeVf(host('h', [], {vfs: {total: 3, free: [VF3, VF1, VF2]}})), VF1)
+    assert.equal(firstFreeVf(host('h', [], {vfs: {total: 0, free: []}})), undefined)
+  })
+
+  it('applyActions: detach -> migrate -> attach moves the VM and its VF bookkeeping exactly', () => {
+    const hosts = cluster()
+    const result = applyActions(hosts, moveWeb1())
+    assert.deepEqual(result, [
+      // web1 left: VF0 back in the pool (appended), its 1024 MiB freed (32768 + 1024).
+      host('h1', [vm('db1')], {vfs: {total: 4, free: [VF1, VF2, VF3, VF0]}, memoryMiB: {total: 65_536, free: 33_792}}),
+      // web1 arrived and took VF0; 32768 - 1024 = 31744 MiB free.
+      host('h2', [vm('web1', {vf: VF0})], {vfs: {total: 4, free: [VF1, VF2, VF3]}, memoryMiB: {total: 65_536, free: 31_744}}),
+    ])
+  })
+
+  it('applyActions: dry-run actions count like done ones', () => {
+    assert.deepEqual(applyActions(cluster(), moveWeb1('dry-run')), applyActions(cluster(), moveWeb1('done')))
+  })
+
+  for (const status of ['failed', 'skipped'] as const) {
+    it(`applyActions: ${status} actions change nothing`, () => {
+      assert.deepEqual(applyActions(cluster(), moveWeb1(status)), cluster())
+    })
+  }
+
+  it('applyActions: a failed migration between a done detach and its give-back restores the VF', () => {
+    const actions = [
+      done({kind: 'detach-vf', vm: 'web1', host: 'h1', vf: VF0}),
+      done({kind: 'migrate', vm: 'web1', host: 'h1', to: 'h2'}, 'failed'),
+      done({kind: 'attach-vf', vm: 'web1', host: 'h1', vf: VF0}),
+    ]
+    const result = applyActions(cluster(), actions)
+    assert.deepEqual(result[0].vms[0], vm('web1', {vf: VF0}))
+    assert.deepEqual([...result[0].vfs.free].sort(), [VF1, VF2, VF3])
+    assert.deepEqual(result[1], cluster()[1])
+  })
+
+  it('applyActions does not mutate its input', () => {
+    const hosts = cluster()
+    const before = structuredClone(hosts)
+    const actions = moveWeb1()
+    const actionsBefore = structuredClone(actions)
+    applyActions(hosts, actions)
+    assert.deepEqual(hosts, before)
+    assert.deepEqual(actions, actionsBefore)
+  })
+
+  it('arrivedVms: VMs of migrations done or dry-run, not failed or skipped', () => {
+    const actions: Action[] = [
+      done({kind: 'migrate', vm: 'a', host: 'h1', to: 'h2'}),
+      done({kind: 'migrate', vm: 'b', host: 'h1', to: 'h2'}, 'dry-run'),
+      done({kind: 'migrate', vm: 'c', host: 'h1', to: 'h2'}, 'failed'),
+      done({kind: 'migrate', vm: 'd', host: 'h1', to: 'h2'}, 'skipped'),
+      done({kind: 'attach-vf', vm: 'e', host: 'h2', vf: VF0}),
+    ]
+    assert.deepEqual([...arrivedVms(actions)].sort(), ['a', 'b'])
+  })
+})
