@@ -42,21 +42,15 @@ appended to "actions". With VM --to HOST it migrates that one VM. Exit 1 if any 
     let failed = 0
     try {
       const {backend, store, executor} = session
-      const live = await backend.snapshot()
       if (args.vm) {
         // Checked before collect, so a wrong name changes nothing (collect advances the simulator).
-        oneOff.planOperatorMigration(placementOf(live), args.vm, flags.to as string)
+        oneOff.planOperatorMigration(placementOf(await backend.snapshot()), args.vm, flags.to as string)
         const sample = await stages.collectStage(backend, store, {log: (line) => this.note(flags.quiet, line)})
         const doc = await stages.operatorMigrationStage(sample, args.vm, flags.to as string, executor)
         failed += stages.failedActions(doc).length
         await this.emit(doc, 'actions', flags)
       } else {
-        for await (const doc of this.inputDocuments()) {
-          if (executor) stages.assertSameCluster(doc, live.source.cluster)
-          const next = await stages.migrateStage(doc, executor)
-          failed += stages.failedActions(next).length - stages.failedActions(doc).length
-          await this.emit(next, 'actions', flags)
-        }
+        failed = await this.actOnStream(session, flags, stages.migrateStage)
       }
     } finally {
       session.store.close()

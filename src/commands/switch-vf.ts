@@ -40,20 +40,15 @@ Exit 1 if any action failed.`
     let failed = 0
     try {
       const {backend, store, executor} = session
-      const live = await backend.snapshot()
       if (args.vm && flags.to) {
-        oneOff.planOperatorVf(placementOf(live), args.vm, flags.to)
+        // Checked before collect, so a wrong name changes nothing (collect advances the simulator).
+        oneOff.planOperatorVf(placementOf(await backend.snapshot()), args.vm, flags.to)
         const doc = await stages.collectStage(backend, store, {log: (line) => this.note(flags.quiet, line)})
         const next = await stages.operatorVfStage(doc, args.vm, flags.to, executor)
         failed += stages.failedActions(next).length
         await this.emit(next, 'actions', flags)
       } else {
-        for await (const doc of this.inputDocuments()) {
-          if (executor) stages.assertSameCluster(doc, live.source.cluster)
-          const next = await stages.switchVfStage(doc, executor)
-          failed += stages.failedActions(next).length - stages.failedActions(doc).length
-          await this.emit(next, 'actions', flags)
-        }
+        failed = await this.actOnStream(session, flags, stages.switchVfStage)
       }
     } finally {
       session.store.close()

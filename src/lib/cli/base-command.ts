@@ -121,6 +121,27 @@ export abstract class SovaCommand extends Command {
     }
   }
 
+  /**
+   * The acting stages' stream loop: each document (of this backend's cluster, when acting) goes
+   * through `stage` and out again. Returns how many actions the stage added that failed.
+   */
+  protected async actOnStream(
+    session: ActingSession,
+    flags: {format?: Format; color?: boolean},
+    stage: (doc: SovaDocument, executor: Executor | undefined) => Promise<SovaDocument>,
+  ): Promise<number> {
+    const {assertSameCluster, failedActions} = await import('../stages.js')
+    const cluster = (await session.backend.snapshot()).source.cluster
+    let failed = 0
+    for await (const doc of this.inputDocuments()) {
+      if (session.executor) assertSameCluster(doc, cluster)
+      const next = await stage(doc, session.executor)
+      failed += failedActions(next).length - failedActions(doc).length
+      await this.emit(next, 'actions', flags)
+    }
+    return failed
+  }
+
   /** Every failure leaves as one line on stderr and the exit code of ARCHITECTURE.md §5. */
   protected override async catch(error: Error & {oclif?: {exit?: number}}): Promise<void> {
     const command = `sova${this.id ? ' ' + this.id : ''}`
