@@ -40,6 +40,9 @@ describe('output', () => {
     assert.deepEqual(docs.map((doc) => doc.source.tick), [docs[0].source.tick, docs[0].source.tick + 10, docs[0].source.tick + 20])
     assert.match(String(result.stderr), /no previous sample/)
     assert.equal(String((await sova(['collect', '--quiet'], {state: freshStateDir()})).stderr), '')
+    const [sampled] = documents((await sova(['collect', '--sample', '2s'], {state})).stdout)
+    assert.equal(sampled.source.windowSeconds, 2, '--sample sets the rate window')
+    assert.equal((await sova(['collect', '--sample', 'soon'], {state})).exitCode, 2)
   })
 
   it('sova schema prints the JSON Schema of the document', async () => {

@@ -94,12 +94,10 @@ export abstract class SovaCommand extends Command {
     return Store.open(resolveStateDir(stateFlag))
   }
 
-  /** Takes the run lock for an acting command; released when the process ends. */
+  /** Takes the run lock for an acting command; closing the store gives it back. */
   protected async lockRun(store: Store): Promise<void> {
     const {isProcessAlive} = await import('../store/store.js')
     store.acquireRunLock(this.id ?? 'sova', isProcessAlive)
-    const release = () => store.releaseRunLock()
-    process.once('exit', release)
   }
 
   /**

@@ -80,9 +80,14 @@ export class Store {
     return new Store(db, dir)
   }
 
+  /** Closes the store, giving back the run lock if this process took it. */
   close(): void {
-    if (this.db.open) this.db.close()
+    if (!this.db.open) return
+    if (this.holdsLock) this.releaseRunLock()
+    this.db.close()
   }
+
+  private holdsLock = false
 
   /** Runs `fn` in one write transaction that takes the write lock up front. */
   transaction<T>(fn: () => T): T {
@@ -192,9 +197,11 @@ export class Store {
         .prepare('INSERT OR REPLACE INTO run_lock (pid, stdin_pipe, stdout_pipe, command, started_at) VALUES (?, ?, ?, ?, ?)')
         .run(self.pid, self.stdinPipe, self.stdoutPipe, command, new Date().toISOString())
     })
+    this.holdsLock = self.pid === process.pid
   }
 
   releaseRunLock(pid = process.pid): void {
+    if (pid === process.pid) this.holdsLock = false
     if (this.db.open) this.db.prepare('DELETE FROM run_lock WHERE pid = ?').run(pid)
   }
 }
