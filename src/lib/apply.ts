@@ -26,26 +26,27 @@ export class Executor {
     const migrate = steps.find((step) => step.kind === 'migrate') as Step
     const arrival = steps.find((step) => step.kind === 'attach-vf')
 
+    let detached: Action | undefined
     if (detach) {
-      const detached = await this.perform(detach)
-      actions.push(detached.action)
-      if (detached.action.status !== 'done') {
+      detached = await this.perform(detach)
+      actions.push(detached)
+      if (detached.status !== 'done') {
         actions.push(this.record(migrate, 'skipped', `VF ${detach.vf} could not be detached`))
         return actions
       }
     }
     const moved = await this.perform(migrate)
-    actions.push(moved.action)
-    if (moved.action.status !== 'done') {
-      if (detach) {
+    actions.push(moved)
+    if (moved.status !== 'done') {
+      if (detach && detached) {
         const giveBack: Step = {...detach, kind: 'attach-vf', reason: `give VF back after failed migration to ${item.to}`}
         const undone = await this.perform(giveBack)
-        actions.push(undone.action)
-        if (undone.action.status === 'done' && detached(actions)) this.markRolledBack(actions[0])
+        actions.push(undone)
+        if (undone.status === 'done') this.markRolledBack(detached)
       }
       return actions
     }
-    if (arrival) actions.push((await this.perform(arrival)).action)
+    if (arrival) actions.push(await this.perform(arrival))
     return actions
   }
 
@@ -54,7 +55,7 @@ export class Executor {
     const step = vfChangeStep(change)
     const stale = this.vfPrecondition(change, placementOf(await this.backend.snapshot()))
     if (stale) return this.record(step, 'skipped', stale)
-    return (await this.perform(step)).action
+    return this.perform(step)
   }
 
   /** Journals an action that was refused before reaching the backend (e.g. no free VF). */
@@ -81,11 +82,16 @@ export class Executor {
     return undefined
   }
 
-  /** Runs one step through the backend, journalled before and after. */
-  private async perform(step: Step): Promise<{action: Action}> {
-    const journalId = this.store.journalPlanned({
+  /** The journal row of a step, written before anything happens to it. */
+  private journalPlanned(step: Step): number {
+    return this.store.journalPlanned({
       runId: this.runId, kind: step.kind, vm: step.vm, host: step.host, toHost: step.to, vf: step.vf, reason: step.reason,
     })
+  }
+
+  /** Runs one step through the backend, journalled before and after. */
+  private async perform(step: Step): Promise<Action> {
+    const journalId = this.journalPlanned(step)
     this.store.journalUpdate(journalId, 'started')
     let result: StepResult
     try {
@@ -96,7 +102,7 @@ export class Executor {
     this.store.journalUpdate(journalId, result.ok ? 'done' : 'failed', result.ok ? undefined : result.error)
     const action: Action = {...step, status: result.ok ? 'done' : 'failed', journalId, durationMs: result.durationMs}
     if (!result.ok) action.error = result.error
-    return {action}
+    return action
   }
 
   private call(step: Step): Promise<StepResult> {
@@ -112,9 +118,7 @@ export class Executor {
 
   /** A step decided against at execution time is journalled too, with why. */
   private record(step: Step, status: 'skipped' | 'failed', error: string): Action {
-    const journalId = this.store.journalPlanned({
-      runId: this.runId, kind: step.kind, vm: step.vm, host: step.host, toHost: step.to, vf: step.vf, reason: step.reason,
-    })
+    const journalId = this.journalPlanned(step)
     this.store.journalUpdate(journalId, status, error)
     return {...step, status, error, journalId}
   }
@@ -124,7 +128,6 @@ export class Executor {
   }
 }
 
-const detached = (actions: Action[]) => actions[0]?.kind === 'detach-vf' && actions[0].status === 'done'
 
 /** Action records of a plan that is not applied (dry run): same steps, nothing touched. */
 export function dryRunActions(steps: Step[]): Action[] {
