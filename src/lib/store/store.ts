@@ -69,6 +69,15 @@ export class Store {
         'check --state / SOVA_STATE_DIR points at a writable directory',
       )
     }
+    return Store.migrated(db, dir)
+  }
+
+  /** A private store in memory (sova evaluate): same schema and code, gone when closed. */
+  static openInMemory(): Store {
+    return Store.migrated(new Database(':memory:'), ':memory:')
+  }
+
+  private static migrated(db: Database.Database, dir: string): Store {
     const version = db.pragma('user_version', {simple: true}) as number
     for (const [index, sql] of MIGRATIONS.entries()) {
       if (index < version) continue
