@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 import {SovaCommand} from '../lib/cli/base-command.js'
-import {backendFlags, balanceFlags, dryRunFlag, durationFlag, policyParams, scoreFlags} from '../lib/cli/flags.js'
+import {backendFlags, dryRunFlag, durationFlag, policyParams, runFlags} from '../lib/cli/flags.js'
 import {isStdoutClosed} from '../lib/cli/output.js'
 import {pause, stopGracefully, stopRequested} from '../lib/cli/signals.js'
 import {ActionsFailedError} from '../lib/errors.js'
@@ -21,8 +21,7 @@ Exit 1 if any action failed.`
   static flags = {
     ...backendFlags,
     ...dryRunFlag,
-    ...scoreFlags,
-    ...balanceFlags,
+    ...runFlags,
     once: Flags.boolean({description: 'Run one cycle and exit (for cron).', exclusive: ['cycles']}),
     cycles: Flags.integer({min: 1, description: 'Run this many cycles, then exit.'}),
     interval: durationFlag({description: 'Pause between cycles.', default: 10}),
@@ -31,12 +30,12 @@ Exit 1 if any action failed.`
   async run(): Promise<void> {
     const {flags} = await this.parse(Run)
     const params = policyParams(flags)
-    const [{UtilisationHistory}, stages] = await Promise.all([import('../lib/history.js'), import('../lib/stages.js')])
+    const [{SampleHistory}, stages] = await Promise.all([import('../lib/history.js'), import('../lib/stages.js')])
     const session = await this.openActing(flags)
     const cycles = flags.once ? 1 : (flags.cycles ?? Number.POSITIVE_INFINITY)
     let failed = 0
     try {
-      const history = new UtilisationHistory(session.store)
+      const history = new SampleHistory(session.store)
       stopGracefully(() => this.note(flags.quiet, 'run: stopping after the current action'))
       for (let cycle = 1; cycle <= cycles && !stopRequested() && !isStdoutClosed(); cycle++) {
         const sample = await stages.collectStage(session.backend, session.store, {log: (line) => this.note(flags.quiet, line)})

@@ -3,16 +3,19 @@ import {policyParams, scoreFlags} from '../lib/cli/flags.js'
 import type {Store as StoreType} from '../lib/store/store.js'
 
 export default class Score extends SovaCommand {
-  static summary = 'Add per-VM tiers and per-host hotspot predictions to each document.'
-  static description = `For each VM: I/O ratio (blocked / CPU time), net score (traffic and activity) and the seed
-tier (list1 holds VFs), with the reason in words. For each host: the port-utilisation window and
+  static summary = 'Add per-VM scores and per-host hotspot predictions to each document.'
+  static description = `For each VM: I/O ratio (blocked / CPU time) and net score; under sova (the default) also its
+rate, estimated demand, what a VF is worth to it and what the loop remembers of it (recent moves,
+last path change); under seed-based policies its tier (list1 holds VFs). Each with the reason in
+words. For each host: the port-utilisation window (sova: the busier direction; seed: rx + tx) and
 an AR(4) forecast of the next sample (Burg, or least squares), and whether it is a hotspot.
 History comes from earlier documents of the stream, else from the state store.`
 
   static examples = [
     {description: 'Score a live sample', command: '<%= config.bin %> collect | <%= config.bin %> score --format table'},
     {description: 'Score saved samples with the least-squares predictor', command: '<%= config.bin %> score --predictor lsq < samples.ndjson'},
-    {description: 'Which VMs would hold VFs', command: `<%= config.bin %> collect | <%= config.bin %> score | jq -r '.scores.vms | to_entries[] | select(.value.tier=="list1") | .key'`},
+    {description: 'Which VMs the seed policy would give VFs', command: `<%= config.bin %> collect | <%= config.bin %> score --policy seed | jq -r '.scores.vms | to_entries[] | select(.value.tier=="list1") | .key'`},
+    {description: 'What a VF is worth to each VM (sova)', command: `<%= config.bin %> collect | <%= config.bin %> score | jq -r '.scores.vms | to_entries[] | "\\(.key) \\(.value.vfValueMbps)"'`},
   ]
 
   static flags = {...scoreFlags}
@@ -20,12 +23,12 @@ History comes from earlier documents of the stream, else from the state store.`
   async run(): Promise<void> {
     const {flags} = await this.parse(Score)
     const params = policyParams(flags)
-    const [{UtilisationHistory}, {scoreStage}, {Store}, {resolveStateDir}] = await Promise.all([
+    const [{SampleHistory}, {scoreStage}, {Store}, {resolveStateDir}] = await Promise.all([
       import('../lib/history.js'), import('../lib/stages.js'), import('../lib/store/store.js'), import('../lib/store/paths.js'),
     ])
     // The store is opened only if the stream itself has too little history.
     let store: StoreType | undefined
-    const history = new UtilisationHistory({
+    const history = new SampleHistory({
       samplesBefore: (...args) => (store ??= Store.open(resolveStateDir(flags.state))).samplesBefore(...args),
     })
     try {

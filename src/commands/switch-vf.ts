@@ -1,15 +1,17 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {SovaCommand} from '../lib/cli/base-command.js'
-import {backendFlags, dryRunFlag} from '../lib/cli/flags.js'
+import {backendFlags, dryRunFlag, policyParams, switchVfFlags} from '../lib/cli/flags.js'
 import {ActionsFailedError, UsageError} from '../lib/errors.js'
 
 export default class SwitchVf extends SovaCommand {
   static summary = 'Give each host\'s VFs to the VMs that gain most, or switch one VM.'
   static description = `Host level (dynamic SR-IOV). Reads scored documents (after any migrations), plans VF
 hot-plug and unplug into plan.vf with reasons, executes them and appends the results to "actions".
-Seed policy: list1 VMs get a free VF, VMs outside list1 give theirs back; a VM that just arrived
-keeps what it got until the next ranking. With VM --to vf|pv it switches that one VM.
+The policy is the one that scored the document (or --policy). sova: a free VF goes to the VM it
+is worth most to; a held VF moves only when the gain beats the loss by a margin, and never within
+a VM's hold time. seed: list1 VMs get a free VF, the others give theirs back. A VM that just
+arrived keeps what it got until the next cycle. With VM --to vf|pv it switches that one VM.
 Exit 1 if any action failed.`
 
   static examples = [
@@ -25,6 +27,7 @@ Exit 1 if any action failed.`
   static flags = {
     ...backendFlags,
     ...dryRunFlag,
+    ...switchVfFlags,
     to: Flags.option({options: ['vf', 'pv'] as const, description: 'Path for a one-off switch: vf or pv.'})(),
   }
 
@@ -32,6 +35,7 @@ Exit 1 if any action failed.`
     const {args, flags} = await this.parse(SwitchVf)
     if (args.vm && !flags.to) throw new UsageError(`switch-vf ${args.vm}: which path? add --to vf or --to pv`)
     if (!args.vm && flags.to) throw new UsageError('--to needs a VM: sova switch-vf VM --to vf|pv')
+    const params = policyParams(flags)
     const [stages, oneOff, {placementOf}] = await Promise.all([
       import('../lib/stages.js'), import('../lib/one-off.js'), import('../lib/collect.js'),
     ])
@@ -48,7 +52,7 @@ Exit 1 if any action failed.`
         failed += stages.failedActions(next).length
         await this.emit(next, 'actions', flags)
       } else {
-        failed = await this.actOnStream(session, flags, stages.switchVfStage)
+        failed = await this.actOnStream(session, flags, (doc, executor) => stages.switchVfStage(doc, params, executor))
       }
     } finally {
       session.store.close()

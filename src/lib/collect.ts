@@ -2,6 +2,7 @@
 import type {RawHost, RawSnapshot, RawVm} from './backends/types.js'
 import type {Host, SovaDocument, Vm} from './document/schema.js'
 import {DOCUMENT_VERSION} from './document/schema.js'
+import type {SampleKnowledge} from './history.js'
 
 /** A previous sample older than this is not used for rates: the window would say little about now. */
 export const MAX_RATE_WINDOW_SECONDS = 600
@@ -80,6 +81,28 @@ export function toDocument(previous: RawSnapshot, current: RawSnapshot): SovaDoc
 /** Host name -> utilisation, the part of a sample that prediction history needs. */
 export function utilisationOf(doc: SovaDocument): Record<string, number> {
   return Object.fromEntries(doc.hosts.map((host) => [host.name, host.nic.utilisation]))
+}
+
+const MBIT = 8 / 1e6
+
+/** The busier direction of a host's port as a share of its line rate (the bottleneck of a full-duplex port). */
+export function peakUtilisation(host: Host): number {
+  return (Math.max(host.nic.rxBps, host.nic.txBps) * MBIT) / host.nic.speedMbps
+}
+
+/** A VM's busier direction, Mbit/s. */
+export function vmRateMbps(vm: Vm): number {
+  return Math.max(vm.net.rxBps, vm.net.txBps) * MBIT
+}
+
+/** The compact part of a sample the loop remembers: host peaks, VM placement, paths and rates. */
+export function knowledgeOf(doc: SovaDocument): SampleKnowledge {
+  const knowledge: SampleKnowledge = {peak: {}, vms: {}}
+  for (const host of doc.hosts) {
+    knowledge.peak[host.name] = peakUtilisation(host)
+    for (const vm of host.vms) knowledge.vms[vm.name] = [host.name, vm.path, vmRateMbps(vm)]
+  }
+  return knowledge
 }
 
 /** Where everything is now, as hosts with zero rates: what preconditions and one-off plans need. */

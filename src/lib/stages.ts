@@ -2,25 +2,19 @@
 // in one process, in the order of CYCLE, so a pipeline and `sova run` take the same decisions.
 import {dryRunActions, type Executor} from './apply.js'
 import type {Backend, RawSnapshot} from './backends/types.js'
-import {toDocument, unusablePrevious, utilisationOf} from './collect.js'
+import {knowledgeOf, toDocument, unusablePrevious, utilisationOf} from './collect.js'
 import type {Action, Plan, SovaDocument} from './document/schema.js'
 import {InputError} from './errors.js'
-import type {UtilisationHistory} from './history.js'
+import type {SampleHistory} from './history.js'
 import {planOperatorMigration, planOperatorVf} from './one-off.js'
 import {applyActions, arrivedVms, expandMigration, vfChangeStep} from './plan-steps.js'
-import {planSeedMigrations, type SeedBalanceParams} from './policy/balance-seed.js'
-import type {HotspotParams} from './policy/hotspot.js'
-import {historyLength, scoreDocument} from './policy/score.js'
-import {planSeedVf} from './policy/vf-seed.js'
+import {historyLength, planMigrations, planVf, POLICY_NAMES, type PolicyParams, scorePolicy} from './policy/policies.js'
+
+export type {PolicyParams} from './policy/policies.js'
 import type {Store} from './store/store.js'
 
 /** Sampling window when there is no usable previous sample to take rates from. */
 export const DEFAULT_SAMPLE_SECONDS = 2
-
-export interface PolicyParams {
-  hotspot: HotspotParams
-  balance: SeedBalanceParams
-}
 
 export interface CollectOptions {
   /** Take rates over an in-command window of this many seconds instead of since the last sample. */
@@ -52,18 +46,18 @@ export async function collectStage(backend: Backend, store: Store, options: Coll
     end = await backend.snapshot()
   }
   const doc = toDocument(start as RawSnapshot, end)
-  store.addSample(end.source.cluster, end.at, JSON.stringify(end), utilisationOf(doc))
+  store.addSample(end.source.cluster, end.at, JSON.stringify(end), utilisationOf(doc), {knowledge: knowledgeOf(doc)})
   return doc
 }
 
-/** score: per-VM tiers and per-host hotspot prediction. */
-export function scoreStage(doc: SovaDocument, history: UtilisationHistory, params: PolicyParams): SovaDocument {
-  const series = history.seriesFor(doc, historyLength(params.hotspot))
-  return {...doc, scores: scoreDocument(doc, series, params.hotspot)}
+/** score: the policy's per-VM and per-host analysis (hotspot prediction, VF values, memory). */
+export function scoreStage(doc: SovaDocument, history: SampleHistory, params: PolicyParams): SovaDocument {
+  const entries = history.window(doc, historyLength(params, doc.source.windowSeconds))
+  return {...doc, scores: scorePolicy(doc, entries, params)}
 }
 
-function planOf(doc: SovaDocument): Plan {
-  return doc.plan ?? {policy: 'seed', migrations: [], vf: []}
+function planOf(doc: SovaDocument, policy: string): Plan {
+  return doc.plan ?? {policy, migrations: [], vf: []}
 }
 
 function requireScores(doc: SovaDocument, stage: string): NonNullable<SovaDocument['scores']> {
@@ -71,12 +65,34 @@ function requireScores(doc: SovaDocument, stage: string): NonNullable<SovaDocume
   return doc.scores
 }
 
+/**
+ * The parameters a plan stage runs with: the policy that scored the document, unless one was
+ * chosen; scores of another policy cannot drive a plan (their figures mean different things).
+ */
+function paramsFor(doc: SovaDocument, stage: string, params: PolicyParams): PolicyParams {
+  const scores = requireScores(doc, stage)
+  if (!params.explicitPolicy) {
+    const scored = POLICY_NAMES.find((name) => name === scores.policy)
+    if (!scored) throw new InputError(`${stage}: scores of unknown policy "${scores.policy}" (document at ${doc.at}); expected one of ${POLICY_NAMES.join(', ')}`)
+    return {...params, policy: scored}
+  }
+  if (scores.policy !== params.policy) {
+    throw new InputError(
+      `${stage} --policy ${params.policy} got scores of policy ${scores.policy} (document at ${doc.at}): run sova score --policy ${params.policy}`,
+    )
+  }
+  return params
+}
+
 /** balance: the cluster-level migration plan. */
 export function balanceStage(doc: SovaDocument, params: PolicyParams): SovaDocument {
-  requireScores(doc, 'balance')
-  const {migrations, noop} = planSeedMigrations(doc, params.balance)
-  const plan = planOf(doc)
-  return {...doc, plan: {...plan, migrations, noop: {...plan.noop, migrations: noop}}}
+  const chosen = paramsFor(doc, 'balance', params)
+  const {items, noop, rejected} = planMigrations(doc, chosen)
+  const plan = planOf(doc, chosen.policy)
+  return {
+    ...doc,
+    plan: {...plan, policy: chosen.policy, migrations: items, noop: {...plan.noop, migrations: noop}, rejected: {...plan.rejected, migrations: rejected}},
+  }
 }
 
 /** An executor acts; without one (dry run) the plan's steps are recorded as not executed. */
@@ -84,7 +100,7 @@ export type Acting = Executor | undefined
 
 /** migrate: executes the migration plan, appending each step's result. */
 export async function migrateStage(doc: SovaDocument, executor: Acting): Promise<SovaDocument> {
-  const plan = planOf(doc)
+  const plan = planOf(doc, 'none')
   const actions: Action[] = [...(doc.actions ?? [])]
   for (const item of plan.migrations) {
     if (executor) actions.push(...(await executor.migrate(item)))
@@ -95,30 +111,31 @@ export async function migrateStage(doc: SovaDocument, executor: Acting): Promise
 }
 
 /** switch-vf: plans VF hot-plug/unplug on the cluster as the migrations left it, then executes. */
-export async function switchVfStage(doc: SovaDocument, executor: Acting): Promise<SovaDocument> {
+export async function switchVfStage(doc: SovaDocument, params: PolicyParams, executor: Acting): Promise<SovaDocument> {
+  const chosen = paramsFor(doc, 'switch-vf', params)
   const scores = requireScores(doc, 'switch-vf')
   const done = doc.actions ?? []
-  const {changes, noop} = planSeedVf(applyActions(doc.hosts, done), scores.vms, arrivedVms(done))
-  const plan = planOf(doc)
+  const {items: changes, noop, rejected} = planVf(applyActions(doc.hosts, done), scores, arrivedVms(done), doc.at, chosen)
+  const plan = planOf(doc, chosen.policy)
   const actions: Action[] = [...done]
   for (const change of changes) {
     if (executor) actions.push(await executor.switchVf(change))
     else actions.push(...dryRunActions([vfChangeStep(change)]))
   }
-  return {...doc, plan: {...plan, vf: changes, noop: {...plan.noop, vf: noop}}, actions}
+  return {...doc, plan: {...plan, vf: changes, noop: {...plan.noop, vf: noop}, rejected: {...plan.rejected, vf: rejected}}, actions}
 }
 
 /** The loop after collect, in order: cluster level first, then host level (ALGORITHM.md §2). */
 export async function runCycle(
   doc: SovaDocument,
-  history: UtilisationHistory,
+  history: SampleHistory,
   params: PolicyParams,
   executor: Acting,
 ): Promise<SovaDocument> {
   let next = scoreStage(doc, history, params)
   next = balanceStage(next, params)
   next = await migrateStage(next, executor)
-  return switchVfStage(next, executor)
+  return switchVfStage(next, params, executor)
 }
 
 /** A one-off `switch-vf VM --to vf|pv`: the operator's change, planned on this sample and executed. */

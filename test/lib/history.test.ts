@@ -1,7 +1,7 @@
 import {describe, it} from 'node:test'
 import assert from 'node:assert/strict'
 import type {SovaDocument} from '../../src/lib/document/schema.js'
-import {UtilisationHistory} from '../../src/lib/history.js'
+import {SampleHistory} from '../../src/lib/history.js'
 import type {StoredSample} from '../../src/lib/store/store.js'
 import {doc, loadedHost} from '../helpers/build.js'
 
@@ -31,11 +31,11 @@ function fakeStore(samples: {cluster: string; s: number; load: Record<string, nu
   }
 }
 
-const series = (history: UtilisationHistory, document: SovaDocument, length: number) => Object.fromEntries(history.seriesFor(document, length))
+const series = (history: SampleHistory, document: SovaDocument, length: number) => Object.fromEntries(history.seriesFor(document, length))
 
-describe('UtilisationHistory', () => {
+describe('SampleHistory', () => {
   it('from the stream only when there is no store', () => {
-    const history = new UtilisationHistory(undefined)
+    const history = new SampleHistory(undefined)
     const got = [0.1, 0.2, 0.3, 0.4, 0.5].map((u, i) => series(history, sample('lab', i * 10, {h1: u, h2: 1 - u}), 3))
     assert.deepEqual(got, [
       {h1: [0.1], h2: [0.9]},
@@ -56,7 +56,7 @@ describe('UtilisationHistory', () => {
       {cluster: 'lab', s: 40, load: {h1: 0.5}},
       {cluster: 'lab', s: 50, load: {h1: 0.6}},
     ])
-    const history = new UtilisationHistory(store)
+    const history = new SampleHistory(store)
     // First document of the stream: 4 missing, fetched before its own time.
     assert.deepEqual(series(history, sample('lab', 40, {h1: 0.5}), 5), {h1: [0.1, 0.2, 0.3, 0.4, 0.5]})
     assert.deepEqual(store.calls, [['lab', at(40), 4]])
@@ -67,14 +67,14 @@ describe('UtilisationHistory', () => {
 
   it('does not ask the store when the stream fills the window', () => {
     const store = fakeStore([{cluster: 'lab', s: 0, load: {h1: 0.9}}])
-    const history = new UtilisationHistory(store)
+    const history = new SampleHistory(store)
     series(history, sample('lab', 10, {h1: 0.1}), 2)
     assert.deepEqual(series(history, sample('lab', 20, {h1: 0.2}), 2), {h1: [0.1, 0.2]})
     assert.deepEqual(store.calls, [['lab', at(10), 1]])
   })
 
   it('a short store gives a short series', () => {
-    const history = new UtilisationHistory(fakeStore([{cluster: 'lab', s: 0, load: {h1: 0.1}}]))
+    const history = new SampleHistory(fakeStore([{cluster: 'lab', s: 0, load: {h1: 0.1}}]))
     assert.deepEqual(series(history, sample('lab', 10, {h1: 0.2}), 5), {h1: [0.1, 0.2]})
   })
 
@@ -83,7 +83,7 @@ describe('UtilisationHistory', () => {
       {cluster: 'east', s: 0, load: {h1: 0.11}},
       {cluster: 'west', s: 5, load: {h1: 0.99}},
     ])
-    const history = new UtilisationHistory(store)
+    const history = new SampleHistory(store)
     assert.deepEqual(series(history, sample('east', 10, {h1: 0.12}), 4), {h1: [0.11, 0.12]})
     assert.deepEqual(series(history, sample('west', 15, {h1: 0.98}), 4), {h1: [0.99, 0.98]})
     assert.deepEqual(series(history, sample('east', 20, {h1: 0.13}), 4), {h1: [0.11, 0.12, 0.13]})
@@ -97,7 +97,7 @@ describe('UtilisationHistory', () => {
   })
 
   it('the series ends with the current document, even when an earlier one of the stream is newer', () => {
-    const history = new UtilisationHistory(undefined)
+    const history = new SampleHistory(undefined)
     series(history, sample('lab', 10, {h1: 0.1}), 5)
     series(history, sample('lab', 30, {h1: 0.3}), 5)
     // A document out of order (s 20): the later stream entry (s 30) is not its past.
@@ -105,13 +105,13 @@ describe('UtilisationHistory', () => {
   })
 
   it('a host missing from earlier samples has a shorter series', () => {
-    const history = new UtilisationHistory(undefined)
+    const history = new SampleHistory(undefined)
     series(history, sample('lab', 10, {h1: 0.1}), 5)
     assert.deepEqual(series(history, sample('lab', 20, {h1: 0.2, h2: 0.7}), 5), {h1: [0.1, 0.2], h2: [0.7]})
   })
 
   it('length 1 is the current sample alone', () => {
-    const history = new UtilisationHistory(undefined)
+    const history = new SampleHistory(undefined)
     series(history, sample('lab', 10, {h1: 0.1}), 1)
     assert.deepEqual(series(history, sample('lab', 20, {h1: 0.2}), 1), {h1: [0.2]})
   })

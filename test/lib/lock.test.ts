@@ -127,9 +127,9 @@ describe('samples', () => {
   it('addSample keeps only the newest `keep` samples of each cluster', () => {
     const store = openStore()
     // Cluster a: 5 samples added out of time order; keep 3 -> the three latest by time (30, 40, 50).
-    for (const s of [30, 10, 50, 20, 40]) store.addSample('a', at(s), `raw-a-${s}`, {h1: s / 100}, 3)
+    for (const s of [30, 10, 50, 20, 40]) store.addSample('a', at(s), `raw-a-${s}`, {h1: s / 100}, {keep: 3})
     // Cluster b: 2 samples, untouched by a's pruning.
-    for (const s of [5, 15]) store.addSample('b', at(s), `raw-b-${s}`, {h9: s / 100}, 3)
+    for (const s of [5, 15]) store.addSample('b', at(s), `raw-b-${s}`, {h9: s / 100}, {keep: 3})
     assert.deepEqual(store.samplesBefore('a', at(59), 10), [
       {at: at(30), raw: 'raw-a-30', utilisation: {h1: 0.3}},
       {at: at(40), raw: 'raw-a-40', utilisation: {h1: 0.4}},

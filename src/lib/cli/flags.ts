@@ -4,7 +4,8 @@ import * as Flags from '@oclif/core/flags'
 import {UsageError} from '../errors.js'
 import {SEED_BALANCE_DEFAULTS, SEED_BALANCE_PARAM_DOCS, validateSeedBalanceParams} from '../policy/balance-seed.js'
 import {HOTSPOT_DEFAULTS, HOTSPOT_PARAM_DOCS, validateHotspotParams} from '../policy/hotspot.js'
-import type {PolicyParams} from '../stages.js'
+import {DEFAULT_POLICY, POLICY_NAMES, type PolicyName, type PolicyParams} from '../policy/policies.js'
+import {SOVA_DEFAULTS, SOVA_PARAM_DOCS, type SovaParams, validateSovaParams} from '../policy/sova-params.js'
 import {parseDuration} from './duration.js'
 
 /** A duration flag (500ms, 10s, 5m) resolved to seconds. */
@@ -36,16 +37,53 @@ export const dryRunFlag = {
   'dry-run': Flags.boolean({description: 'Plan only: output what would be done and touch nothing.'}),
 }
 
-const policy = Flags.option({
-  options: ['seed'] as const,
-  default: 'seed' as const,
-  description: 'Policy: seed, the prototype\'s (ALGORITHM.md §1-2).',
+const POLICY_HELP = `Policy: ${POLICY_NAMES.join(', ')}.`
+
+/** `score` and `run` choose the policy (default sova). */
+const choosingPolicy = Flags.option({options: POLICY_NAMES, default: DEFAULT_POLICY, description: `${POLICY_HELP} Default: ${DEFAULT_POLICY}.`, helpGroup: 'POLICY'})
+
+/** `balance` and `switch-vf` follow the policy that scored the document unless told otherwise. */
+const followingPolicy = Flags.option({
+  options: POLICY_NAMES,
+  description: `${POLICY_HELP} Default: the policy that scored the document (scores.policy); another one is refused.`,
   helpGroup: 'POLICY',
 })
 
-export const scoreFlags = {
-  policy: policy(),
-  threshold: numberFlag({description: HOTSPOT_PARAM_DOCS.threshold, default: HOTSPOT_DEFAULTS.threshold, helpGroup: 'POLICY'}),
+const sovaHelp = (key: keyof SovaParams, unit = '') => `${SOVA_PARAM_DOCS[key]} sova only; default ${+SOVA_DEFAULTS[key].toFixed(2)}${unit}.`
+const sovaNumber = (key: keyof SovaParams) => numberFlag({description: sovaHelp(key), helpGroup: 'POLICY (SOVA)'})
+const sovaWhole = (key: keyof SovaParams) => Flags.integer({description: sovaHelp(key), min: 0, helpGroup: 'POLICY (SOVA)'})
+const sovaSeconds = (key: keyof SovaParams) => durationFlag({description: sovaHelp(key, ' s'), helpGroup: 'POLICY (SOVA)'})
+
+/** Flag name → sova parameter, for each stage that reads it. */
+const SOVA_SCORE_FLAGS = {
+  'pv-cap': ['pvCapMbps', sovaNumber('pvCapMbps')],
+  'saturated-share': ['saturatedShare', sovaNumber('saturatedShare')],
+  'saturated-demand-factor': ['saturatedDemandFactor', sovaNumber('saturatedDemandFactor')],
+  'latency-weight': ['latencyWeight', sovaNumber('latencyWeight')],
+  'backoff-window': ['backoffWindowSeconds', sovaSeconds('backoffWindowSeconds')],
+} as const
+const SOVA_BALANCE_FLAGS = {
+  'cpu-headroom': ['cpuHeadroom', sovaNumber('cpuHeadroom')],
+  'max-migrations': ['maxMigrationsPerCycle', sovaWhole('maxMigrationsPerCycle')],
+  'max-migrations-per-host': ['maxMigrationsPerHost', sovaWhole('maxMigrationsPerHost')],
+  cooldown: ['cooldownSeconds', sovaSeconds('cooldownSeconds')],
+  'cooldown-backoff': ['cooldownBackoff', sovaNumber('cooldownBackoff')],
+  horizon: ['horizonSeconds', sovaSeconds('horizonSeconds')],
+} as const
+const SOVA_VF_FLAGS = {
+  'vf-hold': ['vfHoldSeconds', sovaSeconds('vfHoldSeconds')],
+  'vf-min-value': ['vfMinValueMbps', sovaNumber('vfMinValueMbps')],
+  'vf-swap-margin': ['vfSwapMarginMbps', sovaNumber('vfSwapMarginMbps')],
+  'attach-seconds': ['attachSeconds', sovaNumber('attachSeconds')],
+  horizon: ['horizonSeconds', sovaSeconds('horizonSeconds')],
+} as const
+const ALL_SOVA_FLAGS = {...SOVA_SCORE_FLAGS, ...SOVA_BALANCE_FLAGS, ...SOVA_VF_FLAGS}
+
+const flagsOf = <T extends Record<string, readonly [keyof SovaParams, unknown]>>(table: T) =>
+  Object.fromEntries(Object.entries(table).map(([name, [, flag]]) => [name, flag])) as {[K in keyof T]: T[K][1]}
+
+const hotspotFlags = {
+  threshold: numberFlag({description: `${HOTSPOT_PARAM_DOCS.threshold} Measure: (rx + tx) / line rate under seed, the busier direction / line rate under sova.`, default: HOTSPOT_DEFAULTS.threshold, helpGroup: 'POLICY'}),
   recent: Flags.integer({description: HOTSPOT_PARAM_DOCS.recent, default: HOTSPOT_DEFAULTS.recent, helpGroup: 'POLICY'}),
   'hot-samples': Flags.integer({description: HOTSPOT_PARAM_DOCS.hotSamplesNeeded, default: HOTSPOT_DEFAULTS.hotSamplesNeeded, helpGroup: 'POLICY'}),
   order: Flags.integer({description: HOTSPOT_PARAM_DOCS.order, default: HOTSPOT_DEFAULTS.order, helpGroup: 'POLICY'}),
@@ -53,19 +91,38 @@ export const scoreFlags = {
   window: Flags.integer({description: `${HOTSPOT_PARAM_DOCS.window} Default: ${HOTSPOT_DEFAULTS.window} for burg, 2 × order + 2 for lsq.`, helpGroup: 'POLICY'}),
 }
 
-export const balanceFlags = {
-  policy: policy(),
-  'target-below': numberFlag({description: SEED_BALANCE_PARAM_DOCS.targetBelow, default: SEED_BALANCE_DEFAULTS.targetBelow, helpGroup: 'POLICY'}),
+const targetBelowFlag = {
+  'target-below': numberFlag({
+    description: `${SEED_BALANCE_PARAM_DOCS.targetBelow} Default: ${SEED_BALANCE_DEFAULTS.targetBelow} (seed, vlm; current sample, rx + tx), ${SOVA_DEFAULTS.targetBelow} (sova; busier direction with the VM added).`,
+    helpGroup: 'POLICY',
+  }),
 }
 
-type ScoreFlagValues = {threshold: number; recent: number; 'hot-samples': number; order: number; predictor: 'burg' | 'lsq'; window?: number}
-type BalanceFlagValues = {'target-below': number}
+export const scoreFlags = {policy: choosingPolicy(), ...hotspotFlags, ...flagsOf(SOVA_SCORE_FLAGS)}
+export const balanceFlags = {policy: followingPolicy(), ...targetBelowFlag, ...flagsOf(SOVA_BALANCE_FLAGS)}
+export const switchVfFlags = {policy: followingPolicy(), ...flagsOf(SOVA_VF_FLAGS)}
+export const runFlags = {policy: choosingPolicy(), ...hotspotFlags, ...targetBelowFlag, ...flagsOf(ALL_SOVA_FLAGS)}
 
-/** Policy parameters from flags (absent flags give the defaults), every problem reported at once. */
-export function policyParams(flags: Partial<ScoreFlagValues & BalanceFlagValues>): PolicyParams {
+type HotspotFlagValues = {threshold: number; recent: number; 'hot-samples': number; order: number; predictor: 'burg' | 'lsq'; window?: number}
+type PolicyFlagValues = Partial<HotspotFlagValues> & {policy?: PolicyName; 'target-below'?: number} & {[K in keyof typeof ALL_SOVA_FLAGS]?: number}
+
+/**
+ * Policy parameters from flags (absent flags give the defaults), every problem reported at once.
+ * `policy` left out means "the one that scored the document" for the stages that follow scores.
+ */
+export function policyParams(flags: PolicyFlagValues): PolicyParams {
   const order = flags.order ?? HOTSPOT_DEFAULTS.order
   const predictor = flags.predictor ?? HOTSPOT_DEFAULTS.predictor
+  const policy = flags.policy ?? DEFAULT_POLICY
+  const sova: SovaParams = {...SOVA_DEFAULTS}
+  for (const [name, [key]] of Object.entries(ALL_SOVA_FLAGS)) {
+    const value = flags[name as keyof typeof ALL_SOVA_FLAGS]
+    if (value !== undefined) sova[key] = value
+  }
+  if (flags['target-below'] !== undefined) sova.targetBelow = flags['target-below']
   const params: PolicyParams = {
+    policy,
+    explicitPolicy: flags.policy !== undefined,
     hotspot: {
       threshold: flags.threshold ?? HOTSPOT_DEFAULTS.threshold,
       recent: flags.recent ?? HOTSPOT_DEFAULTS.recent,
@@ -75,8 +132,9 @@ export function policyParams(flags: Partial<ScoreFlagValues & BalanceFlagValues>
       window: flags.window ?? (predictor === 'lsq' ? 2 * order + 2 : HOTSPOT_DEFAULTS.window),
     },
     balance: {targetBelow: flags['target-below'] ?? SEED_BALANCE_DEFAULTS.targetBelow},
+    sova,
   }
-  const errors = [...validateHotspotParams(params.hotspot), ...validateSeedBalanceParams(params.balance)]
+  const errors = [...validateHotspotParams(params.hotspot), ...validateSeedBalanceParams(params.balance), ...validateSovaParams(params.sova)]
   if (errors.length > 0) throw new UsageError(`bad policy parameters: ${errors.join('; ')}`)
   return params
 }

@@ -81,11 +81,22 @@ export const Source = Type.Object({
 
 export const Tier = oneOf(['list1', 'list2', 'list3'] as const, 'seed tier: list1 holds VFs')
 
+export const VmMemory = Type.Object({
+  recentMoves: count('migrations seen within the remembered window'),
+  lastMoveAt: Type.Optional(Type.String({format: 'date-time', description: 'first sample that showed the VM on its current host'})),
+  lastPathChangeAt: Type.Optional(Type.String({format: 'date-time', description: 'first sample that showed its current path (pv or vf)'})),
+  vfRateMbps: Type.Optional(nonNegative('highest busier-direction rate seen while on a VF, Mbit/s: its demand, known')),
+}, {description: 'what the loop remembers of the VM from recent samples (cooldowns, hysteresis, demand)'})
+
 export const VmScore = Type.Object({
   host: Type.String(),
   ioRatio: nonNegative('blocked time / CPU time (blocked time alone when the VM got no CPU)'),
   netScore: count('floor(bytes per 10 s / 1024 / 10000) + active seconds of 10'),
-  tier: Tier,
+  tier: Type.Optional(Tier),
+  rateMbps: Type.Optional(nonNegative('busier direction of the VM\'s traffic, Mbit/s')),
+  demandMbps: Type.Optional(nonNegative('estimated demand in the busier direction, Mbit/s (sova)')),
+  vfValueMbps: Type.Optional(nonNegative('what a VF is worth to this VM, Mbit/s-equivalent (sova)')),
+  memory: Type.Optional(VmMemory),
   reason: Type.String(),
 })
 
@@ -96,6 +107,7 @@ export const HostScore = Type.Object({
   window: Type.Array(Type.Number(), {description: 'utilisation history the prediction used, oldest first, this sample last'}),
   forecast: Type.Union([Type.Number(), Type.Null()], {description: 'predicted next utilisation; null when not predicted', expected: 'a number or null'}),
   predictor: Predictor,
+  measure: Type.Optional(oneOf(['sum', 'peak'] as const, 'sum: (rx + tx) / line rate (seed); peak: busier direction / line rate (sova)')),
   hot: Type.Boolean(),
   reason: Type.String(),
 })
@@ -110,7 +122,9 @@ export const PlannedMigration = Type.Object({
   vm: name('VM to move'),
   from: name('source host'),
   to: name('target host'),
-  migrationFactor: nonNegative('how unusual the VM is on its host (seed victim measure)'),
+  migrationFactor: Type.Optional(nonNegative('how unusual the VM is on its host (seed victim measure)')),
+  reliefMbps: Type.Optional(nonNegative('load the move takes off the source port\'s busier direction, Mbit/s (sova)')),
+  copyMiB: Type.Optional(nonNegative('memory the live migration copies, MiB (sova)')),
   giveVfOnArrival: Type.Boolean({description: 'attach a free VF on the target after arrival'}),
   reason: Type.String(),
 })
@@ -133,6 +147,11 @@ export const Plan = Type.Object({
   noop: Type.Optional(Type.Object({
     migrations: Type.Optional(Type.String()),
     vf: Type.Optional(Type.String()),
+  })),
+  // Every alternative the policy weighed and did not take, with why.
+  rejected: Type.Optional(Type.Object({
+    migrations: Type.Optional(Type.Array(Type.String())),
+    vf: Type.Optional(Type.Array(Type.String())),
   })),
 })
 
@@ -172,6 +191,7 @@ export type NetPath = Static<typeof NetPath>
 export type Source = Static<typeof Source>
 export type Tier = Static<typeof Tier>
 export type VmScore = Static<typeof VmScore>
+export type VmMemory = Static<typeof VmMemory>
 export type HostScore = Static<typeof HostScore>
 export type Scores = Static<typeof Scores>
 export type Predictor = Static<typeof Predictor>

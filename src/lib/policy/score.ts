@@ -3,14 +3,9 @@ import type {HostScore, Scores, SovaDocument, VmScore} from '../document/schema.
 import {assessHotspot, type HotspotParams} from './hotspot.js'
 import {ioRatio, netScore, rankSeedTiers} from './seed-scores.js'
 
-/** How many utilisation samples (this one included) prediction looks at. */
-export function historyLength(params: HotspotParams): number {
-  return Math.max(params.recent, params.window)
-}
-
 /**
  * Scores of one document. `history` maps each host to its utilisation series, oldest first,
- * ending with this document's sample (see UtilisationHistory).
+ * ending with this document's sample (see SampleHistory).
  */
 export function scoreDocument(doc: SovaDocument, history: ReadonlyMap<string, number[]>, params: HotspotParams): Scores {
   const vms: Record<string, VmScore> = {}
@@ -34,6 +29,7 @@ export function scoreDocument(doc: SovaDocument, history: ReadonlyMap<string, nu
       window: series,
       forecast: assessment.forecast,
       predictor: params.predictor,
+      measure: 'sum',
       hot: assessment.hot,
       reason: assessment.reason,
     }

@@ -35,11 +35,14 @@ function vmsTable(doc: SovaDocument, chalk: ChalkInstance): string {
       return [
         vm.name, host.name, path, fixed(vm.cpu.usedRatio), fixed(vm.cpu.blockedRatio),
         mbps(vm.net.rxBps + vm.net.txBps), fixed(vm.net.activeRatio),
-        fixed(score?.ioRatio), score ? String(score.netScore) : '', score?.tier ?? '', score?.reason ?? '',
+        fixed(score?.ioRatio), score ? String(score.netScore) : '',
+        score?.tier ?? (score?.vfValueMbps === undefined ? '' : String(Math.round(score.vfValueMbps))), score?.reason ?? '',
       ]
     }),
   )
-  return table(['VM', 'Host', 'Path', 'CPU', 'Blocked', 'Mbit/s', 'Active', 'I/O ratio', 'Net score', 'Tier', 'Why'], rows)
+  // Seed-based policies rank into tiers; sova values a VF in Mbit/s.
+  const ranked = doc.scores?.policy === 'sova' ? 'VF worth' : 'Tier'
+  return table(['VM', 'Host', 'Path', 'CPU', 'Blocked', 'Mbit/s', 'Active', 'I/O ratio', 'Net score', ranked, 'Why'], rows)
 }
 
 function statusText(action: Action, chalk: ChalkInstance): string {
@@ -58,11 +61,18 @@ function actionsTable(doc: SovaDocument, chalk: ChalkInstance): string {
   return table(['Action', 'VM', 'Host', 'VF', 'Status', 'Why'], rows)
 }
 
+/** VF alternatives are many on big hosts: a terminal shows the first few. */
+const REJECTED_VF_SHOWN = 5
+
 function planLines(doc: SovaDocument, chalk: ChalkInstance): string[] {
   const lines: string[] = []
   for (const move of doc.plan?.migrations ?? []) lines.push(`planned: migrate ${move.vm} ${move.from} -> ${move.to}: ${move.reason}`)
   if (doc.plan?.noop?.migrations) lines.push(chalk.dim(`migrations: ${doc.plan.noop.migrations}`))
   if (doc.plan?.noop?.vf) lines.push(chalk.dim(`VF changes: ${doc.plan.noop.vf}`))
+  for (const why of doc.plan?.rejected?.migrations ?? []) lines.push(chalk.dim(`not migrated: ${why}`))
+  const vf = doc.plan?.rejected?.vf ?? []
+  for (const why of vf.slice(0, REJECTED_VF_SHOWN)) lines.push(chalk.dim(`no VF change: ${why}`))
+  if (vf.length > REJECTED_VF_SHOWN) lines.push(chalk.dim(`… ${vf.length - REJECTED_VF_SHOWN} more in plan.rejected.vf (--format json)`))
   return lines
 }
 

@@ -31,4 +31,6 @@ export const MIGRATIONS: readonly string[] = [
      command TEXT NOT NULL,
      started_at TEXT NOT NULL
    );`,
+  // What the policy remembers of each sample (placement, paths, rates): cooldowns and hysteresis.
+  `ALTER TABLE samples ADD COLUMN knowledge TEXT;`,
 ]

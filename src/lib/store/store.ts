@@ -4,6 +4,7 @@ import {fstatSync, mkdirSync} from 'node:fs'
 import {join} from 'node:path'
 import Database from 'better-sqlite3'
 import {EXIT, LockedError, SovaError} from '../errors.js'
+import type {SampleKnowledge} from '../history.js'
 import {MIGRATIONS} from './schema-sql.js'
 
 export type JournalStatus = 'planned' | 'started' | 'done' | 'failed' | 'rolled-back' | 'skipped'
@@ -48,6 +49,16 @@ export interface StoredSample {
   at: string
   raw: string
   utilisation: Record<string, number>
+  /** What the policy remembers of the sample (placement, paths, rates); absent in samples of older stores. */
+  knowledge?: SampleKnowledge
+}
+
+type SampleRow = {at: string; raw: string; utilisation: string; knowledge: string | null}
+
+function fromRow(row: SampleRow): StoredSample {
+  const sample: StoredSample = {at: row.at, raw: row.raw, utilisation: JSON.parse(row.utilisation)}
+  if (row.knowledge !== null) sample.knowledge = JSON.parse(row.knowledge)
+  return sample
 }
 
 export class Store {
@@ -105,11 +116,18 @@ export class Store {
 
   // --- samples -------------------------------------------------------------------------
 
-  addSample(cluster: string, at: string, raw: string, utilisation: Record<string, number>, keep = 500): void {
+  addSample(
+    cluster: string,
+    at: string,
+    raw: string,
+    utilisation: Record<string, number>,
+    options: {keep?: number; knowledge?: SampleKnowledge} = {},
+  ): void {
+    const keep = options.keep ?? 500
     this.transaction(() => {
       this.db
-        .prepare('INSERT INTO samples (cluster, at, at_ms, raw, utilisation) VALUES (?, ?, ?, ?, ?)')
-        .run(cluster, at, Date.parse(at), raw, JSON.stringify(utilisation))
+        .prepare('INSERT INTO samples (cluster, at, at_ms, raw, utilisation, knowledge) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(cluster, at, Date.parse(at), raw, JSON.stringify(utilisation), options.knowledge ? JSON.stringify(options.knowledge) : null)
       this.db
         .prepare(`DELETE FROM samples WHERE cluster = ? AND id NOT IN
           (SELECT id FROM samples WHERE cluster = ? ORDER BY at_ms DESC, id DESC LIMIT ?)`)
@@ -120,18 +138,18 @@ export class Store {
   /** The newest sample of `cluster`, for turning counters into rates. */
   lastSample(cluster: string): StoredSample | undefined {
     const row = this.db
-      .prepare('SELECT at, raw, utilisation FROM samples WHERE cluster = ? ORDER BY at_ms DESC, id DESC LIMIT 1')
-      .get(cluster) as {at: string; raw: string; utilisation: string} | undefined
-    return row && {at: row.at, raw: row.raw, utilisation: JSON.parse(row.utilisation)}
+      .prepare('SELECT at, raw, utilisation, knowledge FROM samples WHERE cluster = ? ORDER BY at_ms DESC, id DESC LIMIT 1')
+      .get(cluster) as SampleRow | undefined
+    return row && fromRow(row)
   }
 
   /** Up to `limit` samples of `cluster` taken before `beforeAt`, oldest first. */
   samplesBefore(cluster: string, beforeAt: string, limit: number): StoredSample[] {
     const rows = this.db
-      .prepare(`SELECT at, raw, utilisation FROM samples WHERE cluster = ? AND at_ms < ?
+      .prepare(`SELECT at, raw, utilisation, knowledge FROM samples WHERE cluster = ? AND at_ms < ?
         ORDER BY at_ms DESC, id DESC LIMIT ?`)
-      .all(cluster, Date.parse(beforeAt), limit) as {at: string; raw: string; utilisation: string}[]
-    return rows.reverse().map((row) => ({at: row.at, raw: row.raw, utilisation: JSON.parse(row.utilisation)}))
+      .all(cluster, Date.parse(beforeAt), limit) as SampleRow[]
+    return rows.reverse().map(fromRow)
   }
 
   clearSamples(): void {

@@ -1,0 +1,287 @@
+// The sova policy's cluster level: migrate only when a port itself is predicted hot (its busier
+// direction), pick the victim by the load its move takes off that direction against the memory it
+// must copy, and the target by the headroom left after the move, reserving that headroom within
+// the cycle so two hot hosts never pile onto one target. A target must not be predicted hot, must
+// stay below `targetBelow` with the VM added, and have the memory, CPU and (if the VM needs one) a
+// free VF. Cooldowns with backoff, per-cycle and per-host caps. Every rejected alternative is
+// said. Pure: the document in, the plan out.
+import type {Host, HostScore, PlannedMigration, SovaDocument, Vm, VmScore} from '../document/schema.js'
+import {formatFigure} from './format-figure.js'
+import type {HotspotParams} from './hotspot.js'
+import {secondsSince} from './memory.js'
+import type {SovaParams} from './sova-params.js'
+
+export interface SovaMigrationPlan {
+  migrations: PlannedMigration[]
+  rejected: string[]
+  noop?: string
+}
+
+type Direction = 'rx' | 'tx'
+
+const MBIT = 8 / 1e6
+const MBIT_PER_MIB = 8 * 1.048576
+/** Above this many, rejected alternatives are summarised: a document stays readable at 10,000 hosts. */
+const MAX_REJECTED = 200
+
+const rate = (vm: Vm, direction: Direction) => (direction === 'rx' ? vm.net.rxBps : vm.net.txBps) * MBIT
+const mbps = (value: number) => `${Math.round(value)} Mbit/s`
+const share = (value: number) => value.toFixed(2)
+const byName = (a: {name: string}, b: {name: string}) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+
+/** A host as this cycle's plan leaves it: measured load plus what planned moves add or take away. */
+interface Ledger {
+  host: Host
+  capacityMbps: number
+  /** Expected load per direction: the larger of now and the forecast, then this cycle's moves. */
+  rxMbps: number
+  txMbps: number
+  freeMemoryMiB: number
+  cpuUsed: number
+  freeVfs: number
+  hot: boolean
+  out: number
+  in: number
+}
+
+function ledgerOf(host: Host, score: HostScore | undefined): Ledger {
+  const capacityMbps = host.nic.speedMbps
+  const rxMbps = host.nic.rxBps * MBIT
+  const txMbps = host.nic.txBps * MBIT
+  // The forecast is of the busier direction; scaling both directions by it keeps their ratio.
+  const peakNow = Math.max(rxMbps, txMbps) / capacityMbps
+  const forecast = score?.forecast ?? null
+  const grow = forecast !== null && peakNow > 0 && forecast > peakNow ? forecast / peakNow : 1
+  return {
+    host,
+    capacityMbps,
+    rxMbps: rxMbps * grow,
+    txMbps: txMbps * grow,
+    freeMemoryMiB: host.memoryMiB.free,
+    cpuUsed: host.vms.reduce((sum, vm) => sum + vm.cpu.usedRatio, 0),
+    freeVfs: host.vfs.free.length,
+    hot: score?.hot === true,
+    out: 0,
+    in: 0,
+  }
+}
+
+const load = (ledger: Ledger, direction: Direction) => (direction === 'rx' ? ledger.rxMbps : ledger.txMbps)
+
+/** Seconds left of the VM's cooldown (0 when it may move): cooldown × backoff^(recent moves − 1). */
+export function cooldownLeft(score: VmScore | undefined, at: string, params: SovaParams): number {
+  const memory = score?.memory
+  if (!memory || memory.recentMoves === 0 || memory.lastMoveAt === undefined) return 0
+  const cooldown = params.cooldownSeconds * params.cooldownBackoff ** (memory.recentMoves - 1)
+  return Math.max(0, cooldown - secondsSince(memory.lastMoveAt, at))
+}
+
+/** Whether a VM's known or estimated demand is above the PV path: it needs a VF to keep its throughput. */
+function needsVf(vm: Vm, score: VmScore | undefined, params: SovaParams): boolean {
+  const demand = score?.demandMbps ?? Math.max(vm.net.rxBps, vm.net.txBps) * MBIT
+  return demand > params.saturatedShare * params.pvCapMbps
+}
+
+interface TargetChoice {
+  target?: Ledger
+  headroom?: number
+  rejected: string[]
+}
+
+function chooseTarget(vm: Vm, source: Ledger, ledgers: Ledger[], wantsVf: boolean, params: SovaParams): TargetChoice {
+  const rejected: string[] = []
+  let best: {target: Ledger; headroom: number} | undefined
+  for (const ledger of ledgers) {
+    if (ledger === source) continue
+    const name = ledger.host.name
+    if (ledger.hot) {
+      rejected.push(`${name} is predicted hot itself`)
+      continue
+    }
+    if (ledger.in >= params.maxMigrationsPerHost) {
+      rejected.push(`${name} already receives ${ledger.in} VM(s) this cycle`)
+      continue
+    }
+    const after = Math.max(ledger.rxMbps + rate(vm, 'rx'), ledger.txMbps + rate(vm, 'tx')) / ledger.capacityMbps
+    if (after >= params.targetBelow) {
+      rejected.push(`${name} would reach ${formatFigure(after, params.targetBelow)} ≥ ${share(params.targetBelow)} with ${vm.name}`)
+      continue
+    }
+    if (ledger.freeMemoryMiB < vm.memoryMiB) {
+      rejected.push(`${name} has ${Math.round(ledger.freeMemoryMiB)} MiB free, ${vm.name} needs ${vm.memoryMiB}`)
+      continue
+    }
+    const cpuAfter = ledger.cpuUsed + vm.cpu.usedRatio
+    if (cpuAfter > params.cpuHeadroom * ledger.host.cpus) {
+      rejected.push(`${name}'s CPU would reach ${cpuAfter.toFixed(1)} of ${ledger.host.cpus} (limit ${share(params.cpuHeadroom)})`)
+      continue
+    }
+    if (wantsVf && ledger.freeVfs <= 0) {
+      rejected.push(`${name} has no free VF and ${vm.name}'s demand is above the PV path`)
+      continue
+    }
+    const headroom = params.targetBelow - after
+    if (!best || headroom > best.headroom) best = {target: ledger, headroom}
+  }
+  return {...best, rejected}
+}
+
+/**
+ * Plans sova's migrations. `doc.scores` must be sova's (busier-direction hotspots, VF values,
+ * memory). Hot hosts are handled most urgent first (highest forecast).
+ */
+export function planSovaMigrations(doc: SovaDocument, hotspot: HotspotParams, params: SovaParams): SovaMigrationPlan {
+  const scores = doc.scores
+  if (!scores) throw new Error('balance needs scores: run sova score first')
+  const ledgers = [...doc.hosts].sort(byName).map((host) => ledgerOf(host, scores.hosts[host.name]))
+  const rejected: string[] = []
+  const migrations: PlannedMigration[] = []
+  const limit = share(hotspot.threshold)
+
+  // Coordination: a host whose rx + tx looks busy but whose busier direction has room is not
+  // port-bound; the host level (VF reallocation) relieves it without moving anything.
+  for (const ledger of ledgers) {
+    const score = scores.hosts[ledger.host.name]
+    if (!ledger.hot && ledger.host.nic.utilisation >= hotspot.threshold && score) {
+      rejected.push(
+        `${ledger.host.name}: rx + tx at ${share(ledger.host.nic.utilisation)} of line rate, but the busier direction is at ` +
+          `${share(score.utilisation)}: the port is not the bottleneck, so no migration (VF reallocation relieves it locally)`,
+      )
+    }
+  }
+
+  const hot = ledgers
+    .filter((ledger) => ledger.hot)
+    .sort((a, b) => (scores.hosts[b.host.name]?.forecast ?? 0) - (scores.hosts[a.host.name]?.forecast ?? 0) || byName(a.host, b.host))
+  if (hot.length === 0) return finish(migrations, rejected, 'no host predicted hot (busier port direction)')
+
+  for (const source of hot) {
+    const name = source.host.name
+    while (source.out < params.maxMigrationsPerHost) {
+      if (migrations.length >= params.maxMigrationsPerCycle) {
+        rejected.push(`${name}: predicted hot, but the cycle's limit of ${params.maxMigrationsPerCycle} migration(s) is reached`)
+        break
+      }
+      const direction: Direction = source.txMbps >= source.rxMbps ? 'tx' : 'rx'
+      const goal = hotspot.threshold * source.capacityMbps
+      const needed = load(source, direction) - goal
+      if (needed <= 0) {
+        if (source.out === 0) rejected.push(`${name}: predicted hot, but planned moves already bring its ${direction} below ${limit}`)
+        break
+      }
+      const planned = planOne(doc, source, ledgers, direction, needed, params)
+      rejected.push(...planned.rejected)
+      if (!planned.migration) break
+      migrations.push(planned.migration)
+    }
+  }
+  return finish(migrations, rejected, undefined)
+}
+
+interface Candidate {
+  vm: Vm
+  score: VmScore | undefined
+  relief: number
+  copyMiB: number
+}
+
+function planOne(doc: SovaDocument, source: Ledger, ledgers: Ledger[], direction: Direction, needed: number, params: SovaParams) {
+  const scores = doc.scores as NonNullable<SovaDocument['scores']>
+  const name = source.host.name
+  const rejected: string[] = []
+  const candidates: Candidate[] = []
+  let cooling = 0
+  for (const vm of [...source.host.vms].sort(byName)) {
+    const score = scores.vms[vm.name]
+    const wait = cooldownLeft(score, doc.at, params)
+    if (wait > 0) {
+      cooling++
+      rejected.push(`${name}: ${vm.name} stays: cooling down for ${Math.ceil(wait)} s more (${score?.memory?.recentMoves} recent move(s))`)
+      continue
+    }
+    const relief = rate(vm, direction)
+    if (relief <= 0) continue
+    // Pre-copy resends dirty pages: more for a busier VM (ALGORITHM.md §4).
+    const dirty = 0.1 + 0.4 * Math.min(1, vm.cpu.usedRatio / Math.max(1, vm.vcpus))
+    const copyMiB = vm.memoryMiB * (1 + dirty)
+    // Leaving through the hot port's tx, the copy adds to the very direction that is hot.
+    const extraMbit = direction === 'tx' ? copyMiB * MBIT_PER_MIB : 0
+    const benefitMbit = Math.min(relief, needed) * params.horizonSeconds
+    if (benefitMbit <= extraMbit) {
+      rejected.push(
+        `${name}: ${vm.name} stays: its ${mbps(relief)} of ${direction} over ${params.horizonSeconds} s relieves less than its ` +
+          `${Math.round(copyMiB)} MiB copy adds to that ${direction}`,
+      )
+      continue
+    }
+    candidates.push({vm, score, relief, copyMiB})
+  }
+  // Cheapest move that relieves enough; if none does alone, the most relief (the next cycle can add another).
+  candidates.sort((a, b) => {
+    const aEnough = a.relief >= needed
+    const bEnough = b.relief >= needed
+    if (aEnough !== bEnough) return aEnough ? -1 : 1
+    if (aEnough) return a.copyMiB - b.copyMiB || byName(a.vm, b.vm)
+    return b.relief - a.relief || a.copyMiB - b.copyMiB || byName(a.vm, b.vm)
+  })
+  for (const candidate of candidates) {
+    const {vm, score, relief, copyMiB} = candidate
+    const wantsVf = needsVf(vm, score, params)
+    const choice = chooseTarget(vm, source, ledgers, wantsVf, params)
+    if (!choice.target || choice.headroom === undefined) {
+      rejected.push(`${name}: ${vm.name} (${mbps(relief)} of ${direction}) has no target: ${choice.rejected.join('; ') || 'no other host'}`)
+      continue
+    }
+    const target = choice.target
+    reserve(source, target, vm, wantsVf)
+    const others = choice.rejected.length > 0 ? `; other targets rejected: ${choice.rejected.join('; ')}` : ''
+    const enough = relief >= needed ? `enough alone (needs ${mbps(needed)})` : `the most relief on offer (needs ${mbps(needed)})`
+    const score0 = scores.hosts[name]
+    return {
+      rejected,
+      migration: {
+        vm: vm.name,
+        from: name,
+        to: target.host.name,
+        reliefMbps: relief,
+        copyMiB: Math.round(copyMiB),
+        giveVfOnArrival: wantsVf,
+        reason:
+          `${name} predicted hot (${score0?.reason ?? 'hot'}); ${vm.name} takes ${mbps(relief)} off its ${direction}, ${enough}, ` +
+          `copying ~${Math.round(copyMiB)} MiB; ${target.host.name} keeps the most headroom (${share(choice.headroom)} below ` +
+          `${share(params.targetBelow)} after the move)` +
+          (wantsVf ? `, and a free VF for its ${mbps(score?.demandMbps ?? relief)} demand` : '') + others,
+      } satisfies PlannedMigration,
+    }
+  }
+  if (candidates.length === 0 && cooling === 0) rejected.push(`${name}: predicted hot, but no VM's move would relieve its ${direction}`)
+  return {rejected, migration: undefined}
+}
+
+/** Books a planned move into both ledgers, so later choices in this cycle see it. */
+function reserve(source: Ledger, target: Ledger, vm: Vm, wantsVf: boolean): void {
+  const rx = rate(vm, 'rx')
+  const tx = rate(vm, 'tx')
+  source.rxMbps -= rx
+  source.txMbps -= tx
+  source.freeMemoryMiB += vm.memoryMiB
+  source.cpuUsed -= vm.cpu.usedRatio
+  source.out++
+  target.rxMbps += rx
+  target.txMbps += tx
+  target.freeMemoryMiB -= vm.memoryMiB
+  target.cpuUsed += vm.cpu.usedRatio
+  if (wantsVf) target.freeVfs--
+  target.in++
+}
+
+function finish(migrations: PlannedMigration[], rejected: string[], noop: string | undefined): SovaMigrationPlan {
+  const kept = rejected.length > MAX_REJECTED
+    ? [...rejected.slice(0, MAX_REJECTED), `… and ${rejected.length - MAX_REJECTED} more alternatives rejected`]
+    : rejected
+  if (noop) return {migrations, rejected: kept, noop}
+  if (migrations.length === 0) {
+    return {migrations, rejected: kept, noop: 'no beneficial migration: every alternative was rejected (see plan.rejected.migrations)'}
+  }
+  return {migrations, rejected: kept}
+}

@@ -1,0 +1,89 @@
+// The sova policy's analysis: per host, a hotspot test on the busier port direction (a full-duplex
+// port saturates per direction, so rx + tx against one figure misjudges it); per VM, what a VF is
+// worth to it: the throughput it gains above the PV path, estimated from what is known of its
+// demand, plus a latency term for its traffic. Pure.
+import {peakUtilisation, vmRateMbps} from '../collect.js'
+import type {HostScore, Scores, SovaDocument, Vm, VmMemory, VmScore} from '../document/schema.js'
+import type {HistoryEntry} from '../history.js'
+import {seriesOf} from '../history.js'
+import {assessHotspot, type HotspotParams} from './hotspot.js'
+import {memoryOf} from './memory.js'
+import {ioRatio, netScore} from './seed-scores.js'
+import type {SovaParams} from './sova-params.js'
+
+/** What a VF is worth to one VM, and the words that say why. */
+export interface VfValue {
+  rateMbps: number
+  demandMbps: number
+  valueMbps: number
+  reason: string
+}
+
+const mbps = (value: number) => `${Math.round(value)} Mbit/s`
+
+/**
+ * A VM's demand in its busier direction and a VF's value to it. On a VF its rate is its demand.
+ * On its PV NIC near the PV capacity it is saturated: its demand is the rate it reached on a VF
+ * before, if known, else a guess above what it gets. Value = throughput gained (or kept) by a VF
+ * within the port's line rate + latencyWeight × rate.
+ */
+export function vfValue(vm: Vm, memory: VmMemory | undefined, lineRateMbps: number, params: SovaParams): VfValue {
+  const rateMbps = vmRateMbps(vm)
+  const pvCap = params.pvCapMbps
+  const saturated = vm.path === 'pv' && rateMbps >= params.saturatedShare * pvCap
+  let demandMbps = rateMbps
+  let demandWords = vm.path === 'vf' ? `on a VF at ${mbps(rateMbps)}` : `on PV at ${mbps(rateMbps)}`
+  if (saturated) {
+    const known = memory?.vfRateMbps
+    demandMbps = known !== undefined && known > rateMbps ? known : rateMbps * params.saturatedDemandFactor
+    demandWords += known !== undefined && known > rateMbps
+      ? `, saturated (≥ ${Math.round(params.saturatedShare * 100)}% of PV ${mbps(pvCap)}); reached ${mbps(known)} on a VF before`
+      : `, saturated (≥ ${Math.round(params.saturatedShare * 100)}% of PV ${mbps(pvCap)}); demand guessed ${mbps(demandMbps)}`
+  }
+  const throughput = Math.max(0, Math.min(demandMbps, lineRateMbps) - Math.min(demandMbps, pvCap))
+  const latency = params.latencyWeight * rateMbps
+  const valueMbps = throughput + latency
+  const gainWords = throughput > 0 ? `${mbps(throughput)} above the PV path` : 'nothing above the PV path'
+  return {rateMbps, demandMbps, valueMbps, reason: `${demandWords}: a VF is worth ${mbps(valueMbps)} (${gainWords} + latency ${mbps(latency)})`}
+}
+
+/**
+ * Scores of one document under sova. `entries` are the remembered samples, oldest first, this
+ * one last (SampleHistory.window); prediction looks at the last max(recent, window) of them.
+ */
+export function scoreSova(doc: SovaDocument, entries: readonly HistoryEntry[], hotspot: HotspotParams, params: SovaParams): Scores {
+  const memory = memoryOf(entries)
+  const series = seriesOf(entries, doc, 'peak', Math.max(hotspot.recent, hotspot.window))
+  const vms: Record<string, VmScore> = {}
+  const hosts: Record<string, HostScore> = {}
+  for (const host of doc.hosts) {
+    for (const vm of host.vms) {
+      const remembered = memory.get(vm.name)
+      const value = vfValue(vm, remembered, host.nic.speedMbps, params)
+      const score: VmScore = {
+        host: host.name,
+        ioRatio: ioRatio(vm.cpu.usedRatio, vm.cpu.blockedRatio),
+        netScore: netScore(vm.net.rxBps, vm.net.txBps, vm.net.activeRatio, doc.source.windowSeconds),
+        rateMbps: value.rateMbps,
+        demandMbps: value.demandMbps,
+        vfValueMbps: value.valueMbps,
+        reason: value.reason,
+      }
+      if (remembered) score.memory = remembered
+      vms[vm.name] = score
+    }
+    const peak = peakUtilisation(host)
+    const window = series.get(host.name) ?? [peak]
+    const assessment = assessHotspot(window, hotspot)
+    hosts[host.name] = {
+      utilisation: peak,
+      window,
+      forecast: assessment.forecast,
+      predictor: hotspot.predictor,
+      measure: 'peak',
+      hot: assessment.hot,
+      reason: `busier direction: ${assessment.reason}`,
+    }
+  }
+  return {policy: 'sova', vms, hosts}
+}

@@ -1,0 +1,98 @@
+// The sova policy's host level: each host's VFs go to the VMs they are worth most to (sova-score's
+// VF value), bounded by the pool. A free VF goes to the most valuable VM without one; a held VF
+// moves only when the gain beats the loss by a margin plus the hot-plug's cost over the horizon,
+// and never from or to a VM whose path changed within the hold time (hysteresis: no flapping).
+// Pure: hosts as the migrations left them, scores, arrivals in; VF changes and the why out.
+import type {Host, PlannedVfChange, Scores, VmScore} from '../document/schema.js'
+import {secondsSince} from './memory.js'
+import type {SovaParams} from './sova-params.js'
+
+export interface SovaVfPlan {
+  changes: PlannedVfChange[]
+  rejected: string[]
+  noop?: string
+}
+
+const mbps = (value: number) => `${Math.round(value)} Mbit/s`
+const MAX_REJECTED = 200
+
+interface Guest {
+  name: string
+  vf: string | null | undefined
+  value: number
+  score: VmScore
+  /** Seconds its path must still be kept (hysteresis), 0 when free to change. */
+  hold: number
+}
+
+function planHost(host: Host, scores: Scores, arrivals: ReadonlySet<string>, at: string, params: SovaParams) {
+  const changes: PlannedVfChange[] = []
+  const rejected: string[] = []
+  const guests: Guest[] = []
+  for (const vm of host.vms) {
+    const score = scores.vms[vm.name]
+    // Arrivals keep what their migration gave them; VMs without figures are left alone.
+    if (arrivals.has(vm.name) || !score || score.host !== host.name) continue
+    const hold = Math.max(0, params.vfHoldSeconds - secondsSince(score.memory?.lastPathChangeAt, at))
+    guests.push({name: vm.name, vf: vm.vf, value: score.vfValueMbps ?? 0, score, hold})
+  }
+  const byValueDesc = (a: Guest, b: Guest) => b.value - a.value || (a.name < b.name ? -1 : 1)
+  const wanting = guests.filter((guest) => !guest.vf && guest.value >= params.vfMinValueMbps).sort(byValueDesc)
+  // Holders that may give their VF up, least valuable first.
+  const holders = guests.filter((guest) => guest.vf && guest.hold === 0).sort((a, b) => -byValueDesc(a, b))
+  const free = [...host.vfs.free].sort()
+  for (const guest of wanting) {
+    if (guest.hold > 0) {
+      rejected.push(`${host.name}: ${guest.name} (${mbps(guest.value)}) waits ${Math.ceil(guest.hold)} s: its path changed within the ${params.vfHoldSeconds} s hold`)
+      continue
+    }
+    const vf = free.shift()
+    if (vf !== undefined) {
+      changes.push({host: host.name, vm: guest.name, op: 'attach', vf, reason: `${guest.score.reason}; takes free VF ${vf}`})
+      continue
+    }
+    const holder = holders[0]
+    if (!holder) {
+      rejected.push(`${host.name}: ${guest.name} (${mbps(guest.value)}) gets no VF: every VF is held by a VM within its hold time or already given this cycle`)
+      continue
+    }
+    // The hot-plug keeps the gainer on PV for attachSeconds: its value is lost that long.
+    const switchCost = (guest.value * params.attachSeconds) / params.horizonSeconds
+    const gain = guest.value - holder.value
+    if (gain <= params.vfSwapMarginMbps + switchCost) {
+      rejected.push(
+        `${host.name}: ${guest.name} (${mbps(guest.value)}) does not displace ${holder.name} (${mbps(holder.value)}): ` +
+          `gain ${mbps(gain)} ≤ margin ${mbps(params.vfSwapMarginMbps)} + hot-plug cost ${mbps(switchCost)}`,
+      )
+      // Holders are sorted least valuable first: nobody further down the list displaces anyone either.
+      break
+    }
+    holders.shift()
+    const vf2 = holder.vf as string
+    changes.push({host: host.name, vm: holder.name, op: 'detach', vf: vf2, reason: `${holder.score.reason}; gives VF ${vf2} to ${guest.name}, worth ${mbps(gain)} more`})
+    changes.push({host: host.name, vm: guest.name, op: 'attach', vf: vf2, reason: `${guest.score.reason}; takes VF ${vf2} from ${holder.name} (worth ${mbps(holder.value)} to it)`})
+  }
+  return {changes, rejected}
+}
+
+/**
+ * Plans sova's VF moves on every host. `hosts` is the cluster after this cycle's migrations;
+ * `arrivals` (VMs that migrated in this cycle) are neither ranked nor touched; `at` is the
+ * document's time, against which hold times are counted.
+ */
+export function planSovaVf(hosts: readonly Host[], scores: Scores, arrivals: ReadonlySet<string>, at: string, params: SovaParams): SovaVfPlan {
+  const changes: PlannedVfChange[] = []
+  const rejected: string[] = []
+  for (const host of hosts) {
+    const planned = planHost(host, scores, arrivals, at, params)
+    changes.push(...planned.changes)
+    rejected.push(...planned.rejected)
+  }
+  const kept = rejected.length > MAX_REJECTED ? [...rejected.slice(0, MAX_REJECTED), `… and ${rejected.length - MAX_REJECTED} more`] : rejected
+  if (changes.length > 0) return {changes, rejected: kept}
+  return {
+    changes,
+    rejected: kept,
+    noop: kept.length > 0 ? 'no beneficial VF change: every alternative was rejected (see plan.rejected.vf)' : 'every VF is already with a VM it is worth most to',
+  }
+}
