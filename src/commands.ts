@@ -1,6 +1,7 @@
 // The explicit command map (oclif "explicit" strategy): no manifest, no directory scan at start-up.
 import Balance from './commands/balance.js'
 import Collect from './commands/collect.js'
+import Evaluate from './commands/evaluate.js'
 import Migrate from './commands/migrate.js'
 import Run from './commands/run.js'
 import Schema from './commands/schema.js'
@@ -17,6 +18,7 @@ export const COMMANDS = {
   migrate: Migrate,
   'switch-vf': SwitchVf,
   run: Run,
+  evaluate: Evaluate,
   schema: Schema,
   'sim:reset': SimReset,
   'sim:outage': SimOutage,

@@ -121,11 +121,20 @@ describe('SimBackend', () => {
     assert.deepEqual(readSimCluster(store), buildScenario('flash-crowd', 7))
     assert.throws(() => resetSim(store, 'nope', 1), UsageError)
     assert.equal(readSimCluster(store).scenario, 'flash-crowd', 'a refused reset changes nothing')
+    const large = resetSim(store, 'large', 3, {hosts: 2, vmsPerHost: 5})
+    assert.equal(large.vms.length, 10)
+    const built = buildScenario('steady', 4)
+    assert.deepEqual(resetSim(store, built), built)
+    assert.deepEqual(readSimCluster(store), built)
     store.close()
   })
 
-  it('refuses unreadable stored state with a remedy', () => {
+  it('refuses unreadable stored state with a remedy (format 1, before the scoreboard, included)', () => {
     const store = Store.open(tempDir())
+    const old = {...buildScenario('paper', 1), format: 1, metrics: undefined}
+    store.writeSim(JSON.stringify(old))
+    assert.throws(() => readSimCluster(store), (error: unknown) =>
+      error instanceof SovaError && /format 1, expected 2/.test(error.message) && /sova sim reset/.test(error.remedy ?? ''))
     store.writeSim('{"format": 99}')
     assert.throws(() => readSimCluster(store), (error: unknown) =>
       error instanceof SovaError && /format 99/.test(error.message) && /sova sim reset/.test(error.remedy ?? ''))

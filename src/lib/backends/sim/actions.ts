@@ -55,6 +55,7 @@ export function attachVf(cluster: SimCluster, hostName: string, vmName: string, 
   const moved = findVm(next, vm.name) as SimVm
   moved.vf = vf
   moved.path = 'vf'
+  next.metrics.vfSwitches += 1
   return {cluster: next, result: {ok: true, durationMs: ms}}
 }
 
@@ -71,6 +72,7 @@ export function detachVf(cluster: SimCluster, hostName: string, vmName: string, 
   moved.path = 'pv'
   const ms = next.physics.detachMs
   integrateInPlace(next, ms)
+  next.metrics.vfSwitches += 1
   return {cluster: next, result: {ok: true, durationMs: ms}}
 }
 
@@ -114,8 +116,9 @@ export function migrate(cluster: SimCluster, vmName: string, fromName: string, t
   const next = structuredClone(cluster)
   const flows = [{from: from.name, to: to.name, mbps}]
   integrateInPlace(next, precopyMs, {flows})
-  integrateInPlace(next, downtimeMs, {flows, paused: new Set([vm.name])})
+  integrateInPlace(next, downtimeMs, {flows, paused: new Set([vm.name]), pauseMs: downtimeMs})
   const moved = findVm(next, vm.name) as SimVm
   moved.host = to.name
+  next.metrics.migrations += 1
   return {cluster: next, result: {ok: true, durationMs: precopyMs + downtimeMs}}
 }

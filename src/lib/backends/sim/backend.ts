@@ -6,7 +6,7 @@ import type {Store} from '../../store/store.js'
 import type {Backend, BackendCapabilities, RawSnapshot, StepResult} from '../types.js'
 import {type SimCluster, parseSimCluster} from './cluster.js'
 import {type Transition, advance, attachVf, detachVf, migrate, setReachable, toSnapshot} from './model.js'
-import {buildScenario} from './scenarios.js'
+import {type ScenarioOptions, buildScenario, resolveScenario} from './scenarios.js'
 
 /** The scenario and seed a store without a cluster starts with. */
 export const DEFAULT_SCENARIO = {name: 'paper', seed: 1} as const
@@ -47,9 +47,13 @@ export function readSimCluster(store: Store): SimCluster {
   return store.readSim() === undefined ? store.transaction(() => load(store)) : load(store)
 }
 
-/** Replaces the simulated cluster with a fresh scenario; old samples would make false rates, so they go too. */
-export function resetSim(store: Store, scenario: string, seed: number): SimCluster {
-  const cluster = buildScenario(scenario, seed)
+/**
+ * Replaces the simulated cluster with a fresh scenario: a built cluster, or a scenario name / file
+ * path resolved with `seed` and `options` (resolveScenario). Old samples would make false rates, so
+ * they go too. A scenario that cannot be built changes nothing.
+ */
+export function resetSim(store: Store, scenario: SimCluster | string, seed: number = DEFAULT_SCENARIO.seed, options: ScenarioOptions = {}): SimCluster {
+  const cluster = typeof scenario === 'string' ? resolveScenario(scenario, seed, options) : scenario
   store.transaction(() => {
     store.writeSim(JSON.stringify(cluster))
     store.clearSamples()

@@ -1,9 +1,10 @@
 // The simulated cluster as plain, JSON-serialisable data, and the physics constants it runs on.
 // Everything the model needs lives in this value, so the state store can hold it as one JSON row.
 import type {NetPath} from '../../document/schema.js'
+import {type SimMetrics, emptyMetrics} from './metrics.js'
 
 /** The format of a stored SimCluster; another value is refused (reset the simulator). */
-export const SIM_FORMAT = 1
+export const SIM_FORMAT = 2
 
 /**
  * Physics defaults (ALGORITHM.md §4). Copied into every cluster as `physics`, so a scenario may
@@ -15,6 +16,24 @@ export const SIM_CONSTANTS = {
   portEfficiency: 0.94,
   /** PV path cap per direction: 1/3.8 of a 10 GbE VF (82599 VF +282.66% over PV; CompSC, VEE 2012). */
   pvCapMbps: 9400 / 3.8,
+  /** Host backend (netback / vhost) cores a host has for PV traffic unless its scenario says otherwise
+   *  (a driver domain / dom0 with a few vCPUs). Assumption. */
+  backendCores: 4,
+  /** Host backend cores per Gbit/s (rx+tx) of PV traffic; VF traffic bypasses the backend (≈ 0).
+   *  Order of magnitude from the Xen driver-domain cost measured by Santos et al., USENIX ATC 2008;
+   *  chosen so that ~7.3 Gbit/s of PV traffic saturates 4 backend cores. Assumption. */
+  pvBackendCoresPerGbps: 0.55,
+  /** Base (unloaded) latency of a request on the VF path, ms: the NIC's own path, tens of µs. Assumption
+   *  (order of published SR-IOV round-trip figures). */
+  vfBaseLatencyMs: 0.05,
+  /** Base latency on the PV path, ms: netfront → netback → bridge adds a hop and notifications. Assumption. */
+  pvBaseLatencyMs: 0.15,
+  /** Utilisation at which the queueing factor 1/(1−ρ) is capped (keeps response times finite). Assumption. */
+  maxQueueUtilisation: 0.98,
+  /** The most an unmet demand multiplies a response time by (offered / delivered). Assumption. */
+  maxOverloadFactor: 100,
+  /** Port utilisation (busier direction / line rate) above which a host-second counts as hot (ALGORITHM.md §4). */
+  hotUtilisation: 0.9,
   /** Guest CPU cores per Gbit/s (rx+tx) on the VF path: near zero (Dong et al.: +1.76% CPU per VM). Assumption. */
   vfCpuPerGbps: 0.05,
   /** Guest CPU cores per Gbit/s on the PV path (netfront copies and notifications). Assumption. */
@@ -74,6 +93,28 @@ export interface DemandProfile {
   /** Slow variation of the network demand: 1 + amplitude · sin(2π (t + phaseS) / periodS). */
   wave: {amplitude: number; periodS: number; phaseS: number}
   surges: Surge[]
+  /** Request/response size, KiB: the unit of work whose response time is measured (web 16–64, bulk large, idle tiny). */
+  requestKiB: number
+  /** Bursts: in every slot of `slotS` seconds the VM is "on" with probability `onShare` (a hash of seed,
+   *  VM and slot) and then offers `factor` × its network demand. */
+  onOff?: OnOff
+  /** A recorded trace replacing rxMbps/txMbps/cpuCores: value i holds for `stepS` seconds; the trace repeats. */
+  trace?: DemandTrace
+}
+
+/** On/off bursts at seeded random times. */
+export interface OnOff {
+  slotS: number
+  onShare: number
+  factor: number
+}
+
+/** Offered demand as a series (from a scenario file). */
+export interface DemandTrace {
+  stepS: number
+  rxMbps: number[]
+  txMbps: number[]
+  cpuCores?: number[]
 }
 
 /** Cumulative counters of one VM since the scenario started (what a hypervisor reports). */
@@ -109,6 +150,8 @@ export interface SimHost {
   memoryMiB: number
   /** Every VF of the port, in PCI order. Free = not held by a VM on this host. */
   vfPool: string[]
+  /** Host cores the PV backend (netback / vhost) may use; PV traffic beyond them is cut. */
+  backendCores: number
   reachable: boolean
   port: {rxBytes: number; txBytes: number}
 }
@@ -124,6 +167,25 @@ export interface SimCluster {
   hosts: SimHost[]
   /** VMs in index order; `host` is the placement. */
   vms: SimVm[]
+  /** The scoreboard: cumulative since the scenario started (metrics.ts). */
+  metrics: SimMetrics
+}
+
+/** A VF's PCI address on a host's port: bus per host, VFs from slot 0x10 upwards (8 functions a slot). */
+export function pciAddress(hostIndex: number, vf: number): string {
+  const bus = ((4 + hostIndex) % 256).toString(16).padStart(2, '0')
+  const slot = (0x10 + Math.floor(vf / 8)).toString(16).padStart(2, '0')
+  return `0000:${bus}:${slot}.${vf % 8}`
+}
+
+/** Counters of a VM that has not run yet. */
+export function emptyCounters(): SimCounters {
+  return {cpuSeconds: 0, blockedSeconds: 0, rxBytes: 0, txBytes: 0, activeSeconds: 0}
+}
+
+/** A cluster at time 0 from hosts and VMs (placement and boot VFs already set). */
+export function newCluster(scenario: string, seed: number, hosts: SimHost[], vms: SimVm[], physics: SimPhysics = {...SIM_CONSTANTS}): SimCluster {
+  return {format: SIM_FORMAT, scenario, seed, timeMs: 0, physics, hosts, vms, metrics: emptyMetrics()}
 }
 
 /** Looks up a host by name (undefined when unknown). */
@@ -159,8 +221,8 @@ export function parseSimCluster(json: string): SimCluster {
   if (value === null || typeof value !== 'object' || value.format !== SIM_FORMAT) {
     throw new Error(`stored simulator state has format ${String(value?.format)}, expected ${SIM_FORMAT}`)
   }
-  if (!Array.isArray(value.hosts) || !Array.isArray(value.vms) || typeof value.timeMs !== 'number') {
-    throw new Error('stored simulator state lacks hosts, vms or timeMs')
+  if (!Array.isArray(value.hosts) || !Array.isArray(value.vms) || typeof value.timeMs !== 'number' || typeof value.metrics !== 'object') {
+    throw new Error('stored simulator state lacks hosts, vms, timeMs or metrics')
   }
   return value as SimCluster
 }

@@ -48,21 +48,39 @@ export interface Offered {
   cpuCores: number
 }
 
-/** Noise channels, so rx/tx noise and CPU noise are independent draws. */
+/** Noise channels, so rx/tx noise, CPU noise and on/off draws are independent. */
 const NET = 1
 const CPU = 2
+const BURST = 3
 
-/** What the VM offers during the whole second `tick`: its kind's profile, the time envelope and noise. */
+/** The on/off multiplier at `tick`: `factor` in the slots drawn "on" (hash of seed, VM, slot), else 1. */
+export function burstFactor(seed: number, vm: SimVm, tick: number): number {
+  const onOff = vm.demand.onOff
+  if (!onOff || onOff.slotS <= 0) return 1
+  const slot = Math.floor(tick / onOff.slotS)
+  return hashUnit(seed, vm.index, slot, BURST) < onOff.onShare ? onOff.factor : 1
+}
+
+/** Base rates at `tick`: the profile's, or the trace's value for that step (the trace repeats). */
+function baseRates(profile: DemandProfile, tick: number): Offered {
+  const trace = profile.trace
+  if (!trace || trace.rxMbps.length === 0) return {rxMbps: profile.rxMbps, txMbps: profile.txMbps, cpuCores: profile.cpuCores}
+  const i = Math.floor(tick / Math.max(trace.stepS, 1e-9)) % trace.rxMbps.length
+  return {rxMbps: trace.rxMbps[i], txMbps: trace.txMbps[i] ?? 0, cpuCores: trace.cpuCores?.[i] ?? profile.cpuCores}
+}
+
+/** What the VM offers during the whole second `tick`: its profile (or trace), the time envelope, bursts and noise. */
 export function offeredDemand(seed: number, vm: SimVm, tick: number): Offered {
   const profile = vm.demand
+  const base = baseRates(profile, tick)
   const netNoise = 2 * hashUnit(seed, vm.index, tick, NET) - 1
   const cpuNoise = 2 * hashUnit(seed, vm.index, tick, CPU) - 1
-  const net = envelope(profile, tick) * Math.max(0, 1 + profile.jitter * netNoise)
+  const net = envelope(profile, tick) * burstFactor(seed, vm, tick) * Math.max(0, 1 + profile.jitter * netNoise)
   const cpu = Math.max(0, 1 + profile.jitter * cpuNoise)
   return {
-    rxMbps: profile.rxMbps * net,
-    txMbps: profile.txMbps * net,
-    cpuCores: Math.min(vm.vcpus, profile.cpuCores * cpu),
+    rxMbps: base.rxMbps * net,
+    txMbps: base.txMbps * net,
+    cpuCores: Math.min(vm.vcpus, base.cpuCores * cpu),
   }
 }
 

@@ -1,9 +1,16 @@
 // Time integration of the simulated cluster, in place on a copy the caller owns. Segments never
 // cross a whole second, so demand (a function of the tick) is constant within each: whole-second
-// steps from a whole second give bit-identical counters however grouped (10 × 1 s = 1 × 10 s);
-// other slicings agree up to float rounding.
+// steps from a whole second give bit-identical counters and metrics however grouped
+// (10 × 1 s = 1 × 10 s); other slicings agree up to float rounding.
+//
+// Per host and segment (allocateHost, a pure function): each VM's offered rx/tx is cut by its
+// path's cap (VF ≈ line rate, PV ≈ 1/3.8 of it), then the PV VMs share the host's backend CPU
+// max-min fairly (PV traffic costs pvBackendCoresPerGbps cores per Gbit/s rx+tx, VF traffic none),
+// then every VM gets its max-min fair share of each port direction after the migration streams
+// took theirs. One pass in that order: backend capacity a port cut leaves unused is not handed on.
 import {type SimCluster, type SimHost, type SimVm, vmsOn} from './cluster.js'
 import {type Offered, fairShare, offeredDemand} from './demand.js'
+import {responseBucket} from './metrics.js'
 
 /** A migration stream in flight: loads the source port's tx and the target port's rx. */
 export interface MigrationFlow {
@@ -15,11 +22,13 @@ export interface MigrationFlow {
 /** What else happens while time passes: migration streams and paused VMs. */
 export interface StepOptions {
   flows?: readonly MigrationFlow[]
-  /** VMs stopped for a migration's stop-and-copy: no CPU, no traffic. */
+  /** VMs stopped for a migration's stop-and-copy: no CPU, no traffic; their requests wait. */
   paused?: ReadonlySet<string>
+  /** How long the pause lasts, ms: added to the response time of a paused VM's requests. */
+  pauseMs?: number
 }
 
-/** What a running VM asks of the port during one tick, already capped by its path. */
+/** What a running VM asks of the port during one tick, already capped by its path and the backend. */
 export interface VmWant {
   vm: SimVm
   offered: Offered
@@ -27,7 +36,40 @@ export interface VmWant {
   txMbps: number
 }
 
+/** One VM's outcome in one tick of a host. */
+export interface VmFlow {
+  vm: SimVm
+  offered: Offered
+  paused: boolean
+  /** Delivered Mbit/s per direction. */
+  rxMbps: number
+  txMbps: number
+  /** Host backend cores this VM's PV traffic uses (0 on a VF). */
+  backendCores: number
+  /** Utilisation of the VM's bottleneck (path, port direction, backend for PV), capped. */
+  rho: number
+  /** Mean response time of its requests, ms (see responseTimeMs). */
+  responseMs: number
+  /** Requests per second: offered bits / request size. */
+  requestsPerS: number
+}
+
+/** What a host's port and backend carry during one tick, and what each VM on it gets. */
+export interface HostAllocation {
+  host: SimHost
+  flows: VmFlow[]
+  /** Port load per direction incl. migration streams, Mbit/s. */
+  portRxMbps: number
+  portTxMbps: number
+  /** Busier direction / line rate (the hot measure). */
+  utilisation: number
+  /** Backend cores busy with PV traffic. */
+  backendCores: number
+}
+
 const BYTES_PER_MBIT = 125_000
+/** Bits in a KiB over 1e6 (Mbit) × 1000 (ms): requestKiB × this / Mbit/s = ms. */
+const KIB_MS_PER_MBPS = 8.192
 
 /** Usable payload rate of a host's port per direction, Mbit/s. */
 export function portUsableMbps(cluster: SimCluster, host: SimHost): number {
@@ -39,57 +81,162 @@ export function pathCapMbps(cluster: SimCluster, host: SimHost, vm: SimVm): numb
   return vm.path === 'vf' ? portUsableMbps(cluster, host) : cluster.physics.pvCapMbps
 }
 
-/** What each running VM on the host offers during `tick`, already limited by its path. */
-export function hostWants(cluster: SimCluster, host: SimHost, tick: number, paused?: ReadonlySet<string>): VmWant[] {
-  return vmsOn(cluster, host.name)
-    .filter((vm) => !paused?.has(vm.name))
-    .map((vm) => {
-      const offered = offeredDemand(cluster.seed, vm, tick)
-      const cap = pathCapMbps(cluster, host, vm)
-      return {vm, offered, rxMbps: Math.min(offered.rxMbps, cap), txMbps: Math.min(offered.txMbps, cap)}
-    })
+/** PV traffic (rx+tx, Mbit/s) the host's backend CPU can carry: backendCores / pvBackendCoresPerGbps. */
+export function backendCapacityMbps(cluster: SimCluster, host: SimHost): number {
+  const perGbps = cluster.physics.pvBackendCoresPerGbps
+  return perGbps > 0 ? (host.backendCores / perGbps) * 1000 : Number.POSITIVE_INFINITY
+}
+
+/** Backend cores that `pvMbps` of PV traffic (rx+tx) costs. */
+export function backendCoresFor(cluster: SimCluster, pvMbps: number): number {
+  return (pvMbps / 1000) * cluster.physics.pvBackendCoresPerGbps
+}
+
+/**
+ * Response time of one request, ms (monotone in every load figure):
+ *   R = (base + S / (1 − ρ)) × max(1, offered / delivered) + pause
+ * base = the path's base latency (vfBaseLatencyMs | pvBaseLatencyMs); S = request bits / path cap
+ * (the service time); ρ = utilisation of the VM's bottleneck = max(its busier direction / path
+ * cap, the port's busier direction / usable rate, for PV the backend's use / capacity), capped at
+ * maxQueueUtilisation; offered / delivered (capped at maxOverloadFactor) when demand is not met,
+ * since the unmet part queues; pause = a stop-and-copy's downtime for a paused VM (which is
+ * neither served nor counted as overloaded meanwhile).
+ */
+export function responseTimeMs(
+  cluster: SimCluster,
+  vm: SimVm,
+  capMbps: number,
+  rho: number,
+  offeredMbps: number,
+  deliveredMbps: number,
+  pauseMs = 0,
+): number {
+  const physics = cluster.physics
+  const base = vm.path === 'vf' ? physics.vfBaseLatencyMs : physics.pvBaseLatencyMs
+  const service = (Math.max(0, vm.demand.requestKiB) * KIB_MS_PER_MBPS) / Math.max(capMbps, 1e-9)
+  const busy = Math.min(physics.maxQueueUtilisation, Math.max(0, rho))
+  const queued = base + service / (1 - busy)
+  if (pauseMs > 0) return queued + pauseMs
+  const overload =
+    offeredMbps > deliveredMbps + 1e-9
+      ? Math.min(physics.maxOverloadFactor, deliveredMbps > 0 ? offeredMbps / deliveredMbps : physics.maxOverloadFactor)
+      : 1
+  return queued * overload
 }
 
 function flowSum(flows: readonly MigrationFlow[], pick: (flow: MigrationFlow) => boolean): number {
   return flows.filter(pick).reduce((sum, flow) => sum + flow.mbps, 0)
 }
 
-function stepHost(cluster: SimCluster, host: SimHost, tick: number, dt: number, options: StepOptions): void {
+/** What each running VM on the host offers during `tick`, limited by its path and (PV) the backend CPU. */
+export function hostWants(cluster: SimCluster, host: SimHost, tick: number, paused?: ReadonlySet<string>): VmWant[] {
+  const wants = vmsOn(cluster, host.name)
+    .filter((vm) => !paused?.has(vm.name))
+    .map((vm) => {
+      const offered = offeredDemand(cluster.seed, vm, tick)
+      const cap = pathCapMbps(cluster, host, vm)
+      return {vm, offered, rxMbps: Math.min(offered.rxMbps, cap), txMbps: Math.min(offered.txMbps, cap)}
+    })
+  const pv = wants.filter((w) => w.vm.path !== 'vf')
+  const granted = fairShare(pv.map((w) => w.rxMbps + w.txMbps), backendCapacityMbps(cluster, host))
+  for (const [i, w] of pv.entries()) {
+    const want = w.rxMbps + w.txMbps
+    if (granted[i] < want) {
+      const scale = want > 0 ? granted[i] / want : 0
+      w.rxMbps *= scale
+      w.txMbps *= scale
+    }
+  }
+  return wants
+}
+
+/** Throughput, backend use and response times of every VM on `host` during `tick` (pure). */
+export function allocateHost(cluster: SimCluster, host: SimHost, tick: number, options: StepOptions = {}): HostAllocation {
   const physics = cluster.physics
-  const flows = options.flows ?? []
+  const migrations = options.flows ?? []
   const usable = portUsableMbps(cluster, host)
-  const inbound = flowSum(flows, (flow) => flow.to === host.name)
-  const outbound = flowSum(flows, (flow) => flow.from === host.name)
+  const inbound = flowSum(migrations, (flow) => flow.to === host.name)
+  const outbound = flowSum(migrations, (flow) => flow.from === host.name)
   const wants = hostWants(cluster, host, tick, options.paused)
   const rx = fairShare(wants.map((w) => w.rxMbps), Math.max(0, usable - inbound))
   const tx = fairShare(wants.map((w) => w.txMbps), Math.max(0, usable - outbound))
+  const portRxMbps = inbound + rx.reduce((sum, r) => sum + r, 0)
+  const portTxMbps = outbound + tx.reduce((sum, t) => sum + t, 0)
+  const pvMbps = wants.reduce((sum, w, i) => sum + (w.vm.path === 'vf' ? 0 : rx[i] + tx[i]), 0)
+  const backendCores = backendCoresFor(cluster, pvMbps)
+  const rhoPort = Math.max(portRxMbps, portTxMbps) / Math.max(usable, 1e-9)
+  const backendCapacity = backendCapacityMbps(cluster, host)
+  const rhoBackend = Number.isFinite(backendCapacity) ? pvMbps / Math.max(backendCapacity, 1e-9) : 0
 
-  const cpuWant = wants.map((w, i) => {
-    const perGbps = w.vm.path === 'vf' ? physics.vfCpuPerGbps : physics.pvCpuPerGbps
-    return Math.min(w.vm.vcpus, w.offered.cpuCores + ((rx[i] + tx[i]) / 1000) * perGbps)
+  const byName = new Map(wants.map((w, i) => [w.vm.name, i]))
+  const flows: VmFlow[] = vmsOn(cluster, host.name).map((vm) => {
+    const cap = pathCapMbps(cluster, host, vm)
+    const pv = vm.path !== 'vf'
+    const i = byName.get(vm.name)
+    const offered = i === undefined ? offeredDemand(cluster.seed, vm, tick) : wants[i].offered
+    const offeredNet = offered.rxMbps + offered.txMbps
+    const requestsPerS = (offeredNet * 1e6) / (Math.max(vm.demand.requestKiB, 1e-3) * 8192)
+    const vmRx = i === undefined ? 0 : rx[i]
+    const vmTx = i === undefined ? 0 : tx[i]
+    const rho = Math.min(physics.maxQueueUtilisation, Math.max(Math.max(vmRx, vmTx) / cap, rhoPort, pv ? rhoBackend : 0))
+    const paused = i === undefined
+    const responseMs = responseTimeMs(cluster, vm, cap, rho, offeredNet, vmRx + vmTx, paused ? Math.max(options.pauseMs ?? 0, 1e-9) : 0)
+    return {
+      vm,
+      offered,
+      paused,
+      rxMbps: vmRx,
+      txMbps: vmTx,
+      backendCores: pv ? backendCoresFor(cluster, vmRx + vmTx) : 0,
+      rho,
+      responseMs,
+      requestsPerS,
+    }
+  })
+  return {host, flows, portRxMbps, portTxMbps, utilisation: Math.max(portRxMbps, portTxMbps) / host.speedMbps, backendCores}
+}
+
+function stepHost(cluster: SimCluster, host: SimHost, tick: number, dt: number, options: StepOptions): void {
+  const physics = cluster.physics
+  const metrics = cluster.metrics
+  const allocation = allocateHost(cluster, host, tick, options)
+  const running = allocation.flows.filter((flow) => !flow.paused)
+
+  const cpuWant = running.map((flow) => {
+    const perGbps = flow.vm.path === 'vf' ? physics.vfCpuPerGbps : physics.pvCpuPerGbps
+    return Math.min(flow.vm.vcpus, flow.offered.cpuCores + ((flow.rxMbps + flow.txMbps) / 1000) * perGbps)
   })
   const cpuTotal = cpuWant.reduce((sum, c) => sum + c, 0)
   const cpuScale = cpuTotal > host.cpus ? host.cpus / cpuTotal : 1
 
-  let portRx = inbound
-  let portTx = outbound
-  for (const [i, w] of wants.entries()) {
-    const offeredNet = w.offered.rxMbps + w.offered.txMbps
-    const served = offeredNet > 0 ? (rx[i] + tx[i]) / offeredNet : 1
-    const wait = w.vm.demand.ioWait * (w.vm.path === 'pv' ? physics.pvBlockedFactor : 1)
+  for (const [i, flow] of running.entries()) {
+    const offeredNet = flow.offered.rxMbps + flow.offered.txMbps
+    const served = offeredNet > 0 ? (flow.rxMbps + flow.txMbps) / offeredNet : 1
+    const wait = flow.vm.demand.ioWait * (flow.vm.path === 'pv' ? physics.pvBlockedFactor : 1)
     const blocked = Math.min(1, Math.max(0, wait + (1 - served) * physics.shortfallBlocked))
-    const counters = w.vm.counters
+    const counters = flow.vm.counters
     counters.cpuSeconds += cpuWant[i] * cpuScale * dt
     counters.blockedSeconds += blocked * dt
-    counters.rxBytes += rx[i] * BYTES_PER_MBIT * dt
-    counters.txBytes += tx[i] * BYTES_PER_MBIT * dt
+    counters.rxBytes += flow.rxMbps * BYTES_PER_MBIT * dt
+    counters.txBytes += flow.txMbps * BYTES_PER_MBIT * dt
     const threshold = physics.activeThresholdBytes
-    if (rx[i] * BYTES_PER_MBIT > threshold && tx[i] * BYTES_PER_MBIT > threshold) counters.activeSeconds += dt
-    portRx += rx[i]
-    portTx += tx[i]
+    if (flow.rxMbps * BYTES_PER_MBIT > threshold && flow.txMbps * BYTES_PER_MBIT > threshold) counters.activeSeconds += dt
   }
-  host.port.rxBytes += portRx * BYTES_PER_MBIT * dt
-  host.port.txBytes += portTx * BYTES_PER_MBIT * dt
+  host.port.rxBytes += allocation.portRxMbps * BYTES_PER_MBIT * dt
+  host.port.txBytes += allocation.portTxMbps * BYTES_PER_MBIT * dt
+
+  for (const flow of allocation.flows) {
+    metrics.offeredMbit += (flow.offered.rxMbps + flow.offered.txMbps) * dt
+    metrics.deliveredMbit += (flow.rxMbps + flow.txMbps) * dt
+    const requests = flow.requestsPerS * dt
+    if (requests > 0) {
+      metrics.requests += requests
+      metrics.responseMsSum += requests * flow.responseMs
+      metrics.responseHistogram[responseBucket(flow.responseMs)] += requests
+    }
+  }
+  if (allocation.utilisation > physics.hotUtilisation) metrics.hostSecondsHot += dt
+  metrics.backendCoreSeconds += allocation.backendCores * dt
 }
 
 /** Advances `cluster` (mutated: pass a copy) by `ms` whole milliseconds, in segments of ≤ 1 s. */

@@ -1,0 +1,114 @@
+// Runs one scenario and seed under several policies, each on its own copy of the simulated
+// cluster in a private in-memory store (never the user's state), through exactly the code
+// `sova run` uses: collectStage, then runCycle, once per loop period.
+import {Executor} from '../apply.js'
+import {SIM_SAMPLE_SECONDS, SimBackend, readSimCluster} from '../backends/sim/backend.js'
+import type {SimCluster} from '../backends/sim/cluster.js'
+import {resolveScenario} from '../backends/sim/scenarios.js'
+import {policyParams} from '../cli/flags.js'
+import {UsageError} from '../errors.js'
+import {SampleHistory} from '../history.js'
+import {EVALUATION_POLICIES, type EvaluationPolicyName, type PolicyName} from '../policy/policies.js'
+import {collectStage, runCycle} from '../stages.js'
+import {Store} from '../store/store.js'
+import {runOracle} from './oracle.js'
+import {type Evaluation, type PolicyEvaluation, type ScoreboardPoint, evaluationOf} from './summary.js'
+
+/** Where an evaluation stands, for progress reporting. */
+export interface EvaluationProgress {
+  policy: EvaluationPolicyName
+  /** Position of this policy in the list, from 0. */
+  index: number
+  count: number
+  elapsedSeconds: number
+  durationSeconds: number
+  /** Set once the policy's run is over, with its result. */
+  result?: PolicyEvaluation
+}
+
+export interface EvaluationOptions {
+  /** A built-in scenario name or a scenario file. */
+  scenario: string
+  seed: number
+  durationSeconds: number
+  hosts?: number
+  vmsPerHost?: number
+  policies: readonly EvaluationPolicyName[]
+  onProgress?: (progress: EvaluationProgress) => void
+}
+
+/** Parses `--policies a,b,c`: known names, none twice, at least one; absent means all of them. */
+export function parsePolicies(input: string | undefined): EvaluationPolicyName[] {
+  if (input === undefined) return [...EVALUATION_POLICIES]
+  const valid = `valid policies: ${EVALUATION_POLICIES.join(', ')}`
+  const names = input.split(',').map((name) => name.trim())
+  if (names.every((name) => name === '')) throw new UsageError(`--policies: expected a comma-separated list, got "${input}"; ${valid}`)
+  const seen = new Set<string>()
+  for (const name of names) {
+    if (!(EVALUATION_POLICIES as readonly string[]).includes(name)) {
+      throw new UsageError(`--policies: unknown policy "${name}"; ${valid}`)
+    }
+    if (seen.has(name)) throw new UsageError(`--policies: "${name}" is listed twice; ${valid}`)
+    seen.add(name)
+  }
+  return names as EvaluationPolicyName[]
+}
+
+function pointOf(cluster: SimCluster): ScoreboardPoint {
+  return {timeMs: cluster.timeMs, metrics: structuredClone(cluster.metrics)}
+}
+
+/** One loop policy on its own in-memory store, for at least `durationSeconds` of simulated time. */
+async function runLoopPolicy(
+  cluster: SimCluster,
+  policy: PolicyName,
+  durationSeconds: number,
+  onPeriod: (elapsedSeconds: number) => void,
+): Promise<ScoreboardPoint[]> {
+  const store = Store.openInMemory()
+  try {
+    store.writeSim(JSON.stringify(cluster))
+    const backend = new SimBackend(store)
+    const history = new SampleHistory(store)
+    const executor = new Executor(backend, store, `evaluate/${policy}`)
+    const params = policyParams({policy})
+    const points = [pointOf(cluster)]
+    const endMs = cluster.timeMs + durationSeconds * 1000
+    // A period is one collect (10 s of simulated time) plus whatever time the actions took.
+    while ((points.at(-1) as ScoreboardPoint).timeMs < endMs) {
+      const sample = await collectStage(backend, store, {log: () => {}})
+      await runCycle(sample, history, params, executor)
+      points.push(pointOf(readSimCluster(store)))
+      onPeriod(((points.at(-1) as ScoreboardPoint).timeMs - cluster.timeMs) / 1000)
+    }
+    return points
+  } finally {
+    store.close()
+  }
+}
+
+/** Builds the scenario once (a bad name or file fails here, before any run) and evaluates each policy. */
+export async function evaluate(options: EvaluationOptions): Promise<Evaluation> {
+  if (!(options.durationSeconds > 0)) throw new UsageError(`--duration: expected a duration above 0, got ${options.durationSeconds} s`)
+  const cluster = resolveScenario(options.scenario, options.seed, {hosts: options.hosts, vmsPerHost: options.vmsPerHost})
+  const results: PolicyEvaluation[] = []
+  for (const [index, policy] of options.policies.entries()) {
+    const report = (elapsedSeconds: number, result?: PolicyEvaluation) =>
+      options.onProgress?.({policy, index, count: options.policies.length, elapsedSeconds, durationSeconds: options.durationSeconds, result})
+    const copy = structuredClone(cluster)
+    const points =
+      policy === 'oracle'
+        ? runOracle(copy, options.durationSeconds, SIM_SAMPLE_SECONDS, report).points
+        : await runLoopPolicy(copy, policy, options.durationSeconds, report)
+    const result = evaluationOf(policy, points)
+    results.push(result)
+    report(options.durationSeconds, result)
+  }
+  return {
+    scenario: cluster.scenario,
+    seed: options.seed,
+    durationSeconds: options.durationSeconds,
+    periodSeconds: SIM_SAMPLE_SECONDS,
+    policies: results,
+  }
+}

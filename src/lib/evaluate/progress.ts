@@ -1,0 +1,57 @@
+// Progress of an evaluation on stderr: a bar redrawn in place on a terminal, one line per finished
+// policy otherwise, nothing under --quiet. stdout never sees it.
+import type {EvaluationProgress} from './harness.js'
+
+export interface ProgressSink {
+  isTTY: boolean
+  write: (text: string) => void
+}
+
+const BAR_WIDTH = 30
+
+function minutes(seconds: number): string {
+  return seconds >= 120 ? `${Math.round(seconds / 60)}m` : `${Math.round(seconds)}s`
+}
+
+/** The one-line report of a finished policy, for logs. */
+export function finishedLine(progress: EvaluationProgress): string {
+  const r = progress.result
+  const figures = r
+    ? `: delivered/offered ${r.deliveredRatio.toFixed(3)}, p99 ${r.p99ResponseMs.toFixed(2)} ms, ${r.migrations} migrations, ${r.vfSwitches} VF switches`
+    : ''
+  return `evaluate: ${progress.policy} done (${progress.index + 1} of ${progress.count})${figures}`
+}
+
+/** The bar for where the evaluation stands, without the leading carriage return. */
+export function barLine(progress: EvaluationProgress): string {
+  const within = Math.min(1, progress.elapsedSeconds / progress.durationSeconds)
+  const share = (progress.index + within) / progress.count
+  const filled = Math.round(share * BAR_WIDTH)
+  return (
+    `evaluate [${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${String(Math.floor(share * 100)).padStart(3)}% ` +
+    `${progress.policy} (${progress.index + 1}/${progress.count}) ${minutes(Math.min(progress.elapsedSeconds, progress.durationSeconds))}/${minutes(progress.durationSeconds)}`
+  )
+}
+
+/** A progress callback for `evaluate()` and a `done()` that clears the bar. */
+export function progressReporter(sink: ProgressSink | undefined): {onProgress: (p: EvaluationProgress) => void; done: () => void} {
+  if (!sink) return {onProgress: () => {}, done: () => {}}
+  if (!sink.isTTY) {
+    return {onProgress: (p) => (p.result ? sink.write(finishedLine(p) + '\n') : undefined), done: () => {}}
+  }
+  let shown = ''
+  let drawnAt = 0
+  return {
+    onProgress: (p) => {
+      const now = Date.now()
+      if (!p.result && now - drawnAt < 100) return
+      drawnAt = now
+      const line = barLine(p)
+      if (line !== shown) sink.write(`\r${line}\u001B[K`)
+      shown = line
+    },
+    done: () => {
+      if (shown) sink.write('\r\u001B[K')
+    },
+  }
+}

@@ -1,0 +1,41 @@
+// Progress on stderr: a bar redrawn in place on a terminal, one line per finished policy otherwise.
+import assert from 'node:assert/strict'
+import {describe, it} from 'node:test'
+import type {EvaluationProgress} from '../../src/lib/evaluate/harness.js'
+import {barLine, progressReporter} from '../../src/lib/evaluate/progress.js'
+
+const step = (index: number, elapsedSeconds: number, done = false): EvaluationProgress => ({
+  policy: index === 0 ? 'seed' : 'oracle',
+  index,
+  count: 2,
+  elapsedSeconds,
+  durationSeconds: 600,
+  result: done ? ({deliveredRatio: 0.9, p99ResponseMs: 12.5, migrations: 3, vfSwitches: 7} as EvaluationProgress['result']) : undefined,
+})
+
+describe('evaluation progress', () => {
+  it('on a terminal: \\r-redrawn bar, cleared at the end, no newline', () => {
+    let out = ''
+    const reporter = progressReporter({isTTY: true, write: (text) => (out += text)})
+    reporter.onProgress(step(0, 300))
+    reporter.onProgress(step(0, 600, true))
+    reporter.onProgress(step(1, 600, true))
+    reporter.done()
+    assert.ok(out.startsWith('\r'))
+    assert.ok(out.endsWith('\r\u001B[K'))
+    assert.doesNotMatch(out, /\n/)
+    assert.match(barLine(step(0, 300)), /25% seed \(1\/2\) 5m\/10m/)
+  })
+
+  it('not on a terminal: one line per finished policy; quiet: nothing', () => {
+    let out = ''
+    const reporter = progressReporter({isTTY: false, write: (text) => (out += text)})
+    reporter.onProgress(step(0, 300))
+    reporter.onProgress(step(0, 600, true))
+    reporter.done()
+    assert.equal(out, 'evaluate: seed done (1 of 2): delivered/offered 0.900, p99 12.50 ms, 3 migrations, 7 VF switches\n')
+    const quiet = progressReporter(undefined)
+    quiet.onProgress(step(0, 600, true))
+    quiet.done()
+  })
+})
