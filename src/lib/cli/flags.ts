@@ -5,7 +5,7 @@ import {UsageError} from '../errors.js'
 import {SEED_BALANCE_DEFAULTS, SEED_BALANCE_PARAM_DOCS, validateSeedBalanceParams} from '../policy/balance-seed.js'
 import {HOTSPOT_DEFAULTS, HOTSPOT_PARAM_DOCS, validateHotspotParams} from '../policy/hotspot.js'
 import {DEFAULT_POLICY, POLICY_NAMES, type PolicyName, type PolicyParams} from '../policy/policies.js'
-import {SOVA_DEFAULTS, SOVA_PARAM_DOCS, type SovaParams, validateSovaParams} from '../policy/sova-params.js'
+import {SOVA_DEFAULTS, SOVA_HOT_RECENT, SOVA_HOT_THRESHOLD, SOVA_PARAM_DOCS, type SovaParams, validateSovaParams} from '../policy/sova-params.js'
 import {parseDuration} from './duration.js'
 
 /** A duration flag (500ms, 10s, 5m) resolved to seconds. */
@@ -67,6 +67,7 @@ const SOVA_BALANCE_FLAGS = {
   'max-migrations': ['maxMigrationsPerCycle', sovaWhole('maxMigrationsPerCycle')],
   'max-migrations-per-host': ['maxMigrationsPerHost', sovaWhole('maxMigrationsPerHost')],
   cooldown: ['cooldownSeconds', sovaSeconds('cooldownSeconds')],
+  'host-settle': ['hostSettleSeconds', sovaSeconds('hostSettleSeconds')],
   'cooldown-backoff': ['cooldownBackoff', sovaNumber('cooldownBackoff')],
   horizon: ['horizonSeconds', sovaSeconds('horizonSeconds')],
 } as const
@@ -83,9 +84,12 @@ const flagsOf = <T extends Record<string, readonly [keyof SovaParams, unknown]>>
   Object.fromEntries(Object.entries(table).map(([name, [, flag]]) => [name, flag])) as {[K in keyof T]: T[K][1]}
 
 const hotspotFlags = {
-  threshold: numberFlag({description: `${HOTSPOT_PARAM_DOCS.threshold} Measure: (rx + tx) / line rate under seed, the busier direction / line rate under sova.`, default: HOTSPOT_DEFAULTS.threshold, helpGroup: 'POLICY'}),
-  recent: Flags.integer({description: HOTSPOT_PARAM_DOCS.recent, default: HOTSPOT_DEFAULTS.recent, helpGroup: 'POLICY'}),
-  'hot-samples': Flags.integer({description: HOTSPOT_PARAM_DOCS.hotSamplesNeeded, default: HOTSPOT_DEFAULTS.hotSamplesNeeded, helpGroup: 'POLICY'}),
+  threshold: numberFlag({
+    description: `${HOTSPOT_PARAM_DOCS.threshold} Measure and default: (rx + tx) / line rate, ${HOTSPOT_DEFAULTS.threshold}, under seed-based policies; the busier direction / line rate, ${SOVA_HOT_THRESHOLD}, under sova.`,
+    helpGroup: 'POLICY',
+  }),
+  recent: Flags.integer({description: `${HOTSPOT_PARAM_DOCS.recent} Default: ${HOTSPOT_DEFAULTS.recent} (seed-based), ${SOVA_HOT_RECENT.recent} (sova).`, helpGroup: 'POLICY'}),
+  'hot-samples': Flags.integer({description: `${HOTSPOT_PARAM_DOCS.hotSamplesNeeded} Default: ${HOTSPOT_DEFAULTS.hotSamplesNeeded} (seed-based), ${SOVA_HOT_RECENT.hotSamplesNeeded} (sova).`, helpGroup: 'POLICY'}),
   order: Flags.integer({description: HOTSPOT_PARAM_DOCS.order, default: HOTSPOT_DEFAULTS.order, helpGroup: 'POLICY'}),
   predictor: Flags.option({options: ['burg', 'lsq'] as const, default: HOTSPOT_DEFAULTS.predictor, description: HOTSPOT_PARAM_DOCS.predictor, helpGroup: 'POLICY'})(),
   window: Flags.integer({description: `${HOTSPOT_PARAM_DOCS.window} Default: ${HOTSPOT_DEFAULTS.window} for burg, 2 × order + 2 for lsq.`, helpGroup: 'POLICY'}),
@@ -124,9 +128,9 @@ export function policyParams(flags: PolicyFlagValues): PolicyParams {
     policy,
     explicitPolicy: flags.policy !== undefined,
     hotspot: {
-      threshold: flags.threshold ?? HOTSPOT_DEFAULTS.threshold,
-      recent: flags.recent ?? HOTSPOT_DEFAULTS.recent,
-      hotSamplesNeeded: flags['hot-samples'] ?? HOTSPOT_DEFAULTS.hotSamplesNeeded,
+      threshold: flags.threshold ?? (policy === 'sova' ? SOVA_HOT_THRESHOLD : HOTSPOT_DEFAULTS.threshold),
+      recent: flags.recent ?? (policy === 'sova' ? SOVA_HOT_RECENT.recent : HOTSPOT_DEFAULTS.recent),
+      hotSamplesNeeded: flags['hot-samples'] ?? (policy === 'sova' ? SOVA_HOT_RECENT.hotSamplesNeeded : HOTSPOT_DEFAULTS.hotSamplesNeeded),
       order,
       predictor,
       window: flags.window ?? (predictor === 'lsq' ? 2 * order + 2 : HOTSPOT_DEFAULTS.window),

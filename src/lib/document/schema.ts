@@ -86,6 +86,7 @@ export const VmMemory = Type.Object({
   lastMoveAt: Type.Optional(Type.String({format: 'date-time', description: 'first sample that showed the VM on its current host'})),
   lastPathChangeAt: Type.Optional(Type.String({format: 'date-time', description: 'first sample that showed its current path (pv or vf)'})),
   vfRateMbps: Type.Optional(nonNegative('highest busier-direction rate seen while on a VF, Mbit/s: its demand, known')),
+  sustainedMbps: Type.Optional(nonNegative('lowest busier-direction rate of its latest samples on this host, Mbit/s: load that lasts')),
 }, {description: 'what the loop remembers of the VM from recent samples (cooldowns, hysteresis, demand)'})
 
 export const VmScore = Type.Object({
@@ -107,6 +108,7 @@ export const HostScore = Type.Object({
   window: Type.Array(Type.Number(), {description: 'utilisation history the prediction used, oldest first, this sample last'}),
   forecast: Type.Union([Type.Number(), Type.Null()], {description: 'predicted next utilisation; null when not predicted', expected: 'a number or null'}),
   predictor: Predictor,
+  lastShedAt: Type.Optional(Type.String({format: 'date-time', description: 'first sample that showed a VM of this host gone elsewhere (sova)'})),
   measure: Type.Optional(oneOf(['sum', 'peak'] as const, 'sum: (rx + tx) / line rate (seed); peak: busier direction / line rate (sova)')),
   hot: Type.Boolean(),
   reason: Type.String(),

@@ -5,8 +5,12 @@
 import type {VmMemory} from '../document/schema.js'
 import type {HistoryEntry} from '../history.js'
 
-/** Per VM of the latest entry: its memory over `entries` (oldest first, the current sample last). */
-export function memoryOf(entries: readonly HistoryEntry[]): Map<string, VmMemory> {
+/**
+ * Per VM of the latest entry: its memory over `entries` (oldest first, the current sample last).
+ * `sustainedSamples`: how many of the latest samples on its current host its sustained rate (the
+ * lowest of them) looks at, so a burst does not pass for lasting load.
+ */
+export function memoryOf(entries: readonly HistoryEntry[], sustainedSamples = 5): Map<string, VmMemory> {
   const known = entries.filter((entry) => entry.knowledge)
   const facts = new Map<string, {moves: number[]; pathChangedAt?: number; vfRateMbps?: number}>()
   let previous: HistoryEntry | undefined
@@ -30,9 +34,31 @@ export function memoryOf(entries: readonly HistoryEntry[]): Map<string, VmMemory
     if (lastMove !== undefined) item.lastMoveAt = new Date(lastMove).toISOString()
     if (fact?.pathChangedAt !== undefined) item.lastPathChangeAt = new Date(fact.pathChangedAt).toISOString()
     if (fact?.vfRateMbps !== undefined) item.vfRateMbps = fact.vfRateMbps
+    const here = current[vm][0]
+    const rates: number[] = []
+    for (const entry of known.slice(-sustainedSamples)) {
+      const seen = entry.knowledge?.vms[vm]
+      if (seen && seen[0] === here) rates.push(seen[2])
+    }
+    item.sustainedMbps = Math.min(...rates)
     memory.set(vm, item)
   }
   return memory
+}
+
+/** Per host: the first sample that showed one of its VMs gone to another host (its last shed). */
+export function shedTimes(entries: readonly HistoryEntry[]): Map<string, string> {
+  const shed = new Map<string, string>()
+  let previous: HistoryEntry | undefined
+  for (const entry of entries) {
+    if (!entry.knowledge) continue
+    for (const [vm, [host]] of Object.entries(entry.knowledge.vms)) {
+      const before = previous?.knowledge?.vms[vm]
+      if (before && before[0] !== host) shed.set(before[0], new Date(entry.at).toISOString())
+    }
+    previous = entry
+  }
+  return shed
 }
 
 /** Seconds between an ISO time of the memory and the document's time (Infinity when never). */

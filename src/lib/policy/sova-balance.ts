@@ -5,7 +5,7 @@
 // stay below `targetBelow` with the VM added, and have the memory, CPU and (if the VM needs one) a
 // free VF. Cooldowns with backoff, per-cycle and per-host caps. Every rejected alternative is
 // said. Pure: the document in, the plan out.
-import type {Host, HostScore, PlannedMigration, SovaDocument, Vm, VmScore} from '../document/schema.js'
+import type {Host, HostScore, PlannedMigration, Scores, SovaDocument, Vm, VmScore} from '../document/schema.js'
 import {formatFigure} from './format-figure.js'
 import type {HotspotParams} from './hotspot.js'
 import {secondsSince} from './memory.js'
@@ -38,13 +38,14 @@ interface Ledger {
   txMbps: number
   freeMemoryMiB: number
   cpuUsed: number
-  freeVfs: number
+  /** Free VFs plus VFs held by VMs they are worth less than the swap margin to (switch-vf reclaims those). */
+  availableVfs: number
   hot: boolean
   out: number
   in: number
 }
 
-function ledgerOf(host: Host, score: HostScore | undefined): Ledger {
+function ledgerOf(host: Host, score: HostScore | undefined, vmScores: Scores['vms'], params: SovaParams): Ledger {
   const capacityMbps = host.nic.speedMbps
   const rxMbps = host.nic.rxBps * MBIT
   const txMbps = host.nic.txBps * MBIT
@@ -59,7 +60,9 @@ function ledgerOf(host: Host, score: HostScore | undefined): Ledger {
     txMbps: txMbps * grow,
     freeMemoryMiB: host.memoryMiB.free,
     cpuUsed: host.vms.reduce((sum, vm) => sum + vm.cpu.usedRatio, 0),
-    freeVfs: host.vfs.free.length,
+    availableVfs:
+      host.vfs.free.length +
+      host.vms.filter((vm) => vm.vf && (vmScores[vm.name]?.vfValueMbps ?? Number.POSITIVE_INFINITY) < params.vfSwapMarginMbps).length,
     hot: score?.hot === true,
     out: 0,
     in: 0,
@@ -85,44 +88,54 @@ function needsVf(vm: Vm, score: VmScore | undefined, params: SovaParams): boolea
 interface TargetChoice {
   target?: Ledger
   headroom?: number
+  /** Why the other hosts were not taken, one phrase per reason with how many hosts and an example. */
   rejected: string[]
 }
 
+type Refusal = 'hot' | 'full' | 'busy' | 'memory' | 'cpu' | 'vf'
+
 function chooseTarget(vm: Vm, source: Ledger, ledgers: Ledger[], wantsVf: boolean, params: SovaParams): TargetChoice {
-  const rejected: string[] = []
+  // Counted per reason with the first example: at 10,000 hosts one phrase per host would be a book.
+  const refused = new Map<Refusal, {count: number; example: string}>()
+  const refuse = (why: Refusal, example: () => string) => {
+    const seen = refused.get(why)
+    if (seen) seen.count++
+    else refused.set(why, {count: 1, example: example()})
+  }
   let best: {target: Ledger; headroom: number} | undefined
   for (const ledger of ledgers) {
     if (ledger === source) continue
     const name = ledger.host.name
     if (ledger.hot) {
-      rejected.push(`${name} is predicted hot itself`)
+      refuse('hot', () => `${name} is predicted hot itself`)
       continue
     }
     if (ledger.in >= params.maxMigrationsPerHost) {
-      rejected.push(`${name} already receives ${ledger.in} VM(s) this cycle`)
+      refuse('full', () => `${name} already receives ${ledger.in} VM(s) this cycle`)
       continue
     }
     const after = Math.max(ledger.rxMbps + rate(vm, 'rx'), ledger.txMbps + rate(vm, 'tx')) / ledger.capacityMbps
     if (after >= params.targetBelow) {
-      rejected.push(`${name} would reach ${formatFigure(after, params.targetBelow)} ≥ ${share(params.targetBelow)} with ${vm.name}`)
+      refuse('busy', () => `${name} would reach ${formatFigure(after, params.targetBelow)} ≥ ${share(params.targetBelow)} with ${vm.name}`)
       continue
     }
     if (ledger.freeMemoryMiB < vm.memoryMiB) {
-      rejected.push(`${name} has ${Math.round(ledger.freeMemoryMiB)} MiB free, ${vm.name} needs ${vm.memoryMiB}`)
+      refuse('memory', () => `${name} has ${Math.round(ledger.freeMemoryMiB)} MiB free, ${vm.name} needs ${vm.memoryMiB}`)
       continue
     }
     const cpuAfter = ledger.cpuUsed + vm.cpu.usedRatio
     if (cpuAfter > params.cpuHeadroom * ledger.host.cpus) {
-      rejected.push(`${name}'s CPU would reach ${cpuAfter.toFixed(1)} of ${ledger.host.cpus} (limit ${share(params.cpuHeadroom)})`)
+      refuse('cpu', () => `${name}'s CPU would reach ${cpuAfter.toFixed(1)} of ${ledger.host.cpus} (limit ${share(params.cpuHeadroom)})`)
       continue
     }
-    if (wantsVf && ledger.freeVfs <= 0) {
-      rejected.push(`${name} has no free VF and ${vm.name}'s demand is above the PV path`)
+    if (wantsVf && ledger.availableVfs <= 0) {
+      refuse('vf', () => `${name} has no VF to spare and ${vm.name}'s demand is above the PV path`)
       continue
     }
     const headroom = params.targetBelow - after
     if (!best || headroom > best.headroom) best = {target: ledger, headroom}
   }
+  const rejected = [...refused.values()].map(({count, example}) => (count > 1 ? `${example} (and ${count - 1} more hosts alike)` : example))
   return {...best, rejected}
 }
 
@@ -133,7 +146,7 @@ function chooseTarget(vm: Vm, source: Ledger, ledgers: Ledger[], wantsVf: boolea
 export function planSovaMigrations(doc: SovaDocument, hotspot: HotspotParams, params: SovaParams): SovaMigrationPlan {
   const scores = doc.scores
   if (!scores) throw new Error('balance needs scores: run sova score first')
-  const ledgers = [...doc.hosts].sort(byName).map((host) => ledgerOf(host, scores.hosts[host.name]))
+  const ledgers = [...doc.hosts].sort(byName).map((host) => ledgerOf(host, scores.hosts[host.name], scores.vms, params))
   const rejected: string[] = []
   const migrations: PlannedMigration[] = []
   const limit = share(hotspot.threshold)
@@ -142,7 +155,7 @@ export function planSovaMigrations(doc: SovaDocument, hotspot: HotspotParams, pa
   // port-bound; the host level (VF reallocation) relieves it without moving anything.
   for (const ledger of ledgers) {
     const score = scores.hosts[ledger.host.name]
-    if (!ledger.hot && ledger.host.nic.utilisation >= hotspot.threshold && score) {
+    if (!ledger.hot && score && ledger.host.nic.utilisation >= hotspot.threshold && score.utilisation < hotspot.threshold) {
       rejected.push(
         `${ledger.host.name}: rx + tx at ${share(ledger.host.nic.utilisation)} of line rate, but the busier direction is at ` +
           `${share(score.utilisation)}: the port is not the bottleneck, so no migration (VF reallocation relieves it locally)`,
@@ -157,6 +170,11 @@ export function planSovaMigrations(doc: SovaDocument, hotspot: HotspotParams, pa
 
   for (const source of hot) {
     const name = source.host.name
+    const settling = params.hostSettleSeconds - secondsSince(scores.hosts[name]?.lastShedAt, doc.at)
+    if (settling > 0) {
+      rejected.push(`${name}: predicted hot, but it shed a VM ${Math.round(params.hostSettleSeconds - settling)} s ago; waits ${Math.ceil(settling)} s for the samples to show the effect`)
+      continue
+    }
     while (source.out < params.maxMigrationsPerHost) {
       if (migrations.length >= params.maxMigrationsPerCycle) {
         rejected.push(`${name}: predicted hot, but the cycle's limit of ${params.maxMigrationsPerCycle} migration(s) is reached`)
@@ -199,7 +217,11 @@ function planOne(doc: SovaDocument, source: Ledger, ledgers: Ledger[], direction
       rejected.push(`${name}: ${vm.name} stays: cooling down for ${Math.ceil(wait)} s more (${score?.memory?.recentMoves} recent move(s))`)
       continue
     }
-    const relief = rate(vm, direction)
+    // Only the load that lasts counts: a burst that ends on its own is no reason to move.
+    const now = rate(vm, direction)
+    const busier = Math.max(rate(vm, 'rx'), rate(vm, 'tx'))
+    const sustained = score?.memory?.sustainedMbps
+    const relief = sustained === undefined || busier <= 0 ? now : now * Math.min(1, sustained / busier)
     if (relief <= 0) continue
     // Pre-copy resends dirty pages: more for a busier VM (ALGORITHM.md §4).
     const dirty = 0.1 + 0.4 * Math.min(1, vm.cpu.usedRatio / Math.max(1, vm.vcpus))
@@ -271,7 +293,7 @@ function reserve(source: Ledger, target: Ledger, vm: Vm, wantsVf: boolean): void
   target.txMbps += tx
   target.freeMemoryMiB -= vm.memoryMiB
   target.cpuUsed += vm.cpu.usedRatio
-  if (wantsVf) target.freeVfs--
+  if (wantsVf) target.availableVfs--
   target.in++
 }
 

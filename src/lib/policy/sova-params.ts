@@ -11,6 +11,8 @@ export interface SovaParams {
   maxMigrationsPerCycle: number
   /** At most this many migrations out of, and into, any one host per cycle. */
   maxMigrationsPerHost: number
+  /** A host that shed a VM sheds no other for this long, so the samples show the move's effect first (seconds). */
+  hostSettleSeconds: number
   /** A VM that moved stays where it is at least this long (seconds). */
   cooldownSeconds: number
   /** Each further move within the backoff window multiplies the cooldown by this factor. */
@@ -27,6 +29,8 @@ export interface SovaParams {
   vfSwapMarginMbps: number
   /** The PV path's capacity per direction, Mbit/s: above it a VM gains throughput from a VF. */
   pvCapMbps: number
+  /** PV traffic (rx + tx, Mbit/s) a host's backend (netback, vhost) carries before its CPU saturates. */
+  backendCapacityMbps: number
   /** A PV VM at or above this share of pvCapMbps is taken as saturated (its demand is higher than it gets). */
   saturatedShare: number
   /** A saturated VM's demand is guessed as this multiple of its rate, until it has been seen on a VF. */
@@ -37,11 +41,21 @@ export interface SovaParams {
   attachSeconds: number
 }
 
+/**
+ * sova's hotspot threshold on the busier port direction. One direction at 85% of line rate is
+ * where queueing starts to cost; the seed's 0.75 was against rx + tx summed (a different measure).
+ */
+export const SOVA_HOT_THRESHOLD = 0.85
+
+/** sova calls a port hot after 2 of its last 3 samples (with the forecast): 20–30 s, not the seed's 30–50 s. */
+export const SOVA_HOT_RECENT = Object.freeze({recent: 3, hotSamplesNeeded: 2})
+
 export const SOVA_DEFAULTS: Readonly<SovaParams> = Object.freeze({
   targetBelow: 0.7,
   cpuHeadroom: 0.9,
   maxMigrationsPerCycle: 2,
   maxMigrationsPerHost: 1,
+  hostSettleSeconds: 60,
   cooldownSeconds: 300,
   cooldownBackoff: 2,
   backoffWindowSeconds: 1800,
@@ -51,6 +65,8 @@ export const SOVA_DEFAULTS: Readonly<SovaParams> = Object.freeze({
   vfSwapMarginMbps: 100,
   // 9.4 Gbit/s of a 10 GbE VF / 3.8 (ALGORITHM.md §4): the same figure the simulator uses.
   pvCapMbps: 9400 / 3.8,
+  // 4 backend cores at 0.55 core per Gbit/s: the simulator's figures (Santos et al., ATC 2008, order of magnitude).
+  backendCapacityMbps: 4000 / 0.55,
   saturatedShare: 0.9,
   saturatedDemandFactor: 1.5,
   latencyWeight: 0.1,
@@ -62,6 +78,7 @@ export const SOVA_PARAM_DOCS: Readonly<Record<keyof SovaParams, string>> = Objec
   cpuHeadroom: "A target host's CPU use after the move must stay within this share of its CPUs.",
   maxMigrationsPerCycle: 'At most this many migrations per cycle in the whole cluster.',
   maxMigrationsPerHost: 'At most this many migrations out of, and into, any one host per cycle.',
+  hostSettleSeconds: "A host that shed a VM sheds no other for this many seconds, so its samples show the move's effect first.",
   cooldownSeconds: 'A VM that migrated stays on its host at least this many seconds.',
   cooldownBackoff: 'Each further migration of a VM within the backoff window multiplies its cooldown by this factor.',
   backoffWindowSeconds: 'Seconds over which earlier migrations count for the backoff.',
@@ -70,6 +87,7 @@ export const SOVA_PARAM_DOCS: Readonly<Record<keyof SovaParams, string>> = Objec
   vfMinValueMbps: 'A free VF goes only to a VM it is worth at least this many Mbit/s to.',
   vfSwapMarginMbps: 'A VF moves between VMs only if the gain exceeds the loss by at least this many Mbit/s.',
   pvCapMbps: 'Throughput of the para-virtual path per direction, Mbit/s; above it a VF pays off.',
+  backendCapacityMbps: "PV traffic (rx + tx, Mbit/s) a host's backend (netback, vhost) carries before its CPU saturates; near it, every PV VM gains from a VF.",
   saturatedShare: 'A VM on its PV NIC at or above this share of the PV capacity counts as saturated.',
   saturatedDemandFactor: 'A saturated VM\'s demand is guessed as this multiple of its rate until it has been seen on a VF.',
   latencyWeight: 'Mbit/s of VF value per Mbit/s of traffic, for lower latency and less host backend CPU.',
@@ -96,7 +114,7 @@ export function validateSovaParams(params: SovaParams): string[] {
       errors.push(`${key}: expected a share greater than 0 and at most 1, got ${shown}`)
     } else if (key === 'cooldownBackoff' && value < 1) {
       errors.push(`${key}: expected a factor >= 1, got ${shown}`)
-    } else if ((key === 'pvCapMbps' || key === 'saturatedDemandFactor') && value <= 0) {
+    } else if ((key === 'pvCapMbps' || key === 'backendCapacityMbps' || key === 'saturatedDemandFactor') && value <= 0) {
       errors.push(`${key}: expected a number > 0, got ${shown}`)
     }
   }

@@ -3,11 +3,11 @@
 // worth to it: the throughput it gains above the PV path, estimated from what is known of its
 // demand, plus a latency term for its traffic. Pure.
 import {peakUtilisation, vmRateMbps} from '../collect.js'
-import type {HostScore, Scores, SovaDocument, Vm, VmMemory, VmScore} from '../document/schema.js'
+import type {Host, HostScore, Scores, SovaDocument, Vm, VmMemory, VmScore} from '../document/schema.js'
 import type {HistoryEntry} from '../history.js'
 import {seriesOf} from '../history.js'
-import {assessHotspot, type HotspotParams} from './hotspot.js'
-import {memoryOf} from './memory.js'
+import {assessHotspot, type HotspotAssessment, type HotspotParams} from './hotspot.js'
+import {memoryOf, shedTimes} from './memory.js'
 import {ioRatio, netScore} from './seed-scores.js'
 import type {SovaParams} from './sova-params.js'
 
@@ -21,13 +21,27 @@ export interface VfValue {
 
 const mbps = (value: number) => `${Math.round(value)} Mbit/s`
 
+/** What a VM's VF value depends on beyond the VM itself: its host's port and PV backend load. */
+export interface HostContext {
+  lineRateMbps: number
+  /** PV traffic (rx + tx, Mbit/s) on the host now. */
+  pvTrafficMbps: number
+}
+
+/** PV traffic (rx + tx) of a host, Mbit/s: what its backend carries. */
+export function pvTrafficMbps(host: Host): number {
+  return host.vms.reduce((sum, vm) => (vm.path === 'pv' ? sum + (vm.net.rxBps + vm.net.txBps) * 8e-6 : sum), 0)
+}
+
 /**
  * A VM's demand in its busier direction and a VF's value to it. On a VF its rate is its demand.
  * On its PV NIC near the PV capacity it is saturated: its demand is the rate it reached on a VF
  * before, if known, else a guess above what it gets. Value = throughput gained (or kept) by a VF
- * within the port's line rate + latencyWeight × rate.
+ * within the port's line rate + its traffic if the host's PV backend is (or, with this VM back on
+ * PV, would be) near saturation, since a VF takes that traffic off the backend for the others
+ * + latencyWeight × rate.
  */
-export function vfValue(vm: Vm, memory: VmMemory | undefined, lineRateMbps: number, params: SovaParams): VfValue {
+export function vfValue(vm: Vm, memory: VmMemory | undefined, host: HostContext, params: SovaParams): VfValue {
   const rateMbps = vmRateMbps(vm)
   const pvCap = params.pvCapMbps
   const saturated = vm.path === 'pv' && rateMbps >= params.saturatedShare * pvCap
@@ -40,11 +54,38 @@ export function vfValue(vm: Vm, memory: VmMemory | undefined, lineRateMbps: numb
       ? `, saturated (≥ ${Math.round(params.saturatedShare * 100)}% of PV ${mbps(pvCap)}); reached ${mbps(known)} on a VF before`
       : `, saturated (≥ ${Math.round(params.saturatedShare * 100)}% of PV ${mbps(pvCap)}); demand guessed ${mbps(demandMbps)}`
   }
-  const throughput = Math.max(0, Math.min(demandMbps, lineRateMbps) - Math.min(demandMbps, pvCap))
+  const throughput = Math.max(0, Math.min(demandMbps, host.lineRateMbps) - Math.min(demandMbps, pvCap))
+  const bothWays = (vm.net.rxBps + vm.net.txBps) * 8e-6
+  const backendWithVm = host.pvTrafficMbps + (vm.path === 'vf' ? bothWays : 0)
+  const backendBusy = backendWithVm >= params.saturatedShare * params.backendCapacityMbps
+  const backend = backendBusy ? bothWays : 0
   const latency = params.latencyWeight * rateMbps
-  const valueMbps = throughput + latency
-  const gainWords = throughput > 0 ? `${mbps(throughput)} above the PV path` : 'nothing above the PV path'
-  return {rateMbps, demandMbps, valueMbps, reason: `${demandWords}: a VF is worth ${mbps(valueMbps)} (${gainWords} + latency ${mbps(latency)})`}
+  const valueMbps = throughput + backend + latency
+  const parts = [
+    throughput > 0 ? `${mbps(throughput)} above the PV path` : 'nothing above the PV path',
+    ...(backendBusy ? [`${mbps(backend)} off a PV backend near saturation (${mbps(backendWithVm)} of ${mbps(params.backendCapacityMbps)})`] : []),
+    `latency ${mbps(latency)}`,
+  ]
+  return {rateMbps, demandMbps, valueMbps, reason: `${demandWords}: a VF is worth ${mbps(valueMbps)} (${parts.join(' + ')})`}
+}
+
+/**
+ * The seed's hotspot test, except that a port whose latest `hotSamplesNeeded` samples all reach
+ * the threshold is hot whatever the AR forecast says: fitted on a short de-meaned window, the
+ * forecast reads a sudden step up (a flash crowd) as noise about to revert, for several samples.
+ */
+export function assessSovaHotspot(window: readonly number[], hotspot: HotspotParams): HotspotAssessment {
+  const assessment = assessHotspot(window, hotspot)
+  if (assessment.hot || window.length < hotspot.recent) return assessment
+  const latest = window.slice(-hotspot.hotSamplesNeeded)
+  if (latest.length === hotspot.hotSamplesNeeded && latest.every((sample) => sample >= hotspot.threshold)) {
+    return {
+      hot: true,
+      forecast: assessment.forecast,
+      reason: `${assessment.reason}, but the latest ${latest.length} samples all reach ${hotspot.threshold.toFixed(2)}: sustained, so hot`,
+    }
+  }
+  return assessment
 }
 
 /**
@@ -52,14 +93,16 @@ export function vfValue(vm: Vm, memory: VmMemory | undefined, lineRateMbps: numb
  * one last (SampleHistory.window); prediction looks at the last max(recent, window) of them.
  */
 export function scoreSova(doc: SovaDocument, entries: readonly HistoryEntry[], hotspot: HotspotParams, params: SovaParams): Scores {
-  const memory = memoryOf(entries)
+  const memory = memoryOf(entries, hotspot.recent)
+  const shed = shedTimes(entries)
   const series = seriesOf(entries, doc, 'peak', Math.max(hotspot.recent, hotspot.window))
   const vms: Record<string, VmScore> = {}
   const hosts: Record<string, HostScore> = {}
   for (const host of doc.hosts) {
+    const context: HostContext = {lineRateMbps: host.nic.speedMbps, pvTrafficMbps: pvTrafficMbps(host)}
     for (const vm of host.vms) {
       const remembered = memory.get(vm.name)
-      const value = vfValue(vm, remembered, host.nic.speedMbps, params)
+      const value = vfValue(vm, remembered, context, params)
       const score: VmScore = {
         host: host.name,
         ioRatio: ioRatio(vm.cpu.usedRatio, vm.cpu.blockedRatio),
@@ -74,8 +117,10 @@ export function scoreSova(doc: SovaDocument, entries: readonly HistoryEntry[], h
     }
     const peak = peakUtilisation(host)
     const window = series.get(host.name) ?? [peak]
-    const assessment = assessHotspot(window, hotspot)
+    const assessment = assessSovaHotspot(window, hotspot)
+    const lastShed = shed.get(host.name)
     hosts[host.name] = {
+      ...(lastShed === undefined ? {} : {lastShedAt: lastShed}),
       utilisation: peak,
       window,
       forecast: assessment.forecast,

@@ -31,9 +31,14 @@ function planHost(host: Host, scores: Scores, arrivals: ReadonlySet<string>, at:
   const guests: Guest[] = []
   for (const vm of host.vms) {
     const score = scores.vms[vm.name]
-    // Arrivals keep what their migration gave them; VMs without figures are left alone.
-    if (arrivals.has(vm.name) || !score || score.host !== host.name) continue
-    const hold = Math.max(0, params.vfHoldSeconds - secondsSince(score.memory?.lastPathChangeAt, at))
+    if (!score) continue // no figures: left alone
+    // An arrival keeps the VF its migration gave it; one that arrived without may take one now.
+    const arrived = arrivals.has(vm.name)
+    if (arrived ? Boolean(vm.vf) : score.host !== host.name) continue
+    // The hold is against flapping; a path lost to a migration (same sample as the move) is no flap.
+    const memory = score.memory
+    const movedWithIt = memory?.lastPathChangeAt !== undefined && memory.lastPathChangeAt === memory.lastMoveAt
+    const hold = arrived || movedWithIt ? 0 : Math.max(0, params.vfHoldSeconds - secondsSince(memory?.lastPathChangeAt, at))
     guests.push({name: vm.name, vf: vm.vf, value: score.vfValueMbps ?? 0, score, hold})
   }
   const byValueDesc = (a: Guest, b: Guest) => b.value - a.value || (a.name < b.name ? -1 : 1)
@@ -77,7 +82,7 @@ function planHost(host: Host, scores: Scores, arrivals: ReadonlySet<string>, at:
 
 /**
  * Plans sova's VF moves on every host. `hosts` is the cluster after this cycle's migrations;
- * `arrivals` (VMs that migrated in this cycle) are neither ranked nor touched; `at` is the
+ * `arrivals` (VMs that migrated in this cycle) keep a VF given on arrival, else may take one; `at` is the
  * document's time, against which hold times are counted.
  */
 export function planSovaVf(hosts: readonly Host[], scores: Scores, arrivals: ReadonlySet<string>, at: string, params: SovaParams): SovaVfPlan {
