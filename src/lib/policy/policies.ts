@@ -60,7 +60,10 @@ const STORED_SAMPLES = 500
 export function historyLength(params: PolicyParams, windowSeconds: number): number {
   const prediction = Math.max(params.hotspot.recent, params.hotspot.window)
   if (params.policy !== 'sova') return prediction
-  const remembered = Math.ceil(params.sova.backoffWindowSeconds / Math.max(windowSeconds, 1)) + 1
+  // Every span the policy counts from a remembered change must be seen whole, with the sample before it.
+  const {backoffWindowSeconds, cooldownSeconds, vfHoldSeconds, hostSettleSeconds} = params.sova
+  const span = Math.max(backoffWindowSeconds, cooldownSeconds, vfHoldSeconds, hostSettleSeconds)
+  const remembered = Math.ceil(span / Math.max(windowSeconds, 1)) + 2
   return Math.min(STORED_SAMPLES, Math.max(prediction, remembered))
 }
 

@@ -82,7 +82,7 @@ export function assessSovaHotspot(window: readonly number[], hotspot: HotspotPar
     return {
       hot: true,
       forecast: assessment.forecast,
-      reason: `${assessment.reason}, but the latest ${latest.length} samples all reach ${hotspot.threshold.toFixed(2)}: sustained, so hot`,
+      reason: `the latest ${latest.length} samples all >= ${hotspot.threshold.toFixed(2)}: sustained (the AR forecast lags a step: ${assessment.reason})`,
     }
   }
   return assessment
