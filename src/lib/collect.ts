@@ -97,10 +97,10 @@ export function vmRateMbps(vm: Vm): number {
 
 /** The compact part of a sample the loop remembers: host peaks, VM placement, paths and rates. */
 export function knowledgeOf(doc: SovaDocument): SampleKnowledge {
-  const knowledge: SampleKnowledge = {peak: {}, vms: {}}
+  const knowledge: SampleKnowledge = {peak: {}, vms: []}
   for (const host of doc.hosts) {
     knowledge.peak[host.name] = peakUtilisation(host)
-    for (const vm of host.vms) knowledge.vms[vm.name] = [host.name, vm.path, vmRateMbps(vm)]
+    for (const vm of host.vms) knowledge.vms.push([vm.name, host.name, vm.path, vmRateMbps(vm)])
   }
   return knowledge
 }

@@ -9,8 +9,8 @@ import type {Store} from './store/store.js'
 export interface SampleKnowledge {
   /** Busier direction of each host's port / line rate (0..1 per direction). */
   peak: Record<string, number>
-  /** VM name → [host, path, busier-direction rate in Mbit/s]. */
-  vms: Record<string, [string, NetPath, number]>
+  /** One [VM, host, path, busier-direction rate in Mbit/s] per VM: tuples stay fast at 400,000 VMs. */
+  vms: [string, string, NetPath, number][]
 }
 
 /** One remembered sample; `knowledge` is absent for samples written by older versions. */

@@ -46,10 +46,21 @@ export function vfChangeStep(change: PlannedVfChange): Step {
 /** Actions that changed (or, in a dry run, would change) the cluster. */
 const takesEffect = (action: Action) => action.status === 'done' || action.status === 'dry-run'
 
-/** The hosts as they are after `actions` (those done, or planned in a dry run). Input untouched. */
+/**
+ * The hosts as they are after `actions` (those done, or planned in a dry run). The input is
+ * untouched: hosts the actions change are copies, the others are shared with the input (copying
+ * 10,000 hosts for a few actions would cost more than planning them), so treat the result as
+ * read-only.
+ */
 export function applyActions(hosts: Host[], actions: readonly Action[]): Host[] {
-  const next = structuredClone(hosts)
-  for (const action of actions.filter(takesEffect)) {
+  const effective = actions.filter(takesEffect)
+  const touched = new Set<string>()
+  for (const action of effective) {
+    touched.add(action.host)
+    if (action.to) touched.add(action.to)
+  }
+  const next = hosts.map((host) => (touched.has(host.name) ? structuredClone(host) : host))
+  for (const action of effective) {
     const where = locateVm(next, action.vm)
     if (!where) continue
     const {host, vm} = where

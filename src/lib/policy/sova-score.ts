@@ -7,7 +7,7 @@ import type {Host, HostScore, Scores, SovaDocument, Vm, VmMemory, VmScore} from 
 import type {HistoryEntry} from '../history.js'
 import {seriesOf} from '../history.js'
 import {assessHotspot, type HotspotAssessment, type HotspotParams} from './hotspot.js'
-import {memoryOf, shedTimes} from './memory.js'
+import {remember} from './memory.js'
 import {ioRatio, netScore} from './seed-scores.js'
 import type {SovaParams} from './sova-params.js'
 
@@ -93,8 +93,7 @@ export function assessSovaHotspot(window: readonly number[], hotspot: HotspotPar
  * one last (SampleHistory.window); prediction looks at the last max(recent, window) of them.
  */
 export function scoreSova(doc: SovaDocument, entries: readonly HistoryEntry[], hotspot: HotspotParams, params: SovaParams): Scores {
-  const memory = memoryOf(entries, hotspot.recent)
-  const shed = shedTimes(entries)
+  const {vms: memory, lastShedAt: shed} = remember(entries, hotspot.recent)
   const series = seriesOf(entries, doc, 'peak', Math.max(hotspot.recent, hotspot.window))
   const vms: Record<string, VmScore> = {}
   const hosts: Record<string, HostScore> = {}
