@@ -3,11 +3,9 @@
 // naming the file and the JSON path. Unknown keys are refused everywhere, so a typo cannot pass.
 import {readFileSync} from 'node:fs'
 import {basename} from 'node:path'
-import {type Static, type TSchema, Type} from '@sinclair/typebox'
-import {Errors, type ValueError, ValueErrorType} from '@sinclair/typebox/errors'
-import {Check} from '@sinclair/typebox/value'
+import {type Static, Type} from '@sinclair/typebox'
 import {NAME_PATTERN, PCI_PATTERN} from '../../document/schema.js'
-import {formatPath} from '../../document/validate.js'
+import {describeValue, schemaErrorLine} from '../../document/schema-errors.js'
 import {InputError, UsageError} from '../../errors.js'
 import {
   type DemandProfile,
@@ -138,52 +136,9 @@ const KIND_DEFAULTS: Record<VmKind, {ioWait: number; requestKiB: number; cpuCore
   idle: {ioWait: 0.02, requestKiB: 0.5, cpuCores: () => 0.02},
 }
 
-function describeValue(value: unknown): string {
-  if (value === undefined) return 'nothing'
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return 'an array'
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '...' : value)
-  if (typeof value === 'object') return 'an object'
-  return `${typeof value} ${String(value)}`
-}
-
-function expectedOf(schema: TSchema, error: ValueError): string {
-  const annotated = (schema as {expected?: string}).expected
-  switch (error.type) {
-    case ValueErrorType.ObjectRequiredProperty:
-      return 'a value (required)'
-    case ValueErrorType.Object:
-      return 'an object'
-    case ValueErrorType.Array:
-      return annotated ?? 'an array'
-    case ValueErrorType.Number:
-      return annotated ?? 'a number'
-    case ValueErrorType.Integer:
-      return annotated ?? 'a whole number'
-    case ValueErrorType.String:
-      return annotated ?? 'a string'
-    case ValueErrorType.Boolean:
-      return 'true or false'
-    default:
-      return annotated ?? error.message.replace(/^Expected /, '').toLowerCase()
-  }
-}
-
-function describeError(error: ValueError): string {
-  const path = formatPath(error.path)
-  if (error.type === ValueErrorType.ObjectAdditionalProperties) {
-    if (/^physics\.[^.]+$/.test(path)) return `${path}: unknown physics constant (expected one of ${Object.keys(SIM_CONSTANTS).join(', ')})`
-    return `${path}: unknown key (see docs/scenario-file.md)`
-  }
-  return `${path}: expected ${expectedOf(error.schema, error)}, got ${describeValue(error.value)}`
-}
-
-function firstUsefulError(errors: ValueError[]): ValueError {
-  const extra = errors.find((error) => error.type === ValueErrorType.ObjectAdditionalProperties)
-  if (extra) return extra
-  const required = errors.find((error) => error.type === ValueErrorType.ObjectRequiredProperty)
-  const deepest = errors.reduce((best, error) => (error.path.length > best.path.length ? error : best), errors[0])
-  return required && required.path.length >= deepest.path.length ? required : deepest
+function unknownKeyWords(path: string): string {
+  if (/^physics\.[^.]+$/.test(path)) return `unknown physics constant (expected one of ${Object.keys(SIM_CONSTANTS).join(', ')})`
+  return 'unknown key (see docs/scenario-file.md)'
 }
 
 /** Checks the schema cannot express; returns the first problem as `path: message`. */
@@ -291,7 +246,8 @@ export function parseScenarioFile(value: unknown, where: string, seed: number): 
     throw new InputError(`${where}: ${detail}`, 'see docs/scenario-file.md for the format')
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(`expected a scenario (a JSON object), got ${describeValue(value)}`)
-  if (!Check(ScenarioFile, value)) fail(describeError(firstUsefulError([...Errors(ScenarioFile, value)])))
+  const shape = schemaErrorLine(ScenarioFile, value, {annotateTypeErrors: true, unknownKey: unknownKeyWords})
+  if (shape) fail(shape)
   const file = value as ScenarioFile
   const physics: SimPhysics = {...SIM_CONSTANTS, ...file.physics}
   const problem = crossCheck(file, physics)

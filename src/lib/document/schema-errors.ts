@@ -1,0 +1,76 @@
+// One line for the first useful TypeBox error of a value: `hosts[2].vms[0].memoryMiB: expected a
+// number, got "2G"`. Shared by every JSON the program reads (documents, scenario files, config).
+import type {TSchema} from '@sinclair/typebox'
+import {Errors, type ValueError, ValueErrorType} from '@sinclair/typebox/errors'
+
+/** `/hosts/2/vms/0/memoryMiB` -> `hosts[2].vms[0].memoryMiB` */
+export function formatPath(pointer: string): string {
+  if (pointer === '' || pointer === '/') return '(document)'
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((part) => part.replaceAll('~1', '/').replaceAll('~0', '~'))
+    .map((part, index) => (/^\d+$/.test(part) ? `[${part}]` : index === 0 ? part : `.${part}`))
+    .join('')
+}
+
+/** A value as a message shows it; strings quoted as JSON so a newline cannot break the line. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing'
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '...' : value)
+  if (typeof value === 'object') return 'an object'
+  return `${typeof value} ${String(value)}`
+}
+
+export interface ErrorWording {
+  /** Quote the schema's `expected` annotation for type errors too (not only for range errors). */
+  annotateTypeErrors?: boolean
+  /** The words for an unknown key at `path` (strict schemas); default "unknown key". */
+  unknownKey?: (path: string) => string
+}
+
+function expectedOf(schema: TSchema, error: ValueError, wording: ErrorWording): string {
+  const annotated = (schema as {expected?: string}).expected
+  const typed = (plain: string) => (wording.annotateTypeErrors ? (annotated ?? plain) : plain)
+  switch (error.type) {
+    case ValueErrorType.ObjectRequiredProperty:
+      return 'a value (required)'
+    case ValueErrorType.Object:
+      return 'an object'
+    case ValueErrorType.Array:
+      return typed('an array')
+    case ValueErrorType.Number:
+      return typed('a number')
+    case ValueErrorType.Integer:
+      return annotated ?? 'a whole number'
+    case ValueErrorType.String:
+      return typed('a string')
+    case ValueErrorType.Boolean:
+      return 'true or false'
+    case ValueErrorType.StringFormat:
+      return 'an ISO 8601 date-time'
+    default:
+      return annotated ?? error.message.replace(/^Expected /, '').toLowerCase()
+  }
+}
+
+/** The error nearest the leaves: unknown keys first, then unions report on themselves first, their members after. */
+function firstUsefulError(errors: ValueError[]): ValueError {
+  const extra = errors.find((error) => error.type === ValueErrorType.ObjectAdditionalProperties)
+  if (extra) return extra
+  const required = errors.find((error) => error.type === ValueErrorType.ObjectRequiredProperty)
+  const deepest = errors.reduce((best, error) => (error.path.length > best.path.length ? error : best), errors[0])
+  return required && required.path.length >= deepest.path.length ? required : deepest
+}
+
+/** The one-line description of `value`'s first useful error against `schema`, or undefined when valid. */
+export function schemaErrorLine(schema: TSchema, value: unknown, wording: ErrorWording = {}): string | undefined {
+  const errors = [...Errors(schema, value)]
+  if (errors.length === 0) return undefined
+  const error = firstUsefulError(errors)
+  const path = formatPath(error.path)
+  if (error.type === ValueErrorType.ObjectAdditionalProperties) return `${path}: ${wording.unknownKey?.(path) ?? 'unknown key'}`
+  return `${path}: expected ${expectedOf(error.schema, error, wording)}, got ${describeValue(error.value)}`
+}
