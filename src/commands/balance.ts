@@ -1,5 +1,5 @@
 import {SovaCommand} from '../lib/cli/base-command.js'
-import {balanceFlags, policyParams} from '../lib/cli/flags.js'
+import {balanceFlags, resolvePolicyParams} from '../lib/cli/flags.js'
 
 export default class Balance extends SovaCommand {
   static summary = 'Plan live migrations off predicted hotspots (cluster level).'
@@ -24,7 +24,7 @@ goes to the least utilised host if below --target-below. Plans only: sova migrat
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Balance)
-    const params = policyParams(flags)
+    const params = await resolvePolicyParams(flags)
     const {balanceStage} = await import('../lib/stages.js')
     for await (const doc of this.inputDocuments()) {
       await this.emit(balanceStage(doc, params), 'vms', flags)

@@ -1,7 +1,8 @@
 import * as Flags from '@oclif/core/flags'
 import {SovaCommand} from '../lib/cli/base-command.js'
-import {durationFlag} from '../lib/cli/flags.js'
+import {configFlag, durationFlag} from '../lib/cli/flags.js'
 import {writeStdout} from '../lib/cli/output.js'
+import type {PolicyName} from '../lib/policy/policies.js'
 import {resolveFormat} from '../lib/render/view.js'
 
 export default class Evaluate extends SovaCommand {
@@ -26,17 +27,24 @@ bound (perfect knowledge of demand, free switching and moves). JSON adds a per-p
     duration: durationFlag({description: 'Simulated time per policy.', default: 1800}),
     hosts: Flags.integer({description: 'Number of hosts (overrides the scenario\'s).', min: 1}),
     'vms-per-host': Flags.integer({description: 'VMs per host (overrides the scenario\'s).', min: 1}),
+    ...configFlag,
     plot: Flags.string({description: 'Also draw delivered traffic and p99 response time over time as an SVG file.', helpValue: 'FILE.svg'}),
   }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Evaluate)
-    const [{evaluate, parsePolicies}, {progressReporter}, {csvRows, tableRows}, files] = await Promise.all([
+    const [{evaluate, parsePolicies}, {progressReporter}, {csvRows, tableRows}, files, {loadConfig}, {policyParams}] = await Promise.all([
       import('../lib/evaluate/harness.js'),
       import('../lib/evaluate/progress.js'),
       import('../lib/evaluate/summary.js'),
       import('../lib/evaluate/write-file.js'),
+      import('../lib/config.js'),
+      import('../lib/cli/flags.js'),
     ])
+    // The configuration's parameters apply to every policy evaluated (its policy name does not).
+    const {name: _chosen, ...tuning} = loadConfig(flags.config).policy ?? {}
+    const paramsFor = (policy: PolicyName) => policyParams({policy}, tuning)
+    paramsFor('sova') // bad parameters are refused before anything runs
     const policies = parsePolicies(flags.policies)
     if (flags.plot !== undefined) files.checkWritable(flags.plot, 'plot')
     const sink = flags.quiet ? undefined : {isTTY: Boolean(process.stderr.isTTY), write: (text: string) => process.stderr.write(text)}
@@ -50,6 +58,7 @@ bound (perfect knowledge of demand, free switching and moves). JSON adds a per-p
         hosts: flags.hosts,
         vmsPerHost: flags['vms-per-host'],
         policies,
+        paramsFor,
         onProgress: progress.onProgress,
       })
     } finally {

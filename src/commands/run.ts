@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 import {SovaCommand} from '../lib/cli/base-command.js'
-import {backendFlags, dryRunFlag, durationFlag, policyParams, runFlags} from '../lib/cli/flags.js'
+import {backendFlags, dryRunFlag, durationFlag, resolvePolicyParams, runFlags} from '../lib/cli/flags.js'
 import {isStdoutClosed} from '../lib/cli/output.js'
 import {pause, stopGracefully, stopRequested} from '../lib/cli/signals.js'
 import {ActionsFailedError} from '../lib/errors.js'
@@ -29,7 +29,7 @@ Exit 1 if any action failed.`
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Run)
-    const params = policyParams(flags)
+    const params = await resolvePolicyParams(flags)
     const [{SampleHistory}, stages] = await Promise.all([import('../lib/history.js'), import('../lib/stages.js')])
     const session = await this.openActing(flags)
     const cycles = flags.once ? 1 : (flags.cycles ?? Number.POSITIVE_INFINITY)

@@ -1,5 +1,5 @@
 import {SovaCommand} from '../lib/cli/base-command.js'
-import {policyParams, scoreFlags} from '../lib/cli/flags.js'
+import {resolvePolicyParams, scoreFlags} from '../lib/cli/flags.js'
 import type {Store as StoreType} from '../lib/store/store.js'
 
 export default class Score extends SovaCommand {
@@ -22,7 +22,7 @@ History comes from earlier documents of the stream, else from the state store.`
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Score)
-    const params = policyParams(flags)
+    const params = await resolvePolicyParams(flags)
     const [{SampleHistory}, {scoreStage}, {Store}, {resolveStateDir}] = await Promise.all([
       import('../lib/history.js'), import('../lib/stages.js'), import('../lib/store/store.js'), import('../lib/store/paths.js'),
     ])

@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {SovaCommand} from '../lib/cli/base-command.js'
-import {backendFlags, dryRunFlag, policyParams, switchVfFlags} from '../lib/cli/flags.js'
+import {backendFlags, dryRunFlag, resolvePolicyParams, switchVfFlags} from '../lib/cli/flags.js'
 import {ActionsFailedError, UsageError} from '../lib/errors.js'
 
 export default class SwitchVf extends SovaCommand {
@@ -35,7 +35,7 @@ Exit 1 if any action failed.`
     const {args, flags} = await this.parse(SwitchVf)
     if (args.vm && !flags.to) throw new UsageError(`switch-vf ${args.vm}: which path? add --to vf or --to pv`)
     if (!args.vm && flags.to) throw new UsageError('--to needs a VM: sova switch-vf VM --to vf|pv')
-    const params = policyParams(flags)
+    const params = await resolvePolicyParams(flags)
     const [stages, oneOff, {placementOf}] = await Promise.all([
       import('../lib/stages.js'), import('../lib/one-off.js'), import('../lib/collect.js'),
     ])

@@ -4,6 +4,7 @@ import * as Flags from '@oclif/core/flags'
 import {UsageError} from '../errors.js'
 import {SEED_BALANCE_DEFAULTS, SEED_BALANCE_PARAM_DOCS, validateSeedBalanceParams} from '../policy/balance-seed.js'
 import {HOTSPOT_DEFAULTS, HOTSPOT_PARAM_DOCS, validateHotspotParams} from '../policy/hotspot.js'
+import type {PolicyConfig} from '../config.js'
 import {DEFAULT_POLICY, POLICY_NAMES, type PolicyName, type PolicyParams} from '../policy/policies.js'
 import {SOVA_DEFAULTS, SOVA_HOT_RECENT, SOVA_HOT_THRESHOLD, SOVA_PARAM_DOCS, type SovaParams, validateSovaParams} from '../policy/sova-params.js'
 import {parseDuration} from './duration.js'
@@ -37,10 +38,19 @@ export const dryRunFlag = {
   'dry-run': Flags.boolean({description: 'Plan only: output what would be done and touch nothing.'}),
 }
 
+/** --config: the file policy parameters (and later hosts) come from. */
+export const configFlag = {
+  config: Flags.string({
+    description: 'Configuration file (policy and its parameters; flags win). Default: $SOVA_CONFIG, else $XDG_CONFIG_HOME/sova/config.json if it exists.',
+    helpValue: 'FILE',
+    helpGroup: 'POLICY',
+  }),
+}
+
 const POLICY_HELP = `Policy: ${POLICY_NAMES.join(', ')}.`
 
 /** `score` and `run` choose the policy (default sova). */
-const choosingPolicy = Flags.option({options: POLICY_NAMES, default: DEFAULT_POLICY, description: `${POLICY_HELP} Default: ${DEFAULT_POLICY}.`, helpGroup: 'POLICY'})
+const choosingPolicy = Flags.option({options: POLICY_NAMES, description: `${POLICY_HELP} Default: the configuration file's policy.name, else ${DEFAULT_POLICY}.`, helpGroup: 'POLICY'})
 
 /** `balance` and `switch-vf` follow the policy that scored the document unless told otherwise. */
 const followingPolicy = Flags.option({
@@ -90,8 +100,8 @@ const hotspotFlags = {
   }),
   recent: Flags.integer({description: `${HOTSPOT_PARAM_DOCS.recent} Default: ${HOTSPOT_DEFAULTS.recent} (seed-based), ${SOVA_HOT_RECENT.recent} (sova).`, helpGroup: 'POLICY'}),
   'hot-samples': Flags.integer({description: `${HOTSPOT_PARAM_DOCS.hotSamplesNeeded} Default: ${HOTSPOT_DEFAULTS.hotSamplesNeeded} (seed-based), ${SOVA_HOT_RECENT.hotSamplesNeeded} (sova).`, helpGroup: 'POLICY'}),
-  order: Flags.integer({description: HOTSPOT_PARAM_DOCS.order, default: HOTSPOT_DEFAULTS.order, helpGroup: 'POLICY'}),
-  predictor: Flags.option({options: ['burg', 'lsq'] as const, default: HOTSPOT_DEFAULTS.predictor, description: HOTSPOT_PARAM_DOCS.predictor, helpGroup: 'POLICY'})(),
+  order: Flags.integer({description: `${HOTSPOT_PARAM_DOCS.order} Default: ${HOTSPOT_DEFAULTS.order}.`, helpGroup: 'POLICY'}),
+  predictor: Flags.option({options: ['burg', 'lsq'] as const, description: `${HOTSPOT_PARAM_DOCS.predictor} Default: ${HOTSPOT_DEFAULTS.predictor}.`, helpGroup: 'POLICY'})(),
   window: Flags.integer({description: `${HOTSPOT_PARAM_DOCS.window} Default: ${HOTSPOT_DEFAULTS.window} for burg, 2 × order + 2 for lsq.`, helpGroup: 'POLICY'}),
 }
 
@@ -102,43 +112,52 @@ const targetBelowFlag = {
   }),
 }
 
-export const scoreFlags = {policy: choosingPolicy(), ...hotspotFlags, ...flagsOf(SOVA_SCORE_FLAGS)}
-export const balanceFlags = {policy: followingPolicy(), ...targetBelowFlag, ...flagsOf(SOVA_BALANCE_FLAGS)}
-export const switchVfFlags = {policy: followingPolicy(), ...flagsOf(SOVA_VF_FLAGS)}
-export const runFlags = {policy: choosingPolicy(), ...hotspotFlags, ...targetBelowFlag, ...flagsOf(ALL_SOVA_FLAGS)}
+export const scoreFlags = {...configFlag, policy: choosingPolicy(), ...hotspotFlags, ...flagsOf(SOVA_SCORE_FLAGS)}
+export const balanceFlags = {...configFlag, policy: followingPolicy(), ...targetBelowFlag, ...flagsOf(SOVA_BALANCE_FLAGS)}
+export const switchVfFlags = {...configFlag, policy: followingPolicy(), ...flagsOf(SOVA_VF_FLAGS)}
+export const runFlags = {...configFlag, policy: choosingPolicy(), ...hotspotFlags, ...targetBelowFlag, ...flagsOf(ALL_SOVA_FLAGS)}
 
 type HotspotFlagValues = {threshold: number; recent: number; 'hot-samples': number; order: number; predictor: 'burg' | 'lsq'; window?: number}
 type PolicyFlagValues = Partial<HotspotFlagValues> & {policy?: PolicyName; 'target-below'?: number} & {[K in keyof typeof ALL_SOVA_FLAGS]?: number}
 
 /**
- * Policy parameters from flags (absent flags give the defaults), every problem reported at once.
- * `policy` left out means "the one that scored the document" for the stages that follow scores.
+ * Policy parameters: a flag wins over the configuration file, which wins over the policy's
+ * default; every problem is reported at once. A policy left out by the flags means, for the
+ * stages that follow scores, "the one that scored the document".
  */
-export function policyParams(flags: PolicyFlagValues): PolicyParams {
-  const order = flags.order ?? HOTSPOT_DEFAULTS.order
-  const predictor = flags.predictor ?? HOTSPOT_DEFAULTS.predictor
-  const policy = flags.policy ?? DEFAULT_POLICY
-  const sova: SovaParams = {...SOVA_DEFAULTS}
+export function policyParams(flags: PolicyFlagValues, config: PolicyConfig = {}): PolicyParams {
+  const file = config.hotspot ?? {}
+  const policy = flags.policy ?? config.name ?? DEFAULT_POLICY
+  const sova = policy === 'sova'
+  const order = flags.order ?? file.order ?? HOTSPOT_DEFAULTS.order
+  const predictor = flags.predictor ?? file.predictor ?? HOTSPOT_DEFAULTS.predictor
+  const sovaParams: SovaParams = {...SOVA_DEFAULTS, ...(config.sova as Partial<SovaParams> | undefined)}
   for (const [name, [key]] of Object.entries(ALL_SOVA_FLAGS)) {
     const value = flags[name as keyof typeof ALL_SOVA_FLAGS]
-    if (value !== undefined) sova[key] = value
+    if (value !== undefined) sovaParams[key] = value
   }
-  if (flags['target-below'] !== undefined) sova.targetBelow = flags['target-below']
+  if (flags['target-below'] !== undefined) sovaParams.targetBelow = flags['target-below']
   const params: PolicyParams = {
     policy,
     explicitPolicy: flags.policy !== undefined,
     hotspot: {
-      threshold: flags.threshold ?? (policy === 'sova' ? SOVA_HOT_THRESHOLD : HOTSPOT_DEFAULTS.threshold),
-      recent: flags.recent ?? (policy === 'sova' ? SOVA_HOT_RECENT.recent : HOTSPOT_DEFAULTS.recent),
-      hotSamplesNeeded: flags['hot-samples'] ?? (policy === 'sova' ? SOVA_HOT_RECENT.hotSamplesNeeded : HOTSPOT_DEFAULTS.hotSamplesNeeded),
+      threshold: flags.threshold ?? file.threshold ?? (sova ? SOVA_HOT_THRESHOLD : HOTSPOT_DEFAULTS.threshold),
+      recent: flags.recent ?? file.recent ?? (sova ? SOVA_HOT_RECENT.recent : HOTSPOT_DEFAULTS.recent),
+      hotSamplesNeeded: flags['hot-samples'] ?? file.hotSamplesNeeded ?? (sova ? SOVA_HOT_RECENT.hotSamplesNeeded : HOTSPOT_DEFAULTS.hotSamplesNeeded),
       order,
       predictor,
-      window: flags.window ?? (predictor === 'lsq' ? 2 * order + 2 : HOTSPOT_DEFAULTS.window),
+      window: flags.window ?? file.window ?? (predictor === 'lsq' ? 2 * order + 2 : HOTSPOT_DEFAULTS.window),
     },
-    balance: {targetBelow: flags['target-below'] ?? SEED_BALANCE_DEFAULTS.targetBelow},
-    sova,
+    balance: {targetBelow: flags['target-below'] ?? config.seed?.targetBelow ?? SEED_BALANCE_DEFAULTS.targetBelow},
+    sova: sovaParams,
   }
   const errors = [...validateHotspotParams(params.hotspot), ...validateSeedBalanceParams(params.balance), ...validateSovaParams(params.sova)]
   if (errors.length > 0) throw new UsageError(`bad policy parameters: ${errors.join('; ')}`)
   return params
+}
+
+/** The policy parameters in effect for a command: its flags over the configuration file. */
+export async function resolvePolicyParams(flags: PolicyFlagValues & {config?: string}): Promise<PolicyParams> {
+  const {loadConfig} = await import('../config.js')
+  return policyParams(flags, loadConfig(flags.config).policy)
 }

@@ -8,7 +8,7 @@ import {resolveScenario} from '../backends/sim/scenarios.js'
 import {policyParams} from '../cli/flags.js'
 import {UsageError} from '../errors.js'
 import {SampleHistory} from '../history.js'
-import {EVALUATION_POLICIES, type EvaluationPolicyName, type PolicyName} from '../policy/policies.js'
+import {EVALUATION_POLICIES, type EvaluationPolicyName, type PolicyName, type PolicyParams} from '../policy/policies.js'
 import {collectStage, runCycle} from '../stages.js'
 import {Store} from '../store/store.js'
 import {runOracle} from './oracle.js'
@@ -34,6 +34,8 @@ export interface EvaluationOptions {
   hosts?: number
   vmsPerHost?: number
   policies: readonly EvaluationPolicyName[]
+  /** Each loop policy's parameters (flags and configuration file); default: its defaults. */
+  paramsFor?: (policy: PolicyName) => PolicyParams
   onProgress?: (progress: EvaluationProgress) => void
 }
 
@@ -61,7 +63,7 @@ function pointOf(cluster: SimCluster): ScoreboardPoint {
 /** One loop policy on its own in-memory store, for at least `durationSeconds` of simulated time. */
 async function runLoopPolicy(
   cluster: SimCluster,
-  policy: PolicyName,
+  params: PolicyParams,
   durationSeconds: number,
   onPeriod: (elapsedSeconds: number) => void,
 ): Promise<ScoreboardPoint[]> {
@@ -70,8 +72,7 @@ async function runLoopPolicy(
     store.writeSim(JSON.stringify(cluster))
     const backend = new SimBackend(store)
     const history = new SampleHistory(store)
-    const executor = new Executor(backend, store, `evaluate/${policy}`)
-    const params = policyParams({policy})
+    const executor = new Executor(backend, store, `evaluate/${params.policy}`)
     const points = [pointOf(cluster)]
     const endMs = cluster.timeMs + durationSeconds * 1000
     // A period is one collect (10 s of simulated time) plus whatever time the actions took.
@@ -99,7 +100,7 @@ export async function evaluate(options: EvaluationOptions): Promise<Evaluation> 
     const points =
       policy === 'oracle'
         ? runOracle(copy, options.durationSeconds, SIM_SAMPLE_SECONDS, report).points
-        : await runLoopPolicy(copy, policy, options.durationSeconds, report)
+        : await runLoopPolicy(copy, (options.paramsFor ?? ((name) => policyParams({policy: name})))(policy), options.durationSeconds, report)
     const result = evaluationOf(policy, points)
     results.push(result)
     report(options.durationSeconds, result)
