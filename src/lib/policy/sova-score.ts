@@ -61,12 +61,11 @@ export function vfValue(vm: Vm, memory: VmMemory | undefined, host: HostContext,
   const backend = backendBusy ? bothWays : 0
   const latency = params.latencyWeight * rateMbps
   const valueMbps = throughput + backend + latency
-  const parts = [
-    throughput > 0 ? `${mbps(throughput)} above the PV path` : 'nothing above the PV path',
-    ...(backendBusy ? [`${mbps(backend)} off a PV backend near saturation (${mbps(backendWithVm)} of ${mbps(params.backendCapacityMbps)})`] : []),
-    `latency ${mbps(latency)}`,
-  ]
-  return {rateMbps, demandMbps, valueMbps, reason: `${demandWords}: a VF is worth ${mbps(valueMbps)} (${parts.join(' + ')})`}
+  // One string per VM, built without intermediate arrays: 400,000 of them at 10,000 hosts.
+  const gained = throughput > 0 ? `${mbps(throughput)} above the PV path` : 'nothing above the PV path'
+  const relieved = backendBusy ? ` + ${mbps(backend)} off a PV backend near saturation (${mbps(backendWithVm)} of ${mbps(params.backendCapacityMbps)})` : ''
+  const reason = `${demandWords}: a VF is worth ${mbps(valueMbps)} (${gained}${relieved} + latency ${mbps(latency)})`
+  return {rateMbps, demandMbps, valueMbps, reason}
 }
 
 /**
@@ -109,9 +108,9 @@ export function scoreSova(doc: SovaDocument, entries: readonly HistoryEntry[], h
         rateMbps: value.rateMbps,
         demandMbps: value.demandMbps,
         vfValueMbps: value.valueMbps,
+        memory: remembered,
         reason: value.reason,
       }
-      if (remembered) score.memory = remembered
       vms[vm.name] = score
     }
     const peak = peakUtilisation(host)
