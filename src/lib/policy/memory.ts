@@ -6,10 +6,22 @@
 import type {NetPath, VmMemory} from '../document/schema.js'
 import type {HistoryEntry} from '../history.js'
 
-/** What the samples tell about VMs (by name) and hosts (when each last shed a VM). */
+/** What the samples tell about VMs and hosts (when each last shed a VM). */
 export interface Remembered {
-  vms: Map<string, VmMemory>
+  /** One per VM of the latest sample, in its order (`names`): callers walking the same order index it. */
+  vms: VmMemory[]
+  names: string[]
   lastShedAt: Map<string, string>
+}
+
+/** A VM's memory: by position when the order matches, else by name (a map built once). */
+export function memoryLookup(remembered: Remembered): (vm: string, position: number) => VmMemory | undefined {
+  let byName: Map<string, VmMemory> | undefined
+  return (vm, position) => {
+    if (remembered.names[position] === vm) return remembered.vms[position]
+    byName ??= new Map(remembered.names.map((name, index) => [name, remembered.vms[index]]))
+    return byName.get(vm)
+  }
 }
 
 // One shape for every trace, with no arrays of its own: V8 keeps 400,000 of them in fast mode,
@@ -100,8 +112,9 @@ export function remember(entries: readonly HistoryEntry[], sustainedSamples = 5)
     alignedNames = seen
     byName = undefined
   }
-  const vms = new Map<string, VmMemory>()
   const current = latest?.vms ?? []
+  const vms: VmMemory[] = new Array(current.length)
+  const names: string[] = new Array(current.length)
   for (let i = 0; i < current.length; i++) {
     const trace = aligned[i]
     let sustained = Number.POSITIVE_INFINITY
@@ -110,10 +123,11 @@ export function remember(entries: readonly HistoryEntry[], sustainedSamples = 5)
     if (!Number.isNaN(trace.lastMove)) item.lastMoveAt = new Date(trace.lastMove).toISOString()
     if (!Number.isNaN(trace.pathChangedAt)) item.lastPathChangeAt = new Date(trace.pathChangedAt).toISOString()
     if (trace.vfRateMbps >= 0) item.vfRateMbps = trace.vfRateMbps
-    vms.set(current[i][0], item)
+    vms[i] = item
+    names[i] = current[i][0]
   }
   const lastShedAt = new Map([...lastShed].map(([host, at]) => [host, new Date(at).toISOString()]))
-  return {vms, lastShedAt}
+  return {vms, names, lastShedAt}
 }
 
 /** Seconds between an ISO time of the memory and the document's time (Infinity when never). */

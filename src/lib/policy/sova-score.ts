@@ -7,7 +7,7 @@ import type {Host, HostScore, Scores, SovaDocument, Vm, VmMemory, VmScore} from 
 import type {HistoryEntry} from '../history.js'
 import {seriesOf} from '../history.js'
 import {assessHotspot, type HotspotAssessment, type HotspotParams} from './hotspot.js'
-import {remember} from './memory.js'
+import {memoryLookup, remember} from './memory.js'
 import {ioRatio, netScore} from './seed-scores.js'
 import type {SovaParams} from './sova-params.js'
 
@@ -92,15 +92,18 @@ export function assessSovaHotspot(window: readonly number[], hotspot: HotspotPar
  * one last (SampleHistory.window); prediction looks at the last max(recent, window) of them.
  */
 export function scoreSova(doc: SovaDocument, entries: readonly HistoryEntry[], hotspot: HotspotParams, params: SovaParams): Scores {
-  const {vms: memory, lastShedAt: shed} = remember(entries, hotspot.recent)
+  const remembered = remember(entries, hotspot.recent)
+  const memoryOf = memoryLookup(remembered)
+  const shed = remembered.lastShedAt
+  let position = 0 // the current sample's knowledge lists VMs in document order
   const series = seriesOf(entries, doc, 'peak', Math.max(hotspot.recent, hotspot.window))
   const vms: Record<string, VmScore> = {}
   const hosts: Record<string, HostScore> = {}
   for (const host of doc.hosts) {
     const context: HostContext = {lineRateMbps: host.nic.speedMbps, pvTrafficMbps: pvTrafficMbps(host)}
     for (const vm of host.vms) {
-      const remembered = memory.get(vm.name)
-      const value = vfValue(vm, remembered, context, params)
+      const memory = memoryOf(vm.name, position++)
+      const value = vfValue(vm, memory, context, params)
       const score: VmScore = {
         host: host.name,
         ioRatio: ioRatio(vm.cpu.usedRatio, vm.cpu.blockedRatio),
@@ -108,7 +111,7 @@ export function scoreSova(doc: SovaDocument, entries: readonly HistoryEntry[], h
         rateMbps: value.rateMbps,
         demandMbps: value.demandMbps,
         vfValueMbps: value.valueMbps,
-        memory: remembered,
+        memory,
         reason: value.reason,
       }
       vms[vm.name] = score
