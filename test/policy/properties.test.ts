@@ -4,7 +4,7 @@
 // action and every cycle, the journal, and sova's hysteresis, cooldown and caps (ARCHITECTURE.md §8).
 // fast-check's seed is fixed for a reproducible CI run; FC_SEED=N explores others.
 import assert from 'node:assert/strict'
-import {describe, it} from 'node:test'
+import {after, describe, it} from 'node:test'
 import fc from 'fast-check'
 import {Executor} from '../../src/lib/apply.js'
 import {SimBackend, readSimCluster} from '../../src/lib/backends/sim/backend.js'
@@ -219,10 +219,11 @@ function assertJournalled(store: Store, actions: readonly Action[], journalBefor
   }
 }
 
-/** fc.assert, with the failing assertion's own message in the error (node's reporter hides the cause). */
-async function assertProperty<Ts extends [unknown, ...unknown[]]>(property: fc.IAsyncProperty<Ts>, numRuns: number): Promise<void> {
+/** fc.assert within a time limit, with the failing assertion's own message in the error (node's reporter hides the cause). */
+async function assertProperty<Ts extends [unknown, ...unknown[]]>(property: fc.IAsyncProperty<Ts>, numRuns: number, timeLimitMs: number): Promise<void> {
   try {
-    await fc.assert(property, {numRuns, seed: FC_SEED})
+    // The time limit keeps the CI budget (runs and shrinking stop there; a failure found is still reported).
+    await fc.assert(property, {numRuns, seed: FC_SEED, interruptAfterTimeLimit: timeLimitMs})
   } catch (error) {
     const cause = (error as Error).cause
     if (cause instanceof Error) (error as Error).message += `\n\nFailing assertion: ${cause.message}`
@@ -243,6 +244,7 @@ describe('every policy keeps the safety invariants (random scenarios, seeds, 5�
           await runPolicy(scenario, policyParams({policy}), cycles)
         }),
         10,
+        6_000,
       )
     })
   }
@@ -351,17 +353,32 @@ const sovaFlagsArb = fc.record(
 
 describe('sova: hysteresis, cooldowns and caps (random scenarios, seeds, 5–10 min)', () => {
   // 2: no VF flap within the hold; 3: no migration within the cooldown; 4: the caps and hot targets.
+  const seen = {migrations: 0, vfChanges: 0, movedAgain: 0}
   const checkAll = (run: Run, params: PolicyParams) => {
     assertNoVfFlap(run, params)
     assertCooldowns(run, params)
     assertCaps(run, params)
+    const moved = new Map<string, number>()
+    for (const cycle of run.cycles) {
+      for (const action of done(cycle)) {
+        if (action.kind === 'migrate') moved.set(action.vm, (moved.get(action.vm) ?? 0) + 1)
+        else seen.vfChanges++
+      }
+    }
+    seen.migrations += [...moved.values()].reduce((sum, n) => sum + n, 0)
+    seen.movedAgain += [...moved.values()].filter((n) => n > 1).length
   }
+  // The properties must not hold vacuously: the runs migrate and switch VFs.
+  after(() => {
+    assert.ok(seen.migrations > 0 && seen.vfChanges > 0, `the sova runs did something: ${JSON.stringify(seen)}`)
+  })
 
   it('with the default parameters', async () => {
     const params = policyParams({policy: 'sova'})
     await assertProperty(
       fc.asyncProperty(scenarioArb, cyclesArb, async (scenario, cycles) => checkAll(await runPolicy(scenario, params, cycles), params)),
       20,
+      15_000,
     )
   })
 
@@ -372,6 +389,7 @@ describe('sova: hysteresis, cooldowns and caps (random scenarios, seeds, 5–10 
         checkAll(await runPolicy(scenario, params, cycles), params)
       }),
       20,
+      15_000,
     )
   })
 })

@@ -62,7 +62,7 @@ export const SOVA_DEFAULTS: Readonly<SovaParams> = Object.freeze({
   horizonSeconds: 120,
   vfHoldSeconds: 60,
   vfMinValueMbps: 10,
-  vfSwapMarginMbps: 100,
+  vfSwapMarginMbps: 20,
   // 9.4 Gbit/s of a 10 GbE VF / 3.8 (ALGORITHM.md §4): the same figure the simulator uses.
   pvCapMbps: 9400 / 3.8,
   // 4 backend cores at 0.55 core per Gbit/s: the simulator's figures (Santos et al., ATC 2008, order of magnitude).
