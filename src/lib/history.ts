@@ -3,7 +3,7 @@
 // first, else from the state store.
 import type {NetPath, SovaDocument} from './document/schema.js'
 import {knowledgeOf, utilisationOf} from './collect.js'
-import type {Store} from './store/store.js'
+import type {Store, StoredSample} from './store/store.js'
 
 /** The compact part of a sample the policy remembers. */
 export interface SampleKnowledge {
@@ -23,34 +23,52 @@ export interface HistoryEntry {
 /** Which utilisation a series follows: the seed's (rx + tx) / speed, or the busier direction / speed. */
 export type UtilisationMeasure = 'sum' | 'peak'
 
+type SampleSource = Pick<Store, 'samplesBefore'> & Partial<Pick<Store, 'samplesSince'>>
+
+const iso = (ms: number) => new Date(ms).toISOString()
+
+function entryOf(sample: StoredSample): HistoryEntry {
+  const entry: HistoryEntry = {at: Date.parse(sample.at), utilisation: sample.utilisation}
+  if (sample.knowledge) entry.knowledge = sample.knowledge
+  return entry
+}
+
+/** From index `from`, or one earlier: the sample before a span shows what changed at its start. */
+function withOneBefore(entries: readonly HistoryEntry[], since: number): number {
+  const first = entries.findIndex((entry) => entry.at >= since)
+  return first === -1 ? entries.length : Math.max(0, first - 1)
+}
+
 export class SampleHistory {
   private readonly seen = new Map<string, HistoryEntry[]>()
 
   /** `store` may be absent (no state store): history then comes from the stream only. */
-  constructor(private readonly store: Pick<Store, 'samplesBefore'> | undefined) {}
+  constructor(private readonly store: SampleSource | undefined) {}
 
   /**
-   * The last `count` samples of `doc`'s cluster, oldest first, ending with `doc`'s own. Records
-   * `doc` so that later documents of the stream see it.
+   * The samples of `doc`'s cluster that the policy looks back on, oldest first, ending with
+   * `doc`'s own: at least the last `count`, and every one of the last `spanSeconds` with the one
+   * before them. Records `doc` so that later documents of the stream see it.
    */
-  window(doc: SovaDocument, count: number): HistoryEntry[] {
+  window(doc: SovaDocument, count: number, spanSeconds = 0): HistoryEntry[] {
     const cluster = doc.source.cluster
     const at = Date.parse(doc.at)
+    const since = at - spanSeconds * 1000
     const stream = (this.seen.get(cluster) ?? []).filter((entry) => entry.at < at)
-    // slice(-0) would be the whole stream: count 1 takes none of it.
-    let entries = count > 1 ? stream.slice(-(count - 1)) : []
+    const start = Math.min(count > 1 ? Math.max(0, stream.length - (count - 1)) : stream.length, spanSeconds > 0 ? withOneBefore(stream, since) : stream.length)
+    let entries = stream.slice(start)
     const missing = count - 1 - entries.length
-    if (missing > 0 && this.store) {
-      const before = entries[0] ? new Date(entries[0].at).toISOString() : doc.at
-      const stored = this.store.samplesBefore(cluster, before, missing).map((sample) => {
-        const entry: HistoryEntry = {at: Date.parse(sample.at), utilisation: sample.utilisation}
-        if (sample.knowledge) entry.knowledge = sample.knowledge
-        return entry
-      })
-      entries = [...stored, ...entries]
+    // The store fills in what the stream has not seen yet (earlier processes of a pipeline or cron).
+    const spanOpen = spanSeconds > 0 && (entries[0]?.at ?? at) >= since
+    if ((missing > 0 || spanOpen) && this.store) {
+      const before = entries[0] ? iso(entries[0].at) : doc.at
+      const inSpan = spanOpen && this.store.samplesSince ? this.store.samplesSince(cluster, iso(since), before).map(entryOf) : []
+      const older = Math.max(missing - inSpan.length, spanOpen ? 1 : 0)
+      const earlier = older > 0 ? this.store.samplesBefore(cluster, inSpan[0] ? iso(inSpan[0].at) : before, older).map(entryOf) : []
+      entries = [...earlier, ...inSpan, ...entries]
     }
     const current: HistoryEntry = {at, utilisation: utilisationOf(doc), knowledge: knowledgeOf(doc)}
-    this.remember(cluster, current, count)
+    this.remember(cluster, current, count, spanSeconds)
     entries.push(current)
     return entries
   }
@@ -60,11 +78,13 @@ export class SampleHistory {
     return seriesOf(this.window(doc, length), doc, 'sum')
   }
 
-  private remember(cluster: string, entry: HistoryEntry, count: number): void {
+  /** Keeps what the next document may need: the last `count`, and the last `spanSeconds` with the one before. */
+  private remember(cluster: string, entry: HistoryEntry, count: number, spanSeconds: number): void {
     const list = this.seen.get(cluster) ?? []
     list.push(entry)
-    // Constant memory on long streams: only the window is kept.
-    if (list.length > count) list.splice(0, list.length - count)
+    const byCount = Math.max(0, list.length - count)
+    const bySpan = spanSeconds > 0 ? withOneBefore(list, entry.at - spanSeconds * 1000) : list.length
+    list.splice(0, Math.min(byCount, bySpan))
     this.seen.set(cluster, list)
   }
 }

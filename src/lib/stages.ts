@@ -8,7 +8,7 @@ import {InputError} from './errors.js'
 import type {SampleHistory} from './history.js'
 import {planOperatorMigration, planOperatorVf} from './one-off.js'
 import {applyActions, arrivedVms, expandMigration, vfChangeStep} from './plan-steps.js'
-import {historyLength, planMigrations, planVf, POLICY_NAMES, type PolicyParams, scorePolicy} from './policy/policies.js'
+import {historyNeeds, planMigrations, planVf, POLICY_NAMES, type PolicyParams, scorePolicy} from './policy/policies.js'
 
 export type {PolicyParams} from './policy/policies.js'
 import type {Store} from './store/store.js'
@@ -52,7 +52,8 @@ export async function collectStage(backend: Backend, store: Store, options: Coll
 
 /** score: the policy's per-VM and per-host analysis (hotspot prediction, VF values, memory). */
 export function scoreStage(doc: SovaDocument, history: SampleHistory, params: PolicyParams): SovaDocument {
-  const entries = history.window(doc, historyLength(params, doc.source.windowSeconds))
+  const needs = historyNeeds(params)
+  const entries = history.window(doc, needs.samples, needs.seconds)
   return {...doc, scores: scorePolicy(doc, entries, params)}
 }
 

@@ -115,4 +115,29 @@ describe('SampleHistory', () => {
     series(history, sample('lab', 10, {h1: 0.1}), 1)
     assert.deepEqual(series(history, sample('lab', 20, {h1: 0.2}), 1), {h1: [0.2]})
   })
+
+  it('a span in time: every sample of the last span seconds and the one before, however long the cycles were', () => {
+    // Cycles of irregular length (a migration makes one long): 0, 10, 45, 55, 65.
+    const history = new SampleHistory(undefined)
+    for (const s of [0, 10, 45, 55]) history.window(sample('lab', s, {h1: s / 100}), 2, 30)
+    const times = history.window(sample('lab', 65, {h1: 0.65}), 2, 30).map((entry) => entry.at)
+    // 65 - 30 = 35: 45, 55 and 65 are in the span, 10 is the one before it; 0 is not needed.
+    assert.deepEqual(times, [10, 45, 55, 65].map((s) => Date.parse(at(s))))
+  })
+
+  it('a span the stream does not cover comes from the store, with the sample before it', () => {
+    const rows = [0, 10, 20, 30, 40].map((s) => ({cluster: 'lab', s, load: {h1: s / 100}}))
+    const store = {
+      ...fakeStore(rows),
+      samplesSince(cluster: string, sinceAt: string, beforeAt: string): StoredSample[] {
+        return rows
+          .filter((row) => row.cluster === cluster && Date.parse(at(row.s)) >= Date.parse(sinceAt) && Date.parse(at(row.s)) < Date.parse(beforeAt))
+          .map((row) => ({at: at(row.s), raw: '', utilisation: row.load}))
+      },
+    }
+    const history = new SampleHistory(store)
+    const got = history.window(sample('lab', 50, {h1: 0.5}), 2, 25).map((entry) => entry.utilisation.h1)
+    // 50 - 25 = 25: 30 and 40 in the span, 20 before it.
+    assert.deepEqual(got, [0.2, 0.3, 0.4, 0.5])
+  })
 })

@@ -53,18 +53,16 @@ export interface StagePlan<T> {
   rejected?: string[]
 }
 
-/** Most samples the store keeps per cluster (store.addSample's default). */
-const STORED_SAMPLES = 500
-
-/** How many samples (this one included) the policy's analysis looks back on. */
-export function historyLength(params: PolicyParams, windowSeconds: number): number {
-  const prediction = Math.max(params.hotspot.recent, params.hotspot.window)
-  if (params.policy !== 'sova') return prediction
-  // Every span the policy counts from a remembered change must be seen whole, with the sample before it.
+/**
+ * What the policy's analysis looks back on: the last `samples` samples (prediction) and, for
+ * sova, every sample of the last `seconds` (cooldowns, holds, backoff), counted in time, not in
+ * samples, because a cycle that migrates takes longer than one period.
+ */
+export function historyNeeds(params: PolicyParams): {samples: number; seconds: number} {
+  const samples = Math.max(params.hotspot.recent, params.hotspot.window)
+  if (params.policy !== 'sova') return {samples, seconds: 0}
   const {backoffWindowSeconds, cooldownSeconds, vfHoldSeconds, hostSettleSeconds} = params.sova
-  const span = Math.max(backoffWindowSeconds, cooldownSeconds, vfHoldSeconds, hostSettleSeconds)
-  const remembered = Math.ceil(span / Math.max(windowSeconds, 1)) + 2
-  return Math.min(STORED_SAMPLES, Math.max(prediction, remembered))
+  return {samples, seconds: Math.max(backoffWindowSeconds, cooldownSeconds, vfHoldSeconds, hostSettleSeconds)}
 }
 
 /** The analysis of one document: per-VM and per-host scores. */

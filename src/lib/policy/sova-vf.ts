@@ -25,6 +25,20 @@ interface Guest {
   hold: number
 }
 
+/**
+ * Seconds a VM must still keep its path (hysteresis against flapping). The hold counts from its
+ * last path change or its last arrival, whichever is later: a VF given on arrival is held like any
+ * other. A VM that lost its VF to a migration (the path change came with the move) may take one
+ * on its new host at once: that is no flap.
+ */
+export function holdLeft(state: 'holds' | 'wants', score: VmScore, at: string, params: SovaParams): number {
+  const memory = score.memory
+  const lostToMove = state === 'wants' && memory?.lastPathChangeAt !== undefined && memory.lastPathChangeAt === memory.lastMoveAt
+  if (lostToMove) return 0
+  const since = Math.min(secondsSince(memory?.lastPathChangeAt, at), secondsSince(memory?.lastMoveAt, at))
+  return Math.max(0, params.vfHoldSeconds - since)
+}
+
 function planHost(host: Host, scores: Scores, arrivals: ReadonlySet<string>, at: string, params: SovaParams) {
   const changes: PlannedVfChange[] = []
   const rejected: string[] = []
@@ -35,10 +49,7 @@ function planHost(host: Host, scores: Scores, arrivals: ReadonlySet<string>, at:
     // An arrival keeps the VF its migration gave it; one that arrived without may take one now.
     const arrived = arrivals.has(vm.name)
     if (arrived ? Boolean(vm.vf) : score.host !== host.name) continue
-    // The hold is against flapping; a path lost to a migration (same sample as the move) is no flap.
-    const memory = score.memory
-    const movedWithIt = memory?.lastPathChangeAt !== undefined && memory.lastPathChangeAt === memory.lastMoveAt
-    const hold = arrived || movedWithIt ? 0 : Math.max(0, params.vfHoldSeconds - secondsSince(memory?.lastPathChangeAt, at))
+    const hold = arrived ? 0 : holdLeft(vm.vf ? 'holds' : 'wants', score, at, params)
     guests.push({name: vm.name, vf: vm.vf, value: score.vfValueMbps ?? 0, score, hold})
   }
   const byValueDesc = (a: Guest, b: Guest) => b.value - a.value || (a.name < b.name ? -1 : 1)

@@ -152,6 +152,15 @@ export class Store {
     return rows.reverse().map(fromRow)
   }
 
+  /** The samples of `cluster` taken at or after `sinceAt` and before `beforeAt`, oldest first, without `raw`. */
+  samplesSince(cluster: string, sinceAt: string, beforeAt: string): StoredSample[] {
+    const rows = this.db
+      .prepare(`SELECT at, '' AS raw, utilisation, knowledge FROM samples WHERE cluster = ? AND at_ms >= ? AND at_ms < ?
+        ORDER BY at_ms, id`)
+      .all(cluster, Date.parse(sinceAt), Date.parse(beforeAt)) as SampleRow[]
+    return rows.map(fromRow)
+  }
+
   clearSamples(): void {
     this.db.prepare('DELETE FROM samples').run()
   }
