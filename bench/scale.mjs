@@ -131,7 +131,10 @@ async function child(hostCount, policy) {
       knowledge: {...knowledge, peak: Object.fromEntries(Object.entries(knowledge.peak).map(([host, u]) => [host, scale(u)]))},
     }
   })
-  const store = {samplesBefore: (_cluster, _before, limit) => stored.slice(-limit)}
+  const store = {
+    samplesBefore: (_cluster, before, limit) => stored.filter((sample) => sample.at < before).slice(-limit),
+    samplesSince: (_cluster, since, before) => stored.filter((sample) => sample.at >= since && sample.at < before),
+  }
   const params = policyParams({policy})
   const times = []
   let last

@@ -28,8 +28,10 @@ History comes from earlier documents of the stream, else from the state store.`
     ])
     // The store is opened only if the stream itself has too little history.
     let store: StoreType | undefined
+    const opened = () => (store ??= Store.open(resolveStateDir(flags.state)))
     const history = new SampleHistory({
-      samplesBefore: (...args) => (store ??= Store.open(resolveStateDir(flags.state))).samplesBefore(...args),
+      samplesBefore: (...args) => opened().samplesBefore(...args),
+      samplesSince: (...args) => opened().samplesSince(...args),
     })
     try {
       for await (const doc of this.inputDocuments()) {

@@ -23,7 +23,7 @@ export interface HistoryEntry {
 /** Which utilisation a series follows: the seed's (rx + tx) / speed, or the busier direction / speed. */
 export type UtilisationMeasure = 'sum' | 'peak'
 
-type SampleSource = Pick<Store, 'samplesBefore'> & Partial<Pick<Store, 'samplesSince'>>
+type SampleSource = Pick<Store, 'samplesBefore' | 'samplesSince'>
 
 const iso = (ms: number) => new Date(ms).toISOString()
 
@@ -62,7 +62,7 @@ export class SampleHistory {
     const spanOpen = spanSeconds > 0 && (entries[0]?.at ?? at) >= since
     if ((missing > 0 || spanOpen) && this.store) {
       const before = entries[0] ? iso(entries[0].at) : doc.at
-      const inSpan = spanOpen && this.store.samplesSince ? this.store.samplesSince(cluster, iso(since), before).map(entryOf) : []
+      const inSpan = spanOpen ? this.store.samplesSince(cluster, iso(since), before).map(entryOf) : []
       const older = Math.max(missing - inSpan.length, spanOpen ? 1 : 0)
       const earlier = older > 0 ? this.store.samplesBefore(cluster, inSpan[0] ? iso(inSpan[0].at) : before, older).map(entryOf) : []
       entries = [...earlier, ...inSpan, ...entries]

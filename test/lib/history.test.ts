@@ -18,8 +18,13 @@ function sample(cluster: string, s: number, load: Record<string, number>): SovaD
 /** A store stand-in holding samples of several clusters, answering as Store.samplesBefore does. */
 function fakeStore(samples: {cluster: string; s: number; load: Record<string, number>}[]) {
   const calls: [string, string, number][] = []
+  const stored = (sample: {s: number; load: Record<string, number>}) => ({at: at(sample.s), raw: '{}', utilisation: sample.load})
   return {
     calls,
+    samplesSince(cluster: string, sinceAt: string, beforeAt: string): StoredSample[] {
+      const inRange = (s: number) => Date.parse(at(s)) >= Date.parse(sinceAt) && Date.parse(at(s)) < Date.parse(beforeAt)
+      return samples.filter((sample) => sample.cluster === cluster && inRange(sample.s)).sort((a, b) => a.s - b.s).map(stored)
+    },
     samplesBefore(cluster: string, beforeAt: string, limit: number): StoredSample[] {
       calls.push([cluster, beforeAt, limit])
       return samples
@@ -126,15 +131,7 @@ describe('SampleHistory', () => {
   })
 
   it('a span the stream does not cover comes from the store, with the sample before it', () => {
-    const rows = [0, 10, 20, 30, 40].map((s) => ({cluster: 'lab', s, load: {h1: s / 100}}))
-    const store = {
-      ...fakeStore(rows),
-      samplesSince(cluster: string, sinceAt: string, beforeAt: string): StoredSample[] {
-        return rows
-          .filter((row) => row.cluster === cluster && Date.parse(at(row.s)) >= Date.parse(sinceAt) && Date.parse(at(row.s)) < Date.parse(beforeAt))
-          .map((row) => ({at: at(row.s), raw: '', utilisation: row.load}))
-      },
-    }
+    const store = fakeStore([0, 10, 20, 30, 40].map((s) => ({cluster: 'lab', s, load: {h1: s / 100}})))
     const history = new SampleHistory(store)
     const got = history.window(sample('lab', 50, {h1: 0.5}), 2, 25).map((entry) => entry.utilisation.h1)
     // 50 - 25 = 25: 30 and 40 in the span, 20 before it.
