@@ -92,3 +92,14 @@ describe('configuration file', () => {
     assert.equal(String(refused.stderr).trim().split('\n').length, 1)
   })
 })
+
+describe('every sova parameter is a flag', () => {
+  it('run takes a flag for each key of SOVA_DEFAULTS, and the flag sets it', async () => {
+    const {ALL_SOVA_FLAGS, runFlags} = await import('../../src/lib/cli/flags.js')
+    const flagged = new Set<string>(Object.values(ALL_SOVA_FLAGS).map(([key]) => key))
+    flagged.add('targetBelow') // --target-below, shared with seed
+    assert.deepEqual(Object.keys(SOVA_DEFAULTS).filter((key) => !flagged.has(key)), [])
+    for (const name of Object.keys(ALL_SOVA_FLAGS)) assert.ok(name in runFlags, `sova run --${name}`)
+    assert.equal(policyParams({'backend-capacity': 5000}).sova.backendCapacityMbps, 5000)
+  })
+})

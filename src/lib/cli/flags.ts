@@ -67,6 +67,7 @@ const sovaSeconds = (key: keyof SovaParams) => durationFlag({description: sovaHe
 /** Flag name → sova parameter, for each stage that reads it. */
 const SOVA_SCORE_FLAGS = {
   'pv-cap': ['pvCapMbps', sovaNumber('pvCapMbps')],
+  'backend-capacity': ['backendCapacityMbps', sovaNumber('backendCapacityMbps')],
   'saturated-share': ['saturatedShare', sovaNumber('saturatedShare')],
   'saturated-demand-factor': ['saturatedDemandFactor', sovaNumber('saturatedDemandFactor')],
   'latency-weight': ['latencyWeight', sovaNumber('latencyWeight')],
@@ -88,7 +89,8 @@ const SOVA_VF_FLAGS = {
   'attach-seconds': ['attachSeconds', sovaNumber('attachSeconds')],
   horizon: ['horizonSeconds', sovaSeconds('horizonSeconds')],
 } as const
-const ALL_SOVA_FLAGS = {...SOVA_SCORE_FLAGS, ...SOVA_BALANCE_FLAGS, ...SOVA_VF_FLAGS}
+/** Every sova parameter with its flag (--target-below, shared with seed, aside). */
+export const ALL_SOVA_FLAGS = {...SOVA_SCORE_FLAGS, ...SOVA_BALANCE_FLAGS, ...SOVA_VF_FLAGS}
 
 const flagsOf = <T extends Record<string, readonly [keyof SovaParams, unknown]>>(table: T) =>
   Object.fromEntries(Object.entries(table).map(([name, [, flag]]) => [name, flag])) as {[K in keyof T]: T[K][1]}
