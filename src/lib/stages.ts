@@ -101,7 +101,7 @@ export type Acting = Executor | undefined
 
 /** migrate: executes the migration plan, appending each step's result. */
 export async function migrateStage(doc: SovaDocument, executor: Acting): Promise<SovaDocument> {
-  const plan = planOf(doc, 'none')
+  const plan = planOf(doc, doc.scores?.policy ?? 'none')
   const actions: Action[] = [...(doc.actions ?? [])]
   for (const item of plan.migrations) {
     if (executor) actions.push(...(await executor.migrate(item)))
