@@ -73,11 +73,6 @@ export class SampleHistory {
     return entries
   }
 
-  /** Each host's seed-measure utilisation series ending with `doc`'s sample, at most `length` long. */
-  seriesFor(doc: SovaDocument, length: number): Map<string, number[]> {
-    return seriesOf(this.window(doc, length), doc, 'sum')
-  }
-
   /** Keeps what the next document may need: the last `count`, and the last `spanSeconds` with the one before. */
   private remember(cluster: string, entry: HistoryEntry, count: number, spanSeconds: number): void {
     const list = this.seen.get(cluster) ?? []

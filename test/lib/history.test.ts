@@ -1,7 +1,7 @@
 import {describe, it} from 'node:test'
 import assert from 'node:assert/strict'
 import type {SovaDocument} from '../../src/lib/document/schema.js'
-import {SampleHistory} from '../../src/lib/history.js'
+import {SampleHistory, seriesOf} from '../../src/lib/history.js'
 import type {StoredSample} from '../../src/lib/store/store.js'
 import {doc, loadedHost} from '../helpers/build.js'
 
@@ -36,7 +36,8 @@ function fakeStore(samples: {cluster: string; s: number; load: Record<string, nu
   }
 }
 
-const series = (history: SampleHistory, document: SovaDocument, length: number) => Object.fromEntries(history.seriesFor(document, length))
+const series = (history: SampleHistory, document: SovaDocument, length: number) =>
+  Object.fromEntries(seriesOf(history.window(document, length), document, 'sum'))
 
 describe('SampleHistory', () => {
   it('from the stream only when there is no store', () => {

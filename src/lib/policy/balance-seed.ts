@@ -4,7 +4,7 @@
 // same target in one cycle; the target's CPU, memory, free VFs and own forecast are ignored
 // (a host predicted hot can be a target if its current sample is low); one sample decides.
 import type {Host, PlannedMigration, SovaDocument} from '../document/schema.js'
-import {formatFigure} from './format-figure.js'
+import {byName, formatFigure} from './format-figure.js'
 import {migrationFactors} from './migration-factor.js'
 
 /** Parameters of the seed balancer. */
@@ -36,7 +36,6 @@ export interface SeedMigrationPlan {
   noop?: string
 }
 
-const byName = (a: {name: string}, b: {name: string}): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
 
 // The VM with the largest migration factor on the host, ties by name; undefined when no VMs.
 function pickVictim(host: Host): {name: string; factor: number} | undefined {

@@ -2,6 +2,7 @@
 // Pure: numbers in, numbers out. Ties are broken by name so that a ranking never depends on
 // input order.
 import type {Tier} from '../document/schema.js'
+import {byName} from './format-figure.js'
 
 /** The prototype's sampling window; the net score is always on this scale. */
 export const SEED_WINDOW_SECONDS = 10
@@ -60,7 +61,6 @@ export interface SeedRank {
   reason: string
 }
 
-const byName = (a: SeedGuest, b: SeedGuest): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
 const byIoRatio = (a: SeedGuest, b: SeedGuest): number => b.ioRatio - a.ioRatio || byName(a, b)
 const byNetScore = (a: SeedGuest, b: SeedGuest): number => b.netScore - a.netScore || byName(a, b)
 

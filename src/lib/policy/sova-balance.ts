@@ -6,7 +6,7 @@
 // free VF. Cooldowns with backoff, per-cycle and per-host caps. Every rejected alternative is
 // said. Pure: the document in, the plan out.
 import type {Host, HostScore, PlannedMigration, Scores, SovaDocument, Vm, VmScore} from '../document/schema.js'
-import {formatFigure} from './format-figure.js'
+import {byName, capRejected, formatFigure, formatMbps as mbps} from './format-figure.js'
 import type {HotspotParams} from './hotspot.js'
 import {secondsSince} from './memory.js'
 import type {SovaParams} from './sova-params.js'
@@ -21,13 +21,9 @@ type Direction = 'rx' | 'tx'
 
 const MBIT = 8 / 1e6
 const MBIT_PER_MIB = 8 * 1.048576
-/** Above this many, rejected alternatives are summarised: a document stays readable at 10,000 hosts. */
-const MAX_REJECTED = 200
 
 const rate = (vm: Vm, direction: Direction) => (direction === 'rx' ? vm.net.rxBps : vm.net.txBps) * MBIT
-const mbps = (value: number) => `${Math.round(value)} Mbit/s`
 const share = (value: number) => value.toFixed(2)
-const byName = (a: {name: string}, b: {name: string}) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
 
 /** A host as this cycle's plan leaves it: measured load plus what planned moves add or take away. */
 interface Ledger {
@@ -298,9 +294,7 @@ function reserve(source: Ledger, target: Ledger, vm: Vm, wantsVf: boolean): void
 }
 
 function finish(migrations: PlannedMigration[], rejected: string[], noop: string | undefined): SovaMigrationPlan {
-  const kept = rejected.length > MAX_REJECTED
-    ? [...rejected.slice(0, MAX_REJECTED), `… and ${rejected.length - MAX_REJECTED} more alternatives rejected`]
-    : rejected
+  const kept = capRejected(rejected)
   if (noop) return {migrations, rejected: kept, noop}
   if (migrations.length === 0) {
     return {migrations, rejected: kept, noop: 'no beneficial migration: every alternative was rejected (see plan.rejected.migrations)'}

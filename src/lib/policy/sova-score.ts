@@ -2,6 +2,7 @@
 // port saturates per direction, so rx + tx against one figure misjudges it); per VM, what a VF is
 // worth to it: the throughput it gains above the PV path, estimated from what is known of its
 // demand, plus a latency term for its traffic. Pure.
+import {formatMbps as mbps} from './format-figure.js'
 import {peakUtilisation, vmRateMbps} from '../collect.js'
 import type {Host, HostScore, Scores, SovaDocument, Vm, VmMemory, VmScore} from '../document/schema.js'
 import type {HistoryEntry} from '../history.js'
@@ -19,7 +20,6 @@ export interface VfValue {
   reason: string
 }
 
-const mbps = (value: number) => `${Math.round(value)} Mbit/s`
 
 /** What a VM's VF value depends on beyond the VM itself: its host's port and PV backend load. */
 export interface HostContext {

@@ -3,6 +3,7 @@
 // moves only when the gain beats the loss by a margin plus the hot-plug's cost over the horizon,
 // and never from or to a VM whose path changed within the hold time (hysteresis: no flapping).
 // Pure: hosts as the migrations left them, scores, arrivals in; VF changes and the why out.
+import {capRejected, formatMbps as mbps} from './format-figure.js'
 import type {Host, PlannedVfChange, Scores, VmScore} from '../document/schema.js'
 import {secondsSince} from './memory.js'
 import type {SovaParams} from './sova-params.js'
@@ -13,8 +14,6 @@ export interface SovaVfPlan {
   noop?: string
 }
 
-const mbps = (value: number) => `${Math.round(value)} Mbit/s`
-const MAX_REJECTED = 200
 
 interface Guest {
   name: string
@@ -104,7 +103,7 @@ export function planSovaVf(hosts: readonly Host[], scores: Scores, arrivals: Rea
     changes.push(...planned.changes)
     rejected.push(...planned.rejected)
   }
-  const kept = rejected.length > MAX_REJECTED ? [...rejected.slice(0, MAX_REJECTED), `… and ${rejected.length - MAX_REJECTED} more`] : rejected
+  const kept = capRejected(rejected)
   if (changes.length > 0) return {changes, rejected: kept}
   return {
     changes,

@@ -3,6 +3,7 @@
 // out from the host's free list or from a detach in this same plan, never to two guests, and a
 // detached VF not handed on stays free (no leak).
 import type {Host, PlannedVfChange} from '../document/schema.js'
+import {byName} from './format-figure.js'
 import {rankSeedTiers, sortByNetScore} from './seed-scores.js'
 
 /** The seed figures of one VM (from `sova score`). */
@@ -18,7 +19,6 @@ export interface SeedVfPlan {
   noop?: string
 }
 
-const byName = (a: {name: string}, b: {name: string}): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
 
 // Only the two figures the ranking reads (a score record may carry more).
 const pick = (figures: SeedVmFigures): SeedVmFigures => ({ioRatio: figures.ioRatio, netScore: figures.netScore})
