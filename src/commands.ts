@@ -1,6 +1,8 @@
 // The explicit command map (oclif "explicit" strategy): no manifest, no directory scan at start-up.
 import Balance from './commands/balance.js'
 import Collect from './commands/collect.js'
+import ConfigCheck from './commands/config/check.js'
+import Doctor from './commands/doctor.js'
 import Evaluate from './commands/evaluate.js'
 import Migrate from './commands/migrate.js'
 import Run from './commands/run.js'
@@ -19,6 +21,8 @@ export const COMMANDS = {
   'switch-vf': SwitchVf,
   run: Run,
   evaluate: Evaluate,
+  doctor: Doctor,
+  'config:check': ConfigCheck,
   schema: Schema,
   'sim:reset': SimReset,
   'sim:outage': SimOutage,

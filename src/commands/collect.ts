@@ -26,10 +26,10 @@ On the sim backend each sample is the next loop period (10 s of simulated time).
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Collect)
-    const [{openBackend}, {collectStage}] = await Promise.all([import('../lib/backends/index.js'), import('../lib/stages.js')])
+    const {collectStage} = await import('../lib/stages.js')
     const store = await this.openStore(flags.state)
     try {
-      const backend = await openBackend(flags.backend, store)
+      const backend = await this.openBackendFor(flags, store)
       stopGracefully(() => this.note(flags.quiet, 'collect: stopping after this sample'))
       const wanted = flags.watch === undefined ? 1 : (flags.count ?? Number.POSITIVE_INFINITY)
       for (let emitted = 0; emitted < wanted && !stopRequested() && !isStdoutClosed(); ) {

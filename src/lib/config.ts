@@ -1,12 +1,15 @@
 // The configuration file: --config FILE, else $SOVA_CONFIG, else $XDG_CONFIG_HOME/sova/config.json
-// when it exists (ARCHITECTURE.md §6). Today it holds the policy and its parameters; the hosts and
-// their backends join it with the real backends. Unknown keys are refused, so a typo cannot pass
-// silently; every refusal is one line naming the file and the JSON path.
+// when it exists (ARCHITECTURE.md §6). It holds the policy and its parameters, and the hosts of a
+// real cluster with their backend, how to reach them, their port and VFs, and per-host policy
+// overrides. Unknown keys are refused, so a typo cannot pass silently; every refusal names the
+// file and the JSON path (`sova config check` lists them all, with line numbers).
 import {existsSync, readFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 import {type Static, Type} from '@sinclair/typebox'
-import {schemaErrorLine} from './document/schema-errors.js'
+import {NAME_EXPECTED, NAME_PATTERN, PCI_PATTERN} from './document/schema.js'
+// config-check reads ConfigFile only when called, so this import cycle is harmless.
+import {configProblems} from './config-check.js'
 import {InputError, UsageError} from './errors.js'
 import {HOTSPOT_PARAM_DOCS} from './policy/hotspot.js'
 import {POLICY_NAMES} from './policy/policies.js'
@@ -17,9 +20,8 @@ const strict = {additionalProperties: false} as const
 const number = (description: string) => Type.Optional(Type.Number({description, expected: 'a number'}))
 const whole = (description: string) => Type.Optional(Type.Integer({minimum: 1, description, expected: 'a whole number >= 1'}))
 
-const PolicySection = Type.Object(
-  {
-    name: Type.Optional(Type.Union(POLICY_NAMES.map((name) => Type.Literal(name)), {expected: `one of ${POLICY_NAMES.join(', ')}`})),
+/** The parameters of a policy: the file's policy section, and a host's overrides of it. */
+const policyParameters = {
     hotspot: Type.Optional(
       Type.Object(
         {
@@ -40,11 +42,84 @@ const PolicySection = Type.Object(
         strict,
       ),
     ),
+}
+
+const PolicySection = Type.Object(
+  {
+    name: Type.Optional(Type.Union(POLICY_NAMES.map((name) => Type.Literal(name)), {expected: `one of ${POLICY_NAMES.join(', ')}`})),
+    ...policyParameters,
   },
   strict,
 )
 
-export const ConfigFile = Type.Object({policy: Type.Optional(PolicySection)}, {...strict, title: 'Sova configuration file'})
+const name = (description: string) => Type.String({pattern: NAME_PATTERN, description, expected: NAME_EXPECTED})
+const pci = (description: string) => Type.String({pattern: PCI_PATTERN, description, expected: 'a PCI address [DDDD:]BB:SS.F'})
+const MAC_PATTERN = '^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$'
+/** Interface names as Linux allows them (IFNAMSIZ 16, no slash, whitespace or colon). */
+const IFNAME_PATTERN = '^[A-Za-z0-9_.@-]{1,15}$'
+/** ssh destinations: [user@]host, nothing a remote shell could read as more than a word. */
+const SSH_PATTERN = '^([A-Za-z0-9_][A-Za-z0-9_.-]*@)?[A-Za-z0-9_][A-Za-z0-9_.:-]*$'
+/** libvirt connection URIs: driver[+transport]://[user@][host][:port]/path[?query]. */
+const URI_PATTERN = '^[a-z0-9]+(\\+[a-z0-9]+)?://([A-Za-z0-9_.-]+@)?[A-Za-z0-9_.:\\[\\]-]*/[A-Za-z0-9_./-]*(\\?[A-Za-z0-9_./=&%:-]*)?$'
+
+const HostEntry = Type.Object(
+  {
+    name: name('the host as Sova names it (the hypervisor\'s host name for Xen migration, unless ssh says otherwise)'),
+    backend: Type.Union([Type.Literal('xen'), Type.Literal('libvirt')], {expected: 'xen or libvirt'}),
+    ssh: Type.Optional(Type.String({pattern: SSH_PATTERN, description: 'ssh destination ([user@]host) for a remote host; absent: the tools run here', expected: '[user@]host'})),
+    uri: Type.Optional(Type.String({pattern: URI_PATTERN, description: 'libvirt connection URI (default qemu:///system, or qemu+ssh://<ssh>/system when ssh is set)', expected: 'a libvirt URI such as qemu+ssh://root@host2/system'})),
+    port: Type.Object(
+      {
+        device: Type.String({pattern: IFNAME_PATTERN, description: 'the physical port (the SR-IOV PF) as the host names it', expected: 'an interface name such as enp3s0f0'}),
+        speedMbps: Type.Optional(Type.Number({exclusiveMinimum: 0, description: 'link speed override, Mbit/s (default: /sys/class/net/<device>/speed)', expected: 'a number > 0'})),
+        counters: Type.Optional(Type.Union([Type.Literal('pf'), Type.Literal('vms')], {description: 'where the port\'s traffic is read: the PF\'s own counters (default) or the sum of its VMs\' (labs without a real port)', expected: 'pf or vms'})),
+      },
+      strict,
+    ),
+    vfs: Type.Optional(
+      Type.Object(
+        {
+          allow: Type.Optional(Type.Array(pci('a VF Sova may hand out'), {description: 'only these VFs of the PF are Sova\'s to give (default: all assignable ones)'})),
+          network: Type.Optional(Type.String({pattern: NAME_PATTERN, description: 'libvirt: a hostdev network (forward mode=hostdev) that pools the PF\'s VFs', expected: NAME_EXPECTED})),
+          emulated: Type.Optional(
+            Type.Object(
+              {
+                model: Type.Union([Type.Literal('e1000e'), Type.Literal('virtio'), Type.Literal('rtl8139'), Type.Literal('e1000')], {expected: 'e1000e, virtio, e1000 or rtl8139'}),
+                nics: Type.Array(
+                  Type.Object({id: pci('the name Sova gives this stand-in VF'), mac: Type.String({pattern: MAC_PATTERN, expected: 'a MAC address xx:xx:xx:xx:xx:xx'})}, strict),
+                  {minItems: 1, expected: 'at least one {id, mac}'},
+                ),
+              },
+              {...strict, description: 'labs: emulated NICs hot-plugged in place of VFs (no SR-IOV hardware)'},
+            ),
+          ),
+        },
+        strict,
+      ),
+    ),
+    policy: Type.Optional(Type.Object(policyParameters, {...strict, description: 'this host\'s overrides of the policy parameters'})),
+  },
+  strict,
+)
+
+const TimeoutsSection = Type.Object(
+  {
+    toolSeconds: Type.Optional(Type.Number({exclusiveMinimum: 0, description: 'longest a hypervisor tool may take (default 30)', expected: 'a number > 0'})),
+    migrateSeconds: Type.Optional(Type.Number({exclusiveMinimum: 0, description: 'longest a live migration may take before it is aborted (default 300)', expected: 'a number > 0'})),
+  },
+  strict,
+)
+
+export const ConfigFile = Type.Object(
+  {
+    cluster: Type.Optional(name('the cluster\'s name (samples and journal are kept per cluster)')),
+    hosts: Type.Optional(Type.Array(HostEntry, {minItems: 1, expected: 'a list of at least one host'})),
+    timeouts: Type.Optional(TimeoutsSection),
+    policy: Type.Optional(PolicySection),
+  },
+  {...strict, title: 'Sova configuration file'},
+)
+export type HostEntry = Static<typeof HostEntry>
 export type ConfigFile = Static<typeof ConfigFile>
 export type PolicyConfig = NonNullable<ConfigFile['policy']>
 
@@ -56,18 +131,10 @@ export function resolveConfigPath(flag: string | undefined, env: NodeJS.ProcessE
   return {path: join(xdg, 'sova', 'config.json'), required: false}
 }
 
-const UNKNOWN = (path: string) => {
-  const section = path.split('.').slice(0, -1).join('.')
-  return section === '' ? 'unknown key (expected policy)' : `unknown key in ${section} (see sova --help of the command for the parameters)`
-}
-
-/** Validates a parsed configuration; `where` names it in messages. */
+/** Validates a parsed configuration; `where` names it in messages (the first problem is refused). */
 export function parseConfig(value: unknown, where: string): ConfigFile {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new InputError(`${where}: expected a configuration (a JSON object)`)
-  }
-  const problem = schemaErrorLine(ConfigFile, value, {unknownKey: UNKNOWN})
-  if (problem) throw new InputError(`${where}: ${problem}`)
+  const [first] = configProblems(value)
+  if (first) throw new InputError(`${where}: ${first.line}`)
   return value as ConfigFile
 }
 

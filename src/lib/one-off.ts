@@ -1,19 +1,10 @@
 // Plans for operators' one-off commands (`sova migrate db2 --to host3`, `sova switch-vf web1 --to vf`).
 // Pure: validated against the cluster's hosts; a name that is not there is a usage error.
 import type {Action, Host, PlannedMigration, PlannedVfChange} from './document/schema.js'
-import {NAME_PATTERN} from './document/schema.js'
 import {UsageError} from './errors.js'
 import {firstFreeVf, locateVm} from './plan-steps.js'
 
-const NAME = new RegExp(NAME_PATTERN)
-
-/** Refuses a name before it goes anywhere near a backend. */
-export function validateName(value: string, what: string): string {
-  if (!NAME.test(value)) {
-    throw new UsageError(`${what} "${value}" is not a valid name (letters, digits and . _ : @ + -, at most 64, not starting with -)`)
-  }
-  return value
-}
+export {validateName} from './identifiers.js'
 
 function findVm(hosts: Host[], vm: string) {
   const where = locateVm(hosts, vm)

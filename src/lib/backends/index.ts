@@ -1,15 +1,43 @@
-// Picks the backend by name; the rest of the program only sees the Backend interface.
+// Picks the backend; the rest of the program only sees the Backend interface. With no --backend,
+// the configuration's hosts are the cluster when it lists any, else the embedded simulator runs
+// (ARCHITECTURE.md §6).
+import type {ConfigFile} from '../config.js'
+import {UsageError} from '../errors.js'
 import type {Store} from '../store/store.js'
+import type {HostsBackendOptions} from './hosts/hosts-backend.js'
 import type {Backend} from './types.js'
 
-export type BackendName = 'sim'
+export const BACKEND_NAMES = ['sim', 'xen', 'libvirt'] as const
+export type BackendName = (typeof BACKEND_NAMES)[number]
+
+export interface OpenBackendOptions extends HostsBackendOptions {
+  config?: ConfigFile
+  /** Names the configuration in messages. */
+  configSource?: string
+}
+
+/** Which backend runs: the flag, else the configuration's hosts, else sim. */
+export function chooseBackend(flag: BackendName | undefined, config: ConfigFile = {}, configSource = 'the configuration'): BackendName {
+  const kind = config.hosts?.[0]?.backend
+  if (flag === undefined) return kind ?? 'sim'
+  if (flag !== 'sim' && kind !== flag) {
+    throw new UsageError(
+      kind === undefined
+        ? `--backend ${flag}: ${configSource} lists no hosts`
+        : `--backend ${flag}: the hosts of ${configSource} are ${kind} hosts`,
+      'list the hosts in the configuration file (see sova config check)',
+    )
+  }
+  return flag
+}
 
 /** Opens a backend. Loaded lazily so commands that don't act pay nothing for it. */
-export async function openBackend(name: BackendName, store: Store): Promise<Backend> {
-  switch (name) {
-    case 'sim': {
-      const {SimBackend} = await import('./sim/backend.js')
-      return new SimBackend(store)
-    }
+export async function openBackend(flag: BackendName | undefined, store: Store, options: OpenBackendOptions = {}): Promise<Backend> {
+  const name = chooseBackend(flag, options.config, options.configSource)
+  if (name === 'sim') {
+    const {SimBackend} = await import('./sim/backend.js')
+    return new SimBackend(store)
   }
+  const {HostsBackend} = await import('./hosts/hosts-backend.js')
+  return new HostsBackend(options.config ?? {}, options)
 }

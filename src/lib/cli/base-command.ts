@@ -22,6 +22,15 @@ function oneLine(message: string): string {
     .join('; ')
 }
 
+/** The flags that choose and reach a backend (backendFlags plus the base --state and --quiet). */
+export interface BackendFlagValues {
+  backend?: BackendName
+  config?: string
+  concurrency?: number
+  state?: string
+  quiet?: boolean
+}
+
 export interface ActingSession {
   store: Store
   backend: Backend
@@ -101,14 +110,37 @@ export abstract class SovaCommand extends Command {
   }
 
   /**
+   * The backend the flags and the configuration file choose (sim unless the file lists hosts),
+   * with a progress bar on a terminal while a real cluster's hosts answer.
+   */
+  protected async openBackendFor(flags: BackendFlagValues, store: Store): Promise<Backend> {
+    const [{openBackend}, {loadConfig, resolveConfigPath}, {hostProgress}] = await Promise.all([
+      import('../backends/index.js'),
+      import('../config.js'),
+      import('./host-progress.js'),
+    ])
+    const config = loadConfig(flags.config)
+    const progress = hostProgress(process.stderr, Boolean(flags.quiet))
+    return openBackend(flags.backend, store, {
+      config,
+      configSource: resolveConfigPath(flags.config).path,
+      concurrency: flags.concurrency,
+      onProgress: (answered, total) => {
+        progress.onProgress(answered, total)
+        if (answered === total) progress.done()
+      },
+    })
+  }
+
+  /**
    * What an acting command needs: the store, the backend, and an executor, unless this is a dry
    * run (then nothing is locked and nothing can act). The caller closes the store.
    */
-  protected async openActing(flags: {state?: string; backend: BackendName; 'dry-run'?: boolean}): Promise<ActingSession> {
-    const [{openBackend}, {Executor}] = await Promise.all([import('../backends/index.js'), import('../apply.js')])
+  protected async openActing(flags: BackendFlagValues & {'dry-run'?: boolean}): Promise<ActingSession> {
+    const {Executor} = await import('../apply.js')
     const store = await this.openStore(flags.state)
     try {
-      const backend = await openBackend(flags.backend, store)
+      const backend = await this.openBackendFor(flags, store)
       if (flags['dry-run']) return {store, backend, executor: undefined}
       await this.lockRun(store)
       const runId = `${new Date().toISOString()}/${process.pid}`

@@ -1,6 +1,7 @@
 // Flags of the stages, defined once and listed per command. Policy flags come from the policy
 // modules' own defaults and docs, so --help and the code cannot drift apart.
 import * as Flags from '@oclif/core/flags'
+import {BACKEND_NAMES} from '../backends/index.js'
 import {UsageError} from '../errors.js'
 import {SEED_BALANCE_DEFAULTS, SEED_BALANCE_PARAM_DOCS, validateSeedBalanceParams} from '../policy/balance-seed.js'
 import {HOTSPOT_DEFAULTS, HOTSPOT_PARAM_DOCS, validateHotspotParams} from '../policy/hotspot.js'
@@ -25,26 +26,32 @@ export const numberFlag = Flags.custom<number>({
   helpValue: 'NUMBER',
 })
 
+/** --config: the file the hosts, policy and its parameters come from. */
+export const configFlag = {
+  config: Flags.string({
+    description: 'Configuration file: the hosts of a real cluster, the policy and its parameters (flags win). Default: $SOVA_CONFIG, else $XDG_CONFIG_HOME/sova/config.json if it exists.',
+    helpValue: 'FILE',
+    helpGroup: 'BACKEND',
+  }),
+}
+
 export const backendFlags = {
   backend: Flags.option({
-    options: ['sim'] as const,
-    default: 'sim' as const,
-    description: 'Backend: sim, the embedded simulated cluster (see sova sim reset).',
+    options: BACKEND_NAMES,
+    description: 'Backend: sim (the embedded simulated cluster, see sova sim reset), xen or libvirt (the hosts of the configuration file). Default: the configuration\'s hosts if it lists any, else sim.',
     helpGroup: 'BACKEND',
   })(),
+  ...configFlag,
+  concurrency: Flags.integer({
+    min: 1,
+    default: 16,
+    description: 'Hosts sampled at the same time (real backends).',
+    helpGroup: 'BACKEND',
+  }),
 }
 
 export const dryRunFlag = {
   'dry-run': Flags.boolean({description: 'Plan only: output what would be done and touch nothing.'}),
-}
-
-/** --config: the file policy parameters (and later hosts) come from. */
-export const configFlag = {
-  config: Flags.string({
-    description: 'Configuration file (policy and its parameters; flags win). Default: $SOVA_CONFIG, else $XDG_CONFIG_HOME/sova/config.json if it exists.',
-    helpValue: 'FILE',
-    helpGroup: 'POLICY',
-  }),
 }
 
 const POLICY_HELP = `Policy: ${POLICY_NAMES.join(', ')}.`

@@ -65,12 +65,30 @@ function firstUsefulError(errors: ValueError[]): ValueError {
   return required && required.path.length >= deepest.path.length ? required : deepest
 }
 
+function describeError(error: ValueError, wording: ErrorWording): string {
+  const path = formatPath(error.path)
+  if (error.type === ValueErrorType.ObjectAdditionalProperties) return `${path}: ${wording.unknownKey?.(path) ?? 'unknown key'}`
+  return `${path}: expected ${expectedOf(error.schema, error, wording)}, got ${describeValue(error.value)}`
+}
+
 /** The one-line description of `value`'s first useful error against `schema`, or undefined when valid. */
 export function schemaErrorLine(schema: TSchema, value: unknown, wording: ErrorWording = {}): string | undefined {
   const errors = [...Errors(schema, value)]
   if (errors.length === 0) return undefined
-  const error = firstUsefulError(errors)
-  const path = formatPath(error.path)
-  if (error.type === ValueErrorType.ObjectAdditionalProperties) return `${path}: ${wording.unknownKey?.(path) ?? 'unknown key'}`
-  return `${path}: expected ${expectedOf(error.schema, error, wording)}, got ${describeValue(error.value)}`
+  return describeError(firstUsefulError(errors), wording)
+}
+
+/**
+ * Every problem of `value`, one per place: errors are grouped by JSON pointer, a union's own error
+ * is dropped when one of its members says more, and each place reports its most useful error.
+ */
+export function schemaErrorList(schema: TSchema, value: unknown, wording: ErrorWording = {}): {pointer: string; line: string}[] {
+  const byPointer = new Map<string, ValueError[]>()
+  for (const error of Errors(schema, value)) {
+    byPointer.set(error.path, [...(byPointer.get(error.path) ?? []), error])
+  }
+  const pointers = [...byPointer.keys()]
+  return pointers
+    .filter((pointer) => !pointers.some((other) => other !== pointer && other.startsWith(pointer + '/')))
+    .map((pointer) => ({pointer, line: describeError(firstUsefulError(byPointer.get(pointer) as ValueError[]), wording)}))
 }

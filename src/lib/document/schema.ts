@@ -17,12 +17,12 @@ const count = (description: string) =>
 
 /** Names reach external programs later (xl, virsh): no shell metacharacters, no leading dash. */
 export const NAME_PATTERN = '^[A-Za-z0-9_][A-Za-z0-9_.:@+-]{0,63}$'
-const NAME_EXPECTED = 'a name of letters, digits and . _ : @ + - (at most 64, not starting with -)'
+export const NAME_EXPECTED = 'a name of letters, digits and . _ : @ + - (at most 64, not starting with -)'
 const name = (description: string) =>
   Type.String({pattern: NAME_PATTERN, description, expected: NAME_EXPECTED})
 
 /** PCI address `[DDDD:]BB:SS.F` of a virtual function. */
-export const PCI_PATTERN = '^([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-1][0-9a-fA-F]\\.[0-7]$'
+export const PCI_PATTERN = '^([0-9a-fA-F]{4,8}:)?[0-9a-fA-F]{2}:[0-1][0-9a-fA-F]\\.[0-7]$'
 const pci = (description: string) =>
   Type.String({pattern: PCI_PATTERN, description, expected: 'a PCI address [DDDD:]BB:SS.F'})
 

@@ -1,0 +1,47 @@
+import {SovaCommand} from '../../lib/cli/base-command.js'
+import {configFlag} from '../../lib/cli/flags.js'
+import {InputError, UsageError} from '../../lib/errors.js'
+
+export default class ConfigCheck extends SovaCommand {
+  static summary = 'Validate the configuration file and say what is wrong, line by line.'
+  static description = `Reads the configuration (--config FILE, else $SOVA_CONFIG, else $XDG_CONFIG_HOME/sova/config.json)
+and prints every problem as FILE:LINE: path: what is wrong. Nothing is contacted: sova doctor checks that
+the hosts answer. Exit codes: 0 valid, 65 problems found, 2 no file to check or unreadable.
+The format is in docs/configuration.md.`
+
+  static examples = [
+    {description: 'Check the default configuration', command: '<%= config.bin %> config check'},
+    {description: 'Check a file before installing it', command: '<%= config.bin %> config check --config ./cluster.json'},
+  ]
+
+  static flags = {...configFlag}
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(ConfigCheck)
+    const [{readFileSync, existsSync}, {resolveConfigPath}, {checkConfigText}, {writeStdout}] = await Promise.all([
+      import('node:fs'),
+      import('../../lib/config.js'),
+      import('../../lib/config-check.js'),
+      import('../../lib/cli/output.js'),
+    ])
+    const {path, required} = resolveConfigPath(flags.config)
+    if (!required && !existsSync(path)) {
+      throw new UsageError(`no configuration file to check (${path} does not exist)`, 'give one with --config FILE or SOVA_CONFIG')
+    }
+    let text: string
+    try {
+      text = readFileSync(path, 'utf8')
+    } catch (error) {
+      throw new UsageError(`${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
+    }
+    const problems = checkConfigText(text, path)
+    if (problems.length > 0) {
+      await writeStdout(problems.join('\n') + '\n')
+      throw new InputError(`${path}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`)
+    }
+    const config = JSON.parse(text) as import('../../lib/config.js').ConfigFile
+    const hosts = config.hosts ?? []
+    const what = hosts.length === 0 ? 'no hosts (the simulated cluster runs)' : `${hosts.length} ${hosts[0].backend} host${hosts.length === 1 ? '' : 's'}: ${hosts.map((host) => host.name).join(', ')}`
+    await writeStdout(`${path}: valid; ${what}; policy ${config.policy?.name ?? 'sova (default)'}\n`)
+  }
+}

@@ -1,0 +1,54 @@
+import * as Args from '@oclif/core/args'
+import {SovaCommand} from '../lib/cli/base-command.js'
+import {configFlag} from '../lib/cli/flags.js'
+import {EXIT, SovaError, UsageError} from '../lib/errors.js'
+
+export default class Doctor extends SovaCommand {
+  static summary = 'Check that each configured host is ready for Sova, and say how to fix what is not.'
+  static description = `For each host of the configuration file (or only the HOSTs named): ssh or the libvirt URI
+answers, the hypervisor's tools are there and run, the physical port (PF) is found, its link speed is
+known, SR-IOV is enabled and VFs are free to assign. Prints one row per check with pass/FAIL, what was
+seen and how to fix it. Changes nothing. Exit codes: 0 all checks pass, 1 some check failed, 2 bad usage
+(unknown host, no hosts configured), 65 invalid configuration.`
+
+  static examples = [
+    {description: 'Check every host', command: '<%= config.bin %> doctor'},
+    {description: 'Check two hosts, as JSON', command: '<%= config.bin %> doctor host1 host2 --format json'},
+  ]
+
+  static strict = false
+  static args = {host: Args.string({description: 'Hosts to check (default: all of the configuration).', ignoreStdin: true})}
+  static flags = {...configFlag}
+
+  async run(): Promise<void> {
+    const {argv, flags} = await this.parse(Doctor)
+    const [{loadConfig, resolveConfigPath}, {HostsBackend}, {mapSettled}, {validateName}] = await Promise.all([
+      import('../lib/config.js'),
+      import('../lib/backends/hosts/hosts-backend.js'),
+      import('../lib/concurrency.js'),
+      import('../lib/identifiers.js'),
+    ])
+    const config = loadConfig(flags.config)
+    const configured = (config.hosts ?? []).map((host) => host.name)
+    if (configured.length === 0) {
+      throw new UsageError(`no hosts to check: ${resolveConfigPath(flags.config).path} lists none`, 'add a "hosts" list (see sova config check)')
+    }
+    const wanted = (argv as string[]).map((name) => validateName(name, 'host'))
+    const unknown = wanted.filter((name) => !configured.includes(name))
+    if (unknown.length > 0) throw new UsageError(`${unknown.join(', ')}: not in the configuration (hosts: ${configured.join(', ')})`)
+    const backend = new HostsBackend(config)
+    const hosts = wanted.length > 0 ? wanted : configured
+    const results = await mapSettled(hosts, 16, async (name) => (await backend.driver(name)).checks())
+    const rows = results.flatMap((result, i) =>
+      result.status === 'fulfilled'
+        ? result.value
+        : [{host: hosts[i], check: 'checks ran', ok: false, detail: (result.reason as Error).message, fix: 'see the message'}],
+    )
+    await this.emitRecords(
+      rows.map((row) => ({host: row.host, check: row.check, result: row.ok ? 'pass' : 'FAIL', detail: row.detail, fix: row.ok ? '' : (row.fix ?? '')})),
+      flags,
+    )
+    const failed = rows.filter((row) => !row.ok).length
+    if (failed > 0) throw new SovaError(`${failed} check${failed === 1 ? '' : 's'} failed`, EXIT.actionsFailed)
+  }
+}

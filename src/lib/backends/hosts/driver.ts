@@ -1,0 +1,52 @@
+// A real host behind one hypervisor toolstack (xl or virsh). The cluster backend (hosts-backend.ts)
+// fans out over drivers; a driver knows one host and never decides anything.
+import type {HostEntry} from '../../config.js'
+import type {HostShell} from '../../exec.js'
+import type {RawHost, StepResult} from '../types.js'
+
+/** One readiness check of `sova doctor`: what was checked, whether it passed, and how to fix it. */
+export interface DoctorCheck {
+  host: string
+  check: string
+  ok: boolean
+  detail: string
+  /** What to do when it failed. */
+  fix?: string
+}
+
+/** Time limits for the tools a driver runs. */
+export interface DriverTimeouts {
+  toolMs: number
+  migrateMs: number
+}
+
+export const DEFAULT_TIMEOUTS: DriverTimeouts = {toolMs: 30_000, migrateMs: 300_000}
+
+export interface HostDriverContext {
+  host: HostEntry
+  /** Where this host's own files and tools are (sysfs, /proc, ip, xl): here or over ssh. */
+  shell: HostShell
+  timeouts: DriverTimeouts
+  /** Unix time in seconds, injected so parsers and tests need no clock. */
+  now: () => number
+}
+
+export interface HostDriver {
+  readonly name: string
+  /** This host's counters now. Throws UnreachableError when the host does not answer. */
+  snapshot(): Promise<RawHost>
+  /** Hot-plugs `vf` into `vm` and confirms it is there. */
+  attachVf(vm: string, vf: string): Promise<StepResult>
+  /** Hot-unplugs `vf` from `vm` and confirms it is gone (a tool's rc 0 alone does not prove it). */
+  detachVf(vm: string, vf: string): Promise<StepResult>
+  /** Live-migrates `vm` to `target` (same backend kind); refused while a VF is attached. */
+  migrate(vm: string, target: HostEntry): Promise<StepResult>
+  /** `sova doctor`'s checks of this host. */
+  checks(): Promise<DoctorCheck[]>
+}
+
+/** The StepResult of an action that took `startedMs` (performance.now()) until now. */
+export function stepResult(startedMs: number, error?: string): StepResult {
+  const durationMs = Math.round(performance.now() - startedMs)
+  return error === undefined ? {ok: true, durationMs} : {ok: false, durationMs, error}
+}

@@ -1,0 +1,138 @@
+// The backend of a real cluster: the hosts of the configuration file, each behind its own driver
+// (xl or virsh), sampled in parallel with a bounded concurrency. It only fans out and gathers;
+// what a host is and how to act on it is the driver's business.
+import type {ConfigFile, HostEntry} from '../../config.js'
+import {UnreachableError, UsageError} from '../../errors.js'
+import {type HostShell, localShell, sshShell} from '../../exec.js'
+import {mapSettled} from '../../concurrency.js'
+import type {Backend, BackendCapabilities, RawHost, RawSnapshot, StepResult} from '../types.js'
+import {DEFAULT_TIMEOUTS, type DriverTimeouts, type HostDriver, type HostDriverContext} from './driver.js'
+
+export const DEFAULT_CONCURRENCY = 16
+
+export interface HostsBackendOptions {
+  concurrency?: number
+  /** Called as hosts answer during a snapshot: (answered, total). */
+  onProgress?: (answered: number, total: number) => void
+  /** Unix seconds; injected for tests. */
+  now?: () => number
+  /** Builds a host's driver; the default picks xen or libvirt by the host's backend. */
+  createDriver?: (context: HostDriverContext) => Promise<HostDriver>
+}
+
+/** Where a host's own files and tools are: its ssh destination, the host of a qemu+ssh URI, or here. */
+export function shellFor(host: HostEntry): HostShell {
+  if (host.ssh) return sshShell(host.ssh)
+  const viaSsh = host.uri?.match(/^[a-z0-9]+\+ssh:\/\/([^/?]+)\//)
+  if (viaSsh) return sshShell(viaSsh[1].replace(/:\d+$/, ''))
+  return localShell()
+}
+
+async function defaultDriver(context: HostDriverContext): Promise<HostDriver> {
+  if (context.host.backend === 'xen') {
+    const {createXenDriver} = await import('../xen/driver.js')
+    return createXenDriver(context)
+  }
+  const {createLibvirtDriver} = await import('../libvirt/driver.js')
+  return createLibvirtDriver(context)
+}
+
+function timeoutsOf(config: ConfigFile): DriverTimeouts {
+  return {
+    toolMs: (config.timeouts?.toolSeconds ?? DEFAULT_TIMEOUTS.toolMs / 1000) * 1000,
+    migrateMs: (config.timeouts?.migrateSeconds ?? DEFAULT_TIMEOUTS.migrateMs / 1000) * 1000,
+  }
+}
+
+export class HostsBackend implements Backend {
+  readonly name: string
+  readonly capabilities: BackendCapabilities = {canMigrate: true, canSwitchVf: true}
+  private readonly hosts: HostEntry[]
+  private readonly drivers = new Map<string, Promise<HostDriver>>()
+
+  constructor(
+    private readonly config: ConfigFile,
+    private readonly options: HostsBackendOptions = {},
+  ) {
+    this.hosts = config.hosts ?? []
+    if (this.hosts.length === 0) throw new UsageError('the configuration lists no hosts')
+    this.name = this.hosts[0].backend
+  }
+
+  /** The cluster's name: samples and the journal are kept per cluster. */
+  get cluster(): string {
+    return this.config.cluster ?? 'default'
+  }
+
+  async snapshot(): Promise<RawSnapshot> {
+    let answered = 0
+    const results = await mapSettled(this.hosts, this.options.concurrency ?? DEFAULT_CONCURRENCY, async (host) => {
+      const raw = await (await this.driver(host.name)).snapshot()
+      this.options.onProgress?.(++answered, this.hosts.length)
+      return raw
+    })
+    const failures = results.flatMap((result, i) => (result.status === 'rejected' ? [{host: this.hosts[i].name, error: result.reason as Error}] : []))
+    if (failures.length > 0) {
+      const first = failures[0]
+      const others = failures.length > 1 ? ` (and ${failures.length - 1} more: ${failures.slice(1).map((f) => f.host).join(', ')})` : ''
+      if (first.error instanceof UnreachableError || failures.every((f) => f.error instanceof UnreachableError)) {
+        throw new UnreachableError(`${first.error.message}${others}`)
+      }
+      throw first.error
+    }
+    return {
+      at: new Date(this.now() * 1000).toISOString(),
+      source: {backend: this.name, cluster: this.cluster},
+      hosts: results.map((result) => (result as PromiseFulfilledResult<RawHost>).value),
+    }
+  }
+
+  /** A real cluster's time passes by itself. */
+  async nextSample(): Promise<void> {}
+
+  async wait(seconds: number): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, seconds * 1000))
+  }
+
+  async attachVf(host: string, vm: string, vf: string): Promise<StepResult> {
+    return (await this.driver(host)).attachVf(vm, vf)
+  }
+
+  async detachVf(host: string, vm: string, vf: string): Promise<StepResult> {
+    return (await this.driver(host)).detachVf(vm, vf)
+  }
+
+  async migrate(vm: string, from: string, to: string): Promise<StepResult> {
+    const target = this.entry(to)
+    return (await this.driver(from)).migrate(vm, target)
+  }
+
+  close(): void {}
+
+  private now(): number {
+    return this.options.now?.() ?? Date.now() / 1000
+  }
+
+  private entry(name: string): HostEntry {
+    const host = this.hosts.find((h) => h.name === name)
+    if (!host) throw new UsageError(`${name} is not a host of the configuration (hosts: ${this.hosts.map((h) => h.name).join(', ')})`)
+    return host
+  }
+
+  /** Each host's driver, built once. */
+  driver(name: string): Promise<HostDriver> {
+    let driver = this.drivers.get(name)
+    if (!driver) {
+      const host = this.entry(name)
+      const context: HostDriverContext = {host, shell: shellFor(host), timeouts: timeoutsOf(this.config), now: () => this.now()}
+      driver = (this.options.createDriver ?? defaultDriver)(context)
+      this.drivers.set(name, driver)
+    }
+    return driver
+  }
+
+  /** The configured hosts, in file order. */
+  hostNames(): string[] {
+    return this.hosts.map((host) => host.name)
+  }
+}

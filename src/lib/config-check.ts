@@ -1,0 +1,83 @@
+// Everything wrong with a configuration, each on its own line with where it is: what
+// `sova config check` prints and what `--config` refuses (the first of them). Schema problems
+// first; the cross-field rules (unique names, one backend kind, options that fit the backend) only
+// once the shape is right, so a message never talks about a field that is not there.
+import {ConfigFile, type HostEntry} from './config.js'
+import {schemaErrorList} from './document/schema-errors.js'
+import {canonicalPci} from './identifiers.js'
+import {lineOfPointer} from './json-lines.js'
+
+export interface ConfigProblem {
+  /** JSON pointer of the offending value (`/hosts/1/uri`). */
+  pointer: string
+  /** `hosts[1].uri: ...`, without the file name. */
+  line: string
+}
+
+const unknownKey = (path: string) => {
+  const section = path.split('.').slice(0, -1).join('.')
+  return section === '' ? 'unknown key (expected cluster, hosts, timeouts or policy)' : `unknown key in ${section} (see the configuration section of the README)`
+}
+
+/** Cross-field rules the schema cannot say. */
+function hostProblems(hosts: HostEntry[]): ConfigProblem[] {
+  const problems: ConfigProblem[] = []
+  const at = (index: number, field: string, line: string) => problems.push({pointer: `/hosts/${index}${field ? '/' + field : ''}`, line: `hosts[${index}]${field ? '.' + field.replaceAll('/', '.') : ''}: ${line}`})
+  const seenNames = new Map<string, number>()
+  const seenVfs = new Map<string, string>()
+  const seenMacs = new Map<string, string>()
+  hosts.forEach((host, index) => {
+    const earlier = seenNames.get(host.name)
+    if (earlier !== undefined) at(index, 'name', `"${host.name}" is also hosts[${earlier}]; host names must be unique`)
+    else seenNames.set(host.name, index)
+    if (host.backend !== hosts[0].backend) {
+      at(index, 'backend', `${host.backend}, but hosts[0] is ${hosts[0].backend}: one cluster has one backend kind (a VM cannot migrate between them)`)
+    }
+    if (host.backend === 'xen') {
+      if (host.uri) at(index, 'uri', 'only libvirt hosts have a connection URI (Xen hosts are reached with ssh)')
+      if (host.vfs?.network) at(index, 'vfs/network', 'a hostdev network is a libvirt pool; Xen hosts list VFs with allow')
+      if (host.vfs?.emulated) at(index, 'vfs/emulated', 'emulated stand-in VFs exist only for libvirt labs')
+    }
+    const kinds = ['allow', 'network', 'emulated'].filter((kind) => host.vfs?.[kind as keyof NonNullable<HostEntry['vfs']>] !== undefined)
+    if (kinds.length > 1) at(index, 'vfs', `choose one of allow, network or emulated (got ${kinds.join(' and ')})`)
+    if (host.port.counters === 'vms' && !host.port.speedMbps) at(index, 'port/speedMbps', 'required when counters is "vms" (there is no real port to read a speed from)')
+    const ids = [...(host.vfs?.allow ?? []), ...(host.vfs?.emulated?.nics.map((nic) => nic.id) ?? [])]
+    ids.forEach((id) => {
+      const vf = canonicalPci(id)
+      const owner = seenVfs.get(vf)
+      if (owner !== undefined) at(index, 'vfs', `VF ${vf} is listed twice (also on ${owner})`)
+      else seenVfs.set(vf, host.name)
+    })
+    host.vfs?.emulated?.nics.forEach((nic) => {
+      const mac = nic.mac.toLowerCase()
+      const owner = seenMacs.get(mac)
+      if (owner !== undefined) at(index, 'vfs/emulated/nics', `MAC ${mac} is listed twice (also on ${owner}); Sova finds a stand-in VF by its MAC`)
+      else seenMacs.set(mac, host.name)
+    })
+  })
+  return problems
+}
+
+/** Every problem of a parsed configuration value, in file order. */
+export function configProblems(value: unknown): ConfigProblem[] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return [{pointer: '', line: 'expected a configuration (a JSON object)'}]
+  }
+  const schema = schemaErrorList(ConfigFile, value, {unknownKey})
+  if (schema.length > 0) return schema
+  return hostProblems((value as ConfigFile).hosts ?? [])
+}
+
+/** `FILE:LINE: problem` lines for a configuration text; empty when it is valid. */
+export function checkConfigText(text: string, file: string): string[] {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (error) {
+    return [`${file}: not valid JSON (${(error as Error).message})`]
+  }
+  return configProblems(value)
+    .map((problem) => ({...problem, lineNumber: lineOfPointer(text, problem.pointer)}))
+    .sort((a, b) => a.lineNumber - b.lineNumber)
+    .map((problem) => `${file}:${problem.lineNumber}: ${problem.line}`)
+}

@@ -1,0 +1,110 @@
+// What a Linux host (dom0 or a KVM host) says about its physical port and its SR-IOV VFs, read
+// from /proc, sysfs and `ip -j` (INTERFACES.md §3). Parsers are pure; readers take a HostShell so
+// the same code reads this machine or a remote one over ssh.
+import type {HostShell} from '../exec.js'
+import {canonicalPci, isPciAddress} from '../identifiers.js'
+
+export interface ByteCounters {
+  rxBytes: number
+  txBytes: number
+}
+
+/**
+ * `/proc/net/dev`: two header lines, then `name: rx-bytes rx-packets ... tx-bytes ...`. Split on the
+ * first colon (old kernels glue big numbers to the name), then on whitespace (INTERFACES.md §3.1).
+ */
+export function parseProcNetDev(text: string): Map<string, ByteCounters> {
+  const counters = new Map<string, ByteCounters>()
+  for (const line of text.split('\n').slice(2)) {
+    const colon = line.indexOf(':')
+    if (colon < 0) continue
+    const fields = line.slice(colon + 1).trim().split(/\s+/).map(Number)
+    if (fields.length < 16 || fields.some((field) => !Number.isFinite(field))) continue
+    counters.set(line.slice(0, colon).trim(), {rxBytes: fields[0], txBytes: fields[8]})
+  }
+  return counters
+}
+
+/** `/sys/class/net/<if>/speed`: Mbit/s, or undefined when unknown (`-1`, unreadable, not a number). */
+export function parseLinkSpeed(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined
+  const speed = Number(text.trim())
+  return Number.isFinite(speed) && speed > 0 ? speed : undefined
+}
+
+export interface PortReading extends ByteCounters {
+  /** From sysfs; undefined when the link does not say. */
+  speedMbps: number | undefined
+}
+
+/** The port's counters and link speed; undefined when the device is not in /proc/net/dev. */
+export async function readPort(shell: HostShell, device: string): Promise<PortReading | undefined> {
+  const [netDev, speed] = await Promise.all([shell.readText('/proc/net/dev'), shell.readText(`/sys/class/net/${device}/speed`)])
+  const counters = netDev === undefined ? undefined : parseProcNetDev(netDev).get(device)
+  return counters && {...counters, speedMbps: parseLinkSpeed(speed)}
+}
+
+export interface SriovFacts {
+  totalVfs: number
+  numVfs: number
+  /** VF number (as `ip link ... vf N` counts) to canonical PCI address. */
+  vfs: {index: number; address: string}[]
+}
+
+/** The PF's SR-IOV state from sysfs; undefined when the device has no SR-IOV capability. */
+export async function readSriov(shell: HostShell, device: string): Promise<SriovFacts | undefined> {
+  const base = `/sys/class/net/${device}/device`
+  const [total, num, entries] = await Promise.all([shell.readText(`${base}/sriov_totalvfs`), shell.readText(`${base}/sriov_numvfs`), shell.list(base)])
+  if (total === undefined || entries === undefined) return undefined
+  const links = entries.filter((entry) => /^virtfn\d+$/.test(entry))
+  const targets = await Promise.all(links.map((link) => shell.linkTarget(`${base}/${link}`)))
+  const vfs = links
+    .map((link, i) => ({index: Number(link.slice('virtfn'.length)), address: targets[i]}))
+    .filter((vf): vf is {index: number; address: string} => vf.address !== undefined && isPciAddress(vf.address))
+    .map((vf) => ({index: vf.index, address: canonicalPci(vf.address)}))
+    .sort((a, b) => a.index - b.index)
+  return {totalVfs: Number(total.trim()) || 0, numVfs: Number(num?.trim()) || 0, vfs}
+}
+
+interface IpLinkVfInfo {
+  vf?: number
+  address?: string
+  stats?: {rx?: {bytes?: number}; tx?: {tx_bytes?: number; bytes?: number}}
+}
+
+/**
+ * Per-VF counters from `ip -s -j -d link show <pf>` (`vfinfo_list`, INTERFACES.md §3.4), keyed by
+ * VF number. The counters are the VF's own: rx is what the VM received.
+ */
+export function parseIpLinkVfStats(json: string): Map<number, ByteCounters & {mac: string | undefined}> {
+  const stats = new Map<number, ByteCounters & {mac: string | undefined}>()
+  let links: {vfinfo_list?: IpLinkVfInfo[]}[]
+  try {
+    links = JSON.parse(json)
+  } catch {
+    return stats
+  }
+  for (const link of Array.isArray(links) ? links : []) {
+    for (const vf of link.vfinfo_list ?? []) {
+      if (typeof vf.vf !== 'number') continue
+      stats.set(vf.vf, {
+        rxBytes: vf.stats?.rx?.bytes ?? 0,
+        txBytes: vf.stats?.tx?.tx_bytes ?? vf.stats?.tx?.bytes ?? 0,
+        mac: vf.address,
+      })
+    }
+  }
+  return stats
+}
+
+/** Each VF's traffic keyed by PCI address (VF number matched through sysfs `virtfnN`). */
+export async function readVfCounters(shell: HostShell, device: string, sriov: SriovFacts, timeoutMs: number): Promise<Map<string, ByteCounters>> {
+  const result = await shell.run('ip', ['-s', '-j', '-d', 'link', 'show', device], {timeoutMs})
+  const byIndex = result.exitCode === 0 ? parseIpLinkVfStats(result.stdout) : new Map()
+  const byAddress = new Map<string, ByteCounters>()
+  for (const vf of sriov.vfs) {
+    const counters = byIndex.get(vf.index)
+    if (counters) byAddress.set(vf.address, {rxBytes: counters.rxBytes, txBytes: counters.txBytes})
+  }
+  return byAddress
+}
