@@ -5,7 +5,8 @@ import {BACKEND_NAMES} from '../backends/index.js'
 import {UsageError} from '../errors.js'
 import {SEED_BALANCE_DEFAULTS, SEED_BALANCE_PARAM_DOCS, validateSeedBalanceParams} from '../policy/balance-seed.js'
 import {HOTSPOT_DEFAULTS, HOTSPOT_PARAM_DOCS, validateHotspotParams} from '../policy/hotspot.js'
-import type {PolicyConfig} from '../config.js'
+import type {ConfigFile, PolicyConfig} from '../config.js'
+import type {HostOverrides} from '../policy/host-params.js'
 import {DEFAULT_POLICY, POLICY_NAMES, type PolicyName, type PolicyParams} from '../policy/policies.js'
 import {SOVA_DEFAULTS, SOVA_HOT_RECENT, SOVA_HOT_THRESHOLD, SOVA_PARAM_DOCS, type SovaParams, validateSovaParams} from '../policy/sova-params.js'
 import {parseDuration} from './duration.js'
@@ -165,8 +166,35 @@ export function policyParams(flags: PolicyFlagValues, config: PolicyConfig = {})
   return params
 }
 
+/**
+ * The cluster's parameters and each configured host's own: a host's `policy` section overrides the
+ * file's policy section for that host, and a flag still wins over both (it is this run's choice).
+ */
+export function clusterPolicyParams(flags: PolicyFlagValues, config: ConfigFile = {}): PolicyParams {
+  const params = policyParams(flags, config.policy)
+  const hosts: Record<string, HostOverrides> = {}
+  for (const host of config.hosts ?? []) {
+    if (!host.policy) continue
+    const section = config.policy ?? {}
+    const merged: PolicyConfig = {
+      ...section,
+      hotspot: {...section.hotspot, ...host.policy.hotspot},
+      seed: {...section.seed, ...host.policy.seed},
+      sova: {...section.sova, ...host.policy.sova},
+    }
+    let own: PolicyParams
+    try {
+      own = policyParams({...flags, policy: params.policy}, merged)
+    } catch (error) {
+      throw new UsageError(`host ${host.name}: ${(error as Error).message}`)
+    }
+    hosts[host.name] = {hotspot: own.hotspot, balance: own.balance, sova: own.sova}
+  }
+  return Object.keys(hosts).length > 0 ? {...params, hosts} : params
+}
+
 /** The policy parameters in effect for a command: its flags over the configuration file. */
 export async function resolvePolicyParams(flags: PolicyFlagValues & {config?: string}): Promise<PolicyParams> {
   const {loadConfig} = await import('../config.js')
-  return policyParams(flags, loadConfig(flags.config).policy)
+  return clusterPolicyParams(flags, loadConfig(flags.config))
 }

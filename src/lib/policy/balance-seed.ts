@@ -73,10 +73,13 @@ function leastLoadedTwo(hosts: readonly Host[]): Host[] {
  * the largest migration factor moves to the other host with the lowest utilisation, if that is
  * below `targetBelow`. The arriving VM is to get a free VF at once (seed rule 4).
  */
-export function planSeedMigrations(doc: SovaDocument, params: SeedBalanceParams): SeedMigrationPlan {
+export function planSeedMigrations(
+  doc: SovaDocument,
+  cluster: SeedBalanceParams,
+  of: (host: string) => {balance: SeedBalanceParams} = () => ({balance: cluster}),
+): SeedMigrationPlan {
   const scores = doc.scores
   if (!scores) throw new Error('balance needs scores: run sova score first')
-  const below = params.targetBelow.toFixed(2)
   const migrations: PlannedMigration[] = []
   const skipped: string[] = []
   let hotHosts = 0
@@ -95,6 +98,9 @@ export function planSeedMigrations(doc: SovaDocument, params: SeedBalanceParams)
       skipped.push(`${host.name} hot but there is no other host to move to`)
       continue
     }
+    // The target's own limit: a host of the configuration may keep more headroom than the rest.
+    const params = of(target.name).balance
+    const below = params.targetBelow.toFixed(2)
     const load = formatFigure(target.nic.utilisation, params.targetBelow)
     if (!(target.nic.utilisation < params.targetBelow)) {
       skipped.push(`${host.name} hot but no target below ${below} (lowest ${target.name} at ${load})`)

@@ -5,6 +5,7 @@ import type {Host, PlannedMigration, PlannedVfChange, Scores, SovaDocument} from
 import type {HistoryEntry} from '../history.js'
 import {seriesOf} from '../history.js'
 import {planSeedMigrations, type SeedBalanceParams} from './balance-seed.js'
+import {allHostParams, type HostOverrides, hostParamsResolver, type HostParamsOf} from './host-params.js'
 import type {HotspotParams} from './hotspot.js'
 import {scoreDocument} from './score.js'
 import {planSovaMigrations} from './sova-balance.js'
@@ -44,6 +45,18 @@ export interface PolicyParams {
   hotspot: HotspotParams
   balance: SeedBalanceParams
   sova: SovaParams
+  /** Hosts' own parameters (the configuration's hosts[].policy), by host name. */
+  hosts?: Readonly<Record<string, HostOverrides>>
+}
+
+/** Each host's parameters: its overrides over the cluster's. */
+export function hostParamsOf(params: PolicyParams): HostParamsOf {
+  return hostParamsResolver(params, params.hosts)
+}
+
+/** The longest prediction window any host needs. */
+function longestWindow(params: PolicyParams): number {
+  return Math.max(...allHostParams(params, params.hosts).map(({hotspot}) => Math.max(hotspot.recent, hotspot.window)))
 }
 
 /** What a policy's plan stage returns: the plan items, why nothing (if so), what it rejected. */
@@ -59,17 +72,19 @@ export interface StagePlan<T> {
  * samples, because a cycle that migrates takes longer than one period.
  */
 export function historyNeeds(params: PolicyParams): {samples: number; seconds: number} {
-  const samples = Math.max(params.hotspot.recent, params.hotspot.window)
+  const samples = longestWindow(params)
   if (params.policy !== 'sova') return {samples, seconds: 0}
-  const {backoffWindowSeconds, cooldownSeconds, vfHoldSeconds, hostSettleSeconds} = params.sova
-  return {samples, seconds: Math.max(backoffWindowSeconds, cooldownSeconds, vfHoldSeconds, hostSettleSeconds)}
+  const seconds = allHostParams(params, params.hosts).map(({sova}) =>
+    Math.max(sova.backoffWindowSeconds, sova.cooldownSeconds, sova.vfHoldSeconds, sova.hostSettleSeconds),
+  )
+  return {samples, seconds: Math.max(...seconds)}
 }
 
 /** The analysis of one document: per-VM and per-host scores. */
 export function scorePolicy(doc: SovaDocument, entries: readonly HistoryEntry[], params: PolicyParams): Scores {
-  if (params.policy === 'sova') return scoreSova(doc, entries, params.hotspot, params.sova)
-  const series = seriesOf(entries, doc, 'sum', Math.max(params.hotspot.recent, params.hotspot.window))
-  return {...scoreDocument(doc, series, params.hotspot), policy: params.policy}
+  if (params.policy === 'sova') return scoreSova(doc, entries, params.hotspot, params.sova, hostParamsOf(params), longestWindow(params))
+  const series = seriesOf(entries, doc, 'sum', longestWindow(params))
+  return {...scoreDocument(doc, series, params.hotspot, hostParamsOf(params)), policy: params.policy}
 }
 
 /** The cluster-level plan: which VMs migrate where. */
@@ -81,11 +96,11 @@ export function planMigrations(doc: SovaDocument, params: PolicyParams): StagePl
       return {items: [], noop: `${params.policy} never migrates`}
     case 'vlm':
     case 'seed': {
-      const plan = planSeedMigrations(doc, params.balance)
+      const plan = planSeedMigrations(doc, params.balance, hostParamsOf(params))
       return {items: plan.migrations, noop: plan.noop, rejected: plan.skipped}
     }
     case 'sova': {
-      const plan = planSovaMigrations(doc, params.hotspot, params.sova)
+      const plan = planSovaMigrations(doc, params.hotspot, params.sova, hostParamsOf(params))
       return {items: plan.migrations, noop: plan.noop, rejected: plan.rejected}
     }
   }
@@ -112,7 +127,7 @@ export function planVf(
       return {items: plan.changes, noop: plan.noop, rejected: plan.skipped}
     }
     case 'sova': {
-      const plan = planSovaVf(hosts, scores, arrivals, at, params.sova)
+      const plan = planSovaVf(hosts, scores, arrivals, at, params.sova, hostParamsOf(params))
       return {items: plan.changes, noop: plan.noop, rejected: plan.rejected}
     }
   }

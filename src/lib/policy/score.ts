@@ -7,7 +7,12 @@ import {ioRatio, netScore, rankSeedTiers} from './seed-scores.js'
  * Scores of one document. `history` maps each host to its utilisation series, oldest first,
  * ending with this document's sample (see SampleHistory).
  */
-export function scoreDocument(doc: SovaDocument, history: ReadonlyMap<string, number[]>, params: HotspotParams): Scores {
+export function scoreDocument(
+  doc: SovaDocument,
+  history: ReadonlyMap<string, number[]>,
+  cluster: HotspotParams,
+  of: (host: string) => {hotspot: HotspotParams} = () => ({hotspot: cluster}),
+): Scores {
   const vms: Record<string, VmScore> = {}
   const hosts: Record<string, HostScore> = {}
   for (const host of doc.hosts) {
@@ -22,7 +27,8 @@ export function scoreDocument(doc: SovaDocument, history: ReadonlyMap<string, nu
       if (!rank) continue
       vms[figure.name] = {host: host.name, ioRatio: figure.ioRatio, netScore: figure.netScore, tier: rank.tier, reason: rank.reason}
     }
-    const series = history.get(host.name) ?? [host.nic.utilisation]
+    const params = of(host.name).hotspot
+    const series = (history.get(host.name) ?? [host.nic.utilisation]).slice(-Math.max(params.recent, params.window))
     const assessment = assessHotspot(series, params)
     hosts[host.name] = {
       utilisation: host.nic.utilisation,

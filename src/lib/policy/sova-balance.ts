@@ -7,6 +7,7 @@
 // said. Pure: the document in, the plan out.
 import type {Host, HostScore, PlannedMigration, Scores, SovaDocument, Vm, VmScore} from '../document/schema.js'
 import {byName, capRejected, formatFigure, formatMbps as mbps} from './format-figure.js'
+import type {HostParams, HostParamsOf} from './host-params.js'
 import type {HotspotParams} from './hotspot.js'
 import {secondsSince} from './memory.js'
 import type {SovaParams} from './sova-params.js'
@@ -39,9 +40,13 @@ interface Ledger {
   hot: boolean
   out: number
   in: number
+  /** This host's own parameters (its configuration overrides over the cluster's). */
+  params: SovaParams
+  hotThreshold: number
 }
 
-function ledgerOf(host: Host, score: HostScore | undefined, vmScores: Scores['vms'], params: SovaParams): Ledger {
+function ledgerOf(host: Host, score: HostScore | undefined, vmScores: Scores['vms'], own: HostParams): Ledger {
+  const params = own.sova
   const capacityMbps = host.nic.speedMbps
   const rxMbps = host.nic.rxBps * MBIT
   const txMbps = host.nic.txBps * MBIT
@@ -62,6 +67,8 @@ function ledgerOf(host: Host, score: HostScore | undefined, vmScores: Scores['vm
     hot: score?.hot === true,
     out: 0,
     in: 0,
+    params,
+    hotThreshold: own.hotspot.threshold,
   }
 }
 
@@ -90,7 +97,7 @@ interface TargetChoice {
 
 type Refusal = 'hot' | 'full' | 'busy' | 'memory' | 'cpu' | 'vf'
 
-function chooseTarget(vm: Vm, source: Ledger, ledgers: Ledger[], wantsVf: boolean, params: SovaParams): TargetChoice {
+function chooseTarget(vm: Vm, source: Ledger, ledgers: Ledger[], wantsVf: boolean): TargetChoice {
   // Counted per reason with the first example: at 10,000 hosts one phrase per host would be a book.
   const refused = new Map<Refusal, {count: number; example: string}>()
   const refuse = (why: Refusal, example: () => string) => {
@@ -102,6 +109,7 @@ function chooseTarget(vm: Vm, source: Ledger, ledgers: Ledger[], wantsVf: boolea
   for (const ledger of ledgers) {
     if (ledger === source) continue
     const name = ledger.host.name
+    const params = ledger.params
     if (ledger.hot) {
       refuse('hot', () => `${name} is predicted hot itself`)
       continue
@@ -139,19 +147,23 @@ function chooseTarget(vm: Vm, source: Ledger, ledgers: Ledger[], wantsVf: boolea
  * Plans sova's migrations. `doc.scores` must be sova's (busier-direction hotspots, VF values,
  * memory). Hot hosts are handled most urgent first (highest forecast).
  */
-export function planSovaMigrations(doc: SovaDocument, hotspot: HotspotParams, params: SovaParams): SovaMigrationPlan {
+export function planSovaMigrations(
+  doc: SovaDocument,
+  hotspot: HotspotParams,
+  params: SovaParams,
+  of: HostParamsOf = () => ({hotspot, sova: params, balance: {targetBelow: params.targetBelow}}),
+): SovaMigrationPlan {
   const scores = doc.scores
   if (!scores) throw new Error('balance needs scores: run sova score first')
-  const ledgers = [...doc.hosts].sort(byName).map((host) => ledgerOf(host, scores.hosts[host.name], scores.vms, params))
+  const ledgers = [...doc.hosts].sort(byName).map((host) => ledgerOf(host, scores.hosts[host.name], scores.vms, of(host.name)))
   const rejected: string[] = []
   const migrations: PlannedMigration[] = []
-  const limit = share(hotspot.threshold)
 
   // Coordination: a host whose rx + tx looks busy but whose busier direction has room is not
   // port-bound; the host level (VF reallocation) relieves it without moving anything.
   for (const ledger of ledgers) {
     const score = scores.hosts[ledger.host.name]
-    if (!ledger.hot && score && ledger.host.nic.utilisation >= hotspot.threshold && score.utilisation < hotspot.threshold) {
+    if (!ledger.hot && score && ledger.host.nic.utilisation >= ledger.hotThreshold && score.utilisation < ledger.hotThreshold) {
       rejected.push(
         `${ledger.host.name}: rx + tx at ${share(ledger.host.nic.utilisation)} of line rate, but the busier direction is at ` +
           `${share(score.utilisation)}: the port is not the bottleneck, so no migration (VF reallocation relieves it locally)`,
@@ -166,24 +178,26 @@ export function planSovaMigrations(doc: SovaDocument, hotspot: HotspotParams, pa
 
   for (const source of hot) {
     const name = source.host.name
-    const settling = params.hostSettleSeconds - secondsSince(scores.hosts[name]?.lastShedAt, doc.at)
+    const own = source.params
+    const limit = share(source.hotThreshold)
+    const settling = own.hostSettleSeconds - secondsSince(scores.hosts[name]?.lastShedAt, doc.at)
     if (settling > 0) {
-      rejected.push(`${name}: predicted hot, but it shed a VM ${Math.round(params.hostSettleSeconds - settling)} s ago; waits ${Math.ceil(settling)} s for the samples to show the effect`)
+      rejected.push(`${name}: predicted hot, but it shed a VM ${Math.round(own.hostSettleSeconds - settling)} s ago; waits ${Math.ceil(settling)} s for the samples to show the effect`)
       continue
     }
-    while (source.out < params.maxMigrationsPerHost) {
+    while (source.out < own.maxMigrationsPerHost) {
       if (migrations.length >= params.maxMigrationsPerCycle) {
         rejected.push(`${name}: predicted hot, but the cycle's limit of ${params.maxMigrationsPerCycle} migration(s) is reached`)
         break
       }
       const direction: Direction = source.txMbps >= source.rxMbps ? 'tx' : 'rx'
-      const goal = hotspot.threshold * source.capacityMbps
+      const goal = source.hotThreshold * source.capacityMbps
       const needed = load(source, direction) - goal
       if (needed <= 0) {
         if (source.out === 0) rejected.push(`${name}: predicted hot, but planned moves already bring its ${direction} below ${limit}`)
         break
       }
-      const planned = planOne(doc, source, ledgers, direction, needed, params)
+      const planned = planOne(doc, source, ledgers, direction, needed)
       rejected.push(...planned.rejected)
       if (!planned.migration) break
       migrations.push(planned.migration)
@@ -199,7 +213,8 @@ interface Candidate {
   copyMiB: number
 }
 
-function planOne(doc: SovaDocument, source: Ledger, ledgers: Ledger[], direction: Direction, needed: number, params: SovaParams) {
+function planOne(doc: SovaDocument, source: Ledger, ledgers: Ledger[], direction: Direction, needed: number) {
+  const params = source.params
   const scores = doc.scores as NonNullable<SovaDocument['scores']>
   const name = source.host.name
   const rejected: string[] = []
@@ -245,7 +260,7 @@ function planOne(doc: SovaDocument, source: Ledger, ledgers: Ledger[], direction
   for (const candidate of candidates) {
     const {vm, score, relief, copyMiB} = candidate
     const wantsVf = needsVf(vm, score, params)
-    const choice = chooseTarget(vm, source, ledgers, wantsVf, params)
+    const choice = chooseTarget(vm, source, ledgers, wantsVf)
     if (!choice.target || choice.headroom === undefined) {
       rejected.push(`${name}: ${vm.name} (${mbps(relief)} of ${direction}) has no target: ${choice.rejected.join('; ') || 'no other host'}`)
       continue
@@ -267,7 +282,7 @@ function planOne(doc: SovaDocument, source: Ledger, ledgers: Ledger[], direction
         reason:
           `${name} predicted hot (${score0?.reason ?? 'hot'}); ${vm.name} takes ${mbps(relief)} off its ${direction}, ${enough}, ` +
           `copying ~${Math.round(copyMiB)} MiB; ${target.host.name} keeps the most headroom (${share(choice.headroom)} below ` +
-          `${share(params.targetBelow)} after the move)` +
+          `${share(target.params.targetBelow)} after the move)` +
           (wantsVf ? `, and a free VF for its ${mbps(score?.demandMbps ?? relief)} demand` : '') + others,
       } satisfies PlannedMigration,
     }

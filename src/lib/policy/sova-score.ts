@@ -91,19 +91,27 @@ export function assessSovaHotspot(window: readonly number[], hotspot: HotspotPar
  * Scores of one document under sova. `entries` are the remembered samples, oldest first, this
  * one last (SampleHistory.window); prediction looks at the last max(recent, window) of them.
  */
-export function scoreSova(doc: SovaDocument, entries: readonly HistoryEntry[], hotspot: HotspotParams, params: SovaParams): Scores {
+export function scoreSova(
+  doc: SovaDocument,
+  entries: readonly HistoryEntry[],
+  hotspot: HotspotParams,
+  params: SovaParams,
+  of: (host: string) => {hotspot: HotspotParams; sova: SovaParams} = () => ({hotspot, sova: params}),
+  windowLength = Math.max(hotspot.recent, hotspot.window),
+): Scores {
   const remembered = remember(entries, hotspot.recent)
   const memoryOf = memoryLookup(remembered)
   const shed = remembered.lastShedAt
   let position = 0 // the current sample's knowledge lists VMs in document order
-  const series = seriesOf(entries, doc, 'peak', Math.max(hotspot.recent, hotspot.window))
+  const series = seriesOf(entries, doc, 'peak', windowLength)
   const vms: Record<string, VmScore> = {}
   const hosts: Record<string, HostScore> = {}
   for (const host of doc.hosts) {
+    const own = of(host.name)
     const context: HostContext = {lineRateMbps: host.nic.speedMbps, pvTrafficMbps: pvTrafficMbps(host)}
     for (const vm of host.vms) {
       const memory = memoryOf(vm.name, position++)
-      const value = vfValue(vm, memory, context, params)
+      const value = vfValue(vm, memory, context, own.sova)
       const score: VmScore = {
         host: host.name,
         ioRatio: ioRatio(vm.cpu.usedRatio, vm.cpu.blockedRatio),
@@ -117,15 +125,15 @@ export function scoreSova(doc: SovaDocument, entries: readonly HistoryEntry[], h
       vms[vm.name] = score
     }
     const peak = peakUtilisation(host)
-    const window = series.get(host.name) ?? [peak]
-    const assessment = assessSovaHotspot(window, hotspot)
+    const window = (series.get(host.name) ?? [peak]).slice(-Math.max(own.hotspot.recent, own.hotspot.window))
+    const assessment = assessSovaHotspot(window, own.hotspot)
     const lastShed = shed.get(host.name)
     hosts[host.name] = {
       ...(lastShed === undefined ? {} : {lastShedAt: lastShed}),
       utilisation: peak,
       window,
       forecast: assessment.forecast,
-      predictor: hotspot.predictor,
+      predictor: own.hotspot.predictor,
       measure: 'peak',
       hot: assessment.hot,
       reason: `busier direction: ${assessment.reason}`,

@@ -95,11 +95,18 @@ function planHost(host: Host, scores: Scores, arrivals: ReadonlySet<string>, at:
  * `arrivals` (VMs that migrated in this cycle) keep a VF given on arrival, else may take one; `at` is the
  * document's time, against which hold times are counted.
  */
-export function planSovaVf(hosts: readonly Host[], scores: Scores, arrivals: ReadonlySet<string>, at: string, params: SovaParams): SovaVfPlan {
+export function planSovaVf(
+  hosts: readonly Host[],
+  scores: Scores,
+  arrivals: ReadonlySet<string>,
+  at: string,
+  params: SovaParams,
+  of: (host: string) => {sova: SovaParams} = () => ({sova: params}),
+): SovaVfPlan {
   const changes: PlannedVfChange[] = []
   const rejected: string[] = []
   for (const host of hosts) {
-    const planned = planHost(host, scores, arrivals, at, params)
+    const planned = planHost(host, scores, arrivals, at, of(host.name).sova)
     changes.push(...planned.changes)
     rejected.push(...planned.rejected)
   }
