@@ -1,4 +1,5 @@
 // The explicit command map (oclif "explicit" strategy): no manifest, no directory scan at start-up.
+import Agent from './commands/agent.js'
 import Balance from './commands/balance.js'
 import Collect from './commands/collect.js'
 import ConfigCheck from './commands/config/check.js'
@@ -22,6 +23,7 @@ export const COMMANDS = {
   run: Run,
   evaluate: Evaluate,
   doctor: Doctor,
+  agent: Agent,
   'config:check': ConfigCheck,
   schema: Schema,
   'sim:reset': SimReset,

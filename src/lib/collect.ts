@@ -20,7 +20,10 @@ export function unusablePrevious(previous: RawSnapshot | undefined, current: Raw
 // Counters can restart (a domain re-created after migration): a negative delta counts as 0.
 const delta = (now: number, before: number | undefined): number => Math.max(0, now - (before ?? now))
 
-function vmRates(vm: RawVm, before: RawVm | undefined, seconds: number): Vm {
+function vmRates(vm: RawVm, previous: RawVm | undefined, seconds: number): Vm {
+  // A CPU counter that went back means a new process (libvirt after a migration, a restarted
+  // domain): none of its counters can be differenced with the old ones this once.
+  const before = previous && vm.counters.cpuSeconds >= previous.counters.cpuSeconds ? previous : undefined
   const c = vm.counters
   const b = before?.counters
   const rxBps = delta(c.rxBytes, b?.rxBytes) / seconds

@@ -168,6 +168,15 @@ describe('toDocument', () => {
     assert.equal(current.hosts[0].memoryMiB.free, 40_960)
   })
 
+  it('a VM whose CPU counter went back (a new QEMU after migration) gets no rates this once, never a jump', () => {
+    const before = snapshot(T0, [rawHost('h1', 0, 0, [rawVm('web', counters(500, 1_000_000, 9e9, 9e9))])])
+    const after = snapshot(T10, [rawHost('h1', 0, 0, [rawVm('web', counters(0.4, 1_000_300, 1e3, 2e3))])])
+    const vm = toDocument(before, after).hosts[0].vms[0]
+    assert.deepEqual(vm.cpu, {usedRatio: 0, blockedRatio: 0})
+    assert.equal(vm.net.rxBps, 0)
+    assert.equal(vm.net.txBps, 0)
+  })
+
   it('utilisationOf maps host names to utilisation', () => {
     assert.deepEqual(utilisationOf(document), {h1: 0.5, h2: 0.4, h3: 0})
   })

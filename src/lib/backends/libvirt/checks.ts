@@ -1,0 +1,93 @@
+// `sova doctor` for one libvirt host: virsh here, the URI answers, ssh reaches the host's files,
+// the port and its speed are known, and there are VFs to hand out.
+import {toolError} from '../../exec.js'
+import {parseLinkSpeed, readPort} from '../../linux/host-facts.js'
+import type {DoctorCheck} from '../hosts/driver.js'
+import {type LibvirtHost, readHostPool, readHostSnapshot} from './snapshot.js'
+import {virshError} from './virsh.js'
+
+type Check = Omit<DoctorCheck, 'host'>
+
+async function checkVirsh(host: LibvirtHost): Promise<Check> {
+  const result = await host.virsh.run(['--version'])
+  if (result.exitCode === 0) return {check: 'virsh', ok: true, detail: `virsh ${result.stdout.trim()}`}
+  return {check: 'virsh', ok: false, detail: toolError(result), fix: 'install the libvirt client here (Debian: apt-get install libvirt-clients)'}
+}
+
+async function checkConnection(host: LibvirtHost): Promise<Check> {
+  const result = await host.virsh.run(['version'])
+  if (result.exitCode === 0) {
+    const hypervisor = result.stdout.match(/^Running hypervisor:\s*(.+)$/m)?.[1] ?? 'answers'
+    return {check: 'libvirt', ok: true, detail: `${host.virsh.uri}: ${hypervisor}`}
+  }
+  return {check: 'libvirt', ok: false, detail: `${host.virsh.uri}: ${virshError(result)}`, fix: 'start libvirtd on the host; for qemu+ssh URIs, make key-based root ssh work from here'}
+}
+
+async function checkSsh(host: LibvirtHost): Promise<Check> {
+  const result = await host.ctx.shell.run('true', [], {timeoutMs: host.ctx.timeouts.toolMs})
+  if (result.exitCode === 0) return {check: 'ssh', ok: true, detail: `${host.ctx.shell.where} answers`}
+  return {check: 'ssh', ok: false, detail: `${host.ctx.shell.where}: ${toolError(result)}`, fix: `make "ssh -o BatchMode=yes ${host.ctx.shell.where} true" work (keys, known_hosts)`}
+}
+
+async function checkPortAndSpeed(host: LibvirtHost): Promise<Check[]> {
+  const {device, speedMbps, counters} = host.ctx.host.port
+  const port = counters === 'vms' ? undefined : await readPort(host.ctx.shell, device)
+  const portCheck: Check =
+    counters === 'vms'
+      ? {check: 'port', ok: true, detail: `${device}: traffic is the sum of the VMs' counters (port.counters "vms", a lab setting)`}
+      : port
+        ? {check: 'port', ok: true, detail: `${device}: rx ${port.rxBytes} B, tx ${port.txBytes} B so far`}
+        : {check: 'port', ok: false, detail: `${device} is not in /proc/net/dev on ${host.ctx.shell.where}`, fix: 'set port.device to the PF\'s interface name (ip link), or port.counters to "vms" in a lab'}
+  const sysfs = speedMbps === undefined ? (port?.speedMbps ?? parseLinkSpeed(await host.ctx.shell.readText(`/sys/class/net/${device}/speed`))) : undefined
+  const speedCheck: Check =
+    speedMbps !== undefined
+      ? {check: 'link speed', ok: true, detail: `${speedMbps} Mbit/s (port.speedMbps)`}
+      : sysfs !== undefined
+        ? {check: 'link speed', ok: true, detail: `${sysfs} Mbit/s (/sys/class/net/${device}/speed)`}
+        : {check: 'link speed', ok: false, detail: `/sys/class/net/${device}/speed is missing or -1`, fix: 'set port.speedMbps in the configuration'}
+  return [portCheck, speedCheck]
+}
+
+async function checkPool(host: LibvirtHost): Promise<Check> {
+  const pool = await readHostPool(host)
+  let free = 'free unknown'
+  try {
+    const snapshot = await readHostSnapshot(host)
+    free = `${snapshot.vfs.free.length} free`
+  } catch (error) {
+    free = `free unknown: ${(error as Error).message}`
+  }
+  const lab = host.mode.kind === 'emulated' ? '; a lab stand-in: emulated NICs are hot-plugged in place of VFs, no SR-IOV hardware is used' : ''
+  const unknown = pool.unknownAllowed.length > 0 ? `; vfs.allow names ${pool.unknownAllowed.join(', ')}, not VFs of ${host.ctx.host.port.device}` : ''
+  const ok = pool.offered.length > 0 && pool.unknownAllowed.length === 0
+  const detail = `${pool.offered.length} VFs, ${free} (${pool.source})${lab}${unknown}`
+  const fix =
+    host.mode.kind === 'network'
+      ? `start the hostdev network: virsh -c ${host.virsh.uri} net-start ${host.mode.network}`
+      : host.mode.kind === 'hostdev'
+        ? `enable VFs: echo N > /sys/class/net/${host.ctx.host.port.device}/device/sriov_numvfs, and check vfs.allow`
+        : undefined
+  return ok ? {check: 'VF pool', ok, detail} : {check: 'VF pool', ok, detail, fix}
+}
+
+/** Runs a check; a check that throws fails with its message instead of ending doctor. */
+async function guarded(name: string, run: () => Promise<Check | Check[]>): Promise<Check[]> {
+  try {
+    const result = await run()
+    return Array.isArray(result) ? result : [result]
+  } catch (error) {
+    return [{check: name, ok: false, detail: (error as Error).message}]
+  }
+}
+
+/** The host's doctor checks, in the order a person would fix them. */
+export async function runChecks(host: LibvirtHost): Promise<DoctorCheck[]> {
+  const checks: Check[] = [...(await guarded('virsh', () => checkVirsh(host)))]
+  const connection = await guarded('libvirt', () => checkConnection(host))
+  checks.push(...connection)
+  if (host.ctx.shell.where !== 'local') checks.push(...(await guarded('ssh', () => checkSsh(host))))
+  checks.push(...(await guarded('port', () => checkPortAndSpeed(host))))
+  if (connection.every((check) => check.ok)) checks.push(...(await guarded('VF pool', () => checkPool(host))))
+  else checks.push({check: 'VF pool', ok: false, detail: 'not checked: libvirt does not answer'})
+  return checks.map((check) => ({host: host.ctx.host.name, ...check}))
+}

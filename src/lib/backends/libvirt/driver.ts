@@ -1,0 +1,27 @@
+// The libvirt/KVM host driver: one host behind `virsh -c URI`. virsh always runs here (remoteness
+// is in the URI); the host's own files (sysfs, /proc, ip) are read through ctx.shell.
+import type {HostEntry} from '../../config.js'
+import type {HostDriver, HostDriverContext} from '../hosts/driver.js'
+import {attachVf, detachVf, migrateVm} from './actions.js'
+import {runChecks} from './checks.js'
+import {DEFAULT_LIBVIRT_TIMINGS, type LibvirtTimings} from './live-xml.js'
+import {type LibvirtHost, readHostSnapshot} from './snapshot.js'
+import {vfModeOf} from './vf-mode.js'
+import {createVirsh, libvirtUri} from './virsh.js'
+
+/** The waits a caller (or a test) may shorten. */
+export {DEFAULT_LIBVIRT_TIMINGS, type LibvirtTimings} from './live-xml.js'
+
+/** Builds the driver of one libvirt host; `timings` shortens the waits in tests. */
+export function createLibvirtDriver(ctx: HostDriverContext, timings: Partial<LibvirtTimings> = {}): HostDriver {
+  const host: LibvirtHost = {ctx, virsh: createVirsh(libvirtUri(ctx.host), ctx.timeouts.toolMs), mode: vfModeOf(ctx.host), cache: {}}
+  const waits: LibvirtTimings = {...DEFAULT_LIBVIRT_TIMINGS, ...timings}
+  return {
+    name: ctx.host.name,
+    snapshot: () => readHostSnapshot(host),
+    attachVf: (vm: string, vf: string) => attachVf(host, waits, vm, vf),
+    detachVf: (vm: string, vf: string) => detachVf(host, waits, vm, vf),
+    migrate: (vm: string, target: HostEntry) => migrateVm(host, vm, target),
+    checks: () => runChecks(host),
+  }
+}

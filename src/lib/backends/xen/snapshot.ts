@@ -1,0 +1,131 @@
+// One Xen host's cumulative counters now: xl for domains, CPU time and PCI devices, xenstore for
+// the guest agent's traffic, dom0's /proc/net/dev for vifs and the port, sysfs and ip for the VFs.
+//
+// xentop is not read: `xl list` gives CPU time to 0.1 s (xentop: whole seconds), and xentop's
+// NETTX/NETRX are the same dom0 vif counters Sova reads from /proc/net/dev, only in KiB. It would
+// add a process per snapshot and no fact (doctor still checks that operators have it).
+import {UnreachableError, UsageError} from '../../errors.js'
+import {isValidName} from '../../identifiers.js'
+import {parseLinkSpeed, parseProcNetDev, readPort, readSriov, readVfCounters, type ByteCounters, type SriovFacts} from '../../linux/host-facts.js'
+import type {HostDriverContext} from '../hosts/driver.js'
+import type {RawHost, RawVm} from '../types.js'
+import {memoizeReads, runOptional, runRequired} from './host-tools.js'
+import {parsePciAssignableList, parseXlInfo, parseXlList, parseXlListLong, readHostInfo, type XlDomain, type XlListRow} from './parse-xl.js'
+import {parseXenstoreLs, readAgentCounters, type AgentCounters} from './parse-xenstore.js'
+import {computeVfPool, type VfPool} from './vf-pool.js'
+import {chooseVmTraffic, estimateBlockedSeconds, sumVifTraffic} from './vm-traffic.js'
+
+/** Names xl gives a domain while it is migrating (`xl migrate` renames both ends): not a VM of its own. */
+export function isMigrationTransient(name: string): boolean {
+  return name.endsWith('--migratedaway') || name.endsWith('--incoming')
+}
+
+/** The domains a snapshot reports: not dom0, not a migration's transient copy, only valid names. */
+export function selectGuestDomains(domains: XlDomain[]): XlDomain[] {
+  return domains.filter((domain) => domain.domid !== 0 && isValidName(domain.name) && !isMigrationTransient(domain.name))
+}
+
+interface HostReadings {
+  netDev: Map<string, ByteCounters>
+  agents: Map<number, AgentCounters>
+  rows: Map<number, XlListRow>
+  pool: VfPool
+  vfCounters: Map<string, ByteCounters>
+}
+
+function buildVm(ctx: HostDriverContext, domain: XlDomain, readings: HostReadings): RawVm | undefined {
+  const row = readings.rows.get(domain.domid)
+  // Listed by `xl list -l` but not by `xl list`: created or destroyed between the two calls.
+  if (!row || row.name !== domain.name) return undefined
+  const vcpus = domain.vcpus ?? row.vcpus
+  const vf = domain.pcidevs.find((address) => readings.pool.has(address)) ?? null
+  const traffic = chooseVmTraffic(
+    readings.agents.get(domain.domid),
+    sumVifTraffic(readings.netDev, domain.domid, domain.vifNames),
+    vf === null ? undefined : readings.vfCounters.get(vf),
+  )
+  const counters: RawVm['counters'] = {
+    cpuSeconds: row.cpuSeconds,
+    blockedSeconds: estimateBlockedSeconds(vcpus, ctx.now(), row.cpuSeconds),
+    rxBytes: traffic.rxBytes,
+    txBytes: traffic.txBytes,
+  }
+  if (traffic.activeSeconds !== undefined) counters.activeSeconds = traffic.activeSeconds
+  return {
+    name: domain.name,
+    id: String(domain.domid),
+    vcpus,
+    memoryMiB: domain.memoryMiB ?? row.memMiB,
+    path: vf === null ? 'pv' : 'vf',
+    vf,
+    counters,
+  }
+}
+
+async function readPortCounters(ctx: HostDriverContext, vms: RawVm[]): Promise<RawHost['nic']> {
+  const {device, speedMbps: override, counters = 'pf'} = ctx.host.port
+  const missingSpeed = () =>
+    new UsageError(`${ctx.host.name}: link speed of ${device} unknown; set port.speedMbps`, `/sys/class/net/${device}/speed does not give it (-1 or unreadable)`)
+  if (counters === 'vms') {
+    const speedMbps = override ?? parseLinkSpeed(await ctx.shell.readText(`/sys/class/net/${device}/speed`))
+    if (speedMbps === undefined) throw missingSpeed()
+    const sum = (key: 'rxBytes' | 'txBytes') => vms.reduce((total, vm) => total + vm.counters[key], 0)
+    return {device, speedMbps, rxBytes: sum('rxBytes'), txBytes: sum('txBytes')}
+  }
+  const port = await readPort(ctx.shell, device)
+  if (!port) {
+    throw new UsageError(`${ctx.host.name}: port ${device} is not in /proc/net/dev`, 'set port.device to the PF\'s interface name (ip link), or port.counters to "vms"')
+  }
+  const speedMbps = override ?? port.speedMbps
+  if (speedMbps === undefined) throw missingSpeed()
+  return {device, speedMbps, rxBytes: port.rxBytes, txBytes: port.txBytes}
+}
+
+/** The VF counters of the PF, read only when some VM without a guest agent holds a VF. */
+async function readNeededVfCounters(ctx: HostDriverContext, sriov: SriovFacts | undefined, needed: boolean): Promise<Map<string, ByteCounters>> {
+  if (!sriov || !needed) return new Map()
+  return readVfCounters(ctx.shell, ctx.host.port.device, sriov, ctx.timeouts.toolMs)
+}
+
+/** Reads one Xen host; throws UnreachableError when it (or its xl) does not answer. */
+export async function readXenHost(context: HostDriverContext): Promise<RawHost> {
+  const ctx = {...context, shell: memoizeReads(context.shell)}
+  const device = ctx.host.port.device
+  // xl info first and alone: it is the "does this host answer" probe.
+  const info = readHostInfo(parseXlInfo(await runRequired(ctx, 'xl', ['info'])))
+  const [long, plain, store, assignable, netDevText, sriov] = await Promise.all([
+    runRequired(ctx, 'xl', ['list', '-l']),
+    runRequired(ctx, 'xl', ['list']),
+    // -f always: without it xenstore-ls cuts lines to 80 columns when stdout is not a TTY.
+    runOptional(ctx, 'xenstore-ls', ['-f', '/local/domain']),
+    runRequired(ctx, 'xl', ['pci-assignable-list']),
+    ctx.shell.readText('/proc/net/dev'),
+    readSriov(ctx.shell, device),
+  ])
+  if (netDevText === undefined) throw new UnreachableError(`${ctx.host.name}: cannot read /proc/net/dev`)
+  const domains = selectGuestDomains(parseXlListLong(long))
+  const agents = store === undefined ? new Map<number, AgentCounters>() : readAgentCounters(parseXenstoreLs(store))
+  const pool = computeVfPool({
+    assignable: parsePciAssignableList(assignable),
+    pfVfs: sriov?.vfs.map((vf) => vf.address),
+    allow: ctx.host.vfs?.allow,
+    assigned: domains.flatMap((domain) => domain.pcidevs),
+  })
+  const needVfCounters = domains.some((domain) => !agents.has(domain.domid) && domain.pcidevs.some(pool.has))
+  const readings: HostReadings = {
+    netDev: parseProcNetDev(netDevText),
+    agents,
+    rows: new Map(parseXlList(plain).map((row) => [row.domid, row])),
+    pool,
+    vfCounters: await readNeededVfCounters(ctx, sriov, needVfCounters),
+  }
+  const vms = domains.flatMap((domain) => buildVm(ctx, domain, readings) ?? [])
+  return {
+    name: ctx.host.name,
+    nic: await readPortCounters(ctx, vms),
+    vfs: {total: pool.total, free: pool.free},
+    cpus: info.cpus,
+    memoryMiB: info.memoryMiB,
+    vms,
+  }
+}

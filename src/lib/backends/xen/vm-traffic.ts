@@ -1,0 +1,60 @@
+// Where a Xen VM's traffic is read from, and the choice between the sources. Pure.
+import type {ByteCounters} from '../../linux/host-facts.js'
+import type {AgentCounters} from './parse-xenstore.js'
+
+/** A VM's cumulative traffic from its own point of view (rx = received by the VM). */
+export interface VmTraffic extends ByteCounters {
+  activeSeconds?: number
+  /** Which source the numbers came from, for doctor output and tests. */
+  source: 'agent' | 'vif' | 'vif+vf'
+}
+
+/** True for dom0's backend netdevs of `domid`: `vif<domid>.<devid>` and the HVM twin `...-emu`. */
+export function isVifOf(ifname: string, domid: number, customNames: string[] = []): boolean {
+  const base = ifname.endsWith('-emu') ? ifname.slice(0, -'-emu'.length) : ifname
+  return new RegExp(`^vif${domid}\\.\\d+$`).test(base) || customNames.includes(base)
+}
+
+/**
+ * The sum of a domain's vif counters, turned to the guest's view: a vif's RX is what the guest
+ * sent, so rx and tx swap (INTERFACES.md §3.1). Undefined when dom0 has no vif of it.
+ */
+export function sumVifTraffic(netDev: Map<string, ByteCounters>, domid: number, customNames: string[] = []): ByteCounters | undefined {
+  let found = false
+  const sum = {rxBytes: 0, txBytes: 0}
+  for (const [ifname, counters] of netDev) {
+    if (!isVifOf(ifname, domid, customNames)) continue
+    found = true
+    sum.rxBytes += counters.txBytes
+    sum.txBytes += counters.rxBytes
+  }
+  return found ? sum : undefined
+}
+
+/**
+ * The best traffic figures for one VM: the guest agent's cumulative xenstore keys when it
+ * publishes them (the guest counts every interface it has, its VF included, and says how many
+ * seconds were active); else dom0's vif counters plus, when the VM holds a VF, the VF's own
+ * counters from the PF (VF traffic never crosses a vif). Zero when no source knows the VM.
+ */
+export function chooseVmTraffic(agent: AgentCounters | undefined, vif: ByteCounters | undefined, vf: ByteCounters | undefined): VmTraffic {
+  if (agent) {
+    const traffic: VmTraffic = {rxBytes: agent.rxBytes, txBytes: agent.txBytes, source: 'agent'}
+    if (agent.activeSeconds !== undefined) traffic.activeSeconds = agent.activeSeconds
+    return traffic
+  }
+  const base = vif ?? {rxBytes: 0, txBytes: 0}
+  if (!vf) return {rxBytes: base.rxBytes, txBytes: base.txBytes, source: 'vif'}
+  return {rxBytes: base.rxBytes + vf.rxBytes, txBytes: base.txBytes + vf.txBytes, source: 'vif+vf'}
+}
+
+/**
+ * Xen does not report blocked time through xl or xentop, so it is estimated as the time the
+ * VM's vCPUs did not run, per vCPU: `(vcpus * now - cpuSeconds) / vcpus`. Cumulative, so only
+ * its deltas mean anything (a ratio 0..1 of the window). XenMon's real `blocked` figure needs
+ * xentrace + xenbaked running and a reader of /var/run/xenq-shm: not cheap enough per sample.
+ */
+export function estimateBlockedSeconds(vcpus: number, nowSeconds: number, cpuSeconds: number): number {
+  const n = Math.max(1, vcpus)
+  return (n * nowSeconds - cpuSeconds) / n
+}

@@ -1,0 +1,412 @@
+// The libvirt driver end to end against a fake `virsh` (test/fixtures/bin/libvirt/virsh) first on
+// PATH: it logs every argv and keeps a small world (domains per URI) that attach, detach and
+// migrate change, and it can be told to misbehave the way a real libvirt did in the lab.
+import assert from 'node:assert/strict'
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join, resolve} from 'node:path'
+import {after, before, beforeEach, describe, it} from 'node:test'
+import type {HostDriverContext} from '../../src/lib/backends/hosts/driver.js'
+import {deriveVfMac} from '../../src/lib/backends/libvirt/device-xml.js'
+import {createLibvirtDriver, type LibvirtTimings} from '../../src/lib/backends/libvirt/driver.js'
+import type {HostEntry} from '../../src/lib/config.js'
+import {UnreachableError} from '../../src/lib/errors.js'
+import type {HostShell, ToolResult} from '../../src/lib/exec.js'
+
+const FIXTURES = 'test/fixtures/libvirt'
+const fixture = (name: string) => readFileSync(join(FIXTURES, name), 'utf8')
+const NOW = 1_717_171_800
+const FAST: LibvirtTimings = {pollMs: 20, attachWaitMs: 300, detachWaitMs: 600, busyRetries: 3, busyRetryMs: 20}
+const PF_NET = 'net_enp3s0f0_3c_fd_fe_9e_6a_40'
+
+const kvm1: HostEntry = {name: 'kvm1', backend: 'libvirt', ssh: 'root@kvm1', port: {device: 'enp3s0f0'}}
+const kvm2: HostEntry = {name: 'kvm2', backend: 'libvirt', ssh: 'root@kvm2', port: {device: 'enp3s0f0'}}
+const kvm3: HostEntry = {name: 'kvm3', backend: 'libvirt', uri: 'qemu+ssh://root@kvm3/system', port: {device: 'enp3s0f0', speedMbps: 25_000}, vfs: {network: 'sriov-pool'}}
+const LAB_URI = 'qemu+unix:///system?socket=/tmp/sova-lab-a/libvirt-sock'
+const lab: HostEntry = {
+  name: 'lab-a',
+  backend: 'libvirt',
+  uri: LAB_URI,
+  port: {device: 'lab0', speedMbps: 1000, counters: 'vms'},
+  vfs: {emulated: {model: 'e1000e', nics: [{id: '0000:ee:00.0', mac: '52:54:00:aa:00:01'}, {id: '0000:ee:00.1', mac: '52:54:00:aa:00:02'}]}},
+}
+const URI1 = 'qemu+ssh://root@kvm1/system'
+const URI2 = 'qemu+ssh://root@kvm2/system'
+const URI3 = 'qemu+ssh://root@kvm3/system'
+
+/** A domain's `domstats` lines: from the fixture when it has them, else a small made-up block. */
+function statsOf(name: string): string {
+  const block = fixture('domstats.txt').split('\n\n').find((text) => text.startsWith(`Domain: '${name}'`))
+  if (block) return `${block.split('\n').slice(1).join('\n')}\n`
+  const taps = [...fixture(`dumpxml-${name}.xml`).matchAll(/<target dev='(vnet\d+)'/g)].map((m) => m[1])
+  const nets = taps.flatMap((tap, i) => [`  net.${i}.name=${tap}`, `  net.${i}.rx.bytes=${(i + 1) * 100}`, `  net.${i}.tx.bytes=${(i + 1) * 200}`])
+  return ['  state.state=1', '  cpu.time=5000000000', '  balloon.current=131072', '  vcpu.current=1', '  vcpu.0.delay=0', `  net.count=${taps.length}`, ...nets, ''].join('\n')
+}
+
+// A domain Sova will not name (it is not Sova's VM) holding VF 0000:03:10.6: that VF is not free.
+const BAD_NAME_UUID = 'bad00000-0000-4000-8000-000000000006'
+const BAD_NAME_XML = fixture('dumpxml-db1.xml')
+  .replace('<name>db1', '<name>bad; name')
+  .replace(/<uuid>[^<]+</, `<uuid>${BAD_NAME_UUID}<`)
+  .replace("function='0x4'", "function='0x6'")
+
+function hostWorld(domains: string[]) {
+  return {
+    nodeinfo: fixture('nodeinfo.txt'),
+    freecell: fixture('freecell.txt'),
+    nodedevs: {
+      [PF_NET]: fixture(`nodedev-${PF_NET}.xml`),
+      net_enp3s0f1_3c_fd_fe_9e_6a_41: '<device><name>net_enp3s0f1_3c_fd_fe_9e_6a_41</name><parent>pci_0000_03_00_1</parent></device>',
+      pci_0000_03_00_0: fixture('nodedev-pci_0000_03_00_0.xml'),
+    },
+    networks: {'sriov-pool': fixture('net-dumpxml-sriov-pool.xml')},
+    domains: Object.fromEntries(
+      domains.map((name) => [name, {xml: name === 'bad; name' ? BAD_NAME_XML : fixture(`dumpxml-${name}.xml`), stats: statsOf(name)}]),
+    ),
+  }
+}
+
+let dir: string
+const statePath = () => join(dir, 'state.json')
+const logPath = () => join(dir, 'virsh.log')
+
+function setWorld(uris: Record<string, unknown>, faults: Record<string, unknown> = {}): void {
+  writeFileSync(statePath(), JSON.stringify({uris, faults}))
+  writeFileSync(logPath(), '')
+}
+
+/** Every virsh call so far: {argv, device?}. */
+function calls(): {argv: string[]; device?: string}[] {
+  return readFileSync(logPath(), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line))
+}
+
+/** The virsh commands so far, without `-c URI`. */
+const commands = () => calls().map((call) => call.argv.slice(2))
+const world = () => JSON.parse(readFileSync(statePath(), 'utf8'))
+
+/** A HostShell whose files are fixtures and whose `ip` answers with the VF counters fixture. */
+function fakeShell(where = 'root@kvm1', files: Record<string, string> = {}, dirs: Record<string, string[]> = {}, links: Record<string, string> = {}) {
+  const runs: string[][] = []
+  const all: Record<string, string> = {'/proc/net/dev': fixture('proc-net-dev.txt'), '/sys/class/net/enp3s0f0/speed': '10000\n', ...files}
+  const shell: HostShell & {runs: string[][]} = {
+    where,
+    runs,
+    async run(file, args): Promise<ToolResult> {
+      runs.push([file, ...args])
+      const stdout = file === 'ip' ? fixture('ip-link-enp3s0f0.json') : ''
+      return {command: [file, ...args], exitCode: 0, stdout, stderr: '', timedOut: false, notFound: false, durationMs: 1}
+    },
+    readText: async (path) => all[path],
+    list: async (path) => dirs[path],
+    linkTarget: async (path) => links[path],
+  }
+  return shell
+}
+
+function driverFor(host: HostEntry, shell = fakeShell(), timeouts = {toolMs: 10_000, migrateMs: 10_000}) {
+  const ctx: HostDriverContext = {host, shell, timeouts, now: () => NOW}
+  return createLibvirtDriver(ctx, FAST)
+}
+
+const pathBefore = process.env.PATH
+before(() => {
+  process.env.PATH = `${resolve('test/fixtures/bin/libvirt')}:${pathBefore}`
+})
+after(() => {
+  rmSync(dir, {recursive: true, force: true})
+  process.env.PATH = pathBefore
+  delete process.env.SOVA_FAKE_LOG
+  delete process.env.SOVA_FAKE_STATE
+})
+beforeEach(() => {
+  if (dir) rmSync(dir, {recursive: true, force: true})
+  dir = mkdtempSync(join(tmpdir(), 'sova-libvirt-test-'))
+  process.env.SOVA_FAKE_LOG = logPath()
+  process.env.SOVA_FAKE_STATE = statePath()
+})
+
+describe('libvirt driver: snapshot', () => {
+  it('reads the host, every running domain, its VF, the pool and the port', async () => {
+    setWorld({[URI1]: hostWorld(['web1', 'db1', 'idle1', 'bad; name'])})
+    const shell = fakeShell()
+    const raw = await driverFor(kvm1, shell).snapshot()
+    assert.deepEqual(raw.nic, {device: 'enp3s0f0', speedMbps: 10_000, rxBytes: 987_654_321_000, txBytes: 456_789_012_000})
+    assert.equal(raw.cpus, 32)
+    assert.deepEqual(raw.memoryMiB, {total: 128_808, free: 61_440})
+    assert.deepEqual(raw.vfs, {total: 4, free: ['0000:03:10.0']}, 'the VF of the domain with a refused name is not free')
+    assert.deepEqual(raw.vms.map((vm) => vm.name), ['web1', 'db1', 'idle1'], 'a name Sova would refuse is skipped')
+    const [web1, db1, idle1] = raw.vms
+    assert.deepEqual(web1, {
+      name: 'web1',
+      id: '8c6a1f0e-3b7d-4d59-9a43-2f1e5c7b9a01',
+      vcpus: 2,
+      memoryMiB: 4096,
+      path: 'vf',
+      vf: '0000:03:10.2',
+      counters: {
+        cpuSeconds: 325.812524,
+        blockedSeconds: (2 * NOW - 325.812524 - 1) / 2,
+        // The tap's counters (guest's view) plus VF 1's own, read from the PF.
+        rxBytes: 91_839_211 + 4_000_000_000,
+        txBytes: 12_345_678 + 1_000_000_000,
+      },
+    })
+    assert.deepEqual([db1.vf, db1.vcpus, db1.memoryMiB, db1.counters.rxBytes, db1.counters.txBytes], ['0000:03:10.4', 4, 8192, 5000 + 200_000, 7000 + 300_000])
+    assert.deepEqual([idle1.path, idle1.vf, idle1.memoryMiB, idle1.counters.rxBytes, idle1.counters.txBytes], ['pv', null, 1024, 1000, 2000])
+    assert.ok(calls().every((call) => call.argv[0] === '-c' && call.argv[1] === URI1))
+    assert.deepEqual(commands().map((argv) => argv.join(' ')).sort(), [
+      'domstats --state --cpu-total --balloon --vcpu --interface --list-active',
+      `dumpxml ${BAD_NAME_UUID}`,
+      'dumpxml db1',
+      'dumpxml idle1',
+      'dumpxml web1',
+      'freecell --all',
+      'list --uuid',
+      `nodedev-dumpxml ${PF_NET}`,
+      'nodedev-dumpxml pci_0000_03_00_0',
+      'nodedev-list --cap net',
+      'nodeinfo',
+    ])
+    assert.deepEqual(shell.runs, [['ip', '-s', '-j', '-d', 'link', 'show', 'enp3s0f0']])
+  })
+
+  it('finds the PF node device once, then reads only its VFs', async () => {
+    setWorld({[URI1]: hostWorld(['idle1'])})
+    const driver = driverFor(kvm1)
+    await driver.snapshot()
+    writeFileSync(logPath(), '')
+    await driver.snapshot()
+    assert.deepEqual(commands().filter((argv) => argv[0].startsWith('nodedev')), [['nodedev-dumpxml', 'pci_0000_03_00_0']])
+  })
+
+  it('falls back to sysfs for the VFs when libvirt has no node device for the port', async () => {
+    const host = hostWorld(['idle1'])
+    host.nodedevs = {} as typeof host.nodedevs
+    setWorld({[URI1]: host})
+    const base = '/sys/class/net/enp3s0f0/device'
+    const shell = fakeShell('root@kvm1', {[`${base}/sriov_totalvfs`]: '63\n', [`${base}/sriov_numvfs`]: '2\n'}, {[base]: ['vendor', 'virtfn1', 'virtfn0']}, {[`${base}/virtfn0`]: '0000:03:10.0', [`${base}/virtfn1`]: '0000:03:10.2'})
+    const raw = await driverFor({...kvm1, vfs: {allow: ['03:10.2']}}, shell).snapshot()
+    assert.deepEqual(raw.vfs, {total: 1, free: ['0000:03:10.2']})
+  })
+
+  it('emulated lab: a stand-in NIC is the VF, the port is the VMs\' sum', async () => {
+    setWorld({[LAB_URI]: hostWorld(['lab1', 'app1'])})
+    const raw = await driverFor(lab, fakeShell('local')).snapshot()
+    assert.deepEqual(raw.vfs, {total: 2, free: ['0000:ee:00.1']})
+    const lab1 = raw.vms.find((vm) => vm.name === 'lab1')
+    assert.deepEqual([lab1?.path, lab1?.vf, lab1?.counters.rxBytes, lab1?.counters.txBytes], ['vf', '0000:ee:00.0', 300, 600])
+    assert.deepEqual(raw.nic, {device: 'lab0', speedMbps: 1000, rxBytes: 300 + 100, txBytes: 600 + 200})
+    assert.ok(!commands().some((argv) => argv[0].startsWith('nodedev')), 'no SR-IOV lookups in a lab')
+  })
+
+  it('hostdev network: the pool from net-dumpxml, the held VF from the live XML', async () => {
+    setWorld({[URI3]: hostWorld(['pool1', 'idle1'])})
+    const raw = await driverFor(kvm3).snapshot()
+    assert.deepEqual(raw.vfs, {total: 4, free: ['0000:03:10.0', '0000:03:10.2', '0000:03:10.4']})
+    assert.deepEqual(raw.vms.map((vm) => [vm.name, vm.vf]), [['pool1', '0000:03:10.6'], ['idle1', null]])
+    assert.equal(raw.nic.speedMbps, 25_000)
+  })
+
+  it('a host that does not answer is UnreachableError with virsh\'s words', async () => {
+    setWorld({[URI1]: {...hostWorld([]), unreachable: true}})
+    await assert.rejects(driverFor(kvm1).snapshot(), (error: Error) => {
+      assert.ok(error instanceof UnreachableError)
+      assert.equal(error.message, "kvm1: error: failed to connect to the hypervisor; error: Failed to connect socket to '/var/run/libvirt/libvirt-sock': No such file or directory")
+      return true
+    })
+  })
+
+  it('an unknown link speed is a configuration problem, said so', async () => {
+    setWorld({[URI1]: hostWorld(['idle1'])})
+    await assert.rejects(driverFor(kvm1, fakeShell('root@kvm1', {'/sys/class/net/enp3s0f0/speed': '-1\n'})).snapshot(), /link speed of enp3s0f0 is unknown/)
+  })
+})
+
+describe('libvirt driver: attach and detach', () => {
+  it('attach-device --live with the VF XML, confirmed in the live XML; the temp file is removed', async () => {
+    setWorld({[URI1]: hostWorld(['idle1'])})
+    const result = await driverFor(kvm1).attachVf('idle1', '03:10.0')
+    assert.equal(result.ok, true, JSON.stringify(result))
+    const attach = calls().find((call) => call.argv[2] === 'attach-device')
+    assert.ok(attach)
+    assert.deepEqual(attach.argv.slice(0, 4), ['-c', URI1, 'attach-device', 'idle1'])
+    assert.match(attach.argv[4], /sova-virsh-[^/]+\/device\.xml$/)
+    assert.equal(attach.argv[5], '--live')
+    assert.equal(attach.argv.length, 6)
+    assert.equal(existsSync(attach.argv[4]), false)
+    assert.equal(
+      attach.device,
+      `<interface type='hostdev' managed='yes'><mac address='${deriveVfMac('kvm1', '0000:03:10.0')}'/><driver name='vfio'/><source><address type='pci' domain='0x0000' bus='0x03' slot='0x10' function='0x0'/></source></interface>`,
+    )
+    assert.equal(commands().at(-1)?.[0], 'dumpxml', 'the live XML was read after the attach')
+    const raw = await driverFor(kvm1).snapshot()
+    assert.equal(raw.vms[0].vf, '0000:03:10.0')
+  })
+
+  it('a teaming domain gets the VF as the transient half, with the backup\'s MAC', async () => {
+    setWorld({[URI1]: hostWorld(['app1'])})
+    assert.deepEqual((await driverFor(kvm1).attachVf('app1', '0000:03:10.6')).ok, true)
+    assert.match(calls().find((call) => call.argv[2] === 'attach-device')?.device ?? '', /<mac address='52:54:00:00:77:01'\/>.*<teaming type='transient' persistent='ua-backup1'\/>/)
+  })
+
+  it('a pool network: attach by network name, libvirt picks the VF', async () => {
+    setWorld({[URI3]: hostWorld(['pool1', 'idle1'])})
+    const result = await driverFor(kvm3).attachVf('idle1', '0000:03:10.0')
+    assert.equal(result.ok, true, JSON.stringify(result))
+    assert.equal(calls().find((call) => call.argv[2] === 'attach-device')?.device, `<interface type='network'><mac address='${deriveVfMac('kvm3', '0000:03:10.0')}'/><source network='sriov-pool'/></interface>`)
+    assert.equal((await driverFor(kvm3).snapshot()).vms.find((vm) => vm.name === 'idle1')?.vf, '0000:03:10.0')
+  })
+
+  it('refuses a VF outside the pool or a second VF, before any attach-device', async () => {
+    setWorld({[URI1]: hostWorld(['web1', 'idle1'])})
+    const outside = await driverFor({...kvm1, vfs: {allow: ['0000:03:10.0']}}).attachVf('idle1', '0000:03:10.6')
+    assert.match(outside.ok ? '' : outside.error, /^refused: 0000:03:10.6 is not in kvm1's VF pool \(0000:03:10.0\)$/)
+    const second = await driverFor(kvm1).attachVf('web1', '0000:03:10.0')
+    assert.match(second.ok ? '' : second.error, /^refused: web1 already holds 0000:03:10.2$/)
+    assert.ok(!commands().some((argv) => argv[0] === 'attach-device'))
+  })
+
+  it('virsh\'s own error when attach-device fails', async () => {
+    setWorld({[URI1]: hostWorld(['idle1'])}, {attachError: "Requested operation is not valid: PCI device 0000:03:10.0 is in use by driver QEMU, domain web9"})
+    const result = await driverFor(kvm1).attachVf('idle1', '0000:03:10.0')
+    assert.equal(result.ok ? '' : result.error, "error: Failed to attach device from " + calls().find((call) => call.argv[2] === 'attach-device')?.argv[4] + "; error: Requested operation is not valid: PCI device 0000:03:10.0 is in use by driver QEMU, domain web9")
+  })
+
+  it('an attach that never shows in the live XML is undone and failed', async () => {
+    setWorld({[URI1]: hostWorld(['idle1'])}, {attachInvisible: true})
+    const result = await driverFor(kvm1).attachVf('idle1', '0000:03:10.0')
+    // The undo is still sent; here libvirt has nothing to remove and says so in its own words.
+    const mac = deriveVfMac('kvm1', '0000:03:10.0')
+    assert.equal(
+      result.ok ? '' : result.error,
+      `attach-device returned 0, but 0000:03:10.0 never showed in idle1's live XML within 0.3 s; undo failed: error: operation failed: no device matching MAC address ${mac} found`,
+    )
+    const verbs = commands().map((argv) => argv[0])
+    assert.equal(verbs.at(-1), 'detach-device')
+    assert.ok(verbs.filter((verb) => verb === 'dumpxml').length >= 3)
+  })
+
+  it('detach-device --live with the live device (alias included), then polled until really gone', async () => {
+    setWorld({[URI1]: hostWorld(['web1'])}, {lingerPolls: 3})
+    const result = await driverFor(kvm1).detachVf('web1', '0000:03:10.2')
+    assert.equal(result.ok, true, JSON.stringify(result))
+    const detach = calls().find((call) => call.argv[2] === 'detach-device')
+    assert.deepEqual([...(detach?.argv.slice(0, 4) ?? []), detach?.argv[5]], ['-c', URI1, 'detach-device', 'web1', '--live'])
+    assert.equal(
+      detach?.device,
+      "<interface type='hostdev' managed='yes'><mac address='52:54:00:6d:90:02'/><driver name='vfio'/><source><address type='pci' domain='0x0000' bus='0x03' slot='0x10' function='0x2'/></source><alias name='hostdev0'/></interface>",
+    )
+    const afterDetach = commands().slice(commands().findIndex((argv) => argv[0] === 'detach-device') + 1)
+    assert.ok(afterDetach.filter((argv) => argv[0] === 'dumpxml').length >= 4, 'rc 0 was not taken as proof: the XML was read until the VF left')
+    assert.doesNotMatch(world().uris[URI1].domains.web1.xml, /type='hostdev'/)
+  })
+
+  it('a device that stays is a failed detach, with the address and the time waited', async () => {
+    setWorld({[URI1]: hostWorld(['web1'])}, {lingerPolls: 1000})
+    const result = await driverFor(kvm1).detachVf('web1', '0000:03:10.2')
+    assert.equal(result.ok ? '' : result.error, 'detach requested, but VF 0000:03:10.2 still present after 0.6 s')
+  })
+
+  it('"guest is busy" is retried', async () => {
+    setWorld({[URI1]: hostWorld(['web1'])}, {busyDetaches: 2})
+    const result = await driverFor(kvm1).detachVf('web1', '0000:03:10.2')
+    assert.equal(result.ok, true, JSON.stringify(result))
+    assert.equal(commands().filter((argv) => argv[0] === 'detach-device').length, 3)
+  })
+
+  it('a teaming VF is detached by alias; its backup with the same MAC stays', async () => {
+    setWorld({[URI1]: hostWorld(['db1'])})
+    assert.equal((await driverFor(kvm1).detachVf('db1', '0000:03:10.4')).ok, true)
+    const xml: string = world().uris[URI1].domains.db1.xml
+    assert.doesNotMatch(xml, /type='hostdev'/)
+    assert.match(xml, /ua-backup0/)
+  })
+
+  it('emulated lab: the stand-in NIC is detached by MAC; a VF not held is already detached', async () => {
+    setWorld({[LAB_URI]: hostWorld(['lab1'])})
+    const driver = driverFor(lab, fakeShell('local'))
+    assert.equal((await driver.detachVf('lab1', '0000:ee:00.0')).ok, true)
+    assert.equal(calls().find((call) => call.argv[2] === 'detach-device')?.device, "<interface type='ethernet'><mac address='52:54:00:aa:00:01'/><model type='e1000e'/><alias name='net1'/></interface>")
+    writeFileSync(logPath(), '')
+    assert.equal((await driver.detachVf('lab1', '0000:ee:00.0')).ok, true)
+    assert.deepEqual(commands(), [['dumpxml', 'lab1']])
+  })
+})
+
+describe('libvirt driver: migrate', () => {
+  it('migrate --live --persistent --undefinesource to the target\'s URI; the VM shows there', async () => {
+    setWorld({[URI1]: hostWorld(['idle1']), [URI2]: hostWorld([])})
+    const result = await driverFor(kvm1).migrate('idle1', kvm2)
+    assert.equal(result.ok, true, JSON.stringify(result))
+    assert.deepEqual(calls().find((call) => call.argv[2] === 'migrate')?.argv, ['-c', URI1, 'migrate', '--live', '--persistent', '--undefinesource', 'idle1', URI2])
+    const there = await driverFor(kvm2, fakeShell('root@kvm2')).snapshot()
+    assert.deepEqual(there.vms.map((vm) => [vm.name, vm.id]), [['idle1', '5e2f9d10-7c4b-4f8e-8a61-3d9b0c1e2f34']])
+  })
+
+  it('refused while a VF (or a lab stand-in) is attached: no migrate call', async () => {
+    setWorld({[URI1]: hostWorld(['web1']), [URI2]: hostWorld([]), [LAB_URI]: hostWorld(['lab1'])})
+    const vf = await driverFor(kvm1).migrate('web1', kvm2)
+    assert.equal(vf.ok ? '' : vf.error, 'refused: web1 still holds a hostdev interface 0000:03:10.2; detach it before migrating')
+    const standIn = await driverFor(lab, fakeShell('local')).migrate('lab1', {...lab, name: 'lab-b', uri: 'qemu+unix:///system?socket=/tmp/sova-lab-b/libvirt-sock'})
+    assert.match(standIn.ok ? '' : standIn.error, /still holds the stand-in VF 0000:ee:00.0/)
+    assert.ok(!commands().some((argv) => argv[0] === 'migrate'))
+  })
+
+  it('a migration that hangs is aborted with domjobabort and failed', async () => {
+    setWorld({[URI1]: hostWorld(['idle1']), [URI2]: hostWorld([])}, {migrateHangMs: 20_000})
+    const started = Date.now()
+    const result = await driverFor(kvm1, fakeShell(), {toolMs: 10_000, migrateMs: 700}).migrate('idle1', kvm2)
+    assert.ok(Date.now() - started < 5000)
+    assert.equal(result.ok ? '' : result.error, 'migration of idle1 to kvm2 timed out after 0.7 s; aborted (domjobabort); idle1 stays on kvm1')
+    assert.deepEqual(commands().at(-1), ['domjobabort', 'idle1'])
+    assert.ok(world().uris[URI1].domains.idle1)
+  })
+
+  it('virsh\'s words when the target refuses; other backends are refused', async () => {
+    setWorld({[URI1]: hostWorld(['idle1']), [URI2]: {...hostWorld([]), unreachable: true}})
+    const result = await driverFor(kvm1).migrate('idle1', kvm2)
+    assert.equal(result.ok ? '' : result.error, `error: operation failed: Failed to connect to remote libvirt URI ${URI2}`)
+    const xen = await driverFor(kvm1).migrate('idle1', {name: 'xen1', backend: 'xen', port: {device: 'eth0'}})
+    assert.match(xen.ok ? '' : xen.error, /^refused: xen1 is a xen host/)
+  })
+})
+
+describe('libvirt driver: refusals and doctor', () => {
+  it('a name Sova would not pass on is refused before virsh runs', async () => {
+    setWorld({[URI1]: hostWorld(['web1']), [URI2]: hostWorld([])})
+    const driver = driverFor(kvm1)
+    for (const bad of ['web1; rm -rf /', '--force', '-c', '', 'a b', '$(reboot)']) {
+      for (const result of [await driver.attachVf(bad, '0000:03:10.0'), await driver.detachVf(bad, '0000:03:10.2'), await driver.migrate(bad, kvm2)]) {
+        assert.match(result.ok ? '' : result.error, /^refused: ".*" is not a valid VM name/, bad)
+      }
+    }
+    const badVf = await driver.attachVf('web1', '--live')
+    assert.match(badVf.ok ? '' : badVf.error, /^refused: "--live" is not a VF id/)
+    assert.deepEqual(calls(), [])
+  })
+
+  it('an unreachable host fails an action with virsh\'s words instead of throwing', async () => {
+    setWorld({[URI1]: {...hostWorld(['web1']), unreachable: true}})
+    const result = await driverFor(kvm1).detachVf('web1', '0000:03:10.2')
+    assert.match(result.ok ? '' : result.error, /^error: failed to connect to the hypervisor/)
+  })
+
+  it('doctor: virsh, URI, ssh, port, speed and the VF pool', async () => {
+    setWorld({[URI1]: hostWorld(['web1', 'idle1'])})
+    const checks = await driverFor(kvm1).checks()
+    assert.deepEqual(checks.map((check) => [check.check, check.ok]), [['virsh', true], ['libvirt', true], ['ssh', true], ['port', true], ['link speed', true], ['VF pool', true]])
+    assert.ok(checks.every((check) => check.host === 'kvm1'))
+    assert.equal(checks[1].detail, `${URI1}: QEMU 7.2.0`)
+    assert.equal(checks[5].detail, `4 VFs, 3 free (node device pci_0000_03_00_0)`)
+  })
+
+  it('doctor: a lab says it is a stand-in; an unreachable URI fails and skips the pool', async () => {
+    setWorld({[LAB_URI]: hostWorld(['lab1']), [URI1]: {...hostWorld([]), unreachable: true}})
+    const labChecks = await driverFor(lab, fakeShell('local')).checks()
+    assert.deepEqual(labChecks.map((check) => check.check), ['virsh', 'libvirt', 'port', 'link speed', 'VF pool'])
+    assert.match(labChecks[4].detail, /^2 VFs, 1 free \(2 emulated e1000e stand-in NICs \(lab, no SR-IOV\)\); a lab stand-in/)
+    const down = await driverFor(kvm1).checks()
+    assert.deepEqual(down.filter((check) => !check.ok).map((check) => check.check), ['libvirt', 'VF pool'])
+    assert.ok(down.find((check) => check.check === 'libvirt')?.fix)
+  })
+})

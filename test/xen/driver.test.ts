@@ -1,0 +1,295 @@
+// The Xen driver against the scripted stand-ins of test/fixtures/bin/xen (xl, xenstore-ls, ip,
+// xentop and an ssh that "logs in" to xen1 or xen2 of test/fixtures/xen/world.json). Every call
+// is logged, so the tests assert on the exact argv lists the driver ran on each host.
+import {after, beforeEach, describe, it} from 'node:test'
+import assert from 'node:assert/strict'
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {delimiter, dirname, join} from 'node:path'
+import type {HostEntry} from '../../src/lib/config.js'
+import {UnreachableError, UsageError} from '../../src/lib/errors.js'
+import {sshShell} from '../../src/lib/exec.js'
+import type {HostDriver} from '../../src/lib/backends/hosts/driver.js'
+import type {RawVm} from '../../src/lib/backends/types.js'
+import {createXenDriver} from '../../src/lib/backends/xen/driver.js'
+
+const FAKE_BIN = join(import.meta.dirname, '..', 'fixtures', 'bin', 'xen')
+const START_WORLD = join(import.meta.dirname, '..', 'fixtures', 'xen', 'world.json')
+process.env.PATH = [FAKE_BIN, dirname(process.execPath), process.env.PATH].join(delimiter)
+
+const NOW = 1_700_000_000
+const XEN1: HostEntry = {name: 'xen1', backend: 'xen', ssh: 'root@xen1', port: {device: 'eth0'}}
+const XEN2: HostEntry = {name: 'xen2', backend: 'xen', ssh: 'root@xen2', port: {device: 'eth0', speedMbps: 25_000}}
+
+function driverFor(host: HostEntry): HostDriver {
+  return createXenDriver({host, shell: sshShell(host.ssh ?? host.name), timeouts: {toolMs: 20_000, migrateMs: 30_000}, now: () => NOW})
+}
+
+let dir = ''
+const dirs: string[] = []
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'sova-xen-'))
+  dirs.push(dir)
+  process.env.SOVA_FAKE_STATE = dir
+  process.env.SOVA_FAKE_LOG = join(dir, 'calls.ndjson')
+})
+
+after(() => {
+  for (const used of dirs) rmSync(used, {recursive: true, force: true})
+})
+
+interface Call {
+  host: string
+  argv: string[]
+}
+
+function calls(): Call[] {
+  const log = process.env.SOVA_FAKE_LOG ?? ''
+  return existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Call) : []
+}
+
+/** The commands that ran on `host` (the fake ssh's own calls left out), as `prog arg...` strings. */
+function commandsOn(host: string, program?: string): string[] {
+  return calls()
+    .filter((call) => call.host === host && (program === undefined || call.argv[0] === program))
+    .map((call) => call.argv.join(' '))
+}
+
+/** Changes the fake world before the driver runs (e.g. to add a quirk). */
+function editWorld(change: (world: {hosts: Record<string, Record<string, unknown>>; domains: Record<string, Record<string, unknown>>}) => void): void {
+  const file = join(dir, 'xen-world.json')
+  const world = JSON.parse(readFileSync(existsSync(file) ? file : START_WORLD, 'utf8'))
+  change(world)
+  writeFileSync(file, JSON.stringify(world))
+}
+
+const vmNamed = (vms: RawVm[], name: string) => vms.find((vm) => vm.name === name)
+
+describe('Xen driver snapshot', () => {
+  it('reads the host, its VMs, their paths, the VF pool and cumulative counters', async () => {
+    const host = await driverFor(XEN1).snapshot()
+    assert.equal(host.name, 'xen1')
+    assert.equal(host.cpus, 16)
+    assert.deepEqual(host.memoryMiB, {total: 65410, free: 40123})
+    assert.deepEqual(host.nic, {device: 'eth0', speedMbps: 10_000, rxBytes: 912_345_678_901, txBytes: 812_345_678_901})
+    assert.deepEqual(host.vfs, {total: 3, free: ['0000:04:10.1', '0000:04:10.3']})
+    // "bad name" is not a name Sova accepts: skipped, not fatal.
+    assert.deepEqual(host.vms.map((vm) => vm.name), ['web1', 'db1'])
+    assert.deepEqual(vmNamed(host.vms, 'web1'), {
+      name: 'web1',
+      id: '5',
+      vcpus: 2,
+      memoryMiB: 2048,
+      path: 'pv',
+      vf: null,
+      // No guest agent: dom0's vif5.0 + vif5.0-emu, swapped to the guest's view.
+      counters: {cpuSeconds: 56.7, blockedSeconds: (2 * NOW - 56.7) / 2, rxBytes: 1_202_000, txBytes: 301_000},
+    })
+    assert.deepEqual(vmNamed(host.vms, 'db1'), {
+      name: 'db1',
+      id: '6',
+      vcpus: 4,
+      memoryMiB: 4096,
+      path: 'vf',
+      vf: '0000:04:10.5',
+      // The guest agent's xenstore keys win, activeSeconds included.
+      counters: {cpuSeconds: 1234.5, blockedSeconds: (4 * NOW - 1234.5) / 4, rxBytes: 73_400_320_000, txBytes: 51_200_000_000, activeSeconds: 86_000},
+    })
+  })
+
+  it('runs each tool once, xenstore-ls always with -f, and reads /proc/net/dev once', async () => {
+    await driverFor(XEN1).snapshot()
+    const ran = commandsOn('xen1')
+    for (const command of ['xl info', 'xl list -l', 'xl list', 'xl pci-assignable-list', 'xenstore-ls -f /local/domain', 'cat /proc/net/dev']) {
+      assert.equal(ran.filter((c) => c === command).length, 1, command)
+    }
+    assert.equal(ran[0], 'xl info')
+    // The only VF holder has a guest agent: the PF's VF counters are not needed, nor is xentop.
+    assert.deepEqual(commandsOn('xen1', 'ip'), [])
+    assert.deepEqual(commandsOn('xen1', 'xentop'), [])
+    const sshCalls = calls().filter((call) => call.argv[0] === 'ssh')
+    assert.ok(sshCalls.every((call) => call.argv.slice(0, 7).join(' ') === 'ssh -o BatchMode=yes -o ConnectTimeout=10 -- root@xen1'))
+  })
+
+  it('takes the link speed from port.speedMbps when sysfs says -1, and refuses to guess without it', async () => {
+    const host = await driverFor(XEN2).snapshot()
+    assert.equal(host.nic.speedMbps, 25_000)
+    assert.deepEqual(host.vms.map((vm) => [vm.name, vm.id, vm.path]), [['app2', '3', 'pv']])
+    assert.deepEqual(host.vfs, {total: 2, free: ['0000:81:02.0', '0000:81:02.1']})
+    await assert.rejects(driverFor({...XEN2, port: {device: 'eth0'}}).snapshot(), (error: Error) => {
+      assert.ok(error instanceof UsageError)
+      assert.equal(error.message, 'xen2: link speed of eth0 unknown; set port.speedMbps')
+      return true
+    })
+  })
+
+  it('with port.counters "vms", reports the sum of its VMs as the port\'s traffic', async () => {
+    const host = await driverFor({...XEN1, port: {device: 'eth0', counters: 'vms'}}).snapshot()
+    assert.deepEqual(host.nic, {device: 'eth0', speedMbps: 10_000, rxBytes: 1_202_000 + 73_400_320_000, txBytes: 301_000 + 51_200_000_000})
+  })
+
+  it('keeps to vfs.allow', async () => {
+    const host = await driverFor({...XEN1, vfs: {allow: ['04:10.3']}}).snapshot()
+    assert.deepEqual(host.vfs, {total: 1, free: ['0000:04:10.3']})
+    assert.deepEqual(vmNamed(host.vms, 'db1')?.vf, null)
+  })
+
+  it('throws UnreachableError (exit 69) when ssh cannot reach the host', async () => {
+    await assert.rejects(driverFor({...XEN1, name: 'xen9', ssh: 'root@xen9'}).snapshot(), (error: Error) => {
+      assert.ok(error instanceof UnreachableError)
+      assert.equal(error.exit, 69)
+      assert.equal(error.message, 'xen9: ssh: connect to host xen9 port 22: Connection refused')
+      return true
+    })
+    assert.deepEqual(commandsOn('xen9'), [])
+  })
+})
+
+describe('Xen driver VF hot-plug', () => {
+  it('attaches with xl pci-attach, confirms with xl pci-list, and the snapshot then shows the VF', async () => {
+    const xen1 = driverFor(XEN1)
+    const attached = await xen1.attachVf('web1', '04:10.1')
+    assert.equal(attached.ok, true, JSON.stringify(attached))
+    assert.deepEqual(commandsOn('xen1', 'xl'), ['xl pci-attach web1 0000:04:10.1', 'xl pci-list web1'])
+
+    const host = await xen1.snapshot()
+    assert.deepEqual(host.vfs, {total: 3, free: ['0000:04:10.3']})
+    const web1 = vmNamed(host.vms, 'web1')
+    assert.deepEqual([web1?.path, web1?.vf], ['vf', '0000:04:10.1'])
+    // vif traffic plus the VF's own counters from the PF (VF 0 = 0000:04:10.1).
+    assert.deepEqual([web1?.counters.rxBytes, web1?.counters.txBytes], [1_202_000 + 5_000_000, 301_000 + 7_000_000])
+    assert.deepEqual(commandsOn('xen1', 'ip'), ['ip -s -j -d link show eth0'])
+  })
+
+  it('detaches with xl pci-detach and confirms the VF is gone', async () => {
+    const xen1 = driverFor(XEN1)
+    assert.equal((await xen1.attachVf('web1', '0000:04:10.1')).ok, true)
+    const detached = await xen1.detachVf('web1', '0000:04:10.1')
+    assert.equal(detached.ok, true, JSON.stringify(detached))
+    assert.deepEqual(commandsOn('xen1', 'xl'), ['xl pci-attach web1 0000:04:10.1', 'xl pci-list web1', 'xl pci-detach web1 0000:04:10.1', 'xl pci-list web1'])
+    assert.deepEqual((await xen1.snapshot()).vfs.free, ['0000:04:10.1', '0000:04:10.3'])
+  })
+
+  it('reports xl\'s own words when the attach fails', async () => {
+    const result = await driverFor(XEN1).attachVf('web1', '0000:04:10.7')
+    assert.equal(result.ok, false)
+    assert.match(!result.ok ? result.error : '', /PCI device 0000:04:10\.7 is not assignable$/)
+  })
+
+  it('undoes an attach that xl pci-list never shows, and fails', async () => {
+    editWorld((world) => {
+      world.domains.web1.quirks = {'pci-list-hides': true}
+    })
+    const result = await driverFor(XEN1).attachVf('web1', '0000:04:10.1')
+    assert.equal(result.ok, false)
+    assert.equal(!result.ok && result.error, 'xl pci-attach returned 0 but 0000:04:10.1 is not in xl pci-list web1; detached it again')
+    const ran = commandsOn('xen1', 'xl')
+    assert.equal(ran[0], 'xl pci-attach web1 0000:04:10.1')
+    assert.equal(ran.at(-1), 'xl pci-detach web1 0000:04:10.1')
+    assert.ok(ran.slice(1, -1).length > 1 && ran.slice(1, -1).every((c) => c === 'xl pci-list web1'))
+  })
+
+  it('counts a detach of a VF that is already gone as done (a re-run)', async () => {
+    const result = await driverFor(XEN1).detachVf('web1', '0000:04:10.1')
+    assert.equal(result.ok, true)
+    assert.deepEqual(commandsOn('xen1', 'xl'), ['xl pci-detach web1 0000:04:10.1', 'xl pci-list web1'])
+  })
+})
+
+describe('Xen driver migration', () => {
+  it('refuses while a VF is attached, without running xl migrate', async () => {
+    const result = await driverFor(XEN1).migrate('db1', XEN2)
+    assert.deepEqual(result.ok ? undefined : result.error, 'db1 still has PCI device(s) 0000:04:10.5 attached; detach the VF before migrating')
+    assert.deepEqual(commandsOn('xen1', 'xl'), ['xl pci-list db1'])
+  })
+
+  it('migrates after the detach, and the VM then shows up on the target', async () => {
+    const xen1 = driverFor(XEN1)
+    assert.equal((await xen1.attachVf('web1', '0000:04:10.1')).ok, true)
+    assert.equal((await xen1.migrate('web1', XEN2)).ok, false)
+    assert.equal((await xen1.detachVf('web1', '0000:04:10.1')).ok, true)
+    const migrated = await xen1.migrate('web1', XEN2)
+    assert.equal(migrated.ok, true, JSON.stringify(migrated))
+    assert.deepEqual(commandsOn('xen1', 'xl').filter((c) => c.startsWith('xl migrate')), ['xl migrate web1 xen2'])
+    // The fake xl records the receiving end that the real one starts over ssh.
+    assert.deepEqual(commandsOn('xen2', 'xl'), ['xl migrate-receive'])
+
+    assert.deepEqual((await xen1.snapshot()).vms.map((vm) => vm.name), ['db1'])
+    const xen2 = await driverFor(XEN2).snapshot()
+    assert.deepEqual(xen2.vms.map((vm) => [vm.name, vm.id, vm.path, vm.vf]), [['app2', '3', 'pv', null], ['web1', '4', 'pv', null]])
+  })
+
+  it('migrates to the ssh host of the target (no user), else to its name', async () => {
+    const {migrationDestination} = await import('../../src/lib/backends/xen/actions.js')
+    assert.equal(migrationDestination({...XEN2, ssh: 'admin@xen2.lab'}), 'xen2.lab')
+    assert.equal(migrationDestination({...XEN2, ssh: undefined}), 'xen2')
+  })
+
+  it('reports the hypervisor\'s refusal when a device is attached but not listed', async () => {
+    editWorld((world) => {
+      world.domains.db1.quirks = {'pci-list-hides': true}
+    })
+    const result = await driverFor(XEN1).migrate('db1', XEN2)
+    assert.equal(result.ok, false)
+    assert.match(!result.ok ? result.error : '', /Migration failed, resuming at sender\.$/)
+    assert.deepEqual(commandsOn('xen1', 'xl'), ['xl pci-list db1', 'xl migrate db1 xen2'])
+  })
+})
+
+describe('Xen driver refusals', () => {
+  for (const vm of ['web1; rm -rf /', '--force', '5', 'a b']) {
+    it(`refuses VM "${vm}" before any tool runs`, async () => {
+      const xen1 = driverFor(XEN1)
+      await assert.rejects(xen1.attachVf(vm, '0000:04:10.1'), UsageError)
+      await assert.rejects(xen1.detachVf(vm, '0000:04:10.1'), UsageError)
+      await assert.rejects(xen1.migrate(vm, XEN2), UsageError)
+      assert.deepEqual(calls(), [])
+    })
+  }
+
+  it('refuses a VF that is not a PCI address, and a target of another backend', async () => {
+    const xen1 = driverFor(XEN1)
+    await assert.rejects(xen1.attachVf('web1', '04:10.1; reboot'), UsageError)
+    await assert.rejects(xen1.detachVf('web1', '-f'), UsageError)
+    await assert.rejects(xen1.migrate('web1', {...XEN2, backend: 'libvirt'}), UsageError)
+    assert.deepEqual(calls(), [])
+  })
+})
+
+describe('Xen driver doctor checks', () => {
+  it('passes every check of a ready host, with counts', async () => {
+    const checks = await driverFor(XEN1).checks()
+    assert.deepEqual(
+      checks.map((check) => [check.check, check.ok]),
+      [
+        ['ssh reachable', true],
+        ['xl runs', true],
+        ['xentop present', true],
+        ['xenstore-ls present', true],
+        ['PF found', true],
+        ['link speed known', true],
+        ['SR-IOV enabled', true],
+        ['VFs assignable', true],
+      ],
+    )
+    assert.ok(checks.every((check) => check.host === 'xen1' && check.fix === undefined))
+    const detail = (name: string) => checks.find((check) => check.check === name)?.detail
+    assert.equal(detail('xl runs'), 'Xen 4.17.5, 16 CPUs, 40123 of 65410 MiB free')
+    assert.equal(detail('xenstore-ls present'), 'guest agent counters from 1 of 3 domains (the others are read from dom0\'s vif counters)')
+    assert.equal(detail('SR-IOV enabled'), '4 of 8 VFs enabled on eth0')
+    assert.equal(detail('VFs assignable'), '3 VFs: 2 free (0000:04:10.1, 0000:04:10.3), 1 in use')
+  })
+
+  it('says how to fix an unknown link speed', async () => {
+    const speed = (await driverFor({...XEN2, port: {device: 'eth0'}}).checks()).find((check) => check.check === 'link speed known')
+    assert.deepEqual([speed?.ok, speed?.fix], [false, 'set port.speedMbps in this host\'s config'])
+  })
+
+  it('reports a dead ssh once and checks nothing through it', async () => {
+    const checks = await driverFor({...XEN1, name: 'xen9', ssh: 'root@xen9'}).checks()
+    assert.equal(checks.length, 8)
+    assert.deepEqual([checks[0].check, checks[0].ok, checks[0].detail], ['ssh reachable', false, 'ssh: connect to host xen9 port 22: Connection refused'])
+    assert.ok(checks.slice(1).every((check) => !check.ok && check.detail === 'not checked: ssh does not answer'))
+    assert.deepEqual(commandsOn('xen9'), [])
+  })
+})
