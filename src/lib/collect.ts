@@ -39,7 +39,8 @@ function vmRates(vm: RawVm, previous: RawVm | undefined, seconds: number): Vm {
     memoryMiB: vm.memoryMiB,
     cpu: {
       usedRatio: delta(c.cpuSeconds, b?.cpuSeconds) / seconds,
-      blockedRatio: delta(c.blockedSeconds, b?.blockedSeconds) / seconds,
+      // Real backends estimate blocked time against their own clock: keep it a share of the window.
+      blockedRatio: Math.min(1, delta(c.blockedSeconds, b?.blockedSeconds) / seconds),
     },
     net: {rxBps, txBps, activeRatio},
     path: vm.path,

@@ -16,7 +16,7 @@ export interface ConfigProblem {
 
 const unknownKey = (path: string) => {
   const section = path.split('.').slice(0, -1).join('.')
-  return section === '' ? 'unknown key (expected cluster, hosts, timeouts or policy)' : `unknown key in ${section} (see the configuration section of the README)`
+  return section === '' ? 'unknown key (expected cluster, hosts, timeouts or policy)' : `unknown key in ${section} (see docs/configuration.md)`
 }
 
 /** Cross-field rules the schema cannot say. */

@@ -9,7 +9,7 @@ import {join} from 'node:path'
 import {type Static, Type} from '@sinclair/typebox'
 import {NAME_EXPECTED, NAME_PATTERN, PCI_PATTERN} from './document/schema.js'
 // config-check reads ConfigFile only when called, so this import cycle is harmless.
-import {configProblems} from './config-check.js'
+import {checkConfigText, configProblems} from './config-check.js'
 import {InputError, UsageError} from './errors.js'
 import {HOTSPOT_PARAM_DOCS} from './policy/hotspot.js'
 import {POLICY_NAMES} from './policy/policies.js'
@@ -149,11 +149,8 @@ export function loadConfig(flag: string | undefined, env: NodeJS.ProcessEnv = pr
     const from = flag ? '--config' : 'SOVA_CONFIG'
     throw new UsageError(`${from} ${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
   }
-  let value: unknown
-  try {
-    value = JSON.parse(text)
-  } catch (error) {
-    throw new InputError(`${path}: not valid JSON (${(error as Error).message})`)
-  }
-  return parseConfig(value, path)
+  // The first problem in file order, with its line, as `sova config check` lists them all.
+  const [first] = checkConfigText(text, path)
+  if (first) throw new InputError(first)
+  return JSON.parse(text) as ConfigFile
 }

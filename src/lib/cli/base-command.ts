@@ -174,7 +174,7 @@ export abstract class SovaCommand extends Command {
 
   /** Every failure leaves as one line on stderr and the exit code of ARCHITECTURE.md §5. */
   protected override async catch(error: Error & {oclif?: {exit?: number}}): Promise<void> {
-    const command = `sova${this.id ? ' ' + this.id : ''}`
+    const command = `sova${this.id ? ' ' + this.id.replaceAll(':', ' ') : ''}`
     if (error instanceof SovaError) {
       logLine(`${command}: ${oneLine(error.message)}${error.remedy ? ` (${error.remedy})` : ''}`)
       process.exitCode = error.exit

@@ -1,0 +1,125 @@
+// The built CLI against a libvirt lab configuration (test/fixtures/config/libvirt-lab.json): two
+// hosts lab-a and lab-b behind qemu+unix URIs, with emulated e1000e NICs standing in for VFs, played
+// by the fake virsh of test/fixtures/bin/libvirt (first on PATH). Every virsh call is logged, so the
+// tests assert the document, the exit code and the exact virsh argv (and device XML) per host.
+import assert from 'node:assert/strict'
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {delimiter, dirname, join} from 'node:path'
+import {describe, it} from 'node:test'
+import {documents, freshStateDir, sova} from './helpers.js'
+
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures')
+const CONFIG = join(FIXTURES, 'config', 'libvirt-lab.json')
+const URI_A = 'qemu+unix:///system?socket=/tmp/sova-lab-a/libvirt-sock'
+const URI_B = 'qemu+unix:///system?socket=/tmp/sova-lab-b/libvirt-sock'
+const fixture = (name: string) => readFileSync(join(FIXTURES, 'libvirt', name), 'utf8')
+
+/** A small `virsh domstats` block for a domain of the fixtures: its taps with made-up counters. */
+function statsOf(name: string): string {
+  const taps = [...fixture(`dumpxml-${name}.xml`).matchAll(/<target dev='(vnet\d+)'/g)].map((m) => m[1])
+  const nets = taps.flatMap((tap, i) => [`  net.${i}.name=${tap}`, `  net.${i}.rx.bytes=${(i + 1) * 100}`, `  net.${i}.tx.bytes=${(i + 1) * 200}`])
+  return ['  state.state=1', '  cpu.time=5000000000', '  balloon.current=131072', '  vcpu.current=1', '  vcpu.0.delay=0', `  net.count=${taps.length}`, ...nets, ''].join('\n')
+}
+
+const hostWorld = (domains: string[]) => ({
+  nodeinfo: fixture('nodeinfo.txt'),
+  freecell: fixture('freecell.txt'),
+  nodedevs: {},
+  networks: {},
+  domains: Object.fromEntries(domains.map((name) => [name, {xml: fixture(`dumpxml-${name}.xml`), stats: statsOf(name)}])),
+})
+
+/** lab1 (holding stand-in 0000:ee:00.0) and app1 on lab-a, nothing on lab-b. */
+function lab(change: (world: any) => void = () => {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'sova-libvirt-cli-'))
+  const world = {uris: {[URI_A]: hostWorld(['lab1', 'app1']), [URI_B]: hostWorld([])}, faults: {}}
+  change(world)
+  writeFileSync(join(dir, 'state.json'), JSON.stringify(world))
+  const log = join(dir, 'virsh.ndjson')
+  writeFileSync(log, '')
+  const state = freshStateDir()
+  const env = {PATH: [join(FIXTURES, 'bin', 'libvirt'), dirname(process.execPath), process.env.PATH].join(delimiter), SOVA_FAKE_STATE: join(dir, 'state.json'), SOVA_FAKE_LOG: log, SOVA_CONFIG: ''}
+  return {
+    run: ([command, ...args]: string[]) => sova([command, '--config', CONFIG, ...args], {state, env}),
+    calls: (): {argv: string[]; device?: string}[] => readFileSync(log, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line)),
+    clearLog: () => writeFileSync(log, ''),
+  }
+}
+
+/** The virsh calls that change a domain, as `URI command domain [device XML]`. */
+const acting = (calls: {argv: string[]; device?: string}[]) =>
+  calls
+    .filter((call) => ['attach-device', 'detach-device', 'migrate'].includes(call.argv[2]))
+    .map((call) => [call.argv[1], call.argv[2], ...call.argv.slice(3).filter((arg) => !arg.includes('/device.xml')), call.device].filter(Boolean).join(' '))
+
+const vmsOf = (doc: any) => Object.fromEntries(doc.hosts.map((host: any) => [host.name, host.vms.map((vm: any) => [vm.name, vm.path, vm.vf])]))
+
+describe('sova on a libvirt lab (fake virsh)', () => {
+  it('collect: both hosts, the stand-in NIC as lab1\'s VF, source.backend libvirt', async () => {
+    // Protects the libvirt read path through the CLI: URIs from the config, emulated VF pools.
+    const {run} = lab()
+    const result = await run(['collect'])
+    assert.equal(result.exitCode, 0, String(result.stderr))
+    const [doc] = documents(result.stdout)
+    assert.deepEqual([doc.source.backend, doc.source.cluster], ['libvirt', 'lab'])
+    assert.deepEqual(vmsOf(doc), {'lab-a': [['lab1', 'vf', '0000:ee:00.0'], ['app1', 'pv', null]], 'lab-b': []})
+    assert.deepEqual(doc.hosts.map((h: any) => [h.name, h.nic.speedMbps, h.vfs]), [
+      ['lab-a', 1000, {total: 2, free: ['0000:ee:00.1']}],
+      ['lab-b', 1000, {total: 1, free: ['0000:ee:01.0']}],
+    ])
+  })
+
+  it('switch-vf app1 --to vf: one virsh attach-device --live of the free stand-in on lab-a', async () => {
+    // Protects the one-off hot-plug: the right URI, the live flag and the device XML by MAC.
+    const {run, calls} = lab()
+    const result = await run(['switch-vf', 'app1', '--to', 'vf'])
+    assert.equal(result.exitCode, 0, String(result.stderr))
+    assert.deepEqual(acting(calls()), [
+      `${URI_A} attach-device app1 --live <interface type='ethernet'><mac address='52:54:00:aa:00:02'/><model type='e1000e'/></interface>`,
+    ])
+    assert.deepEqual(documents(result.stdout)[0].actions.map((a: any) => [a.kind, a.vm, a.host, a.vf, a.status]), [['attach-vf', 'app1', 'lab-a', '0000:ee:00.1', 'done']])
+  })
+
+  it('migrate lab1 --to lab-b: detach on lab-a, virsh migrate, attach on lab-b, in that order', async () => {
+    // Protects the Executor's migration over virsh: no live migration with a device attached.
+    const {run, calls} = lab()
+    const result = await run(['migrate', 'lab1', '--to', 'lab-b'])
+    assert.equal(result.exitCode, 0, String(result.stderr))
+    assert.deepEqual(acting(calls()), [
+      `${URI_A} detach-device lab1 --live <interface type='ethernet'><mac address='52:54:00:aa:00:01'/><model type='e1000e'/><alias name='net1'/></interface>`,
+      `${URI_A} migrate --live --persistent --undefinesource lab1 ${URI_B}`,
+      `${URI_B} attach-device lab1 --live <interface type='ethernet'><mac address='52:54:00:bb:00:01'/><model type='e1000e'/></interface>`,
+    ])
+    assert.deepEqual(documents(result.stdout)[0].actions.map((a: any) => [a.kind, a.host, a.status]), [
+      ['detach-vf', 'lab-a', 'done'],
+      ['migrate', 'lab-a', 'done'],
+      ['attach-vf', 'lab-b', 'done'],
+    ])
+    const after = await run(['collect'])
+    assert.equal(after.exitCode, 0, String(after.stderr))
+    assert.deepEqual(vmsOf(documents(after.stdout)[0]), {'lab-a': [['app1', 'pv', null]], 'lab-b': [['lab1', 'vf', '0000:ee:01.0']]})
+  })
+
+  it('a hostile VM name is refused with exit 2 before virsh is ever run', async () => {
+    // Protects the name validation in front of virsh.
+    const {run, calls} = lab()
+    const result = await run(['switch-vf', "lab1' --all", '--to', 'pv'])
+    assert.equal(result.exitCode, 2)
+    assert.match(String(result.stderr), /^sova switch-vf: VM "lab1' --all" is not a valid name[^\n]*\n$/)
+    assert.deepEqual(calls(), [])
+  })
+
+  it('collect exits 69 naming the host whose libvirt does not answer', async () => {
+    // Protects UnreachableError -> exit 69 for a libvirt URI.
+    const {run} = lab((world) => {
+      world.uris[URI_B].unreachable = true
+    })
+    const result = await run(['collect'])
+    assert.equal(result.exitCode, 69, String(result.stderr))
+    assert.equal(String(result.stdout), '')
+    const lines = String(result.stderr).trim().split('\n')
+    assert.equal(lines.length, 1, String(result.stderr))
+    assert.match(lines[0], /^sova collect: lab-b: .*failed to connect to the hypervisor/)
+  })
+})

@@ -1,0 +1,197 @@
+// The built CLI against a real-host (Xen) configuration: two dom0s xen1 and xen2 reached with ssh,
+// played by the scripted stand-ins of test/fixtures/bin/xen (first on PATH). Every tool call is
+// logged, so each test asserts what an operator would check: the document on stdout, the one-line
+// stderr, the exit code, and the exact argv that ran on each host.
+import assert from 'node:assert/strict'
+import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {delimiter, dirname, join} from 'node:path'
+import {describe, it} from 'node:test'
+import {documents, freshStateDir, sova} from './helpers.js'
+
+const FAKE_BIN = join(import.meta.dirname, '..', 'fixtures', 'bin', 'xen')
+const START_WORLD = join(import.meta.dirname, '..', 'fixtures', 'xen', 'world.json')
+const CONFIG = join(import.meta.dirname, '..', 'fixtures', 'config', 'xen.json')
+const SSH = ['ssh', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', '--']
+
+interface Call {
+  host: string
+  argv: string[]
+}
+
+/** A fresh fake world and state store; `run` is `sova COMMAND --config xen.json ARGS` with the fakes on PATH. */
+function lab() {
+  const state = freshStateDir()
+  const fake = mkdtempSync(join(tmpdir(), 'sova-xen-cli-'))
+  const log = join(fake, 'calls.ndjson')
+  const world = join(fake, 'xen-world.json')
+  const env = {
+    PATH: [FAKE_BIN, dirname(process.execPath), process.env.PATH].join(delimiter),
+    SOVA_FAKE_STATE: fake,
+    SOVA_FAKE_LOG: log,
+    SOVA_CONFIG: '',
+  }
+  return {
+    world,
+    // --config right after the command: anything after a `--` is an argument.
+    run: ([command, ...args]: string[]) => sova([command, '--config', CONFIG, ...args], {state, env}),
+    calls: (): Call[] => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line)) : []),
+    clearLog: () => writeFileSync(log, ''),
+    /** Changes the fake world before the next command (a knob such as `reachable: false`). */
+    editWorld(change: (w: any) => void) {
+      const current = JSON.parse(readFileSync(existsSync(world) ? world : START_WORLD, 'utf8'))
+      change(current)
+      writeFileSync(world, JSON.stringify(current))
+    },
+  }
+}
+
+/** The calls that change a domain (xl pci-attach, pci-detach, migrate), as `host: argv`, in order. */
+function acting(calls: Call[]): string[] {
+  return calls
+    .filter((call) => call.host !== 'local' && call.argv[0] === 'xl' && ['pci-attach', 'pci-detach', 'migrate'].includes(call.argv[1]))
+    .map((call) => `${call.host}: ${call.argv.join(' ')}`)
+}
+
+const sshCall = (calls: Call[], destination: string, command: string[]) =>
+  calls.find((call) => call.host === 'local' && JSON.stringify(call.argv) === JSON.stringify([...SSH, destination, ...command]))
+
+const vmsOf = (doc: any) => Object.fromEntries(doc.hosts.map((host: any) => [host.name, host.vms.map((vm: any) => [vm.name, vm.path, vm.vf])]))
+
+describe('sova on a Xen cluster (fake xl/ssh)', () => {
+  it('collect: one document with both hosts, their VMs, paths and VFs, then rates since the last sample', async () => {
+    // Protects the whole read path: config -> ssh -> xl/xenstore/proc parsing -> one document of rates.
+    const {run, editWorld} = lab()
+    const first = await run(['collect'])
+    assert.equal(first.exitCode, 0, String(first.stderr))
+    assert.equal(String(first.stderr), 'collect: no previous sample; sampling for 2 s\n')
+    const [doc] = documents(first.stdout)
+    assert.equal(documents(first.stdout).length, 1)
+    assert.deepEqual([doc.source.backend, doc.source.cluster], ['xen', 'lab'])
+    assert.deepEqual(vmsOf(doc), {xen1: [['web1', 'pv', null], ['db1', 'vf', '0000:04:10.5']], xen2: [['app2', 'pv', null]]})
+    assert.deepEqual(doc.hosts.map((h: any) => [h.name, h.nic.speedMbps, h.vfs, h.cpus]), [
+      ['xen1', 10_000, {total: 3, free: ['0000:04:10.1', '0000:04:10.3']}, 16],
+      ['xen2', 25_000, {total: 2, free: ['0000:81:02.0', '0000:81:02.1']}, 32],
+    ])
+
+    // Traffic between the two samples: 1.25 GB into xen1's port, 10 MB into web1 (its vif's tx), 1 s of CPU.
+    editWorld((w) => {
+      w.hosts.xen1.port.rxBytes += 1_250_000_000
+      w.domains.web1.vifs['0'][1] += 10_000_000
+      w.domains.web1.cpuSeconds += 1
+    })
+    const second = await run(['collect'])
+    assert.equal(second.exitCode, 0, String(second.stderr))
+    assert.equal(String(second.stderr), '')
+    const [next] = documents(second.stdout)
+    const window = next.source.windowSeconds
+    assert.ok(window > 0 && window < 60, `window ${window}`)
+    const xen1 = next.hosts[0]
+    const web1 = xen1.vms.find((vm: any) => vm.name === 'web1')
+    const close = (actual: number, expected: number) => assert.ok(Math.abs(actual - expected) < 1e-6 * Math.max(1, expected), `${actual} != ${expected}`)
+    close(xen1.nic.rxBps * window, 1_250_000_000)
+    close(xen1.nic.txBps, 0)
+    close(xen1.nic.utilisation, (8 * xen1.nic.rxBps) / 10_000e6)
+    close(web1.net.rxBps * window, 10_000_000)
+    close(web1.cpu.usedRatio * window, 1)
+  })
+
+  it('switch-vf --to vf / --to pv: xl pci-attach then pci-detach on xen1 through ssh, actions done', async () => {
+    // Protects the one-off VF hot-plug: exact xl argv, the ssh hop to the VM's host, the action record.
+    const {run, calls, clearLog} = lab()
+    const attach = await run(['switch-vf', 'web1', '--to', 'vf'])
+    assert.equal(attach.exitCode, 0, String(attach.stderr))
+    assert.deepEqual(acting(calls()), ['xen1: xl pci-attach web1 0000:04:10.1'])
+    assert.ok(sshCall(calls(), 'root@xen1', ['xl', 'pci-attach', 'web1', '0000:04:10.1']), 'ran through ssh root@xen1')
+    const [attached] = documents(attach.stdout)
+    assert.deepEqual(
+      attached.actions.map((a: any) => [a.kind, a.vm, a.host, a.vf, a.status]),
+      [['attach-vf', 'web1', 'xen1', '0000:04:10.1', 'done']],
+    )
+
+    clearLog()
+    const detach = await run(['switch-vf', 'web1', '--to', 'pv'])
+    assert.equal(detach.exitCode, 0, String(detach.stderr))
+    assert.equal(String(detach.stderr), '')
+    assert.deepEqual(acting(calls()), ['xen1: xl pci-detach web1 0000:04:10.1'])
+    assert.ok(sshCall(calls(), 'root@xen1', ['xl', 'pci-detach', 'web1', '0000:04:10.1']), 'ran through ssh root@xen1')
+    assert.deepEqual(
+      documents(detach.stdout)[0].actions.map((a: any) => [a.kind, a.vm, a.host, a.vf, a.status]),
+      [['detach-vf', 'web1', 'xen1', '0000:04:10.1', 'done']],
+    )
+  })
+
+  it('migrate VM-with-VF --to xen2: detach on xen1, xl migrate, attach on xen2, in that order', async () => {
+    // Protects the Executor's migration over real tools: Xen cannot migrate with a VF held.
+    const {run, calls} = lab()
+    const result = await run(['migrate', 'db1', '--to', 'xen2'])
+    assert.equal(result.exitCode, 0, String(result.stderr))
+    assert.deepEqual(acting(calls()), [
+      'xen1: xl pci-detach db1 0000:04:10.5',
+      'xen1: xl migrate db1 xen2',
+      'xen2: xl pci-attach db1 0000:81:02.0',
+    ])
+    assert.ok(sshCall(calls(), 'root@xen1', ['xl', 'migrate', 'db1', 'xen2']), 'xl migrate runs on the source dom0')
+    assert.ok(sshCall(calls(), 'root@xen2', ['xl', 'pci-attach', 'db1', '0000:81:02.0']), 'the arrival VF is attached on xen2')
+    const [doc] = documents(result.stdout)
+    assert.deepEqual(doc.actions.map((a: any) => [a.kind, a.host, a.vf ?? a.to, a.status]), [
+      ['detach-vf', 'xen1', '0000:04:10.5', 'done'],
+      ['migrate', 'xen1', 'xen2', 'done'],
+      ['attach-vf', 'xen2', '0000:81:02.0', 'done'],
+    ])
+
+    const after = await run(['collect'])
+    assert.equal(after.exitCode, 0, String(after.stderr))
+    const [now] = documents(after.stdout)
+    assert.deepEqual(vmsOf(now), {xen1: [['web1', 'pv', null]], xen2: [['app2', 'pv', null], ['db1', 'vf', '0000:81:02.0']]})
+    assert.deepEqual(now.hosts.map((h: any) => h.vfs.free), [['0000:04:10.1', '0000:04:10.3', '0000:04:10.5'], ['0000:81:02.1']])
+  })
+
+  it('migrate --dry-run: the three steps as dry-run, and no tool that changes anything runs', async () => {
+    // Protects --dry-run on real hosts: plan only, the fake world is never written.
+    const {run, calls, world} = lab()
+    const result = await run(['migrate', 'db1', '--to', 'xen2', '--dry-run'])
+    assert.equal(result.exitCode, 0, String(result.stderr))
+    const [doc] = documents(result.stdout)
+    assert.deepEqual(doc.actions.map((a: any) => [a.kind, a.status]), [['detach-vf', 'dry-run'], ['migrate', 'dry-run'], ['attach-vf', 'dry-run']])
+    assert.ok(calls().length > 0, 'it did read the hosts')
+    assert.deepEqual(acting(calls()), [])
+    assert.ok(!calls().some((call) => call.argv.includes('migrate-receive')))
+    assert.equal(existsSync(world), false, 'the fake world was never changed')
+  })
+
+  const hostile: [string, string[], string, string][] = [
+    // [what, argv, the refused name as stderr quotes it, a fragment that must reach no tool]
+    ['a VM name with a shell command', ['switch-vf', 'web1; rm -rf /', '--to', 'vf'], 'VM "web1; rm -rf /"', 'rm -rf'],
+    ['a VM name that is a flag (after --)', ['migrate', '--to', 'xen2', '--', '--force'], 'VM "--force"', '--force'],
+    ['a target host with a shell command', ['migrate', 'web1', '--to', 'xen2;reboot'], 'host "xen2;reboot"', 'reboot'],
+  ]
+  for (const [what, args, refused, fragment] of hostile) {
+    it(`refuses ${what} with exit 2, and the name never reaches a tool`, async () => {
+      // Protects the name validation in front of ssh/xl: a hostile name is a usage error, not an argv.
+      const {run, calls} = lab()
+      const result = await run(args)
+      assert.equal(result.exitCode, 2, String(result.stderr))
+      assert.equal(String(result.stdout), '')
+      const lines = String(result.stderr).trim().split('\n')
+      assert.equal(lines.length, 1, String(result.stderr))
+      assert.ok(lines[0].startsWith(`sova ${args[0]}: ${refused} is not a valid name`), lines[0])
+      assert.deepEqual(calls().filter((call) => call.argv.some((arg) => arg.includes(fragment))), [])
+      assert.deepEqual(acting(calls()), [])
+    })
+  }
+
+  it('collect exits 69 with one line naming the host when ssh to xen2 fails (exit 255)', async () => {
+    // Protects UnreachableError -> exit 69 through the CLI, with no half document on stdout.
+    const {run, calls, editWorld} = lab()
+    editWorld((w) => {
+      w.hosts.xen2.reachable = false
+    })
+    const result = await run(['collect'])
+    assert.equal(result.exitCode, 69, String(result.stderr))
+    assert.equal(String(result.stdout), '')
+    assert.equal(String(result.stderr), 'sova collect: xen2: ssh: connect to host xen2 port 22: Connection refused\n')
+    assert.ok(sshCall(calls(), 'root@xen2', ['xl', 'info']), 'it did try xen2')
+    assert.deepEqual(calls().filter((call) => call.host === 'xen2'), [], 'nothing ran on xen2')
+  })
+})
