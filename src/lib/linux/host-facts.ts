@@ -1,6 +1,7 @@
 // What a Linux host (dom0 or a KVM host) says about its physical port and its SR-IOV VFs, read
 // from /proc, sysfs and `ip -j` (INTERFACES.md §3). Parsers are pure; readers take a HostShell so
 // the same code reads this machine or a remote one over ssh.
+import {mapSettled} from '../concurrency.js'
 import type {HostShell} from '../exec.js'
 import {canonicalPci, isPciAddress} from '../identifiers.js'
 
@@ -57,7 +58,8 @@ export async function readSriov(shell: HostShell, device: string): Promise<Sriov
   const [total, num, entries] = await Promise.all([shell.readText(`${base}/sriov_totalvfs`), shell.readText(`${base}/sriov_numvfs`), shell.list(base)])
   if (total === undefined || entries === undefined) return undefined
   const links = entries.filter((entry) => /^virtfn\d+$/.test(entry))
-  const targets = await Promise.all(links.map((link) => shell.linkTarget(`${base}/${link}`)))
+  // A PF can have 64 VFs: over ssh, all at once would trip sshd's MaxStartups (10 by default).
+  const targets = (await mapSettled(links, 4, (link) => shell.linkTarget(`${base}/${link}`))).map((result) => (result.status === 'fulfilled' ? result.value : undefined))
   const vfs = links
     .map((link, i) => ({index: Number(link.slice('virtfn'.length)), address: targets[i]}))
     .filter((vf): vf is {index: number; address: string} => vf.address !== undefined && isPciAddress(vf.address))
