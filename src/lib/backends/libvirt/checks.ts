@@ -57,10 +57,9 @@ async function checkPool(host: LibvirtHost): Promise<Check> {
   } catch (error) {
     free = `free unknown: ${(error as Error).message}`
   }
-  const lab = host.mode.kind === 'emulated' ? '; a lab stand-in: emulated NICs are hot-plugged in place of VFs, no SR-IOV hardware is used' : ''
   const unknown = pool.unknownAllowed.length > 0 ? `; vfs.allow names ${pool.unknownAllowed.join(', ')}, not VFs of ${host.ctx.host.port.device}` : ''
   const ok = pool.offered.length > 0 && pool.unknownAllowed.length === 0
-  const detail = `${pool.offered.length} VF${pool.offered.length === 1 ? '' : 's'}, ${free} (${pool.source})${lab}${unknown}`
+  const detail = `${pool.offered.length} VF${pool.offered.length === 1 ? '' : 's'}, ${free} (${pool.source})${unknown}`
   const fix =
     host.mode.kind === 'network'
       ? `start the hostdev network: virsh -c ${host.virsh.uri} net-start ${host.mode.network}`

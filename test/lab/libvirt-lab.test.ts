@@ -1,0 +1,162 @@
+// Sova's own commands against two real libvirt daemons and a real QEMU guest (scripts/libvirt-lab.sh):
+// real counters, a real NIC hot-plugged and unplugged in place of a VF (checked by MAC with virsh
+// itself), a real live migration with the VF detached first and given back on arrival, and
+// `sova run --once` doing the same by itself on a planted hotspot.
+//
+// Runs when the lab can run here (root, libvirtd, virsh, qemu-system-x86_64, unshare); otherwise it
+// is skipped with the reason. SOVA_LAB=required (set by .ci/run) turns a missing prerequisite into
+// a failure; SOVA_LAB=0 skips it.
+import assert from 'node:assert/strict'
+import {spawnSync} from 'node:child_process'
+import {readFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {after, before, describe, it} from 'node:test'
+import {execa} from 'execa'
+import type {SovaDocument} from '../../src/lib/document/schema.js'
+import {freshStateDir, sova} from '../cli/helpers.js'
+
+const LAB_SCRIPT = join(import.meta.dirname, '..', '..', 'scripts', 'libvirt-lab.sh')
+const LAB_DIR = process.env.SOVA_LAB_DIR ?? '/tmp/sova-lab'
+const uri = (daemon: 'a' | 'b') => `qemu+unix:///system?socket=${LAB_DIR}/${daemon}/sock/libvirt-sock`
+const STAND_IN_A = '52:54:00:aa:00:01'
+const STAND_IN_B = '52:54:00:bb:00:01'
+
+function missingPrerequisite(): string | undefined {
+  if (process.getuid?.() !== 0) return 'needs root'
+  for (const tool of ['libvirtd', 'virsh', 'qemu-system-x86_64', 'unshare']) {
+    if (spawnSync('sh', ['-c', 'command -v "$1"', 'sh', tool]).status !== 0) return `${tool} is not installed (scripts/libvirt-lab.sh install)`
+  }
+  return undefined
+}
+
+const mode = process.env.SOVA_LAB ?? 'auto'
+const missing = mode === '0' ? 'SOVA_LAB=0' : missingPrerequisite()
+if (missing && mode === 'required') throw new Error(`SOVA_LAB=required, but the libvirt lab cannot run: ${missing}`)
+const skip = missing ? `libvirt lab skipped: ${missing}` : false
+
+/** The interfaces virsh itself lists for vm1 on a daemon (by MAC). */
+async function macsOn(daemon: 'a' | 'b'): Promise<string[]> {
+  const result = await execa('virsh', ['-q', '-c', uri(daemon), 'domiflist', 'vm1'], {reject: false})
+  return result.exitCode === 0 ? [...result.stdout.matchAll(/([0-9a-f]{2}(?::[0-9a-f]{2}){5})/g)].map((m) => m[1]) : []
+}
+
+async function runningOn(daemon: 'a' | 'b'): Promise<string[]> {
+  const result = await execa('virsh', ['-q', '-c', uri(daemon), 'list', '--all', '--name'], {reject: false})
+  return result.stdout.split('\n').map((line) => line.trim()).filter(Boolean)
+}
+
+/** The guest's 1 Hz heartbeat (its uptime): strictly rising means it never rebooted. */
+function heartbeats(): number[] {
+  return [...readFileSync(join(LAB_DIR, 'vm1.console'), 'utf8').matchAll(/^HB (\d+(?:\.\d+)?)/gm)].map((m) => Number(m[1]))
+}
+
+const firstDoc = (stdout: unknown): SovaDocument => JSON.parse(String(stdout).split('\n')[0])
+
+describe('the real libvirt lab', {skip, timeout: 600_000}, () => {
+  let state: string
+  let config: string
+  let labConfig: {hosts: {port: {speedMbps?: number}}[]; policy?: unknown}
+
+  /** Writes the lab's configuration with these port speeds (and the lab's scaled policy) and returns its path. */
+  function withSpeeds(speedA: number, speedB: number): string {
+    const copy = structuredClone(labConfig)
+    copy.hosts[0].port.speedMbps = speedA
+    copy.hosts[1].port.speedMbps = speedB
+    // The lab is ~500× smaller than a 10 GbE cluster: the PV path's cap (1/3.8 of a ~23 Mbit/s port)
+    // and the horizon over which a move must pay for its memory copy scale with it; cooldowns are
+    // shortened to test time.
+    copy.policy = {sova: {pvCapMbps: 6, horizonSeconds: 900, cooldownSeconds: 1, hostSettleSeconds: 1}}
+    const path = join(state, `config-${speedA}-${speedB}.json`)
+    writeFileSync(path, JSON.stringify(copy, null, 2))
+    return path
+  }
+
+  const run = (args: string[], configPath = config) => sova([...args, '--config', configPath, '--format', 'json'], {state})
+
+  before(async () => {
+    const up = await execa(LAB_SCRIPT, ['up'], {reject: false, timeout: 300_000, env: {SOVA_LAB_DIR: LAB_DIR}})
+    assert.equal(up.exitCode, 0, `scripts/libvirt-lab.sh up failed:\n${up.stderr}`)
+    labConfig = JSON.parse(readFileSync(up.stdout.trim(), 'utf8'))
+    state = freshStateDir()
+    config = withSpeeds(100, 100)
+  })
+
+  after(async () => {
+    await execa(LAB_SCRIPT, ['down'], {reject: false, timeout: 120_000, env: {SOVA_LAB_DIR: LAB_DIR}})
+  })
+
+  it('collect sees both hosts and the VM with real, moving counters', async () => {
+    const result = await run(['collect'])
+    assert.equal(result.exitCode, 0, String(result.stderr))
+    const doc = firstDoc(result.stdout)
+    assert.deepEqual(doc.source.backend, 'libvirt')
+    assert.deepEqual(doc.hosts.map((host) => host.name), ['lab-a', 'lab-b'])
+    const vm = doc.hosts[0].vms.find((guest) => guest.name === 'vm1')
+    assert.ok(vm, 'vm1 is on lab-a')
+    assert.equal(vm.path, 'pv')
+    // The guest sends ~20 Mbit/s of UDP on its PV NIC: its tx (guest's view) is well above idle.
+    assert.ok(vm.net.txBps * 8 > 5e6, `vm1 tx ${vm.net.txBps} B/s`)
+    assert.ok(vm.cpu.usedRatio > 0)
+    assert.equal(doc.hosts[0].nic.txBps, vm.net.txBps, 'a lab port is the sum of its VMs')
+    assert.deepEqual(doc.hosts[0].vfs, {total: 2, free: ['0000:6a:00.1', '0000:6a:00.2']})
+  })
+
+  it('switch-vf --to vf and --to pv really plug and unplug the stand-in NIC (verified by MAC)', async () => {
+    const plugged = await run(['switch-vf', 'vm1', '--to', 'vf'])
+    assert.equal(plugged.exitCode, 0, String(plugged.stderr))
+    assert.deepEqual(firstDoc(plugged.stdout).actions?.map((a) => [a.kind, a.vf, a.status]), [['attach-vf', '0000:6a:00.1', 'done']])
+    assert.ok((await macsOn('a')).includes(STAND_IN_A), 'virsh lists the stand-in NIC')
+
+    const unplugged = await run(['switch-vf', 'vm1', '--to', 'pv'])
+    assert.equal(unplugged.exitCode, 0, String(unplugged.stderr))
+    assert.deepEqual(firstDoc(unplugged.stdout).actions?.map((a) => [a.kind, a.vf, a.status]), [['detach-vf', '0000:6a:00.1', 'done']])
+    assert.deepEqual(await macsOn('a'), ['52:54:00:00:00:01'], 'only the PV NIC is left')
+  })
+
+  it('migrate detaches the VF, migrates live (the guest keeps running), and gives a VF on arrival', async () => {
+    assert.equal((await run(['switch-vf', 'vm1', '--to', 'vf'])).exitCode, 0)
+    const beats = heartbeats().length
+    const result = await run(['migrate', 'vm1', '--to', 'lab-b'])
+    assert.equal(result.exitCode, 0, String(result.stderr))
+    assert.deepEqual(firstDoc(result.stdout).actions?.map((a) => [a.kind, a.host, a.vf ?? a.to, a.status]), [
+      ['detach-vf', 'lab-a', '0000:6a:00.1', 'done'],
+      ['migrate', 'lab-a', 'lab-b', 'done'],
+      ['attach-vf', 'lab-b', '0000:6b:00.1', 'done'],
+    ])
+    assert.deepEqual(await runningOn('a'), [], 'nothing left behind on lab-a')
+    assert.deepEqual(await runningOn('b'), ['vm1'])
+    assert.deepEqual((await macsOn('b')).sort(), ['52:54:00:00:00:01', STAND_IN_B])
+    await new Promise((resolve) => setTimeout(resolve, 2500))
+    const all = heartbeats()
+    assert.ok(all.length > beats, 'the guest still beats after the migration')
+    assert.ok(all.every((uptime, i) => i === 0 || uptime > all[i - 1]), `uptime never went back (no reboot): ${all.slice(-6).join(', ')}`)
+  })
+
+  it('run --once on a planted hotspot (lab-b\'s port made slow) moves vm1 back by itself, VF first', async () => {
+    // 16 Mbit/s for lab-b's port: the guest's ~20 Mbit/s is above the sova threshold (0.85).
+    const hot = withSpeeds(100, 16)
+    for (let sample = 0; sample < 5; sample++) {
+      assert.equal((await run(['collect'], hot)).exitCode, 0)
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+    }
+    const result = await run(['run', '--once'], hot)
+    assert.equal(result.exitCode, 0, String(result.stderr))
+    const doc = firstDoc(result.stdout)
+    assert.equal(doc.scores?.hosts['lab-b'].hot, true, doc.scores?.hosts['lab-b'].reason)
+    assert.deepEqual(doc.actions?.map((a) => [a.kind, a.host, a.vf ?? a.to, a.status]), [
+      ['detach-vf', 'lab-b', '0000:6b:00.1', 'done'],
+      ['migrate', 'lab-b', 'lab-a', 'done'],
+      ['attach-vf', 'lab-a', '0000:6a:00.1', 'done'],
+    ])
+    assert.match(doc.plan?.migrations[0].reason ?? '', /^lab-b predicted hot/)
+    assert.deepEqual(await runningOn('b'), [])
+    assert.deepEqual((await macsOn('a')).sort(), ['52:54:00:00:00:01', STAND_IN_A])
+  })
+
+  it('doctor passes on the lab\'s hosts', async () => {
+    const result = await run(['doctor'])
+    assert.equal(result.exitCode, 0, String(result.stdout) + String(result.stderr))
+    const rows = String(result.stdout).trim().split('\n').map((line) => JSON.parse(line))
+    assert.ok(rows.length >= 8 && rows.every((row) => row.result === 'pass'))
+  })
+})
