@@ -16,7 +16,7 @@ import {
   parseNodeinfo,
   parsePfNodedev,
 } from '../../src/lib/backends/libvirt/parse.js'
-import {estimateBlockedSeconds} from '../../src/lib/backends/libvirt/snapshot.js'
+import {estimateBlockedSeconds} from '../../src/lib/backends/hosts/host-readings.js'
 import {describeVfHolding, findVfDevice, heldVfs, type VfMode, vfModeOf} from '../../src/lib/backends/libvirt/vf-mode.js'
 import {isGuestBusy, isNoSuchDomain, isUnreachable, libvirtUri, virshError} from '../../src/lib/backends/libvirt/virsh.js'
 import {parseXml} from '../../src/lib/backends/libvirt/xml.js'
@@ -182,8 +182,8 @@ describe('virsh conventions', () => {
 
   it('blocked time: per vCPU, wall time minus run time minus steal', () => {
     // 2 vCPUs over 10 s: 8 s ran, 2 s stolen → (20 - 8 - 2) / 2 = 5 s blocked per vCPU.
-    const before = estimateBlockedSeconds(2, 1000, 100, 1e9)
-    const after = estimateBlockedSeconds(2, 1010, 108, 3e9)
+    const before = estimateBlockedSeconds(2, 1000, 100, 1)
+    const after = estimateBlockedSeconds(2, 1010, 108, 3)
     assert.equal(after - before, 5)
   })
 })

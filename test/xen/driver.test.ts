@@ -118,7 +118,8 @@ describe('Xen driver snapshot', () => {
     assert.deepEqual(host.vfs, {total: 2, free: ['0000:81:02.0', '0000:81:02.1']})
     await assert.rejects(driverFor({...XEN2, port: {device: 'eth0'}}).snapshot(), (error: Error) => {
       assert.ok(error instanceof UsageError)
-      assert.equal(error.message, 'xen2: link speed of eth0 unknown; set port.speedMbps')
+      assert.equal(error.message, 'xen2: link speed of eth0 is unknown (/sys/class/net/eth0/speed says -1 or nothing)')
+      assert.equal((error as UsageError).remedy, 'set port.speedMbps in the configuration')
       return true
     })
   })

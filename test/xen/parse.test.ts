@@ -16,7 +16,8 @@ import {
 import {parseXenstoreLs, readAgentCounters, unescapeXenstoreValue} from '../../src/lib/backends/xen/parse-xenstore.js'
 import {isMigrationTransient, selectGuestDomains} from '../../src/lib/backends/xen/snapshot.js'
 import {computeVfPool} from '../../src/lib/backends/xen/vf-pool.js'
-import {chooseVmTraffic, estimateBlockedSeconds, isVifOf, sumVifTraffic} from '../../src/lib/backends/xen/vm-traffic.js'
+import {estimateBlockedSeconds} from '../../src/lib/backends/hosts/host-readings.js'
+import {chooseVmTraffic, isVifOf, sumVifTraffic} from '../../src/lib/backends/xen/vm-traffic.js'
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, '..', 'fixtures', 'xen', name), 'utf8')
 

@@ -1,10 +1,10 @@
 // One libvirt host's cumulative counters: nodeinfo + freecell for the host, one `domstats` call for
 // every running domain, each domain's live XML for its NICs and VF, the VF pool, and the port.
 import {mapSettled} from '../../concurrency.js'
-import {UsageError} from '../../errors.js'
 import {isValidName} from '../../identifiers.js'
-import {type ByteCounters, parseLinkSpeed, readPort, readVfCounters} from '../../linux/host-facts.js'
+import {type ByteCounters, readVfCounters} from '../../linux/host-facts.js'
 import type {HostDriverContext} from '../hosts/driver.js'
+import {estimateBlockedSeconds, readHostPort} from '../hosts/host-readings.js'
 import type {RawHost, RawVm} from '../types.js'
 import {type DomainInfo, isPassthrough, parseDomainXml} from './domain-xml.js'
 import {type DomainStats, parseDomstats, parseFreecell, parseNodeinfo} from './parse.js'
@@ -29,20 +29,6 @@ export function readHostPool(host: LibvirtHost): Promise<VfPool> {
   return readVfPool({virsh, hostName: ctx.host.name, shell: ctx.shell, device: ctx.host.port.device, mode, cache})
 }
 
-/**
- * Cumulative blocked seconds per vCPU, estimated. libvirt has no "blocked" counter, so: of the
- * vcpus × now seconds the domain's vCPUs have existed (anchored at the epoch, which cancels out in
- * a difference), subtract what they ran (cpu.time) and what they waited for a host CPU (steal,
- * Σ vcpu.N.delay); the rest is time the guest left them idle or blocked on I/O. Differenced over a
- * window and divided by its length this is a 0..1 share. cpu.time includes QEMU's own threads, so
- * the estimate errs low. After a migration cpu.time restarts near 0 and this counter jumps up by
- * the old cpu.time / vcpus: the first window after a move overstates blocked time.
- */
-export function estimateBlockedSeconds(vcpus: number, nowSeconds: number, cpuSeconds: number, stealNs: number): number {
-  const n = Math.max(1, vcpus)
-  return Math.max(0, (n * nowSeconds - cpuSeconds - stealNs / 1e9) / n)
-}
-
 /** Sums the domain's tap counters (guest's view), leaving out netdevs of passthrough devices. */
 function tapTraffic(stats: DomainStats, info: DomainInfo): ByteCounters {
   const passthroughDevs = new Set(info.devices.filter(isPassthrough).flatMap((device) => device.target ?? []))
@@ -64,7 +50,7 @@ function toRawVm(stats: DomainStats, info: DomainInfo, vf: string | null, vfTraf
     vf,
     counters: {
       cpuSeconds,
-      blockedSeconds: estimateBlockedSeconds(vcpus, now, cpuSeconds, stats.vcpuDelayNs),
+      blockedSeconds: estimateBlockedSeconds(vcpus, now, cpuSeconds, stats.vcpuDelayNs / 1e9),
       rxBytes: taps.rxBytes + (vfTraffic?.rxBytes ?? 0),
       txBytes: taps.txBytes + (vfTraffic?.txBytes ?? 0),
     },
@@ -85,26 +71,6 @@ async function readDomainXmls(host: LibvirtHost, names: string[]): Promise<Map<s
     if (result.value) infos.set(names[i], result.value)
   })
   return infos
-}
-
-/** The port's counters and speed; throws a UsageError the configuration can fix. */
-async function readNic(host: LibvirtHost, vms: RawVm[]): Promise<RawHost['nic']> {
-  const {ctx} = host
-  const {device, speedMbps, counters} = ctx.host.port
-  let traffic: ByteCounters
-  let sysfsSpeed: number | undefined
-  if (counters === 'vms') {
-    traffic = {rxBytes: vms.reduce((sum, vm) => sum + vm.counters.rxBytes, 0), txBytes: vms.reduce((sum, vm) => sum + vm.counters.txBytes, 0)}
-    sysfsSpeed = speedMbps === undefined ? parseLinkSpeed(await ctx.shell.readText(`/sys/class/net/${device}/speed`)) : undefined
-  } else {
-    const port = await readPort(ctx.shell, device)
-    if (!port) throw new UsageError(`${ctx.host.name}: port ${device} is not in /proc/net/dev (${ctx.shell.where})`, 'set port.device to the PF\'s interface name, or port.counters to "vms" in a lab')
-    traffic = port
-    sysfsSpeed = port.speedMbps
-  }
-  const speed = speedMbps ?? sysfsSpeed
-  if (speed === undefined) throw new UsageError(`${ctx.host.name}: link speed of ${device} is unknown (/sys/class/net/${device}/speed)`, 'set port.speedMbps in the configuration')
-  return {device, speedMbps: speed, rxBytes: traffic.rxBytes, txBytes: traffic.txBytes}
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -153,7 +119,7 @@ export async function readHostSnapshot(host: LibvirtHost): Promise<RawHost> {
   if (stats.length < listed.length) for (const vf of await vfsOfUnnamedDomains(host, infos.values(), members)) taken.add(vf)
   return {
     name,
-    nic: await readNic(host, vms),
+    nic: await readHostPort(ctx, vms),
     vfs: {total: pool.offered.length, free: pool.offered.filter((vf) => !taken.has(vf))},
     cpus: node.cpus,
     memoryMiB: {total: Math.round(node.memoryKiB / 1024), free: Math.round(freeKiB / 1024)},

@@ -4,16 +4,17 @@
 // xentop is not read: `xl list` gives CPU time to 0.1 s (xentop: whole seconds), and xentop's
 // NETTX/NETRX are the same dom0 vif counters Sova reads from /proc/net/dev, only in KiB. It would
 // add a process per snapshot and no fact (doctor still checks that operators have it).
-import {UnreachableError, UsageError} from '../../errors.js'
+import {UnreachableError} from '../../errors.js'
 import {isValidName} from '../../identifiers.js'
-import {parseLinkSpeed, parseProcNetDev, readPort, readSriov, readVfCounters, type ByteCounters, type SriovFacts} from '../../linux/host-facts.js'
+import {parseProcNetDev, readSriov, readVfCounters, type ByteCounters, type SriovFacts} from '../../linux/host-facts.js'
 import type {HostDriverContext} from '../hosts/driver.js'
+import {estimateBlockedSeconds, readHostPort} from '../hosts/host-readings.js'
 import type {RawHost, RawVm} from '../types.js'
 import {memoizeReads, runOptional, runRequired} from './host-tools.js'
 import {parsePciAssignableList, parseXlInfo, parseXlList, parseXlListLong, readHostInfo, type XlDomain, type XlListRow} from './parse-xl.js'
 import {parseXenstoreLs, readAgentCounters, type AgentCounters} from './parse-xenstore.js'
 import {computeVfPool, type VfPool} from './vf-pool.js'
-import {chooseVmTraffic, estimateBlockedSeconds, sumVifTraffic} from './vm-traffic.js'
+import {chooseVmTraffic, sumVifTraffic} from './vm-traffic.js'
 
 /** Names xl gives a domain while it is migrating (`xl migrate` renames both ends): not a VM of its own. */
 export function isMigrationTransient(name: string): boolean {
@@ -62,25 +63,6 @@ function buildVm(ctx: HostDriverContext, domain: XlDomain, readings: HostReading
   }
 }
 
-async function readPortCounters(ctx: HostDriverContext, vms: RawVm[]): Promise<RawHost['nic']> {
-  const {device, speedMbps: override, counters = 'pf'} = ctx.host.port
-  const missingSpeed = () =>
-    new UsageError(`${ctx.host.name}: link speed of ${device} unknown; set port.speedMbps`, `/sys/class/net/${device}/speed does not give it (-1 or unreadable)`)
-  if (counters === 'vms') {
-    const speedMbps = override ?? parseLinkSpeed(await ctx.shell.readText(`/sys/class/net/${device}/speed`))
-    if (speedMbps === undefined) throw missingSpeed()
-    const sum = (key: 'rxBytes' | 'txBytes') => vms.reduce((total, vm) => total + vm.counters[key], 0)
-    return {device, speedMbps, rxBytes: sum('rxBytes'), txBytes: sum('txBytes')}
-  }
-  const port = await readPort(ctx.shell, device)
-  if (!port) {
-    throw new UsageError(`${ctx.host.name}: port ${device} is not in /proc/net/dev`, 'set port.device to the PF\'s interface name (ip link), or port.counters to "vms"')
-  }
-  const speedMbps = override ?? port.speedMbps
-  if (speedMbps === undefined) throw missingSpeed()
-  return {device, speedMbps, rxBytes: port.rxBytes, txBytes: port.txBytes}
-}
-
 /** The VF counters of the PF, read only when some VM without a guest agent holds a VF. */
 async function readNeededVfCounters(ctx: HostDriverContext, sriov: SriovFacts | undefined, needed: boolean): Promise<Map<string, ByteCounters>> {
   if (!sriov || !needed) return new Map()
@@ -122,7 +104,7 @@ export async function readXenHost(context: HostDriverContext): Promise<RawHost> 
   const vms = domains.flatMap((domain) => buildVm(ctx, domain, readings) ?? [])
   return {
     name: ctx.host.name,
-    nic: await readPortCounters(ctx, vms),
+    nic: await readHostPort(ctx, vms),
     vfs: {total: pool.total, free: pool.free},
     cpus: info.cpus,
     memoryMiB: info.memoryMiB,

@@ -47,14 +47,3 @@ export function chooseVmTraffic(agent: AgentCounters | undefined, vif: ByteCount
   if (!vf) return {rxBytes: base.rxBytes, txBytes: base.txBytes, source: 'vif'}
   return {rxBytes: base.rxBytes + vf.rxBytes, txBytes: base.txBytes + vf.txBytes, source: 'vif+vf'}
 }
-
-/**
- * Xen does not report blocked time through xl or xentop, so it is estimated as the time the
- * VM's vCPUs did not run, per vCPU: `(vcpus * now - cpuSeconds) / vcpus`. Cumulative, so only
- * its deltas mean anything (a ratio 0..1 of the window). XenMon's real `blocked` figure needs
- * xentrace + xenbaked running and a reader of /var/run/xenq-shm: not cheap enough per sample.
- */
-export function estimateBlockedSeconds(vcpus: number, nowSeconds: number, cpuSeconds: number): number {
-  const n = Math.max(1, vcpus)
-  return (n * nowSeconds - cpuSeconds) / n
-}
