@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args'
 import {SovaCommand} from '../lib/cli/base-command.js'
 import {configFlag} from '../lib/cli/flags.js'
-import {EXIT, SovaError, UsageError} from '../lib/errors.js'
+import {CheckFailedError, UsageError} from '../lib/errors.js'
 
 export default class Doctor extends SovaCommand {
   static summary = 'Check that each configured host is ready for Sova, and say how to fix what is not.'
@@ -49,6 +49,6 @@ seen and how to fix it. Changes nothing. Exit codes: 0 all checks pass, 1 some c
       flags,
     )
     const failed = rows.filter((row) => !row.ok).length
-    if (failed > 0) throw new SovaError(`${failed} check${failed === 1 ? '' : 's'} failed`, EXIT.actionsFailed)
+    if (failed > 0) throw new CheckFailedError(`${failed} check${failed === 1 ? '' : 's'} failed`)
   }
 }

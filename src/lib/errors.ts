@@ -65,6 +65,14 @@ export class ActionsFailedError extends SovaError {
   }
 }
 
+/** A check command (doctor, agent --check) found something not ready; its output says what and how to fix it. */
+export class CheckFailedError extends SovaError {
+  constructor(message: string) {
+    super(message, EXIT.actionsFailed, 'see the fix column')
+    this.name = 'CheckFailedError'
+  }
+}
+
 /** Maps anything thrown to an exit code: our errors carry theirs, everything else is a bug. */
 export function exitCodeOf(error: unknown): ExitCode {
   if (error instanceof SovaError) return error.exit

@@ -67,7 +67,7 @@ describe('sova doctor on Xen hosts (fake xl/ssh)', () => {
     })
     const result = await doctor([])
     assert.equal(result.exitCode, 1)
-    assert.equal(oneLine(result.stderr), 'sova doctor: 1 check failed')
+    assert.equal(oneLine(result.stderr), 'sova doctor: 1 check failed (see the fix column)')
     const rows = documents(result.stdout)
     assert.equal(rows.length, 16)
     assert.deepEqual(rows.filter((row) => row.result !== 'pass'), [
@@ -89,7 +89,7 @@ describe('sova doctor on Xen hosts (fake xl/ssh)', () => {
     })
     const result = await doctor([])
     assert.equal(result.exitCode, 1)
-    assert.equal(oneLine(result.stderr), 'sova doctor: 8 checks failed')
+    assert.equal(oneLine(result.stderr), 'sova doctor: 8 checks failed (see the fix column)')
     const xen1 = documents(result.stdout).filter((row) => row.host === 'xen1')
     assert.deepEqual(xen1[0], {
       host: 'xen1',

@@ -1,7 +1,7 @@
 // Is a guest's bond ready for Sova to take its VF away and give it back (INTERFACES.md §4)? Pure:
 // the parsed procfs text and each slave's driver in, one verdict per check out, each saying what
 // it saw and how to fix it.
-import {EXIT, SovaError} from '../errors.js'
+import {CheckFailedError} from '../errors.js'
 import type {BondSlave, BondStatus} from './bonding.js'
 
 /** Drivers of para-virtual NICs (netfront's xenbus driver is `vif`); any other driver is a VF's. */
@@ -27,10 +27,10 @@ export type ReadinessCheck = {
 }
 
 /** The bond is not ready: exit 1, the one "checks failed" code of the exit table, like failed actions. */
-export class BondNotReadyError extends SovaError {
+export class BondNotReadyError extends CheckFailedError {
   constructor(failed: ReadinessCheck[]) {
     const bonds = [...new Set(failed.map((check) => check.bond).filter((bond) => bond !== '-'))].join(', ') || 'the bond'
-    super(`${bonds} not ready: ${failed.map((check) => `${check.check}: ${check.detail}`).join('; ')}`, EXIT.actionsFailed, 'see the fix column')
+    super(`${bonds} not ready: ${failed.map((check) => `${check.check}: ${check.detail}`).join('; ')}`)
     this.name = 'BondNotReadyError'
   }
 }
