@@ -35,7 +35,8 @@ export class Executor {
         return actions
       }
     }
-    const moved = await this.perform(migrate)
+    let moved = await this.perform(migrate)
+    if (moved.status !== 'done' && (await this.whereIs(item.vm)) === item.to) moved = this.arrivedAnyway(moved)
     actions.push(moved)
     if (moved.status !== 'done') {
       if (detach && detached) {
@@ -114,6 +115,27 @@ export class Executor {
       case 'migrate':
         return this.backend.migrate(step.vm, step.host, step.to as string)
     }
+  }
+
+  /**
+   * Where a VM is now, by the backend's own account; undefined when it cannot tell. A migration
+   * tool can fail after the VM has already moved (a timeout that killed the client, a lost ssh
+   * session): what the hypervisors say decides, not the tool's exit code.
+   */
+  private async whereIs(vm: string): Promise<string | undefined> {
+    try {
+      return locateVm(placementOf(await this.backend.snapshot()), vm)?.host.name
+    } catch {
+      return undefined
+    }
+  }
+
+  /** The tool said the migration failed, but the VM is on the target: it is done, and journalled so. */
+  private arrivedAnyway(moved: Action): Action {
+    const note = `the tool reported a failure (${moved.error}), but ${moved.vm} is running on ${moved.to}`
+    if (moved.journalId !== undefined) this.store.journalUpdate(moved.journalId, 'done', note)
+    const {error: _ignored, ...rest} = moved
+    return {...rest, status: 'done', note}
   }
 
   /** A step decided against at execution time is journalled too, with why. */

@@ -46,6 +46,9 @@ class FakeBackend implements Backend {
     this.snapshots++
     return {at: '2024-01-01T00:00:10.000Z', source: {backend: 'fake', cluster: 'fake'}, hosts: structuredClone(this.hosts)}
   }
+  async clusterName(): Promise<string> {
+    return 'fake'
+  }
   async nextSample(): Promise<void> {}
   async wait(): Promise<void> {}
   close(): void {}
@@ -190,6 +193,25 @@ describe('Executor.migrate', () => {
       {id: 2, runId: 'run-2', kind: 'migrate', vm: 'web1', host: 'h1', toHost: 'h2', vf: null, status: 'failed', error: 'migration aborted: target refused (no memory)'},
       {id: 3, runId: 'run-2', kind: 'attach-vf', vm: 'web1', host: 'h1', toHost: null, vf: VF1, status: 'done', error: null},
     ])
+    store.close()
+  })
+
+  it('a migration whose tool fails after the VM has moved (a timeout, a lost session) counts as done: no VF given back on the source', async () => {
+    const backend = twoHosts()
+    const store = openStore()
+    const migrate = backend.migrate.bind(backend)
+    backend.migrate = async (...args) => {
+      await migrate(...args)
+      return {ok: false, durationMs: 300_000, error: 'virsh migrate: timed out after 300 s'}
+    }
+    const actions = await new Executor(backend, store, 'run-9').migrate(move())
+    assert.deepEqual(actions.map((a) => [a.kind, a.host, a.status, a.error, a.note]), [
+      ['detach-vf', 'h1', 'done', undefined, undefined],
+      ['migrate', 'h1', 'done', undefined, 'the tool reported a failure (virsh migrate: timed out after 300 s), but web1 is running on h2'],
+      ['attach-vf', 'h2', 'done', undefined, undefined],
+    ])
+    assert.deepEqual(backend.calls, [`detach h1 web1 ${VF1}`, 'migrate web1 h1 h2', `attach h2 web1 ${VF2}`])
+    assert.deepEqual(journalRows(store).map((row) => [row.kind, row.status]), [['detach-vf', 'done'], ['migrate', 'done'], ['attach-vf', 'done']])
     store.close()
   })
 

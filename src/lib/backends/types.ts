@@ -48,6 +48,8 @@ export interface BackendCapabilities {
 export interface Backend {
   readonly name: string
   readonly capabilities: BackendCapabilities
+  /** The cluster's name (what samples and documents are kept by), without reading every host. */
+  clusterName(): Promise<string>
   /** Reads the cluster now; no time passes. Throws UnreachableError when a host does not answer. */
   snapshot(): Promise<RawSnapshot>
   /**

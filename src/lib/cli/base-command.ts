@@ -161,7 +161,7 @@ export abstract class SovaCommand extends Command {
     stage: (doc: SovaDocument, executor: Executor | undefined) => Promise<SovaDocument>,
   ): Promise<number> {
     const {assertSameCluster, failedActions} = await import('../stages.js')
-    const cluster = (await session.backend.snapshot()).source.cluster
+    const cluster = await session.backend.clusterName()
     let failed = 0
     for await (const doc of this.inputDocuments()) {
       if (session.executor) assertSameCluster(doc, cluster)

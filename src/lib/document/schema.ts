@@ -172,6 +172,7 @@ export const Action = Type.Object({
   status: ActionStatus,
   reason: Type.String({description: 'why the action was planned'}),
   error: Type.Optional(Type.String({description: 'why it failed or was skipped'})),
+  note: Type.Optional(Type.String({description: 'what else is worth knowing, e.g. a tool that failed although the VM did arrive'})),
   journalId: Type.Optional(Type.Integer({description: 'row in the state store journal'})),
   durationMs: Type.Optional(nonNegative('time the action took (modelled time on the sim backend)')),
 })

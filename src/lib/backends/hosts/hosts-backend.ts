@@ -64,6 +64,10 @@ export class HostsBackend implements Backend {
     return this.config.cluster ?? 'default'
   }
 
+  async clusterName(): Promise<string> {
+    return this.cluster
+  }
+
   async snapshot(): Promise<RawSnapshot> {
     let answered = 0
     const results = await mapSettled(this.hosts, this.options.concurrency ?? DEFAULT_CONCURRENCY, async (host) => {

@@ -5,7 +5,7 @@ import {EXIT, SovaError, UnreachableError, UsageError} from '../../errors.js'
 import type {Store} from '../../store/store.js'
 import type {Backend, BackendCapabilities, RawSnapshot, StepResult} from '../types.js'
 import {type SimCluster, parseSimCluster} from './cluster.js'
-import {type Transition, advance, attachVf, detachVf, migrate, setReachable, toSnapshot} from './model.js'
+import {type Transition, advance, attachVf, clusterId, detachVf, migrate, setReachable, toSnapshot} from './model.js'
 import {type ScenarioOptions, buildScenario, resolveScenario} from './scenarios.js'
 
 /** The scenario and seed a store without a cluster starts with. */
@@ -79,6 +79,10 @@ export class SimBackend implements Backend {
   readonly capabilities: BackendCapabilities = {canMigrate: true, canSwitchVf: true}
 
   constructor(private readonly store: Store) {}
+
+  async clusterName(): Promise<string> {
+    return clusterId(readSimCluster(this.store))
+  }
 
   async snapshot(): Promise<RawSnapshot> {
     const cluster = readSimCluster(this.store)
