@@ -103,6 +103,10 @@ export class Executor {
     this.store.journalUpdate(journalId, result.ok ? 'done' : 'failed', result.ok ? undefined : result.error)
     const action: Action = {...step, status: result.ok ? 'done' : 'failed', journalId, durationMs: result.durationMs}
     if (!result.ok) action.error = result.error
+    if (result.ok && result.vf && result.vf !== step.vf) {
+      action.note = `asked for VF ${step.vf}; the host's pool gave ${result.vf}`
+      action.vf = result.vf
+    }
     return action
   }
 

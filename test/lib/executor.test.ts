@@ -311,6 +311,15 @@ describe('Executor.switchVf', () => {
     store.close()
   })
 
+  it('records the VF the host actually gave when its pool chose another', async () => {
+    const backend = twoHosts()
+    backend.attachVf = async () => ({ok: true, durationMs: 80, vf: VF2})
+    const store = openStore()
+    const action = await new Executor(backend, store, 'r').switchVf(change({}))
+    assert.deepEqual([action.vf, action.note], [VF2, `asked for VF ${VF0}; the host's pool gave ${VF2}`])
+    store.close()
+  })
+
   it('detaches a held VF', async () => {
     const backend = twoHosts()
     const store = openStore()

@@ -257,6 +257,13 @@ describe('libvirt driver: attach and detach', () => {
     assert.equal((await driverFor(kvm3).snapshot()).vms.find((vm) => vm.name === 'idle1')?.vf, '0000:03:10.0')
   })
 
+  it('a pool network that picks another VF than the one asked for says which it gave', async () => {
+    setWorld({[URI3]: hostWorld(['pool1', 'idle1'])})
+    const free = (await driverFor(kvm3).snapshot()).vfs.free
+    const result = await driverFor(kvm3).attachVf('idle1', free[1])
+    assert.deepEqual(result.ok && result.vf, free[0], JSON.stringify(result))
+  })
+
   it('refuses a VF outside the pool or a second VF, before any attach-device', async () => {
     setWorld({[URI1]: hostWorld(['web1', 'idle1'])})
     const outside = await driverFor({...kvm1, vfs: {allow: ['0000:03:10.0']}}).attachVf('idle1', '0000:03:10.6')

@@ -38,7 +38,9 @@ export interface RawSnapshot {
 }
 
 /** The result of one backend step; failures carry the backend's own words. */
-export type StepResult = {ok: true; durationMs: number} | {ok: false; durationMs: number; error: string}
+export type StepResult =
+  | {ok: true; durationMs: number; /** The VF actually attached, when the backend chose another (a libvirt pool network). */ vf?: string}
+  | {ok: false; durationMs: number; error: string}
 
 export interface BackendCapabilities {
   canMigrate: boolean

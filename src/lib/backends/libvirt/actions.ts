@@ -58,6 +58,11 @@ export function attachVf(host: LibvirtHost, timings: LibvirtTimings, vm: string,
       const result = await host.virsh.run(['attach-device', vm, file, '--live'])
       if (result.exitCode !== 0 || result.timedOut) return stepResult(started, virshError(result))
       const seen = await waitForLiveXml(host.virsh, vm, appeared, timings.attachWaitMs, timings.pollMs)
+      if (seen.ok && spec.kind === 'network') {
+        // The pool chose the VF: report the one the live XML shows, not the one asked for.
+        const chosen = seen.info?.devices.find((device) => isPassthrough(device) && device.mac === spec.mac)
+        return {...stepResult(started), ...(chosen && isPassthrough(chosen) && chosen.address ? {vf: chosen.address} : {})}
+      }
       if (seen.ok) return stepResult(started)
       const undo = await host.virsh.run(['detach-device', vm, file, '--live'])
       const undone = undo.exitCode === 0 ? 'detach requested to undo it' : `undo failed: ${virshError(undo)}`

@@ -36,13 +36,13 @@ export async function readLiveDomain(virsh: Virsh, vm: string): Promise<{info: D
  * A failed read does not end the wait (libvirt may be busy with the very device); the last
  * failure is returned when time runs out.
  */
-export async function waitForLiveXml(virsh: Virsh, vm: string, done: (info: DomainInfo) => boolean, waitMs: number, pollMs: number): Promise<{ok: boolean; lastError?: string}> {
+export async function waitForLiveXml(virsh: Virsh, vm: string, done: (info: DomainInfo) => boolean, waitMs: number, pollMs: number): Promise<{ok: boolean; info?: DomainInfo; lastError?: string}> {
   const deadline = performance.now() + waitMs
   let lastError: string | undefined
   for (;;) {
     const live = await readLiveDomain(virsh, vm)
     if ('info' in live) {
-      if (done(live.info)) return {ok: true}
+      if (done(live.info)) return {ok: true, info: live.info}
       lastError = undefined
     } else {
       lastError = live.error
