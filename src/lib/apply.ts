@@ -12,10 +12,15 @@ export class Executor {
     private readonly backend: Backend,
     private readonly store: Store,
     private readonly runId: string,
+    /** True once SIGINT/SIGTERM asked to stop: the action under way finishes, later ones do not start. */
+    private readonly shouldStop: () => boolean = () => false,
   ) {}
+
+  private static readonly STOPPED = 'not started: a stop was requested (SIGINT/SIGTERM); the action under way finished'
 
   /** Detach VF, migrate, give a VF on arrival; a failed migration gives the VF back on the source. */
   async migrate(item: PlannedMigration): Promise<Action[]> {
+    if (this.shouldStop()) return [this.record({kind: 'migrate', vm: item.vm, host: item.from, to: item.to, reason: item.reason}, 'skipped', Executor.STOPPED)]
     const hosts = placementOf(await this.backend.snapshot())
     const stale = this.migrationPrecondition(item, hosts)
     if (stale) return [this.record({kind: 'migrate', vm: item.vm, host: item.from, to: item.to, reason: item.reason}, 'skipped', stale)]
@@ -54,6 +59,7 @@ export class Executor {
   /** One VF hot-plug or unplug, if it still makes sense on the live cluster. */
   async switchVf(change: PlannedVfChange): Promise<Action> {
     const step = vfChangeStep(change)
+    if (this.shouldStop()) return this.record(step, 'skipped', Executor.STOPPED)
     const stale = this.vfPrecondition(change, placementOf(await this.backend.snapshot()))
     if (stale) return this.record(step, 'skipped', stale)
     return this.perform(step)

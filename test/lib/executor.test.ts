@@ -215,6 +215,19 @@ describe('Executor.migrate', () => {
     store.close()
   })
 
+  it('after a stop request no new action starts: each is journalled as skipped, nothing touched', async () => {
+    const backend = twoHosts()
+    const store = openStore()
+    const executor = new Executor(backend, store, 'run-s', () => true)
+    const moved = await executor.migrate(move())
+    const switched = await executor.switchVf({host: 'h1', vm: 'db1', op: 'attach', vf: VF0, reason: 'list1'})
+    assert.deepEqual([...moved, switched].map((a) => [a.kind, a.status]), [['migrate', 'skipped'], ['attach-vf', 'skipped']])
+    assert.match(switched.error ?? '', /^not started: a stop was requested/)
+    assert.deepEqual(backend.calls, [])
+    assert.equal(backend.snapshots, 0)
+    store.close()
+  })
+
   it('a migration that throws is failed with the message, and the VF is given back', async () => {
     const backend = twoHosts()
     backend.throws.migrate = 'ssh: connect to host h2 port 22: Connection refused'

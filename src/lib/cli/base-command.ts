@@ -137,14 +137,16 @@ export abstract class SovaCommand extends Command {
    * run (then nothing is locked and nothing can act). The caller closes the store.
    */
   protected async openActing(flags: BackendFlagValues & {'dry-run'?: boolean}): Promise<ActingSession> {
-    const {Executor} = await import('../apply.js')
+    const [{Executor}, {stopGracefully, stopRequested}] = await Promise.all([import('../apply.js'), import('./signals.js')])
     const store = await this.openStore(flags.state)
     try {
       const backend = await this.openBackendFor(flags, store)
       if (flags['dry-run']) return {store, backend, executor: undefined}
       await this.lockRun(store)
       const runId = `${new Date().toISOString()}/${process.pid}`
-      return {store, backend, executor: new Executor(backend, store, runId)}
+      // SIGINT/SIGTERM: the action under way finishes (a migration with its VF steps), no new one starts.
+      stopGracefully(() => this.note(Boolean(flags.quiet), `${this.id}: stopping after the current action`))
+      return {store, backend, executor: new Executor(backend, store, runId, stopRequested)}
     } catch (error) {
       store.close()
       throw error
