@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 import {SovaCommand} from '../lib/cli/base-command.js'
-import {backendFlags, durationFlag} from '../lib/cli/flags.js'
+import {backendFlags, durationFlag, metricsFileFlag} from '../lib/cli/flags.js'
 import {isStdoutClosed} from '../lib/cli/output.js'
 import {pause, stopGracefully, stopRequested} from '../lib/cli/signals.js'
 
@@ -19,6 +19,7 @@ On the sim backend each sample is the next loop period (10 s of simulated time).
 
   static flags = {
     ...backendFlags,
+    ...metricsFileFlag,
     sample: durationFlag({description: 'Take rates over this in-command window instead of since the last stored sample.'}),
     watch: durationFlag({description: 'Emit one document per interval until stopped (or --count).'}),
     count: Flags.integer({min: 1, description: 'With --watch: stop after this many documents.', dependsOn: ['watch']}),
@@ -27,14 +28,18 @@ On the sim backend each sample is the next loop period (10 s of simulated time).
   async run(): Promise<void> {
     const {flags} = await this.parse(Collect)
     const {collectStage} = await import('../lib/stages.js')
+    const metrics = flags['metrics-file'] === undefined ? undefined : (await import('../lib/metrics/metrics-file.js')).openMetricsFile(flags['metrics-file'])
     const store = await this.openStore(flags.state)
     try {
       const backend = await this.openBackendFor(flags, store)
       stopGracefully(() => this.note(flags.quiet, 'collect: stopping after this sample'))
       const wanted = flags.watch === undefined ? 1 : (flags.count ?? Number.POSITIVE_INFINITY)
       for (let emitted = 0; emitted < wanted && !stopRequested() && !isStdoutClosed(); ) {
+        const started = performance.now()
         const doc = await collectStage(backend, store, {sampleSeconds: flags.sample, log: (line) => this.note(flags.quiet, line)})
+        const seconds = (performance.now() - started) / 1000
         await this.emit(doc, 'vms', flags)
+        metrics?.(doc, seconds)
         if (++emitted < wanted) await pause(flags.watch ?? 0)
       }
     } finally {

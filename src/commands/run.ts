@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 import {SovaCommand} from '../lib/cli/base-command.js'
-import {backendFlags, dryRunFlag, durationFlag, resolvePolicyParams, runFlags} from '../lib/cli/flags.js'
+import {backendFlags, dryRunFlag, durationFlag, metricsFileFlag, resolvePolicyParams, runFlags} from '../lib/cli/flags.js'
 import {isStdoutClosed} from '../lib/cli/output.js'
 import {pause, stopGracefully, stopRequested} from '../lib/cli/signals.js'
 import {ActionsFailedError} from '../lib/errors.js'
@@ -22,6 +22,7 @@ Exit 1 if any action failed.`
     ...backendFlags,
     ...dryRunFlag,
     ...runFlags,
+    ...metricsFileFlag,
     once: Flags.boolean({description: 'Run one cycle and exit (for cron).', exclusive: ['cycles']}),
     cycles: Flags.integer({min: 1, description: 'Run this many cycles, then exit.'}),
     interval: durationFlag({description: 'Pause between cycles.', default: 10}),
@@ -30,6 +31,7 @@ Exit 1 if any action failed.`
   async run(): Promise<void> {
     const {flags} = await this.parse(Run)
     const params = await resolvePolicyParams(flags)
+    const metrics = flags['metrics-file'] === undefined ? undefined : (await import('../lib/metrics/metrics-file.js')).openMetricsFile(flags['metrics-file'])
     const [{SampleHistory}, stages] = await Promise.all([import('../lib/history.js'), import('../lib/stages.js')])
     const session = await this.openActing(flags)
     const cycles = flags.once ? 1 : (flags.cycles ?? Number.POSITIVE_INFINITY)
@@ -38,10 +40,13 @@ Exit 1 if any action failed.`
       const history = new SampleHistory(session.store)
       stopGracefully(() => this.note(flags.quiet, 'run: stopping after the current action'))
       for (let cycle = 1; cycle <= cycles && !stopRequested() && !isStdoutClosed(); cycle++) {
+        const started = performance.now()
         const sample = await stages.collectStage(session.backend, session.store, {log: (line) => this.note(flags.quiet, line)})
         const doc = await stages.runCycle(sample, history, params, session.executor)
         failed += stages.failedActions(doc).length
+        const seconds = (performance.now() - started) / 1000
         await this.emit(doc, 'actions', flags)
+        metrics?.(doc, seconds)
         if (cycle < cycles) await pause(flags.interval)
       }
     } finally {

@@ -55,6 +55,15 @@ export const dryRunFlag = {
   'dry-run': Flags.boolean({description: 'Plan only: output what would be done and touch nothing.'}),
 }
 
+/** --metrics-file: Prometheus series for node_exporter's textfile collector, beside the document on stdout. */
+export const metricsFileFlag = {
+  'metrics-file': Flags.string({
+    description: 'Also write each document\'s metrics here in the Prometheus text format (for node_exporter\'s textfile collector), atomically replaced after each document. A path that cannot be written exits 2 before anything runs.',
+    helpValue: 'FILE',
+    helpGroup: 'OUTPUT',
+  }),
+}
+
 const POLICY_HELP = `Policy: ${POLICY_NAMES.join(', ')}.`
 
 /** `score` and `run` choose the policy (default sova). */
