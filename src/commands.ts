@@ -5,6 +5,7 @@ import Collect from './commands/collect.js'
 import ConfigCheck from './commands/config/check.js'
 import Doctor from './commands/doctor.js'
 import Evaluate from './commands/evaluate.js'
+import Explain from './commands/explain.js'
 import Migrate from './commands/migrate.js'
 import Run from './commands/run.js'
 import Schema from './commands/schema.js'
@@ -22,6 +23,7 @@ export const COMMANDS = {
   'switch-vf': SwitchVf,
   run: Run,
   evaluate: Evaluate,
+  explain: Explain,
   doctor: Doctor,
   agent: Agent,
   'config:check': ConfigCheck,

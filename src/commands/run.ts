@@ -43,6 +43,8 @@ Exit 1 if any action failed.`
         const started = performance.now()
         const sample = await stages.collectStage(session.backend, session.store, {log: (line) => this.note(flags.quiet, line)})
         const doc = await stages.runCycle(sample, history, params, session.executor)
+        // What `sova explain` reads when nothing is piped in (a dry run's too: it explains what would happen).
+        session.store.saveLastDocument(doc.source.cluster, JSON.stringify(doc))
         failed += stages.failedActions(doc).length
         const seconds = (performance.now() - started) / 1000
         await this.emit(doc, 'actions', flags)

@@ -168,6 +168,7 @@ export abstract class SovaCommand extends Command {
     for await (const doc of this.inputDocuments()) {
       if (session.executor) assertSameCluster(doc, cluster)
       const next = await stage(doc, session.executor)
+      session.store.saveLastDocument(next.source.cluster, JSON.stringify(next))
       failed += failedActions(next).length - failedActions(doc).length
       await this.emit(next, 'actions', flags)
     }

@@ -33,4 +33,12 @@ export const MIGRATIONS: readonly string[] = [
    );`,
   // What the policy remembers of each sample (placement, paths, rates): cooldowns and hysteresis.
   `ALTER TABLE samples ADD COLUMN knowledge TEXT;`,
+  // The last document each cluster's loop produced, for `sova explain` when nothing is piped in;
+  // `saved` grows with every save, so the newest of any cluster is the one with the largest.
+  `CREATE TABLE last_document (
+     cluster TEXT PRIMARY KEY,
+     saved INTEGER NOT NULL,
+     saved_at TEXT NOT NULL,
+     json TEXT NOT NULL
+   );`,
 ]

@@ -53,6 +53,13 @@ export interface StoredSample {
   knowledge?: SampleKnowledge
 }
 
+/** A document as `saveLastDocument` kept it, with its cluster and when it was saved (wall-clock ISO time). */
+export interface StoredDocument {
+  cluster: string
+  savedAt: string
+  json: string
+}
+
 type SampleRow = {at: string; raw: string; utilisation: string; knowledge: string | null}
 
 function fromRow(row: SampleRow): StoredSample {
@@ -70,8 +77,9 @@ export class Store {
     try {
       mkdirSync(dir, {recursive: true})
       db = new Database(join(dir, 'state.db'))
-      db.pragma('journal_mode = WAL')
+      // Wait for a busy database first: even switching to WAL needs a lock when the file is new.
       db.pragma('busy_timeout = 10000')
+      db.pragma('journal_mode = WAL')
       db.pragma('synchronous = NORMAL')
     } catch (error) {
       throw new SovaError(
@@ -89,10 +97,13 @@ export class Store {
   }
 
   private static migrated(db: Database.Database, dir: string): Store {
-    const version = db.pragma('user_version', {simple: true}) as number
+    const version = () => db.pragma('user_version', {simple: true}) as number
     for (const [index, sql] of MIGRATIONS.entries()) {
-      if (index < version) continue
+      if (index < version()) continue
       db.transaction(() => {
+        // The stages of a pipeline open a new store at the same moment: read the version again
+        // under the write lock, so a step another process has just applied is not applied twice.
+        if (index < version()) return
         db.exec(sql)
         db.pragma(`user_version = ${index + 1}`)
       }).immediate()
@@ -203,6 +214,26 @@ export class Store {
 
   writeSim(json: string): void {
     this.db.prepare("INSERT INTO sim (key, value) VALUES ('cluster', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(json)
+  }
+
+  // --- last document ---------------------------------------------------------------------
+
+  /** Keeps `json` as the last document of `cluster`, replacing the one before: `sova explain` reads it. */
+  saveLastDocument(cluster: string, json: string): void {
+    // One statement: the next `saved` number and the upsert happen atomically.
+    this.db
+      .prepare(`INSERT INTO last_document (cluster, saved, saved_at, json)
+        VALUES (?, (SELECT coalesce(max(saved), 0) + 1 FROM last_document), ?, ?)
+        ON CONFLICT(cluster) DO UPDATE SET saved = excluded.saved, saved_at = excluded.saved_at, json = excluded.json`)
+      .run(cluster, new Date().toISOString(), json)
+  }
+
+  /** The last document saved for `cluster`, or, without one, the most recently saved of any cluster. */
+  lastDocument(cluster?: string): StoredDocument | undefined {
+    const row = cluster === undefined
+      ? this.db.prepare('SELECT cluster, saved_at AS savedAt, json FROM last_document ORDER BY saved DESC LIMIT 1').get()
+      : this.db.prepare('SELECT cluster, saved_at AS savedAt, json FROM last_document WHERE cluster = ?').get(cluster)
+    return row as StoredDocument | undefined
   }
 
   // --- run lock ------------------------------------------------------------------------
