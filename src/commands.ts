@@ -6,6 +6,7 @@ import ConfigCheck from './commands/config/check.js'
 import Doctor from './commands/doctor.js'
 import Evaluate from './commands/evaluate.js'
 import Explain from './commands/explain.js'
+import History from './commands/history.js'
 import Migrate from './commands/migrate.js'
 import Run from './commands/run.js'
 import Schema from './commands/schema.js'
@@ -24,6 +25,7 @@ export const COMMANDS = {
   run: Run,
   evaluate: Evaluate,
   explain: Explain,
+  history: History,
   doctor: Doctor,
   agent: Agent,
   'config:check': ConfigCheck,

@@ -16,7 +16,8 @@ after(() => {
   for (const dir of dirs) rmSync(dir, {recursive: true, force: true})
 })
 
-const alive = () => true
+// A probe that finds every recorded holder still running.
+const alive = () => 'alive' as const
 const owner = (pid: number, stdinPipe: number | null, stdoutPipe: number | null): LockOwner => ({pid, stdinPipe, stdoutPipe})
 
 /** The exact refusal a second run sees: holder's command and pid, the time it took the lock. */
@@ -66,8 +67,9 @@ describe('run lock', () => {
     const store = openStore()
     store.acquireRunLock('run', alive, owner(101, null, null))
     const probed: number[] = []
-    store.acquireRunLock('migrate', (pid) => (probed.push(pid), pid !== 101), owner(202, null, null))
+    const takeovers = store.acquireRunLock('migrate', (pid) => (probed.push(pid), pid === 101 ? 'gone' : 'alive'), owner(202, null, null))
     assert.deepEqual(probed, [101])
+    assert.deepEqual(takeovers.map(({pid, command, state}) => ({pid, command, state})), [{pid: 101, command: 'run', state: 'gone'}])
     assertLockedBy(() => store.acquireRunLock('switch-vf', alive, owner(303, null, null)), 'migrate', 202)
     store.close()
   })

@@ -103,10 +103,11 @@ export abstract class SovaCommand extends Command {
     return Store.open(resolveStateDir(stateFlag))
   }
 
-  /** Takes the run lock for an acting command; closing the store gives it back. */
-  protected async lockRun(store: Store): Promise<void> {
-    const {isProcessAlive} = await import('../store/store.js')
-    store.acquireRunLock(this.id ?? 'sova', isProcessAlive)
+  /** Takes the run lock for an acting command (closing the store gives it back); says so when it replaced a stale holder. */
+  protected async lockRun(store: Store, quiet = false): Promise<void> {
+    const {describeTakeover, lockHolderState} = await import('../store/store.js')
+    const takeovers = store.acquireRunLock(this.id ?? 'sova', lockHolderState)
+    for (const takeover of takeovers) this.note(quiet, `${this.id}: ${describeTakeover(takeover)}`)
   }
 
   /**
@@ -142,7 +143,7 @@ export abstract class SovaCommand extends Command {
     try {
       const backend = await this.openBackendFor(flags, store)
       if (flags['dry-run']) return {store, backend, executor: undefined}
-      await this.lockRun(store)
+      await this.lockRun(store, Boolean(flags.quiet))
       const runId = `${new Date().toISOString()}/${process.pid}`
       // SIGINT/SIGTERM: the action under way finishes (a migration with its VF steps), no new one starts.
       stopGracefully(() => this.note(Boolean(flags.quiet), `${this.id}: stopping after the current action`))

@@ -41,4 +41,8 @@ export const MIGRATIONS: readonly string[] = [
      saved_at TEXT NOT NULL,
      json TEXT NOT NULL
    );`,
+  // The lock holder's start time (/proc/<pid>/stat field 22) and boot id: a reused pid or a reboot
+  // makes the row stale. Rows from before (NULLs) fall back to the pid check.
+  `ALTER TABLE run_lock ADD COLUMN start_ticks INTEGER;
+   ALTER TABLE run_lock ADD COLUMN boot_id TEXT;`,
 ]

@@ -5,6 +5,7 @@ import {join} from 'node:path'
 import Database from 'better-sqlite3'
 import {EXIT, LockedError, SovaError} from '../errors.js'
 import type {SampleKnowledge} from '../history.js'
+import {identityDiffers, processIdentity, type ProcessIdentity} from './process-identity.js'
 import {MIGRATIONS} from './schema-sql.js'
 
 export type JournalStatus = 'planned' | 'started' | 'done' | 'failed' | 'rolled-back' | 'skipped'
@@ -24,11 +25,24 @@ export interface JournalEntry {
   error: string | null
 }
 
-/** Who holds the run lock: the process and the pipes that link it to its pipeline neighbours. */
+/** Who holds the run lock: the process, the pipes that link it to its pipeline neighbours, and
+ * (where /proc tells) its start time and boot, so a reused pid is not mistaken for the holder. */
 export interface LockOwner {
   pid: number
   stdinPipe: number | null
   stdoutPipe: number | null
+  identity?: ProcessIdentity
+}
+
+/** What a probe finds of a recorded holder: still running, gone, or its pid now another process's. */
+export type HolderState = 'alive' | 'gone' | 'replaced'
+
+/** A stale holder whose lock row was removed, for the command to log (the store does not print). */
+export interface LockTakeover {
+  pid: number
+  command: string
+  startedAt: string
+  state: Exclude<HolderState, 'alive'>
 }
 
 /** The inode of a pipe on file descriptor `fd`, or null when it is not a pipe. */
@@ -41,8 +55,9 @@ function pipeInode(fd: number): number | null {
   }
 }
 
+/** This process as a lock holder: pid, pipes, and its identity so later runs can tell pid reuse. */
 export function currentLockOwner(): LockOwner {
-  return {pid: process.pid, stdinPipe: pipeInode(0), stdoutPipe: pipeInode(1)}
+  return {pid: process.pid, stdinPipe: pipeInode(0), stdoutPipe: pipeInode(1), identity: processIdentity(process.pid)}
 }
 
 export interface StoredSample {
@@ -201,6 +216,18 @@ export class Store {
     return rows.reverse()
   }
 
+  /** The journal for `sova history`: newest `limit` matching actions, oldest first; values bound, never spliced. */
+  journalQuery(filter: {since?: string; vm?: string; host?: string; status?: JournalStatus; limit: number}): JournalEntry[] {
+    const rows = this.db
+      .prepare(`SELECT id, run_id AS runId, created_at AS createdAt, updated_at AS updatedAt, kind, vm, host,
+        to_host AS toHost, vf, status, reason, error FROM journal
+        WHERE (@since IS NULL OR updated_at >= @since) AND (@vm IS NULL OR vm = @vm)
+          AND (@host IS NULL OR host = @host OR to_host = @host) AND (@status IS NULL OR status = @status)
+        ORDER BY updated_at DESC, id DESC LIMIT @limit`)
+      .all({since: filter.since ?? null, vm: filter.vm ?? null, host: filter.host ?? null, status: filter.status ?? null, limit: filter.limit}) as JournalEntry[]
+    return rows.reverse()
+  }
+
   journalCount(): number {
     return (this.db.prepare('SELECT count(*) AS n FROM journal').get() as {n: number}).n
   }
@@ -242,17 +269,28 @@ export class Store {
    * Takes the run lock for this process. Stages of one shell pipeline share it: a holder whose
    * stdout pipe is our stdin (or the other way round) is our neighbour in `migrate | switch-vf`.
    * Any other live holder makes this throw LockedError (exit 75). Holders whose process is gone
-   * (kill -9) are stale and removed.
+   * (kill -9) or whose pid now belongs to another process (`probe` says 'replaced') are stale:
+   * removed, and returned so the command can say it took the lock over.
    */
-  acquireRunLock(command: string, isAlive: (pid: number) => boolean, self: LockOwner = currentLockOwner()): void {
+  acquireRunLock(
+    command: string,
+    probe: (pid: number, recorded: ProcessIdentity) => HolderState,
+    self: LockOwner = currentLockOwner(),
+  ): LockTakeover[] {
+    const takeovers: LockTakeover[] = []
     this.transaction(() => {
       const holders = this.db
-        .prepare('SELECT pid, stdin_pipe AS stdinPipe, stdout_pipe AS stdoutPipe, command, started_at AS startedAt FROM run_lock')
-        .all() as (LockOwner & {command: string; startedAt: string})[]
+        .prepare(
+          `SELECT pid, stdin_pipe AS stdinPipe, stdout_pipe AS stdoutPipe, command, started_at AS startedAt,
+                  start_ticks AS startTicks, boot_id AS bootId FROM run_lock`,
+        )
+        .all() as (LockOwner & ProcessIdentity & {command: string; startedAt: string})[]
       for (const holder of holders) {
         if (holder.pid === self.pid) continue
-        if (!isAlive(holder.pid)) {
+        const state = probe(holder.pid, {startTicks: holder.startTicks, bootId: holder.bootId})
+        if (state !== 'alive') {
           this.db.prepare('DELETE FROM run_lock WHERE pid = ?').run(holder.pid)
+          takeovers.push({pid: holder.pid, command: holder.command, startedAt: holder.startedAt, state})
           continue
         }
         const neighbour =
@@ -261,10 +299,14 @@ export class Store {
         if (!neighbour) throw new LockedErrorFor(holder)
       }
       this.db
-        .prepare('INSERT OR REPLACE INTO run_lock (pid, stdin_pipe, stdout_pipe, command, started_at) VALUES (?, ?, ?, ?, ?)')
-        .run(self.pid, self.stdinPipe, self.stdoutPipe, command, new Date().toISOString())
+        .prepare(
+          `INSERT OR REPLACE INTO run_lock (pid, stdin_pipe, stdout_pipe, command, started_at, start_ticks, boot_id)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(self.pid, self.stdinPipe, self.stdoutPipe, command, new Date().toISOString(), self.identity?.startTicks ?? null, self.identity?.bootId ?? null)
     })
     this.holdsLock = self.pid === process.pid
+    return takeovers
   }
 
   releaseRunLock(pid = process.pid): void {
@@ -288,4 +330,19 @@ export function isProcessAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
+}
+
+/**
+ * The real probe of a recorded lock holder: gone when its pid is; replaced when the pid runs but
+ * /proc shows another start time or boot (pid reuse, reboot). Without /proc the pid check decides.
+ */
+export function lockHolderState(pid: number, recorded: ProcessIdentity): HolderState {
+  if (!isProcessAlive(pid)) return 'gone'
+  return identityDiffers(recorded, processIdentity(pid)) ? 'replaced' : 'alive'
+}
+
+/** One line for stderr when a run took over a stale lock, naming the holder it replaced. */
+export function describeTakeover(takeover: LockTakeover): string {
+  const why = takeover.state === 'gone' ? 'that process is gone' : 'its pid now belongs to another process'
+  return `took over a stale run lock from "sova ${takeover.command}" (pid ${takeover.pid}, since ${takeover.startedAt}): ${why}`
 }
