@@ -5,6 +5,7 @@ import type {Backend, StepResult} from './backends/types.js'
 import type {Action, Host, PlannedMigration, PlannedVfChange} from './document/schema.js'
 import {placementOf} from './collect.js'
 import {expandMigration, locateVm, vfChangeStep, type Step} from './plan-steps.js'
+import {isUnfinished, planReconciliation} from './reconcile.js'
 import type {Store} from './store/store.js'
 
 export class Executor {
@@ -63,6 +64,31 @@ export class Executor {
     const stale = this.vfPrecondition(change, placementOf(await this.backend.snapshot()))
     if (stale) return this.record(step, 'skipped', stale)
     return this.perform(step)
+  }
+
+  /**
+   * Settles what runs that died mid-action left unfinished (ARCHITECTURE.md §7), before anything
+   * new is planned: each row is marked by what the backend shows, a VF detached for a migration that
+   * never happened is given back. `isRunAlive` tells a dead run from a pipeline neighbour at work.
+   * Returns one line per fix, for the log.
+   */
+  async reconcile(isRunAlive: (runId: string) => boolean): Promise<string[]> {
+    const entries = this.store.journal(1000)
+    const dead = new Set(entries.filter((entry) => isUnfinished(entry) && !isRunAlive(entry.runId)).map((entry) => entry.runId))
+    if (dead.size === 0) return []
+    const fixes = planReconciliation(entries, dead, placementOf(await this.backend.snapshot()))
+    const said: string[] = []
+    for (const fix of fixes) {
+      if (fix.kind === 'settle') {
+        this.store.journalUpdate(fix.id, fix.status, fix.note)
+        said.push(`journal #${fix.id} ${fix.status}: ${fix.note}`)
+        continue
+      }
+      const given = await this.perform(fix.step)
+      if (given.status === 'done' && fix.undo !== undefined) this.store.journalUpdate(fix.undo, 'rolled-back', 'VF given back by reconciliation after the run died')
+      said.push(`${fix.step.reason}: attach ${fix.step.vf} to ${fix.step.vm} on ${fix.step.host} ${given.status}${given.error ? ` (${given.error})` : ''}`)
+    }
+    return said
   }
 
   /** Journals an action that was refused before reaching the backend (e.g. no free VF). */

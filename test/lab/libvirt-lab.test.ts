@@ -13,6 +13,7 @@ import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {execa} from 'execa'
 import type {SovaDocument} from '../../src/lib/document/schema.js'
+import {Store} from '../../src/lib/store/store.js'
 import {freshStateDir, sova} from '../cli/helpers.js'
 
 const LAB_SCRIPT = join(import.meta.dirname, '..', '..', 'scripts', 'libvirt-lab.sh')
@@ -151,6 +152,44 @@ describe('the real libvirt lab', {skip, timeout: 600_000}, () => {
     assert.match(doc.plan?.migrations[0].reason ?? '', /^lab-b predicted hot/)
     assert.deepEqual(await runningOn('b'), [])
     assert.deepEqual((await macsOn('a')).sort(), ['52:54:00:00:00:01', STAND_IN_A])
+  })
+
+  it('kill -9 in the middle of a live migration: the next run settles the journal against libvirt and the VM keeps a VF', async () => {
+    assert.deepEqual((await macsOn('a')).sort(), ['52:54:00:00:00:01', STAND_IN_A], 'vm1 starts on lab-a with its VF')
+    const child = execa(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'run.js'), 'migrate', 'vm1', '--to', 'lab-b', '--config', config, '--format', 'json'], {
+      reject: false,
+      env: {SOVA_STATE_DIR: state},
+    })
+    const started = async () => {
+      const store = Store.open(state)
+      try {
+        return store.journal(50).some((row) => row.kind === 'migrate' && row.status === 'started')
+      } finally {
+        store.close()
+      }
+    }
+    for (let waited = 0; !(await started()); waited += 50) {
+      assert.ok(waited < 20_000, 'the migration never started')
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    child.kill('SIGKILL')
+    await child
+    // virsh outlives the killed sova and finishes (or abandons) the move: wait until vm1 is on one side only.
+    for (let waited = 0; ; waited += 250) {
+      const [a, b] = [(await runningOn('a')).includes('vm1'), (await runningOn('b')).includes('vm1')]
+      if (a !== b) break
+      assert.ok(waited < 30_000, 'vm1 never settled on one host')
+      await new Promise((resolve) => setTimeout(resolve, 250))
+    }
+    const result = await run(['run', '--once'])
+    assert.equal(result.exitCode, 0, String(result.stderr))
+    assert.match(String(result.stderr), /reconciled after the run died/)
+    const store = Store.open(state)
+    const unfinished = store.journal(1000).filter((row) => row.status === 'planned' || row.status === 'started')
+    store.close()
+    assert.deepEqual(unfinished, [], 'nothing left unfinished in the journal')
+    const side = (await runningOn('b')).includes('vm1') ? 'b' : 'a'
+    assert.ok((await macsOn(side)).some((mac) => mac === STAND_IN_A || mac === STAND_IN_B || mac === '52:54:00:aa:00:02' || mac === '52:54:00:bb:00:02'), `vm1 on lab-${side} has a VF again`)
   })
 
   it('doctor passes on the lab\'s hosts', async () => {

@@ -499,3 +499,28 @@ describe('plan-steps', () => {
     assert.deepEqual([...arrivedVms(actions)].sort(), ['a', 'b'])
   })
 })
+
+describe('Executor.reconcile', () => {
+  it('settles what a run killed mid-migration left, against the backend, and gives the VF back; journalled', async () => {
+    const backend = twoHosts()
+    // The dead run detached web1's VF1, then was killed while migrating: web1 is on h1 without a VF.
+    backend.hosts[0].vms[0].vf = null
+    backend.hosts[0].vms[0].path = 'pv'
+    backend.hosts[0].vfs.free = [VF0, VF1]
+    const store = openStore()
+    const dead = '2026-11-25T08:00:00.000Z/999999'
+    const detached = store.journalPlanned({runId: dead, kind: 'detach-vf', vm: 'web1', host: 'h1', vf: VF1, reason: 'detach before migrating to h2'})
+    store.journalUpdate(detached, 'done')
+    const migrating = store.journalPlanned({runId: dead, kind: 'migrate', vm: 'web1', host: 'h1', toHost: 'h2', reason: 'h1 predicted hot'})
+    store.journalUpdate(migrating, 'started')
+    const executor = new Executor(backend, store, 'run-r')
+    const said = await executor.reconcile((runId) => runId !== dead)
+    assert.equal(said.length, 2)
+    assert.deepEqual(backend.calls, [`attach h1 web1 ${VF1}`])
+    assert.deepEqual(backend.placement().h1.vms, {web1: VF1, db1: null})
+    assert.deepEqual(journalRows(store).map((row) => [row.kind, row.status]), [['detach-vf', 'rolled-back'], ['migrate', 'failed'], ['attach-vf', 'done']])
+    // Settled once: a second run finds nothing left to do.
+    assert.deepEqual(await new Executor(backend, store, 'run-r2').reconcile(() => false), [])
+    store.close()
+  })
+})

@@ -147,7 +147,10 @@ export abstract class SovaCommand extends Command {
       const runId = `${new Date().toISOString()}/${process.pid}`
       // SIGINT/SIGTERM: the action under way finishes (a migration with its VF steps), no new one starts.
       stopGracefully(() => this.note(Boolean(flags.quiet), `${this.id}: stopping after the current action`))
-      return {store, backend, executor: new Executor(backend, store, runId, stopRequested)}
+      const executor = new Executor(backend, store, runId, stopRequested)
+      const {isRunAlive} = await import('../store/store.js')
+      for (const line of await executor.reconcile(isRunAlive)) this.note(Boolean(flags.quiet), `${this.id}: ${line}`)
+      return {store, backend, executor}
     } catch (error) {
       store.close()
       throw error
