@@ -1,6 +1,7 @@
 // The explicit command map (oclif "explicit" strategy): no manifest, no directory scan at start-up.
 import Agent from './commands/agent.js'
 import Balance from './commands/balance.js'
+import Check from './commands/check.js'
 import Collect from './commands/collect.js'
 import ConfigCheck from './commands/config/check.js'
 import Doctor from './commands/doctor.js'
@@ -27,6 +28,7 @@ export const COMMANDS = {
   explain: Explain,
   history: History,
   doctor: Doctor,
+  check: Check,
   agent: Agent,
   'config:check': ConfigCheck,
   schema: Schema,

@@ -7,13 +7,23 @@ export default class SimReset extends SovaCommand {
 (the same pair always gives the same cluster and the same demand) and forgets stored samples.
 --scenario takes a built-in name (sova sim scenarios) or a scenario file: a value containing "/"
 or ending in .json (format: docs/scenario-file.md). --hosts and --vms-per-host size the "large"
-scenario. Takes the run lock: it will not reset under a running loop. Prints one summary record.`
+scenario. Takes the run lock: it will not reset under a running loop. Prints one summary record.
+
+--faults injects failures into acting calls (attach-vf, detach-vf, migrate), each kind at its rate
+per call (0 to 1), drawn from the seed so the same calls fail again in a rerun:
+attach, detach, migrate: that call fails; nothing changes.
+timeout: the call times out; nothing changes, except that a timed-out migration moved the VM anyway
+half of the time.
+outage: a host the call talks to stops answering until sova sim outage HOST --clear.
+vanish: the VM is destroyed during the call; its VF is freed.
+"none" (the default) injects nothing.`
 
   static examples = [
     {description: 'The paper\'s testbed: 3 hosts, 8 VFs each, 12 VMs each', command: '<%= config.bin %> sim reset --scenario paper --seed 1'},
     {description: 'A flash crowd, in a separate state directory', command: '<%= config.bin %> sim reset --scenario flash-crowd --seed 7 --state /tmp/sova-flash'},
     {description: 'A 50-host cluster with 30 VMs a host', command: '<%= config.bin %> sim reset --scenario large --hosts 50 --vms-per-host 30'},
     {description: 'Your own cluster', command: '<%= config.bin %> sim reset --scenario ./my-cluster.json'},
+    {description: 'The paper\'s testbed with injected faults', command: '<%= config.bin %> sim reset --faults attach=0.1,migrate=0.1,timeout=0.02,outage=0.01,vanish=0.01'},
   ]
 
   static flags = {
@@ -21,16 +31,20 @@ scenario. Takes the run lock: it will not reset under a running loop. Prints one
     seed: Flags.integer({description: 'Seed of the scenario\'s variation.', default: 1, min: 0}),
     hosts: Flags.integer({description: 'Hosts of the "large" scenario (default 20).', min: 1}),
     'vms-per-host': Flags.integer({description: 'VMs per host of the "large" scenario (default 20).', min: 1}),
+    faults: Flags.string({description: 'Fault rates per acting call: KIND=RATE,... with KIND one of attach, detach, migrate, timeout, outage, vanish and RATE from 0 to 1; or none.', default: 'none', helpValue: 'KIND=RATE,...|none'}),
   }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(SimReset)
-    const [{resetSim}, {resolveScenario}] = await Promise.all([
+    const [{resetSim}, {resolveScenario}, {withFaults}, {formatFaults, parseFaults}] = await Promise.all([
       import('../../lib/backends/sim/backend.js'),
       import('../../lib/backends/sim/scenarios.js'),
+      import('../../lib/backends/sim/cluster.js'),
+      import('../../lib/backends/sim/faults.js'),
     ])
-    // Built before the store is touched: a bad name or file changes nothing.
-    const built = resolveScenario(flags.scenario, flags.seed, {hosts: flags.hosts, vmsPerHost: flags['vms-per-host']})
+    // Built before the store is touched: a bad name, file or fault spec changes nothing.
+    const rates = parseFaults(flags.faults)
+    const built = withFaults(resolveScenario(flags.scenario, flags.seed, {hosts: flags.hosts, vmsPerHost: flags['vms-per-host']}), rates)
     const store = await this.openStore(flags.state)
     try {
       await this.lockRun(store)
@@ -42,6 +56,7 @@ scenario. Takes the run lock: it will not reset under a running loop. Prints one
         vms: cluster.vms.length,
         vfsPerHost: cluster.hosts[0]?.vfPool.length ?? 0,
         vfs: cluster.hosts.reduce((sum, host) => sum + host.vfPool.length, 0),
+        faults: formatFaults(cluster.faults?.rates),
         stateDir: store.dir,
       }
       this.note(flags.quiet, `sim: cluster reset to scenario ${cluster.scenario}, seed ${cluster.seed}`)

@@ -148,8 +148,8 @@ export abstract class SovaCommand extends Command {
       // SIGINT/SIGTERM: the action under way finishes (a migration with its VF steps), no new one starts.
       stopGracefully(() => this.note(Boolean(flags.quiet), `${this.id}: stopping after the current action`))
       const executor = new Executor(backend, store, runId, stopRequested)
-      const {isRunAlive} = await import('../store/store.js')
-      for (const line of await executor.reconcile(isRunAlive)) this.note(Boolean(flags.quiet), `${this.id}: ${line}`)
+      const {isRunLive} = await import('../store/run-liveness.js')
+      for (const line of await executor.reconcile((runId) => isRunLive(runId))) this.note(Boolean(flags.quiet), `${this.id}: ${line}`)
       return {store, backend, executor}
     } catch (error) {
       store.close()

@@ -336,17 +336,6 @@ export function isProcessAlive(pid: number): boolean {
  * The real probe of a recorded lock holder: gone when its pid is; replaced when the pid runs but
  * /proc shows another start time or boot (pid reuse, reboot). Without /proc the pid check decides.
  */
-/**
- * Whether the run that wrote journal rows may still be at work: its id ends in its pid
- * (`<iso time>/<pid>`), alive unless that pid is gone. A live pid counts as alive (a pipeline
- * neighbour mid-action), so reconciliation never touches what another process is doing.
- */
-export function isRunAlive(runId: string): boolean {
-  const pid = Number(runId.slice(runId.lastIndexOf('/') + 1))
-  if (!Number.isInteger(pid) || pid <= 0) return false
-  return pid === process.pid || isProcessAlive(pid)
-}
-
 export function lockHolderState(pid: number, recorded: ProcessIdentity): HolderState {
   if (!isProcessAlive(pid)) return 'gone'
   return identityDiffers(recorded, processIdentity(pid)) ? 'replaced' : 'alive'

@@ -1,9 +1,11 @@
 // Actions on the simulated cluster as pure transitions: each returns a new cluster whose time has
 // moved on by the action's modelled duration (the cluster keeps running meanwhile) and the
 // StepResult. A refused action leaves the cluster as it was, apart from the time the refusal took.
+// A call that passes its checks may still meet an injected fault (faults.ts) when the cluster has any.
 import type {StepResult} from '../types.js'
 import {type SimCluster, type SimHost, type SimVm, findHost, findVm, freeMemoryMiB, freeVfs} from './cluster.js'
 import {offeredDemand} from './demand.js'
+import {FAULT_TIMEOUT_S, type FaultDecision, type FaultOp, decideFault, hasFaults} from './faults.js'
 import {integrateInPlace, migrationShareMbps, portUsableMbps} from './step.js'
 
 /** A transition's outcome: the cluster afterwards and what happened. */
@@ -22,6 +24,34 @@ function refuse(cluster: SimCluster, error: string, ms = cluster.physics.refusal
 
 function unreachable(cluster: SimCluster, host: SimHost): Transition {
   return refuse(cluster, `${host.name}: unreachable (simulated outage)`, cluster.physics.unreachableTimeoutMs)
+}
+
+/** The next fault draw of a cluster with faults: the decision and the cluster with its counter moved on. */
+function drawFault(cluster: SimCluster, op: FaultOp): {cluster: SimCluster; fault?: FaultDecision} {
+  if (!hasFaults(cluster.faults)) return {cluster}
+  const {rates, draws} = cluster.faults
+  return {cluster: {...cluster, faults: {rates, draws: draws + 1}}, fault: decideFault(cluster.seed, draws, op, rates)}
+}
+
+/** What a fault that is not a completed migration does: nothing happened, apart from an outage or a vanished VM. */
+function faulted(cluster: SimCluster, fault: FaultDecision, op: FaultOp, verb: string, vmName: string, hosts: {source: string; target: string}, failMs: number, failure: string): Transition {
+  switch (fault.kind) {
+    case 'fail':
+      return refuse(cluster, `${verb}: ${failure} (injected fault)`, failMs)
+    case 'timeout':
+      return refuse(cluster, `${verb}: timed out after ${FAULT_TIMEOUT_S[op]} s (injected fault)`, FAULT_TIMEOUT_S[op] * 1000)
+    case 'outage': {
+      const host = hosts[fault.host]
+      const down = structuredClone(cluster)
+      ;(findHost(down, host) as SimHost).reachable = false
+      return refuse(down, `${verb}: ${host}: unreachable (injected outage; sova sim outage ${host} --clear ends it)`, cluster.physics.unreachableTimeoutMs)
+    }
+    case 'vanish': {
+      // The VM's VF goes back to the pool with it: free VFs are the pool minus what VMs hold.
+      const gone = {...cluster, vms: cluster.vms.filter((vm) => vm.name !== vmName)}
+      return refuse(gone, `${verb}: no such domain '${vmName}': it was destroyed during the call (injected fault)`)
+    }
+  }
 }
 
 type Checked = {host: SimHost; vm: SimVm} | {refusal: Transition}
@@ -49,7 +79,12 @@ export function attachVf(cluster: SimCluster, hostName: string, vmName: string, 
     const holder = cluster.vms.find((other) => other.host === host.name && other.vf === vf)
     return refuse(cluster, `${verb}: ${vf} is not free (held by ${holder?.name ?? 'another VM'})`)
   }
-  const next = structuredClone(cluster)
+  const drawn = drawFault(cluster, 'attach')
+  if (drawn.fault) {
+    const where = {source: host.name, target: host.name}
+    return faulted(drawn.cluster, drawn.fault, 'attach', verb, vm.name, where, cluster.physics.attachMs, `hot-plug of PCI device ${vf} failed: device or resource busy`)
+  }
+  const next = structuredClone(drawn.cluster)
   const ms = next.physics.attachMs
   integrateInPlace(next, ms) // hot-plug in progress: the VM still runs on its PV NIC
   const moved = findVm(next, vm.name) as SimVm
@@ -66,7 +101,12 @@ export function detachVf(cluster: SimCluster, hostName: string, vmName: string, 
   if ('refusal' in checked) return checked.refusal
   const {vm} = checked
   if (vm.vf !== vf) return refuse(cluster, `${verb}: ${vm.name} does not hold ${vf} (it holds ${vm.vf ?? 'no VF'})`)
-  const next = structuredClone(cluster)
+  const drawn = drawFault(cluster, 'detach')
+  if (drawn.fault) {
+    const where = {source: hostName, target: hostName}
+    return faulted(drawn.cluster, drawn.fault, 'detach', verb, vm.name, where, cluster.physics.detachMs, `guest did not release PCI device ${vf}: device still in use`)
+  }
+  const next = structuredClone(drawn.cluster)
   const moved = findVm(next, vm.name) as SimVm
   moved.vf = null
   moved.path = 'pv'
@@ -113,12 +153,30 @@ export function migrate(cluster: SimCluster, vmName: string, fromName: string, t
     return refuse(cluster, `${verb}: ${to.name} has ${free} MiB free, ${vm.name} needs ${vm.memoryMiB} MiB`)
   }
   const {mbps, precopyMs, downtimeMs} = migrationPlan(cluster, vm, from, to)
-  const next = structuredClone(cluster)
   const flows = [{from: from.name, to: to.name, mbps}]
+  const {cluster: drawnCluster, fault} = drawFault(cluster, 'migrate')
+  if (fault?.kind === 'fail') {
+    // Aborted half-way through pre-copy: the stream loaded both ports, the VM never left the source.
+    const next = structuredClone(drawnCluster)
+    const ms = Math.max(1, Math.round(precopyMs / 2))
+    integrateInPlace(next, ms, {flows})
+    return {cluster: next, result: {ok: false, durationMs: ms, error: `${verb}: migration aborted: connection to ${to.name} reset during pre-copy (injected fault)`}}
+  }
+  if (fault && !(fault.kind === 'timeout' && fault.moved)) {
+    return faulted(drawnCluster, fault, 'migrate', verb, vm.name, {source: from.name, target: to.name}, 0, '')
+  }
+  const next = structuredClone(drawnCluster)
   integrateInPlace(next, precopyMs, {flows})
   integrateInPlace(next, downtimeMs, {flows, paused: new Set([vm.name]), pauseMs: downtimeMs})
   const moved = findVm(next, vm.name) as SimVm
   moved.host = to.name
   next.metrics.migrations += 1
-  return {cluster: next, result: {ok: true, durationMs: precopyMs + downtimeMs}}
+  if (!fault) return {cluster: next, result: {ok: true, durationMs: precopyMs + downtimeMs}}
+  // A timeout after which the VM had moved anyway: the migration completed, the reply was lost, and the
+  // client gave up at its deadline (or at once, when the migration outlasted it).
+  const deadlineMs = FAULT_TIMEOUT_S.migrate * 1000
+  const waitMs = Math.max(0, deadlineMs - (precopyMs + downtimeMs))
+  integrateInPlace(next, waitMs)
+  const seconds = Math.ceil((precopyMs + downtimeMs + waitMs) / 1000)
+  return {cluster: next, result: {ok: false, durationMs: precopyMs + downtimeMs + waitMs, error: `${verb}: timed out after ${seconds} s (injected fault)`}}
 }

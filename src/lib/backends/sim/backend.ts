@@ -4,7 +4,8 @@
 import {EXIT, SovaError, UnreachableError, UsageError} from '../../errors.js'
 import type {Store} from '../../store/store.js'
 import type {Backend, BackendCapabilities, RawSnapshot, StepResult} from '../types.js'
-import {type SimCluster, parseSimCluster} from './cluster.js'
+import {type SimCluster, parseSimCluster, withFaults} from './cluster.js'
+import type {FaultRates} from './faults.js'
 import {type Transition, advance, attachVf, clusterId, detachVf, migrate, setReachable, toSnapshot} from './model.js'
 import {type ScenarioOptions, buildScenario, resolveScenario} from './scenarios.js'
 
@@ -59,6 +60,14 @@ export function resetSim(store: Store, scenario: SimCluster | string, seed: numb
     store.clearSamples()
   })
   return cluster
+}
+
+/** Sets (or, with no rates, clears) the stored cluster's injected faults in place, draws from 0. */
+export function setSimFaults(store: Store, rates: FaultRates): SimCluster {
+  return update(store, (cluster) => {
+    const next = withFaults(cluster, rates)
+    return {cluster: next, value: next}
+  })
 }
 
 /** Starts or ends a simulated outage of one host (`sova sim outage HOST [--clear]`). */

@@ -1,6 +1,7 @@
 // The simulated cluster as plain, JSON-serialisable data, and the physics constants it runs on.
 // Everything the model needs lives in this value, so the state store can hold it as one JSON row.
 import type {NetPath} from '../../document/schema.js'
+import type {FaultRates, SimFaults} from './faults.js'
 import {type SimMetrics, emptyMetrics} from './metrics.js'
 
 /** The format of a stored SimCluster; another value is refused (reset the simulator). */
@@ -169,6 +170,8 @@ export interface SimCluster {
   vms: SimVm[]
   /** The scoreboard: cumulative since the scenario started (metrics.ts). */
   metrics: SimMetrics
+  /** Injected faults (faults.ts); absent in clusters stored before faults existed = none. */
+  faults?: SimFaults
 }
 
 /** A VF's PCI address on a host's port: bus per host, VFs from slot 0x10 upwards (8 functions a slot). */
@@ -186,6 +189,12 @@ export function emptyCounters(): SimCounters {
 /** A cluster at time 0 from hosts and VMs (placement and boot VFs already set). */
 export function newCluster(scenario: string, seed: number, hosts: SimHost[], vms: SimVm[], physics: SimPhysics = {...SIM_CONSTANTS}): SimCluster {
   return {format: SIM_FORMAT, scenario, seed, timeMs: 0, physics, hosts, vms, metrics: emptyMetrics()}
+}
+
+/** The cluster with these fault rates and a fresh draw counter (no rates: the field goes). */
+export function withFaults(cluster: SimCluster, rates: FaultRates): SimCluster {
+  const {faults: _old, ...rest} = cluster
+  return Object.values(rates).some((rate) => (rate ?? 0) > 0) ? {...rest, faults: {rates: {...rates}, draws: 0}} : rest
 }
 
 /** Looks up a host by name (undefined when unknown). */
@@ -223,6 +232,10 @@ export function parseSimCluster(json: string): SimCluster {
   }
   if (!Array.isArray(value.hosts) || !Array.isArray(value.vms) || typeof value.timeMs !== 'number' || typeof value.metrics !== 'object') {
     throw new Error('stored simulator state lacks hosts, vms, timeMs or metrics')
+  }
+  const faults = value.faults
+  if (faults !== undefined && (faults === null || typeof faults.rates !== 'object' || faults.rates === null || !Number.isSafeInteger(faults.draws))) {
+    throw new Error('stored simulator state has malformed faults')
   }
   return value as SimCluster
 }
