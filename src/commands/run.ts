@@ -39,8 +39,11 @@ Exit 1 if any action failed.`
     try {
       const history = new SampleHistory(session.store)
       stopGracefully(() => this.note(flags.quiet, 'run: stopping after the current action'))
+      const {isRunLive} = await import('../lib/store/run-liveness.js')
       for (let cycle = 1; cycle <= cycles && !stopRequested() && !isStdoutClosed(); cycle++) {
         const started = performance.now()
+        // A VF an earlier cycle could not give back (its host was out) is given back first.
+        if (cycle > 1 && session.executor) for (const line of await session.executor.reconcile(isRunLive)) this.note(flags.quiet, `run: ${line}`)
         const sample = await stages.collectStage(session.backend, session.store, {log: (line) => this.note(flags.quiet, line)})
         const doc = await stages.runCycle(sample, history, params, session.executor)
         // What `sova explain` reads when nothing is piped in (a dry run's too: it explains what would happen).

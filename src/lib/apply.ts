@@ -5,7 +5,7 @@ import type {Backend, StepResult} from './backends/types.js'
 import type {Action, Host, PlannedMigration, PlannedVfChange} from './document/schema.js'
 import {placementOf} from './collect.js'
 import {expandMigration, locateVm, vfChangeStep, type Step} from './plan-steps.js'
-import {isUnfinished, planReconciliation} from './reconcile.js'
+import {isUnfinished, owedDetaches, planReconciliation} from './reconcile.js'
 import type {Store} from './store/store.js'
 
 export class Executor {
@@ -74,7 +74,11 @@ export class Executor {
    */
   async reconcile(isRunAlive: (runId: string) => boolean): Promise<string[]> {
     const entries = this.store.journal(1000)
-    const dead = new Set(entries.filter((entry) => isUnfinished(entry) && !isRunAlive(entry.runId)).map((entry) => entry.runId))
+    // This run's own rows count too: between cycles nothing of it is under way, and a VF its
+    // failed migration could not give back (the host was out) is still owed.
+    const settleable = new Set([...new Set(entries.map((entry) => entry.runId))].filter((runId) => runId === this.runId || !isRunAlive(runId)))
+    const rowsOf = (runId: string) => entries.filter((entry) => entry.runId === runId)
+    const dead = new Set([...settleable].filter((runId) => rowsOf(runId).some(isUnfinished) || owedDetaches(rowsOf(runId)).length > 0))
     if (dead.size === 0) return []
     const fixes = planReconciliation(entries, dead, placementOf(await this.backend.snapshot()))
     const said: string[] = []

@@ -1,8 +1,8 @@
 // Reconciliation (ARCHITECTURE.md §7): a run that died mid-action (kill -9, a power cut) leaves
 // journal rows `planned` or `started`. The next acting run settles each one against what the
 // backend reports, before planning anything new: a step that did happen is marked done, one that
-// did not is marked failed, and a VF detached for a migration that never happened is given back
-// (one given on arrival for a migration that did). Pure: the journal and the placement in, fixes out.
+// did not is marked failed, and a VF detached for a migration that never happened is given back.
+// Pure: the journal and the placement in, fixes out.
 import type {Host} from './document/schema.js'
 import {firstFreeVf, locateVm, type Step} from './plan-steps.js'
 import type {JournalEntry, JournalStatus} from './store/store.js'
@@ -20,6 +20,20 @@ export function isUnfinished(entry: JournalEntry): boolean {
   return UNFINISHED.has(entry.status)
 }
 
+/**
+ * The VF detaches of one run that are still owed back: done to migrate a VM whose migration did
+ * not complete, with no VF attached to that VM by the run afterwards.
+ */
+export function owedDetaches(runEntries: readonly JournalEntry[], statusOf: (entry: JournalEntry) => JournalStatus = (entry) => entry.status): JournalEntry[] {
+  return runEntries.filter((detach) => {
+    if (detach.kind !== 'detach-vf' || statusOf(detach) !== 'done' || !/^detach before migrating/.test(detach.reason)) return false
+    const later = runEntries.filter((entry) => entry.id > detach.id && entry.vm === detach.vm)
+    const migrate = later.find((entry) => entry.kind === 'migrate')
+    if (migrate && statusOf(migrate) === 'done') return false
+    return !later.some((entry) => entry.kind === 'attach-vf' && statusOf(entry) === 'done')
+  })
+}
+
 /** What the backend shows became of one unfinished step. */
 function settle(entry: JournalEntry, hosts: Host[]): ReconcileFix {
   const where = locateVm(hosts, entry.vm)
@@ -34,9 +48,10 @@ function settle(entry: JournalEntry, hosts: Host[]): ReconcileFix {
 }
 
 /**
- * The fixes for the unfinished rows of dead runs. `entries` is the journal (oldest first), so a
- * run's own earlier steps (the detach before its migration) are known; `deadRuns` are the runs
- * that are no longer running; `hosts` is where everything is now.
+ * The fixes for the runs in `deadRuns` (runs no longer at work, and the caller's own run between
+ * cycles): their unfinished rows settled, and the VFs they still owe given (a give-back that
+ * failed too, under an outage, is owed until it succeeds). `entries` is the journal (oldest
+ * first), so a run's earlier steps are known; `hosts` is where everything is now.
  */
 export function planReconciliation(entries: readonly JournalEntry[], deadRuns: ReadonlySet<string>, hosts: Host[]): ReconcileFix[] {
   const fixes: ReconcileFix[] = []
@@ -52,23 +67,17 @@ export function planReconciliation(entries: readonly JournalEntry[], deadRuns: R
       if (fix.kind === 'settle') settled.set(entry.id, fix.status)
     }
     const statusOf = (entry: JournalEntry) => settled.get(entry.id) ?? entry.status
-    // A VF this run detached to migrate a VM: back on the source if the move did not happen, a
-    // free one on the target if it did and nothing was given on arrival.
-    for (const detach of runEntries.filter((entry) => entry.kind === 'detach-vf' && statusOf(entry) === 'done' && /^detach before migrating/.test(entry.reason))) {
-      const later = runEntries.filter((entry) => entry.id > detach.id && entry.vm === detach.vm)
-      const migrate = later.find((entry) => entry.kind === 'migrate')
-      if (later.some((entry) => entry.kind === 'attach-vf' && statusOf(entry) === 'done')) continue
+    // A VF this run detached to migrate a VM that did not move goes back. One that moved gets
+    // whatever the next cycle's VF plan gives it: a VF on arrival is the policy's choice, not a debt.
+    for (const detach of owedDetaches(runEntries, statusOf)) {
       const where = locateVm(hosts, detach.vm)
-      if (!where || where.vm.vf) continue
-      const moved = migrate !== undefined && statusOf(migrate) === 'done'
+      if (!where || where.vm.vf || where.host.name !== detach.host) continue
       const host = free(where.host)
-      const vf = !moved && host.vfs.free.includes(detach.vf ?? '') ? (detach.vf as string) : firstFreeVf(host)
+      const vf = host.vfs.free.includes(detach.vf ?? '') ? (detach.vf as string) : firstFreeVf(host)
       if (!vf) continue
       taken.add(`${host.name}/${vf}`)
-      const reason = moved
-        ? `give a VF on arrival: the run that migrated ${detach.vm} from ${detach.host} died before it could`
-        : `give VF back: the run that detached it to migrate ${detach.vm} died before the migration happened`
-      fixes.push({kind: 'give-vf', step: {kind: 'attach-vf', vm: detach.vm, host: where.host.name, vf, reason}, undo: moved ? undefined : detach.id})
+      const reason = `give VF back: ${detach.vm}'s migration from ${detach.host} did not happen (the run that detached it died, or the give-back failed)`
+      fixes.push({kind: 'give-vf', step: {kind: 'attach-vf', vm: detach.vm, host: where.host.name, vf, reason}, undo: detach.id})
     }
   }
   return fixes

@@ -24,17 +24,20 @@ describe('reconciliation after a run died', () => {
     const fixes = planReconciliation(entries, dead, [host('h1', [vm('web1')]), host('h2')])
     assert.deepEqual(fixes, [
       {kind: 'settle', id: entries[1].id, status: 'failed', note: 'reconciled after the run died: web1 is on h1 without a VF'},
-      {kind: 'give-vf', undo: entries[0].id, step: {kind: 'attach-vf', vm: 'web1', host: 'h1', vf: '0000:03:10.1', reason: 'give VF back: the run that detached it to migrate web1 died before the migration happened'}},
+      {kind: 'give-vf', undo: entries[0].id, step: {kind: 'attach-vf', vm: 'web1', host: 'h1', vf: '0000:03:10.1', reason: "give VF back: web1's migration from h1 did not happen (the run that detached it died, or the give-back failed)"}},
     ])
   })
 
-  it('died during the migration that went through anyway: migrate done, a free VF of the target given on arrival', () => {
+  it('died during the migration that went through anyway: migrate done; a VF on arrival is left to the next VF plan', () => {
     const entries = [detach('done'), migrate('started')]
     const fixes = planReconciliation(entries, dead, [host('h1'), host('h2', [vm('web1')])])
-    assert.deepEqual(fixes.map((fix) => (fix.kind === 'settle' ? [fix.status, fix.note] : [fix.step.host, fix.step.vf, fix.undo])), [
-      ['done', 'reconciled after the run died: web1 is on h2 without a VF'],
-      ['h2', '0000:03:10.0', undefined],
-    ])
+    assert.deepEqual(fixes, [{kind: 'settle', id: entries[1].id, status: 'done', note: 'reconciled after the run died: web1 is on h2 without a VF'}])
+  })
+
+  it('a give-back that failed too (the host was out) is still owed, and given once the host answers', () => {
+    const entries = [detach('done'), migrate('failed'), row('attach-vf', 'failed', {vf: '0000:03:10.1', reason: 'give VF back after failed migration to h2'})]
+    const fixes = planReconciliation(entries, dead, [host('h1', [vm('web1')]), host('h2')])
+    assert.deepEqual(fixes.map((fix) => fix.kind === 'give-vf' && [fix.step.vm, fix.step.host, fix.step.vf, fix.undo]), [['web1', 'h1', '0000:03:10.1', entries[0].id]])
   })
 
   it('died between the detach and the migration: the VF goes back', () => {

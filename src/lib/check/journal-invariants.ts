@@ -26,6 +26,9 @@ function byRun(journal: readonly JournalEntry[]): Map<string, JournalEntry[]> {
   return runs
 }
 
+/** How hypervisors say a domain is gone: xl's invalid domain, virsh's "failed to get domain", the simulator's "no such domain". */
+const DESTROYED = /no such domain|failed to get domain|is an invalid domain identifier|Domain not found/i
+
 /**
  * A failed migration gives the VF back: the detach-vf before it (same run, same VM) is rolled-back,
  * or some attach-vf of that VM is done after it. Failed migrations of a live run may still be undoing.
@@ -41,7 +44,9 @@ export function vfNotGivenBack(journal: readonly JournalEntry[], isRunLive: Live
       const detach = before.find((row) => row.vm === migrate.vm && (row.kind === 'detach-vf' || row.kind === 'migrate'))
       if (!detach || detach.kind !== 'detach-vf' || detach.status !== 'done') continue
       const givenBack = ordered.some((row) => row.id > migrate.id && row.vm === migrate.vm && row.kind === 'attach-vf' && row.status === 'done')
-      if (givenBack) continue
+      // A VM the hypervisor says was destroyed (during or after the move) has nothing to give back to.
+      const destroyed = ordered.some((row) => row.id >= migrate.id && row.vm === migrate.vm && DESTROYED.test(row.error ?? ''))
+      if (givenBack || destroyed) continue
       problems.push(violation('vf-given-back', detach,
         `VF ${detach.vf ?? '?'} detached from ${detach.vm} by #${detach.id} was not given back after migrate #${migrate.id} to ${migrate.toHost ?? '?'} failed (run ${runId})`))
     }
@@ -84,11 +89,15 @@ export function lostAfterMigration(journal: readonly JournalEntry[], snapshot: R
   const hosts = new Set(snapshot.hosts.map((host) => host.name))
   const present = new Set(snapshot.hosts.flatMap((host) => host.vms.map((vm) => vm.name)))
   const lastMigrate = new Map<string, JournalEntry>()
+  // A VM the hypervisor itself later said no longer exists was destroyed outside Sova, not lost by it.
+  const destroyedAfter = new Map<string, number>()
   for (const entry of [...journal].sort((a, b) => a.id - b.id)) {
     if (entry.kind === 'migrate' && entry.status === 'done') lastMigrate.set(entry.vm, entry)
+    if (DESTROYED.test(entry.error ?? '')) destroyedAfter.set(entry.vm, entry.id)
   }
   return [...lastMigrate.values()]
     .filter((entry) => entry.toHost !== null && hosts.has(entry.toHost) && !present.has(entry.vm))
+    .filter((entry) => (destroyedAfter.get(entry.vm) ?? -1) < entry.id)
     .map((entry) => ({
       invariant: 'vm-lost', host: entry.toHost ?? '', vm: entry.vm, vf: '',
       detail: `VM ${entry.vm} last migrated to ${entry.toHost} (#${entry.id}, run ${entry.runId}) is in no host`,
