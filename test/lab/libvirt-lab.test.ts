@@ -154,7 +154,7 @@ describe('the real libvirt lab', {skip, timeout: 600_000}, () => {
     assert.deepEqual((await macsOn('a')).sort(), ['52:54:00:00:00:01', STAND_IN_A])
   })
 
-  it('kill -9 in the middle of a live migration: the next run settles the journal against libvirt and the VM keeps a VF', async () => {
+  it('kill -9 in the middle of a live migration: the next run settles the journal against libvirt (done if the move went through, else the VF back)', async () => {
     assert.deepEqual((await macsOn('a')).sort(), ['52:54:00:00:00:01', STAND_IN_A], 'vm1 starts on lab-a with its VF')
     const child = execa(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'run.js'), 'migrate', 'vm1', '--to', 'lab-b', '--config', config, '--format', 'json'], {
       reject: false,
@@ -185,11 +185,18 @@ describe('the real libvirt lab', {skip, timeout: 600_000}, () => {
     assert.equal(result.exitCode, 0, String(result.stderr))
     assert.match(String(result.stderr), /reconciled after the run died/)
     const store = Store.open(state)
-    const unfinished = store.journal(1000).filter((row) => row.status === 'planned' || row.status === 'started')
+    const journal = store.journal(1000)
     store.close()
-    assert.deepEqual(unfinished, [], 'nothing left unfinished in the journal')
-    const side = (await runningOn('b')).includes('vm1') ? 'b' : 'a'
-    assert.ok((await macsOn(side)).some((mac) => mac === STAND_IN_A || mac === STAND_IN_B || mac === '52:54:00:aa:00:02' || mac === '52:54:00:bb:00:02'), `vm1 on lab-${side} has a VF again`)
+    assert.deepEqual(journal.filter((row) => row.status === 'planned' || row.status === 'started'), [], 'nothing left unfinished in the journal')
+    const killed = journal.filter((row) => row.kind === 'migrate' && row.vm === 'vm1').at(-1)
+    if ((await runningOn('b')).includes('vm1')) {
+      // The orphaned virsh finished the move: the migration is settled as done (a VF on arrival is
+      // then the next VF plan's choice; an arrived VM keeps its path for the hold).
+      assert.equal(killed?.status, 'done', JSON.stringify(killed))
+    } else {
+      // The move did not happen: the VF detached for it is back on vm1.
+      assert.ok((await macsOn('a')).some((mac) => mac.startsWith('52:54:00:aa:00:')), 'vm1 on lab-a has its VF back')
+    }
   })
 
   it('doctor passes on the lab\'s hosts', async () => {
