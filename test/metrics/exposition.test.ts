@@ -6,21 +6,13 @@ import {mkdtempSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
-// @ts-expect-error -- the package ships no type declarations; ParsedFamily below types what the tests read.
-import parseUntyped from 'parse-prometheus-text-format'
 import type {SovaDocument} from '../../src/lib/document/schema.js'
 import {EXIT, SovaError} from '../../src/lib/errors.js'
 import {documentMetricsText} from '../../src/lib/metrics/document-metrics.js'
 import {escapeHelp, escapeLabelValue, formatValue, renderExposition} from '../../src/lib/metrics/exposition.js'
 import {type DurableFs, openMetricsFile, temporaryPathFor, writeFileDurably} from '../../src/lib/metrics/metrics-file.js'
+import {type ParsedFamily, parseExposition as parse} from './parse-exposition.js'
 
-interface ParsedFamily {
-  name: string
-  help: string
-  type: string
-  metrics: {value: string; labels?: Record<string, string>}[]
-}
-const parse = parseUntyped as (text: string) => ParsedFamily[]
 
 const scratch = () => mkdtempSync(join(tmpdir(), 'sova-metrics-'))
 

@@ -6,17 +6,9 @@ import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {describe, it} from 'node:test'
 import {execa} from 'execa'
-// @ts-expect-error -- the package ships no type declarations; ParsedFamily below types what the tests read.
-import parseUntyped from 'parse-prometheus-text-format'
 import {BIN, documents, freshStateDir, sova} from '../cli/helpers.js'
+import {parseExposition as parse} from './parse-exposition.js'
 
-interface ParsedFamily {
-  name: string
-  help: string
-  type: string
-  metrics: {value: string; labels?: Record<string, string>}[]
-}
-const parse = parseUntyped as (text: string) => ParsedFamily[]
 
 type Series = Map<string, {labels: Record<string, string>; value: number}[]>
 
