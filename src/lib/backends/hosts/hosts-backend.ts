@@ -1,6 +1,7 @@
 // The backend of a real cluster: the hosts of the configuration file, each behind its own driver
 // (xl or virsh), sampled in parallel with a bounded concurrency. It only fans out and gathers;
 // what a host is and how to act on it is the driver's business.
+import {setTimeout as sleep} from 'node:timers/promises'
 import type {ConfigFile, HostEntry} from '../../config.js'
 import {UnreachableError, UsageError} from '../../errors.js'
 import {type HostShell, localShell, sshShell} from '../../exec.js'
@@ -95,7 +96,7 @@ export class HostsBackend implements Backend {
   async nextSample(): Promise<void> {}
 
   async wait(seconds: number): Promise<void> {
-    await new Promise((resolve) => setTimeout(resolve, seconds * 1000))
+    await sleep(seconds * 1000)
   }
 
   async attachVf(host: string, vm: string, vf: string): Promise<StepResult> {

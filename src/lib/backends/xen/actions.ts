@@ -1,12 +1,13 @@
 // The Xen driver's acting steps: VF hot-plug with `xl pci-attach`/`pci-detach`, confirmed with
 // `xl pci-list`, and `xl migrate`, refused while any PCI device is attached (INTERFACES.md §1.4-1.5).
+import {setTimeout as sleep} from 'node:timers/promises'
 import {assertSafeWord, toolError} from '../../exec.js'
 import type {HostEntry} from '../../config.js'
 import {UsageError} from '../../errors.js'
 import {canonicalPci, validateName} from '../../identifiers.js'
 import {stepResult, type HostDriverContext} from '../hosts/driver.js'
 import type {StepResult} from '../types.js'
-import {runTool, sleep} from './host-tools.js'
+import {runTool} from './host-tools.js'
 import {parsePciList} from './parse-xl.js'
 
 /** How long a hot-plug may take to show in `xl pci-list`: attempts and the pause between them. */

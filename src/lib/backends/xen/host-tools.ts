@@ -51,7 +51,3 @@ export function memoizeReads(shell: HostShell): HostShell {
   }
 }
 
-/** Resolves after `ms` milliseconds (between confirmation polls). */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
-}
