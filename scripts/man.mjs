@@ -170,9 +170,10 @@ async function loadCode() {
   }
   const rank = (id) => (order.includes(id) ? order.indexOf(id) : order.length)
   commands.sort((a, b) => rank(a.id) - rank(b.id) || a.id.localeCompare(b.id))
-  const [{EXIT}, {DOCUMENT_VERSION}] = await Promise.all([
+  const [{EXIT}, {DOCUMENT_VERSION}, {DEFAULT_MAX_SAMPLE_AGE_SECONDS}] = await Promise.all([
     tsImport('../src/lib/errors.ts', import.meta.url),
     tsImport('../src/lib/document/schema.ts', import.meta.url),
+    tsImport('../src/lib/freshness.ts', import.meta.url),
   ])
   return {
     config,
@@ -180,6 +181,7 @@ async function loadCode() {
     commands,
     exit: EXIT,
     documentVersion: DOCUMENT_VERSION,
+    maxSampleAge: DEFAULT_MAX_SAMPLE_AGE_SECONDS,
     env: environmentVariables(commands),
     paths: await defaultPaths(),
     stateDatabase: stateDatabaseName(),
@@ -402,6 +404,7 @@ function mainPage(code) {
     bin: config.bin,
     summary: whatis(code.pjson.description),
     documentVersion: String(code.documentVersion),
+    maxSampleAge: String(code.maxSampleAge),
     stateDatabase: code.stateDatabase,
     sigintStatus: String(128 + osConstants.signals.SIGINT),
     sigtermStatus: String(128 + osConstants.signals.SIGTERM),

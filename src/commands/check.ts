@@ -12,7 +12,7 @@ VFs in use than the port has, a VF both held and free, a VM on two hosts, a VM l
 says it migrated, an action left planned or started by a run that is no longer running, a VF not
 given back after a failed migration, a migration while the VM held a VF. The PV path cannot be seen
 in a snapshot: stderr says so. Changes nothing and takes no lock. Exit codes: 0 no violation,
-1 some violation, 69 a host did not answer.`
+1 some violation, 69 a host did not answer (the others are checked).`
 
   static examples = [
     {description: 'Check the cluster and the journal', command: '<%= config.bin %> check'},
@@ -23,17 +23,21 @@ in a snapshot: stderr says so. Changes nothing and takes no lock. Exit codes: 0 
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Check)
-    const [{checkAll, cleanSummary}, {isRunLive}, {InvariantsViolatedError}] = await Promise.all([
+    const [{checkAll, cleanSummary}, {isRunLive}, {InvariantsViolatedError}, {UnreachableError}] = await Promise.all([
       import('../lib/check/check-all.js'),
       import('../lib/store/run-liveness.js'),
       import('../lib/check/errors.js'),
+      import('../lib/errors.js'),
     ])
     const store = await this.openStore(flags.state)
     try {
       const backend = await this.openBackendFor(flags, store)
-      const report = checkAll({snapshot: await backend.snapshot(), journal: store.journal(JOURNAL_WINDOW), isRunLive: (runId) => isRunLive(runId), backend: backend.name})
+      const snapshot = await backend.snapshot()
+      const report = checkAll({snapshot, journal: store.journal(JOURNAL_WINDOW), isRunLive: (runId) => isRunLive(runId), backend: backend.name})
       if (report.violations.length === 0) {
         this.note(flags.quiet, `check: ${[cleanSummary(report), ...report.unchecked].join('; ')}`)
+        // Clean as far as it could see: a host it could not see still makes the check incomplete.
+        if (snapshot.missing) throw new UnreachableError(`not every host was checked: ${snapshot.missing.map((entry) => entry.host).join(', ')} could not be read`)
         return
       }
       for (const line of report.unchecked) this.note(flags.quiet, `check: ${line}`)

@@ -3,13 +3,17 @@ import {SovaCommand} from '../lib/cli/base-command.js'
 import {backendFlags, durationFlag, metricsFileFlag} from '../lib/cli/flags.js'
 import {isStdoutClosed} from '../lib/cli/output.js'
 import {pause, stopGracefully, stopRequested} from '../lib/cli/signals.js'
+import {HostsMissingError} from '../lib/errors.js'
 
 export default class Collect extends SovaCommand {
   static summary = 'Sample the cluster: one document of per-host and per-VM rates.'
   static description = `Asks the backend for every host's port counters, VF pool and VMs (CPU, blocked time,
 memory, traffic, path), and turns counters into rates since the previous stored sample. With no
 usable previous sample it samples over a short window itself. Writes one document (NDJSON when piped).
-On the sim backend each sample is the next loop period (10 s of simulated time). Never reads stdin.`
+On the sim backend each sample is the next loop period (10 s of simulated time). Never reads stdin.
+A host that does not answer is listed in "missing" with why (and how old its last sample is); the
+document covers the others and collect exits 69 after writing it (69 with no document when no host
+answers).`
 
   static examples = [
     {description: 'Sample once and pipe into the rest of the loop', command: '<%= config.bin %> collect | <%= config.bin %> score | <%= config.bin %> balance'},
@@ -30,6 +34,7 @@ On the sim backend each sample is the next loop period (10 s of simulated time).
     const {collectStage} = await import('../lib/stages.js')
     const metrics = flags['metrics-file'] === undefined ? undefined : (await import('../lib/metrics/metrics-file.js')).openMetricsFile(flags['metrics-file'])
     const store = await this.openStore(flags.state)
+    const unanswered = new Set<string>()
     try {
       const backend = await this.openBackendFor(flags, store)
       stopGracefully(() => this.note(flags.quiet, 'collect: stopping after this sample'))
@@ -37,6 +42,7 @@ On the sim backend each sample is the next loop period (10 s of simulated time).
       for (let emitted = 0; emitted < wanted && !stopRequested() && !isStdoutClosed(); ) {
         const started = performance.now()
         const doc = await collectStage(backend, store, {sampleSeconds: flags.sample, log: (line) => this.note(flags.quiet, line)})
+        for (const entry of doc.missing ?? []) unanswered.add(entry.host)
         const seconds = (performance.now() - started) / 1000
         await this.emit(doc, 'vms', flags)
         metrics?.(doc, seconds)
@@ -45,5 +51,6 @@ On the sim backend each sample is the next loop period (10 s of simulated time).
     } finally {
       store.close()
     }
+    if (unanswered.size > 0) throw new HostsMissingError([...unanswered])
   }
 }

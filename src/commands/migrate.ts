@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {SovaCommand} from '../lib/cli/base-command.js'
-import {backendFlags, dryRunFlag} from '../lib/cli/flags.js'
+import {backendFlags, dryRunFlag, freshnessOf, maxSampleAgeFlag, resolveMaxSampleAge} from '../lib/cli/flags.js'
 import {ActionsFailedError, UsageError} from '../lib/errors.js'
 
 export default class Migrate extends SovaCommand {
@@ -9,7 +9,9 @@ export default class Migrate extends SovaCommand {
   static description = `Reads documents with plan.migrations (from sova balance) and executes each move: detach the
 VM's VF (the guest bond fails over to its PV NIC), live-migrate, then attach a free VF on the target.
 A failed migration leaves the VM where it was with its VF given back. Each step's result is
-appended to "actions". With VM --to HOST it migrates that one VM. Exit 1 if any action failed.`
+appended to "actions". A plan from a sample older than --max-sample-age is not executed (plan.noop
+says why). With VM --to HOST it migrates that one VM. Exit 1 if any action failed; 69 if the VM's
+host or the target did not answer (nothing done).`
 
   static examples = [
     {description: 'The loop, one stage at a time', command: '<%= config.bin %> collect | <%= config.bin %> score | <%= config.bin %> balance | <%= config.bin %> migrate'},
@@ -24,6 +26,7 @@ appended to "actions". With VM --to HOST it migrates that one VM. Exit 1 if any 
   static flags = {
     ...backendFlags,
     ...dryRunFlag,
+    ...maxSampleAgeFlag,
     to: Flags.string({description: 'Target host of a one-off migration.', helpValue: 'HOST'}),
   }
 
@@ -31,6 +34,7 @@ appended to "actions". With VM --to HOST it migrates that one VM. Exit 1 if any 
     const {args, flags} = await this.parse(Migrate)
     if (args.vm && !flags.to) throw new UsageError(`migrate ${args.vm}: which host? add --to HOST`)
     if (!args.vm && flags.to) throw new UsageError('--to needs a VM: sova migrate VM --to HOST')
+    const maxSampleAge = await resolveMaxSampleAge(flags)
     const [stages, oneOff, {placementOf}] = await Promise.all([
       import('../lib/stages.js'), import('../lib/one-off.js'), import('../lib/collect.js'),
     ])
@@ -44,13 +48,15 @@ appended to "actions". With VM --to HOST it migrates that one VM. Exit 1 if any 
       const {backend, store, executor} = session
       if (args.vm) {
         // Checked before collect, so a wrong name changes nothing (collect advances the simulator).
-        oneOff.planOperatorMigration(placementOf(await backend.snapshot()), args.vm, flags.to as string)
+        const live = await backend.snapshot()
+        oneOff.planOperatorMigration(placementOf(live), args.vm, flags.to as string, live.missing)
         const sample = await stages.collectStage(backend, store, {log: (line) => this.note(flags.quiet, line)})
         const doc = await stages.operatorMigrationStage(sample, args.vm, flags.to as string, executor)
         failed += stages.failedActions(doc).length
         await this.emit(doc, 'actions', flags)
       } else {
-        failed = await this.actOnStream(session, flags, stages.migrateStage)
+        const freshness = freshnessOf(maxSampleAge, backend, (problem) => this.note(flags.quiet, `migrate: ${problem}: no decision taken on it`))
+        failed = await this.actOnStream(session, flags, (doc, executor) => stages.migrateStage(doc, executor, freshness))
       }
     } finally {
       session.store.close()

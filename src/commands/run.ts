@@ -1,16 +1,19 @@
 import * as Flags from '@oclif/core/flags'
 import {SovaCommand} from '../lib/cli/base-command.js'
-import {backendFlags, dryRunFlag, durationFlag, metricsFileFlag, resolvePolicyParams, runFlags} from '../lib/cli/flags.js'
+import {backendFlags, dryRunFlag, durationFlag, freshnessOf, maxSampleAgeFlag, metricsFileFlag, resolveMaxSampleAge, resolvePolicyParams, runFlags} from '../lib/cli/flags.js'
 import {isStdoutClosed} from '../lib/cli/output.js'
 import {pause, stopGracefully, stopRequested} from '../lib/cli/signals.js'
-import {ActionsFailedError} from '../lib/errors.js'
+import {ActionsFailedError, HostsMissingError} from '../lib/errors.js'
 
 export default class Run extends SovaCommand {
   static summary = 'Run the whole loop in one process: collect, score, balance, migrate, switch-vf.'
   static description = `The same stages and documents as the pipeline, in one process: --once for cron, or every
 --interval until stopped (SIGINT finishes the current action, then stops). Holds the run lock
 while acting: a second acting run exits 75 at once. Writes one document per cycle.
-Exit 1 if any action failed.`
+A host that does not answer is listed in the document's "missing" with why, and nothing is decided
+about it or its VMs; the others are managed as usual. No VF change is decided once the cycle's
+sample is older than --max-sample-age (long migrations). Exit 1 if any action failed, else 69 if
+some host did not answer in some cycle (69 at once, with no document, when none answers).`
 
   static examples = [
     {description: 'One cycle on the simulated cluster, as a table', command: '<%= config.bin %> run --once --format table'},
@@ -22,6 +25,7 @@ Exit 1 if any action failed.`
     ...backendFlags,
     ...dryRunFlag,
     ...runFlags,
+    ...maxSampleAgeFlag,
     ...metricsFileFlag,
     once: Flags.boolean({description: 'Run one cycle and exit (for cron).', exclusive: ['cycles']}),
     cycles: Flags.integer({min: 1, description: 'Run this many cycles, then exit.'}),
@@ -31,12 +35,15 @@ Exit 1 if any action failed.`
   async run(): Promise<void> {
     const {flags} = await this.parse(Run)
     const params = await resolvePolicyParams(flags)
+    const maxSampleAge = await resolveMaxSampleAge(flags)
     const metrics = flags['metrics-file'] === undefined ? undefined : (await import('../lib/metrics/metrics-file.js')).openMetricsFile(flags['metrics-file'])
     const [{SampleHistory}, stages] = await Promise.all([import('../lib/history.js'), import('../lib/stages.js')])
     const session = await this.openActing(flags)
     const cycles = flags.once ? 1 : (flags.cycles ?? Number.POSITIVE_INFINITY)
     let failed = 0
+    const unanswered = new Set<string>()
     try {
+      const freshness = freshnessOf(maxSampleAge, session.backend, (problem) => this.note(flags.quiet, `run: ${problem}: no decision taken on it`))
       const history = new SampleHistory(session.store)
       stopGracefully(() => this.note(flags.quiet, 'run: stopping after the current action'))
       const {isRunLive} = await import('../lib/store/run-liveness.js')
@@ -45,7 +52,8 @@ Exit 1 if any action failed.`
         // A VF an earlier cycle could not give back (its host was out) is given back first.
         if (cycle > 1 && session.executor) for (const line of await session.executor.reconcile(isRunLive)) this.note(flags.quiet, `run: ${line}`)
         const sample = await stages.collectStage(session.backend, session.store, {log: (line) => this.note(flags.quiet, line)})
-        const doc = await stages.runCycle(sample, history, params, session.executor)
+        for (const entry of sample.missing ?? []) unanswered.add(entry.host)
+        const doc = await stages.runCycle(sample, history, params, session.executor, freshness)
         // What `sova explain` reads when nothing is piped in (a dry run's too: it explains what would happen).
         session.store.saveLastDocument(doc.source.cluster, JSON.stringify(doc))
         failed += stages.failedActions(doc).length
@@ -58,5 +66,6 @@ Exit 1 if any action failed.`
       session.store.close()
     }
     if (failed > 0) throw new ActionsFailedError(failed)
+    if (unanswered.size > 0) throw new HostsMissingError([...unanswered])
   }
 }

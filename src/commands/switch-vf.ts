@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {SovaCommand} from '../lib/cli/base-command.js'
-import {backendFlags, dryRunFlag, resolvePolicyParams, switchVfFlags} from '../lib/cli/flags.js'
+import {backendFlags, dryRunFlag, freshnessOf, maxSampleAgeFlag, resolveMaxSampleAge, resolvePolicyParams, switchVfFlags} from '../lib/cli/flags.js'
 import {ActionsFailedError, UsageError} from '../lib/errors.js'
 
 export default class SwitchVf extends SovaCommand {
@@ -11,8 +11,9 @@ hot-plug and unplug into plan.vf with reasons, executes them and appends the res
 The policy is the one that scored the document (or --policy). sova: a free VF goes to the VM it
 is worth most to; a held VF moves only when the gain beats the loss by a margin, and never within
 a VM's hold time. seed: list1 VMs get a free VF, the others give theirs back. A VM that just
-arrived keeps what it got until the next cycle. With VM --to vf|pv it switches that one VM.
-Exit 1 if any action failed.`
+arrived keeps what it got until the next cycle. No VF change is decided on a sample older than
+--max-sample-age (plan.noop says why), nor on a host the sample lists as missing. With VM --to
+vf|pv it switches that one VM. Exit 1 if any action failed; 69 if the VM's host did not answer.`
 
   static examples = [
     {description: 'The whole loop as a pipeline', command: '<%= config.bin %> collect | <%= config.bin %> score | <%= config.bin %> balance | <%= config.bin %> migrate | <%= config.bin %> switch-vf'},
@@ -27,6 +28,7 @@ Exit 1 if any action failed.`
   static flags = {
     ...backendFlags,
     ...dryRunFlag,
+    ...maxSampleAgeFlag,
     ...switchVfFlags,
     to: Flags.option({options: ['vf', 'pv'] as const, description: 'Path for a one-off switch: vf or pv.'})(),
   }
@@ -36,6 +38,7 @@ Exit 1 if any action failed.`
     if (args.vm && !flags.to) throw new UsageError(`switch-vf ${args.vm}: which path? add --to vf or --to pv`)
     if (!args.vm && flags.to) throw new UsageError('--to needs a VM: sova switch-vf VM --to vf|pv')
     const params = await resolvePolicyParams(flags)
+    const maxSampleAge = await resolveMaxSampleAge(flags)
     const [stages, oneOff, {placementOf}] = await Promise.all([
       import('../lib/stages.js'), import('../lib/one-off.js'), import('../lib/collect.js'),
     ])
@@ -46,13 +49,15 @@ Exit 1 if any action failed.`
       const {backend, store, executor} = session
       if (args.vm && flags.to) {
         // Checked before collect, so a wrong name changes nothing (collect advances the simulator).
-        oneOff.planOperatorVf(placementOf(await backend.snapshot()), args.vm, flags.to)
+        const live = await backend.snapshot()
+        oneOff.planOperatorVf(placementOf(live), args.vm, flags.to, live.missing)
         const doc = await stages.collectStage(backend, store, {log: (line) => this.note(flags.quiet, line)})
         const next = await stages.operatorVfStage(doc, args.vm, flags.to, executor)
         failed += stages.failedActions(next).length
         await this.emit(next, 'actions', flags)
       } else {
-        failed = await this.actOnStream(session, flags, (doc, executor) => stages.switchVfStage(doc, params, executor))
+        const freshness = freshnessOf(maxSampleAge, backend, (problem) => this.note(flags.quiet, `switch-vf: ${problem}: no decision taken on it`))
+        failed = await this.actOnStream(session, flags, (doc, executor) => stages.switchVfStage(doc, params, executor, freshness))
       }
     } finally {
       session.store.close()

@@ -1,7 +1,7 @@
 // The one executor: every effect on the cluster goes through here. It re-reads live state before
 // acting (a stale plan is skipped, not forced), journals each step before and after, and each unit
 // of work undoes itself when it fails (no plan-wide rollback).
-import type {Backend, StepResult} from './backends/types.js'
+import type {Backend, RawSnapshot, StepResult} from './backends/types.js'
 import type {Action, Host, PlannedMigration, PlannedVfChange} from './document/schema.js'
 import {placementOf} from './collect.js'
 import {expandMigration, locateVm, vfChangeStep, type Step} from './plan-steps.js'
@@ -22,8 +22,9 @@ export class Executor {
   /** Detach VF, migrate, give a VF on arrival; a failed migration gives the VF back on the source. */
   async migrate(item: PlannedMigration): Promise<Action[]> {
     if (this.shouldStop()) return [this.record({kind: 'migrate', vm: item.vm, host: item.from, to: item.to, reason: item.reason}, 'skipped', Executor.STOPPED)]
-    const hosts = placementOf(await this.backend.snapshot())
-    const stale = this.migrationPrecondition(item, hosts)
+    const live = await this.backend.snapshot()
+    const hosts = placementOf(live)
+    const stale = unanswered(live, [item.from, item.to]) ?? this.migrationPrecondition(item, hosts)
     if (stale) return [this.record({kind: 'migrate', vm: item.vm, host: item.from, to: item.to, reason: item.reason}, 'skipped', stale)]
 
     const steps = expandMigration(item, hosts)
@@ -61,7 +62,8 @@ export class Executor {
   async switchVf(change: PlannedVfChange): Promise<Action> {
     const step = vfChangeStep(change)
     if (this.shouldStop()) return this.record(step, 'skipped', Executor.STOPPED)
-    const stale = this.vfPrecondition(change, placementOf(await this.backend.snapshot()))
+    const live = await this.backend.snapshot()
+    const stale = unanswered(live, [change.host]) ?? this.vfPrecondition(change, placementOf(live))
     if (stale) return this.record(step, 'skipped', stale)
     return this.perform(step)
   }
@@ -80,9 +82,14 @@ export class Executor {
     const rowsOf = (runId: string) => entries.filter((entry) => entry.runId === runId)
     const dead = new Set([...settleable].filter((runId) => rowsOf(runId).some(isUnfinished) || owedDetaches(rowsOf(runId)).length > 0))
     if (dead.size === 0) return []
-    const fixes = planReconciliation(entries, dead, placementOf(await this.backend.snapshot()))
+    const live = await this.backend.snapshot()
+    const fixes = planReconciliation(entries, dead, placementOf(live), new Set(live.missing?.map((entry) => entry.host)))
     const said: string[] = []
     for (const fix of fixes) {
+      if (fix.kind === 'wait') {
+        said.push(`journal #${fix.id} left for later: ${fix.note}`)
+        continue
+      }
       if (fix.kind === 'settle') {
         this.store.journalUpdate(fix.id, fix.status, fix.note)
         said.push(`journal #${fix.id} ${fix.status}: ${fix.note}`)
@@ -190,6 +197,12 @@ export class Executor {
   }
 }
 
+
+/** Why a step cannot start: one of the hosts it needs did not answer the snapshot just taken. */
+function unanswered(live: RawSnapshot, hosts: string[]): string | undefined {
+  const missing = live.missing?.find((entry) => hosts.includes(entry.host))
+  return missing ? `${missing.host} ${missing.reason.replace(/^did not answer/, 'did not answer just before the action')}; not started` : undefined
+}
 
 /** Action records of a plan that is not applied (dry run): same steps, nothing touched. */
 export function dryRunActions(steps: Step[]): Action[] {

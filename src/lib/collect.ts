@@ -1,6 +1,6 @@
 // Turns two raw snapshots (cumulative counters) into a document of rates. Pure.
-import type {RawHost, RawSnapshot, RawVm} from './backends/types.js'
-import type {Host, SovaDocument, Vm} from './document/schema.js'
+import type {MissingHost, RawHost, RawSnapshot, RawVm} from './backends/types.js'
+import type {Host, Missing, SovaDocument, Vm} from './document/schema.js'
 import {DOCUMENT_VERSION} from './document/schema.js'
 import type {SampleKnowledge} from './history.js'
 
@@ -68,18 +68,58 @@ function hostRates(host: RawHost, before: RawHost | undefined, vmsBefore: Map<st
   }
 }
 
-/** The document for `current`, with rates over the window since `previous`. */
+/** Hosts of `current` that `previous` has no readings of: their counters cannot be differenced. */
+export function hostsWithoutReadings(previous: RawSnapshot, current: RawSnapshot): string[] {
+  const before = new Set(previous.hosts.map((host) => host.name))
+  return current.hosts.filter((host) => !before.has(host.name)).map((host) => host.name)
+}
+
+/**
+ * `current`'s missing hosts with when each was last sampled: `previous` had its readings, or had it
+ * missing too and knew since when. Stored with the sample, so the date carries across an outage.
+ */
+export function dateMissing(missing: readonly MissingHost[], previous: RawSnapshot | undefined): MissingHost[] {
+  const sampled = new Set(previous?.hosts.map((host) => host.name))
+  const before = new Map(previous?.missing?.map((entry) => [entry.host, entry.lastSampleAt]))
+  return missing.map((entry) => {
+    const lastSampleAt = sampled.has(entry.host) ? previous?.at : (entry.lastSampleAt ?? before.get(entry.host))
+    return lastSampleAt === undefined ? {...entry} : {...entry, lastSampleAt}
+  })
+}
+
+/** A missing host as the document states it: why, how old its last sample is, and that nothing is decided about it. */
+function missingEntry(entry: MissingHost, at: string): Missing {
+  const age = entry.lastSampleAt === undefined ? 'no earlier sample of it is known' : `its last sample is ${Math.round((Date.parse(at) - Date.parse(entry.lastSampleAt)) / 1000)} s old`
+  const stated: Missing = {host: entry.host, reason: `${entry.reason}; ${age}: no decision about ${entry.host} or its VMs`}
+  if (entry.lastSampleAt !== undefined) stated.lastSampleAt = entry.lastSampleAt
+  return stated
+}
+
+/**
+ * The document for `current`, with rates over the window since `previous`. A host without readings
+ * in both is missing from it (with why), never given rates of 0 that would make it look idle.
+ */
 export function toDocument(previous: RawSnapshot, current: RawSnapshot): SovaDocument {
   const seconds = (Date.parse(current.at) - Date.parse(previous.at)) / 1000
   const hostsBefore = new Map(previous.hosts.map((host) => [host.name, host]))
   // VMs are matched by name across hosts: a VM that migrated keeps its counters.
   const vmsBefore = new Map(previous.hosts.flatMap((host) => host.vms.map((vm) => [vm.name, vm] as const)))
-  return {
+  const missing: MissingHost[] = [
+    ...(current.missing ?? []),
+    ...hostsWithoutReadings(previous, current).map((host) => ({
+      host,
+      reason: `it answered, but the start of the window has no readings of it to take rates from (rates from the next sample)`,
+      lastSampleAt: previous.missing?.find((entry) => entry.host === host)?.lastSampleAt,
+    })),
+  ].map((entry) => (entry.lastSampleAt === undefined ? {host: entry.host, reason: entry.reason} : entry))
+  const doc: SovaDocument = {
     sova: DOCUMENT_VERSION,
     at: current.at,
     source: {...current.source, windowSeconds: seconds},
-    hosts: current.hosts.map((host) => hostRates(host, hostsBefore.get(host.name), vmsBefore, seconds)),
+    hosts: current.hosts.filter((host) => hostsBefore.has(host.name)).map((host) => hostRates(host, hostsBefore.get(host.name), vmsBefore, seconds)),
   }
+  if (missing.length > 0) doc.missing = missing.map((entry) => missingEntry(entry, current.at))
+  return doc
 }
 
 /** Host name -> utilisation, the part of a sample that prediction history needs. */

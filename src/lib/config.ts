@@ -11,6 +11,7 @@ import {NAME_EXPECTED, NAME_PATTERN, PCI_PATTERN} from './document/schema.js'
 // config-check reads ConfigFile only when called, so this import cycle is harmless.
 import {checkConfigText, configProblems} from './config-check.js'
 import {InputError, UsageError} from './errors.js'
+import {DEFAULT_MAX_SAMPLE_AGE_SECONDS} from './freshness.js'
 import {HOTSPOT_PARAM_DOCS} from './policy/hotspot.js'
 import {POLICY_NAMES} from './policy/policies.js'
 import {SEED_BALANCE_PARAM_DOCS} from './policy/balance-seed.js'
@@ -115,6 +116,7 @@ export const ConfigFile = Type.Object(
     cluster: Type.Optional(name('the cluster\'s name (samples and journal are kept per cluster)')),
     hosts: Type.Optional(Type.Array(HostEntry, {minItems: 1, expected: 'a list of at least one host'})),
     timeouts: Type.Optional(TimeoutsSection),
+    maxSampleAgeSeconds: Type.Optional(Type.Number({exclusiveMinimum: 0, description: `no decision is taken on a sample older than this by the cluster's clock (default ${DEFAULT_MAX_SAMPLE_AGE_SECONDS})`, expected: 'a number > 0'})),
     policy: Type.Optional(PolicySection),
   },
   {...strict, title: 'Sova configuration file'},

@@ -49,6 +49,14 @@ export class UnreachableError extends SovaError {
   }
 }
 
+/** Some hosts gave no readings: the command did its work on the others, and its output says which and why. */
+export class HostsMissingError extends SovaError {
+  constructor(hosts: string[]) {
+    super(`${hosts.join(', ')} gave no readings, so nothing was decided about ${hosts.length === 1 ? 'it' : 'them'}; the other hosts were handled (see "missing" in the output)`, EXIT.unreachable)
+    this.name = 'HostsMissingError'
+  }
+}
+
 /** Another acting run holds the run lock. */
 export class LockedError extends SovaError {
   constructor(message: string) {

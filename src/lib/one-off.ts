@@ -1,13 +1,19 @@
 // Plans for operators' one-off commands (`sova migrate db2 --to host3`, `sova switch-vf web1 --to vf`).
 // Pure: validated against the cluster's hosts; a name that is not there is a usage error.
 import type {Action, Host, PlannedMigration, PlannedVfChange} from './document/schema.js'
-import {UsageError} from './errors.js'
+import {UnreachableError, UsageError} from './errors.js'
 import {firstFreeVf, locateVm} from './plan-steps.js'
 
 export {validateName} from './identifiers.js'
 
-function findVm(hosts: Host[], vm: string) {
+/** Hosts the sample has no readings of, and why: an operator's request about one of them cannot be checked. */
+export type Unanswered = readonly {host: string; reason: string}[]
+
+const nothingDone = (missing: Unanswered) => missing.map((entry) => `${entry.host} ${entry.reason.replace(/: no decision about .*$/, '')}`).join('; ')
+
+function findVm(hosts: Host[], vm: string, missing: Unanswered) {
   const where = locateVm(hosts, vm)
+  if (!where && missing.length > 0) throw new UnreachableError(`VM ${vm} is on none of the hosts that answered, and ${nothingDone(missing)}: nothing done`)
   if (!where) throw new UsageError(`VM ${vm} is not in the cluster (VMs: ${hosts.flatMap((host) => host.vms.map((v) => v.name)).slice(0, 12).join(', ')}...)`)
   return where
 }
@@ -15,8 +21,10 @@ function findVm(hosts: Host[], vm: string) {
 export type OperatorPlan<T> = {item: T; noop?: undefined} | {item?: undefined; noop: string}
 
 /** A migration the operator asked for: VF detached first, and given back on arrival if it had one. */
-export function planOperatorMigration(hosts: Host[], vm: string, to: string): OperatorPlan<PlannedMigration> {
-  const where = findVm(hosts, vm)
+export function planOperatorMigration(hosts: Host[], vm: string, to: string, missing: Unanswered = []): OperatorPlan<PlannedMigration> {
+  const where = findVm(hosts, vm, missing)
+  const target = missing.filter((entry) => entry.host === to)
+  if (target.length > 0) throw new UnreachableError(`--to: ${nothingDone(target)}: nothing done`)
   if (!hosts.some((host) => host.name === to)) {
     throw new UsageError(`--to: ${to} is not a host of the cluster (hosts: ${hosts.map((host) => host.name).join(', ')})`)
   }
@@ -30,8 +38,8 @@ export function planOperatorMigration(hosts: Host[], vm: string, to: string): Op
 }
 
 /** A VF change the operator asked for; no free VF is a failed action, not a silent no-op. */
-export function planOperatorVf(hosts: Host[], vm: string, to: 'vf' | 'pv'): OperatorPlan<PlannedVfChange> | {failure: Action} {
-  const {host, vm: found} = findVm(hosts, vm)
+export function planOperatorVf(hosts: Host[], vm: string, to: 'vf' | 'pv', missing: Unanswered = []): OperatorPlan<PlannedVfChange> | {failure: Action} {
+  const {host, vm: found} = findVm(hosts, vm, missing)
   const reason = `operator request: ${vm} to ${to}`
   if (to === 'pv') {
     if (!found.vf) return {noop: `${vm} is already on its PV path`}

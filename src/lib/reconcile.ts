@@ -12,6 +12,8 @@ export type ReconcileFix =
   | {kind: 'settle'; id: number; status: Extract<JournalStatus, 'done' | 'failed'>; note: string}
   /** Give a VF (back) to a VM the dead run left without one; `undo` is the detach row it reverses. */
   | {kind: 'give-vf'; step: Step; undo?: number}
+  /** Leave a row as it is: a host it concerns did not answer, so what happened cannot be seen yet. */
+  | {kind: 'wait'; id: number; note: string}
 
 const UNFINISHED = new Set<JournalStatus>(['planned', 'started'])
 
@@ -48,12 +50,24 @@ function settle(entry: JournalEntry, hosts: Host[]): ReconcileFix {
 }
 
 /**
+ * Why a row cannot be settled yet: a host it names is missing from the snapshot, or its VM is on
+ * none of the hosts that answered while some did not (it may well be on one of them).
+ */
+function unseen(entry: JournalEntry, hosts: Host[], missing: ReadonlySet<string>): string | undefined {
+  const host = [entry.host, entry.toHost].find((name): name is string => typeof name === 'string' && missing.has(name))
+  if (host) return `${host} did not answer`
+  if (missing.size > 0 && !locateVm(hosts, entry.vm)) return `${entry.vm} is on none of the hosts that answered, and ${[...missing].join(', ')} did not`
+  return undefined
+}
+
+/**
  * The fixes for the runs in `deadRuns` (runs no longer at work, and the caller's own run between
  * cycles): their unfinished rows settled, and the VFs they still owe given (a give-back that
  * failed too, under an outage, is owed until it succeeds). `entries` is the journal (oldest
- * first), so a run's earlier steps are known; `hosts` is where everything is now.
+ * first), so a run's earlier steps are known; `hosts` is where everything is now, of the hosts
+ * that answered; a row about a host in `missing` waits for a run that can see it.
  */
-export function planReconciliation(entries: readonly JournalEntry[], deadRuns: ReadonlySet<string>, hosts: Host[]): ReconcileFix[] {
+export function planReconciliation(entries: readonly JournalEntry[], deadRuns: ReadonlySet<string>, hosts: Host[], missing: ReadonlySet<string> = new Set()): ReconcileFix[] {
   const fixes: ReconcileFix[] = []
   const runs = new Map<string, JournalEntry[]>()
   for (const entry of entries) if (deadRuns.has(entry.runId)) runs.set(entry.runId, [...(runs.get(entry.runId) ?? []), entry])
@@ -61,7 +75,14 @@ export function planReconciliation(entries: readonly JournalEntry[], deadRuns: R
   const free = (host: Host) => ({...host, vfs: {...host.vfs, free: host.vfs.free.filter((vf) => !taken.has(`${host.name}/${vf}`))}})
   for (const runEntries of runs.values()) {
     const settled = new Map<number, JournalStatus>()
+    const waitingVms = new Set<string>()
     for (const entry of runEntries.filter(isUnfinished)) {
+      const waiting = unseen(entry, hosts, missing)
+      if (waiting) {
+        fixes.push({kind: 'wait', id: entry.id, note: waiting})
+        waitingVms.add(entry.vm)
+        continue
+      }
       const fix = settle(entry, hosts)
       fixes.push(fix)
       if (fix.kind === 'settle') settled.set(entry.id, fix.status)
@@ -71,7 +92,7 @@ export function planReconciliation(entries: readonly JournalEntry[], deadRuns: R
     // whatever the next cycle's VF plan gives it: a VF on arrival is the policy's choice, not a debt.
     for (const detach of owedDetaches(runEntries, statusOf)) {
       const where = locateVm(hosts, detach.vm)
-      if (!where || where.vm.vf || where.host.name !== detach.host) continue
+      if (!where || where.vm.vf || where.host.name !== detach.host || waitingVms.has(detach.vm)) continue
       const host = free(where.host)
       const vf = host.vfs.free.includes(detach.vf ?? '') ? (detach.vf as string) : firstFreeVf(host)
       if (!vf) continue

@@ -2,9 +2,10 @@
 // in one process, in the order of CYCLE, so a pipeline and `sova run` take the same decisions.
 import {dryRunActions, type Executor} from './apply.js'
 import type {Backend, RawSnapshot} from './backends/types.js'
-import {knowledgeOf, toDocument, unusablePrevious, utilisationOf} from './collect.js'
+import {dateMissing, hostsWithoutReadings, knowledgeOf, toDocument, unusablePrevious, utilisationOf} from './collect.js'
 import type {Action, Plan, SovaDocument} from './document/schema.js'
 import {InputError} from './errors.js'
+import {type Freshness, staleness} from './freshness.js'
 import type {SampleHistory} from './history.js'
 import {planOperatorMigration, planOperatorVf} from './one-off.js'
 import {applyActions, arrivedVms, expandMigration, vfChangeStep} from './plan-steps.js'
@@ -26,28 +27,41 @@ export interface CollectOptions {
 export async function collectStage(backend: Backend, store: Store, options: CollectOptions): Promise<SovaDocument> {
   let start: RawSnapshot | undefined
   let end: RawSnapshot
+  let stored: RawSnapshot | undefined
+  const storedBefore = (cluster: string): RawSnapshot | undefined => {
+    const sample = store.lastSample(cluster)
+    return sample ? (JSON.parse(sample.raw) as RawSnapshot) : undefined
+  }
   if (options.sampleSeconds === undefined) {
     await backend.nextSample()
     end = await backend.snapshot()
-    const stored = store.lastSample(end.source.cluster)
-    const previous = stored ? (JSON.parse(stored.raw) as RawSnapshot) : undefined
-    const unusable = unusablePrevious(previous, end)
+    stored = storedBefore(end.source.cluster)
+    const unusable = unusablePrevious(stored, end) ?? withoutReadings(stored as RawSnapshot, end)
     if (unusable) {
       options.log(`collect: ${unusable}; sampling for ${DEFAULT_SAMPLE_SECONDS} s`)
       start = end
       await backend.wait(DEFAULT_SAMPLE_SECONDS)
       end = await backend.snapshot()
     } else {
-      start = previous
+      start = stored
     }
   } else {
     start = await backend.snapshot()
     await backend.wait(options.sampleSeconds)
     end = await backend.snapshot()
+    stored = storedBefore(end.source.cluster)
   }
+  if (end.missing) end = {...end, missing: dateMissing(end.missing, stored?.source.cluster === end.source.cluster ? stored : undefined)}
   const doc = toDocument(start as RawSnapshot, end)
+  for (const entry of doc.missing ?? []) options.log(`collect: ${entry.host}: ${entry.reason}`)
   store.addSample(end.source.cluster, end.at, JSON.stringify(end), utilisationOf(doc), {knowledge: knowledgeOf(doc)})
   return doc
+}
+
+/** Why the stored sample cannot start the window of every host that answered now (one came back, or is new). */
+function withoutReadings(previous: RawSnapshot, current: RawSnapshot): string | undefined {
+  const hosts = hostsWithoutReadings(previous, current)
+  return hosts.length === 0 ? undefined : `the previous sample has no readings of ${hosts.join(', ')}`
 }
 
 /** score: the policy's per-VM and per-host analysis (hotspot prediction, VF values, memory). */
@@ -99,9 +113,11 @@ export function balanceStage(doc: SovaDocument, params: PolicyParams): SovaDocum
 /** An executor acts; without one (dry run) the plan's steps are recorded as not executed. */
 export type Acting = Executor | undefined
 
-/** migrate: executes the migration plan, appending each step's result. */
-export async function migrateStage(doc: SovaDocument, executor: Acting): Promise<SovaDocument> {
+/** migrate: executes the migration plan, appending each step's result; none of it on a sample too old. */
+export async function migrateStage(doc: SovaDocument, executor: Acting, freshness?: Freshness): Promise<SovaDocument> {
   const plan = planOf(doc, doc.scores?.policy ?? 'none')
+  const stale = plan.migrations.length > 0 ? await staleness(doc.at, freshness) : undefined
+  if (stale) return {...doc, plan: {...plan, noop: {...plan.noop, migrations: `${stale}: none of the ${plan.migrations.length} planned migrations executed`}}}
   const actions: Action[] = [...(doc.actions ?? [])]
   for (const item of plan.migrations) {
     if (executor) actions.push(...(await executor.migrate(item)))
@@ -111,10 +127,12 @@ export async function migrateStage(doc: SovaDocument, executor: Acting): Promise
   return {...doc, plan: {...plan, noop: {...plan.noop, ...noop}}, actions}
 }
 
-/** switch-vf: plans VF hot-plug/unplug on the cluster as the migrations left it, then executes. */
-export async function switchVfStage(doc: SovaDocument, params: PolicyParams, executor: Acting): Promise<SovaDocument> {
+/** switch-vf: plans VF hot-plug/unplug on the cluster as the migrations left it, then executes; nothing on a sample too old. */
+export async function switchVfStage(doc: SovaDocument, params: PolicyParams, executor: Acting, freshness?: Freshness): Promise<SovaDocument> {
   const chosen = paramsFor(doc, 'switch-vf', params)
   const scores = requireScores(doc, 'switch-vf')
+  const stale = await staleness(doc.at, freshness)
+  if (stale) return {...doc, plan: {...planOf(doc, chosen.policy), vf: [], noop: {...doc.plan?.noop, vf: `${stale}: no VF change decided`}}}
   const done = doc.actions ?? []
   const {items: changes, noop, rejected} = planVf(applyActions(doc.hosts, done), scores, arrivedVms(done), doc.at, chosen)
   const plan = planOf(doc, chosen.policy)
@@ -132,16 +150,18 @@ export async function runCycle(
   history: SampleHistory,
   params: PolicyParams,
   executor: Acting,
+  freshness?: Freshness,
 ): Promise<SovaDocument> {
   let next = scoreStage(doc, history, params)
   next = balanceStage(next, params)
-  next = await migrateStage(next, executor)
-  return switchVfStage(next, params, executor)
+  next = await migrateStage(next, executor, freshness)
+  // Migrations take time: the VF plan is decided only if the sample is still fresh after them.
+  return switchVfStage(next, params, executor, freshness)
 }
 
 /** A one-off `switch-vf VM --to vf|pv`: the operator's change, planned on this sample and executed. */
 export async function operatorVfStage(doc: SovaDocument, vm: string, to: 'vf' | 'pv', executor: Acting): Promise<SovaDocument> {
-  const planned = planOperatorVf(doc.hosts, vm, to)
+  const planned = planOperatorVf(doc.hosts, vm, to, doc.missing)
   const changes = 'item' in planned && planned.item ? [planned.item] : []
   const noop = 'noop' in planned ? planned.noop : undefined
   let actions: Action[]
@@ -153,7 +173,7 @@ export async function operatorVfStage(doc: SovaDocument, vm: string, to: 'vf' | 
 
 /** A one-off `migrate VM --to HOST`: the operator's move, planned on this sample and executed. */
 export async function operatorMigrationStage(doc: SovaDocument, vm: string, to: string, executor: Acting): Promise<SovaDocument> {
-  const planned = planOperatorMigration(doc.hosts, vm, to)
+  const planned = planOperatorMigration(doc.hosts, vm, to, doc.missing)
   const plan = {policy: 'operator', migrations: planned.item ? [planned.item] : [], vf: [], noop: {migrations: planned.noop}}
   return migrateStage({...doc, plan}, executor)
 }

@@ -110,16 +110,17 @@ describe('sova on a libvirt lab (fake virsh)', () => {
     assert.deepEqual(calls(), [])
   })
 
-  it('collect exits 69 naming the host whose libvirt does not answer', async () => {
-    // Protects UnreachableError -> exit 69 for a libvirt URI.
+  it('collect writes lab-a\'s sample, lists lab-b missing with libvirt\'s words, and exits 69', async () => {
+    // Protects a partial sample -> exit 69 for a libvirt URI, with the document first.
     const {run} = lab((world) => {
       world.uris[URI_B].unreachable = true
     })
-    const result = await run(['collect'])
+    const result = await run(['collect', '--quiet'])
     assert.equal(result.exitCode, 69, String(result.stderr))
-    assert.equal(String(result.stdout), '')
-    const lines = String(result.stderr).trim().split('\n')
-    assert.equal(lines.length, 1, String(result.stderr))
-    assert.match(lines[0], /^sova collect: lab-b: .*failed to connect to the hypervisor/)
+    const [doc] = documents(result.stdout)
+    assert.deepEqual(doc.hosts.map((host: {name: string}) => host.name), ['lab-a'])
+    assert.equal(doc.missing[0].host, 'lab-b')
+    assert.match(doc.missing[0].reason, /^did not answer: .*failed to connect to the hypervisor.*: no decision about lab-b or its VMs$/)
+    assert.equal(String(result.stderr), 'sova collect: lab-b gave no readings, so nothing was decided about it; the other hosts were handled (see "missing" in the output)\n')
   })
 })

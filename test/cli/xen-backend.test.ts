@@ -181,16 +181,18 @@ describe('sova on a Xen cluster (fake xl/ssh)', () => {
     })
   }
 
-  it('collect exits 69 with one line naming the host when ssh to xen2 fails (exit 255)', async () => {
-    // Protects UnreachableError -> exit 69 through the CLI, with no half document on stdout.
+  it('collect writes xen1\'s sample, lists xen2 missing when ssh to it fails (exit 255), and exits 69', async () => {
+    // Protects a partial sample -> exit 69 through the CLI: the document first, xen2 in "missing".
     const {run, calls, editWorld} = lab()
     editWorld((w) => {
       w.hosts.xen2.reachable = false
     })
-    const result = await run(['collect'])
+    const result = await run(['collect', '--quiet'])
     assert.equal(result.exitCode, 69, String(result.stderr))
-    assert.equal(String(result.stdout), '')
-    assert.equal(String(result.stderr), 'sova collect: xen2: ssh: connect to host xen2 port 22: Connection refused\n')
+    const [doc] = documents(result.stdout)
+    assert.deepEqual(doc.hosts.map((host: {name: string}) => host.name), ['xen1'])
+    assert.deepEqual(doc.missing, [{host: 'xen2', reason: 'did not answer: ssh: connect to host xen2 port 22: Connection refused; no earlier sample of it is known: no decision about xen2 or its VMs'}])
+    assert.equal(String(result.stderr), 'sova collect: xen2 gave no readings, so nothing was decided about it; the other hosts were handled (see "missing" in the output)\n')
     assert.ok(sshCall(calls(), 'root@xen2', ['xl', 'info']), 'it did try xen2')
     assert.deepEqual(calls().filter((call) => call.host === 'xen2'), [], 'nothing ran on xen2')
   })

@@ -1,5 +1,5 @@
 // The real-cluster backend fans out to one driver per host, at most --concurrency at a time, and
-// turns a host that does not answer into exit 69 naming it.
+// lists a host that does not answer as missing, with why (exit 69 only when none answers).
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {chooseBackend} from '../../src/lib/backends/index.js'
@@ -51,14 +51,29 @@ describe('hosts backend', () => {
     assert.equal(snapshot.at, '2027-01-15T08:00:00.000Z')
   })
 
-  it('hosts that do not answer make one UnreachableError naming them all', async () => {
+  it('hosts that do not answer, or whose readings cannot be used, are listed missing with why; the others are sampled', async () => {
     const backend = new HostsBackend(config(4), {
       createDriver: fakeDrivers(async (name) => {
-        if (name === 'h2' || name === 'h4') throw new UnreachableError(`${name}: ssh: connect to host ${name} port 22: No route to host`)
+        if (name === 'h2') throw new UnreachableError(`${name}: ssh: connect to host ${name} port 22: No route to host`)
+        if (name === 'h4') throw new Error('unexpected virsh nodeinfo output: "garbage"')
         return rawHost(name)
       }),
     })
-    await assert.rejects(backend.snapshot(), (error: unknown) => error instanceof UnreachableError && error.message === 'h2: ssh: connect to host h2 port 22: No route to host (and 1 more: h4)')
+    const snapshot = await backend.snapshot()
+    assert.deepEqual(snapshot.hosts.map((host) => host.name), ['h1', 'h3'])
+    assert.deepEqual(snapshot.missing, [
+      {host: 'h2', reason: 'did not answer: ssh: connect to host h2 port 22: No route to host'},
+      {host: 'h4', reason: 'its readings could not be used: unexpected virsh nodeinfo output: "garbage"'},
+    ])
+  })
+
+  it('when no host answers: one UnreachableError naming them all', async () => {
+    const backend = new HostsBackend(config(2), {
+      createDriver: fakeDrivers(async (name) => {
+        throw new UnreachableError(`${name}: ssh: connect to host ${name} port 22: No route to host`)
+      }),
+    })
+    await assert.rejects(backend.snapshot(), (error: unknown) => error instanceof UnreachableError && error.message === 'no host answered: h1: ssh: connect to host h1 port 22: No route to host (and 1 more: h2)')
   })
 
   it('actions go to the driver of the host they concern; migration gets the target\'s entry', async () => {

@@ -60,7 +60,7 @@ const current = snapshot(T10, [
     // New: no previous counters, zero rates.
     rawVm('fresh', counters(1000, 1000, 1e9, 1e9, 500)),
   ]),
-  // New host: no previous counters, zero rates.
+  // New host: no previous counters, so no rates: it is missing from the document, with why.
   rawHost('h3', 7e9, 7e9, []),
 ])
 
@@ -79,7 +79,6 @@ describe('toDocument', () => {
   const hostCases: {host: string; nic: {rxBps: number; txBps: number; utilisation: number}}[] = [
     {host: 'h1', nic: {rxBps: 5e8, txBps: 1.25e8, utilisation: 0.5}},
     {host: 'h2', nic: {rxBps: 2.5e8, txBps: 2.5e8, utilisation: 0.4}},
-    {host: 'h3', nic: {rxBps: 0, txBps: 0, utilisation: 0}},
   ]
   for (const {host, nic} of hostCases) {
     it(`host ${host}: port rates and utilisation 8*(rx+tx)/speed`, () => {
@@ -147,7 +146,6 @@ describe('toDocument', () => {
     assert.deepEqual(document.hosts.map((h) => [h.name, h.vms.map((v) => v.name)]), [
       ['h1', ['web1', 'db1', 'reset']],
       ['h2', ['mover', 'fresh']],
-      ['h3', []],
     ])
     assert.deepEqual(hostNamed('h1').vfs, {total: 4, free: [VF1]})
     assert.deepEqual(hostNamed('h1').memoryMiB, {total: 65_536, free: 40_960})
@@ -178,7 +176,15 @@ describe('toDocument', () => {
   })
 
   it('utilisationOf maps host names to utilisation', () => {
-    assert.deepEqual(utilisationOf(document), {h1: 0.5, h2: 0.4, h3: 0})
+    assert.deepEqual(utilisationOf(document), {h1: 0.5, h2: 0.4})
+  })
+
+  it('a host new since the previous sample has no rates yet: it is missing, never given rates of 0 that make it look idle', () => {
+    assert.equal(hostNamed('h3'), undefined)
+    assert.deepEqual(document.missing, [{
+      host: 'h3',
+      reason: 'it answered, but the start of the window has no readings of it to take rates from (rates from the next sample); no earlier sample of it is known: no decision about h3 or its VMs',
+    }])
   })
 })
 

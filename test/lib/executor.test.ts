@@ -42,9 +42,17 @@ class FakeBackend implements Backend {
 
   constructor(public hosts: RawHost[]) {}
 
+  /** Hosts that do not answer: left out of snapshots, listed missing. */
+  down = new Set<string>()
+
   async snapshot(): Promise<RawSnapshot> {
     this.snapshots++
-    return {at: '2024-01-01T00:00:10.000Z', source: {backend: 'fake', cluster: 'fake'}, hosts: structuredClone(this.hosts)}
+    const snapshot: RawSnapshot = {at: '2024-01-01T00:00:10.000Z', source: {backend: 'fake', cluster: 'fake'}, hosts: structuredClone(this.hosts.filter((h) => !this.down.has(h.name)))}
+    if (this.down.size > 0) snapshot.missing = [...this.down].map((host) => ({host, reason: 'did not answer: ssh: connection timed out'}))
+    return snapshot
+  }
+  async now(): Promise<string> {
+    return '2024-01-01T00:00:10.000Z'
   }
   async clusterName(): Promise<string> {
     return 'fake'

@@ -93,16 +93,23 @@ describe('SimBackend', () => {
     store.close()
   })
 
-  it('an outage makes snapshot throw UnreachableError naming the host; clearing it ends it', async () => {
+  it('an outage leaves the host out of snapshots, listed missing with why; all hosts out throws; clearing it ends it', async () => {
     const store = Store.open(tempDir())
     const backend = new SimBackend(store)
     setHostReachable(store, 'host2', false)
+    const partial = await backend.snapshot()
+    assert.deepEqual(partial.hosts.map((host) => host.name), ['host1', 'host3'])
+    assert.deepEqual(partial.missing, [{host: 'host2', reason: 'did not answer (simulated outage; sova sim outage host2 --clear ends it)'}])
+    setHostReachable(store, 'host1', false)
+    setHostReachable(store, 'host3', false)
     await assert.rejects(backend.snapshot(), (error: unknown) => {
       assert.ok(error instanceof UnreachableError)
       assert.equal(error.exit, EXIT.unreachable)
-      assert.equal(error.message, 'host2: unreachable (simulated outage; sova sim outage host2 --clear ends it)')
+      assert.match(error.message, /^no host answered: host1 did not answer \(simulated outage; sova sim outage host1 --clear ends it\); host2 did not answer/)
       return true
     })
+    setHostReachable(store, 'host1', true)
+    setHostReachable(store, 'host3', true)
     const result = await backend.attachVf('host2', 'cpu4', '0000:05:10.7')
     assert.ok(!result.ok && /host2: unreachable/.test(result.error))
     await backend.nextSample() // time still passes during an outage

@@ -30,11 +30,23 @@ export interface RawHost {
   vms: RawVm[]
 }
 
-/** What a backend sees at one moment: counters, not rates (collect turns them into rates). */
+/** A host a snapshot has no readings of, and why (it did not answer, its tools' output could not be read). */
+export interface MissingHost {
+  host: string
+  reason: string
+  /** When the last sample with its readings was taken, if one is known (collect fills it in). */
+  lastSampleAt?: string
+}
+
+/**
+ * What a backend sees at one moment: counters, not rates (collect turns them into rates). Hosts
+ * that did not answer are listed in `missing`, not left out silently: nothing is decided about them.
+ */
 export interface RawSnapshot {
   at: string
   source: {backend: string; cluster: string; scenario?: string; seed?: number; tick?: number}
   hosts: RawHost[]
+  missing?: MissingHost[]
 }
 
 /** The result of one backend step; failures carry the backend's own words. */
@@ -52,8 +64,13 @@ export interface Backend {
   readonly capabilities: BackendCapabilities
   /** The cluster's name (what samples and documents are kept by), without reading every host. */
   clusterName(): Promise<string>
-  /** Reads the cluster now; no time passes. Throws UnreachableError when a host does not answer. */
+  /**
+   * Reads the cluster now; no time passes. A host that does not answer is listed in `missing`;
+   * UnreachableError only when no host answers at all.
+   */
   snapshot(): Promise<RawSnapshot>
+  /** The cluster's clock now, ISO 8601 (simulated time on the simulator): how old a sample is, is measured against it. */
+  now(): Promise<string>
   /**
    * Brings the cluster to its next regular sample. A real cluster's time passes by itself (no-op);
    * a simulated one moves only when asked (one loop period).

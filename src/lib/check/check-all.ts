@@ -30,11 +30,14 @@ export function checkAll(input: {
   backend: string
 }): CheckReport {
   const {snapshot, journal, isRunLive, backend} = input
+  const out = new Set(snapshot.missing?.map((entry) => entry.host))
+  // What the journal still owes on a host that is out cannot be settled until it answers: not a finding yet.
+  const owed = [...unfinishedActions(journal, isRunLive), ...vfNotGivenBack(journal, isRunLive)]
+  const waiting = owed.filter((violation) => out.has(violation.host))
   const violations = [
     ...snapshotViolations(snapshot),
     ...lostAfterMigration(journal, snapshot),
-    ...unfinishedActions(journal, isRunLive),
-    ...vfNotGivenBack(journal, isRunLive),
+    ...owed.filter((violation) => !out.has(violation.host)),
     ...vfBeforeMigration(journal),
   ]
   return {
@@ -42,7 +45,11 @@ export function checkAll(input: {
     hosts: snapshot.hosts.length,
     vms: snapshot.hosts.reduce((sum, host) => sum + host.vms.length, 0),
     journalEntries: journal.length,
-    unchecked: [pvPathNote(backend)],
+    unchecked: [
+      pvPathNote(backend),
+      ...(snapshot.missing ?? []).map((entry) => `${entry.host}: ${entry.reason}; its VMs and VFs not checked, nor whether a VM seen nowhere was lost`),
+      ...waiting.map((violation) => `${violation.invariant} on ${violation.host} not judged while it is out: ${violation.detail}`),
+    ],
   }
 }
 

@@ -2,7 +2,9 @@
 // modules' own defaults and docs, so --help and the code cannot drift apart.
 import * as Flags from '@oclif/core/flags'
 import {BACKEND_NAMES} from '../backends/index.js'
+import type {Backend} from '../backends/types.js'
 import {UsageError} from '../errors.js'
+import {DEFAULT_MAX_SAMPLE_AGE_SECONDS, type Freshness} from '../freshness.js'
 import {SEED_BALANCE_DEFAULTS, SEED_BALANCE_PARAM_DOCS, validateSeedBalanceParams} from '../policy/balance-seed.js'
 import {HOTSPOT_DEFAULTS, HOTSPOT_PARAM_DOCS, validateHotspotParams} from '../policy/hotspot.js'
 import type {ConfigFile, PolicyConfig} from '../config.js'
@@ -62,6 +64,27 @@ export const metricsFileFlag = {
     helpValue: 'FILE',
     helpGroup: 'OUTPUT',
   }),
+}
+
+/** --max-sample-age: the acting stages take no decision on a sample older than this. */
+export const maxSampleAgeFlag = {
+  'max-sample-age': durationFlag({
+    description: `Take no decision on a sample older than this by the cluster's clock (simulated time on sim): a plan from an older document is not executed, and no VF change is decided on it. Default: the configuration's maxSampleAgeSeconds, else ${DEFAULT_MAX_SAMPLE_AGE_SECONDS}s.`,
+    helpGroup: 'POLICY',
+  }),
+}
+
+/** The sample-age limit of an acting command, s: its flag, else the configuration's, else the default. Checked before anything runs. */
+export async function resolveMaxSampleAge(flags: {'max-sample-age'?: number; config?: string}): Promise<number> {
+  const {loadConfig} = await import('../config.js')
+  const maxAgeSeconds = flags['max-sample-age'] ?? loadConfig(flags.config).maxSampleAgeSeconds ?? DEFAULT_MAX_SAMPLE_AGE_SECONDS
+  if (!(maxAgeSeconds > 0)) throw new UsageError(`--max-sample-age: expected a duration above 0, got ${flags['max-sample-age']} s`)
+  return maxAgeSeconds
+}
+
+/** The limit with the backend's clock to judge a document's age by; `onStale` hears each refusal. */
+export function freshnessOf(maxAgeSeconds: number, backend: Pick<Backend, 'now'>, onStale?: (problem: string) => void): Freshness {
+  return {maxAgeSeconds, now: () => backend.now(), onStale}
 }
 
 const POLICY_HELP = `Policy: ${POLICY_NAMES.join(', ')}.`

@@ -177,11 +177,18 @@ export const Action = Type.Object({
   durationMs: Type.Optional(nonNegative('time the action took (modelled time on the sim backend)')),
 })
 
+export const Missing = Type.Object({
+  host: name('a host of the cluster this sample has no usable readings of'),
+  reason: Type.String({description: 'why (it did not answer, its readings could not be used, no earlier readings to take rates from), how old its last sample is, and that nothing is decided about it'}),
+  lastSampleAt: Type.Optional(Type.String({format: 'date-time', description: 'the last sample that had its readings'})),
+})
+
 export const SovaDocument = Type.Object({
   sova: Type.Literal(DOCUMENT_VERSION, {description: 'document major version', expected: `version ${DOCUMENT_VERSION}`}),
   at: Type.String({format: 'date-time', description: 'sample time (simulated time on the sim backend)'}),
   source: Source,
   hosts: Type.Array(Host),
+  missing: Type.Optional(Type.Array(Missing, {description: 'hosts left out of this sample and why: no decision is taken about them or their VMs'})),
   scores: Type.Optional(Scores),
   plan: Type.Optional(Plan),
   actions: Type.Optional(Type.Array(Action)),
@@ -189,6 +196,7 @@ export const SovaDocument = Type.Object({
 
 export type SovaDocument = Static<typeof SovaDocument>
 export type Host = Static<typeof Host>
+export type Missing = Static<typeof Missing>
 export type Vm = Static<typeof Vm>
 export type NetPath = Static<typeof NetPath>
 export type Source = Static<typeof Source>

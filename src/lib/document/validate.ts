@@ -43,6 +43,12 @@ function checkReferences(doc: SovaDocument): string | undefined {
       return `hosts[${h}].vfs: ${inUse} in use + ${host.vfs.free.length} free exceeds total ${host.vfs.total}`
     }
   }
+  const missing = new Set<string>()
+  for (const [m, entry] of (doc.missing ?? []).entries()) {
+    if (hostNames.has(entry.host)) return `missing[${m}].host: host "${entry.host}" is both sampled and missing`
+    if (missing.has(entry.host)) return `missing[${m}].host: host "${entry.host}" is listed missing twice`
+    missing.add(entry.host)
+  }
   return undefined
 }
 

@@ -2,7 +2,7 @@
 // and why, the figures and thresholds that decided it, the alternatives rejected and the actions
 // taken on it. Pure: a document in, explanation records out.
 import type {Action, NetPath, SovaDocument, Tier} from '../document/schema.js'
-import {UsageError} from '../errors.js'
+import {UnreachableError, UsageError} from '../errors.js'
 import {type CycleView, viewCycle} from './cycle-view.js'
 import {type HostStatus, hostStatusOf} from './host-status.js'
 import {explainPlacement} from './placement.js'
@@ -151,11 +151,14 @@ function someOf(names: string[]): string {
 export function selectVms(view: CycleView, selection: ExplainSelection): string[] {
   const {doc} = view
   const of = `cluster ${doc.source.cluster} at ${doc.at}`
+  const missing = doc.missing?.find((entry) => entry.host === selection.host)
+  if (missing) throw new UnreachableError(`--host: ${missing.host} gave no readings in ${of}: ${missing.reason}`)
   if (selection.host !== undefined && !doc.hosts.some((host) => host.name === selection.host)) {
     throw new UsageError(`--host: ${selection.host} is not a host of ${of} (hosts: ${someOf(doc.hosts.map((host) => host.name))})`)
   }
   if (selection.vm !== undefined && !view.before.has(selection.vm)) {
-    throw new UsageError(`--vm: ${selection.vm} is not a VM of ${of} (VMs: ${someOf([...view.before.keys()])})`)
+    const unseen = doc.missing?.length ? `; ${doc.missing.map((entry) => entry.host).join(', ')} gave no readings, so it may be there` : ''
+    throw new UsageError(`--vm: ${selection.vm} is not a VM of ${of} (VMs: ${someOf([...view.before.keys()])})${unseen}`)
   }
   const onHost = (vm: string) =>
     selection.host === undefined || view.before.get(vm)?.host.name === selection.host || view.after.get(vm)?.host.name === selection.host

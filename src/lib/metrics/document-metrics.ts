@@ -24,6 +24,11 @@ function hostFamilies(doc: SovaDocument): MetricFamily[] {
     gauge('sova_host_port_speed_bytes_per_second', 'Line rate of the physical port, bytes per second each way.', per((host) => (host.nic.speedMbps * 1e6) / 8)),
     gauge('sova_host_vfs_in_use', 'Virtual functions of the host handed out at the sample (limit minus free).', per((host) => Math.max(0, host.vfs.total - host.vfs.free.length))),
     gauge('sova_host_vfs_limit', 'Virtual functions the host may hand out (document hosts[].vfs.total).', per((host) => host.vfs.total)),
+    gauge(
+      'sova_host_missing',
+      '1 if the host gave no readings at the sample (document missing[]: it did not answer; nothing was decided about it), 0 if it was sampled.',
+      [...per(() => 0), ...(doc.missing ?? []).map((entry) => ({labels: {host: entry.host}, value: 1}))],
+    ),
   ]
 }
 

@@ -39,6 +39,8 @@ interface Trace {
   /** Its rates on the current host live in `rates` at [slot * k, slot * k + k), a ring of `seen` values. */
   slot: number
   seen: number
+  /** Index of the last entry that listed the VM. */
+  lastEntry: number
 }
 
 /**
@@ -58,22 +60,30 @@ export function remember(entries: readonly HistoryEntry[], sustainedSamples = 5)
   let aligned: Trace[] = []
   let alignedNames: readonly (readonly [string, ...unknown[]])[] = []
   let byName: Map<string, Trace> | undefined
+  // VMs a sample did not list (their host did not answer): their memory waits for them, so a VM
+  // that reappears on the same host has not moved, and keeps its cooldowns.
+  const absent = new Map<string, Trace>()
   const find = (vm: string, i: number): Trace | undefined => {
     if (alignedNames[i]?.[0] === vm) return aligned[i]
     byName ??= new Map(aligned.map((trace, index) => [alignedNames[index][0], trace]))
-    return byName.get(vm)
+    const trace = byName.get(vm) ?? absent.get(vm)
+    if (trace !== undefined) absent.delete(vm)
+    return trace
   }
   const record = (trace: Trace, rate: number) => {
     rates[trace.slot * k + (trace.seen % k)] = rate
     trace.seen++
   }
   let latest: HistoryEntry['knowledge']
-  for (const entry of entries) {
+  let previous = -1 // index of the last entry with knowledge: the one `aligned` comes from
+  for (let e = 0; e < entries.length; e++) {
+    const entry = entries[e]
     const knowledge = entry.knowledge
     if (!knowledge) continue
     latest = knowledge
     const seen = knowledge.vms
     const next: Trace[] = new Array(seen.length)
+    let found = 0
     // Index loops, no destructuring: this runs for every VM of every remembered sample.
     for (let i = 0; i < seen.length; i++) {
       const tuple = seen[i]
@@ -88,11 +98,13 @@ export function remember(entries: readonly HistoryEntry[], sustainedSamples = 5)
           grown.set(rates)
           rates = grown
         }
-        trace = {host, path, moves: 0, lastMove: Number.NaN, pathChangedAt: Number.NaN, vfRateMbps: path === 'vf' ? rate : -1, slot: slots++, seen: 0}
+        trace = {host, path, moves: 0, lastMove: Number.NaN, pathChangedAt: Number.NaN, vfRateMbps: path === 'vf' ? rate : -1, slot: slots++, seen: 0, lastEntry: e}
         record(trace, rate)
         next[i] = trace
         continue
       }
+      if (trace.lastEntry === previous) found++
+      trace.lastEntry = e
       next[i] = trace
       if (trace.host !== host) {
         trace.moves++
@@ -108,9 +120,14 @@ export function remember(entries: readonly HistoryEntry[], sustainedSamples = 5)
       if (path === 'vf' && rate > trace.vfRateMbps) trace.vfRateMbps = rate
       record(trace, rate)
     }
+    // Fewer of the previous VMs found than there were: the ones this entry did not list wait.
+    if (found < aligned.length) {
+      for (let i = 0; i < aligned.length; i++) if (aligned[i].lastEntry !== e) absent.set(alignedNames[i][0], aligned[i])
+    }
     aligned = next
     alignedNames = seen
     byName = undefined
+    previous = e
   }
   const current = latest?.vms ?? []
   const vms: VmMemory[] = new Array(current.length)

@@ -66,6 +66,7 @@ const REJECTED_VF_SHOWN = 5
 
 function planLines(doc: SovaDocument, chalk: ChalkInstance): string[] {
   const lines: string[] = []
+  for (const entry of doc.missing ?? []) lines.push(chalk.yellow(`missing: ${entry.host}: ${entry.reason}`))
   for (const move of doc.plan?.migrations ?? []) lines.push(`planned: migrate ${move.vm} ${move.from} -> ${move.to}: ${move.reason}`)
   if (doc.plan?.noop?.migrations) lines.push(chalk.dim(`migrations: ${doc.plan.noop.migrations}`))
   if (doc.plan?.noop?.vf) lines.push(chalk.dim(`VF changes: ${doc.plan.noop.vf}`))

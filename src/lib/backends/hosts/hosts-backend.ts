@@ -45,6 +45,12 @@ function timeoutsOf(config: ConfigFile): DriverTimeouts {
   }
 }
 
+/** Why a host is missing from a snapshot, without repeating its name (drivers' messages often start with it). */
+function missingReason(host: string, error: Error): string {
+  const message = error.message.startsWith(`${host}: `) ? error.message.slice(host.length + 2) : error.message
+  return error instanceof UnreachableError ? `did not answer: ${message}` : `its readings could not be used: ${message}`
+}
+
 export class HostsBackend implements Backend {
   readonly name: string
   readonly capabilities: BackendCapabilities = {canMigrate: true, canSwitchVf: true}
@@ -77,19 +83,25 @@ export class HostsBackend implements Backend {
       return raw
     })
     const failures = results.flatMap((result, i) => (result.status === 'rejected' ? [{host: this.hosts[i].name, error: result.reason as Error}] : []))
-    if (failures.length > 0) {
+    if (failures.length === this.hosts.length) {
       const first = failures[0]
       const others = failures.length > 1 ? ` (and ${failures.length - 1} more: ${failures.slice(1).map((f) => f.host).join(', ')})` : ''
-      if (first.error instanceof UnreachableError || failures.every((f) => f.error instanceof UnreachableError)) {
-        throw new UnreachableError(`${first.error.message}${others}`)
-      }
+      if (failures.every((f) => f.error instanceof UnreachableError)) throw new UnreachableError(`no host answered: ${first.error.message}${others}`)
       throw first.error
     }
-    return {
-      at: new Date(this.now() * 1000).toISOString(),
+    const snapshot: RawSnapshot = {
+      at: new Date(this.unixNow() * 1000).toISOString(),
       source: {backend: this.name, cluster: this.cluster},
-      hosts: results.map((result) => (result as PromiseFulfilledResult<RawHost>).value),
+      hosts: results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : [])),
     }
+    // One host that does not answer, or whose tools print what cannot be read, must not stop the
+    // others being managed: it is listed as missing, with why, and nothing is decided about it.
+    if (failures.length > 0) snapshot.missing = failures.map(({host, error}) => ({host, reason: missingReason(host, error)}))
+    return snapshot
+  }
+
+  async now(): Promise<string> {
+    return new Date(this.unixNow() * 1000).toISOString()
   }
 
   /** A real cluster's time passes by itself. */
@@ -114,7 +126,7 @@ export class HostsBackend implements Backend {
 
   close(): void {}
 
-  private now(): number {
+  private unixNow(): number {
     return this.options.now?.() ?? Date.now() / 1000
   }
 
@@ -129,7 +141,7 @@ export class HostsBackend implements Backend {
     let driver = this.drivers.get(name)
     if (!driver) {
       const host = this.entry(name)
-      const context: HostDriverContext = {host, shell: shellFor(host), timeouts: timeoutsOf(this.config), now: () => this.now()}
+      const context: HostDriverContext = {host, shell: shellFor(host), timeouts: timeoutsOf(this.config), now: () => this.unixNow()}
       driver = (this.options.createDriver ?? defaultDriver)(context)
       this.drivers.set(name, driver)
     }

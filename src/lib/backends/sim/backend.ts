@@ -95,13 +95,17 @@ export class SimBackend implements Backend {
 
   async snapshot(): Promise<RawSnapshot> {
     const cluster = readSimCluster(this.store)
-    const down = cluster.hosts.find((host) => !host.reachable)
-    if (down) {
-      throw new UnreachableError(
-        `${down.name}: unreachable (simulated outage; sova sim outage ${down.name} --clear ends it)`,
-      )
-    }
-    return toSnapshot(cluster)
+    const full = toSnapshot(cluster)
+    const down = new Set(cluster.hosts.filter((host) => !host.reachable).map((host) => host.name))
+    if (down.size === 0) return full
+    const outage = (host: string) => `did not answer (simulated outage; sova sim outage ${host} --clear ends it)`
+    if (down.size === cluster.hosts.length) throw new UnreachableError(`no host answered: ${[...down].map((host) => `${host} ${outage(host)}`).join('; ')}`)
+    // An unreachable host is seen by nobody: its readings are not in the snapshot, only why.
+    return {...full, hosts: full.hosts.filter((host) => !down.has(host.name)), missing: [...down].map((host) => ({host, reason: outage(host)}))}
+  }
+
+  async now(): Promise<string> {
+    return toSnapshot(readSimCluster(this.store)).at
   }
 
   async nextSample(): Promise<void> {
