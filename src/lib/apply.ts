@@ -201,7 +201,7 @@ export class Executor {
 /** Why a step cannot start: one of the hosts it needs did not answer the snapshot just taken. */
 function unanswered(live: RawSnapshot, hosts: string[]): string | undefined {
   const missing = live.missing?.find((entry) => hosts.includes(entry.host))
-  return missing ? `${missing.host} ${missing.reason.replace(/^did not answer/, 'did not answer just before the action')}; not started` : undefined
+  return missing ? `not started: ${missing.host} gave no readings just before it (${missing.reason})` : undefined
 }
 
 /** Action records of a plan that is not applied (dry run): same steps, nothing touched. */

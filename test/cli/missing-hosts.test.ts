@@ -50,6 +50,10 @@ describe('a host that does not answer', () => {
     }
     assert.equal(Object.keys(doc.scores.hosts).includes('host1'), false)
     for (const row of await journalRows(state)) assert.notEqual(row.host, 'host1')
+    // Asked about it, explain says it gave no readings, and why.
+    const explained = await sova(['explain', '--host', 'host1'], {state, input: String(result.stdout)})
+    assert.equal(explained.exitCode, 69)
+    assert.match(String(explained.stderr), /^sova explain: --host: host1 gave no readings in cluster \S+ at \S+: did not answer \(simulated outage/)
   })
 
   it('a one-off about that host does nothing and exits 69, naming it', async () => {

@@ -322,6 +322,22 @@ describe('Executor.migrate', () => {
 describe('Executor.switchVf', () => {
   const change = (tweak: Partial<PlannedVfChange>): PlannedVfChange => ({host: 'h1', vm: 'db1', op: 'attach', vf: VF0, reason: 'list1', ...tweak})
 
+  it('a host that gave no readings just before: nothing is tried, the step is journalled skipped with why', async () => {
+    const backend = twoHosts()
+    backend.down.add('h1')
+    const store = openStore()
+    const executor = new Executor(backend, store, 'r')
+    const action = await executor.switchVf(change({}))
+    const why = 'not started: h1 gave no readings just before it (did not answer: ssh: connection timed out)'
+    assert.deepEqual([action.status, action.error], ['skipped', why])
+    // Nor is a migration off it.
+    const moved = await executor.migrate(move())
+    assert.deepEqual(moved.map((a) => [a.kind, a.status, a.error]), [['migrate', 'skipped', why]])
+    assert.deepEqual(backend.calls, [])
+    assert.deepEqual(journalRows(store).map((row) => [row.kind, row.status]), [['attach-vf', 'skipped'], ['migrate', 'skipped']])
+    store.close()
+  })
+
   it('attaches a free VF', async () => {
     const backend = twoHosts()
     const store = openStore()
