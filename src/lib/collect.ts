@@ -26,12 +26,15 @@ function vmRates(vm: RawVm, previous: RawVm | undefined, seconds: number): Vm {
   const before = previous && vm.counters.cpuSeconds >= previous.counters.cpuSeconds ? previous : undefined
   const c = vm.counters
   const b = before?.counters
-  const rxBps = delta(c.rxBytes, b?.rxBytes) / seconds
-  const txBps = delta(c.txBytes, b?.txBytes) / seconds
+  // Traffic counted on another basis than before (a VF came or went, the guest agent stopped or
+  // started): no traffic rates this once, rather than the difference of two unrelated counters.
+  const n = b?.basis === c.basis ? b : undefined
+  const rxBps = delta(c.rxBytes, n?.rxBytes) / seconds
+  const txBps = delta(c.txBytes, n?.txBytes) / seconds
   const activeRatio =
     c.activeSeconds === undefined
       ? Number(rxBps > 128 && txBps > 128)
-      : Math.min(1, delta(c.activeSeconds, b?.activeSeconds) / seconds)
+      : Math.min(1, delta(c.activeSeconds, n?.activeSeconds) / seconds)
   return {
     name: vm.name,
     id: vm.id,

@@ -175,6 +175,18 @@ describe('toDocument', () => {
     assert.equal(vm.net.txBps, 0)
   })
 
+  it('traffic counted on another basis than before (a VF came, a guest agent stopped) gets no traffic rates this once; CPU still has its own', () => {
+    const on = (basis: string, rx: number) => ({...counters(100, 10, rx, rx), basis})
+    const before = snapshot(T0, [rawHost('h1', 0, 0, [rawVm('web', on('vif', 1_000))])])
+    // The VF's counters run on from its earlier owners: 9e12 bytes that this VM never moved.
+    const after = snapshot(T10, [rawHost('h1', 0, 0, [rawVm('web', on('vif+vf 0000:03:10.1', 9e12), VF0)])])
+    const vm = toDocument(before, after).hosts[0].vms[0]
+    assert.deepEqual(vm.net, {rxBps: 0, txBps: 0, activeRatio: 0})
+    const steady = snapshot('2024-01-01T00:00:20.000Z', [rawHost('h1', 0, 0, [rawVm('web', {...on('vif+vf 0000:03:10.1', 9e12 + 10_000), cpuSeconds: 105}, VF0)])])
+    const next = toDocument(after, steady).hosts[0].vms[0]
+    assert.deepEqual([next.net.rxBps, next.cpu.usedRatio], [1000, 0.5])
+  })
+
   it('utilisationOf maps host names to utilisation', () => {
     assert.deepEqual(utilisationOf(document), {h1: 0.5, h2: 0.4})
   })

@@ -149,6 +149,8 @@ describe('libvirt driver: snapshot', () => {
         // The tap's counters (guest's view) plus VF 1's own, read from the PF.
         rxBytes: 91_839_211 + 4_000_000_000,
         txBytes: 12_345_678 + 1_000_000_000,
+        // What the sum counts: a change of tap or VF is no rate.
+        basis: 'taps vnet0 + vf 0000:03:10.2',
       },
     })
     assert.deepEqual([db1.vf, db1.vcpus, db1.memoryMiB, db1.counters.rxBytes, db1.counters.txBytes], ['0000:03:10.4', 4, 8192, 5000 + 200_000, 7000 + 300_000])

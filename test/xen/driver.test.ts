@@ -83,7 +83,7 @@ describe('Xen driver snapshot', () => {
       path: 'pv',
       vf: null,
       // No guest agent: dom0's vif5.0 + vif5.0-emu, swapped to the guest's view.
-      counters: {cpuSeconds: 56.7, blockedSeconds: (2 * NOW - 56.7) / 2, rxBytes: 1_202_000, txBytes: 301_000},
+      counters: {cpuSeconds: 56.7, blockedSeconds: (2 * NOW - 56.7) / 2, rxBytes: 1_202_000, txBytes: 301_000, basis: 'vif'},
     })
     assert.deepEqual(vmNamed(host.vms, 'db1'), {
       name: 'db1',
@@ -93,7 +93,7 @@ describe('Xen driver snapshot', () => {
       path: 'vf',
       vf: '0000:04:10.5',
       // The guest agent's xenstore keys win, activeSeconds included.
-      counters: {cpuSeconds: 1234.5, blockedSeconds: (4 * NOW - 1234.5) / 4, rxBytes: 73_400_320_000, txBytes: 51_200_000_000, activeSeconds: 86_000},
+      counters: {cpuSeconds: 1234.5, blockedSeconds: (4 * NOW - 1234.5) / 4, rxBytes: 73_400_320_000, txBytes: 51_200_000_000, activeSeconds: 86_000, basis: 'agent'},
     })
   })
 

@@ -17,7 +17,7 @@ import {parseXenstoreLs, readAgentCounters, unescapeXenstoreValue} from '../../s
 import {isMigrationTransient, selectGuestDomains} from '../../src/lib/backends/xen/snapshot.js'
 import {computeVfPool} from '../../src/lib/backends/xen/vf-pool.js'
 import {estimateBlockedSeconds} from '../../src/lib/backends/hosts/host-readings.js'
-import {chooseVmTraffic, isVifOf, sumVifTraffic} from '../../src/lib/backends/xen/vm-traffic.js'
+import {chooseVmTraffic, isVifOf, staleAgent, sumVifTraffic} from '../../src/lib/backends/xen/vm-traffic.js'
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, '..', 'fixtures', 'xen', name), 'utf8')
 
@@ -172,11 +172,29 @@ describe('VM traffic', () => {
     const agent = {rxBytes: 10, txBytes: 20, activeSeconds: 5}
     const vif = {rxBytes: 100, txBytes: 200}
     const vf = {rxBytes: 1000, txBytes: 2000}
-    assert.deepEqual(chooseVmTraffic(agent, vif, vf), {rxBytes: 10, txBytes: 20, activeSeconds: 5, source: 'agent'})
-    assert.deepEqual(chooseVmTraffic({...agent, activeSeconds: undefined}, vif, vf), {rxBytes: 10, txBytes: 20, source: 'agent'})
-    assert.deepEqual(chooseVmTraffic(undefined, vif, vf), {rxBytes: 1100, txBytes: 2200, source: 'vif+vf'})
-    assert.deepEqual(chooseVmTraffic(undefined, undefined, vf), {rxBytes: 1000, txBytes: 2000, source: 'vif+vf'})
-    assert.deepEqual(chooseVmTraffic(undefined, undefined, undefined), {rxBytes: 0, txBytes: 0, source: 'vif'})
+    const VF = '0000:03:10.1'
+    assert.deepEqual(chooseVmTraffic(agent, vif, vf, VF), {rxBytes: 10, txBytes: 20, activeSeconds: 5, source: 'agent', basis: 'agent'})
+    assert.deepEqual(chooseVmTraffic({...agent, activeSeconds: undefined}, vif, vf, VF), {rxBytes: 10, txBytes: 20, source: 'agent', basis: 'agent'})
+    // The VF's counters run on from its earlier owners: the basis names the VF, so a change of VF is no rate.
+    assert.deepEqual(chooseVmTraffic(undefined, vif, vf, VF), {rxBytes: 1100, txBytes: 2200, source: 'vif+vf', basis: `vif+vf ${VF}`})
+    assert.deepEqual(chooseVmTraffic(undefined, undefined, vf, VF), {rxBytes: 1000, txBytes: 2000, source: 'vif+vf', basis: `vif+vf ${VF}`})
+    assert.deepEqual(chooseVmTraffic(undefined, undefined, undefined), {rxBytes: 0, txBytes: 0, source: 'vif', basis: 'vif'})
+  })
+
+  it('an agent that stopped writing (more than 3 of its intervals ago) is stale; an undated one is taken as it is', () => {
+    const agent = {rxBytes: 10, txBytes: 20, activeSeconds: 5, updated: 1000, intervalSeconds: 10}
+    assert.equal(staleAgent(agent, 1030), undefined)
+    assert.equal(staleAgent(agent, 1031), 'guest agent last wrote 31 s ago (more than 3 intervals of 10 s)')
+    assert.equal(staleAgent({...agent, intervalSeconds: 60}, 1100), undefined)
+    assert.equal(staleAgent({rxBytes: 1, txBytes: 2, activeSeconds: undefined}, 1e9), undefined)
+  })
+
+  it('reads when the agent last wrote and how often it writes', () => {
+    const agents = readAgentCounters(new Map([
+      ['/local/domain/9/network/rx-bytes', '10'], ['/local/domain/9/network/tx-bytes', '20'],
+      ['/local/domain/9/network/updated', '1764000000'], ['/local/domain/9/network/interval', '10'],
+    ]))
+    assert.deepEqual(agents.get(9), {rxBytes: 10, txBytes: 20, activeSeconds: undefined, updated: 1_764_000_000, intervalSeconds: 10})
   })
 
   it('estimates blocked time as the vCPU time not used, whose deltas make a 0..1 ratio', () => {

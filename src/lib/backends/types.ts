@@ -9,6 +9,13 @@ export interface RawVmCounters {
   txBytes: number
   /** 1 s ticks in which both rx and tx moved more than 128 bytes; absent when the backend cannot see it. */
   activeSeconds?: number
+  /**
+   * What the byte and active counters count (e.g. `agent`, `vif+vf 0000:03:10.1`): rates are taken
+   * only between two readings of the same basis. A VF's counters run on from its previous owners,
+   * and a guest agent that stopped is replaced by dom0's counters: differencing across such a
+   * switch would be a jump, not a rate. Absent: one basis throughout.
+   */
+  basis?: string
 }
 
 export interface RawVm {

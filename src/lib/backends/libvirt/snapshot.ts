@@ -29,11 +29,14 @@ export function readHostPool(host: LibvirtHost): Promise<VfPool> {
   return readVfPool({virsh, hostName: ctx.host.name, shell: ctx.shell, device: ctx.host.port.device, mode, cache})
 }
 
-/** Sums the domain's tap counters (guest's view), leaving out netdevs of passthrough devices. */
-function tapTraffic(stats: DomainStats, info: DomainInfo): ByteCounters {
+/**
+ * Sums the domain's tap counters (guest's view), leaving out netdevs of passthrough devices; `taps`
+ * names the ones summed: a NIC plugged or unplugged (a lab's stand-in VF) changes what the sum counts.
+ */
+function tapTraffic(stats: DomainStats, info: DomainInfo): ByteCounters & {taps: string} {
   const passthroughDevs = new Set(info.devices.filter(isPassthrough).flatMap((device) => device.target ?? []))
   const nets = stats.nets.filter((net) => net.name === undefined || !passthroughDevs.has(net.name))
-  return {rxBytes: nets.reduce((sum, net) => sum + net.rxBytes, 0), txBytes: nets.reduce((sum, net) => sum + net.txBytes, 0)}
+  return {rxBytes: nets.reduce((sum, net) => sum + net.rxBytes, 0), txBytes: nets.reduce((sum, net) => sum + net.txBytes, 0), taps: nets.flatMap((net) => net.name ?? []).join(',')}
 }
 
 function toRawVm(stats: DomainStats, info: DomainInfo, vf: string | null, vfTraffic: ByteCounters | undefined, now: number): RawVm {
@@ -53,6 +56,8 @@ function toRawVm(stats: DomainStats, info: DomainInfo, vf: string | null, vfTraf
       blockedSeconds: estimateBlockedSeconds(vcpus, now, cpuSeconds, stats.vcpuDelayNs / 1e9),
       rxBytes: taps.rxBytes + (vfTraffic?.rxBytes ?? 0),
       txBytes: taps.txBytes + (vfTraffic?.txBytes ?? 0),
+      // A VF's counters run on from its earlier owners: the VF is part of what the sum counts.
+      basis: vfTraffic ? `taps ${taps.taps} + vf ${vf}` : `taps ${taps.taps}`,
     },
   }
 }

@@ -6,6 +6,7 @@ import {memoizeReads, runTool} from './host-tools.js'
 import {parsePciAssignableList, parseXlInfo, parseXlListLong} from './parse-xl.js'
 import {parseXenstoreLs, readAgentCounters} from './parse-xenstore.js'
 import {selectGuestDomains} from './snapshot.js'
+import {AGENT_MISSED_INTERVALS, staleAgent} from './vm-traffic.js'
 import {computeVfPool} from './vf-pool.js'
 
 type Check = Omit<DoctorCheck, 'host'>
@@ -23,11 +24,13 @@ function describeXl(stdout: string): string {
   return `Xen ${info.get('xen_version') ?? '?'}, ${info.get('nr_cpus') ?? '?'} CPUs, ${info.get('free_memory') ?? '?'} of ${info.get('total_memory') ?? '?'} MiB free`
 }
 
-function describeXenstore(stdout: string): string {
+function describeXenstore(stdout: string, nowSeconds: number): string {
   const nodes = parseXenstoreLs(stdout)
   const guests = [...nodes.keys()].filter((path) => /^\/local\/domain\/[1-9]\d*\/name$/.test(path)).length
-  const agents = readAgentCounters(nodes).size
-  return `guest agent counters from ${agents} of ${guests} domains (the others are read from dom0's vif counters)`
+  const agents = [...readAgentCounters(nodes).values()]
+  const stale = agents.filter((agent) => staleAgent(agent, nowSeconds) !== undefined).length
+  const stopped = stale > 0 ? `; ${stale} more whose agent stopped writing (more than ${AGENT_MISSED_INTERVALS} intervals ago)` : ''
+  return `guest agent counters from ${agents.length - stale} of ${guests} domains${stopped} (the others are read from dom0's vif counters)`
 }
 
 function checkPort(device: string, port: PortReading | undefined): Check {
@@ -87,7 +90,7 @@ async function checkThroughShell(ctx: HostDriverContext, device: string): Promis
   const [xl, xentop, xenstore, port, sriov] = await Promise.all([
     checkTool(ctx, 'xl runs', 'xl', ['info'], 'run Sova as root on dom0, with the xl toolstack installed and xenstored running', describeXl),
     checkTool(ctx, 'xentop present', 'xentop', ['-b', '-i', '1'], 'install xentop (Debian: xen-utils); snapshots do not need it, operators do', () => 'xentop -b runs'),
-    checkTool(ctx, 'xenstore-ls present', 'xenstore-ls', ['-f', '/local/domain'], 'install the xenstore clients (Debian: xen-utils-common)', describeXenstore),
+    checkTool(ctx, 'xenstore-ls present', 'xenstore-ls', ['-f', '/local/domain'], 'install the xenstore clients (Debian: xen-utils-common)', (stdout) => describeXenstore(stdout, ctx.now())),
     readPort(ctx.shell, device),
     readSriov(ctx.shell, device),
   ])

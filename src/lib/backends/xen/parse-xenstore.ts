@@ -35,9 +35,12 @@ export interface AgentCounters {
   txBytes: number
   /** 1 s ticks in which both directions moved; undefined when the agent does not publish it. */
   activeSeconds: number | undefined
+  /** When the agent last wrote (Unix seconds, its `updated` key), and how often it writes (`interval`, s). */
+  updated?: number
+  intervalSeconds?: number
 }
 
-const AGENT_KEY = /^\/local\/domain\/(\d+)\/network\/(rx-bytes|tx-bytes|active-seconds)$/
+const AGENT_KEY = /^\/local\/domain\/(\d+)\/network\/(rx-bytes|tx-bytes|active-seconds|updated|interval)$/
 
 const count = (value: string | undefined): number | undefined => {
   if (value === undefined || !/^\d+(\.\d+)?$/.test(value.trim())) return undefined
@@ -46,8 +49,9 @@ const count = (value: string | undefined): number | undefined => {
 
 /**
  * The agent's cumulative keys under `/local/domain/<domid>/network/` (`rx-bytes`, `tx-bytes`,
- * `active-seconds`), keyed by domid. A domain counts only when both byte counters are numbers; the
- * interval keys `value` and `freq` (kept for older readers) are not cumulative and are ignored.
+ * `active-seconds`) with when it last wrote them (`updated`, `interval`), keyed by domid. A domain
+ * counts only when both byte counters are numbers; the interval keys `value` and `freq` (kept for
+ * older readers) are not cumulative and are ignored.
  */
 export function readAgentCounters(nodes: Map<string, string>): Map<number, AgentCounters> {
   const raw = new Map<number, Record<string, string>>()
@@ -62,7 +66,12 @@ export function readAgentCounters(nodes: Map<string, string>): Map<number, Agent
     const rxBytes = count(keys['rx-bytes'])
     const txBytes = count(keys['tx-bytes'])
     if (rxBytes === undefined || txBytes === undefined) continue
-    counters.set(domid, {rxBytes, txBytes, activeSeconds: count(keys['active-seconds'])})
+    const agent: AgentCounters = {rxBytes, txBytes, activeSeconds: count(keys['active-seconds'])}
+    const updated = count(keys.updated)
+    const intervalSeconds = count(keys.interval)
+    if (updated !== undefined) agent.updated = updated
+    if (intervalSeconds !== undefined && intervalSeconds > 0) agent.intervalSeconds = intervalSeconds
+    counters.set(domid, agent)
   }
   return counters
 }

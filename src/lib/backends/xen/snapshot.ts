@@ -14,7 +14,7 @@ import {memoizeReads, runOptional, runRequired} from './host-tools.js'
 import {parsePciAssignableList, parseXlInfo, parseXlList, parseXlListLong, readHostInfo, type XlDomain, type XlListRow} from './parse-xl.js'
 import {parseXenstoreLs, readAgentCounters, type AgentCounters} from './parse-xenstore.js'
 import {computeVfPool, type VfPool} from './vf-pool.js'
-import {chooseVmTraffic, sumVifTraffic} from './vm-traffic.js'
+import {chooseVmTraffic, staleAgent, sumVifTraffic} from './vm-traffic.js'
 
 /** Names xl gives a domain while it is migrating (`xl migrate` renames both ends): not a VM of its own. */
 export function isMigrationTransient(name: string): boolean {
@@ -44,12 +44,14 @@ function buildVm(ctx: HostDriverContext, domain: XlDomain, readings: HostReading
     readings.agents.get(domain.domid),
     sumVifTraffic(readings.netDev, domain.domid, domain.vifNames),
     vf === null ? undefined : readings.vfCounters.get(vf),
+    vf,
   )
   const counters: RawVm['counters'] = {
     cpuSeconds: row.cpuSeconds,
     blockedSeconds: estimateBlockedSeconds(vcpus, ctx.now(), row.cpuSeconds),
     rxBytes: traffic.rxBytes,
     txBytes: traffic.txBytes,
+    basis: traffic.basis,
   }
   if (traffic.activeSeconds !== undefined) counters.activeSeconds = traffic.activeSeconds
   return {
@@ -93,6 +95,8 @@ export async function readXenHost(context: HostDriverContext): Promise<RawHost> 
     allow: ctx.host.vfs?.allow,
     assigned: domains.flatMap((domain) => domain.pcidevs),
   })
+  // Drop the agents that stopped writing: those VMs are read from dom0, like VMs without an agent.
+  for (const [domid, agent] of agents) if (staleAgent(agent, ctx.now())) agents.delete(domid)
   const needVfCounters = domains.some((domain) => !agents.has(domain.domid) && domain.pcidevs.some(pool.has))
   const readings: HostReadings = {
     netDev: parseProcNetDev(netDevText),

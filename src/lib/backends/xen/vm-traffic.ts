@@ -7,6 +7,19 @@ export interface VmTraffic extends ByteCounters {
   activeSeconds?: number
   /** Which source the numbers came from, for doctor output and tests. */
   source: 'agent' | 'vif' | 'vif+vf'
+  /** What the counters count (the source, and the VF whose counters are in them): rates need one basis. */
+  basis: string
+}
+
+/** Intervals an agent may miss before its figures count as stale: it has stopped, or its guest hangs. */
+export const AGENT_MISSED_INTERVALS = 3
+
+/** Why the agent's figures are too old to use at `nowSeconds`; undefined when they are fresh (or undated: older agents). */
+export function staleAgent(agent: AgentCounters, nowSeconds: number): string | undefined {
+  if (agent.updated === undefined) return undefined
+  const limit = AGENT_MISSED_INTERVALS * (agent.intervalSeconds ?? 10)
+  const age = nowSeconds - agent.updated
+  return age > limit ? `guest agent last wrote ${Math.round(age)} s ago (more than ${AGENT_MISSED_INTERVALS} intervals of ${agent.intervalSeconds ?? 10} s)` : undefined
 }
 
 /** True for dom0's backend netdevs of `domid`: `vif<domid>.<devid>` and the HVM twin `...-emu`. */
@@ -34,16 +47,17 @@ export function sumVifTraffic(netDev: Map<string, ByteCounters>, domid: number, 
 /**
  * The best traffic figures for one VM: the guest agent's cumulative xenstore keys when it
  * publishes them (the guest counts every interface it has, its VF included, and says how many
- * seconds were active); else dom0's vif counters plus, when the VM holds a VF, the VF's own
- * counters from the PF (VF traffic never crosses a vif). Zero when no source knows the VM.
+ * seconds were active; a stale agent is the caller's to leave out); else dom0's vif counters plus,
+ * when the VM holds the VF `vfAddress`, that VF's own counters from the PF (VF traffic never
+ * crosses a vif). Zero when no source knows the VM.
  */
-export function chooseVmTraffic(agent: AgentCounters | undefined, vif: ByteCounters | undefined, vf: ByteCounters | undefined): VmTraffic {
+export function chooseVmTraffic(agent: AgentCounters | undefined, vif: ByteCounters | undefined, vf: ByteCounters | undefined, vfAddress: string | null = null): VmTraffic {
   if (agent) {
-    const traffic: VmTraffic = {rxBytes: agent.rxBytes, txBytes: agent.txBytes, source: 'agent'}
+    const traffic: VmTraffic = {rxBytes: agent.rxBytes, txBytes: agent.txBytes, source: 'agent', basis: 'agent'}
     if (agent.activeSeconds !== undefined) traffic.activeSeconds = agent.activeSeconds
     return traffic
   }
   const base = vif ?? {rxBytes: 0, txBytes: 0}
-  if (!vf) return {rxBytes: base.rxBytes, txBytes: base.txBytes, source: 'vif'}
-  return {rxBytes: base.rxBytes + vf.rxBytes, txBytes: base.txBytes + vf.txBytes, source: 'vif+vf'}
+  if (!vf) return {rxBytes: base.rxBytes, txBytes: base.txBytes, source: 'vif', basis: 'vif'}
+  return {rxBytes: base.rxBytes + vf.rxBytes, txBytes: base.txBytes + vf.txBytes, source: 'vif+vf', basis: `vif+vf ${vfAddress}`}
 }
