@@ -205,4 +205,22 @@ describe('the real libvirt lab', {skip, timeout: 600_000}, () => {
     const rows = String(result.stdout).trim().split('\n').map((line) => JSON.parse(line))
     assert.ok(rows.length >= 8 && rows.every((row) => row.result === 'pass'))
   })
+
+  it('a third host whose libvirtd does not answer: the two that do are sampled and managed, it is listed missing with libvirt\'s words, exit 69', async () => {
+    const withC = structuredClone(JSON.parse(readFileSync(config, 'utf8')))
+    const ghost = {...structuredClone(withC.hosts[1]), name: 'lab-c', uri: `qemu+unix:///system?socket=${LAB_DIR}/c/sock/libvirt-sock`}
+    delete ghost.vfs
+    withC.hosts.push(ghost)
+    const path = join(state, 'config-with-c.json')
+    writeFileSync(path, JSON.stringify(withC))
+    const result = await run(['run', '--once'], path)
+    assert.equal(result.exitCode, 69, String(result.stderr))
+    const doc = firstDoc(result.stdout)
+    assert.deepEqual(doc.hosts.map((host) => host.name), ['lab-a', 'lab-b'])
+    assert.equal(doc.missing?.[0].host, 'lab-c')
+    assert.match(doc.missing?.[0].reason ?? '', /^did not answer: .*(Failed to connect socket|No such file or directory).*: no decision about lab-c or its VMs$/)
+    assert.ok(doc.scores, 'the hosts that answered were scored')
+    assert.equal(Object.keys(doc.scores?.hosts ?? {}).includes('lab-c'), false)
+    assert.match(String(result.stderr), /sova run: lab-c gave no readings, so nothing was decided about it; the other hosts were handled/)
+  })
 })
