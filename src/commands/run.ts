@@ -3,7 +3,8 @@ import {SovaCommand} from '../lib/cli/base-command.js'
 import {backendFlags, dryRunFlag, durationFlag, freshnessOf, maxSampleAgeFlag, metricsFileFlag, resolveMaxSampleAge, resolvePolicyParams, runFlags} from '../lib/cli/flags.js'
 import {isStdoutClosed} from '../lib/cli/output.js'
 import {pause, stopGracefully, stopRequested} from '../lib/cli/signals.js'
-import {ActionsFailedError, HostsMissingError} from '../lib/errors.js'
+import type {SovaDocument} from '../lib/document/schema.js'
+import {ActionsFailedError, HostsMissingError, UnreachableError} from '../lib/errors.js'
 
 export default class Run extends SovaCommand {
   static summary = 'Run the whole loop in one process: collect, score, balance, migrate, switch-vf.'
@@ -12,8 +13,9 @@ export default class Run extends SovaCommand {
 while acting: a second acting run exits 75 at once. Writes one document per cycle.
 A host that does not answer is listed in the document's "missing" with why, and nothing is decided
 about it or its VMs; the others are managed as usual. No VF change is decided once the cycle's
-sample is older than --max-sample-age (long migrations). Exit 1 if any action failed, else 69 if
-some host did not answer in some cycle (69 at once, with no document, when none answers).`
+sample is older than --max-sample-age (long migrations). When no host answers, --once exits 69
+at once with no document; a loop says so on stderr and tries again next cycle. Exit 1 if any
+action failed, else 69 if some host did not answer in some cycle.`
 
   static examples = [
     {description: 'One cycle on the simulated cluster, as a table', command: '<%= config.bin %> run --once --format table'},
@@ -42,6 +44,7 @@ some host did not answer in some cycle (69 at once, with no document, when none 
     const cycles = flags.once ? 1 : (flags.cycles ?? Number.POSITIVE_INFINITY)
     let failed = 0
     const unanswered = new Set<string>()
+    let noHostAnswered: UnreachableError | undefined
     try {
       const freshness = freshnessOf(maxSampleAge, session.backend, (problem) => this.note(flags.quiet, `run: ${problem}: no decision taken on it`))
       const history = new SampleHistory(session.store)
@@ -49,9 +52,19 @@ some host did not answer in some cycle (69 at once, with no document, when none 
       const {isRunLive} = await import('../lib/store/run-liveness.js')
       for (let cycle = 1; cycle <= cycles && !stopRequested() && !isStdoutClosed(); cycle++) {
         const started = performance.now()
-        // A VF an earlier cycle could not give back (its host was out) is given back first.
-        if (cycle > 1 && session.executor) for (const line of await session.executor.reconcile(isRunLive)) this.note(flags.quiet, `run: ${line}`)
-        const sample = await stages.collectStage(session.backend, session.store, {log: (line) => this.note(flags.quiet, line)})
+        let sample: SovaDocument
+        try {
+          // A VF an earlier cycle could not give back (its host was out) is given back first.
+          if (cycle > 1 && session.executor) for (const line of await session.executor.reconcile(isRunLive)) this.note(flags.quiet, `run: ${line}`)
+          sample = await stages.collectStage(session.backend, session.store, {log: (line) => this.note(flags.quiet, line)})
+        } catch (error) {
+          // No host answered. A single cycle has nothing to report; a loop waits for the next one.
+          if (!(error instanceof UnreachableError) || cycles === 1) throw error
+          noHostAnswered = error
+          this.note(flags.quiet, `run: cycle ${cycle}: ${error.message}; no document this cycle`)
+          if (cycle < cycles) await pause(flags.interval)
+          continue
+        }
         for (const entry of sample.missing ?? []) unanswered.add(entry.host)
         const doc = await stages.runCycle(sample, history, params, session.executor, freshness)
         // What `sova explain` reads when nothing is piped in (a dry run's too: it explains what would happen).
@@ -67,5 +80,6 @@ some host did not answer in some cycle (69 at once, with no document, when none 
     }
     if (failed > 0) throw new ActionsFailedError(failed)
     if (unanswered.size > 0) throw new HostsMissingError([...unanswered])
+    if (noHostAnswered) throw noHostAnswered
   }
 }

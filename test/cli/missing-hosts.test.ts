@@ -4,7 +4,8 @@ import assert from 'node:assert/strict'
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
-import {documents, freshStateDir, pipeline, sova} from './helpers.js'
+import {execa} from 'execa'
+import {BIN, documents, freshStateDir, pipeline, sova} from './helpers.js'
 
 /** A state whose cluster has two samples, so the next collect takes rates since the last one. */
 async function sampledState(): Promise<string> {
@@ -77,6 +78,21 @@ describe('a host that does not answer', () => {
     assert.equal(result.exitCode, 69)
     assert.equal(String(result.stdout), '')
     assert.match(String(result.stderr), /^sova run: no host answered: host1 did not answer/)
+  })
+
+  it('a loop goes on when no host answers for a while: it says so, samples again once they are back, and exits 69', async () => {
+    const state = await sampledState()
+    for (const host of ['host1', 'host2', 'host3']) await sova(['sim', 'outage', host], {state})
+    const loop = execa(process.execPath, [BIN, 'run', '--cycles', '3', '--interval', '3s'], {env: {SOVA_STATE_DIR: state}, reject: false})
+    // The first cycle's complaint on stderr: then the hosts come back.
+    await new Promise<void>((resolve) => loop.stderr?.on('data', (chunk: Buffer) => /cycle 1: no host answered/.test(String(chunk)) && resolve()))
+    for (const host of ['host1', 'host2', 'host3']) await sova(['sim', 'outage', host, '--clear'], {state})
+    const result = await loop
+    assert.equal(result.exitCode, 69, String(result.stderr))
+    const docs = documents(result.stdout)
+    assert.ok(docs.length >= 1 && docs.length <= 2, `${docs.length} documents`)
+    for (const doc of docs) assert.deepEqual(doc.hosts.map((host: {name: string}) => host.name), ['host1', 'host2', 'host3'])
+    assert.match(String(result.stderr), /^run: cycle 1: no host answered: host1 did not answer .*; no document this cycle$/m)
   })
 
   it('back again, it gets rates over a fresh window, not zeros from a missing start', async () => {
