@@ -156,6 +156,15 @@ describe('explain: sova migrations', () => {
     assert.match(small.outcome, /^none: stays: big moves off host1 instead; /)
   })
 
+  it('a planned move migrate declined (its sample too old): it stays, and explain says why', async () => {
+    const planned = balanceStage(hotCluster(0.1), policyParams({}))
+    const late = new Date(Date.parse(planned.at) + 300_000).toISOString()
+    const output = await migrateStage(planned, undefined, {maxAgeSeconds: 120, now: async () => late})
+    const big = explainOne(output, 'big')
+    assert.equal(big.host, 'host1')
+    assert.match(big.placement, /^Stays on host1: a move host1 -> host2 was planned \(host1 predicted hot .*\), but not executed: sample of \S+ is 300 s old, more than the 120 s allowed \(--max-sample-age\): none of the 1 planned migrations executed\.$/)
+  })
+
   it('a VM whose migration was rejected: the balancer\'s reason, and the limit it names', async () => {
     const output = await cycle(hotCluster(0.65))
     const big = explainOne(output, 'big')

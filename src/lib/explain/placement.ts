@@ -92,6 +92,14 @@ export function explainPlacement(view: CycleView, vm: string): PlacementExplanat
     }
   }
   const planned = view.migrationOf(vm)
+  // A plan migrate declined as a whole (its sample too old) says why in noop.
+  const declined = planned ? view.doc.plan?.noop?.migrations : undefined
+  if (planned && declined) {
+    return {
+      text: `Stays on ${host}: a move ${planned.from} -> ${planned.to} was planned (${planned.reason}), but not executed: ${declined}.`,
+      short: `stays: planned move to ${planned.to} not executed`,
+    }
+  }
   if (planned) {
     return {
       text: `Planned to move ${planned.from} -> ${planned.to}, not executed in this document (sova migrate executes it): ${planned.reason}.`,
