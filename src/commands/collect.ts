@@ -45,7 +45,7 @@ answers).`
         for (const entry of doc.missing ?? []) unanswered.add(entry.host)
         const seconds = (performance.now() - started) / 1000
         await this.emit(doc, 'vms', flags)
-        metrics?.(doc, seconds)
+        metrics?.(doc, seconds, store.journalTotals())
         if (++emitted < wanted) await pause(flags.watch ?? 0)
       }
     } finally {

@@ -72,7 +72,7 @@ action failed, else 69 if some host did not answer in some cycle.`
         failed += stages.failedActions(doc).length
         const seconds = (performance.now() - started) / 1000
         await this.emit(doc, 'actions', flags)
-        metrics?.(doc, seconds)
+        metrics?.(doc, seconds, session.store.journalTotals())
         if (cycle < cycles) await pause(flags.interval)
       }
     } finally {

@@ -16,7 +16,8 @@ function readMetrics(path: string): Series {
   const families = parse(readFileSync(path, 'utf8'))
   for (const family of families) {
     assert.ok(family.help.length > 0, `${family.name} has HELP`)
-    assert.equal(family.type, 'GAUGE', `${family.name} is a gauge`)
+    // The journal's totals are counters; every figure of the sample is a gauge.
+    assert.equal(family.type, family.name.endsWith('_total') ? 'COUNTER' : 'GAUGE', `${family.name}'s type`)
     assert.match(family.name, /^sova_/)
   }
   return new Map(families.map((f) => [f.name, f.metrics.map((m) => ({labels: m.labels ?? {}, value: Number(m.value)}))]))
@@ -44,6 +45,7 @@ function assertHostsAndVms(series: Series, doc: any): void {
     assert.equal(value(series, 'sova_host_port_speed_bytes_per_second', h), (host.nic.speedMbps * 1e6) / 8)
     assert.equal(value(series, 'sova_host_vfs_limit', h), host.vfs.total)
     assert.equal(value(series, 'sova_host_vfs_in_use', h), host.vfs.total - host.vfs.free.length)
+    assert.equal(value(series, 'sova_host_missing', h), 0)
     for (const vm of host.vms) {
       const v = {vm: vm.name, host: host.name}
       assert.equal(value(series, 'sova_vm_path', {...v, path: vm.path}), 1, `${vm.name} on ${vm.path}`)
@@ -78,6 +80,7 @@ describe('--metrics-file', () => {
     mkdirSync(join(state, 'textfile'))
     let forecasts = 0
     let acted = 0
+    const totals = new Map<string, number>()
     for (let cycle = 1; cycle <= 16; cycle++) {
       const result = await sova(['run', '--once', '--quiet', '--metrics-file', file], {state})
       assert.equal(result.exitCode, 0, `cycle ${cycle}: ${result.stderr}`)
@@ -88,11 +91,32 @@ describe('--metrics-file', () => {
       assertScoresAndActions(series, doc)
       forecasts += Object.values<any>(doc.scores.hosts).filter((score) => score.forecast !== null).length
       acted += doc.actions.length
+      // The counters are the journal's own totals, as sova history lists them, and only go up.
+      const rows = documents((await sova(['history', '--format', 'json', '--limit', '100000'], {state})).stdout)
+      for (const kind of ['detach-vf', 'migrate', 'attach-vf']) {
+        const total = value(series, 'sova_journal_actions_total', {kind})
+        assert.equal(total, rows.filter((row: any) => row.kind === kind).length, `${kind} total`)
+        assert.ok(total >= (totals.get(kind) ?? 0), `${kind} never goes down`)
+        totals.set(kind, total)
+        for (const outcome of ['failed', 'skipped', 'rolled-back']) {
+          assert.equal(value(series, 'sova_journal_action_outcomes_total', {kind, outcome}), rows.filter((row: any) => row.kind === kind && row.status === outcome).length)
+        }
+      }
       assert.deepEqual(readdirSync(join(state, 'textfile')), ['sova.prom'])
     }
     // The paper scenario heats host1 within these cycles: forecasts and actions were compared, not only absences.
     assert.ok(forecasts > 0, 'some forecast compared')
     assert.ok(acted > 0, 'some action compared')
+  })
+
+  it('a host that did not answer: sova_host_missing is 1 for it, 0 for the others', async () => {
+    const state = freshStateDir()
+    const file = join(state, 'sova.prom')
+    await sova(['sim', 'outage', 'host3'], {state})
+    const result = await sova(['run', '--once', '--quiet', '--metrics-file', file], {state})
+    assert.equal(result.exitCode, 69, String(result.stderr))
+    const series = readMetrics(file)
+    assert.deepEqual((series.get('sova_host_missing') ?? []).map((s) => [s.labels.host, s.value]), [['host1', 0], ['host2', 0], ['host3', 1]])
   })
 
   it('sova run --dry-run counts its actions as dry-run', async () => {

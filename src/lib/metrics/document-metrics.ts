@@ -64,12 +64,37 @@ function actionFamilies(doc: SovaDocument): MetricFamily[] {
     const sample = counts.get(key) ?? {labels: {kind: action.kind, result: action.status}, value: 0}
     counts.set(key, {...sample, value: sample.value + 1})
   }
-  // A gauge, honestly named: counters across runs would need the state store's journal.
+  // A gauge, honestly named: the counters across runs are the journal's (journalFamilies).
   return [gauge('sova_last_cycle_actions', 'Actions of the last cycle by kind and result (done, failed, skipped, dry-run); not a counter across runs.', [...counts.values()])]
 }
 
+/** The journal's rows by kind and status (Store.journalTotals). */
+export type JournalTotals = readonly {kind: string; status: string; count: number}[]
+
+/** Statuses a row never leaves (a done detach can still become rolled-back): counting them only ever goes up. */
+const FINAL_OUTCOMES = ['failed', 'skipped', 'rolled-back'] as const
+
+/**
+ * Counters across runs, from the journal (rows are never deleted, so they only go up): every action
+ * journalled, and those that ended failed, skipped or rolled back. `rate()` over them sees every
+ * action, even between two scrapes of the last cycle's gauges.
+ */
+function journalFamilies(totals: JournalTotals): MetricFamily[] {
+  const sum = (kind: string, statuses?: readonly string[]) =>
+    totals.filter((row) => row.kind === kind && (statuses === undefined || statuses.includes(row.status))).reduce((n, row) => n + row.count, 0)
+  return [
+    {name: 'sova_journal_actions_total', help: 'Actions journalled by kind since the state store was created (started, refused or skipped).', type: 'counter', samples: KINDS.map((kind) => ({labels: {kind}, value: sum(kind)}))},
+    {
+      name: 'sova_journal_action_outcomes_total',
+      help: 'Journalled actions that ended failed (and undone), skipped (a precondition no longer held) or rolled back (a VF given back after a failed migration), by kind.',
+      type: 'counter',
+      samples: KINDS.flatMap((kind) => FINAL_OUTCOMES.map((outcome) => ({labels: {kind, outcome}, value: sum(kind, [outcome])}))),
+    },
+  ]
+}
+
 /** The series of one document and the wall-clock seconds its cycle took: what each cycle's metrics file holds. */
-export function documentFamilies(doc: SovaDocument, cycleSeconds: number): MetricFamily[] {
+export function documentFamilies(doc: SovaDocument, cycleSeconds: number, journal?: JournalTotals): MetricFamily[] {
   const info: Record<string, string> = {cluster: doc.source.cluster, backend: doc.source.backend}
   if (doc.scores) info.policy = doc.scores.policy
   return [
@@ -80,10 +105,11 @@ export function documentFamilies(doc: SovaDocument, cycleSeconds: number): Metri
     ...scoreFamilies(doc),
     ...vmFamilies(doc),
     ...actionFamilies(doc),
+    ...(journal === undefined ? [] : journalFamilies(journal)),
   ]
 }
 
-/** The metrics file's text for one document. */
-export function documentMetricsText(doc: SovaDocument, cycleSeconds: number): string {
-  return renderExposition(documentFamilies(doc, cycleSeconds))
+/** The metrics file's text for one document (and the journal's counters, when given). */
+export function documentMetricsText(doc: SovaDocument, cycleSeconds: number, journal?: JournalTotals): string {
+  return renderExposition(documentFamilies(doc, cycleSeconds, journal))
 }

@@ -2,7 +2,7 @@
 // each family once, HELP and TYPE before its samples, label values escaped, no timestamps (the
 // textfile collector refuses samples that carry one). Pure: knows nothing of Sova's document.
 
-/** Sova writes gauges: its figures are of one sample, not counts kept across runs. */
+/** Gauges for the figures of one sample; counters for the journal's totals, kept across runs. */
 export type MetricType = 'gauge' | 'counter'
 
 /** One series of a family: its labels (names are ours, values may be anything) and its value. */

@@ -6,7 +6,7 @@ import {basename, dirname, join, resolve} from 'node:path'
 import type {SovaDocument} from '../document/schema.js'
 import {EXIT, SovaError, UsageError} from '../errors.js'
 import {checkWritable} from '../evaluate/write-file.js'
-import {documentMetricsText} from './document-metrics.js'
+import {documentMetricsText, type JournalTotals} from './document-metrics.js'
 
 /** The file operations a durable write uses; a test passes its own to fail one of them. */
 export type DurableFs = Pick<typeof nodeFs, 'openSync' | 'writeFileSync' | 'fsyncSync' | 'closeSync' | 'renameSync' | 'rmSync'>
@@ -69,11 +69,11 @@ function syncDirectory(dir: string): void {
   }
 }
 
-/** Writes one document's metrics; `cycleSeconds` is the wall-clock time its cycle took. */
-export type MetricsWriter = (doc: SovaDocument, cycleSeconds: number) => void
+/** Writes one document's metrics; `cycleSeconds` is the wall-clock time its cycle took; `journal` the journal's totals, for the counters. */
+export type MetricsWriter = (doc: SovaDocument, cycleSeconds: number, journal?: JournalTotals) => void
 
 /** The --metrics-file writer, its path checked now so a bad one exits 2 before anything is locked or done. */
 export function openMetricsFile(path: string, flag = 'metrics-file'): MetricsWriter {
   checkWritable(path, flag)
-  return (doc, cycleSeconds) => writeFileDurably(path, documentMetricsText(doc, cycleSeconds), flag)
+  return (doc, cycleSeconds, journal) => writeFileDurably(path, documentMetricsText(doc, cycleSeconds, journal), flag)
 }

@@ -228,6 +228,11 @@ export class Store {
     return rows.reverse()
   }
 
+  /** Rows by kind and status: what the metrics file's counters come from. */
+  journalTotals(): {kind: string; status: JournalStatus; count: number}[] {
+    return this.db.prepare('SELECT kind, status, count(*) AS count FROM journal GROUP BY kind, status ORDER BY kind, status').all() as {kind: string; status: JournalStatus; count: number}[]
+  }
+
   journalCount(): number {
     return (this.db.prepare('SELECT count(*) AS n FROM journal').get() as {n: number}).n
   }
