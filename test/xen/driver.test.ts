@@ -97,6 +97,25 @@ describe('Xen driver snapshot', () => {
     })
   })
 
+  it('a guest agent that stopped writing is passed over: the VM is read from dom0, on another counter basis', async () => {
+    editWorld((world) => {
+      const agent = world.domains.db1.agent as Record<string, string>
+      // Its last write 100 s ago, with a 10 s interval: three intervals missed and more.
+      agent.updated = String(NOW - 100)
+      agent.interval = '10'
+    })
+    const stale = vmNamed((await driverFor(XEN1).snapshot()).vms, 'db1')
+    assert.equal(stale?.counters.basis, 'vif+vf 0000:04:10.5')
+    assert.notEqual(stale?.counters.rxBytes, 73_400_320_000)
+    assert.equal(stale?.counters.activeSeconds, undefined)
+    // Writing again within its intervals, it is used again.
+    editWorld((world) => {
+      ;(world.domains.db1.agent as Record<string, string>).updated = String(NOW - 25)
+    })
+    const fresh = vmNamed((await driverFor(XEN1).snapshot()).vms, 'db1')
+    assert.deepEqual([fresh?.counters.basis, fresh?.counters.rxBytes], ['agent', 73_400_320_000])
+  })
+
   it('runs each tool once, xenstore-ls always with -f, and reads /proc/net/dev once', async () => {
     await driverFor(XEN1).snapshot()
     const ran = commandsOn('xen1')
