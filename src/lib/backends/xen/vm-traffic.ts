@@ -1,5 +1,6 @@
 // Where a Xen VM's traffic is read from, and the choice between the sources. Pure.
 import type {ByteCounters} from '../../linux/host-facts.js'
+import {DEFAULT_INTERVAL_SECONDS} from '../../agent/measure-loop.js'
 import type {AgentCounters} from './parse-xenstore.js'
 
 /** A VM's cumulative traffic from its own point of view (rx = received by the VM). */
@@ -17,9 +18,10 @@ export const AGENT_MISSED_INTERVALS = 3
 /** Why the agent's figures are too old to use at `nowSeconds`; undefined when they are fresh (or undated: older agents). */
 export function staleAgent(agent: AgentCounters, nowSeconds: number): string | undefined {
   if (agent.updated === undefined) return undefined
-  const limit = AGENT_MISSED_INTERVALS * (agent.intervalSeconds ?? 10)
+  // An agent that does not say how often it writes writes at sova agent's default.
+  const interval = agent.intervalSeconds ?? DEFAULT_INTERVAL_SECONDS
   const age = nowSeconds - agent.updated
-  return age > limit ? `guest agent last wrote ${Math.round(age)} s ago (more than ${AGENT_MISSED_INTERVALS} intervals of ${agent.intervalSeconds ?? 10} s)` : undefined
+  return age > AGENT_MISSED_INTERVALS * interval ? `guest agent last wrote ${Math.round(age)} s ago (more than ${AGENT_MISSED_INTERVALS} intervals of ${interval} s)` : undefined
 }
 
 /** True for dom0's backend netdevs of `domid`: `vif<domid>.<devid>` and the HVM twin `...-emu`. */
