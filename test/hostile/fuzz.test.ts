@@ -187,7 +187,7 @@ after(() => {
 })
 
 describe('fuzz: the document reader', () => {
-  /** collect, score and balance output of a fresh simulated cluster: the documents mutations start from. */
+  /** collect, score and balance output of a fresh simulated cluster, and a sample with a host out: the documents mutations start from. */
   let seeds: any[]
   before(async () => {
     const state = freshStateDir()
@@ -199,6 +199,11 @@ describe('fuzz: the document reader', () => {
       assert.equal(result.exitCode, 0, String(result.stderr))
       return documents(result.stdout)[0]
     })
+    // And a sample with a host missing (an outage): its `missing` list is mutated too.
+    await sova(['sim', 'outage', 'host2'], {state})
+    const partial = await sova(['collect', '--format', 'json'], {state})
+    assert.equal(partial.exitCode, 69, String(partial.stderr))
+    seeds.push(documents(partial.stdout)[0])
     for (const seed of seeds) parseDocument(seed, 'seed')
   })
 
@@ -246,7 +251,7 @@ describe('fuzz: the document reader', () => {
   it('documents mutated from a real one: documents that validate, or a one-line InputError', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.nat({max: 2}),
+        fc.nat({max: 3}),
         fc.array(mutationArb, {minLength: 1, maxLength: 4}),
         layoutArb,
         cutsArb,
@@ -270,7 +275,7 @@ describe('fuzz: the document reader', () => {
 
   it('documents damaged byte by byte: documents that validate, or a one-line InputError', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.nat({max: 2}), layoutArb, fc.array(byteEditArb, {minLength: 1, maxLength: 3}), cutsArb, async (which, layout, edits, cuts) => {
+      fc.asyncProperty(fc.nat({max: 3}), layoutArb, fc.array(byteEditArb, {minLength: 1, maxLength: 3}), cutsArb, async (which, layout, edits, cuts) => {
         const {docs} = await readOrRefuse(damage(serialise(seeds[which], layout), edits), cuts)
         for (const doc of docs) assertSound(doc)
       }),
