@@ -114,7 +114,7 @@ export function toDocument(previous: RawSnapshot, current: RawSnapshot): SovaDoc
       reason: `it answered, but the start of the window has no readings of it to take rates from (rates from the next sample)`,
       lastSampleAt: previous.missing?.find((entry) => entry.host === host)?.lastSampleAt,
     })),
-  ].map((entry) => (entry.lastSampleAt === undefined ? {host: entry.host, reason: entry.reason} : entry))
+  ]
   const doc: SovaDocument = {
     sova: DOCUMENT_VERSION,
     at: current.at,
