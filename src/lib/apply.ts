@@ -1,10 +1,10 @@
 // The one executor: every effect on the cluster goes through here. It re-reads live state before
 // acting (a stale plan is skipped, not forced), journals each step before and after, and each unit
 // of work undoes itself when it fails (no plan-wide rollback).
-import type {Backend, RawSnapshot, StepResult} from './backends/types.js'
+import type {Backend, RawSnapshot, StepResult, VfDevice} from './backends/types.js'
 import type {Action, Host, PlannedMigration, PlannedVfChange} from './document/schema.js'
 import {placementOf} from './collect.js'
-import {expandMigration, locateVm, vfChangeStep, type Step} from './plan-steps.js'
+import {expandMigration, locateVm, vfChangeStep, withUuid, type Step} from './plan-steps.js'
 import {isUnfinished, owedDetaches, planReconciliation} from './reconcile.js'
 import type {Store} from './store/store.js'
 
@@ -34,8 +34,9 @@ export class Executor {
     const arrival = steps.find((step) => step.kind === 'attach-vf')
 
     let detached: Action | undefined
+    let taken: VfDevice | undefined
     if (detach) {
-      detached = await this.perform(detach)
+      ;({action: detached, device: taken} = await this.performWithDevice(detach))
       actions.push(detached)
       if (detached.status !== 'done') {
         actions.push(this.record(migrate, 'skipped', `VF ${detach.vf} could not be detached`))
@@ -48,7 +49,7 @@ export class Executor {
     if (moved.status !== 'done') {
       if (detach && detached) {
         const giveBack: Step = {...detach, kind: 'attach-vf', reason: `give VF back after failed migration to ${item.to}`}
-        const undone = await this.perform(giveBack)
+        const undone = await this.perform(giveBack, taken)
         actions.push(undone)
         if (undone.status === 'done') this.markRolledBack(detached)
       }
@@ -63,9 +64,11 @@ export class Executor {
     const step = vfChangeStep(change)
     if (this.shouldStop()) return this.record(step, 'skipped', Executor.STOPPED)
     const live = await this.backend.snapshot()
-    const stale = unanswered(live, [change.host]) ?? this.vfPrecondition(change, placementOf(live))
+    const hosts = placementOf(live)
+    const stale = unanswered(live, [change.host]) ?? this.vfPrecondition(change, hosts)
     if (stale) return this.record(step, 'skipped', stale)
-    return this.perform(step)
+    // Act on the domain that bears the name now (checked above to be the one the plan meant).
+    return this.perform({...step, ...withUuid(locateVm(hosts, change.vm)?.vm.uuid)})
   }
 
   /**
@@ -95,7 +98,7 @@ export class Executor {
         said.push(`journal #${fix.id} ${fix.status}: ${fix.note}`)
         continue
       }
-      const given = await this.perform(fix.step)
+      const given = await this.perform(fix.step, fix.restore)
       if (given.status === 'done' && fix.undo !== undefined) this.store.journalUpdate(fix.undo, 'rolled-back', 'VF given back by reconciliation after the run died')
       said.push(`${fix.step.reason}: attach ${fix.step.vf} to ${fix.step.vm} on ${fix.step.host} ${given.status}${given.error ? ` (${given.error})` : ''}`)
     }
@@ -111,13 +114,15 @@ export class Executor {
     const where = locateVm(hosts, item.vm)
     if (!where) return `${item.vm} is no longer in the cluster`
     if (where.host.name !== item.from) return `${item.vm} is no longer on ${item.from} (now on ${where.host.name})`
-    return undefined
+    return anotherDomain(item.vm, item.uuid, where.vm.uuid)
   }
 
   private vfPrecondition(change: PlannedVfChange, hosts: Host[]): string | undefined {
     const where = locateVm(hosts, change.vm)
     if (!where) return `${change.vm} is no longer in the cluster`
     if (where.host.name !== change.host) return `${change.vm} is no longer on ${change.host} (now on ${where.host.name})`
+    const renamed = anotherDomain(change.vm, change.uuid, where.vm.uuid)
+    if (renamed) return renamed
     if (change.op === 'detach' && where.vm.vf !== change.vf) return `${change.vm} no longer holds VF ${change.vf}`
     if (change.op === 'attach') {
       if (where.vm.vf) return `${change.vm} already holds VF ${where.vm.vf}`
@@ -129,20 +134,26 @@ export class Executor {
   /** The journal row of a step, written before anything happens to it. */
   private journalPlanned(step: Step): number {
     return this.store.journalPlanned({
-      runId: this.runId, kind: step.kind, vm: step.vm, host: step.host, toHost: step.to, vf: step.vf, reason: step.reason,
+      runId: this.runId, kind: step.kind, vm: step.vm, uuid: step.uuid, host: step.host, toHost: step.to, vf: step.vf, reason: step.reason,
     })
   }
 
-  /** Runs one step through the backend, journalled before and after. */
-  private async perform(step: Step): Promise<Action> {
+  /** Runs one step through the backend, journalled before and after; `restore` gives a VF back as it was. */
+  private async perform(step: Step, restore?: VfDevice): Promise<Action> {
+    return (await this.performWithDevice(step, restore)).action
+  }
+
+  /** perform(), and on a done detach the device as it was (kept in the journal too). */
+  private async performWithDevice(step: Step, restore?: VfDevice): Promise<{action: Action; device?: VfDevice}> {
     const journalId = this.journalPlanned(step)
     this.store.journalUpdate(journalId, 'started')
     let result: StepResult
     try {
-      result = await this.call(step)
+      result = await this.call(step, restore)
     } catch (error) {
       result = {ok: false, durationMs: 0, error: (error as Error).message}
     }
+    if (result.ok && result.device) this.store.journalDevice(journalId, JSON.stringify(result.device))
     this.store.journalUpdate(journalId, result.ok ? 'done' : 'failed', result.ok ? undefined : result.error)
     const action: Action = {...step, status: result.ok ? 'done' : 'failed', journalId, durationMs: result.durationMs}
     if (!result.ok) action.error = result.error
@@ -150,17 +161,20 @@ export class Executor {
       action.note = `asked for VF ${step.vf}; the host's pool gave ${result.vf}`
       action.vf = result.vf
     }
-    return action
+    return {action, device: result.ok ? result.device : undefined}
   }
 
-  private call(step: Step): Promise<StepResult> {
+  private async call(step: Step, restore?: VfDevice): Promise<StepResult> {
+    // Every backend call addresses the domain by its identity, never by a name alone.
+    if (step.uuid === undefined) return {ok: false, durationMs: 0, error: `refused: no hypervisor identity (UUID) of ${step.vm} is known`}
+    const vm = {name: step.vm, uuid: step.uuid}
     switch (step.kind) {
       case 'attach-vf':
-        return this.backend.attachVf(step.host, step.vm, step.vf as string)
+        return this.backend.attachVf(step.host, vm, step.vf as string, restore?.vf === step.vf ? restore : undefined)
       case 'detach-vf':
-        return this.backend.detachVf(step.host, step.vm, step.vf as string)
+        return this.backend.detachVf(step.host, vm, step.vf as string)
       case 'migrate':
-        return this.backend.migrate(step.vm, step.host, step.to as string)
+        return this.backend.migrate(vm, step.host, step.to as string)
     }
   }
 
@@ -197,6 +211,12 @@ export class Executor {
   }
 }
 
+
+/** Why a plan for `vm` must not run: the VM of that name is another domain than the one planned for. */
+function anotherDomain(vm: string, planned: string | undefined, live: string | undefined): string | undefined {
+  if (planned === undefined || planned === live) return undefined
+  return `${vm} is no longer the domain the plan meant: UUID ${live ?? 'unknown'} now, ${planned} planned`
+}
 
 /** Why a step cannot start: one of the hosts it needs did not answer the snapshot just taken. */
 function unanswered(live: RawSnapshot, hosts: string[]): string | undefined {

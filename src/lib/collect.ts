@@ -23,7 +23,9 @@ const delta = (now: number, before: number | undefined): number => Math.max(0, n
 function vmRates(vm: RawVm, previous: RawVm | undefined, seconds: number): Vm {
   // A CPU counter that went back means a new process (libvirt after a migration, a restarted
   // domain): none of its counters can be differenced with the old ones this once.
-  const before = previous && vm.counters.cpuSeconds >= previous.counters.cpuSeconds ? previous : undefined
+  // Another domain that took the name (another UUID) is not the same VM either.
+  const sameDomain = previous !== undefined && (previous.uuid === undefined || previous.uuid === vm.uuid)
+  const before = previous && sameDomain && vm.counters.cpuSeconds >= previous.counters.cpuSeconds ? previous : undefined
   const c = vm.counters
   const b = before?.counters
   // Traffic counted on another basis than before (a VF came or went, the guest agent stopped or
@@ -38,6 +40,7 @@ function vmRates(vm: RawVm, previous: RawVm | undefined, seconds: number): Vm {
   return {
     name: vm.name,
     id: vm.id,
+    uuid: vm.uuid,
     vcpus: vm.vcpus,
     memoryMiB: vm.memoryMiB,
     cpu: {
@@ -122,6 +125,7 @@ export function toDocument(previous: RawSnapshot, current: RawSnapshot): SovaDoc
     hosts: current.hosts.filter((host) => hostsBefore.has(host.name)).map((host) => hostRates(host, hostsBefore.get(host.name), vmsBefore, seconds)),
   }
   if (missing.length > 0) doc.missing = missing.map((entry) => missingEntry(entry, current.at))
+  if (current.unmanaged && current.unmanaged.length > 0) doc.unmanaged = current.unmanaged.map((entry) => ({...entry}))
   return doc
 }
 

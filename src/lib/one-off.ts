@@ -2,7 +2,7 @@
 // Pure: validated against the cluster's hosts; a name that is not there is a usage error.
 import type {Action, Host, PlannedMigration, PlannedVfChange} from './document/schema.js'
 import {UnreachableError, UsageError} from './errors.js'
-import {firstFreeVf, locateVm} from './plan-steps.js'
+import {firstFreeVf, locateVm, withUuid} from './plan-steps.js'
 
 export {validateName} from './identifiers.js'
 
@@ -31,7 +31,7 @@ export function planOperatorMigration(hosts: Host[], vm: string, to: string, mis
   if (where.host.name === to) return {noop: `${vm} is already on ${to}`}
   return {
     item: {
-      vm, from: where.host.name, to, migrationFactor: 0, giveVfOnArrival: Boolean(where.vm.vf),
+      vm, from: where.host.name, to, migrationFactor: 0, giveVfOnArrival: Boolean(where.vm.vf), ...withUuid(where.vm.uuid),
       reason: `operator request: migrate ${vm} to ${to}`,
     },
   }
@@ -43,7 +43,7 @@ export function planOperatorVf(hosts: Host[], vm: string, to: 'vf' | 'pv', missi
   const reason = `operator request: ${vm} to ${to}`
   if (to === 'pv') {
     if (!found.vf) return {noop: `${vm} is already on its PV path`}
-    return {item: {host: host.name, vm, op: 'detach', vf: found.vf, reason}}
+    return {item: {host: host.name, vm, op: 'detach', vf: found.vf, ...withUuid(found.uuid), reason}}
   }
   if (found.vf) return {noop: `${vm} already holds VF ${found.vf}`}
   const vf = firstFreeVf(host)
@@ -51,5 +51,5 @@ export function planOperatorVf(hosts: Host[], vm: string, to: 'vf' | 'pv', missi
     const error = `no free VF on ${host.name} (${host.vfs.total - host.vfs.free.length} of ${host.vfs.total} in use)`
     return {failure: {kind: 'attach-vf', vm, host: host.name, status: 'failed', reason, error}}
   }
-  return {item: {host: host.name, vm, op: 'attach', vf, reason}}
+  return {item: {host: host.name, vm, op: 'attach', vf, ...withUuid(found.uuid), reason}}
 }

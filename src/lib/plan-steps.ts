@@ -3,7 +3,7 @@
 import type {Action, Host, PlannedMigration, PlannedVfChange} from './document/schema.js'
 
 /** One backend call, before it has a result. */
-export type Step = Pick<Action, 'kind' | 'vm' | 'host' | 'to' | 'vf' | 'reason'>
+export type Step = Pick<Action, 'kind' | 'vm' | 'uuid' | 'host' | 'to' | 'vf' | 'reason'>
 
 const byAddress = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 
@@ -28,19 +28,25 @@ export function locateVm(hosts: Host[], vm: string): {host: Host; vm: Host['vms'
 export function expandMigration(item: PlannedMigration, hosts: Host[]): Step[] {
   const steps: Step[] = []
   const where = locateVm(hosts, item.vm)
+  const identity = withUuid(where?.vm.uuid ?? item.uuid)
   if (where?.vm.vf) {
-    steps.push({kind: 'detach-vf', vm: item.vm, host: item.from, vf: where.vm.vf, reason: `detach before migrating to ${item.to}`})
+    steps.push({kind: 'detach-vf', vm: item.vm, ...identity, host: item.from, vf: where.vm.vf, reason: `detach before migrating to ${item.to}`})
   }
-  steps.push({kind: 'migrate', vm: item.vm, host: item.from, to: item.to, reason: item.reason})
+  steps.push({kind: 'migrate', vm: item.vm, ...identity, host: item.from, to: item.to, reason: item.reason})
   const target = hosts.find((host) => host.name === item.to)
   const vf = target && item.giveVfOnArrival ? firstFreeVf(target) : undefined
-  if (vf) steps.push({kind: 'attach-vf', vm: item.vm, host: item.to, vf, reason: `arrived from ${item.from}: gets a free VF`})
+  if (vf) steps.push({kind: 'attach-vf', vm: item.vm, ...identity, host: item.to, vf, reason: `arrived from ${item.from}: gets a free VF`})
   return steps
+}
+
+/** `{uuid}` when it is known, else nothing (a hand-written document may not carry it). */
+export function withUuid(uuid: string | undefined): {uuid?: string} {
+  return uuid === undefined ? {} : {uuid}
 }
 
 /** The step of one planned VF change. */
 export function vfChangeStep(change: PlannedVfChange): Step {
-  return {kind: change.op === 'attach' ? 'attach-vf' : 'detach-vf', vm: change.vm, host: change.host, vf: change.vf, reason: change.reason}
+  return {kind: change.op === 'attach' ? 'attach-vf' : 'detach-vf', vm: change.vm, ...withUuid(change.uuid), host: change.host, vf: change.vf, reason: change.reason}
 }
 
 /** Actions that changed (or, in a dry run, would change) the cluster. */

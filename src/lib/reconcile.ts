@@ -3,15 +3,19 @@
 // backend reports, before planning anything new: a step that did happen is marked done, one that
 // did not is marked failed, and a VF detached for a migration that never happened is given back.
 // Pure: the journal and the placement in, fixes out.
+import type {VfDevice} from './backends/types.js'
 import type {Host} from './document/schema.js'
-import {firstFreeVf, locateVm, type Step} from './plan-steps.js'
+import {firstFreeVf, locateVm, type Step, withUuid} from './plan-steps.js'
 import type {JournalEntry, JournalStatus} from './store/store.js'
 
 export type ReconcileFix =
   /** Settle a row of the dead run: what the backend shows happened. */
   | {kind: 'settle'; id: number; status: Extract<JournalStatus, 'done' | 'failed'>; note: string}
-  /** Give a VF (back) to a VM the dead run left without one; `undo` is the detach row it reverses. */
-  | {kind: 'give-vf'; step: Step; undo?: number}
+  /**
+   * Give a VF (back) to a VM the dead run left without one; `undo` is the detach row it reverses,
+   * `restore` the device as that detach found it (when the same VF is given back).
+   */
+  | {kind: 'give-vf'; step: Step; undo?: number; restore?: VfDevice}
   /** Leave a row as it is: a host it concerns did not answer, so what happened cannot be seen yet. */
   | {kind: 'wait'; id: number; note: string}
 
@@ -93,13 +97,28 @@ export function planReconciliation(entries: readonly JournalEntry[], deadRuns: R
     for (const detach of owedDetaches(runEntries, statusOf)) {
       const where = locateVm(hosts, detach.vm)
       if (!where || where.vm.vf || where.host.name !== detach.host || waitingVms.has(detach.vm)) continue
+      // Another domain took the name since: the VF is not its to have.
+      if (detach.uuid !== null && detach.uuid !== undefined && where.vm.uuid !== undefined && where.vm.uuid !== detach.uuid) continue
       const host = free(where.host)
       const vf = host.vfs.free.includes(detach.vf ?? '') ? (detach.vf as string) : firstFreeVf(host)
       if (!vf) continue
       taken.add(`${host.name}/${vf}`)
       const reason = `give VF back: ${detach.vm}'s migration from ${detach.host} did not happen (the run that detached it died, or the give-back failed)`
-      fixes.push({kind: 'give-vf', step: {kind: 'attach-vf', vm: detach.vm, host: where.host.name, vf, reason}, undo: detach.id})
+      const restore = vf === detach.vf ? deviceOf(detach) : undefined
+      const step: Step = {kind: 'attach-vf', vm: detach.vm, ...withUuid(where.vm.uuid), host: where.host.name, vf, reason}
+      fixes.push({kind: 'give-vf', step, undo: detach.id, ...(restore ? {restore} : {})})
     }
   }
   return fixes
+}
+
+/** The VF device a detach row kept, if it kept one that can be read. */
+function deviceOf(entry: JournalEntry): VfDevice | undefined {
+  if (!entry.device) return undefined
+  try {
+    const device = JSON.parse(entry.device) as Partial<VfDevice>
+    return typeof device.vf === 'string' && typeof device.definition === 'string' ? {vf: device.vf, definition: device.definition} : undefined
+  } catch {
+    return undefined
+  }
 }

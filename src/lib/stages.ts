@@ -3,7 +3,7 @@
 import {dryRunActions, type Executor} from './apply.js'
 import type {Backend, RawSnapshot} from './backends/types.js'
 import {dateMissing, hostsWithoutReadings, knowledgeOf, toDocument, unusablePrevious, utilisationOf} from './collect.js'
-import type {Action, Plan, SovaDocument} from './document/schema.js'
+import type {Action, Host, Plan, SovaDocument} from './document/schema.js'
 import {InputError} from './errors.js'
 import {type Freshness, staleness} from './freshness.js'
 import type {SampleHistory} from './history.js'
@@ -106,8 +106,18 @@ export function balanceStage(doc: SovaDocument, params: PolicyParams): SovaDocum
   const plan = planOf(doc, chosen.policy)
   return {
     ...doc,
-    plan: {...plan, policy: chosen.policy, migrations: items, noop: {...plan.noop, migrations: noop}, rejected: {...plan.rejected, migrations: rejected}},
+    plan: {...plan, policy: chosen.policy, migrations: meaning(items, doc.hosts), noop: {...plan.noop, migrations: noop}, rejected: {...plan.rejected, migrations: rejected}},
   }
+}
+
+/**
+ * Each planned item with the identity (UUID) of the domain it was planned for, as the document
+ * has it: the executor acts only while the VM of that name is still that domain.
+ */
+function meaning<T extends {vm: string; uuid?: string}>(items: T[], hosts: Host[]): T[] {
+  const uuids = new Map<string, string>()
+  for (const host of hosts) for (const vm of host.vms) if (vm.uuid !== undefined) uuids.set(vm.name, vm.uuid)
+  return items.map((item) => (item.uuid === undefined && uuids.has(item.vm) ? {...item, uuid: uuids.get(item.vm) as string} : item))
 }
 
 /** An executor acts; without one (dry run) the plan's steps are recorded as not executed. */
@@ -134,7 +144,9 @@ export async function switchVfStage(doc: SovaDocument, params: PolicyParams, exe
   const stale = await staleness(doc.at, freshness)
   if (stale) return {...doc, plan: {...planOf(doc, chosen.policy), vf: [], noop: {...doc.plan?.noop, vf: `${stale}: no VF change decided`}}}
   const done = doc.actions ?? []
-  const {items: changes, noop, rejected} = planVf(applyActions(doc.hosts, done), scores, arrivedVms(done), doc.at, chosen)
+  const planned = planVf(applyActions(doc.hosts, done), scores, arrivedVms(done), doc.at, chosen)
+  const {noop, rejected} = planned
+  const changes = meaning(planned.items, doc.hosts)
   const plan = planOf(doc, chosen.policy)
   const actions: Action[] = [...done]
   for (const change of changes) {

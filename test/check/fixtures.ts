@@ -4,7 +4,7 @@ import type {JournalEntry} from '../../src/lib/store/store.js'
 
 /** A VM on the PV path, or on the VF path when given a VF. */
 export function rawVm(name: string, vf: string | null = null): RawVm {
-  return {name, id: name, vcpus: 1, memoryMiB: 1024, path: vf ? 'vf' : 'pv', vf, counters: {cpuSeconds: 0, blockedSeconds: 0, rxBytes: 0, txBytes: 0}}
+  return {name, id: name, uuid: `uuid-${name}`, vcpus: 1, memoryMiB: 1024, path: vf ? 'vf' : 'pv', vf, counters: {cpuSeconds: 0, blockedSeconds: 0, rxBytes: 0, txBytes: 0}}
 }
 
 /** A host whose pool is `pool`; the VFs its VMs do not hold are free. */
@@ -36,6 +36,6 @@ let nextId = 1
 export function row(kind: string, vm: string, tweak: Partial<JournalEntry> = {}): JournalEntry {
   return {
     id: nextId++, runId: DEAD_RUN, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z',
-    kind, vm, host: 'host1', toHost: null, vf: null, status: 'done', reason: 'test', error: null, ...tweak,
+    kind, vm, host: 'host1', toHost: null, vf: null, status: 'done', reason: 'test', error: null, uuid: null, device: null, ...tweak,
   }
 }

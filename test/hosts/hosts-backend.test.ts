@@ -23,9 +23,9 @@ function fakeDrivers(behaviour: (name: string) => Promise<RawHost>, calls: strin
   return async (context: HostDriverContext): Promise<HostDriver> => ({
     name: context.host.name,
     snapshot: () => behaviour(context.host.name),
-    attachVf: async (vm, vf) => (calls.push(`attach ${context.host.name} ${vm} ${vf}`), {ok: true, durationMs: 1}),
-    detachVf: async (vm, vf) => (calls.push(`detach ${context.host.name} ${vm} ${vf}`), {ok: true, durationMs: 1}),
-    migrate: async (vm, target) => (calls.push(`migrate ${vm} ${context.host.name} -> ${target.name}`), {ok: true, durationMs: 1}),
+    attachVf: async (vm, vf) => (calls.push(`attach ${context.host.name} ${vm.name}/${vm.uuid} ${vf}`), {ok: true, durationMs: 1}),
+    detachVf: async (vm, vf) => (calls.push(`detach ${context.host.name} ${vm.name}/${vm.uuid} ${vf}`), {ok: true, durationMs: 1}),
+    migrate: async (vm, target) => (calls.push(`migrate ${vm.name}/${vm.uuid} ${context.host.name} -> ${target.name}`), {ok: true, durationMs: 1}),
     checks: async () => [],
   })
 }
@@ -79,11 +79,12 @@ describe('hosts backend', () => {
   it('actions go to the driver of the host they concern; migration gets the target\'s entry', async () => {
     const calls: string[] = []
     const backend = new HostsBackend(config(2), {createDriver: fakeDrivers(async (name) => rawHost(name), calls)})
-    await backend.detachVf('h1', 'web1', '0000:03:10.1')
-    await backend.migrate('web1', 'h1', 'h2')
-    await backend.attachVf('h2', 'web1', '0000:04:10.1')
-    assert.deepEqual(calls, ['detach h1 web1 0000:03:10.1', 'migrate web1 h1 -> h2', 'attach h2 web1 0000:04:10.1'])
-    await assert.rejects(backend.migrate('web1', 'h1', 'h9'), UsageError)
+    const web1 = {name: 'web1', uuid: 'u-web1'}
+    await backend.detachVf('h1', web1, '0000:03:10.1')
+    await backend.migrate(web1, 'h1', 'h2')
+    await backend.attachVf('h2', web1, '0000:04:10.1')
+    assert.deepEqual(calls, ['detach h1 web1/u-web1 0000:03:10.1', 'migrate web1/u-web1 h1 -> h2', 'attach h2 web1/u-web1 0000:04:10.1'])
+    await assert.rejects(backend.migrate(web1, 'h1', 'h9'), UsageError)
   })
 
   it('reaches a host through its ssh destination, or the host of a qemu+ssh URI, or runs here', () => {

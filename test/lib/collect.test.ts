@@ -10,7 +10,7 @@ const VF0 = '0000:03:10.0'
 const VF1 = '0000:03:10.1'
 
 function rawVm(name: string, counters: RawVmCounters, vf: string | null = null): RawVm {
-  return {name, id: `id-${name}`, vcpus: 2, memoryMiB: 2048, path: vf ? 'vf' : 'pv', vf, counters}
+  return {name, id: `id-${name}`, uuid: `uuid-${name}`, vcpus: 2, memoryMiB: 2048, path: vf ? 'vf' : 'pv', vf, counters}
 }
 
 function rawHost(name: string, rxBytes: number, txBytes: number, vms: RawVm[], free: string[] = []): RawHost {

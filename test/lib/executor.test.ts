@@ -4,7 +4,7 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {dryRunActions, Executor} from '../../src/lib/apply.js'
-import type {Backend, RawHost, RawSnapshot, RawVm, StepResult} from '../../src/lib/backends/types.js'
+import type {Backend, RawHost, RawSnapshot, RawVm, StepResult, VfDevice, VmRef} from '../../src/lib/backends/types.js'
 import {placementOf} from '../../src/lib/collect.js'
 import type {Action, Host, PlannedMigration, PlannedVfChange} from '../../src/lib/document/schema.js'
 import {applyActions, arrivedVms, expandMigration, firstFreeVf, vfChangeStep} from '../../src/lib/plan-steps.js'
@@ -25,7 +25,7 @@ type Op = 'attach' | 'detach' | 'migrate'
 const DURATION: Record<Op, number> = {detach: 100, migrate: 2000, attach: 150}
 
 function rawVm(name: string, vf: string | null = null): RawVm {
-  return {name, id: name, vcpus: 1, memoryMiB: 1024, path: vf ? 'vf' : 'pv', vf, counters: {cpuSeconds: 0, blockedSeconds: 0, rxBytes: 0, txBytes: 0}}
+  return {name, id: name, uuid: `uuid-${name}`, vcpus: 1, memoryMiB: 1024, path: vf ? 'vf' : 'pv', vf, counters: {cpuSeconds: 0, blockedSeconds: 0, rxBytes: 0, txBytes: 0}}
 }
 
 function rawHost(name: string, vms: RawVm[], free: string[]): RawHost {
@@ -39,6 +39,8 @@ class FakeBackend implements Backend {
   snapshots = 0
   fail: Partial<Record<Op, string>> = {}
   throws: Partial<Record<Op, string>> = {}
+  /** The devices given back as they were (attachVf's `restore`). */
+  readonly restored: VfDevice[] = []
 
   constructor(public hosts: RawHost[]) {}
 
@@ -61,9 +63,11 @@ class FakeBackend implements Backend {
   async wait(): Promise<void> {}
   close(): void {}
 
-  async attachVf(hostName: string, vmName: string, vf: string): Promise<StepResult> {
+  async attachVf(hostName: string, ref: VmRef, vf: string, restore?: VfDevice): Promise<StepResult> {
+    const vmName = ref.name
+    if (restore) this.restored.push(restore)
     return this.act('attach', `attach ${hostName} ${vmName} ${vf}`, () => {
-      const {host: h, vm: v} = this.find(hostName, vmName)
+      const {host: h, vm: v} = this.find(hostName, vmName, ref.uuid)
       if (v.vf) throw new Error(`${vmName} already holds ${v.vf}`)
       if (!h.vfs.free.includes(vf)) throw new Error(`${vf} is not free on ${hostName}`)
       h.vfs.free = h.vfs.free.filter((free) => free !== vf)
@@ -72,9 +76,10 @@ class FakeBackend implements Backend {
     })
   }
 
-  async detachVf(hostName: string, vmName: string, vf: string): Promise<StepResult> {
+  async detachVf(hostName: string, ref: VmRef, vf: string): Promise<StepResult> {
+    const vmName = ref.name
     return this.act('detach', `detach ${hostName} ${vmName} ${vf}`, () => {
-      const {host: h, vm: v} = this.find(hostName, vmName)
+      const {host: h, vm: v} = this.find(hostName, vmName, ref.uuid)
       if (v.vf !== vf) throw new Error(`${vmName} does not hold ${vf}`)
       h.vfs.free.push(vf)
       v.vf = null
@@ -82,9 +87,10 @@ class FakeBackend implements Backend {
     })
   }
 
-  async migrate(vmName: string, from: string, to: string): Promise<StepResult> {
+  async migrate(ref: VmRef, from: string, to: string): Promise<StepResult> {
+    const vmName = ref.name
     return this.act('migrate', `migrate ${vmName} ${from} ${to}`, () => {
-      const {host: source, vm: v} = this.find(from, vmName)
+      const {host: source, vm: v} = this.find(from, vmName, ref.uuid)
       if (v.vf) throw new Error(`${vmName} still holds VF ${v.vf}: cannot migrate`)
       const target = this.hosts.find((h) => h.name === to)
       if (!target) throw new Error(`no host ${to}`)
@@ -100,10 +106,12 @@ class FakeBackend implements Backend {
     )
   }
 
-  private find(hostName: string, vmName: string): {host: RawHost; vm: RawVm} {
+  /** The VM a call addresses: by its identity, as a hypervisor would, refused when it bears another name. */
+  private find(hostName: string, vmName: string, uuid: string): {host: RawHost; vm: RawVm} {
     const h = this.hosts.find((candidate) => candidate.name === hostName)
-    const v = h?.vms.find((candidate) => candidate.name === vmName)
-    if (!h || !v) throw new Error(`${vmName} is not on ${hostName}`)
+    const v = h?.vms.find((candidate) => candidate.uuid === uuid)
+    if (!h || !v) throw new Error(`no domain ${uuid} on ${hostName}`)
+    if (v.name !== vmName) throw new Error(`domain ${uuid} is named ${v.name}, not ${vmName}`)
     return {host: h, vm: v}
   }
 
@@ -154,9 +162,9 @@ describe('Executor.migrate', () => {
     const store = openStore()
     const actions = await new Executor(backend, store, 'run-1').migrate(move())
     assert.deepEqual(actions, [
-      {kind: 'detach-vf', vm: 'web1', host: 'h1', vf: VF1, reason: 'detach before migrating to h2', status: 'done', journalId: 1, durationMs: 100},
-      {kind: 'migrate', vm: 'web1', host: 'h1', to: 'h2', reason: 'h1 predicted hot', status: 'done', journalId: 2, durationMs: 2000},
-      {kind: 'attach-vf', vm: 'web1', host: 'h2', vf: VF2, reason: 'arrived from h1: gets a free VF', status: 'done', journalId: 3, durationMs: 150},
+      {kind: 'detach-vf', vm: 'web1', uuid: 'uuid-web1', host: 'h1', vf: VF1, reason: 'detach before migrating to h2', status: 'done', journalId: 1, durationMs: 100},
+      {kind: 'migrate', vm: 'web1', uuid: 'uuid-web1', host: 'h1', to: 'h2', reason: 'h1 predicted hot', status: 'done', journalId: 2, durationMs: 2000},
+      {kind: 'attach-vf', vm: 'web1', uuid: 'uuid-web1', host: 'h2', vf: VF2, reason: 'arrived from h1: gets a free VF', status: 'done', journalId: 3, durationMs: 150},
     ])
     assert.deepEqual(backend.calls, [`detach h1 web1 ${VF1}`, 'migrate web1 h1 h2', `attach h2 web1 ${VF2}`])
     assert.deepEqual(backend.placement(), {
@@ -186,12 +194,12 @@ describe('Executor.migrate', () => {
     const store = openStore()
     const actions = await new Executor(backend, store, 'run-2').migrate(move())
     assert.deepEqual(actions, [
-      {kind: 'detach-vf', vm: 'web1', host: 'h1', vf: VF1, reason: 'detach before migrating to h2', status: 'done', journalId: 1, durationMs: 100},
+      {kind: 'detach-vf', vm: 'web1', uuid: 'uuid-web1', host: 'h1', vf: VF1, reason: 'detach before migrating to h2', status: 'done', journalId: 1, durationMs: 100},
       {
-        kind: 'migrate', vm: 'web1', host: 'h1', to: 'h2', reason: 'h1 predicted hot', status: 'failed', journalId: 2, durationMs: 7,
+        kind: 'migrate', vm: 'web1', uuid: 'uuid-web1', host: 'h1', to: 'h2', reason: 'h1 predicted hot', status: 'failed', journalId: 2, durationMs: 7,
         error: 'migration aborted: target refused (no memory)',
       },
-      {kind: 'attach-vf', vm: 'web1', host: 'h1', vf: VF1, reason: 'give VF back after failed migration to h2', status: 'done', journalId: 3, durationMs: 150},
+      {kind: 'attach-vf', vm: 'web1', uuid: 'uuid-web1', host: 'h1', vf: VF1, reason: 'give VF back after failed migration to h2', status: 'done', journalId: 3, durationMs: 150},
     ])
     assert.deepEqual(backend.calls, [`detach h1 web1 ${VF1}`, 'migrate web1 h1 h2', `attach h1 web1 ${VF1}`])
     // Exactly as before: web1 on h1 with VF1.
@@ -258,8 +266,8 @@ describe('Executor.migrate', () => {
     const store = openStore()
     const actions = await new Executor(backend, store, 'run-4').migrate(move())
     assert.deepEqual(actions, [
-      {kind: 'detach-vf', vm: 'web1', host: 'h1', vf: VF1, reason: 'detach before migrating to h2', status: 'failed', journalId: 1, durationMs: 7, error: 'device busy'},
-      {kind: 'migrate', vm: 'web1', host: 'h1', to: 'h2', reason: 'h1 predicted hot', status: 'skipped', journalId: 2, error: `VF ${VF1} could not be detached`},
+      {kind: 'detach-vf', vm: 'web1', uuid: 'uuid-web1', host: 'h1', vf: VF1, reason: 'detach before migrating to h2', status: 'failed', journalId: 1, durationMs: 7, error: 'device busy'},
+      {kind: 'migrate', vm: 'web1', uuid: 'uuid-web1', host: 'h1', to: 'h2', reason: 'h1 predicted hot', status: 'skipped', journalId: 2, error: `VF ${VF1} could not be detached`},
     ])
     assert.deepEqual(backend.calls, [`detach h1 web1 ${VF1}`])
     assert.deepEqual(backend.placement(), twoHosts().placement())
@@ -342,7 +350,7 @@ describe('Executor.switchVf', () => {
     const backend = twoHosts()
     const store = openStore()
     const action = await new Executor(backend, store, 'r').switchVf(change({}))
-    assert.deepEqual(action, {kind: 'attach-vf', vm: 'db1', host: 'h1', vf: VF0, reason: 'list1', status: 'done', journalId: 1, durationMs: 150})
+    assert.deepEqual(action, {kind: 'attach-vf', vm: 'db1', uuid: 'uuid-db1', host: 'h1', vf: VF0, reason: 'list1', status: 'done', journalId: 1, durationMs: 150})
     assert.deepEqual(backend.placement().h1, {vms: {web1: VF1, db1: VF0}, free: []})
     assert.deepEqual(journalRows(store).map((row) => row.status), ['done'])
     store.close()
@@ -361,7 +369,7 @@ describe('Executor.switchVf', () => {
     const backend = twoHosts()
     const store = openStore()
     const action = await new Executor(backend, store, 'r').switchVf(change({vm: 'web1', op: 'detach', vf: VF1, reason: 'list2'}))
-    assert.deepEqual(action, {kind: 'detach-vf', vm: 'web1', host: 'h1', vf: VF1, reason: 'list2', status: 'done', journalId: 1, durationMs: 100})
+    assert.deepEqual(action, {kind: 'detach-vf', vm: 'web1', uuid: 'uuid-web1', host: 'h1', vf: VF1, reason: 'list2', status: 'done', journalId: 1, durationMs: 100})
     assert.deepEqual(backend.placement().h1, {vms: {web1: null, db1: null}, free: [VF0, VF1]})
     store.close()
   })
@@ -391,7 +399,7 @@ describe('Executor.switchVf', () => {
     const store = openStore()
     const action = await new Executor(backend, store, 'r').switchVf(change({}))
     assert.deepEqual(action, {
-      kind: 'attach-vf', vm: 'db1', host: 'h1', vf: VF0, reason: 'list1', status: 'failed', journalId: 1, durationMs: 0,
+      kind: 'attach-vf', vm: 'db1', uuid: 'uuid-db1', host: 'h1', vf: VF0, reason: 'list1', status: 'failed', journalId: 1, durationMs: 0,
       error: 'virsh: error: failed to connect to the hypervisor',
     })
     assert.deepEqual(journalRows(store).map((row) => [row.status, row.error]), [['failed', 'virsh: error: failed to connect to the hypervisor']])
@@ -401,8 +409,8 @@ describe('Executor.switchVf', () => {
   it('refused() journals a failed action without calling the backend', async () => {
     const backend = twoHosts()
     const store = openStore()
-    const action = new Executor(backend, store, 'r').refused({kind: 'attach-vf', vm: 'db1', host: 'h2', status: 'failed', reason: 'list1', error: 'no free VF on h2'})
-    assert.deepEqual(action, {kind: 'attach-vf', vm: 'db1', host: 'h2', status: 'failed', reason: 'list1', error: 'no free VF on h2', journalId: 1})
+    const action = new Executor(backend, store, 'r').refused({kind: 'attach-vf', vm: 'db1', uuid: 'uuid-db1', host: 'h2', status: 'failed', reason: 'list1', error: 'no free VF on h2'})
+    assert.deepEqual(action, {kind: 'attach-vf', vm: 'db1', uuid: 'uuid-db1', host: 'h2', status: 'failed', reason: 'list1', error: 'no free VF on h2', journalId: 1})
     assert.equal(backend.calls.length + backend.snapshots, 0)
     store.close()
   })
@@ -415,9 +423,9 @@ describe('dryRunActions', () => {
     const steps = expandMigration(move(), hosts)
     const actions = dryRunActions(steps)
     assert.deepEqual(actions, [
-      {kind: 'detach-vf', vm: 'web1', host: 'h1', vf: VF1, reason: 'detach before migrating to h2', status: 'dry-run'},
-      {kind: 'migrate', vm: 'web1', host: 'h1', to: 'h2', reason: 'h1 predicted hot', status: 'dry-run'},
-      {kind: 'attach-vf', vm: 'web1', host: 'h2', vf: VF2, reason: 'arrived from h1: gets a free VF', status: 'dry-run'},
+      {kind: 'detach-vf', vm: 'web1', uuid: 'uuid-web1', host: 'h1', vf: VF1, reason: 'detach before migrating to h2', status: 'dry-run'},
+      {kind: 'migrate', vm: 'web1', uuid: 'uuid-web1', host: 'h1', to: 'h2', reason: 'h1 predicted hot', status: 'dry-run'},
+      {kind: 'attach-vf', vm: 'web1', uuid: 'uuid-web1', host: 'h2', vf: VF2, reason: 'arrived from h1: gets a free VF', status: 'dry-run'},
     ])
     assert.deepEqual(backend.calls, [])
     assert.deepEqual(backend.placement(), twoHosts().placement())
@@ -443,9 +451,9 @@ describe('plan-steps', () => {
 
   const done = (action: Omit<Action, 'status' | 'reason'>, status: Action['status'] = 'done'): Action => ({...action, status, reason: 'test'})
   const moveWeb1 = (status: Action['status'] = 'done'): Action[] => [
-    done({kind: 'detach-vf', vm: 'web1', host: 'h1', vf: VF0}, status),
-    done({kind: 'migrate', vm: 'web1', host: 'h1', to: 'h2'}, status),
-    done({kind: 'attach-vf', vm: 'web1', host: 'h2', vf: VF0}, status),
+    done({kind: 'detach-vf', vm: 'web1', uuid: 'uuid-web1', host: 'h1', vf: VF0}, status),
+    done({kind: 'migrate', vm: 'web1', uuid: 'uuid-web1', host: 'h1', to: 'h2'}, status),
+    done({kind: 'attach-vf', vm: 'web1', uuid: 'uuid-web1', host: 'h2', vf: VF0}, status),
   ]
 
   it('expandMigration: detach, migrate, attach of the lowest free target VF', () => {
@@ -492,9 +500,9 @@ describe('plan-steps', () => {
 
   it('applyActions: a failed migration between a done detach and its give-back restores the VF', () => {
     const actions = [
-      done({kind: 'detach-vf', vm: 'web1', host: 'h1', vf: VF0}),
-      done({kind: 'migrate', vm: 'web1', host: 'h1', to: 'h2'}, 'failed'),
-      done({kind: 'attach-vf', vm: 'web1', host: 'h1', vf: VF0}),
+      done({kind: 'detach-vf', vm: 'web1', uuid: 'uuid-web1', host: 'h1', vf: VF0}),
+      done({kind: 'migrate', vm: 'web1', uuid: 'uuid-web1', host: 'h1', to: 'h2'}, 'failed'),
+      done({kind: 'attach-vf', vm: 'web1', uuid: 'uuid-web1', host: 'h1', vf: VF0}),
     ]
     const result = applyActions(cluster(), actions)
     assert.deepEqual(result[0].vms[0], vm('web1', {vf: VF0}))
@@ -514,11 +522,11 @@ describe('plan-steps', () => {
 
   it('arrivedVms: VMs of migrations done or dry-run, not failed or skipped', () => {
     const actions: Action[] = [
-      done({kind: 'migrate', vm: 'a', host: 'h1', to: 'h2'}),
-      done({kind: 'migrate', vm: 'b', host: 'h1', to: 'h2'}, 'dry-run'),
-      done({kind: 'migrate', vm: 'c', host: 'h1', to: 'h2'}, 'failed'),
-      done({kind: 'migrate', vm: 'd', host: 'h1', to: 'h2'}, 'skipped'),
-      done({kind: 'attach-vf', vm: 'e', host: 'h2', vf: VF0}),
+      done({kind: 'migrate', vm: 'a', uuid: 'uuid-a', host: 'h1', to: 'h2'}),
+      done({kind: 'migrate', vm: 'b', uuid: 'uuid-b', host: 'h1', to: 'h2'}, 'dry-run'),
+      done({kind: 'migrate', vm: 'c', uuid: 'uuid-c', host: 'h1', to: 'h2'}, 'failed'),
+      done({kind: 'migrate', vm: 'd', uuid: 'uuid-d', host: 'h1', to: 'h2'}, 'skipped'),
+      done({kind: 'attach-vf', vm: 'e', uuid: 'uuid-e', host: 'h2', vf: VF0}),
     ]
     assert.deepEqual([...arrivedVms(actions)].sort(), ['a', 'b'])
   })

@@ -24,7 +24,7 @@ const T95 = '2026-11-25T10:01:35.000Z'
 function rawHost(name: string, bytes: number): RawHost {
   return {
     name, nic: {device: 'p5p1', speedMbps: 10_000, rxBytes: bytes, txBytes: bytes}, vfs: {total: 2, free: []}, cpus: 8, memoryMiB: {total: 1024, free: 512},
-    vms: [{name: `vm-${name}`, id: '1', vcpus: 1, memoryMiB: 256, path: 'pv', vf: null, counters: {cpuSeconds: bytes / 1e9, blockedSeconds: 0, rxBytes: bytes, txBytes: bytes}}],
+    vms: [{name: `vm-${name}`, id: '1', uuid: `uuid-vm-${name}`, vcpus: 1, memoryMiB: 256, path: 'pv', vf: null, counters: {cpuSeconds: bytes / 1e9, blockedSeconds: 0, rxBytes: bytes, txBytes: bytes}}],
   }
 }
 const raw = (at: string, hosts: RawHost[], missing?: RawSnapshot['missing']): RawSnapshot => {
@@ -90,7 +90,7 @@ describe('an operator request about a host that did not answer', () => {
 describe('reconciliation while a host is out', () => {
   const entry = (tweak: Partial<JournalEntry>): JournalEntry => ({
     id: 1, runId: 'dead/1', createdAt: T0, updatedAt: T0, kind: 'migrate', vm: 'web1', host: 'h1', toHost: 'h2', vf: null,
-    status: 'started', reason: 'h1 predicted hot', error: null, ...tweak,
+    status: 'started', reason: 'h1 predicted hot', error: null, uuid: null, device: null, ...tweak,
   })
 
   it('leaves a row about the missing host for a run that can see it, and gives no VF back meanwhile', () => {

@@ -13,6 +13,9 @@ import type {HostEntry} from '../../src/lib/config.js'
 import {UnreachableError} from '../../src/lib/errors.js'
 import type {HostShell, ToolResult} from '../../src/lib/exec.js'
 
+/** A VM as actions address it; the drivers check the identity against the live domain. */
+const ref = (name: string) => ({name, uuid: name})
+
 const FIXTURES = 'test/fixtures/libvirt'
 const fixture = (name: string) => readFileSync(join(FIXTURES, name), 'utf8')
 const NOW = 1_717_171_800
@@ -227,7 +230,7 @@ describe('libvirt driver: snapshot', () => {
 describe('libvirt driver: attach and detach', () => {
   it('attach-device --live with the VF XML, confirmed in the live XML; the temp file is removed', async () => {
     setWorld({[URI1]: hostWorld(['idle1'])})
-    const result = await driverFor(kvm1).attachVf('idle1', '03:10.0')
+    const result = await driverFor(kvm1).attachVf(ref('idle1'), '03:10.0')
     assert.equal(result.ok, true, JSON.stringify(result))
     const attach = calls().find((call) => call.argv[2] === 'attach-device')
     assert.ok(attach)
@@ -247,13 +250,13 @@ describe('libvirt driver: attach and detach', () => {
 
   it('a teaming domain gets the VF as the transient half, with the backup\'s MAC', async () => {
     setWorld({[URI1]: hostWorld(['app1'])})
-    assert.deepEqual((await driverFor(kvm1).attachVf('app1', '0000:03:10.6')).ok, true)
+    assert.deepEqual((await driverFor(kvm1).attachVf(ref('app1'), '0000:03:10.6')).ok, true)
     assert.match(calls().find((call) => call.argv[2] === 'attach-device')?.device ?? '', /<mac address='52:54:00:00:77:01'\/>.*<teaming type='transient' persistent='ua-backup1'\/>/)
   })
 
   it('a pool network: attach by network name, libvirt picks the VF', async () => {
     setWorld({[URI3]: hostWorld(['pool1', 'idle1'])})
-    const result = await driverFor(kvm3).attachVf('idle1', '0000:03:10.0')
+    const result = await driverFor(kvm3).attachVf(ref('idle1'), '0000:03:10.0')
     assert.equal(result.ok, true, JSON.stringify(result))
     assert.equal(calls().find((call) => call.argv[2] === 'attach-device')?.device, `<interface type='network'><mac address='${deriveVfMac('kvm3', '0000:03:10.0')}'/><source network='sriov-pool'/></interface>`)
     assert.equal((await driverFor(kvm3).snapshot()).vms.find((vm) => vm.name === 'idle1')?.vf, '0000:03:10.0')
@@ -262,28 +265,28 @@ describe('libvirt driver: attach and detach', () => {
   it('a pool network that picks another VF than the one asked for says which it gave', async () => {
     setWorld({[URI3]: hostWorld(['pool1', 'idle1'])})
     const free = (await driverFor(kvm3).snapshot()).vfs.free
-    const result = await driverFor(kvm3).attachVf('idle1', free[1])
+    const result = await driverFor(kvm3).attachVf(ref('idle1'), free[1])
     assert.deepEqual(result.ok && result.vf, free[0], JSON.stringify(result))
   })
 
   it('refuses a VF outside the pool or a second VF, before any attach-device', async () => {
     setWorld({[URI1]: hostWorld(['web1', 'idle1'])})
-    const outside = await driverFor({...kvm1, vfs: {allow: ['0000:03:10.0']}}).attachVf('idle1', '0000:03:10.6')
+    const outside = await driverFor({...kvm1, vfs: {allow: ['0000:03:10.0']}}).attachVf(ref('idle1'), '0000:03:10.6')
     assert.match(outside.ok ? '' : outside.error, /^refused: 0000:03:10.6 is not in kvm1's VF pool \(0000:03:10.0\)$/)
-    const second = await driverFor(kvm1).attachVf('web1', '0000:03:10.0')
+    const second = await driverFor(kvm1).attachVf(ref('web1'), '0000:03:10.0')
     assert.match(second.ok ? '' : second.error, /^refused: web1 already holds 0000:03:10.2$/)
     assert.ok(!commands().some((argv) => argv[0] === 'attach-device'))
   })
 
   it('virsh\'s own error when attach-device fails', async () => {
     setWorld({[URI1]: hostWorld(['idle1'])}, {attachError: "Requested operation is not valid: PCI device 0000:03:10.0 is in use by driver QEMU, domain web9"})
-    const result = await driverFor(kvm1).attachVf('idle1', '0000:03:10.0')
+    const result = await driverFor(kvm1).attachVf(ref('idle1'), '0000:03:10.0')
     assert.equal(result.ok ? '' : result.error, "error: Failed to attach device from " + calls().find((call) => call.argv[2] === 'attach-device')?.argv[4] + "; error: Requested operation is not valid: PCI device 0000:03:10.0 is in use by driver QEMU, domain web9")
   })
 
   it('an attach that never shows in the live XML is undone and failed', async () => {
     setWorld({[URI1]: hostWorld(['idle1'])}, {attachInvisible: true})
-    const result = await driverFor(kvm1).attachVf('idle1', '0000:03:10.0')
+    const result = await driverFor(kvm1).attachVf(ref('idle1'), '0000:03:10.0')
     // The undo is still sent; here libvirt has nothing to remove and says so in its own words.
     const mac = deriveVfMac('kvm1', '0000:03:10.0')
     assert.equal(
@@ -297,7 +300,7 @@ describe('libvirt driver: attach and detach', () => {
 
   it('detach-device --live with the live device (alias included), then polled until really gone', async () => {
     setWorld({[URI1]: hostWorld(['web1'])}, {lingerPolls: 3})
-    const result = await driverFor(kvm1).detachVf('web1', '0000:03:10.2')
+    const result = await driverFor(kvm1).detachVf(ref('web1'), '0000:03:10.2')
     assert.equal(result.ok, true, JSON.stringify(result))
     const detach = calls().find((call) => call.argv[2] === 'detach-device')
     assert.deepEqual([...(detach?.argv.slice(0, 4) ?? []), detach?.argv[5]], ['-c', URI1, 'detach-device', 'web1', '--live'])
@@ -312,20 +315,20 @@ describe('libvirt driver: attach and detach', () => {
 
   it('a device that stays is a failed detach, with the address and the time waited', async () => {
     setWorld({[URI1]: hostWorld(['web1'])}, {lingerPolls: 1000})
-    const result = await driverFor(kvm1).detachVf('web1', '0000:03:10.2')
+    const result = await driverFor(kvm1).detachVf(ref('web1'), '0000:03:10.2')
     assert.equal(result.ok ? '' : result.error, 'detach requested, but VF 0000:03:10.2 still present after 0.6 s')
   })
 
   it('"guest is busy" is retried', async () => {
     setWorld({[URI1]: hostWorld(['web1'])}, {busyDetaches: 2})
-    const result = await driverFor(kvm1).detachVf('web1', '0000:03:10.2')
+    const result = await driverFor(kvm1).detachVf(ref('web1'), '0000:03:10.2')
     assert.equal(result.ok, true, JSON.stringify(result))
     assert.equal(commands().filter((argv) => argv[0] === 'detach-device').length, 3)
   })
 
   it('a teaming VF is detached by alias; its backup with the same MAC stays', async () => {
     setWorld({[URI1]: hostWorld(['db1'])})
-    assert.equal((await driverFor(kvm1).detachVf('db1', '0000:03:10.4')).ok, true)
+    assert.equal((await driverFor(kvm1).detachVf(ref('db1'), '0000:03:10.4')).ok, true)
     const xml: string = world().uris[URI1].domains.db1.xml
     assert.doesNotMatch(xml, /type='hostdev'/)
     assert.match(xml, /ua-backup0/)
@@ -334,10 +337,10 @@ describe('libvirt driver: attach and detach', () => {
   it('emulated lab: the stand-in NIC is detached by MAC; a VF not held is already detached', async () => {
     setWorld({[LAB_URI]: hostWorld(['lab1'])})
     const driver = driverFor(lab, fakeShell('local'))
-    assert.equal((await driver.detachVf('lab1', '0000:ee:00.0')).ok, true)
+    assert.equal((await driver.detachVf(ref('lab1'), '0000:ee:00.0')).ok, true)
     assert.equal(calls().find((call) => call.argv[2] === 'detach-device')?.device, "<interface type='ethernet'><mac address='52:54:00:aa:00:01'/><model type='e1000e'/><alias name='net1'/></interface>")
     writeFileSync(logPath(), '')
-    assert.equal((await driver.detachVf('lab1', '0000:ee:00.0')).ok, true)
+    assert.equal((await driver.detachVf(ref('lab1'), '0000:ee:00.0')).ok, true)
     assert.deepEqual(commands(), [['dumpxml', 'lab1']])
   })
 })
@@ -345,7 +348,7 @@ describe('libvirt driver: attach and detach', () => {
 describe('libvirt driver: migrate', () => {
   it('migrate --live --persistent --undefinesource to the target\'s URI; the VM shows there', async () => {
     setWorld({[URI1]: hostWorld(['idle1']), [URI2]: hostWorld([])})
-    const result = await driverFor(kvm1).migrate('idle1', kvm2)
+    const result = await driverFor(kvm1).migrate(ref('idle1'), kvm2)
     assert.equal(result.ok, true, JSON.stringify(result))
     assert.deepEqual(calls().find((call) => call.argv[2] === 'migrate')?.argv, ['-c', URI1, 'migrate', '--live', '--persistent', '--undefinesource', 'idle1', URI2])
     const there = await driverFor(kvm2, fakeShell('root@kvm2')).snapshot()
@@ -354,9 +357,9 @@ describe('libvirt driver: migrate', () => {
 
   it('refused while a VF (or a lab stand-in) is attached: no migrate call', async () => {
     setWorld({[URI1]: hostWorld(['web1']), [URI2]: hostWorld([]), [LAB_URI]: hostWorld(['lab1'])})
-    const vf = await driverFor(kvm1).migrate('web1', kvm2)
+    const vf = await driverFor(kvm1).migrate(ref('web1'), kvm2)
     assert.equal(vf.ok ? '' : vf.error, 'refused: web1 still holds a hostdev interface 0000:03:10.2; detach it before migrating')
-    const standIn = await driverFor(lab, fakeShell('local')).migrate('lab1', {...lab, name: 'lab-b', uri: 'qemu+unix:///system?socket=/tmp/sova-lab-b/libvirt-sock'})
+    const standIn = await driverFor(lab, fakeShell('local')).migrate(ref('lab1'), {...lab, name: 'lab-b', uri: 'qemu+unix:///system?socket=/tmp/sova-lab-b/libvirt-sock'})
     assert.match(standIn.ok ? '' : standIn.error, /still holds the stand-in VF 0000:ee:00.0/)
     assert.ok(!commands().some((argv) => argv[0] === 'migrate'))
   })
@@ -364,7 +367,7 @@ describe('libvirt driver: migrate', () => {
   it('a migration that hangs is aborted with domjobabort and failed', async () => {
     setWorld({[URI1]: hostWorld(['idle1']), [URI2]: hostWorld([])}, {migrateHangMs: 20_000})
     const started = Date.now()
-    const result = await driverFor(kvm1, fakeShell(), {toolMs: 10_000, migrateMs: 700}).migrate('idle1', kvm2)
+    const result = await driverFor(kvm1, fakeShell(), {toolMs: 10_000, migrateMs: 700}).migrate(ref('idle1'), kvm2)
     assert.ok(Date.now() - started < 5000)
     assert.equal(result.ok ? '' : result.error, 'migration of idle1 to kvm2 timed out after 0.7 s; aborted (domjobabort); idle1 stays on kvm1')
     assert.deepEqual(commands().at(-1), ['domjobabort', 'idle1'])
@@ -373,9 +376,9 @@ describe('libvirt driver: migrate', () => {
 
   it('virsh\'s words when the target refuses; other backends are refused', async () => {
     setWorld({[URI1]: hostWorld(['idle1']), [URI2]: {...hostWorld([]), unreachable: true}})
-    const result = await driverFor(kvm1).migrate('idle1', kvm2)
+    const result = await driverFor(kvm1).migrate(ref('idle1'), kvm2)
     assert.equal(result.ok ? '' : result.error, `error: operation failed: Failed to connect to remote libvirt URI ${URI2}`)
-    const xen = await driverFor(kvm1).migrate('idle1', {name: 'xen1', backend: 'xen', port: {device: 'eth0'}})
+    const xen = await driverFor(kvm1).migrate(ref('idle1'), {name: 'xen1', backend: 'xen', port: {device: 'eth0'}})
     assert.match(xen.ok ? '' : xen.error, /^refused: xen1 is a xen host/)
   })
 })
@@ -385,18 +388,18 @@ describe('libvirt driver: refusals and doctor', () => {
     setWorld({[URI1]: hostWorld(['web1']), [URI2]: hostWorld([])})
     const driver = driverFor(kvm1)
     for (const bad of ['web1; rm -rf /', '--force', '-c', '', 'a b', '$(reboot)']) {
-      for (const result of [await driver.attachVf(bad, '0000:03:10.0'), await driver.detachVf(bad, '0000:03:10.2'), await driver.migrate(bad, kvm2)]) {
+      for (const result of [await driver.attachVf(ref(bad), '0000:03:10.0'), await driver.detachVf(ref(bad), '0000:03:10.2'), await driver.migrate(ref(bad), kvm2)]) {
         assert.match(result.ok ? '' : result.error, /^refused: ".*" is not a valid VM name/, bad)
       }
     }
-    const badVf = await driver.attachVf('web1', '--live')
+    const badVf = await driver.attachVf(ref('web1'), '--live')
     assert.match(badVf.ok ? '' : badVf.error, /^refused: "--live" is not a VF id/)
     assert.deepEqual(calls(), [])
   })
 
   it('an unreachable host fails an action with virsh\'s words instead of throwing', async () => {
     setWorld({[URI1]: {...hostWorld(['web1']), unreachable: true}})
-    const result = await driverFor(kvm1).detachVf('web1', '0000:03:10.2')
+    const result = await driverFor(kvm1).detachVf(ref('web1'), '0000:03:10.2')
     assert.match(result.ok ? '' : result.error, /^error: failed to connect to the hypervisor/)
   })
 

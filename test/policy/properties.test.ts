@@ -12,7 +12,7 @@ import {type SimCluster, findVm} from '../../src/lib/backends/sim/cluster.js'
 import {toSnapshot} from '../../src/lib/backends/sim/model.js'
 import {parseScenarioFile} from '../../src/lib/backends/sim/scenario-file.js'
 import {buildScenario} from '../../src/lib/backends/sim/scenarios.js'
-import type {StepResult} from '../../src/lib/backends/types.js'
+import type {StepResult, VmRef} from '../../src/lib/backends/types.js'
 import {policyParams} from '../../src/lib/cli/flags.js'
 import type {Action, SovaDocument} from '../../src/lib/document/schema.js'
 import {SampleHistory} from '../../src/lib/history.js'
@@ -126,21 +126,22 @@ class CheckedSimBackend extends SimBackend {
     }
   }
 
-  override async attachVf(host: string, vm: string, vf: string): Promise<StepResult> {
+  override async attachVf(host: string, vm: VmRef, vf: string): Promise<StepResult> {
     const result = await super.attachVf(host, vm, vf)
-    this.check(`attach-vf ${vm} ${vf} on ${host}`, result)
+    this.check(`attach-vf ${vm.name} ${vf} on ${host}`, result)
     return result
   }
 
-  override async detachVf(host: string, vm: string, vf: string): Promise<StepResult> {
+  override async detachVf(host: string, vm: VmRef, vf: string): Promise<StepResult> {
     const result = await super.detachVf(host, vm, vf)
-    this.check(`detach-vf ${vm} ${vf} on ${host}`, result)
+    this.check(`detach-vf ${vm.name} ${vf} on ${host}`, result)
     return result
   }
 
-  override async migrate(vm: string, from: string, to: string): Promise<StepResult> {
+  override async migrate(ref: VmRef, from: string, to: string): Promise<StepResult> {
+    const vm = ref.name
     const before = findVm(readSimCluster(this.own), vm)
-    const result = await super.migrate(vm, from, to)
+    const result = await super.migrate(ref, from, to)
     const after = findVm(readSimCluster(this.own), vm)
     const what = `migrate ${vm} ${from} → ${to}`
     if (result.ok && before?.vf) this.problems.push(`${what}: migrated while holding VF ${before.vf} (a VF is detached first)`)

@@ -11,7 +11,7 @@ let nextId = 1
 function row(kind: string, status: JournalEntry['status'], tweak: Partial<JournalEntry> = {}): JournalEntry {
   return {
     id: nextId++, runId: RUN, createdAt: '2026-11-25T08:00:00.000Z', updatedAt: '2026-11-25T08:00:00.000Z',
-    kind, vm: 'web1', host: 'h1', toHost: null, vf: null, status, reason: 'h1 predicted hot', error: null, ...tweak,
+    kind, vm: 'web1', host: 'h1', toHost: null, vf: null, status, reason: 'h1 predicted hot', error: null, uuid: null, device: null, ...tweak,
   }
 }
 const detach = (status: JournalEntry['status']) => row('detach-vf', status, {vf: '0000:03:10.1', reason: 'detach before migrating to h2'})

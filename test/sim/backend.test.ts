@@ -10,6 +10,7 @@ import {advance, toSnapshot} from '../../src/lib/backends/sim/model.js'
 import {buildScenario} from '../../src/lib/backends/sim/scenarios.js'
 import {EXIT, SovaError, UnreachableError, UsageError} from '../../src/lib/errors.js'
 import {Store} from '../../src/lib/store/store.js'
+import {simRef} from './util.js'
 
 const dirs: string[] = []
 function tempDir(): string {
@@ -50,11 +51,12 @@ describe('SimBackend', () => {
     const store = Store.open(tempDir())
     const backend = new SimBackend(store)
     const vf = (await backend.snapshot()).hosts[0].vms.find((vm) => vm.name === 'cpu1')!.vf!
-    assert.deepEqual(await backend.detachVf('host1', 'cpu1', vf), {ok: true, durationMs: 500})
-    const refused = await backend.detachVf('host1', 'cpu1', vf)
+    const cpu1 = simRef(readSimCluster(store), 'cpu1')
+    assert.deepEqual(await backend.detachVf('host1', cpu1, vf), {ok: true, durationMs: 500})
+    const refused = await backend.detachVf('host1', cpu1, vf)
     assert.equal(refused.ok, false)
-    assert.equal((await backend.migrate('cpu1', 'host1', 'host2')).ok, true)
-    assert.equal((await backend.attachVf('host2', 'cpu1', '0000:05:10.7')).ok, true)
+    assert.equal((await backend.migrate(cpu1, 'host1', 'host2')).ok, true)
+    assert.equal((await backend.attachVf('host2', cpu1, '0000:05:10.7')).ok, true)
     const cpu = (await backend.snapshot()).hosts[1].vms.find((vm) => vm.name === 'cpu1')!
     assert.equal(cpu.path, 'vf')
     assert.equal(cpu.vf, '0000:05:10.7')
@@ -110,7 +112,7 @@ describe('SimBackend', () => {
     })
     setHostReachable(store, 'host1', true)
     setHostReachable(store, 'host3', true)
-    const result = await backend.attachVf('host2', 'cpu4', '0000:05:10.7')
+    const result = await backend.attachVf('host2', simRef(readSimCluster(store), 'cpu4'), '0000:05:10.7')
     assert.ok(!result.ok && /host2: unreachable/.test(result.error))
     await backend.nextSample() // time still passes during an outage
     setHostReachable(store, 'host2', true)

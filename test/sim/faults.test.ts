@@ -16,6 +16,7 @@ import {SampleHistory} from '../../src/lib/history.js'
 import {checkInvariants} from '../../src/lib/invariants.js'
 import {collectStage, runCycle} from '../../src/lib/stages.js'
 import {Store} from '../../src/lib/store/store.js'
+import {simRef} from './util.js'
 
 const dirs: string[] = []
 after(() => {
@@ -204,7 +205,7 @@ describe('each fault kind', () => {
       const {host, onPv, free} = cast(c)
       resetSim(store, c)
       const backend = new SimBackend(store)
-      const result = await backend.attachVf(host, onPv.name, free)
+      const result = await backend.attachVf(host, simRef(c, onPv.name), free)
       assert.deepEqual(result, {ok: false, durationMs: c.physics.unreachableTimeoutMs, error: `attach ${free} to ${onPv.name} on ${host}: ${host}: unreachable (injected outage; sova sim outage ${host} --clear ends it)`})
       const after = readSimCluster(store)
       assert.deepEqual(placement(after).vms, placement(c).vms)
@@ -266,7 +267,8 @@ describe('determinism across processes', () => {
       store = Store.open(dir)
       const backend = new SimBackend(store)
       const vm = findVm(readSimCluster(store), onPv.name)!
-      const r = vm.vf ? await backend.detachVf(host, vm.name, vm.vf) : await backend.attachVf(host, vm.name, free)
+      const ref = simRef(readSimCluster(store), vm.name)
+      const r = vm.vf ? await backend.detachVf(host, ref, vm.vf) : await backend.attachVf(host, ref, free)
       viaStore.push(r.ok ? 'ok' : r.error!)
       store.close()
     }

@@ -1,6 +1,16 @@
 // Helpers shared by the simulator tests: utilisation the way collect computes it, and a seeded pick.
 import type {RawSnapshot} from '../../src/lib/backends/types.js'
 import {hashUnit} from '../../src/lib/backends/sim/demand.js'
+import {type SimCluster, findVm} from '../../src/lib/backends/sim/cluster.js'
+import {simUuid} from '../../src/lib/backends/sim/model.js'
+import type {VmRef} from '../../src/lib/backends/types.js'
+
+/** How an action addresses the simulated VM `name`: its name and its stable identity. */
+export function simRef(cluster: SimCluster, name: string): VmRef {
+  const vm = findVm(cluster, name)
+  if (!vm) throw new Error(`no VM ${name} in the simulated cluster`)
+  return {name, uuid: simUuid(vm.index)}
+}
 
 /** Per-host port utilisation between two snapshots: 8·(Δrx+Δtx)/Δt/(speed·1e6), the seed measure. */
 export function utilisation(before: RawSnapshot, after: RawSnapshot): Record<string, number> {

@@ -13,6 +13,9 @@ import type {HostDriver} from '../../src/lib/backends/hosts/driver.js'
 import type {RawVm} from '../../src/lib/backends/types.js'
 import {createXenDriver} from '../../src/lib/backends/xen/driver.js'
 
+/** A VM as actions address it; the drivers check the identity against the live domain. */
+const ref = (name: string) => ({name, uuid: name})
+
 const FAKE_BIN = join(import.meta.dirname, '..', 'fixtures', 'bin', 'xen')
 const START_WORLD = join(import.meta.dirname, '..', 'fixtures', 'xen', 'world.json')
 process.env.PATH = [FAKE_BIN, dirname(process.execPath), process.env.PATH].join(delimiter)
@@ -168,7 +171,7 @@ describe('Xen driver snapshot', () => {
 describe('Xen driver VF hot-plug', () => {
   it('attaches with xl pci-attach, confirms with xl pci-list, and the snapshot then shows the VF', async () => {
     const xen1 = driverFor(XEN1)
-    const attached = await xen1.attachVf('web1', '04:10.1')
+    const attached = await xen1.attachVf(ref('web1'), '04:10.1')
     assert.equal(attached.ok, true, JSON.stringify(attached))
     assert.deepEqual(commandsOn('xen1', 'xl'), ['xl pci-attach web1 0000:04:10.1', 'xl pci-list web1'])
 
@@ -183,15 +186,15 @@ describe('Xen driver VF hot-plug', () => {
 
   it('detaches with xl pci-detach and confirms the VF is gone', async () => {
     const xen1 = driverFor(XEN1)
-    assert.equal((await xen1.attachVf('web1', '0000:04:10.1')).ok, true)
-    const detached = await xen1.detachVf('web1', '0000:04:10.1')
+    assert.equal((await xen1.attachVf(ref('web1'), '0000:04:10.1')).ok, true)
+    const detached = await xen1.detachVf(ref('web1'), '0000:04:10.1')
     assert.equal(detached.ok, true, JSON.stringify(detached))
     assert.deepEqual(commandsOn('xen1', 'xl'), ['xl pci-attach web1 0000:04:10.1', 'xl pci-list web1', 'xl pci-detach web1 0000:04:10.1', 'xl pci-list web1'])
     assert.deepEqual((await xen1.snapshot()).vfs.free, ['0000:04:10.1', '0000:04:10.3'])
   })
 
   it('reports xl\'s own words when the attach fails', async () => {
-    const result = await driverFor(XEN1).attachVf('web1', '0000:04:10.7')
+    const result = await driverFor(XEN1).attachVf(ref('web1'), '0000:04:10.7')
     assert.equal(result.ok, false)
     assert.match(!result.ok ? result.error : '', /PCI device 0000:04:10\.7 is not assignable$/)
   })
@@ -200,7 +203,7 @@ describe('Xen driver VF hot-plug', () => {
     editWorld((world) => {
       world.domains.web1.quirks = {'pci-list-hides': true}
     })
-    const result = await driverFor(XEN1).attachVf('web1', '0000:04:10.1')
+    const result = await driverFor(XEN1).attachVf(ref('web1'), '0000:04:10.1')
     assert.equal(result.ok, false)
     assert.equal(!result.ok && result.error, 'xl pci-attach returned 0 but 0000:04:10.1 is not in xl pci-list web1; detached it again')
     const ran = commandsOn('xen1', 'xl')
@@ -210,7 +213,7 @@ describe('Xen driver VF hot-plug', () => {
   })
 
   it('counts a detach of a VF that is already gone as done (a re-run)', async () => {
-    const result = await driverFor(XEN1).detachVf('web1', '0000:04:10.1')
+    const result = await driverFor(XEN1).detachVf(ref('web1'), '0000:04:10.1')
     assert.equal(result.ok, true)
     assert.deepEqual(commandsOn('xen1', 'xl'), ['xl pci-detach web1 0000:04:10.1', 'xl pci-list web1'])
   })
@@ -218,17 +221,17 @@ describe('Xen driver VF hot-plug', () => {
 
 describe('Xen driver migration', () => {
   it('refuses while a VF is attached, without running xl migrate', async () => {
-    const result = await driverFor(XEN1).migrate('db1', XEN2)
+    const result = await driverFor(XEN1).migrate(ref('db1'), XEN2)
     assert.deepEqual(result.ok ? undefined : result.error, 'db1 still has PCI device(s) 0000:04:10.5 attached; detach the VF before migrating')
     assert.deepEqual(commandsOn('xen1', 'xl'), ['xl pci-list db1'])
   })
 
   it('migrates after the detach, and the VM then shows up on the target', async () => {
     const xen1 = driverFor(XEN1)
-    assert.equal((await xen1.attachVf('web1', '0000:04:10.1')).ok, true)
-    assert.equal((await xen1.migrate('web1', XEN2)).ok, false)
-    assert.equal((await xen1.detachVf('web1', '0000:04:10.1')).ok, true)
-    const migrated = await xen1.migrate('web1', XEN2)
+    assert.equal((await xen1.attachVf(ref('web1'), '0000:04:10.1')).ok, true)
+    assert.equal((await xen1.migrate(ref('web1'), XEN2)).ok, false)
+    assert.equal((await xen1.detachVf(ref('web1'), '0000:04:10.1')).ok, true)
+    const migrated = await xen1.migrate(ref('web1'), XEN2)
     assert.equal(migrated.ok, true, JSON.stringify(migrated))
     assert.deepEqual(commandsOn('xen1', 'xl').filter((c) => c.startsWith('xl migrate')), ['xl migrate web1 xen2'])
     // The fake xl records the receiving end that the real one starts over ssh.
@@ -249,7 +252,7 @@ describe('Xen driver migration', () => {
     editWorld((world) => {
       world.domains.db1.quirks = {'pci-list-hides': true}
     })
-    const result = await driverFor(XEN1).migrate('db1', XEN2)
+    const result = await driverFor(XEN1).migrate(ref('db1'), XEN2)
     assert.equal(result.ok, false)
     assert.match(!result.ok ? result.error : '', /Migration failed, resuming at sender\.$/)
     assert.deepEqual(commandsOn('xen1', 'xl'), ['xl pci-list db1', 'xl migrate db1 xen2'])
@@ -260,18 +263,18 @@ describe('Xen driver refusals', () => {
   for (const vm of ['web1; rm -rf /', '--force', '5', 'a b']) {
     it(`refuses VM "${vm}" before any tool runs`, async () => {
       const xen1 = driverFor(XEN1)
-      await assert.rejects(xen1.attachVf(vm, '0000:04:10.1'), UsageError)
-      await assert.rejects(xen1.detachVf(vm, '0000:04:10.1'), UsageError)
-      await assert.rejects(xen1.migrate(vm, XEN2), UsageError)
+      await assert.rejects(xen1.attachVf(ref(vm), '0000:04:10.1'), UsageError)
+      await assert.rejects(xen1.detachVf(ref(vm), '0000:04:10.1'), UsageError)
+      await assert.rejects(xen1.migrate(ref(vm), XEN2), UsageError)
       assert.deepEqual(calls(), [])
     })
   }
 
   it('refuses a VF that is not a PCI address, and a target of another backend', async () => {
     const xen1 = driverFor(XEN1)
-    await assert.rejects(xen1.attachVf('web1', '04:10.1; reboot'), UsageError)
-    await assert.rejects(xen1.detachVf('web1', '-f'), UsageError)
-    await assert.rejects(xen1.migrate('web1', {...XEN2, backend: 'libvirt'}), UsageError)
+    await assert.rejects(xen1.attachVf(ref('web1'), '04:10.1; reboot'), UsageError)
+    await assert.rejects(xen1.detachVf(ref('web1'), '-f'), UsageError)
+    await assert.rejects(xen1.migrate(ref('web1'), {...XEN2, backend: 'libvirt'}), UsageError)
     assert.deepEqual(calls(), [])
   })
 })

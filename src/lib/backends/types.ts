@@ -21,6 +21,11 @@ export interface RawVmCounters {
 export interface RawVm {
   name: string
   id: string
+  /**
+   * The hypervisor's own identity of the domain (libvirt's UUID, Xen's domain UUID, the simulator's
+   * stable id): every action addresses the domain by it, and checks it still bears `name`.
+   */
+  uuid: string
   vcpus: number
   memoryMiB: number
   path: NetPath
@@ -35,6 +40,20 @@ export interface RawHost {
   cpus: number
   memoryMiB: {total: number; free: number}
   vms: RawVm[]
+}
+
+/**
+ * A domain Sova sees but does not manage (its name cannot be passed safely to the tools, say):
+ * said in the document, never acted on; its VF and traffic still count for its host.
+ */
+export interface UnmanagedVm {
+  host: string
+  /** The name as the hypervisor gives it; only ever printed (JSON-escaped), never passed to a tool. */
+  name: string
+  uuid?: string
+  why: string
+  /** The VF it holds, if any: it is not free for others. */
+  vf: string | null
 }
 
 /** A host a snapshot has no readings of, and why (it did not answer, its tools' output could not be read). */
@@ -54,11 +73,36 @@ export interface RawSnapshot {
   source: {backend: string; cluster: string; scenario?: string; seed?: number; tick?: number}
   hosts: RawHost[]
   missing?: MissingHost[]
+  /** Domains seen on hosts that answered but that Sova does not manage, and why. */
+  unmanaged?: UnmanagedVm[]
+}
+
+/** Which domain an action is for: its name and the hypervisor's identity of it (see RawVm.uuid). */
+export interface VmRef {
+  name: string
+  uuid: string
+}
+
+/**
+ * A VF device as the hypervisor had it when it was detached (libvirt: the device's live XML; Xen:
+ * its pci-list entry), kept in the journal so that giving it back restores it exactly (MAC, VLAN,
+ * options). Opaque outside the backend that wrote it.
+ */
+export interface VfDevice {
+  vf: string
+  definition: string
 }
 
 /** The result of one backend step; failures carry the backend's own words. */
 export type StepResult =
-  | {ok: true; durationMs: number; /** The VF actually attached, when the backend chose another (a libvirt pool network). */ vf?: string}
+  | {
+      ok: true
+      durationMs: number
+      /** The VF actually attached, when the backend chose another (a libvirt pool network). */
+      vf?: string
+      /** On a detach: the device as it was, to give back exactly what was taken. */
+      device?: VfDevice
+    }
   | {ok: false; durationMs: number; error: string}
 
 export interface BackendCapabilities {
@@ -85,9 +129,15 @@ export interface Backend {
   nextSample(): Promise<void>
   /** Lets `seconds` of cluster time pass: a real backend sleeps, the simulator steps its model. */
   wait(seconds: number): Promise<void>
-  attachVf(host: string, vm: string, vf: string): Promise<StepResult>
-  detachVf(host: string, vm: string, vf: string): Promise<StepResult>
-  /** Live migration; the VM must have no VF attached. */
-  migrate(vm: string, from: string, to: string): Promise<StepResult>
+  /**
+   * Hot-plugs `vf` into the domain `vm.uuid`, refused unless it still bears `vm.name`. With
+   * `restore`, the device is given back as it was when detached; without, it is built from the
+   * host's configuration.
+   */
+  attachVf(host: string, vm: VmRef, vf: string, restore?: VfDevice): Promise<StepResult>
+  /** Hot-unplugs `vf` from the domain `vm.uuid` (checked to bear `vm.name`); a done result carries the device as it was. */
+  detachVf(host: string, vm: VmRef, vf: string): Promise<StepResult>
+  /** Live migration of the domain `vm.uuid` (checked to bear `vm.name`); the VM must have no VF attached. */
+  migrate(vm: VmRef, from: string, to: string): Promise<StepResult>
   close(): void
 }

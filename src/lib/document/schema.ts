@@ -37,6 +37,7 @@ export const NetPath = oneOf(['pv', 'vf'] as const, 'how the VM reaches the phys
 export const Vm = Type.Object({
   name: name('VM (domain) name, unique in the cluster'),
   id: Type.String({description: 'backend id (Xen domid, libvirt UUID, sim index)'}),
+  uuid: Type.Optional(Type.String({description: 'the hypervisor\'s identity of the domain (libvirt UUID, Xen domain UUID, sim id): every action addresses the domain by it and checks it still bears this name'})),
   vcpus: count('virtual CPUs'),
   memoryMiB: nonNegative('memory assigned to the VM, MiB'),
   cpu: Type.Object({
@@ -128,6 +129,7 @@ export const PlannedMigration = Type.Object({
   reliefMbps: Type.Optional(nonNegative('load the move takes off the source port\'s busier direction, Mbit/s (sova)')),
   copyMiB: Type.Optional(nonNegative('memory the live migration copies, MiB (sova)')),
   giveVfOnArrival: Type.Boolean({description: 'attach a free VF on the target after arrival'}),
+  uuid: Type.Optional(Type.String({description: 'the domain the plan means (vms[].uuid): executed only while the VM of this name is still that domain'})),
   reason: Type.String(),
 })
 
@@ -138,6 +140,7 @@ export const PlannedVfChange = Type.Object({
   vm: name('VM'),
   op: VfOp,
   vf: pci('the VF'),
+  uuid: Type.Optional(Type.String({description: 'the domain the plan means (vms[].uuid): executed only while the VM of this name is still that domain'})),
   reason: Type.String(),
 })
 
@@ -166,6 +169,7 @@ export const ActionStatus = oneOf(
 export const Action = Type.Object({
   kind: ActionKind,
   vm: name('VM'),
+  uuid: Type.Optional(Type.String({description: 'the domain acted on (hypervisor UUID): the backend addressed it by this and checked it bore the name `vm`'})),
   host: name('host the action ran on (the source, for a migration)'),
   to: Type.Optional(name('target host of a migration')),
   vf: Type.Optional(pci('VF attached or detached')),
@@ -183,12 +187,22 @@ export const Missing = Type.Object({
   lastSampleAt: Type.Optional(Type.String({format: 'date-time', description: 'the last sample that had its readings'})),
 })
 
+export const Unmanaged = Type.Object({
+  host: name('host the domain runs on'),
+  // Not `name()`: this is the very name Sova refuses; it is only ever printed, never passed to a tool.
+  name: Type.String({description: 'the domain\'s name as the hypervisor gives it'}),
+  uuid: Type.Optional(Type.String({description: 'the hypervisor\'s identity of the domain'})),
+  why: Type.String({description: 'why Sova does not manage it'}),
+  vf: Type.Union([pci('the VF it holds: not free for others'), Type.Null()], {expected: 'a PCI address [DDDD:]BB:SS.F or null'}),
+})
+
 export const SovaDocument = Type.Object({
   sova: Type.Literal(DOCUMENT_VERSION, {description: 'document major version', expected: `version ${DOCUMENT_VERSION}`}),
   at: Type.String({format: 'date-time', description: 'sample time (simulated time on the sim backend)'}),
   source: Source,
   hosts: Type.Array(Host),
   missing: Type.Optional(Type.Array(Missing, {description: 'hosts left out of this sample and why: no decision is taken about them or their VMs'})),
+  unmanaged: Type.Optional(Type.Array(Unmanaged, {description: 'domains on hosts that answered that Sova does not manage, and why: never acted on, their VFs and traffic still count'})),
   scores: Type.Optional(Scores),
   plan: Type.Optional(Plan),
   actions: Type.Optional(Type.Array(Action)),
@@ -197,6 +211,7 @@ export const SovaDocument = Type.Object({
 export type SovaDocument = Static<typeof SovaDocument>
 export type Host = Static<typeof Host>
 export type Missing = Static<typeof Missing>
+export type Unmanaged = Static<typeof Unmanaged>
 export type Vm = Static<typeof Vm>
 export type NetPath = Static<typeof NetPath>
 export type Source = Static<typeof Source>

@@ -45,4 +45,8 @@ export const MIGRATIONS: readonly string[] = [
   // makes the row stale. Rows from before (NULLs) fall back to the pid check.
   `ALTER TABLE run_lock ADD COLUMN start_ticks INTEGER;
    ALTER TABLE run_lock ADD COLUMN boot_id TEXT;`,
+  // The domain an action was for (the hypervisor's UUID), and the VF device as it was when detached
+  // (JSON of a VfDevice), so that what is given back is exactly what was taken.
+  `ALTER TABLE journal ADD COLUMN uuid TEXT;
+   ALTER TABLE journal ADD COLUMN device TEXT;`,
 ]

@@ -23,6 +23,10 @@ export interface JournalEntry {
   status: JournalStatus
   reason: string
   error: string | null
+  /** The domain the action was for (hypervisor UUID), when known. */
+  uuid: string | null
+  /** On a detach: the VF device as it was (JSON of a VfDevice), to give it back exactly. */
+  device: string | null
 }
 
 /** Who holds the run lock: the process, the pipes that link it to its pipeline neighbours, and
@@ -193,13 +197,18 @@ export class Store {
 
   // --- action journal ------------------------------------------------------------------
 
-  journalPlanned(entry: {runId: string; kind: string; vm: string; host: string; toHost?: string; vf?: string; reason: string}): number {
+  journalPlanned(entry: {runId: string; kind: string; vm: string; uuid?: string; host: string; toHost?: string; vf?: string; reason: string}): number {
     const now = new Date().toISOString()
     const result = this.db
-      .prepare(`INSERT INTO journal (run_id, created_at, updated_at, kind, vm, host, to_host, vf, status, reason)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'planned', ?)`)
-      .run(entry.runId, now, now, entry.kind, entry.vm, entry.host, entry.toHost ?? null, entry.vf ?? null, entry.reason)
+      .prepare(`INSERT INTO journal (run_id, created_at, updated_at, kind, vm, uuid, host, to_host, vf, status, reason)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'planned', ?)`)
+      .run(entry.runId, now, now, entry.kind, entry.vm, entry.uuid ?? null, entry.host, entry.toHost ?? null, entry.vf ?? null, entry.reason)
     return Number(result.lastInsertRowid)
+  }
+
+  /** Keeps the VF device a detach removed (JSON of a VfDevice), for giving it back as it was. */
+  journalDevice(id: number, device: string): void {
+    this.db.prepare('UPDATE journal SET device = ? WHERE id = ?').run(device, id)
   }
 
   journalUpdate(id: number, status: JournalStatus, error?: string): void {
@@ -211,7 +220,7 @@ export class Store {
   journal(limit = 1000): JournalEntry[] {
     const rows = this.db
       .prepare(`SELECT id, run_id AS runId, created_at AS createdAt, updated_at AS updatedAt, kind, vm, host,
-        to_host AS toHost, vf, status, reason, error FROM journal ORDER BY id DESC LIMIT ?`)
+        to_host AS toHost, vf, status, reason, error, uuid, device FROM journal ORDER BY id DESC LIMIT ?`)
       .all(limit) as JournalEntry[]
     return rows.reverse()
   }
@@ -220,7 +229,7 @@ export class Store {
   journalQuery(filter: {since?: string; vm?: string; host?: string; status?: JournalStatus; limit: number}): JournalEntry[] {
     const rows = this.db
       .prepare(`SELECT id, run_id AS runId, created_at AS createdAt, updated_at AS updatedAt, kind, vm, host,
-        to_host AS toHost, vf, status, reason, error FROM journal
+        to_host AS toHost, vf, status, reason, error, uuid, device FROM journal
         WHERE (@since IS NULL OR updated_at >= @since) AND (@vm IS NULL OR vm = @vm)
           AND (@host IS NULL OR host = @host OR to_host = @host) AND (@status IS NULL OR status = @status)
         ORDER BY updated_at DESC, id DESC LIMIT @limit`)

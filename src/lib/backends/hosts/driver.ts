@@ -2,7 +2,7 @@
 // fans out over drivers; a driver knows one host and never decides anything.
 import type {HostEntry} from '../../config.js'
 import type {HostShell} from '../../exec.js'
-import type {RawHost, StepResult} from '../types.js'
+import type {RawHost, StepResult, VfDevice, VmRef} from '../types.js'
 
 /** One readiness check of `sova doctor`: what was checked, whether it passed, and how to fix it. */
 export interface DoctorCheck {
@@ -35,12 +35,15 @@ export interface HostDriver {
   readonly name: string
   /** This host's counters now. Throws UnreachableError when the host does not answer. */
   snapshot(): Promise<RawHost>
-  /** Hot-plugs `vf` into `vm` and confirms it is there. */
-  attachVf(vm: string, vf: string): Promise<StepResult>
-  /** Hot-unplugs `vf` from `vm` and confirms it is gone (a tool's rc 0 alone does not prove it). */
-  detachVf(vm: string, vf: string): Promise<StepResult>
+  /**
+   * Hot-plugs `vf` into the domain `vm.uuid` (refused unless it bears `vm.name`) and confirms it is
+   * there; `restore` gives back a device exactly as it was detached.
+   */
+  attachVf(vm: VmRef, vf: string, restore?: VfDevice): Promise<StepResult>
+  /** Hot-unplugs `vf` from `vm` and confirms it is gone (a tool's rc 0 alone does not prove it); a done result carries the device as it was. */
+  detachVf(vm: VmRef, vf: string): Promise<StepResult>
   /** Live-migrates `vm` to `target` (same backend kind); refused while a VF is attached. */
-  migrate(vm: string, target: HostEntry): Promise<StepResult>
+  migrate(vm: VmRef, target: HostEntry): Promise<StepResult>
   /** `sova doctor`'s checks of this host. */
   checks(): Promise<DoctorCheck[]>
 }

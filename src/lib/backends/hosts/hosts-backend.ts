@@ -6,7 +6,7 @@ import type {ConfigFile, HostEntry} from '../../config.js'
 import {UnreachableError, UsageError} from '../../errors.js'
 import {type HostShell, localShell, sshShell} from '../../exec.js'
 import {mapSettled} from '../../concurrency.js'
-import type {Backend, BackendCapabilities, RawHost, RawSnapshot, StepResult} from '../types.js'
+import type {Backend, BackendCapabilities, RawHost, RawSnapshot, StepResult, VfDevice, VmRef} from '../types.js'
 import {DEFAULT_TIMEOUTS, type DriverTimeouts, type HostDriver, type HostDriverContext} from './driver.js'
 
 export const DEFAULT_CONCURRENCY = 16
@@ -111,15 +111,15 @@ export class HostsBackend implements Backend {
     await sleep(seconds * 1000)
   }
 
-  async attachVf(host: string, vm: string, vf: string): Promise<StepResult> {
-    return (await this.driver(host)).attachVf(vm, vf)
+  async attachVf(host: string, vm: VmRef, vf: string, restore?: VfDevice): Promise<StepResult> {
+    return (await this.driver(host)).attachVf(vm, vf, restore)
   }
 
-  async detachVf(host: string, vm: string, vf: string): Promise<StepResult> {
+  async detachVf(host: string, vm: VmRef, vf: string): Promise<StepResult> {
     return (await this.driver(host)).detachVf(vm, vf)
   }
 
-  async migrate(vm: string, from: string, to: string): Promise<StepResult> {
+  async migrate(vm: VmRef, from: string, to: string): Promise<StepResult> {
     const target = this.entry(to)
     return (await this.driver(from)).migrate(vm, target)
   }

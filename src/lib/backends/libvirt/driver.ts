@@ -19,9 +19,9 @@ export function createLibvirtDriver(ctx: HostDriverContext, timings: Partial<Lib
   return {
     name: ctx.host.name,
     snapshot: () => readHostSnapshot(host),
-    attachVf: (vm: string, vf: string) => attachVf(host, waits, vm, vf),
-    detachVf: (vm: string, vf: string) => detachVf(host, waits, vm, vf),
-    migrate: (vm: string, target: HostEntry) => migrateVm(host, vm, target),
+    attachVf: (vm, vf) => attachVf(host, waits, vm.name, vf),
+    detachVf: (vm, vf) => detachVf(host, waits, vm.name, vf),
+    migrate: (vm, target: HostEntry) => migrateVm(host, vm.name, target),
     checks: () => runChecks(host),
   }
 }

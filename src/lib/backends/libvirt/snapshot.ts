@@ -47,6 +47,7 @@ function toRawVm(stats: DomainStats, info: DomainInfo, vf: string | null, vfTraf
     name: stats.name,
     // The domain UUID: stable across migrations, unlike the domid (the schema's "libvirt UUID").
     id: info.uuid ?? stats.name,
+    uuid: info.uuid ?? stats.name,
     vcpus,
     memoryMiB: Math.round((stats.balloonCurrentKiB ?? stats.balloonMaximumKiB ?? info.memoryKiB ?? 0) / 1024),
     path: vf ? 'vf' : 'pv',

@@ -16,7 +16,7 @@ export interface Transition {
 
 const MBIT_PER_MIB = 8 * 1.048576
 
-function refuse(cluster: SimCluster, error: string, ms = cluster.physics.refusalMs): Transition {
+export function refuse(cluster: SimCluster, error: string, ms = cluster.physics.refusalMs): Transition {
   const next = structuredClone(cluster)
   integrateInPlace(next, ms)
   return {cluster: next, result: {ok: false, durationMs: ms, error}}
@@ -52,6 +52,22 @@ function faulted(cluster: SimCluster, fault: FaultDecision, op: FaultOp, verb: s
       return refuse(gone, `${verb}: no such domain '${vmName}': it was destroyed during the call (injected fault)`)
     }
   }
+}
+
+/** The simulator's stable identity of a VM (its index), in the shape of a UUID as real hypervisors give one. */
+export function simUuid(index: number): string {
+  return `5e7a0000-0000-4000-8000-${index.toString(16).padStart(12, '0')}`
+}
+
+/**
+ * Why an action addressed to domain `uuid` meant for `name` must not run: no such domain, or it
+ * bears another name now (a plan made before a rename or a re-creation). Undefined when it may.
+ */
+export function identityRefusal(cluster: SimCluster, ref: {name: string; uuid: string}): string | undefined {
+  const vm = cluster.vms.find((candidate) => simUuid(candidate.index) === ref.uuid)
+  if (!vm) return `refused: no domain with UUID ${ref.uuid} (meant: ${ref.name})`
+  if (vm.name !== ref.name) return `refused: domain ${ref.uuid} is named ${vm.name}, not ${ref.name}`
+  return undefined
 }
 
 type Checked = {host: SimHost; vm: SimVm} | {refusal: Transition}

@@ -3,10 +3,10 @@
 // (and successive cron runs) see and change one cluster.
 import {EXIT, SovaError, UnreachableError, UsageError} from '../../errors.js'
 import type {Store} from '../../store/store.js'
-import type {Backend, BackendCapabilities, RawSnapshot, StepResult} from '../types.js'
+import type {Backend, BackendCapabilities, RawSnapshot, StepResult, VmRef} from '../types.js'
 import {type SimCluster, parseSimCluster, withFaults} from './cluster.js'
 import type {FaultRates} from './faults.js'
-import {type Transition, advance, attachVf, clusterId, detachVf, migrate, setReachable, toSnapshot} from './model.js'
+import {type Transition, advance, attachVf, clusterId, detachVf, identityRefusal, migrate, refuse, setReachable, toSnapshot} from './model.js'
 import {type ScenarioOptions, buildScenario, resolveScenario} from './scenarios.js'
 
 /** The scenario and seed a store without a cluster starts with. */
@@ -119,24 +119,27 @@ export class SimBackend implements Backend {
     update(this.store, (cluster) => ({cluster: advance(cluster, seconds), value: undefined}))
   }
 
-  async attachVf(host: string, vm: string, vf: string): Promise<StepResult> {
-    return this.act((cluster) => attachVf(cluster, host, vm, vf))
+  // A simulated VF has no definition beyond its address: what is given back is the VF itself.
+  async attachVf(host: string, vm: VmRef, vf: string): Promise<StepResult> {
+    return this.act(vm, (cluster) => attachVf(cluster, host, vm.name, vf))
   }
 
-  async detachVf(host: string, vm: string, vf: string): Promise<StepResult> {
-    return this.act((cluster) => detachVf(cluster, host, vm, vf))
+  async detachVf(host: string, vm: VmRef, vf: string): Promise<StepResult> {
+    return this.act(vm, (cluster) => detachVf(cluster, host, vm.name, vf))
   }
 
-  async migrate(vm: string, from: string, to: string): Promise<StepResult> {
-    return this.act((cluster) => migrate(cluster, vm, from, to))
+  async migrate(vm: VmRef, from: string, to: string): Promise<StepResult> {
+    return this.act(vm, (cluster) => migrate(cluster, vm.name, from, to))
   }
 
   /** The store belongs to the caller, who closes it. */
   close(): void {}
 
-  private act(transition: (cluster: SimCluster) => Transition): StepResult {
+  /** One transition on the domain `vm.uuid`, refused unless it still bears `vm.name`. */
+  private act(vm: VmRef, transition: (cluster: SimCluster) => Transition): StepResult {
     return update(this.store, (cluster) => {
-      const {cluster: next, result} = transition(cluster)
+      const refused = identityRefusal(cluster, vm)
+      const {cluster: next, result} = refused ? refuse(cluster, refused) : transition(cluster)
       return {cluster: next, value: result}
     })
   }

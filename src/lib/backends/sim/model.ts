@@ -4,7 +4,8 @@ import type {RawHost, RawSnapshot} from '../types.js'
 import {type SimCluster, findHost, freeMemoryMiB, freeVfs, vmsOn} from './cluster.js'
 import {integrateInPlace} from './step.js'
 
-export {attachVf, detachVf, migrate, migrationPlan, type Transition} from './actions.js'
+import {simUuid} from './actions.js'
+export {attachVf, detachVf, identityRefusal, migrate, migrationPlan, refuse, simUuid, type Transition} from './actions.js'
 
 /** Simulated time zero: the scenario starts at this instant, so `at` is reproducible. */
 export const SIM_EPOCH_MS = Date.parse('2026-01-01T00:00:00.000Z')
@@ -53,6 +54,7 @@ export function toSnapshot(cluster: SimCluster): RawSnapshot {
       .map((vm) => ({
         name: vm.name,
         id: String(vm.index),
+        uuid: simUuid(vm.index),
         vcpus: vm.vcpus,
         memoryMiB: vm.memoryMiB,
         path: vm.path,

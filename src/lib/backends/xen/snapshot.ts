@@ -57,6 +57,7 @@ function buildVm(ctx: HostDriverContext, domain: XlDomain, readings: HostReading
   return {
     name: domain.name,
     id: String(domain.domid),
+    uuid: String(domain.domid),
     vcpus,
     memoryMiB: domain.memoryMiB ?? row.memMiB,
     path: vf === null ? 'pv' : 'vf',
