@@ -24,7 +24,7 @@ export class Executor {
     if (this.shouldStop()) return [this.record({kind: 'migrate', vm: item.vm, host: item.from, to: item.to, reason: item.reason}, 'skipped', Executor.STOPPED)]
     const live = await this.backend.snapshot()
     const hosts = placementOf(live)
-    const stale = unanswered(live, [item.from, item.to]) ?? this.migrationPrecondition(item, hosts)
+    const stale = unanswered(live, [item.from, item.to]) ?? this.migrationPrecondition(item, hosts, live)
     if (stale) return [this.record({kind: 'migrate', vm: item.vm, host: item.from, to: item.to, reason: item.reason}, 'skipped', stale)]
 
     const steps = expandMigration(item, hosts)
@@ -44,7 +44,11 @@ export class Executor {
       }
     }
     let moved = await this.perform(migrate)
-    if (moved.status !== 'done' && (await this.whereIs(item.vm)) === item.to) moved = this.arrivedAnyway(moved)
+    // The hypervisors decide, not the tool's exit code: confirm the VM runs on the target and is
+    // gone from the source, and journal what is true when either end disagrees.
+    const seen = await this.whereIs(item.vm)
+    if (moved.status !== 'done' && seen.hosts.length === 1 && seen.hosts[0] === item.to) moved = this.arrivedAnyway(moved)
+    else if (moved.status === 'done') moved = this.confirmArrival(moved, seen)
     actions.push(moved)
     if (moved.status !== 'done') {
       if (detach && detached) {
@@ -110,11 +114,28 @@ export class Executor {
     return this.record(action, 'failed', action.error ?? 'refused')
   }
 
-  private migrationPrecondition(item: PlannedMigration, hosts: Host[]): string | undefined {
+  /**
+   * Why a planned move must not start, checked on the live cluster before its first step (a plan
+   * may be hand-edited or come from another tool): the VM is where the plan says and is the domain
+   * it meant, the target is another host of the cluster, it answered, and it has the memory.
+   */
+  private migrationPrecondition(item: PlannedMigration, hosts: Host[], live: RawSnapshot): string | undefined {
     const where = locateVm(hosts, item.vm)
     if (!where) return `${item.vm} is no longer in the cluster`
     if (where.host.name !== item.from) return `${item.vm} is no longer on ${item.from} (now on ${where.host.name})`
-    return anotherDomain(item.vm, item.uuid, where.vm.uuid)
+    const renamed = anotherDomain(item.vm, item.uuid, where.vm.uuid)
+    if (renamed) return renamed
+    if (item.to === item.from) return `refused: the target ${item.to} is ${item.vm}'s own host`
+    const target = hosts.find((host) => host.name === item.to)
+    if (!target) {
+      const missing = live.missing?.some((entry) => entry.host === item.to)
+      if (missing) return undefined // said by unanswered(), with the host's reason
+      return `refused: the target ${item.to} is not a host of the cluster (hosts: ${hosts.map((host) => host.name).join(', ')})`
+    }
+    if (target.memoryMiB.free < where.vm.memoryMiB) {
+      return `refused: ${item.to} has ${Math.round(target.memoryMiB.free)} MiB free, ${item.vm} needs ${where.vm.memoryMiB} MiB`
+    }
+    return undefined
   }
 
   private vfPrecondition(change: PlannedVfChange, hosts: Host[]): string | undefined {
@@ -183,12 +204,33 @@ export class Executor {
    * tool can fail after the VM has already moved (a timeout that killed the client, a lost ssh
    * session): what the hypervisors say decides, not the tool's exit code.
    */
-  private async whereIs(vm: string): Promise<string | undefined> {
+  private async whereIs(vm: string): Promise<Whereabouts> {
     try {
-      return locateVm(placementOf(await this.backend.snapshot()), vm)?.host.name
-    } catch {
-      return undefined
+      const live = await this.backend.snapshot()
+      const hosts = placementOf(live)
+      return {hosts: hosts.filter((host) => host.vms.some((candidate) => candidate.name === vm)).map((host) => host.name), missing: (live.missing ?? []).map((entry) => entry.host)}
+    } catch (error) {
+      return {hosts: [], missing: [], error: (error as Error).message}
     }
+  }
+
+  /**
+   * The tool said the migration succeeded: done only when the VM runs on the target alone. A
+   * guest that died on arrival, or one still (or also) on the source, is journalled as what it is.
+   */
+  private confirmArrival(moved: Action, seen: Whereabouts): Action {
+    const {host: source, to: target, vm} = moved
+    const onTarget = seen.hosts.includes(target as string)
+    const onSource = seen.hosts.includes(source)
+    if (onTarget && !onSource) return moved
+    let error: string
+    if (seen.error) error = `the tool reported success, but where ${vm} runs could not be read afterwards (${seen.error})`
+    else if (onTarget && onSource) error = `the tool reported success, but ${vm} runs on both ${source} and ${target}`
+    else if (onSource) error = `the tool reported success, but ${vm} still runs on ${source} and not on ${target}`
+    else if (seen.missing.includes(target as string)) error = `the tool reported success, but ${target} did not answer afterwards: ${vm}'s arrival is not confirmed`
+    else error = `the tool reported success, but ${vm} runs on no host that answered: it did not survive the move`
+    if (moved.journalId !== undefined) this.store.journalUpdate(moved.journalId, 'failed', error)
+    return {...moved, status: 'failed', error}
   }
 
   /** The tool said the migration failed, but the VM is on the target: it is done, and journalled so. */
@@ -211,6 +253,14 @@ export class Executor {
   }
 }
 
+
+/** Where a VM runs now by the backend's account: the hosts that list it, and those that did not answer. */
+interface Whereabouts {
+  hosts: string[]
+  missing: string[]
+  /** The snapshot itself failed. */
+  error?: string
+}
 
 /** Why a plan for `vm` must not run: the VM of that name is another domain than the one planned for. */
 function anotherDomain(vm: string, planned: string | undefined, live: string | undefined): string | undefined {

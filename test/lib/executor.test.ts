@@ -78,13 +78,15 @@ class FakeBackend implements Backend {
 
   async detachVf(hostName: string, ref: VmRef, vf: string): Promise<StepResult> {
     const vmName = ref.name
-    return this.act('detach', `detach ${hostName} ${vmName} ${vf}`, () => {
+    const result = await this.act('detach', `detach ${hostName} ${vmName} ${vf}`, () => {
       const {host: h, vm: v} = this.find(hostName, vmName, ref.uuid)
       if (v.vf !== vf) throw new Error(`${vmName} does not hold ${vf}`)
       h.vfs.free.push(vf)
       v.vf = null
       v.path = 'pv'
     })
+    // The device as the hypervisor had it: what a give-back must restore.
+    return result.ok ? {...result, device: {vf, definition: `<hostdev ${vf} vlan=42 of ${vmName}>`}} : result
   }
 
   async migrate(ref: VmRef, from: string, to: string): Promise<StepResult> {
@@ -553,6 +555,98 @@ describe('Executor.reconcile', () => {
     assert.deepEqual(journalRows(store).map((row) => [row.kind, row.status]), [['detach-vf', 'rolled-back'], ['migrate', 'failed'], ['attach-vf', 'done']])
     // Settled once: a second run finds nothing left to do.
     assert.deepEqual(await new Executor(backend, store, 'run-r2').reconcile(() => false), [])
+    store.close()
+  })
+})
+
+describe('Executor.migrate: only the move meant, confirmed on both ends', () => {
+  it('a plan whose target is not a host of the cluster is skipped before any step: the VM keeps its VF', async () => {
+    const backend = twoHosts()
+    const store = openStore()
+    const actions = await new Executor(backend, store, 'run-t1').migrate(move({to: 'h9'}))
+    assert.deepEqual(actions.map((a) => [a.kind, a.status, a.error]), [['migrate', 'skipped', 'refused: the target h9 is not a host of the cluster (hosts: h1, h2)']])
+    assert.deepEqual(backend.calls, [])
+    assert.deepEqual(backend.placement(), twoHosts().placement())
+    store.close()
+  })
+
+  it("a plan whose target is the VM's own host is skipped, never journalled done", async () => {
+    const backend = twoHosts()
+    const store = openStore()
+    const actions = await new Executor(backend, store, 'run-t2').migrate(move({to: 'h1'}))
+    assert.deepEqual(actions.map((a) => [a.kind, a.status, a.error]), [['migrate', 'skipped', "refused: the target h1 is web1's own host"]])
+    assert.deepEqual(backend.calls, [])
+    assert.deepEqual(journalRows(store).map((row) => [row.kind, row.status]), [['migrate', 'skipped']])
+    store.close()
+  })
+
+  it('a target without the memory the VM needs is refused before the VF is detached', async () => {
+    const backend = twoHosts()
+    backend.hosts[1].memoryMiB.free = 512
+    const store = openStore()
+    const actions = await new Executor(backend, store, 'run-t3').migrate(move())
+    assert.deepEqual(actions.map((a) => [a.status, a.error]), [['skipped', 'refused: h2 has 512 MiB free, web1 needs 1024 MiB']])
+    assert.deepEqual(backend.calls, [])
+    store.close()
+  })
+
+  it('a plan made for another domain of the same name (another UUID) is skipped', async () => {
+    const backend = twoHosts()
+    const store = openStore()
+    const actions = await new Executor(backend, store, 'run-t4').migrate(move({uuid: 'uuid-of-the-old-web1'}))
+    assert.deepEqual(actions.map((a) => [a.status, a.error]), [['skipped', 'web1 is no longer the domain the plan meant: UUID uuid-web1 now, uuid-of-the-old-web1 planned']])
+    assert.deepEqual(backend.calls, [])
+    store.close()
+  })
+
+  it('a tool that reports success while the guest died on arrival: failed, with what is true', async () => {
+    const backend = twoHosts()
+    const store = openStore()
+    const migrate = backend.migrate.bind(backend)
+    backend.migrate = async (...args) => {
+      const result = await migrate(...args)
+      backend.hosts[1].vms = backend.hosts[1].vms.filter((v) => v.name !== 'web1')
+      return result
+    }
+    const actions = await new Executor(backend, store, 'run-t5').migrate(move())
+    assert.deepEqual(actions.map((a) => [a.kind, a.status]), [['detach-vf', 'done'], ['migrate', 'failed'], ['attach-vf', 'failed']])
+    assert.equal(actions[1].error, 'the tool reported success, but web1 runs on no host that answered: it did not survive the move')
+    assert.deepEqual(journalRows(store).map((row) => [row.kind, row.status]), [['detach-vf', 'done'], ['migrate', 'failed'], ['attach-vf', 'failed']])
+    store.close()
+  })
+
+  it('a tool that reports success while the VM still runs on the source: failed, and its own VF given back as it was', async () => {
+    const backend = twoHosts()
+    const store = openStore()
+    backend.migrate = async (ref) => (backend.calls.push(`migrate ${ref.name} (no-op)`), {ok: true, durationMs: 5})
+    const actions = await new Executor(backend, store, 'run-t6').migrate(move())
+    assert.deepEqual(actions.map((a) => [a.kind, a.host, a.status]), [['detach-vf', 'h1', 'done'], ['migrate', 'h1', 'failed'], ['attach-vf', 'h1', 'done']])
+    assert.equal(actions[1].error, 'the tool reported success, but web1 still runs on h1 and not on h2')
+    assert.deepEqual(backend.restored, [{vf: VF1, definition: `<hostdev ${VF1} vlan=42 of web1>`}])
+    assert.deepEqual(backend.placement(), twoHosts().placement())
+    store.close()
+  })
+
+  it('the detached device is kept in the journal, and a failed migration gives that very device back', async () => {
+    const backend = twoHosts()
+    backend.fail.migrate = 'migration aborted'
+    const store = openStore()
+    await new Executor(backend, store, 'run-t7').migrate(move())
+    const detach = store.journal().find((row) => row.kind === 'detach-vf')
+    assert.deepEqual(JSON.parse(detach?.device ?? 'null'), {vf: VF1, definition: `<hostdev ${VF1} vlan=42 of web1>`})
+    assert.equal(detach?.uuid, 'uuid-web1')
+    assert.deepEqual(backend.restored, [{vf: VF1, definition: `<hostdev ${VF1} vlan=42 of web1>`}])
+    store.close()
+  })
+
+  it('a VF change planned for another domain of the same name is skipped; the backend is asked by UUID', async () => {
+    const backend = twoHosts()
+    const store = openStore()
+    const stale = await new Executor(backend, store, 'run-t8').switchVf({host: 'h1', vm: 'web1', op: 'detach', vf: VF1, uuid: 'uuid-other', reason: 'test'})
+    assert.equal(stale.status, 'skipped')
+    assert.match(stale.error ?? '', /no longer the domain the plan meant/)
+    const done = await new Executor(backend, store, 'run-t8').switchVf({host: 'h1', vm: 'web1', op: 'detach', vf: VF1, reason: 'test'})
+    assert.deepEqual([done.status, done.uuid], ['done', 'uuid-web1'])
     store.close()
   })
 })
