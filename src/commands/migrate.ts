@@ -28,6 +28,10 @@ host or the target did not answer (nothing done).`
     ...dryRunFlag,
     ...maxSampleAgeFlag,
     to: Flags.string({description: 'Target host of a one-off migration.', helpValue: 'HOST'}),
+    'require-vf': Flags.boolean({
+      description: 'One-off: the VM must have a VF on arrival; refuse (nothing done, exit 1) when the target has none free. Without it, a VM whose VF could not be given on arrival runs on its PV NIC, and a warning says so.',
+      default: false,
+    }),
   }
 
   async run(): Promise<void> {
@@ -51,7 +55,10 @@ host or the target did not answer (nothing done).`
         const live = await backend.snapshot()
         oneOff.planOperatorMigration(placementOf(live), args.vm, flags.to as string, live.missing)
         const sample = await stages.collectStage(backend, store, {log: (line) => this.note(flags.quiet, line)})
-        const doc = await stages.operatorMigrationStage(sample, args.vm, flags.to as string, executor)
+        const doc = await stages.operatorMigrationStage(sample, args.vm, flags.to as string, executor, {requireVf: flags['require-vf']})
+        // A warning is shown even under --quiet: the VM did not end up as the operator asked.
+        for (const action of doc.actions ?? []) if (action.note) this.note(false, `warning: ${action.vm}: ${action.note}`)
+        for (const action of stages.failedActions(doc)) this.note(flags.quiet, `${action.vm}: ${action.kind} failed: ${action.error}`)
         failed += stages.failedActions(doc).length
         await this.emit(doc, 'actions', flags)
       } else {

@@ -32,6 +32,7 @@ History comes from earlier documents of the stream, else from the state store.`
     const history = new SampleHistory({
       samplesBefore: (...args) => opened().samplesBefore(...args),
       samplesSince: (...args) => opened().samplesSince(...args),
+      failuresSince: (...args) => opened().failuresSince(...args),
     })
     try {
       for await (const doc of this.inputDocuments()) {

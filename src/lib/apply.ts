@@ -48,7 +48,7 @@ export class Executor {
     // gone from the source, and journal what is true when either end disagrees.
     const seen = await this.whereIs(item.vm)
     if (moved.status !== 'done' && seen.hosts.length === 1 && seen.hosts[0] === item.to) moved = this.arrivedAnyway(moved)
-    else if (moved.status === 'done') moved = this.confirmArrival(moved, seen)
+    else if (moved.status === 'done') moved = await this.confirmArrival(moved, seen)
     actions.push(moved)
     if (moved.status !== 'done') {
       if (detach && detached) {
@@ -60,6 +60,11 @@ export class Executor {
       return actions
     }
     if (arrival) actions.push(await this.perform(arrival))
+    else if (item.giveVfOnArrival) {
+      // Said, not left for the operator to find out: the plan wanted a VF on arrival and none was free.
+      const note = `${item.to} had no free VF on arrival: ${item.vm} runs on its para-virtual NIC until a VF is free`
+      actions[actions.length - 1] = {...moved, note: moved.note ? `${moved.note}; ${note}` : note}
+    }
     return actions
   }
 
@@ -176,6 +181,7 @@ export class Executor {
     }
     if (result.ok && result.device) this.store.journalDevice(journalId, JSON.stringify(result.device))
     this.store.journalUpdate(journalId, result.ok ? 'done' : 'failed', result.ok ? undefined : result.error)
+    if (!result.ok) await this.dateFailure(journalId)
     const action: Action = {...step, status: result.ok ? 'done' : 'failed', journalId, durationMs: result.durationMs}
     if (!result.ok) action.error = result.error
     if (result.ok && result.vf && result.vf !== step.vf) {
@@ -218,7 +224,7 @@ export class Executor {
    * The tool said the migration succeeded: done only when the VM runs on the target alone. A
    * guest that died on arrival, or one still (or also) on the source, is journalled as what it is.
    */
-  private confirmArrival(moved: Action, seen: Whereabouts): Action {
+  private async confirmArrival(moved: Action, seen: Whereabouts): Promise<Action> {
     const {host: source, to: target, vm} = moved
     const onTarget = seen.hosts.includes(target as string)
     const onSource = seen.hosts.includes(source)
@@ -229,7 +235,10 @@ export class Executor {
     else if (onSource) error = `the tool reported success, but ${vm} still runs on ${source} and not on ${target}`
     else if (seen.missing.includes(target as string)) error = `the tool reported success, but ${target} did not answer afterwards: ${vm}'s arrival is not confirmed`
     else error = `the tool reported success, but ${vm} runs on no host that answered: it did not survive the move`
-    if (moved.journalId !== undefined) this.store.journalUpdate(moved.journalId, 'failed', error)
+    if (moved.journalId !== undefined) {
+      this.store.journalUpdate(moved.journalId, 'failed', error)
+      await this.dateFailure(moved.journalId)
+    }
     return {...moved, status: 'failed', error}
   }
 
@@ -246,6 +255,16 @@ export class Executor {
     const journalId = this.journalPlanned(step)
     this.store.journalUpdate(journalId, status, error)
     return {...step, status, error, journalId}
+  }
+
+  /** A failed action counts for its VM's backoff: dated on the cluster's clock (best effort: a clock that cannot be read dates nothing). */
+  private async dateFailure(journalId: number): Promise<void> {
+    try {
+      const [cluster, now] = await Promise.all([this.backend.clusterName(), this.backend.now()])
+      this.store.journalFailedAt(journalId, cluster, Date.parse(now))
+    } catch {
+      // The failure stays journalled; only its backoff is lost.
+    }
   }
 
   private markRolledBack(action: Action): void {

@@ -23,7 +23,7 @@ export interface HistoryEntry {
 /** Which utilisation a series follows: the seed's (rx + tx) / speed, or the busier direction / speed. */
 export type UtilisationMeasure = 'sum' | 'peak'
 
-type SampleSource = Pick<Store, 'samplesBefore' | 'samplesSince'>
+type SampleSource = Pick<Store, 'samplesBefore' | 'samplesSince'> & Partial<Pick<Store, 'failuresSince'>>
 
 const iso = (ms: number) => new Date(ms).toISOString()
 
@@ -71,6 +71,15 @@ export class SampleHistory {
     this.remember(cluster, current, count, spanSeconds)
     entries.push(current)
     return entries
+  }
+
+  /**
+   * Per VM, the actions on `doc`'s cluster that failed within the last `spanSeconds` before it
+   * (from the journal; none known without a store).
+   */
+  failures(doc: SovaDocument, spanSeconds: number): Map<string, {count: number; lastMs: number}> {
+    if (!this.store?.failuresSince || spanSeconds <= 0) return new Map()
+    return this.store.failuresSince(doc.source.cluster, Date.parse(doc.at) - spanSeconds * 1000)
   }
 
   /** Keeps what the next document may need: the last `count`, and the last `spanSeconds` with the one before. */

@@ -20,8 +20,11 @@ function findVm(hosts: Host[], vm: string, missing: Unanswered) {
 
 export type OperatorPlan<T> = {item: T; noop?: undefined} | {item?: undefined; noop: string}
 
-/** A migration the operator asked for: VF detached first, and given back on arrival if it had one. */
-export function planOperatorMigration(hosts: Host[], vm: string, to: string, missing: Unanswered = []): OperatorPlan<PlannedMigration> {
+/**
+ * A migration the operator asked for: VF detached first, and a VF given on arrival if it had one.
+ * `requireVf`: it must have a VF on arrival; refused (nothing done) when the target has none free.
+ */
+export function planOperatorMigration(hosts: Host[], vm: string, to: string, missing: Unanswered = [], options: {requireVf?: boolean} = {}): OperatorPlan<PlannedMigration> | {failure: Action} {
   const where = findVm(hosts, vm, missing)
   const target = missing.filter((entry) => entry.host === to)
   if (target.length > 0) throw new UnreachableError(`--to: ${nothingDone(target)}: nothing done`)
@@ -29,10 +32,17 @@ export function planOperatorMigration(hosts: Host[], vm: string, to: string, mis
     throw new UsageError(`--to: ${to} is not a host of the cluster (hosts: ${hosts.map((host) => host.name).join(', ')})`)
   }
   if (where.host.name === to) return {noop: `${vm} is already on ${to}`}
+  const reason = `operator request: migrate ${vm} to ${to}${options.requireVf ? ' with a VF on arrival' : ''}`
+  const targetHost = hosts.find((host) => host.name === to) as Host
+  if (options.requireVf && targetHost.vfs.free.length === 0) {
+    const {total, free} = targetHost.vfs
+    const error = `refused (--require-vf): ${to} has no free VF (${total - free.length} of ${total} in use); ${vm} stays on ${where.host.name}`
+    return {failure: {kind: 'migrate', vm, ...withUuid(where.vm.uuid), host: where.host.name, to, status: 'failed', reason, error}}
+  }
   return {
     item: {
-      vm, from: where.host.name, to, migrationFactor: 0, giveVfOnArrival: Boolean(where.vm.vf), ...withUuid(where.vm.uuid),
-      reason: `operator request: migrate ${vm} to ${to}`,
+      vm, from: where.host.name, to, migrationFactor: 0, giveVfOnArrival: Boolean(where.vm.vf) || options.requireVf === true, ...withUuid(where.vm.uuid),
+      reason,
     },
   }
 }

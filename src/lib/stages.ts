@@ -3,7 +3,7 @@
 import {dryRunActions, type Executor} from './apply.js'
 import type {Backend, RawSnapshot} from './backends/types.js'
 import {dateMissing, hostsWithoutReadings, knowledgeOf, toDocument, unusablePrevious, utilisationOf} from './collect.js'
-import type {Action, Host, Plan, SovaDocument} from './document/schema.js'
+import type {Action, Host, Plan, Scores, SovaDocument} from './document/schema.js'
 import {InputError} from './errors.js'
 import {type Freshness, staleness} from './freshness.js'
 import type {SampleHistory} from './history.js'
@@ -68,7 +68,22 @@ function withoutReadings(previous: RawSnapshot, current: RawSnapshot): string | 
 export function scoreStage(doc: SovaDocument, history: SampleHistory, params: PolicyParams): SovaDocument {
   const needs = historyNeeds(params)
   const entries = history.window(doc, needs.samples, needs.seconds)
-  return {...doc, scores: scorePolicy(doc, entries, params)}
+  return {...doc, scores: withFailures(scorePolicy(doc, entries, params), history.failures(doc, needs.seconds), doc.at)}
+}
+
+/**
+ * The failed actions of the remembered window added to each VM's memory: they count for its
+ * backoff like moves (a failed migration is not retried the very next cycle).
+ */
+function withFailures(scores: Scores, failures: Map<string, {count: number; lastMs: number}>, at: string): Scores {
+  if (failures.size === 0) return scores
+  const vms = {...scores.vms}
+  for (const [vm, failed] of failures) {
+    const score = vms[vm]
+    if (!score?.memory || failed.lastMs > Date.parse(at)) continue
+    vms[vm] = {...score, memory: {...score.memory, recentFailures: failed.count, lastFailureAt: new Date(failed.lastMs).toISOString()}}
+  }
+  return {...scores, vms}
 }
 
 function planOf(doc: SovaDocument, policy: string): Plan {
@@ -184,8 +199,12 @@ export async function operatorVfStage(doc: SovaDocument, vm: string, to: 'vf' | 
 }
 
 /** A one-off `migrate VM --to HOST`: the operator's move, planned on this sample and executed. */
-export async function operatorMigrationStage(doc: SovaDocument, vm: string, to: string, executor: Acting): Promise<SovaDocument> {
-  const planned = planOperatorMigration(doc.hosts, vm, to, doc.missing)
+export async function operatorMigrationStage(doc: SovaDocument, vm: string, to: string, executor: Acting, options: {requireVf?: boolean} = {}): Promise<SovaDocument> {
+  const planned = planOperatorMigration(doc.hosts, vm, to, doc.missing, options)
+  if ('failure' in planned) {
+    const plan = {policy: 'operator', migrations: [], vf: [], noop: {migrations: planned.failure.error}}
+    return {...doc, plan, actions: [executor ? executor.refused(planned.failure) : planned.failure]}
+  }
   const plan = {policy: 'operator', migrations: planned.item ? [planned.item] : [], vf: [], noop: {migrations: planned.noop}}
   return migrateStage({...doc, plan}, executor)
 }

@@ -138,7 +138,7 @@ describe('toDocument', () => {
 
   it('copies identity, placement and the VF pool from the current snapshot', () => {
     assert.deepEqual(vmNamed('web1'), {
-      name: 'web1', id: 'id-web1', vcpus: 2, memoryMiB: 2048,
+      name: 'web1', id: 'id-web1', uuid: 'uuid-web1', vcpus: 2, memoryMiB: 2048,
       cpu: {usedRatio: 0.4, blockedRatio: 0.25},
       net: {rxBps: 1024, txBps: 512, activeRatio: 0.7},
       path: 'vf', vf: VF0,

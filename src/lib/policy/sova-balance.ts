@@ -74,12 +74,19 @@ function ledgerOf(host: Host, score: HostScore | undefined, vmScores: Scores['vm
 
 const load = (ledger: Ledger, direction: Direction) => (direction === 'rx' ? ledger.rxMbps : ledger.txMbps)
 
-/** Seconds left of the VM's cooldown (0 when it may move): cooldown × backoff^(recent moves − 1). */
+/**
+ * Seconds left of the VM's cooldown (0 when it may move): cooldown × backoff^(recent moves + recent
+ * failed actions − 1), from the later of its last move and its last failed action. A failed
+ * migration is not retried at once: each retry unplugs and replugs the guest's VF.
+ */
 export function cooldownLeft(score: VmScore | undefined, at: string, params: SovaParams): number {
   const memory = score?.memory
-  if (!memory || memory.recentMoves === 0 || memory.lastMoveAt === undefined) return 0
-  const cooldown = params.cooldownSeconds * params.cooldownBackoff ** (memory.recentMoves - 1)
-  return Math.max(0, cooldown - secondsSince(memory.lastMoveAt, at))
+  const attempts = (memory?.recentMoves ?? 0) + (memory?.recentFailures ?? 0)
+  if (!memory || attempts === 0) return 0
+  const since = Math.min(secondsSince(memory.lastMoveAt, at), secondsSince(memory.lastFailureAt, at))
+  if (!Number.isFinite(since)) return 0
+  const cooldown = params.cooldownSeconds * params.cooldownBackoff ** (attempts - 1)
+  return Math.max(0, cooldown - since)
 }
 
 /** Whether a VM's known or estimated demand is above the PV path: it needs a VF to keep its throughput. */
@@ -225,7 +232,8 @@ function planOne(doc: SovaDocument, source: Ledger, ledgers: Ledger[], direction
     const wait = cooldownLeft(score, doc.at, params)
     if (wait > 0) {
       cooling++
-      rejected.push(`${name}: ${vm.name} stays: cooling down for ${Math.ceil(wait)} s more (${score?.memory?.recentMoves} recent move(s))`)
+      const failures = score?.memory?.recentFailures ? `, ${score.memory.recentFailures} failed action(s), the last at ${score.memory.lastFailureAt}` : ''
+      rejected.push(`${name}: ${vm.name} stays: cooling down for ${Math.ceil(wait)} s more (${score?.memory?.recentMoves} recent move(s)${failures})`)
       continue
     }
     // Only the load that lasts counts: a burst that ends on its own is no reason to move.

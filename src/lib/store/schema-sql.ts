@@ -49,4 +49,9 @@ export const MIGRATIONS: readonly string[] = [
   // (JSON of a VfDevice), so that what is given back is exactly what was taken.
   `ALTER TABLE journal ADD COLUMN uuid TEXT;
    ALTER TABLE journal ADD COLUMN device TEXT;`,
+  // The cluster an action was on and its time on the cluster's clock (simulated time on the
+  // simulator) when it failed: a failed action counts for the VM's backoff like a move does.
+  `ALTER TABLE journal ADD COLUMN cluster TEXT;
+   ALTER TABLE journal ADD COLUMN failed_at_ms INTEGER;
+   CREATE INDEX journal_failures ON journal (cluster, failed_at_ms) WHERE failed_at_ms IS NOT NULL;`,
 ]

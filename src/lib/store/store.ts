@@ -206,6 +206,20 @@ export class Store {
     return Number(result.lastInsertRowid)
   }
 
+  /** Dates a failed action on the cluster's clock, so it counts for its VM's backoff (failuresSince). */
+  journalFailedAt(id: number, cluster: string, atMs: number): void {
+    this.db.prepare('UPDATE journal SET cluster = ?, failed_at_ms = ? WHERE id = ?').run(cluster, atMs, id)
+  }
+
+  /** Per VM, the actions on `cluster` that failed since `sinceMs` (cluster clock): how many, and the last one's time. */
+  failuresSince(cluster: string, sinceMs: number): Map<string, {count: number; lastMs: number}> {
+    const rows = this.db
+      .prepare(`SELECT vm, count(*) AS count, max(failed_at_ms) AS lastMs FROM journal
+        WHERE cluster = ? AND failed_at_ms IS NOT NULL AND failed_at_ms >= ? GROUP BY vm`)
+      .all(cluster, sinceMs) as {vm: string; count: number; lastMs: number}[]
+    return new Map(rows.map((row) => [row.vm, {count: row.count, lastMs: row.lastMs}]))
+  }
+
   /** Keeps the VF device a detach removed (JSON of a VfDevice), for giving it back as it was. */
   journalDevice(id: number, device: string): void {
     this.db.prepare('UPDATE journal SET device = ? WHERE id = ?').run(device, id)

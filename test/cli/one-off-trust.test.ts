@@ -1,0 +1,65 @@
+// One-off moves and failed actions as an operator meets them: what the VM ends up with is said,
+// refusal can be asked for, and a failed migration is not retried at once.
+import assert from 'node:assert/strict'
+import {after, describe, it} from 'node:test'
+import {rmSync} from 'node:fs'
+import {documents, freshStateDir, sova} from './helpers.js'
+
+const dirs: string[] = []
+after(() => {
+  for (const dir of dirs) rmSync(dir, {recursive: true, force: true})
+})
+
+async function paperCluster(faults = 'none'): Promise<string> {
+  const state = freshStateDir()
+  dirs.push(state)
+  const reset = await sova(['sim', 'reset', '--faults', faults, '-q'], {state})
+  assert.equal(reset.exitCode, 0, String(reset.stderr))
+  return state
+}
+
+/** Where `vm` is and which VF it holds, by a fresh collect. */
+async function whereIs(state: string, vm: string): Promise<[string, string | null]> {
+  const [doc] = documents((await sova(['collect', '-q'], {state})).stdout)
+  for (const host of doc.hosts) for (const candidate of host.vms) if (candidate.name === vm) return [host.name, candidate.vf ?? null]
+  throw new Error(`${vm} not found`)
+}
+
+describe('sova migrate VM --to HOST onto a host with no free VF', () => {
+  it('moves the VM, and says on stderr and in the action that it runs on PV; --require-vf refuses and changes nothing', async () => {
+    const state = await paperCluster()
+    // host3 has two free VFs: give them away.
+    for (const vm of ['bulk7', 'bulk8']) assert.equal((await sova(['switch-vf', vm, '--to', 'vf', '-q'], {state})).exitCode, 0)
+
+    const refused = await sova(['migrate', 'web2', '--to', 'host3', '--require-vf', '--format', 'json'], {state})
+    assert.equal(refused.exitCode, 1, String(refused.stderr))
+    assert.match(String(refused.stderr), /refused \(--require-vf\): host3 has no free VF \(8 of 8 in use\); web2 stays on host1/)
+    const [refusedDoc] = documents(refused.stdout)
+    assert.deepEqual(refusedDoc.actions.map((a: any) => [a.kind, a.status]), [['migrate', 'failed']])
+    assert.deepEqual(await whereIs(state, 'web2'), ['host1', '0000:04:10.1'])
+
+    const moved = await sova(['migrate', 'web1', '--to', 'host3', '--format', 'json'], {state})
+    assert.equal(moved.exitCode, 0, String(moved.stderr))
+    assert.match(String(moved.stderr), /warning: web1: host3 had no free VF on arrival: web1 runs on its para-virtual NIC/)
+    const [doc] = documents(moved.stdout)
+    const migrate = doc.actions.find((a: any) => a.kind === 'migrate')
+    assert.equal(migrate.status, 'done')
+    assert.match(migrate.note, /host3 had no free VF on arrival/)
+    assert.deepEqual(await whereIs(state, 'web1'), ['host3', null])
+  })
+})
+
+describe('a failed migration counts for the VM backoff', () => {
+  it('every migration failing: no VM is tried again within its cooldown, and the plan says why', async () => {
+    const state = await paperCluster('migrate=1')
+    const run = await sova(['run', '--cycles', '14', '--interval', '0s', '-q', '--format', 'json'], {state})
+    assert.equal(run.exitCode, 1, String(run.stderr))
+    const docs = documents(run.stdout)
+    const tried = docs.flatMap((doc: any) => (doc.actions ?? []).filter((a: any) => a.kind === 'migrate').map((a: any) => a.vm))
+    assert.ok(tried.length >= 2, `expected several attempts, got ${tried.join(', ')}`)
+    // Without the backoff the same VM was retried every cycle, unplugging its VF each time.
+    assert.equal(new Set(tried).size, tried.length, `a VM was retried within its cooldown: ${tried.join(', ')}`)
+    const reasons = docs.flatMap((doc: any) => doc.plan?.rejected?.migrations ?? [])
+    assert.ok(reasons.some((line: string) => new RegExp(`${tried[0]} stays: cooling down for \\d+ s more \\(0 recent move\\(s\\), 1 failed action\\(s\\)`).test(line)), reasons.join('\n'))
+  })
+})
