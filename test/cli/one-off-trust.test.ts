@@ -63,3 +63,19 @@ describe('a failed migration counts for the VM backoff', () => {
     assert.ok(reasons.some((line: string) => new RegExp(`${tried[0]} stays: cooling down for \\d+ s more \\(0 recent move\\(s\\), 1 failed action\\(s\\)`).test(line)), reasons.join('\n'))
   })
 })
+
+describe('what a migration reason promises about a VF is true', () => {
+  it('"a free VF" only when the target has one free in that very document; otherwise it says it arrives on PV', async () => {
+    const state = freshStateDir()
+    dirs.push(state)
+    assert.equal((await sova(['sim', 'reset', '--scenario', 'two-hotspots', '-q'], {state})).exitCode, 0)
+    const run = await sova(['run', '--cycles', '30', '--interval', '0s', '-q', '--format', 'json'], {state})
+    assert.equal(run.exitCode, 0, String(run.stderr))
+    const planned = documents(run.stdout).flatMap((doc: any) => doc.plan.migrations.map((move: any) => ({move, target: doc.hosts.find((host: any) => host.name === move.to)})))
+    assert.ok(planned.some(({move}) => move.giveVfOnArrival), 'expected a move that wants a VF on arrival')
+    for (const {move, target} of planned) {
+      if (/a free VF/.test(move.reason)) assert.ok(target.vfs.free.length > 0, `${move.vm} to ${move.to}: promised a free VF, but ${move.to} has none free: ${move.reason}`)
+      if (move.giveVfOnArrival && target.vfs.free.length === 0) assert.match(move.reason, new RegExp(`none is free on ${move.to} now: it arrives on its PV NIC`))
+    }
+  })
+})

@@ -37,6 +37,8 @@ interface Ledger {
   cpuUsed: number
   /** Free VFs plus VFs held by VMs they are worth less than the swap margin to (switch-vf reclaims those). */
   availableVfs: number
+  /** VFs free now and not yet promised to an arrival of this cycle: what the executor gives on arrival. */
+  freeVfs: number
   hot: boolean
   out: number
   in: number
@@ -61,6 +63,7 @@ function ledgerOf(host: Host, score: HostScore | undefined, vmScores: Scores['vm
     txMbps: txMbps * grow,
     freeMemoryMiB: host.memoryMiB.free,
     cpuUsed: host.vms.reduce((sum, vm) => sum + vm.cpu.usedRatio, 0),
+    freeVfs: host.vfs.free.length,
     availableVfs:
       host.vfs.free.length +
       host.vms.filter((vm) => vm.vf && (vmScores[vm.name]?.vfValueMbps ?? Number.POSITIVE_INFINITY) < params.vfSwapMarginMbps).length,
@@ -274,6 +277,7 @@ function planOne(doc: SovaDocument, source: Ledger, ledgers: Ledger[], direction
       continue
     }
     const target = choice.target
+    const vfOnArrival = wantsVf ? vfPromise(target, score?.demandMbps ?? relief) : ''
     reserve(source, target, vm, wantsVf)
     const others = choice.rejected.length > 0 ? `; other targets rejected: ${choice.rejected.join('; ')}` : ''
     const enough = relief >= needed ? `enough alone (needs ${mbps(needed)})` : `the most relief on offer (needs ${mbps(needed)})`
@@ -291,12 +295,21 @@ function planOne(doc: SovaDocument, source: Ledger, ledgers: Ledger[], direction
           `${name} predicted hot (${score0?.reason ?? 'hot'}); ${vm.name} takes ${mbps(relief)} off its ${direction}, ${enough}, ` +
           `copying ~${Math.round(copyMiB)} MiB; ${target.host.name} keeps the most headroom (${share(choice.headroom)} below ` +
           `${share(target.params.targetBelow)} after the move)` +
-          (wantsVf ? `, and a free VF for its ${mbps(score?.demandMbps ?? relief)} demand` : '') + others,
+          vfOnArrival + others,
       } satisfies PlannedMigration,
     }
   }
   if (candidates.length === 0 && cooling === 0) rejected.push(`${name}: predicted hot, but no VM's move would relieve its ${direction}`)
   return {rejected, migration: undefined}
+}
+
+/**
+ * What the reason may promise about a VF on arrival: a free one only when the target has one not
+ * yet promised this cycle; else one the VF plan takes from a VM it is worth less to, after arrival.
+ */
+function vfPromise(target: Ledger, demandMbps: number): string {
+  if (target.freeVfs > 0) return `, and a free VF for its estimated demand of ${mbps(demandMbps)}`
+  return `, and a VF for its estimated demand of ${mbps(demandMbps)} once the VF plan takes one from a VM it is worth less to (none is free on ${target.host.name} now: it arrives on its PV NIC)`
 }
 
 /** Books a planned move into both ledgers, so later choices in this cycle see it. */
@@ -313,6 +326,7 @@ function reserve(source: Ledger, target: Ledger, vm: Vm, wantsVf: boolean): void
   target.freeMemoryMiB -= vm.memoryMiB
   target.cpuUsed += vm.cpu.usedRatio
   if (wantsVf) target.availableVfs--
+  if (wantsVf && target.freeVfs > 0) target.freeVfs--
   target.in++
 }
 
