@@ -88,6 +88,7 @@ export const VmMemory = Type.Object({
   lastPathChangeAt: Type.Optional(Type.String({format: 'date-time', description: 'first sample that showed its current path (pv or vf)'})),
   vfRateMbps: Type.Optional(nonNegative('highest busier-direction rate seen while on a VF, Mbit/s: its demand, known')),
   sustainedMbps: Type.Optional(nonNegative('lowest busier-direction rate of its latest samples on this host, Mbit/s: load that lasts')),
+  samplesOnHost: Type.Optional(count('samples the loop has seen the VM in on its current host: a VF is taken from it only after the warm-up')),
   recentFailures: Type.Optional(count('actions on the VM that failed within the remembered window: they count for its backoff like moves')),
   lastFailureAt: Type.Optional(Type.String({format: 'date-time', description: 'when the last of them failed (cluster clock)'})),
 }, {description: 'what the loop remembers of the VM from recent samples (cooldowns, hysteresis, demand)'})

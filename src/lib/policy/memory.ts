@@ -136,7 +136,7 @@ export function remember(entries: readonly HistoryEntry[], sustainedSamples = 5)
     const trace = aligned[i]
     let sustained = Number.POSITIVE_INFINITY
     for (let j = 0, n = Math.min(trace.seen, k); j < n; j++) sustained = Math.min(sustained, rates[trace.slot * k + j])
-    const item: VmMemory = {recentMoves: trace.moves, sustainedMbps: sustained}
+    const item: VmMemory = {recentMoves: trace.moves, sustainedMbps: sustained, samplesOnHost: trace.seen}
     if (!Number.isNaN(trace.lastMove)) item.lastMoveAt = new Date(trace.lastMove).toISOString()
     if (!Number.isNaN(trace.pathChangedAt)) item.lastPathChangeAt = new Date(trace.pathChangedAt).toISOString()
     if (trace.vfRateMbps >= 0) item.vfRateMbps = trace.vfRateMbps

@@ -15,6 +15,13 @@ export interface SovaVfPlan {
 }
 
 
+/**
+ * Warm-up: a VF is taken away from a VM only once the loop has seen it in this many samples on its
+ * host (the samples its sustained rate is the lowest of). A first run on a 2-second sample attaches
+ * free VFs, but takes none away on so little evidence.
+ */
+export const VF_TAKE_WARMUP_SAMPLES = 3
+
 interface Guest {
   name: string
   vf: string | null | undefined
@@ -53,8 +60,14 @@ function planHost(host: Host, scores: Scores, arrivals: ReadonlySet<string>, at:
   }
   const byValueDesc = (a: Guest, b: Guest) => b.value - a.value || (a.name < b.name ? -1 : 1)
   const wanting = guests.filter((guest) => !guest.vf && guest.value >= params.vfMinValueMbps).sort(byValueDesc)
-  // Holders that may give their VF up, least valuable first.
-  const holders = guests.filter((guest) => guest.vf && guest.hold === 0).sort((a, b) => -byValueDesc(a, b))
+  // Holders that may give their VF up, least valuable first; not before the warm-up.
+  const warming = guests.filter((guest) => guest.vf && guest.hold === 0 && seenFor(guest) < VF_TAKE_WARMUP_SAMPLES)
+  const holders = guests.filter((guest) => guest.vf && guest.hold === 0 && seenFor(guest) >= VF_TAKE_WARMUP_SAMPLES).sort((a, b) => -byValueDesc(a, b))
+  if (warming.length > 0) {
+    const seen = warming.map((guest) => `${guest.name} (${seenFor(guest)} so far)`).join(', ')
+    rejected.push(`${host.name}: warm-up: no VF is taken from ${seen} until the loop has seen it in ${VF_TAKE_WARMUP_SAMPLES} samples on ${host.name}`)
+  }
+  const inWarmUp = warming.length > 0 ? ', in its warm-up' : ''
   const free = [...host.vfs.free].sort()
   for (const guest of wanting) {
     if (guest.hold > 0) {
@@ -68,7 +81,7 @@ function planHost(host: Host, scores: Scores, arrivals: ReadonlySet<string>, at:
     }
     const holder = holders[0]
     if (!holder) {
-      rejected.push(`${host.name}: ${guest.name} (${mbps(guest.value)}) gets no VF: every VF is held by a VM within its hold time or already given this cycle`)
+      rejected.push(`${host.name}: ${guest.name} (${mbps(guest.value)}) gets no VF: every VF is held by a VM within its hold time or already given this cycle${inWarmUp}`)
       continue
     }
     // The hot-plug keeps the gainer on PV for attachSeconds: its value is lost that long.
@@ -89,6 +102,12 @@ function planHost(host: Host, scores: Scores, arrivals: ReadonlySet<string>, at:
   }
   return {changes, rejected}
 }
+
+/**
+ * Samples the loop has seen the VM in on its host. Scores that carry no count (a document scored
+ * by another tool or an older version) vouch for their own figures: no warm-up is imposed on them.
+ */
+const seenFor = (guest: Guest) => guest.score.memory?.samplesOnHost ?? Number.POSITIVE_INFINITY
 
 /**
  * Plans sova's VF moves on every host. `hosts` is the cluster after this cycle's migrations;
@@ -112,6 +131,9 @@ export function planSovaVf(
   }
   const kept = capRejected(rejected)
   if (changes.length > 0) return {changes, rejected: kept}
+  if (rejected.some((line) => /: warm-up: /.test(line))) {
+    return {changes, rejected: kept, noop: `no VF change: warm-up (no VF is taken away before a VM has been seen in ${VF_TAKE_WARMUP_SAMPLES} samples on its host), and every other alternative was rejected (see plan.rejected.vf)`}
+  }
   return {
     changes,
     rejected: kept,

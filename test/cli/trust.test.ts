@@ -1,5 +1,6 @@
-// One-off moves and failed actions as an operator meets them: what the VM ends up with is said,
-// refusal can be asked for, and a failed migration is not retried at once.
+// What Sova does and says can be trusted, as an operator meets it: what a VM ends up with is said,
+// refusal can be asked for, a failed migration is not retried at once, reasons promise only what
+// is true, and no VF is taken away on a first 2-second sample.
 import assert from 'node:assert/strict'
 import {after, describe, it} from 'node:test'
 import {rmSync} from 'node:fs'
@@ -77,5 +78,24 @@ describe('what a migration reason promises about a VF is true', () => {
       if (/a free VF/.test(move.reason)) assert.ok(target.vfs.free.length > 0, `${move.vm} to ${move.to}: promised a free VF, but ${move.to} has none free: ${move.reason}`)
       if (move.giveVfOnArrival && target.vfs.free.length === 0) assert.match(move.reason, new RegExp(`none is free on ${move.to} now: it arrives on its PV NIC`))
     }
+  })
+})
+
+describe('warm-up: no VF is taken away on too little evidence', () => {
+  it('a first run on a fresh cluster attaches free VFs but detaches none until each holder was seen in 3 samples, and says so', async () => {
+    const state = freshStateDir()
+    dirs.push(state)
+    assert.equal((await sova(['sim', 'reset', '--scenario', 'mixed', '-q'], {state})).exitCode, 0)
+    const run = await sova(['run', '--cycles', '4', '--interval', '0s', '-q', '--format', 'json'], {state})
+    assert.equal(run.exitCode, 0, String(run.stderr))
+    const docs = documents(run.stdout)
+    const detaches = (doc: any) => (doc.actions ?? []).filter((a: any) => a.kind === 'detach-vf')
+    for (const doc of docs.slice(0, 2)) {
+      assert.deepEqual(detaches(doc), [], `cycle at ${doc.at} detached on a warm-up sample`)
+      assert.match(doc.plan.noop.vf, /^no VF change: warm-up \(no VF is taken away before a VM has been seen in 3 samples on its host\)/)
+      assert.ok(doc.plan.rejected.vf.some((line: string) => /^host1: warm-up: no VF is taken from cpu1 \([12] so far\)/.test(line)), doc.plan.rejected.vf.join('\n'))
+    }
+    // Once warm, the VFs go where they are worth most (this scenario booted them on the wrong VMs).
+    assert.ok(detaches(docs[2]).length > 0, 'expected VF moves once the warm-up is over')
   })
 })
