@@ -99,3 +99,19 @@ describe('warm-up: no VF is taken away on too little evidence', () => {
     assert.ok(detaches(docs[2]).length > 0, 'expected VF moves once the warm-up is over')
   })
 })
+
+describe('sova explain never contradicts itself', () => {
+  it('on a scored document with no VF plan yet: a rival that would gain enough is said to, never "too little: gain > margin"', async () => {
+    const state = freshStateDir()
+    dirs.push(state)
+    assert.equal((await sova(['sim', 'reset', '--scenario', 'mixed', '-q'], {state})).exitCode, 0)
+    assert.equal((await sova(['run', '--cycles', '3', '--interval', '0s', '--dry-run', '-q'], {state})).exitCode, 0)
+    const collected = await sova(['collect', '-q'], {state})
+    const scored = await sova(['score', '-q'], {state, input: String(collected.stdout)})
+    const explained = await sova(['explain', '--format', 'json'], {state, input: String(scored.stdout)})
+    assert.equal(explained.exitCode, 0, String(explained.stderr))
+    const text = String(explained.stdout)
+    assert.doesNotMatch(text, /would gain too little: gain [^≤"]* > /)
+    assert.match(text, /would gain enough to take it \(gain \d+ Mbit\/s > swap margin .*\), but this document has no VF plan yet/)
+  })
+})

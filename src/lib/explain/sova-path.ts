@@ -54,9 +54,19 @@ function sovaKeeps(facts: PathFacts, value: number): {text: string; short: strin
   const rivalValue = valueOf(view, rival.name)
   const rivalLines = view.rejectedVfAbout(rival.name)
   const beaten = rivalValue - value > margin.value + swapCost(rivalValue)
-  const why = beaten && rivalLines.length > 0
-    ? `${rival.name} (${mbps(rivalValue)}) wants one, but ${rivalLines[0]}`
-    : `the most valuable VM without one, ${rival.name} (${mbps(rivalValue)}), would gain too little: ${swapWords(rivalValue, value, margin)}`
+  if (beaten && rivalLines.length > 0) {
+    return {text: `Keeps VF ${vf}${failed} (worth ${mbps(value)} to it): ${rival.name} (${mbps(rivalValue)}) wants one, but ${rivalLines[0]}.`, short: `keeps VF: ${rival.name} was refused`}
+  }
+  if (beaten) {
+    // The figures say the rival would take it: say why it has not, never that it would gain too little.
+    const planned = view.doc.plan !== undefined && (view.doc.plan.vf.length > 0 || view.doc.plan.noop?.vf !== undefined)
+    const why = planned ? 'yet the VF plan of this document did not move it' : 'but this document has no VF plan yet (sova switch-vf makes it)'
+    return {
+      text: `Keeps VF ${vf}${failed} (worth ${mbps(value)} to it) for now: ${rival.name} (${mbps(rivalValue)}) would gain enough to take it (${swapWords(rivalValue, value, margin)}), ${why}.`,
+      short: planned ? `keeps VF: not moved by the plan` : 'keeps VF: no VF plan yet',
+    }
+  }
+  const why = `the most valuable VM without one, ${rival.name} (${mbps(rivalValue)}), would gain too little: ${swapWords(rivalValue, value, margin)}`
   return {text: `Keeps VF ${vf}${failed} (worth ${mbps(value)} to it): ${why}.`, short: `keeps VF: ${rival.name} would gain too little`}
 }
 
