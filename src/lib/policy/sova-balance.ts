@@ -220,6 +220,8 @@ interface Candidate {
   vm: Vm
   score: VmScore | undefined
   relief: number
+  /** Its rate in the hot direction now: relief is the part of it that lasts. */
+  now: number
   copyMiB: number
 }
 
@@ -258,7 +260,7 @@ function planOne(doc: SovaDocument, source: Ledger, ledgers: Ledger[], direction
       )
       continue
     }
-    candidates.push({vm, score, relief, copyMiB})
+    candidates.push({vm, score, relief, now, copyMiB})
   }
   // Cheapest move that relieves enough; if none does alone, the most relief (the next cycle can add another).
   candidates.sort((a, b) => {
@@ -269,7 +271,7 @@ function planOne(doc: SovaDocument, source: Ledger, ledgers: Ledger[], direction
     return b.relief - a.relief || a.copyMiB - b.copyMiB || byName(a.vm, b.vm)
   })
   for (const candidate of candidates) {
-    const {vm, score, relief, copyMiB} = candidate
+    const {vm, score, relief, now, copyMiB} = candidate
     const wantsVf = needsVf(vm, score, params)
     const choice = chooseTarget(vm, source, ledgers, wantsVf)
     if (!choice.target || choice.headroom === undefined) {
@@ -292,7 +294,9 @@ function planOne(doc: SovaDocument, source: Ledger, ledgers: Ledger[], direction
         copyMiB: Math.round(copyMiB),
         giveVfOnArrival: wantsVf,
         reason:
-          `${name} predicted hot (${score0?.reason ?? 'hot'}); ${vm.name} takes ${mbps(relief)} off its ${direction}, ${enough}, ` +
+          `${name} predicted hot (${score0?.reason ?? 'hot'}); ${vm.name} takes ${mbps(relief)} off its ${direction}` +
+          (Math.round(relief) < Math.round(now) ? ` (the part of its ${mbps(now)} now that lasts)` : '') +
+          `, ${enough}, ` +
           `copying ~${Math.round(copyMiB)} MiB; ${target.host.name} keeps the most headroom (${share(choice.headroom)} below ` +
           `${share(target.params.targetBelow)} after the move)` +
           vfOnArrival + others,
