@@ -47,8 +47,8 @@ document's reasons where they state them, else from the policy's defaults, and s
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Explain)
-    const [{explainDocument}, render, {writeStdout}] = await Promise.all([
-      import('../lib/explain/explain-vm.js'), import('../lib/explain/render-explanation.js'), import('../lib/cli/output.js'),
+    const [{explainDocument}, render, {writeStdout}, {unmanagedLine}] = await Promise.all([
+      import('../lib/explain/explain-vm.js'), import('../lib/explain/render-explanation.js'), import('../lib/cli/output.js'), import('../lib/render/table.js'),
     ])
     const format: ExplainFormat = flags.format ?? (process.stdout.isTTY ? (flags.vm ? 'text' : 'table') : 'json')
     const blocks = (explanations: VmExplanation[]) => explanations.map(render.renderExplanationText).join('\n')
@@ -60,6 +60,11 @@ document's reasons where they state them, else from the policy's defaults, and s
       else if (format === 'csv') await writeStdout(render.renderExplanationCsv(explanations, first))
       else if (format === 'text') await writeStdout((first ? '' : '\n') + blocks(explanations))
       else await writeStdout(render.renderExplanationTable(explained, explanations) + (flags.vm ? blocks(explanations) : ''))
+      // Domains Sova does not manage are said, not hidden (the JSON document lists them in `unmanaged`).
+      if (format === 'table' || format === 'text') {
+        const onHost = (doc.unmanaged ?? []).filter((entry) => flags.host === undefined || entry.host === flags.host)
+        if (!flags.vm && onHost.length > 0) await writeStdout(onHost.map((entry) => unmanagedLine(entry) + '\n').join(''))
+      }
       first = false
     }
   }

@@ -115,3 +115,23 @@ describe('sova explain never contradicts itself', () => {
     assert.match(text, /would gain enough to take it \(gain \d+ Mbit\/s > swap margin .*\), but this document has no VF plan yet/)
   })
 })
+
+describe('domains Sova does not manage are said, not hidden', () => {
+  it('a document listing one: the table and explain show it with why and its VF; explain --vm on it says why, exit 2', async () => {
+    const state = await paperCluster()
+    const [doc] = documents((await sova(['collect', '-q'], {state})).stdout)
+    doc.unmanaged = [{host: 'host1', name: 'web 2\u001b[31m', uuid: '0b5e4c1e-0000-4000-8000-000000000042', why: 'its name has characters Sova does not pass to the tools', vf: '0000:04:10.7'}]
+    const input = JSON.stringify(doc) + '\n'
+    const table = await sova(['score', '--format', 'table'], {state, input})
+    assert.equal(table.exitCode, 0, String(table.stderr))
+    const line = 'unmanaged: host1: "web 2\\u001b[31m" (UUID 0b5e4c1e-0000-4000-8000-000000000042, holds VF 0000:04:10.7): its name has characters Sova does not pass to the tools; never acted on, its VF and traffic count for host1'
+    assert.ok(String(table.stdout).includes(line), String(table.stdout))
+    assert.doesNotMatch(String(table.stdout), /\u001b\[31m/, 'a control character reached the terminal')
+    const scored = String((await sova(['score', '-q'], {state, input})).stdout)
+    const explained = await sova(['explain', '--format', 'table'], {state, input: scored})
+    assert.ok(String(explained.stdout).includes(line), String(explained.stdout))
+    const one = await sova(['explain', '--vm', 'web 2\u001b[31m'], {state, input: scored})
+    assert.equal(one.exitCode, 2)
+    assert.match(String(one.stderr), /--vm: "web 2\\u001b\[31m" on host1 is not managed by Sova: its name has characters Sova does not pass to the tools/)
+  })
+})

@@ -156,6 +156,10 @@ export function selectVms(view: CycleView, selection: ExplainSelection): string[
   if (selection.host !== undefined && !doc.hosts.some((host) => host.name === selection.host)) {
     throw new UsageError(`--host: ${selection.host} is not a host of ${of} (hosts: ${someOf(doc.hosts.map((host) => host.name))})`)
   }
+  const unmanaged = doc.unmanaged?.find((entry) => entry.name === selection.vm)
+  if (selection.vm !== undefined && !view.before.has(selection.vm) && unmanaged) {
+    throw new UsageError(`--vm: ${JSON.stringify(unmanaged.name)} on ${unmanaged.host} is not managed by Sova: ${unmanaged.why}`)
+  }
   if (selection.vm !== undefined && !view.before.has(selection.vm)) {
     const unseen = doc.missing?.length ? `; ${doc.missing.map((entry) => entry.host).join(', ')} gave no readings, so it may be there` : ''
     throw new UsageError(`--vm: ${selection.vm} is not a VM of ${of} (VMs: ${someOf([...view.before.keys()])})${unseen}`)

@@ -1,7 +1,7 @@
 // Tables for people (cli-table3 + chalk). Borders and headers are never coloured (TOOLING.md).
 import {Chalk, type ChalkInstance} from 'chalk'
 import Table from 'cli-table3'
-import type {Action, SovaDocument} from '../document/schema.js'
+import type {Action, SovaDocument, Unmanaged} from '../document/schema.js'
 import {fixed, mbps} from './figures.js'
 import type {View} from './view.js'
 
@@ -67,6 +67,7 @@ const REJECTED_VF_SHOWN = 5
 function planLines(doc: SovaDocument, chalk: ChalkInstance): string[] {
   const lines: string[] = []
   for (const entry of doc.missing ?? []) lines.push(chalk.yellow(`missing: ${entry.host}: ${entry.reason}`))
+  for (const entry of doc.unmanaged ?? []) lines.push(chalk.yellow(unmanagedLine(entry)))
   for (const move of doc.plan?.migrations ?? []) lines.push(`planned: migrate ${move.vm} ${move.from} -> ${move.to}: ${move.reason}`)
   if (doc.plan?.noop?.migrations) lines.push(chalk.dim(`migrations: ${doc.plan.noop.migrations}`))
   if (doc.plan?.noop?.vf) lines.push(chalk.dim(`VF changes: ${doc.plan.noop.vf}`))
@@ -84,4 +85,14 @@ export function renderTable(doc: SovaDocument, view: View, colour: boolean): str
   if (view === 'actions' && (doc.actions?.length ?? 0) > 0) parts.push(actionsTable(doc, chalk))
   parts.push(...planLines(doc, chalk))
   return parts.join('\n') + '\n'
+}
+
+/**
+ * A domain Sova does not manage, for people: its name quoted as JSON (it may hold spaces or control
+ * characters, which is often why it is refused), what it holds, and why.
+ */
+export function unmanagedLine(entry: Unmanaged): string {
+  const vf = entry.vf ? `, holds VF ${entry.vf}` : ''
+  const uuid = entry.uuid ? ` (UUID ${entry.uuid}${vf})` : vf ? ` (${vf.slice(2)})` : ''
+  return `unmanaged: ${entry.host}: ${JSON.stringify(entry.name)}${uuid}: ${entry.why}; never acted on, its VF and traffic count for ${entry.host}`
 }
