@@ -3,6 +3,7 @@ import type {MissingHost, RawHost, RawSnapshot, RawVm} from './backends/types.js
 import type {Host, Missing, SovaDocument, Vm} from './document/schema.js'
 import {DOCUMENT_VERSION} from './document/schema.js'
 import type {SampleKnowledge} from './history.js'
+import {namedRecord, namedRecordOf} from './named.js'
 
 /** A previous sample older than this is not used for rates: the window would say little about now. */
 export const MAX_RATE_WINDOW_SECONDS = 600
@@ -131,7 +132,7 @@ export function toDocument(previous: RawSnapshot, current: RawSnapshot): SovaDoc
 
 /** Host name -> utilisation, the part of a sample that prediction history needs. */
 export function utilisationOf(doc: SovaDocument): Record<string, number> {
-  return Object.fromEntries(doc.hosts.map((host) => [host.name, host.nic.utilisation]))
+  return namedRecordOf(doc.hosts.map((host) => [host.name, host.nic.utilisation] as const))
 }
 
 const MBIT = 8 / 1e6
@@ -148,7 +149,7 @@ export function vmRateMbps(vm: Vm): number {
 
 /** The compact part of a sample the loop remembers: host peaks, VM placement, paths and rates. */
 export function knowledgeOf(doc: SovaDocument): SampleKnowledge {
-  const knowledge: SampleKnowledge = {peak: {}, vms: []}
+  const knowledge: SampleKnowledge = {peak: namedRecord<number>(), vms: []}
   for (const host of doc.hosts) {
     knowledge.peak[host.name] = peakUtilisation(host)
     for (const vm of host.vms) knowledge.vms.push([vm.name, host.name, vm.path, vmRateMbps(vm)])

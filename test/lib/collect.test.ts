@@ -138,7 +138,7 @@ describe('toDocument', () => {
 
   it('copies identity, placement and the VF pool from the current snapshot', () => {
     assert.deepEqual(vmNamed('web1'), {
-      name: 'web1', id: 'id-web1', vcpus: 2, memoryMiB: 2048,
+      name: 'web1', id: 'id-web1', uuid: 'uuid-web1', vcpus: 2, memoryMiB: 2048,
       cpu: {usedRatio: 0.4, blockedRatio: 0.25},
       net: {rxBps: 1024, txBps: 512, activeRatio: 0.7},
       path: 'vf', vf: VF0,
@@ -188,7 +188,7 @@ describe('toDocument', () => {
   })
 
   it('utilisationOf maps host names to utilisation', () => {
-    assert.deepEqual(utilisationOf(document), {h1: 0.5, h2: 0.4})
+    assert.deepEqual({...utilisationOf(document)}, {h1: 0.5, h2: 0.4})
   })
 
   it('a host new since the previous sample has no rates yet: it is missing, never given rates of 0 that make it look idle', () => {

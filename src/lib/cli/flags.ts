@@ -12,6 +12,7 @@ import type {HostOverrides} from '../policy/host-params.js'
 import {DEFAULT_POLICY, POLICY_NAMES, type PolicyName, type PolicyParams} from '../policy/policies.js'
 import {SOVA_DEFAULTS, SOVA_HOT_RECENT, SOVA_HOT_THRESHOLD, SOVA_PARAM_DOCS, type SovaParams, validateSovaParams} from '../policy/sova-params.js'
 import {parseDuration} from './duration.js'
+import {namedRecord} from '../named.js'
 
 /** A duration flag (500ms, 10s, 5m) resolved to seconds. */
 export const durationFlag = Flags.custom<number>({
@@ -204,7 +205,7 @@ export function policyParams(flags: PolicyFlagValues, config: PolicyConfig = {})
  */
 export function clusterPolicyParams(flags: PolicyFlagValues, config: ConfigFile = {}): PolicyParams {
   const params = policyParams(flags, config.policy)
-  const hosts: Record<string, HostOverrides> = {}
+  const hosts = namedRecord<HostOverrides>()
   for (const host of config.hosts ?? []) {
     if (!host.policy) continue
     const section = config.policy ?? {}
