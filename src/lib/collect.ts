@@ -1,7 +1,9 @@
 // Turns two raw snapshots (cumulative counters) into a document of rates. Pure.
 import type {MissingHost, RawHost, RawSnapshot, RawVm} from './backends/types.js'
 import type {Host, Missing, SovaDocument, Vm} from './document/schema.js'
-import {DOCUMENT_VERSION} from './document/schema.js'
+import {Check} from '@sinclair/typebox/value'
+import {DOCUMENT_VERSION, Host as HostSchema} from './document/schema.js'
+import {schemaErrorLine} from './document/schema-errors.js'
 import type {SampleKnowledge} from './history.js'
 import {namedRecord, namedRecordOf} from './named.js'
 
@@ -75,6 +77,11 @@ function hostRates(host: RawHost, before: RawHost | undefined, vmsBefore: Map<st
   }
 }
 
+/** Why a host's figures cannot go into a document (limits.ts: a counter that jumped, a port faster than any), or undefined. */
+function beyondLimits(host: Host): string | undefined {
+  return Check(HostSchema, host) ? undefined : schemaErrorLine(HostSchema, host)
+}
+
 /** Hosts of `current` that `previous` has no readings of: their counters cannot be differenced. */
 export function hostsWithoutReadings(previous: RawSnapshot, current: RawSnapshot): string[] {
   const before = new Set(previous.hosts.map((host) => host.name))
@@ -123,7 +130,15 @@ export function toDocument(previous: RawSnapshot, current: RawSnapshot): SovaDoc
     sova: DOCUMENT_VERSION,
     at: current.at,
     source: {...current.source, windowSeconds: seconds},
-    hosts: current.hosts.filter((host) => hostsBefore.has(host.name)).map((host) => hostRates(host, hostsBefore.get(host.name), vmsBefore, seconds)),
+    hosts: [],
+  }
+  for (const host of current.hosts) {
+    const before = hostsBefore.get(host.name)
+    if (!before) continue
+    const rated = hostRates(host, before, vmsBefore, seconds)
+    const beyond = beyondLimits(rated)
+    if (beyond === undefined) doc.hosts.push(rated)
+    else missing.push({host: host.name, reason: `its readings are beyond what a document may claim (${beyond}): a counter glitch, not a measurement`, lastSampleAt: previous.at})
   }
   if (missing.length > 0) doc.missing = missing.map((entry) => missingEntry(entry, current.at))
   if (current.unmanaged && current.unmanaged.length > 0) doc.unmanaged = current.unmanaged.map((entry) => ({...entry}))

@@ -200,6 +200,28 @@ describe('toDocument', () => {
   })
 })
 
+describe('readings beyond what a document may claim', () => {
+  it('a port counter that jumped by 1e15 bytes in 10 s leaves the host out for the cycle, naming the field and the limit', () => {
+    const before = snapshot(T0, [rawHost('g', 0, 0, [rawVm('g1', counters(1, 0, 0, 0))]), rawHost('ok', 0, 0, [])])
+    const after = snapshot(T10, [rawHost('g', 1e15, 0, [rawVm('g1', counters(2, 0, 0, 0))]), rawHost('ok', 1e6, 1e6, [])])
+    const result = toDocument(before, after)
+    assert.deepEqual(result.hosts.map((h) => h.name), ['ok'])
+    assert.equal(result.missing?.length, 1)
+    assert.equal(result.missing?.[0].host, 'g')
+    assert.match(result.missing?.[0].reason ?? '', /^its readings are beyond what a document may claim \(nic\.rxBps: expected a number from 0 to 1\.25e12 \(10 Tbit\/s\), got number 100000000000000\): a counter glitch/)
+    assert.equal(result.missing?.[0].lastSampleAt, T0)
+    assert.doesNotThrow(() => parseDocument(JSON.parse(JSON.stringify(result)), 'test'))
+  })
+
+  it('so does a VM whose counters jumped beyond 10 Tbit/s', () => {
+    const before = snapshot(T0, [rawHost('g', 0, 0, [rawVm('g1', counters(1, 0, 0, 0))])])
+    const after = snapshot(T10, [rawHost('g', 0, 0, [rawVm('g1', counters(2, 0, 0, 2e14))])])
+    const result = toDocument(before, after)
+    assert.deepEqual(result.hosts, [])
+    assert.match(result.missing?.[0].reason ?? '', /\(vms\[0\]\.net\.txBps: expected a number from 0 to 1\.25e12 \(10 Tbit\/s\), got number 20000000000000\)/)
+  })
+})
+
 describe('unusablePrevious', () => {
   const now = snapshot('2024-01-01T01:00:00.000Z', [])
   const cases: {why: string; previous: RawSnapshot | undefined; reason: string | undefined}[] = [

@@ -15,7 +15,7 @@ import {SimBackend, readSimCluster} from '../../src/lib/backends/sim/backend.js'
 import {toSnapshot} from '../../src/lib/backends/sim/model.js'
 import {parseScenarioFile} from '../../src/lib/backends/sim/scenario-file.js'
 import {policyParams} from '../../src/lib/cli/flags.js'
-import type {SovaDocument} from '../../src/lib/document/schema.js'
+import type {HostScore, SovaDocument, VmScore} from '../../src/lib/document/schema.js'
 import {parseDocument} from '../../src/lib/document/validate.js'
 import {SampleHistory} from '../../src/lib/history.js'
 import {checkInvariants} from '../../src/lib/invariants.js'
@@ -72,12 +72,13 @@ function assertScored(doc: SovaDocument, cycle: number, where: string): void {
   const vmNames = doc.hosts.flatMap((host) => host.vms.map((vm) => vm.name)).sort()
   assert.deepEqual(Object.keys(scores.vms).sort(), vmNames, `${where}: scores.vms is keyed by every VM`)
   for (const host of doc.hosts) {
-    const score = Object.getOwnPropertyDescriptor(scores.hosts, host.name)?.value
-    assert.equal(typeof score?.reason, 'string', `${where}: host ${host.name} has a score`)
+    const score: HostScore | undefined = Object.getOwnPropertyDescriptor(scores.hosts, host.name)?.value
+    assert.ok(score, `${where}: host ${host.name} has a score`)
+    assert.equal(typeof score.reason, 'string', `${where}: host ${host.name} has a score`)
     // From the second cycle on, the host's own history is in its window.
     assert.ok(score.window.length >= Math.min(cycle + 1, 2), `${where}: host ${host.name} window ${JSON.stringify(score.window)}`)
     for (const vm of host.vms) {
-      const own = Object.getOwnPropertyDescriptor(scores.vms, vm.name)?.value
+      const own: VmScore | undefined = Object.getOwnPropertyDescriptor(scores.vms, vm.name)?.value
       assert.equal(own?.host, host.name, `${where}: VM ${vm.name} is scored on ${host.name}`)
     }
   }
