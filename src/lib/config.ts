@@ -9,7 +9,7 @@ import {join} from 'node:path'
 import {type Static, Type} from '@sinclair/typebox'
 import {NAME_EXPECTED, NAME_PATTERN, PCI_PATTERN} from './document/schema.js'
 // config-check reads ConfigFile only when called, so this import cycle is harmless.
-import {checkConfigText, configProblems} from './config-check.js'
+import {checkConfigText, configProblems, permissionProblems} from './config-check.js'
 import {InputError, UsageError} from './errors.js'
 import {DEFAULT_MAX_SAMPLE_AGE_SECONDS} from './freshness.js'
 import {HOTSPOT_PARAM_DOCS} from './policy/hotspot.js'
@@ -151,8 +151,8 @@ export function loadConfig(flag: string | undefined, env: NodeJS.ProcessEnv = pr
     const from = flag ? '--config' : 'SOVA_CONFIG'
     throw new UsageError(`${from} ${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
   }
-  // The first problem in file order, with its line, as `sova config check` lists them all.
-  const [first] = checkConfigText(text, path)
+  // The first problem: who may write the file, then the first in file order, with its line, as `sova config check` lists them all.
+  const [first] = [...permissionProblems(path), ...checkConfigText(text, path)]
   if (first) throw new InputError(first)
   return JSON.parse(text) as ConfigFile
 }
