@@ -7,6 +7,7 @@ import {existsSync, readFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 import {type Static, Type} from '@sinclair/typebox'
+import {MAX_HOSTS} from './document/limits.js'
 import {NAME_EXPECTED, NAME_PATTERN, PCI_PATTERN} from './document/schema.js'
 // config-check reads ConfigFile only when called, so this import cycle is harmless.
 import {checkConfigText, configProblems, permissionProblems} from './config-check.js'
@@ -114,7 +115,7 @@ const TimeoutsSection = Type.Object(
 export const ConfigFile = Type.Object(
   {
     cluster: Type.Optional(name('the cluster\'s name (samples and journal are kept per cluster)')),
-    hosts: Type.Optional(Type.Array(HostEntry, {minItems: 1, expected: 'a list of at least one host'})),
+    hosts: Type.Optional(Type.Array(HostEntry, {minItems: 1, maxItems: MAX_HOSTS, expected: `a list of 1 to ${MAX_HOSTS} hosts`})),
     timeouts: Type.Optional(TimeoutsSection),
     maxSampleAgeSeconds: Type.Optional(Type.Number({exclusiveMinimum: 0, description: `no decision is taken on a sample older than this by the cluster's clock (default ${DEFAULT_MAX_SAMPLE_AGE_SECONDS})`, expected: 'a number > 0'})),
     policy: Type.Optional(PolicySection),

@@ -7,7 +7,8 @@
 // field and the limit; and through the CLI, a rate of 1e308 is refused by `score` with exit 65.
 import assert from 'node:assert/strict'
 import {after, describe, it} from 'node:test'
-import {rmSync} from 'node:fs'
+import {rmSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
 import fc from 'fast-check'
 import {policyParams} from '../../src/lib/cli/flags.js'
 import {assertFiniteDocument, firstNonFinite} from '../../src/lib/document/finite.js'
@@ -183,5 +184,14 @@ describe('extreme numbers through the CLI', () => {
     const balanced = await sova(['balance', '--format', 'json'], {state, input: String(scored.stdout)})
     assert.equal(balanced.exitCode, 0, String(balanced.stderr))
     assert.equal(firstNonFinite(documents(balanced.stdout)[0]), undefined)
+  })
+
+  it('sova sim reset refuses a scenario file no document could describe (1,001 VMs on a host): exit 2, nothing reset', async () => {
+    const path = join(state, 'crowded.json')
+    const vms = Array.from({length: MAX_VMS_PER_HOST + 1}, (_, i) => ({name: `v${i}`, host: 'h1', vcpus: 1, memoryMiB: 64, kind: 'idle', demand: {rxMbps: 0, txMbps: 0}}))
+    writeFileSync(path, JSON.stringify({hosts: [{name: 'h1', vfs: 0}], vms}))
+    const result = await sova(['sim', 'reset', '--scenario', path], {state})
+    assert.equal(result.exitCode, 2, String(result.stderr))
+    assert.equal(String(result.stderr), `sova sim reset: scenario ${path}: ${MAX_VMS_PER_HOST + 1} VMs on h1, more than the ${MAX_VMS_PER_HOST} a host may hold (see "Document limits" in the README)\n`)
   })
 })

@@ -34,3 +34,13 @@ export const MAX_WINDOW = 10_000
 export function formatLimit(value: number): string {
   return Math.abs(value) >= 1e6 ? value.toExponential().replace('e+', 'e') : String(value)
 }
+
+/** Why a cluster of this shape could not be sampled into a document (too many hosts or VMs), or undefined. */
+export function clusterSizeProblem(hostNames: readonly string[], vmHosts: readonly string[]): string | undefined {
+  if (hostNames.length > MAX_HOSTS) return `${hostNames.length} hosts, more than the ${MAX_HOSTS} a document may hold`
+  if (vmHosts.length > MAX_VMS) return `${vmHosts.length} VMs, more than the ${MAX_VMS} a document may hold`
+  const perHost = new Map<string, number>()
+  for (const host of vmHosts) perHost.set(host, (perHost.get(host) ?? 0) + 1)
+  for (const [host, count] of perHost) if (count > MAX_VMS_PER_HOST) return `${count} VMs on ${host}, more than the ${MAX_VMS_PER_HOST} a host may hold`
+  return undefined
+}
