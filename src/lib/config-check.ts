@@ -67,7 +67,7 @@ interface PlacedSection {
   section: PolicyConfig | NonNullable<HostEntry['policy']>
 }
 
-const dotted = (pointer: string) => pointer.split('/').slice(1).map((part) => (/^\d+$/.test(part) ? `[${part}]` : `.${part}`)).join('').replace(/^\./, '').replaceAll('.[', '[')
+const dotted = (pointer: string) => pointer.split('/').slice(1).map((part) => (/^\d+$/.test(part) ? `[${part}]` : `.${part}`)).join('').replace(/^\./, '')
 
 /**
  * The parameters' own rules (a whole number of migrations, a cooldown >= 0, shares of at most 1),
@@ -92,10 +92,10 @@ function policyProblems(config: ConfigFile): ConfigProblem[] {
   }
   const section = config.policy ?? {}
   const cluster: PlacedSection = {pointer: '/policy', section}
-  const policy = unvalidatedPolicyParams({}, section).policy
-  report([cluster], unvalidatedPolicyParams({}, section))
+  const params = unvalidatedPolicyParams({}, section)
+  report([cluster], params)
   for (const [index, host] of (config.hosts ?? []).entries()) {
-    if (host.policy) report([cluster, {pointer: `/hosts/${index}/policy`, section: host.policy}], unvalidatedPolicyParams({policy}, hostPolicyConfig(section, host.policy)))
+    if (host.policy) report([cluster, {pointer: `/hosts/${index}/policy`, section: host.policy}], unvalidatedPolicyParams({policy: params.policy}, hostPolicyConfig(section, host.policy)))
   }
   return problems
 }
