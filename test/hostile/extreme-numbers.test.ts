@@ -123,7 +123,7 @@ describe('beyond the limits, the reader refuses, naming the field and the limit'
     ['a 20 Tbit/s port', (d) => (d.hosts[0].nic.speedMbps = 2e7), /^stdin line 1: hosts\[0\]\.nic\.speedMbps: expected a number from 1 to 1e7 \(1 Mbit\/s to 10 Tbit\/s\), got number 20000000$/],
     ['a port of 1e-300 Mbit/s', (d) => (d.hosts[0].nic.speedMbps = 1e-300), /^stdin line 1: hosts\[0\]\.nic\.speedMbps: expected a number from 1 to 1e7/],
     ['a utilisation of 1e300', (d) => (d.hosts[0].nic.utilisation = 1e300), /^stdin line 1: hosts\[0\]\.nic\.utilisation: expected a number from 0 to 2e7/],
-    ['memory of 1e308 MiB', (d) => (d.hosts[0].vms[1].memoryMiB = 1e308), /^stdin line 1: hosts\[0\]\.vms\[1\]\.memoryMiB: expected a number from 0 to 1\.073741824e9 \(1 PiB\)/],
+    ['memory of 1e308 MiB', (d) => (d.hosts[0].vms[1].memoryMiB = 1e308), /^stdin line 1: hosts\[0\]\.vms\[1\]\.memoryMiB: expected a number from 0 to 1073741824 \(1 PiB\)/],
     ['a CPU share of 1e10', (d) => (d.hosts[0].vms[0].cpu.usedRatio = 1e10), /^stdin line 1: hosts\[0\]\.vms\[0\]\.cpu\.usedRatio: expected a number from 0 to 4096 \(one per vCPU\)/],
     ['a forecast of 1e300', (d) => (d.scores = {policy: 'seed', vms: {}, hosts: {h1: {utilisation: 0, window: [0], forecast: 1e300, predictor: 'burg', hot: true, reason: 'x'}}}), /^stdin line 1: scores\.hosts\.h1\.forecast: expected a number from -1e15 to 1e15, or null/],
     [`${MAX_HOSTS + 1} hosts`, (d) => (d.hosts = Array.from({length: MAX_HOSTS + 1}, (_, i) => ({...d.hosts[0], name: `h${i}`, vms: []}))), new RegExp(`^stdin line 1: hosts: ${MAX_HOSTS + 1} hosts, more than the ${MAX_HOSTS} a document may hold$`)],

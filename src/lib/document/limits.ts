@@ -30,9 +30,10 @@ export const MAX_FIGURE = 1e15
 /** History a host score may quote (utilisation window). */
 export const MAX_WINDOW = 10_000
 
-/** `1.25e12` rather than `1250000000000`: limits as people read them. */
+/** `1.25e12` rather than `1250000000000`, but `1073741824` rather than `1.073741824e9`: the shorter. */
 export function formatLimit(value: number): string {
-  return Math.abs(value) >= 1e6 ? value.toExponential().replace('e+', 'e') : String(value)
+  const exponent = value.toExponential().replace('e+', 'e')
+  return exponent.length < String(value).length ? exponent : String(value)
 }
 
 /** Why a cluster of this shape could not be sampled into a document (too many hosts or VMs), or undefined. */
