@@ -68,6 +68,7 @@ action failed, else 69 if some host did not answer in some cycle.`
         for (const entry of sample.missing ?? []) unanswered.add(entry.host)
         const doc = await stages.runCycle(sample, history, params, session.executor, freshness)
         // What `sova explain` reads when nothing is piped in (a dry run's too: it explains what would happen).
+        this.assertWritable(doc)
         session.store.saveLastDocument(doc.source.cluster, JSON.stringify(doc))
         failed += stages.failedActions(doc).length
         const seconds = (performance.now() - started) / 1000

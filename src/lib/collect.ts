@@ -1,8 +1,11 @@
 // Turns two raw snapshots (cumulative counters) into a document of rates. Pure.
-import type {MissingHost, RawHost, RawSnapshot, RawVm} from './backends/types.js'
+import type {MissingHost, RawHost, RawPort, RawSnapshot, RawVm} from './backends/types.js'
 import type {Host, Missing, SovaDocument, Vm} from './document/schema.js'
-import {DOCUMENT_VERSION} from './document/schema.js'
+import {Check} from '@sinclair/typebox/value'
+import {DOCUMENT_VERSION, Host as HostSchema} from './document/schema.js'
+import {schemaErrorLine} from './document/schema-errors.js'
 import type {SampleKnowledge} from './history.js'
+import {namedRecord, namedRecordOf} from './named.js'
 
 /** A previous sample older than this is not used for rates: the window would say little about now. */
 export const MAX_RATE_WINDOW_SECONDS = 600
@@ -54,9 +57,38 @@ function vmRates(vm: RawVm, previous: RawVm | undefined, seconds: number): Vm {
   }
 }
 
-function hostRates(host: RawHost, before: RawHost | undefined, vmsBefore: Map<string, RawVm>, seconds: number): Host {
-  const rxBps = delta(host.nic.rxBytes, before?.nic.rxBytes) / seconds
-  const txBps = delta(host.nic.txBytes, before?.nic.txBytes) / seconds
+/**
+ * The port's byte counts over the window, or why there are none this once. Only between readings of
+ * one basis (pf or vms); on `vms`, the sum of the deltas of the VMs in both readings (each within its
+ * own basis): the difference of two sums would read a VM that left, or one that came, as traffic.
+ */
+function portDeltas(now: RawPort, before: RawPort): {rx: number; tx: number} | string {
+  const basis = now.basis ?? 'pf'
+  const was = before.basis ?? 'pf'
+  if (basis !== was) {
+    return `its port counters changed basis (${was} -> ${basis}: port.counters changed in the configuration), and no rate can be taken between two different counters (rates from the next sample)`
+  }
+  if (basis === 'vms' && now.parts && before.parts) {
+    const earlier = new Map(before.parts.map((part) => [part.id, part]))
+    let rx = 0
+    let tx = 0
+    for (const part of now.parts) {
+      const then = earlier.get(part.id)
+      if (!then || then.basis !== part.basis) continue
+      rx += delta(part.rxBytes, then.rxBytes)
+      tx += delta(part.txBytes, then.txBytes)
+    }
+    return {rx, tx}
+  }
+  return {rx: delta(now.rxBytes, before.rxBytes), tx: delta(now.txBytes, before.txBytes)}
+}
+
+/** A host's rates over the window, or why it has none this once. */
+function hostRates(host: RawHost, before: RawHost, vmsBefore: Map<string, RawVm>, seconds: number): Host | string {
+  const port = portDeltas(host.nic, before.nic)
+  if (typeof port === 'string') return port
+  const rxBps = port.rx / seconds
+  const txBps = port.tx / seconds
   return {
     name: host.name,
     nic: {
@@ -72,6 +104,11 @@ function hostRates(host: RawHost, before: RawHost | undefined, vmsBefore: Map<st
     memoryMiB: {...host.memoryMiB},
     vms: host.vms.map((vm) => vmRates(vm, vmsBefore.get(vm.name), seconds)),
   }
+}
+
+/** Why a host's figures cannot go into a document (limits.ts: a counter that jumped, a port faster than any), or undefined. */
+function beyondLimits(host: Host): string | undefined {
+  return Check(HostSchema, host) ? undefined : schemaErrorLine(HostSchema, host)
 }
 
 /** Hosts of `current` that `previous` has no readings of: their counters cannot be differenced. */
@@ -122,7 +159,16 @@ export function toDocument(previous: RawSnapshot, current: RawSnapshot): SovaDoc
     sova: DOCUMENT_VERSION,
     at: current.at,
     source: {...current.source, windowSeconds: seconds},
-    hosts: current.hosts.filter((host) => hostsBefore.has(host.name)).map((host) => hostRates(host, hostsBefore.get(host.name), vmsBefore, seconds)),
+    hosts: [],
+  }
+  for (const host of current.hosts) {
+    const before = hostsBefore.get(host.name)
+    if (!before) continue
+    const rated = hostRates(host, before, vmsBefore, seconds)
+    const beyond = typeof rated === 'string' ? undefined : beyondLimits(rated)
+    if (typeof rated === 'string') missing.push({host: host.name, reason: rated, lastSampleAt: previous.at})
+    else if (beyond === undefined) doc.hosts.push(rated)
+    else missing.push({host: host.name, reason: `its readings are beyond what a document may claim (${beyond}): a counter glitch, not a measurement`, lastSampleAt: previous.at})
   }
   if (missing.length > 0) doc.missing = missing.map((entry) => missingEntry(entry, current.at))
   if (current.unmanaged && current.unmanaged.length > 0) doc.unmanaged = current.unmanaged.map((entry) => ({...entry}))
@@ -131,7 +177,7 @@ export function toDocument(previous: RawSnapshot, current: RawSnapshot): SovaDoc
 
 /** Host name -> utilisation, the part of a sample that prediction history needs. */
 export function utilisationOf(doc: SovaDocument): Record<string, number> {
-  return Object.fromEntries(doc.hosts.map((host) => [host.name, host.nic.utilisation]))
+  return namedRecordOf(doc.hosts.map((host) => [host.name, host.nic.utilisation] as const))
 }
 
 const MBIT = 8 / 1e6
@@ -148,7 +194,7 @@ export function vmRateMbps(vm: Vm): number {
 
 /** The compact part of a sample the loop remembers: host peaks, VM placement, paths and rates. */
 export function knowledgeOf(doc: SovaDocument): SampleKnowledge {
-  const knowledge: SampleKnowledge = {peak: {}, vms: []}
+  const knowledge: SampleKnowledge = {peak: namedRecord<number>(), vms: []}
   for (const host of doc.hosts) {
     knowledge.peak[host.name] = peakUtilisation(host)
     for (const vm of host.vms) knowledge.vms.push([vm.name, host.name, vm.path, vmRateMbps(vm)])

@@ -2,7 +2,10 @@
 // `sova config check` prints and what `--config` refuses (the first of them). Schema problems
 // first; the cross-field rules (unique names, one backend kind, options that fit the backend) only
 // once the shape is right, so a message never talks about a field that is not there.
-import {ConfigFile, type HostEntry} from './config.js'
+import {realpathSync, statSync} from 'node:fs'
+import {dirname, resolve} from 'node:path'
+import {hostPolicyConfig, policyParamProblems, unvalidatedPolicyParams} from './cli/flags.js'
+import {ConfigFile, type HostEntry, type PolicyConfig} from './config.js'
 import {schemaErrorList} from './document/schema-errors.js'
 import {canonicalPci} from './identifiers.js'
 import {lineOfPointer} from './json-lines.js'
@@ -58,6 +61,45 @@ function hostProblems(hosts: HostEntry[]): ConfigProblem[] {
   return problems
 }
 
+/** A policy section of the file and where it is (`/policy`, `/hosts/2/policy`). */
+interface PlacedSection {
+  pointer: string
+  section: PolicyConfig | NonNullable<HostEntry['policy']>
+}
+
+const dotted = (pointer: string) => pointer.split('/').slice(1).map((part) => (/^\d+$/.test(part) ? `[${part}]` : `.${part}`)).join('').replace(/^\./, '')
+
+/**
+ * The parameters' own rules (a whole number of migrations, a cooldown >= 0, shares of at most 1),
+ * by the validator `sova run` uses: each problem at the key that sets it, in the most specific
+ * section that does, else at the section it comes from (a default that clashes with a set value).
+ */
+function policyProblems(config: ConfigFile): ConfigProblem[] {
+  const problems: ConfigProblem[] = []
+  const seen = new Set<string>()
+  const report = (sections: PlacedSection[], params: ReturnType<typeof unvalidatedPolicyParams>) => {
+    for (const problem of policyParamProblems(params)) {
+      const parameters = (placed: PlacedSection) => (placed.section as Record<string, Record<string, unknown> | undefined>)[problem.section]
+      const setting = [...sections].reverse().find((placed) => parameters(placed)?.[problem.key] !== undefined)
+      const pointer = setting
+        ? `${setting.pointer}/${problem.section}/${problem.key}`
+        : ([...sections].reverse().find((placed) => parameters(placed) !== undefined)?.pointer ?? sections[0].pointer) + `/${problem.section}`
+      const line = `${dotted(setting ? pointer.slice(0, pointer.lastIndexOf('/')) : pointer)}.${problem.message}${setting ? '' : ' (with the defaults)'}`
+      if (seen.has(line)) continue
+      seen.add(line)
+      problems.push({pointer, line})
+    }
+  }
+  const section = config.policy ?? {}
+  const cluster: PlacedSection = {pointer: '/policy', section}
+  const params = unvalidatedPolicyParams({}, section)
+  report([cluster], params)
+  for (const [index, host] of (config.hosts ?? []).entries()) {
+    if (host.policy) report([cluster, {pointer: `/hosts/${index}/policy`, section: host.policy}], unvalidatedPolicyParams({policy: params.policy}, hostPolicyConfig(section, host.policy)))
+  }
+  return problems
+}
+
 /** Every problem of a parsed configuration value, in file order. */
 export function configProblems(value: unknown): ConfigProblem[] {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -65,7 +107,7 @@ export function configProblems(value: unknown): ConfigProblem[] {
   }
   const schema = schemaErrorList(ConfigFile, value, {unknownKey})
   if (schema.length > 0) return schema
-  return hostProblems((value as ConfigFile).hosts ?? [])
+  return [...hostProblems((value as ConfigFile).hosts ?? []), ...policyProblems(value as ConfigFile)]
 }
 
 /** `FILE:LINE: problem` lines for a configuration text; empty when it is valid. */
@@ -80,4 +122,32 @@ export function checkConfigText(text: string, file: string): string[] {
     .map((problem) => ({...problem, lineNumber: lineOfPointer(text, problem.pointer)}))
     .sort((a, b) => a.lineNumber - b.lineNumber)
     .map((problem) => `${file}:${problem.lineNumber}: ${problem.line}`)
+}
+
+const mode = (value: number) => `mode 0${(value & 0o7777).toString(8)}`
+
+/**
+ * Why the file cannot be trusted, as ssh refuses a key others can write: the configuration decides
+ * which hosts Sova reaches and what it runs there, as root. Refused when the file is writable by
+ * group or others or owned by someone else than this user or root, or when a directory it sits in
+ * is writable by group or others without the sticky bit (then anyone can replace the file).
+ */
+export function permissionProblems(path: string, uid = process.getuid?.() ?? 0): string[] {
+  let real: string
+  try {
+    real = realpathSync(path)
+  } catch {
+    return [] // unreadable: the reader says so
+  }
+  const problems: string[] = []
+  const file = statSync(real)
+  if ((file.mode & 0o022) !== 0) problems.push(`${path}: writable by group or others (${mode(file.mode)}): whoever can write it decides what Sova does on your hosts; chmod go-w ${path}`)
+  if (file.uid !== uid && file.uid !== 0) problems.push(`${path}: owned by uid ${file.uid}, neither you (uid ${uid}) nor root; chown it or use your own copy`)
+  for (const dir of new Set([dirname(resolve(path)), dirname(real)])) {
+    const stat = statSync(dir)
+    if ((stat.mode & 0o022) !== 0 && (stat.mode & 0o1000) === 0) {
+      problems.push(`${path}: its directory ${dir} is writable by group or others (${mode(stat.mode)}, not sticky): whoever can write there can replace the file; chmod go-w ${dir}`)
+    }
+  }
+  return problems
 }

@@ -7,9 +7,10 @@ import {existsSync, readFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 import {type Static, Type} from '@sinclair/typebox'
+import {MAX_HOSTS} from './document/limits.js'
 import {NAME_EXPECTED, NAME_PATTERN, PCI_PATTERN} from './document/schema.js'
 // config-check reads ConfigFile only when called, so this import cycle is harmless.
-import {checkConfigText, configProblems} from './config-check.js'
+import {checkConfigText, configProblems, permissionProblems} from './config-check.js'
 import {InputError, UsageError} from './errors.js'
 import {DEFAULT_MAX_SAMPLE_AGE_SECONDS} from './freshness.js'
 import {HOTSPOT_PARAM_DOCS} from './policy/hotspot.js'
@@ -114,7 +115,7 @@ const TimeoutsSection = Type.Object(
 export const ConfigFile = Type.Object(
   {
     cluster: Type.Optional(name('the cluster\'s name (samples and journal are kept per cluster)')),
-    hosts: Type.Optional(Type.Array(HostEntry, {minItems: 1, expected: 'a list of at least one host'})),
+    hosts: Type.Optional(Type.Array(HostEntry, {minItems: 1, maxItems: MAX_HOSTS, expected: `a list of 1 to ${MAX_HOSTS} hosts`})),
     timeouts: Type.Optional(TimeoutsSection),
     maxSampleAgeSeconds: Type.Optional(Type.Number({exclusiveMinimum: 0, description: `no decision is taken on a sample older than this by the cluster's clock (default ${DEFAULT_MAX_SAMPLE_AGE_SECONDS})`, expected: 'a number > 0'})),
     policy: Type.Optional(PolicySection),
@@ -151,8 +152,8 @@ export function loadConfig(flag: string | undefined, env: NodeJS.ProcessEnv = pr
     const from = flag ? '--config' : 'SOVA_CONFIG'
     throw new UsageError(`${from} ${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
   }
-  // The first problem in file order, with its line, as `sova config check` lists them all.
-  const [first] = checkConfigText(text, path)
+  // The first problem: who may write the file, then the first in file order, with its line, as `sova config check` lists them all.
+  const [first] = [...permissionProblems(path), ...checkConfigText(text, path)]
   if (first) throw new InputError(first)
   return JSON.parse(text) as ConfigFile
 }

@@ -4,6 +4,7 @@
 import type {NetPath, SovaDocument} from './document/schema.js'
 import {knowledgeOf, utilisationOf} from './collect.js'
 import type {Store, StoredSample} from './store/store.js'
+import {ownValue} from './named.js'
 
 /** The compact part of a sample the policy remembers. */
 export interface SampleKnowledge {
@@ -105,8 +106,8 @@ export function seriesOf(
   for (const host of doc.hosts) {
     const values =
       measure === 'sum'
-        ? recent.map((entry) => entry.utilisation[host.name])
-        : recent.map((entry) => entry.knowledge?.peak[host.name])
+        ? recent.map((entry) => ownValue(entry.utilisation, host.name))
+        : recent.map((entry) => ownValue(entry.knowledge?.peak, host.name))
     series.set(host.name, values.filter((u): u is number => u !== undefined))
   }
   return series

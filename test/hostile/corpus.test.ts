@@ -74,7 +74,7 @@ const CASES: Case[] = [
   {why: 'version 1.5', input: edit((d) => (d.sova = 1.5)), message: /^stdin line 1: sova: expected version 1, got number 1\.5$/},
   {why: 'version "1" (a string)', input: edit((d) => (d.sova = '1')), message: /^stdin line 1: sova: expected version 1, got "1"$/},
   {why: 'hosts an object', input: edit((d) => (d.hosts = {})), message: /^stdin line 1: hosts: expected an array, got an object$/},
-  {why: 'cpus a string', input: edit((d) => (d.hosts[0].cpus = '32')), message: /^stdin line 1: hosts\[0\]\.cpus: expected a whole number >= 0, got "32"$/},
+  {why: 'cpus a string', input: edit((d) => (d.hosts[0].cpus = '32')), message: /^stdin line 1: hosts\[0\]\.cpus: expected a whole number from 0 to 65536, got "32"$/},
   {why: 'a VM without a name', input: edit((d) => delete d.hosts[1].vms[2].name), message: /^stdin line 1: hosts\[1\]\.vms\[2\]\.name: expected a value \(required\), got nothing$/},
   {why: 'at not a date', input: edit((d) => (d.at = 'yesterday')), message: /^stdin line 1: at: expected an ISO 8601 date-time, got "yesterday"$/},
   {why: 'the same VM on two hosts', input: edit((d) => (d.hosts[1].vms[0].name = d.hosts[0].vms[0].name)), message: /^stdin line 1: hosts\[1\]\.vms\[0\]\.name: VM "[^"]+" appears twice \(also at hosts\[0\]\.vms\[0\]\)$/},
@@ -99,7 +99,7 @@ const CASES: Case[] = [
   {why: 'a host both sampled and listed missing', input: edit((d) => (d.missing = [{host: d.hosts[1].name, reason: 'did not answer'}])), message: /^stdin line 1: missing\[0\]\.host: host "host2" is both sampled and missing$/},
   {why: 'a missing host named like a shell command', input: edit((d) => (d.missing = [{host: 'h9;reboot', reason: 'did not answer'}])), message: /^stdin line 1: missing\[0\]\.host: expected a name of letters, digits .*, got "h9;reboot"$/},
   {why: 'more VFs than the host has', input: edit((d) => (d.hosts[0].vfs.total = 0)), message: /^stdin line 1: hosts\[0\]\.vfs: \d+ in use \+ \d+ free exceeds total 0$/},
-  {why: 'negative memory', input: edit((d) => (d.hosts[0].vms[1].memoryMiB = -1)), message: /^stdin line 1: hosts\[0\]\.vms\[1\]\.memoryMiB: expected a number >= 0, got number -1$/},
+  {why: 'negative memory', input: edit((d) => (d.hosts[0].vms[1].memoryMiB = -1)), message: /^stdin line 1: hosts\[0\]\.vms\[1\]\.memoryMiB: expected a number from 0 to 1073741824 \(1 PiB\), got number -1$/},
   {why: 'a ratio above 1', input: edit((d) => (d.hosts[0].vms[0].net.activeRatio = 1.5)), message: /^stdin line 1: hosts\[0\]\.vms\[0\]\.net\.activeRatio: expected a number from 0 to 1, got number 1\.5$/},
   {
     why: '1e999 (Infinity: JSON has no NaN)',

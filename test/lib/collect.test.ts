@@ -188,7 +188,7 @@ describe('toDocument', () => {
   })
 
   it('utilisationOf maps host names to utilisation', () => {
-    assert.deepEqual(utilisationOf(document), {h1: 0.5, h2: 0.4})
+    assert.deepEqual({...utilisationOf(document)}, {h1: 0.5, h2: 0.4})
   })
 
   it('a host new since the previous sample has no rates yet: it is missing, never given rates of 0 that make it look idle', () => {
@@ -197,6 +197,99 @@ describe('toDocument', () => {
       host: 'h3',
       reason: 'it answered, but the start of the window has no readings of it to take rates from (rates from the next sample); no earlier sample of it is known: no decision about h3 or its VMs',
     }])
+  })
+})
+
+describe('the port counter basis, per host', () => {
+  const T20 = '2024-01-01T00:00:20.000Z'
+  // A lab host counted as the sum of its VMs: each VM's part, and the sum, as readHostPort reports them.
+  const summed = (name: string, vms: RawVm[]): RawHost => ({
+    ...rawHost(name, vms.reduce((sum, vm) => sum + vm.counters.rxBytes, 0), vms.reduce((sum, vm) => sum + vm.counters.txBytes, 0), vms),
+    nic: {
+      device: 'lab0',
+      speedMbps: 1000,
+      rxBytes: vms.reduce((sum, vm) => sum + vm.counters.rxBytes, 0),
+      txBytes: vms.reduce((sum, vm) => sum + vm.counters.txBytes, 0),
+      basis: 'vms',
+      parts: vms.map((vm) => ({id: vm.uuid, rxBytes: vm.counters.rxBytes, txBytes: vm.counters.txBytes, ...(vm.counters.basis ? {basis: vm.counters.basis} : {})})),
+    },
+  })
+  const pf = (name: string, rxBytes: number, txBytes: number, vms: RawVm[]): RawHost => {
+    const host = rawHost(name, rxBytes, txBytes, vms)
+    return {...host, nic: {...host.nic, basis: 'pf'}}
+  }
+
+  it('port.counters changed from pf to vms: the host is missing for a cycle with the reason, never a 5154 % sample', () => {
+    // The PF had carried 6.4e12 B; the VMs' sum starts from their own counters: no rate between the two.
+    const vms = [rawVm('a', counters(1, 0, 1e9, 1e9))]
+    const first = snapshot(T0, [pf('lab', 6.4e12, 6.4e12, vms), pf('other', 0, 0, [])])
+    const second = snapshot(T10, [summed('lab', [rawVm('a', counters(2, 0, 1e9 + 5e6, 1e9 + 5e6))]), pf('other', 1e7, 1e7, [])])
+    const changed = toDocument(first, second)
+    assert.deepEqual(changed.hosts.map((host) => host.name), ['other'])
+    assert.equal(changed.missing?.[0].host, 'lab')
+    assert.match(changed.missing?.[0].reason ?? '', /^its port counters changed basis \(pf -> vms: port\.counters changed in the configuration\), and no rate can be taken between two different counters \(rates from the next sample\); its last sample is 10 s old: no decision about lab or its VMs$/)
+    // The next cycle is of one basis again: rates as usual (5e6 B over 10 s each way on a 1 GbE port).
+    const third = snapshot(T20, [summed('lab', [rawVm('a', counters(3, 0, 1e9 + 10e6, 1e9 + 10e6))]), pf('other', 2e7, 2e7, [])])
+    const next = toDocument(second, third)
+    assert.deepEqual(next.hosts.find((host) => host.name === 'lab')?.nic, {device: 'lab0', speedMbps: 1000, rxBps: 5e5, txBps: 5e5, utilisation: 0.008})
+    assert.equal(next.missing, undefined)
+  })
+
+  it('and back from vms to pf, the same', () => {
+    const vms = [rawVm('a', counters(1, 0, 1e9, 1e9))]
+    const result = toDocument(snapshot(T0, [summed('lab', vms)]), snapshot(T10, [pf('lab', 6.4e12, 6.4e12, vms)]))
+    assert.deepEqual(result.hosts, [])
+    assert.match(result.missing?.[0].reason ?? '', /changed basis \(vms -> pf/)
+  })
+
+  it('a sample from before the basis was recorded counts as pf: no missing cycle after an upgrade', () => {
+    const result = toDocument(snapshot(T0, [rawHost('h', 0, 0, [])]), snapshot(T10, [pf('h', 1e7, 0, [])]))
+    assert.equal(result.hosts[0].nic.rxBps, 1e6)
+  })
+
+  it('counters "vms": a VM that leaves does not make the port read 0 while the others keep sending', () => {
+    // b (1e12 B sent so far) migrates away; a keeps sending 1e7 B per 10 s. The sum drops by 1e12:
+    // differencing sums reads 0 (a drop clamped); the VMs' own deltas say 1e6 B/s.
+    const before = snapshot(T0, [summed('lab', [rawVm('a', counters(1, 0, 0, 1e9)), rawVm('b', counters(1, 0, 0, 1e12))])])
+    const after = snapshot(T10, [summed('lab', [rawVm('a', counters(2, 0, 0, 1e9 + 1e7))])])
+    const result = toDocument(before, after)
+    assert.deepEqual(result.hosts[0].nic, {device: 'lab0', speedMbps: 1000, rxBps: 0, txBps: 1e6, utilisation: 0.008})
+  })
+
+  it('counters "vms": a VM that arrives with its history is not read as a burst, nor one whose counters changed basis', () => {
+    const before = snapshot(T0, [summed('lab', [rawVm('a', counters(1, 0, 0, 1e9)), rawVm('c', {...counters(1, 0, 0, 5e9), basis: 'vif'})])])
+    const after = snapshot(T10, [
+      summed('lab', [
+        rawVm('a', counters(2, 0, 0, 1e9 + 1e7)),
+        // A VF came: its counters run on from other owners; no delta across the switch.
+        rawVm('c', {...counters(2, 0, 0, 9e11), basis: 'vif+vf 0000:03:10.1'}),
+        // New here (migrated in, or booted): 1e12 B counted elsewhere before.
+        rawVm('d', counters(2, 0, 0, 1e12)),
+      ]),
+    ])
+    assert.equal(toDocument(before, after).hosts[0].nic.txBps, 1e6)
+  })
+})
+
+describe('readings beyond what a document may claim', () => {
+  it('a port counter that jumped by 1e15 bytes in 10 s leaves the host out for the cycle, naming the field and the limit', () => {
+    const before = snapshot(T0, [rawHost('g', 0, 0, [rawVm('g1', counters(1, 0, 0, 0))]), rawHost('ok', 0, 0, [])])
+    const after = snapshot(T10, [rawHost('g', 1e15, 0, [rawVm('g1', counters(2, 0, 0, 0))]), rawHost('ok', 1e6, 1e6, [])])
+    const result = toDocument(before, after)
+    assert.deepEqual(result.hosts.map((h) => h.name), ['ok'])
+    assert.equal(result.missing?.length, 1)
+    assert.equal(result.missing?.[0].host, 'g')
+    assert.match(result.missing?.[0].reason ?? '', /^its readings are beyond what a document may claim \(nic\.rxBps: expected a number from 0 to 1\.25e12 \(10 Tbit\/s\), got number 100000000000000\): a counter glitch/)
+    assert.equal(result.missing?.[0].lastSampleAt, T0)
+    assert.doesNotThrow(() => parseDocument(JSON.parse(JSON.stringify(result)), 'test'))
+  })
+
+  it('so does a VM whose counters jumped beyond 10 Tbit/s', () => {
+    const before = snapshot(T0, [rawHost('g', 0, 0, [rawVm('g1', counters(1, 0, 0, 0))])])
+    const after = snapshot(T10, [rawHost('g', 0, 0, [rawVm('g1', counters(2, 0, 0, 2e14))])])
+    const result = toDocument(before, after)
+    assert.deepEqual(result.hosts, [])
+    assert.match(result.missing?.[0].reason ?? '', /\(vms\[0\]\.net\.txBps: expected a number from 0 to 1\.25e12 \(10 Tbit\/s\), got number 20000000000000\)/)
   })
 })
 

@@ -131,7 +131,7 @@ describe('parseDocument: refusals', () => {
     {
       why: 'a fractional CPU count',
       edit: (value) => void (value.hosts[0].cpus = 1.5),
-      detail: 'hosts[0].cpus: expected a whole number >= 0, got number 1.5',
+      detail: 'hosts[0].cpus: expected a whole number from 0 to 65536, got number 1.5',
     },
     {
       why: 'an active ratio above 1',
@@ -141,7 +141,7 @@ describe('parseDocument: refusals', () => {
     {
       why: 'a link speed of 0',
       edit: (value) => void (value.hosts[0].nic.speedMbps = 0),
-      detail: 'hosts[0].nic.speedMbps: expected a number > 0, got number 0',
+      detail: 'hosts[0].nic.speedMbps: expected a number from 1 to 1e7 (1 Mbit/s to 10 Tbit/s), got number 0',
     },
     {
       why: 'a sample time that is not ISO 8601',
@@ -192,7 +192,7 @@ describe('parseDocument: refusals', () => {
     {
       why: 'a forecast that is neither a number nor null',
       edit: (value) => void (value.scores = seedScores({h0: hostScore({forecast: 'high' as any})})),
-      detail: 'scores.hosts.h0.forecast: expected a number or null, got "high"',
+      detail: 'scores.hosts.h0.forecast: expected a number from -1e15 to 1e15, or null, got "high"',
     },
     {
       why: 'two hosts of one name',

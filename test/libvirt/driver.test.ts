@@ -133,7 +133,7 @@ describe('libvirt driver: snapshot', () => {
     setWorld({[URI1]: hostWorld(['web1', 'db1', 'idle1', 'bad; name'])})
     const shell = fakeShell()
     const raw = await driverFor(kvm1, shell).snapshot()
-    assert.deepEqual(raw.nic, {device: 'enp3s0f0', speedMbps: 10_000, rxBytes: 987_654_321_000, txBytes: 456_789_012_000})
+    assert.deepEqual(raw.nic, {device: 'enp3s0f0', speedMbps: 10_000, rxBytes: 987_654_321_000, txBytes: 456_789_012_000, basis: 'pf'})
     assert.equal(raw.cpus, 32)
     assert.deepEqual(raw.memoryMiB, {total: 128_808, free: 61_440})
     assert.deepEqual(raw.vfs, {total: 4, free: ['0000:03:10.0']}, 'the VF of the domain with a refused name is not free')
@@ -200,7 +200,9 @@ describe('libvirt driver: snapshot', () => {
     assert.deepEqual(raw.vfs, {total: 2, free: ['0000:ee:00.1']})
     const lab1 = raw.vms.find((vm) => vm.name === 'lab1')
     assert.deepEqual([lab1?.path, lab1?.vf, lab1?.counters.rxBytes, lab1?.counters.txBytes], ['vf', '0000:ee:00.0', 300, 600])
-    assert.deepEqual(raw.nic, {device: 'lab0', speedMbps: 1000, rxBytes: 300 + 100, txBytes: 600 + 200})
+    const {parts, ...port} = raw.nic
+    assert.deepEqual(port, {device: 'lab0', speedMbps: 1000, rxBytes: 300 + 100, txBytes: 600 + 200, basis: 'vms'})
+    assert.deepEqual(parts?.map((part) => [part.id, part.rxBytes, part.txBytes]), raw.vms.map((vm) => [vm.uuid, vm.counters.rxBytes, vm.counters.txBytes]))
     assert.ok(!commands().some((argv) => argv[0].startsWith('nodedev')), 'no SR-IOV lookups in a lab')
   })
 

@@ -5,8 +5,10 @@ import {InputError, UsageError} from '../../lib/errors.js'
 export default class ConfigCheck extends SovaCommand {
   static summary = 'Validate the configuration file and say what is wrong, line by line.'
   static description = `Reads the configuration (--config FILE, else $SOVA_CONFIG, else $XDG_CONFIG_HOME/sova/config.json)
-and prints every problem as FILE:LINE: path: what is wrong. Nothing is contacted: sova doctor checks that
-the hosts answer. Exit codes: 0 valid, 65 problems found, 2 no file to check or unreadable.
+and prints every problem as FILE:LINE: path: what is wrong, the policy parameters' own rules
+included (the same validator sova run uses). A file writable by group or others, owned by another
+user, or in a directory others may write (not sticky) is refused, as ssh refuses such keys; every
+command refuses it too. Nothing is contacted: sova doctor checks that the hosts answer. Exit codes: 0 valid, 65 problems found, 2 no file to check or unreadable.
 The format is in docs/configuration.md.`
 
   static examples = [
@@ -18,7 +20,7 @@ The format is in docs/configuration.md.`
 
   async run(): Promise<void> {
     const {flags} = await this.parse(ConfigCheck)
-    const [{readFileSync, existsSync}, {resolveConfigPath}, {checkConfigText}, {writeStdout}] = await Promise.all([
+    const [{readFileSync, existsSync}, {resolveConfigPath}, {checkConfigText, permissionProblems}, {writeStdout}] = await Promise.all([
       import('node:fs'),
       import('../../lib/config.js'),
       import('../../lib/config-check.js'),
@@ -34,7 +36,7 @@ The format is in docs/configuration.md.`
     } catch (error) {
       throw new UsageError(`${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
     }
-    const problems = checkConfigText(text, path)
+    const problems = [...permissionProblems(path), ...checkConfigText(text, path)]
     if (problems.length > 0) {
       await writeStdout(problems.join('\n') + '\n')
       throw new InputError(`${path}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`)

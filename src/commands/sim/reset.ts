@@ -1,4 +1,5 @@
 import * as Flags from '@oclif/core/flags'
+import {UsageError} from '../../lib/errors.js'
 import {SovaCommand} from '../../lib/cli/base-command.js'
 
 export default class SimReset extends SovaCommand {
@@ -45,6 +46,10 @@ vanish: the VM is destroyed during the call; its VF is freed.
     // Built before the store is touched: a bad name, file or fault spec changes nothing.
     const rates = parseFaults(flags.faults)
     const built = withFaults(resolveScenario(flags.scenario, flags.seed, {hosts: flags.hosts, vmsPerHost: flags['vms-per-host']}), rates)
+    // A cluster no document may describe would be refused by every stage after collect (README "Document limits").
+    const {clusterSizeProblem} = await import('../../lib/document/limits.js')
+    const tooBig = clusterSizeProblem(built.hosts.map((host) => host.name), built.vms.map((vm) => vm.host))
+    if (tooBig) throw new UsageError(`scenario ${flags.scenario}: ${tooBig}`, 'see "Document limits" in the README')
     const store = await this.openStore(flags.state)
     try {
       await this.lockRun(store)

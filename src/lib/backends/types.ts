@@ -33,9 +33,38 @@ export interface RawVm {
   counters: RawVmCounters
 }
 
+/** One VM's share of a port counted as the sum of its VMs (`basis: 'vms'`), by the domain's identity. */
+export interface RawPortPart {
+  /** The VM's uuid: another domain that takes the name is another part. */
+  id: string
+  rxBytes: number
+  txBytes: number
+  /** The VM's own counter basis (RawVmCounters.basis): a part is differenced only within one. */
+  basis?: string
+}
+
+/** A host's physical port: cumulative counters and link speed. */
+export interface RawPort {
+  device: string
+  speedMbps: number
+  rxBytes: number
+  txBytes: number
+  /**
+   * What the counters count: `pf`, the port's own (absent means pf), or `vms`, the sum of its VMs'
+   * (labs without SR-IOV hardware, `port.counters: "vms"`). Rates are taken only between two
+   * readings of one basis: the two are different counters, and their difference is no rate.
+   */
+  basis?: 'pf' | 'vms'
+  /**
+   * With basis `vms`: the VMs' counters that make up the sum. The port's rate is the sum of the
+   * deltas of the VMs in both readings: differencing the sums would read a VM that left as a drop.
+   */
+  parts?: RawPortPart[]
+}
+
 export interface RawHost {
   name: string
-  nic: {device: string; speedMbps: number; rxBytes: number; txBytes: number}
+  nic: RawPort
   vfs: {total: number; free: string[]}
   cpus: number
   memoryMiB: {total: number; free: number}

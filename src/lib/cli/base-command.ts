@@ -5,6 +5,7 @@ import * as Flags from '@oclif/core/flags'
 import type {Executor} from '../apply.js'
 import type {BackendName} from '../backends/index.js'
 import type {Backend} from '../backends/types.js'
+import {assertFiniteDocument} from '../document/finite.js'
 import type {SovaDocument} from '../document/schema.js'
 import {EXIT, SovaError, UsageError, exitCodeOf} from '../errors.js'
 import type {FlatRecord} from '../render/records.js'
@@ -78,6 +79,7 @@ export abstract class SovaCommand extends Command {
 
   /** Writes one document in the chosen format. */
   protected async emit(doc: SovaDocument, view: View, flags: {format?: Format; color?: boolean}): Promise<void> {
+    this.assertWritable(doc)
     const format = resolveFormat(flags.format, Boolean(process.stdout.isTTY))
     if (format === 'json') {
       await writeStdout(JSON.stringify(doc) + '\n')
@@ -89,6 +91,11 @@ export abstract class SovaCommand extends Command {
       await writeStdout(renderCsv(doc, view, !this.csvHeaderWritten))
       this.csvHeaderWritten = true
     }
+  }
+
+  /** A document with a non-finite figure is a bug: stop (exit 70) before writing it anywhere. */
+  protected assertWritable(doc: SovaDocument): void {
+    assertFiniteDocument(doc, `${this.id ?? 'sova'} output`)
   }
 
   /** Writes flat records (lists, summaries) in the chosen format. */
@@ -172,6 +179,7 @@ export abstract class SovaCommand extends Command {
     for await (const doc of this.inputDocuments()) {
       if (session.executor) assertSameCluster(doc, cluster)
       const next = await stage(doc, session.executor)
+      this.assertWritable(next)
       session.store.saveLastDocument(next.source.cluster, JSON.stringify(next))
       failed += failedActions(next).length - failedActions(doc).length
       await this.emit(next, 'actions', flags)

@@ -12,6 +12,7 @@ import type {HostOverrides} from '../policy/host-params.js'
 import {DEFAULT_POLICY, POLICY_NAMES, type PolicyName, type PolicyParams} from '../policy/policies.js'
 import {SOVA_DEFAULTS, SOVA_HOT_RECENT, SOVA_HOT_THRESHOLD, SOVA_PARAM_DOCS, type SovaParams, validateSovaParams} from '../policy/sova-params.js'
 import {parseDuration} from './duration.js'
+import {namedRecord} from '../named.js'
 
 /** A duration flag (500ms, 10s, 5m) resolved to seconds. */
 export const durationFlag = Flags.custom<number>({
@@ -162,12 +163,33 @@ export const runFlags = {...configFlag, policy: choosingPolicy(), ...hotspotFlag
 type HotspotFlagValues = {threshold: number; recent: number; 'hot-samples': number; order: number; predictor: 'burg' | 'lsq'; window?: number}
 type PolicyFlagValues = Partial<HotspotFlagValues> & {policy?: PolicyName; 'target-below'?: number} & {[K in keyof typeof ALL_SOVA_FLAGS]?: number}
 
+/** A policy parameter that cannot be right: the section it belongs to, its key, and what is wrong (`key: expected ...`). */
+export interface ParamProblem {
+  section: 'hotspot' | 'seed' | 'sova'
+  key: string
+  message: string
+}
+
+/** Every problem of a parameter set, by section: one validator for flags and the configuration file. */
+export function policyParamProblems(params: PolicyParams): ParamProblem[] {
+  const of = (section: ParamProblem['section'], errors: string[]) => errors.map((message) => ({section, key: message.slice(0, message.indexOf(':')), message}))
+  return [...of('hotspot', validateHotspotParams(params.hotspot)), ...of('seed', validateSeedBalanceParams(params.balance)), ...of('sova', validateSovaParams(params.sova))]
+}
+
 /**
  * Policy parameters: a flag wins over the configuration file, which wins over the policy's
  * default; every problem is reported at once. A policy left out by the flags means, for the
  * stages that follow scores, "the one that scored the document".
  */
 export function policyParams(flags: PolicyFlagValues, config: PolicyConfig = {}): PolicyParams {
+  const params = unvalidatedPolicyParams(flags, config)
+  const problems = policyParamProblems(params)
+  if (problems.length > 0) throw new UsageError(`bad policy parameters: ${problems.map((problem) => problem.message).join('; ')}`)
+  return params
+}
+
+/** The parameters flags and a policy section give, not yet validated. */
+export function unvalidatedPolicyParams(flags: PolicyFlagValues, config: PolicyConfig = {}): PolicyParams {
   const file = config.hotspot ?? {}
   const policy = flags.policy ?? config.name ?? DEFAULT_POLICY
   const sova = policy === 'sova'
@@ -179,7 +201,7 @@ export function policyParams(flags: PolicyFlagValues, config: PolicyConfig = {})
     if (value !== undefined) sovaParams[key] = value
   }
   if (flags['target-below'] !== undefined) sovaParams.targetBelow = flags['target-below']
-  const params: PolicyParams = {
+  return {
     policy,
     explicitPolicy: flags.policy !== undefined,
     hotspot: {
@@ -193,9 +215,16 @@ export function policyParams(flags: PolicyFlagValues, config: PolicyConfig = {})
     balance: {targetBelow: flags['target-below'] ?? config.seed?.targetBelow ?? SEED_BALANCE_DEFAULTS.targetBelow},
     sova: sovaParams,
   }
-  const errors = [...validateHotspotParams(params.hotspot), ...validateSeedBalanceParams(params.balance), ...validateSovaParams(params.sova)]
-  if (errors.length > 0) throw new UsageError(`bad policy parameters: ${errors.join('; ')}`)
-  return params
+}
+
+/** A host's policy section: its own values over the file's policy section. */
+export function hostPolicyConfig(section: PolicyConfig, own: NonNullable<NonNullable<ConfigFile['hosts']>[number]['policy']>): PolicyConfig {
+  return {
+    ...section,
+    hotspot: {...section.hotspot, ...own.hotspot},
+    seed: {...section.seed, ...own.seed},
+    sova: {...section.sova, ...own.sova},
+  }
 }
 
 /**
@@ -204,19 +233,12 @@ export function policyParams(flags: PolicyFlagValues, config: PolicyConfig = {})
  */
 export function clusterPolicyParams(flags: PolicyFlagValues, config: ConfigFile = {}): PolicyParams {
   const params = policyParams(flags, config.policy)
-  const hosts: Record<string, HostOverrides> = {}
+  const hosts = namedRecord<HostOverrides>()
   for (const host of config.hosts ?? []) {
     if (!host.policy) continue
-    const section = config.policy ?? {}
-    const merged: PolicyConfig = {
-      ...section,
-      hotspot: {...section.hotspot, ...host.policy.hotspot},
-      seed: {...section.seed, ...host.policy.seed},
-      sova: {...section.sova, ...host.policy.sova},
-    }
     let own: PolicyParams
     try {
-      own = policyParams({...flags, policy: params.policy}, merged)
+      own = policyParams({...flags, policy: params.policy}, hostPolicyConfig(config.policy ?? {}, host.policy))
     } catch (error) {
       throw new UsageError(`host ${host.name}: ${(error as Error).message}`)
     }

@@ -3,6 +3,10 @@
 // Objects accept unknown properties (JSON Schema's default) so fields added by other tools
 // or later stages pass through untouched.
 import {type Static, type TSchema, Type} from '@sinclair/typebox'
+import {
+  formatLimit, MAX_CPUS, MAX_FIGURE, MAX_HOSTS, MAX_MEMORY_MIB, MAX_RATE_BPS, MAX_SPEED_MBPS, MAX_UTILISATION, MAX_VCPUS,
+  MAX_VFS, MAX_VMS_PER_HOST, MAX_WINDOW, MIN_SPEED_MBPS,
+} from './limits.js'
 
 /** The document major version this build reads and writes. */
 export const DOCUMENT_VERSION = 1
@@ -10,10 +14,15 @@ export const DOCUMENT_VERSION = 1
 // `expected` is our own annotation: the validator quotes it in error messages.
 const ratio = (description: string) =>
   Type.Number({minimum: 0, maximum: 1, description, expected: 'a number from 0 to 1'})
-const nonNegative = (description: string) =>
-  Type.Number({minimum: 0, description, expected: 'a number >= 0'})
-const count = (description: string) =>
-  Type.Integer({minimum: 0, description, expected: 'a whole number >= 0'})
+// Every number has an upper limit (limits.ts): `limit` says what it stands for in the refusal.
+const nonNegative = (description: string, maximum = MAX_FIGURE, limit = '') =>
+  Type.Number({minimum: 0, maximum, description, expected: `a number from 0 to ${formatLimit(maximum)}${limit && ` (${limit})`}`})
+const count = (description: string, maximum = MAX_FIGURE, limit = '') =>
+  Type.Integer({minimum: 0, maximum, description, expected: `a whole number from 0 to ${formatLimit(maximum)}${limit && ` (${limit})`}`})
+const figure = (description: string) =>
+  Type.Number({minimum: -MAX_FIGURE, maximum: MAX_FIGURE, description, expected: `a number from ${formatLimit(-MAX_FIGURE)} to ${formatLimit(MAX_FIGURE)}`})
+const rate = (description: string) => nonNegative(description, MAX_RATE_BPS, '10 Tbit/s')
+const memory = (description: string) => nonNegative(description, MAX_MEMORY_MIB, '1 PiB')
 
 /** Names reach external programs later (xl, virsh): no shell metacharacters, no leading dash. */
 export const NAME_PATTERN = '^[A-Za-z0-9_][A-Za-z0-9_.:@+-]{0,63}$'
@@ -38,15 +47,15 @@ export const Vm = Type.Object({
   name: name('VM (domain) name, unique in the cluster'),
   id: Type.String({description: 'backend id (Xen domid, libvirt UUID, sim index)'}),
   uuid: Type.Optional(Type.String({description: 'the hypervisor\'s identity of the domain (libvirt UUID, Xen domain UUID, sim id): every action addresses the domain by it and checks it still bears this name'})),
-  vcpus: count('virtual CPUs'),
-  memoryMiB: nonNegative('memory assigned to the VM, MiB'),
+  vcpus: count('virtual CPUs', MAX_VCPUS),
+  memoryMiB: memory('memory assigned to the VM, MiB'),
   cpu: Type.Object({
-    usedRatio: nonNegative('CPU time received / window length (may exceed 1 with several vCPUs)'),
-    blockedRatio: nonNegative('time blocked waiting for I/O / window length'),
+    usedRatio: nonNegative('CPU time received / window length (may exceed 1 with several vCPUs)', MAX_VCPUS, 'one per vCPU'),
+    blockedRatio: nonNegative('time blocked waiting for I/O / window length', MAX_VCPUS, 'one per vCPU'),
   }),
   net: Type.Object({
-    rxBps: nonNegative('bytes per second received'),
-    txBps: nonNegative('bytes per second sent'),
+    rxBps: rate('bytes per second received'),
+    txBps: rate('bytes per second sent'),
     activeRatio: ratio('share of the 1 s ticks of the window in which both rx and tx moved > 128 bytes'),
   }),
   path: NetPath,
@@ -57,18 +66,23 @@ export const Host = Type.Object({
   name: name('host name, unique in the cluster'),
   nic: Type.Object({
     device: Type.String({description: 'physical function (PF) device name'}),
-    speedMbps: Type.Number({exclusiveMinimum: 0, description: 'link speed', expected: 'a number > 0'}),
-    rxBps: nonNegative('bytes per second received by the port'),
-    txBps: nonNegative('bytes per second sent by the port'),
-    utilisation: nonNegative('8 * (rx + tx) / speed: the seed policy measure, can exceed 1 (full duplex)'),
+    speedMbps: Type.Number({
+      minimum: MIN_SPEED_MBPS,
+      maximum: MAX_SPEED_MBPS,
+      description: 'link speed',
+      expected: `a number from ${MIN_SPEED_MBPS} to ${formatLimit(MAX_SPEED_MBPS)} (1 Mbit/s to 10 Tbit/s)`,
+    }),
+    rxBps: rate('bytes per second received by the port'),
+    txBps: rate('bytes per second sent by the port'),
+    utilisation: nonNegative('8 * (rx + tx) / speed: the seed policy measure, can exceed 1 (full duplex)', MAX_UTILISATION, 'both directions at 10 Tbit/s on a 1 Mbit/s port'),
   }),
   vfs: Type.Object({
-    total: count('VFs this host may hand out'),
-    free: Type.Array(pci('a free VF')),
+    total: count('VFs this host may hand out', MAX_VFS),
+    free: Type.Array(pci('a free VF'), {maxItems: MAX_VFS}),
   }),
-  cpus: count('physical CPUs'),
-  memoryMiB: Type.Object({total: nonNegative('host memory'), free: nonNegative('memory free for VMs')}),
-  vms: Type.Array(Vm),
+  cpus: count('physical CPUs', MAX_CPUS),
+  memoryMiB: Type.Object({total: memory('host memory'), free: memory('memory free for VMs')}),
+  vms: Type.Array(Vm, {maxItems: MAX_VMS_PER_HOST, expected: `at most ${MAX_VMS_PER_HOST} VMs on a host`}),
 })
 
 export const Source = Type.Object({
@@ -95,7 +109,7 @@ export const VmMemory = Type.Object({
 
 export const VmScore = Type.Object({
   host: Type.String(),
-  ioRatio: nonNegative('blocked time / CPU time (blocked time alone when the VM got no CPU)'),
+  ioRatio: nonNegative(`blocked time / CPU time (blocked time alone when the VM got no CPU; at most ${formatLimit(MAX_FIGURE)})`),
   netScore: count('floor(bytes per 10 s / 1024 / 10000) + active seconds of 10'),
   tier: Type.Optional(Tier),
   rateMbps: Type.Optional(nonNegative('busier direction of the VM\'s traffic, Mbit/s')),
@@ -108,9 +122,12 @@ export const VmScore = Type.Object({
 export const Predictor = oneOf(['burg', 'lsq'] as const, 'how the AR(p) forecast was fitted')
 
 export const HostScore = Type.Object({
-  utilisation: nonNegative('port utilisation of this sample'),
-  window: Type.Array(Type.Number(), {description: 'utilisation history the prediction used, oldest first, this sample last'}),
-  forecast: Type.Union([Type.Number(), Type.Null()], {description: 'predicted next utilisation; null when not predicted', expected: 'a number or null'}),
+  utilisation: nonNegative('port utilisation of this sample', MAX_UTILISATION),
+  window: Type.Array(figure('a utilisation'), {maxItems: MAX_WINDOW, description: 'utilisation history the prediction used, oldest first, this sample last'}),
+  forecast: Type.Union([figure('predicted next utilisation'), Type.Null()], {
+    description: 'predicted next utilisation; null when not predicted',
+    expected: `a number from ${formatLimit(-MAX_FIGURE)} to ${formatLimit(MAX_FIGURE)}, or null`,
+  }),
   predictor: Predictor,
   lastShedAt: Type.Optional(Type.String({format: 'date-time', description: 'first sample that showed a VM of this host gone elsewhere (sova)'})),
   measure: Type.Optional(oneOf(['sum', 'peak'] as const, 'sum: (rx + tx) / line rate (seed); peak: busier direction / line rate (sova)')),
@@ -203,7 +220,7 @@ export const SovaDocument = Type.Object({
   sova: Type.Literal(DOCUMENT_VERSION, {description: 'document major version', expected: `version ${DOCUMENT_VERSION}`}),
   at: Type.String({format: 'date-time', description: 'sample time (simulated time on the sim backend)'}),
   source: Source,
-  hosts: Type.Array(Host),
+  hosts: Type.Array(Host, {maxItems: MAX_HOSTS, expected: `at most ${MAX_HOSTS} hosts`}),
   missing: Type.Optional(Type.Array(Missing, {description: 'hosts left out of this sample and why: no decision is taken about them or their VMs'})),
   unmanaged: Type.Optional(Type.Array(Unmanaged, {description: 'domains on hosts that answered that Sova does not manage, and why: never acted on, their VFs and traffic still count'})),
   scores: Type.Optional(Scores),

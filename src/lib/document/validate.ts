@@ -3,6 +3,7 @@
 import {FormatRegistry} from '@sinclair/typebox'
 import {Check} from '@sinclair/typebox/value'
 import {InputError} from '../errors.js'
+import {MAX_HOSTS, MAX_VMS, MAX_VMS_PER_HOST} from './limits.js'
 import {DOCUMENT_VERSION, SovaDocument} from './schema.js'
 import {describeValue, schemaErrorLine} from './schema-errors.js'
 
@@ -53,6 +54,23 @@ function checkReferences(doc: SovaDocument): string | undefined {
 }
 
 /**
+ * The size limits, checked before the whole document is: refusing a million VMs must not cost
+ * checking each of them first.
+ */
+function checkSize(value: {hosts?: unknown}): string | undefined {
+  if (!Array.isArray(value.hosts)) return undefined
+  if (value.hosts.length > MAX_HOSTS) return `hosts: ${value.hosts.length} hosts, more than the ${MAX_HOSTS} a document may hold`
+  let vms = 0
+  for (const [h, host] of value.hosts.entries()) {
+    const list = (host as {vms?: unknown} | null)?.vms
+    if (!Array.isArray(list)) continue
+    if (list.length > MAX_VMS_PER_HOST) return `hosts[${h}].vms: ${list.length} VMs, more than the ${MAX_VMS_PER_HOST} a host may hold`
+    vms += list.length
+  }
+  return vms > MAX_VMS ? `hosts: ${vms} VMs, more than the ${MAX_VMS} a document may hold` : undefined
+}
+
+/**
  * Validates one parsed JSON value as a Sova document. `where` locates it in the input
  * (e.g. `stdin line 3`) and prefixes the message.
  */
@@ -68,6 +86,8 @@ export function parseDocument(value: unknown, where: string): SovaDocument {
   if (typeof version === 'number' && Math.trunc(version) !== DOCUMENT_VERSION) {
     fail(`sova: unsupported document version ${version} (this sova reads version ${DOCUMENT_VERSION})`)
   }
+  const tooBig = checkSize(value as {hosts?: unknown})
+  if (tooBig) fail(tooBig)
   // Interpreted checking: compiling the schema costs more start-up time than a document of a
   // whole cluster takes to check (bench/startup).
   if (!Check(SovaDocument, value)) fail(schemaErrorLine(SovaDocument, value) as string)

@@ -5,6 +5,7 @@ import type {Action, Host, HostScore, PlannedMigration, PlannedVfChange, SovaDoc
 import {applyActions} from '../plan-steps.js'
 import {indexMentions} from './mentions.js'
 import {hotThresholdOf, policyThresholds, type PolicyThresholds, type Threshold} from './thresholds.js'
+import {ownValue} from '../named.js'
 
 /** A VM and the host it is on. */
 export interface Placement {
@@ -95,8 +96,8 @@ export function viewCycle(doc: SovaDocument): CycleView {
       if (!found) hotThresholds.set(host, (found = hotThresholdOf(doc, host, policy)))
       return found
     },
-    vmScore: (vm) => (doc.scores && Object.hasOwn(doc.scores.vms, vm) ? doc.scores.vms[vm] : undefined),
-    hostScore: (host) => (doc.scores && Object.hasOwn(doc.scores.hosts, host) ? doc.scores.hosts[host] : undefined),
+    vmScore: (vm) => ownValue(doc.scores?.vms, vm),
+    hostScore: (host) => ownValue(doc.scores?.hosts, host),
     actionsOf,
     migrationOf: (vm) => migrationsOf(vm)[0],
     migrationsFrom: groupBy(migrations, (move) => move.from),

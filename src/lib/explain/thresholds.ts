@@ -5,6 +5,7 @@ import type {SovaDocument} from '../document/schema.js'
 import {SEED_BALANCE_DEFAULTS} from '../policy/balance-seed.js'
 import {HOTSPOT_DEFAULTS} from '../policy/hotspot.js'
 import {SOVA_DEFAULTS, SOVA_HOT_THRESHOLD} from '../policy/sova-params.js'
+import {ownValue} from '../named.js'
 
 /** How a threshold's value reads: a share of line rate, a percentage, Mbit/s, seconds, a rank cut-off or a guest count. */
 export type ThresholdUnit = 'share' | 'percent' | 'Mbit/s' | 's' | 'rank' | 'guests'
@@ -73,7 +74,7 @@ function threshold(
 
 /** The port utilisation at which `host` counts as hot: from its own hotspot reason, else the default. */
 export function hotThresholdOf(doc: SovaDocument, host: string, policy: string): Threshold {
-  const match = new RegExp(`>= ${NUMBER}`).exec(doc.scores?.hosts[host]?.reason ?? '')
+  const match = new RegExp(`>= ${NUMBER}`).exec(ownValue(doc.scores?.hosts, host)?.reason ?? '')
   const fallback = policy === 'sova' ? SOVA_HOT_THRESHOLD : HOTSPOT_DEFAULTS.threshold
   return threshold('hotspot threshold', '--threshold', 'share', match ? Number(match[1]) : undefined, fallback, policy)
 }

@@ -6,6 +6,7 @@
 import type {Host, PlannedMigration, SovaDocument} from '../document/schema.js'
 import {byName, formatFigure} from './format-figure.js'
 import {migrationFactors} from './migration-factor.js'
+import {ownValue} from '../named.js'
 
 /** Parameters of the seed balancer. */
 export interface SeedBalanceParams {
@@ -85,7 +86,7 @@ export function planSeedMigrations(
   let hotHosts = 0
   const leastLoaded = leastLoadedTwo(doc.hosts)
   for (const host of doc.hosts) {
-    const score = scores.hosts[host.name]
+    const score = ownValue(scores.hosts, host.name)
     if (!score?.hot) continue
     hotHosts++
     const victim = pickVictim(host)

@@ -2,6 +2,7 @@
 import type {HostScore, Scores, SovaDocument, VmScore} from '../document/schema.js'
 import {assessHotspot, type HotspotParams} from './hotspot.js'
 import {ioRatio, netScore, rankSeedTiers} from './seed-scores.js'
+import {namedRecord} from '../named.js'
 
 /**
  * Scores of one document. `history` maps each host to its utilisation series, oldest first,
@@ -13,8 +14,8 @@ export function scoreDocument(
   cluster: HotspotParams,
   of: (host: string) => {hotspot: HotspotParams} = () => ({hotspot: cluster}),
 ): Scores {
-  const vms: Record<string, VmScore> = {}
-  const hosts: Record<string, HostScore> = {}
+  const vms = namedRecord<VmScore>()
+  const hosts = namedRecord<HostScore>()
   for (const host of doc.hosts) {
     const figures = host.vms.map((vm) => ({
       name: vm.name,

@@ -1,6 +1,7 @@
 // The seed policy's per-VM figures and its 2/3-of-2/3 tier ranking (ALGORITHM.md §1).
 // Pure: numbers in, numbers out. Ties are broken by name so that a ranking never depends on
 // input order.
+import {MAX_FIGURE} from '../document/limits.js'
 import type {Tier} from '../document/schema.js'
 import {byName} from './format-figure.js'
 
@@ -15,8 +16,9 @@ const BYTES_PER_NET_POINT = 1024 * 10_000
 
 /** How much a VM waits on I/O per unit of CPU it gets: the seed's first sort key. */
 export function ioRatio(cpuUsedRatio: number, blockedRatio: number): number {
-  // The prototype used the blocked time itself when the VM got no CPU (no division by zero).
-  return cpuUsedRatio > 0 ? blockedRatio / cpuUsedRatio : blockedRatio
+  // The prototype used the blocked time itself when the VM got no CPU (no division by zero); a
+  // vanishing CPU share (5e-324) would give Infinity, so the ratio stops at the document's limit.
+  return cpuUsedRatio > 0 ? Math.min(MAX_FIGURE, blockedRatio / cpuUsedRatio) : blockedRatio
 }
 
 /**

@@ -11,6 +11,7 @@ import type {HostParams, HostParamsOf} from './host-params.js'
 import type {HotspotParams} from './hotspot.js'
 import {secondsSince} from './memory.js'
 import type {SovaParams} from './sova-params.js'
+import {ownValue} from '../named.js'
 
 export interface SovaMigrationPlan {
   migrations: PlannedMigration[]
@@ -66,7 +67,7 @@ function ledgerOf(host: Host, score: HostScore | undefined, vmScores: Scores['vm
     freeVfs: host.vfs.free.length,
     availableVfs:
       host.vfs.free.length +
-      host.vms.filter((vm) => vm.vf && (vmScores[vm.name]?.vfValueMbps ?? Number.POSITIVE_INFINITY) < params.vfSwapMarginMbps).length,
+      host.vms.filter((vm) => vm.vf && (ownValue(vmScores, vm.name)?.vfValueMbps ?? Number.POSITIVE_INFINITY) < params.vfSwapMarginMbps).length,
     hot: score?.hot === true,
     out: 0,
     in: 0,
@@ -165,14 +166,14 @@ export function planSovaMigrations(
 ): SovaMigrationPlan {
   const scores = doc.scores
   if (!scores) throw new Error('balance needs scores: run sova score first')
-  const ledgers = [...doc.hosts].sort(byName).map((host) => ledgerOf(host, scores.hosts[host.name], scores.vms, of(host.name)))
+  const ledgers = [...doc.hosts].sort(byName).map((host) => ledgerOf(host, ownValue(scores.hosts, host.name), scores.vms, of(host.name)))
   const rejected: string[] = []
   const migrations: PlannedMigration[] = []
 
   // Coordination: a host whose rx + tx looks busy but whose busier direction has room is not
   // port-bound; the host level (VF reallocation) relieves it without moving anything.
   for (const ledger of ledgers) {
-    const score = scores.hosts[ledger.host.name]
+    const score = ownValue(scores.hosts, ledger.host.name)
     if (!ledger.hot && score && ledger.host.nic.utilisation >= ledger.hotThreshold && score.utilisation < ledger.hotThreshold) {
       rejected.push(
         `${ledger.host.name}: rx + tx at ${share(ledger.host.nic.utilisation)} of line rate, but the busier direction is at ` +
@@ -183,14 +184,14 @@ export function planSovaMigrations(
 
   const hot = ledgers
     .filter((ledger) => ledger.hot)
-    .sort((a, b) => (scores.hosts[b.host.name]?.forecast ?? 0) - (scores.hosts[a.host.name]?.forecast ?? 0) || byName(a.host, b.host))
+    .sort((a, b) => (ownValue(scores.hosts, b.host.name)?.forecast ?? 0) - (ownValue(scores.hosts, a.host.name)?.forecast ?? 0) || byName(a.host, b.host))
   if (hot.length === 0) return finish(migrations, rejected, 'no host predicted hot (busier port direction)')
 
   for (const source of hot) {
     const name = source.host.name
     const own = source.params
     const limit = share(source.hotThreshold)
-    const settling = own.hostSettleSeconds - secondsSince(scores.hosts[name]?.lastShedAt, doc.at)
+    const settling = own.hostSettleSeconds - secondsSince(ownValue(scores.hosts, name)?.lastShedAt, doc.at)
     if (settling > 0) {
       rejected.push(`${name}: predicted hot, but it shed a VM ${Math.round(own.hostSettleSeconds - settling)} s ago; waits ${Math.ceil(settling)} s for the samples to show the effect`)
       continue
@@ -233,7 +234,7 @@ function planOne(doc: SovaDocument, source: Ledger, ledgers: Ledger[], direction
   const candidates: Candidate[] = []
   let cooling = 0
   for (const vm of [...source.host.vms].sort(byName)) {
-    const score = scores.vms[vm.name]
+    const score = ownValue(scores.vms, vm.name)
     const wait = cooldownLeft(score, doc.at, params)
     if (wait > 0) {
       cooling++
@@ -283,7 +284,7 @@ function planOne(doc: SovaDocument, source: Ledger, ledgers: Ledger[], direction
     reserve(source, target, vm, wantsVf)
     const others = choice.rejected.length > 0 ? `; other targets rejected: ${choice.rejected.join('; ')}` : ''
     const enough = relief >= needed ? `enough alone (needs ${mbps(needed)})` : `the most relief on offer (needs ${mbps(needed)})`
-    const score0 = scores.hosts[name]
+    const score0 = ownValue(scores.hosts, name)
     return {
       rejected,
       migration: {

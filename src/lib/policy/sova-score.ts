@@ -11,6 +11,7 @@ import {assessHotspot, type HotspotAssessment, type HotspotParams} from './hotsp
 import {memoryLookup, remember} from './memory.js'
 import {ioRatio, netScore} from './seed-scores.js'
 import type {SovaParams} from './sova-params.js'
+import {namedRecord} from '../named.js'
 
 /** What a VF is worth to one VM, and the words that say why. */
 export interface VfValue {
@@ -104,8 +105,8 @@ export function scoreSova(
   const shed = remembered.lastShedAt
   let position = 0 // the current sample's knowledge lists VMs in document order
   const series = seriesOf(entries, doc, 'peak', windowLength)
-  const vms: Record<string, VmScore> = {}
-  const hosts: Record<string, HostScore> = {}
+  const vms = namedRecord<VmScore>()
+  const hosts = namedRecord<HostScore>()
   for (const host of doc.hosts) {
     const own = of(host.name)
     const context: HostContext = {lineRateMbps: host.nic.speedMbps, pvTrafficMbps: pvTrafficMbps(host)}

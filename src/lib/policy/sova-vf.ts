@@ -7,6 +7,7 @@ import {capRejected, formatMbps as mbps} from './format-figure.js'
 import type {Host, PlannedVfChange, Scores, VmScore} from '../document/schema.js'
 import {secondsSince} from './memory.js'
 import type {SovaParams} from './sova-params.js'
+import {ownValue} from '../named.js'
 
 export interface SovaVfPlan {
   changes: PlannedVfChange[]
@@ -50,7 +51,7 @@ function planHost(host: Host, scores: Scores, arrivals: ReadonlySet<string>, at:
   const rejected: string[] = []
   const guests: Guest[] = []
   for (const vm of host.vms) {
-    const score = scores.vms[vm.name]
+    const score = ownValue(scores.vms, vm.name)
     if (!score) continue // no figures: left alone
     // An arrival keeps the VF its migration gave it; one that arrived without may take one now.
     const arrived = arrivals.has(vm.name)

@@ -5,6 +5,7 @@
 import type {Host, PlannedVfChange} from '../document/schema.js'
 import {byName} from './format-figure.js'
 import {rankSeedTiers, sortByNetScore} from './seed-scores.js'
+import {ownValue} from '../named.js'
 
 /** The seed figures of one VM (from `sova score`). */
 export interface SeedVmFigures {
@@ -29,7 +30,7 @@ function planHost(host: Host, vmScores: Readonly<Record<string, SeedVmFigures>>,
   // Arrivals keep what they got this cycle (rule 4); VMs without figures are left alone.
   const ranked = host.vms.filter((vm) => !arrivals.has(vm.name) && Object.hasOwn(vmScores, vm.name))
   if (ranked.length === 0) return {changes, unserved: []}
-  const ranks = rankSeedTiers(ranked.map((vm) => ({name: vm.name, ...pick(vmScores[vm.name])})))
+  const ranks = rankSeedTiers(ranked.map((vm) => ({name: vm.name, ...pick(ownValue(vmScores, vm.name) as SeedVmFigures)})))
   const detached = new Set<string>()
   for (const vm of [...ranked].sort(byName)) {
     const rank = ranks.get(vm.name)
@@ -42,7 +43,7 @@ function planHost(host: Host, vmScores: Readonly<Record<string, SeedVmFigures>>,
   const returned = changes.map((change) => change.vf)
   const free = [...new Set([...host.vfs.free, ...returned])].filter((vf) => !stillHeld.has(vf)).sort()
   const wanting = sortByNetScore(
-    ranked.filter((vm) => !vm.vf && ranks.get(vm.name)?.tier === 'list1').map((vm) => ({name: vm.name, ...pick(vmScores[vm.name])})),
+    ranked.filter((vm) => !vm.vf && ranks.get(vm.name)?.tier === 'list1').map((vm) => ({name: vm.name, ...pick(ownValue(vmScores, vm.name) as SeedVmFigures)})),
   )
   const unserved: string[] = []
   for (const guest of wanting) {

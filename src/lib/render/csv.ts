@@ -2,6 +2,7 @@
 import {stringify} from 'csv-stringify/sync'
 import type {SovaDocument} from '../document/schema.js'
 import type {View} from './view.js'
+import {ownValue} from '../named.js'
 
 const VM_COLUMNS = ['at', 'host', 'vm', 'path', 'vf', 'cpu_used', 'cpu_blocked', 'rx_bps', 'tx_bps', 'active_ratio', 'io_ratio', 'net_score', 'tier', 'vf_value_mbps', 'reason']
 const ACTION_COLUMNS = ['at', 'kind', 'vm', 'host', 'to', 'vf', 'status', 'reason', 'error', 'duration_ms']
@@ -9,7 +10,7 @@ const ACTION_COLUMNS = ['at', 'kind', 'vm', 'host', 'to', 'vf', 'status', 'reaso
 function vmRows(doc: SovaDocument): unknown[][] {
   return doc.hosts.flatMap((host) =>
     host.vms.map((vm) => {
-      const score = doc.scores?.vms[vm.name]
+      const score = ownValue(doc.scores?.vms, vm.name)
       return [doc.at, host.name, vm.name, vm.path, vm.vf ?? '', vm.cpu.usedRatio, vm.cpu.blockedRatio, vm.net.rxBps,
         vm.net.txBps, vm.net.activeRatio, score?.ioRatio ?? '', score?.netScore ?? '', score?.tier ?? '', score?.vfValueMbps ?? '', score?.reason ?? '']
     }),

@@ -4,6 +4,7 @@ import Table from 'cli-table3'
 import type {Action, SovaDocument, Unmanaged} from '../document/schema.js'
 import {fixed, mbps} from './figures.js'
 import type {View} from './view.js'
+import {ownValue} from '../named.js'
 
 function table(head: string[], rows: string[][]): string {
   // No rule between rows: a cluster's VMs read as one list.
@@ -19,7 +20,7 @@ function heading(doc: SovaDocument, chalk: ChalkInstance): string {
 
 function hostsTable(doc: SovaDocument, chalk: ChalkInstance): string {
   const rows = doc.hosts.map((host) => {
-    const score = doc.scores?.hosts[host.name]
+    const score = ownValue(doc.scores?.hosts, host.name)
     const used = host.vms.filter((vm) => vm.vf).length
     const hot = score ? (score.hot ? chalk.red('HOT') : chalk.green('ok')) : ''
     return [host.name, fixed(host.nic.utilisation), fixed(score?.forecast), hot, `${used}/${host.vfs.total}`, String(host.vms.length), score?.reason ?? '']
@@ -30,7 +31,7 @@ function hostsTable(doc: SovaDocument, chalk: ChalkInstance): string {
 function vmsTable(doc: SovaDocument, chalk: ChalkInstance): string {
   const rows = doc.hosts.flatMap((host) =>
     host.vms.map((vm) => {
-      const score = doc.scores?.vms[vm.name]
+      const score = ownValue(doc.scores?.vms, vm.name)
       const path = vm.path === 'vf' ? chalk.cyan(`vf ${vm.vf}`) : 'pv'
       return [
         vm.name, host.name, path, fixed(vm.cpu.usedRatio), fixed(vm.cpu.blockedRatio),

@@ -3,7 +3,7 @@
 // neither xl nor virsh reports.
 import {UsageError} from '../../errors.js'
 import {parseLinkSpeed, readPort} from '../../linux/host-facts.js'
-import type {RawHost, RawVm} from '../types.js'
+import type {RawPort, RawVm} from '../types.js'
 import type {HostDriverContext} from './driver.js'
 
 /**
@@ -18,8 +18,8 @@ export function estimateBlockedSeconds(vcpus: number, nowSeconds: number, cpuSec
   return Math.max(0, (n * nowSeconds - cpuSeconds - stealSeconds) / n)
 }
 
-/** The host's port: counters (the PF's, or the VMs' sum when `port.counters` is "vms") and speed. */
-export async function readHostPort(ctx: HostDriverContext, vms: RawVm[]): Promise<RawHost['nic']> {
+/** The host's port: counters (the PF's, or the VMs' sum when `port.counters` is "vms", with each VM's part), their basis, and speed. */
+export async function readHostPort(ctx: HostDriverContext, vms: RawVm[]): Promise<RawPort> {
   const {device, speedMbps: override, counters = 'pf'} = ctx.host.port
   let traffic: {rxBytes: number; txBytes: number}
   let sysfsSpeed: number | undefined
@@ -41,5 +41,8 @@ export async function readHostPort(ctx: HostDriverContext, vms: RawVm[]): Promis
   if (speedMbps === undefined) {
     throw new UsageError(`${ctx.host.name}: link speed of ${device} is unknown (/sys/class/net/${device}/speed says -1 or nothing)`, 'set port.speedMbps in the configuration')
   }
-  return {device, speedMbps, rxBytes: traffic.rxBytes, txBytes: traffic.txBytes}
+  if (counters === 'pf') return {device, speedMbps, rxBytes: traffic.rxBytes, txBytes: traffic.txBytes, basis: 'pf'}
+  // Each VM's counters too: collect sums the deltas of the VMs in both readings (one that left is no drop).
+  const parts = vms.map((vm) => ({id: vm.uuid, rxBytes: vm.counters.rxBytes, txBytes: vm.counters.txBytes, ...(vm.counters.basis === undefined ? {} : {basis: vm.counters.basis})}))
+  return {device, speedMbps, rxBytes: traffic.rxBytes, txBytes: traffic.txBytes, basis: 'vms', parts}
 }

@@ -1,0 +1,34 @@
+// The writer's guard: JSON has no Infinity or NaN (JSON.stringify writes them as null, which the
+// next stage refuses, blaming the wrong program). A non-finite figure in an output document is a bug
+// here, so it stops the command as an internal error (exit 70), naming where, before anything is written.
+
+/** Thrown for a document this program was about to write with a non-finite number: a bug. */
+export class NonFiniteFigureError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'NonFiniteFigureError'
+  }
+}
+
+/** Where and what the first non-finite number in `value` is (`scores.hosts.h1.forecast`), or undefined. Iterative: documents are wide. */
+export function firstNonFinite(value: unknown): {path: string; value: number} | undefined {
+  const stack: [unknown, string][] = [[value, '']]
+  while (stack.length > 0) {
+    const [node, path] = stack.pop() as [unknown, string]
+    if (typeof node === 'number') {
+      if (!Number.isFinite(node)) return {path: path || '(document)', value: node}
+    } else if (Array.isArray(node)) {
+      for (let i = node.length - 1; i >= 0; i--) stack.push([node[i], `${path}[${i}]`])
+    } else if (node !== null && typeof node === 'object') {
+      const entries = Object.entries(node)
+      for (let i = entries.length - 1; i >= 0; i--) stack.push([entries[i][1], path === '' ? entries[i][0] : `${path}.${entries[i][0]}`])
+    }
+  }
+  return undefined
+}
+
+/** Refuses to let a document with a non-finite figure out; `what` says which (e.g. `score output`). */
+export function assertFiniteDocument(doc: unknown, what: string): void {
+  const found = firstNonFinite(doc)
+  if (found) throw new NonFiniteFigureError(`${what}: ${found.path} is ${found.value}, not a finite number; nothing written`)
+}
