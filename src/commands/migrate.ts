@@ -53,6 +53,7 @@ host or the target did not answer (nothing done).`
         const sample = await stages.collectStage(backend, store, {log: (line) => this.note(flags.quiet, line)})
         const doc = await stages.operatorMigrationStage(sample, args.vm, flags.to as string, executor)
         failed += stages.failedActions(doc).length
+        this.keepLastDocument(store, doc)
         await this.emit(doc, 'actions', flags)
       } else {
         const freshness = freshnessOf(maxSampleAge, backend, (problem) => this.note(flags.quiet, `migrate: ${problem}: no decision taken on it`))

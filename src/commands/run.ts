@@ -69,8 +69,8 @@ action failed, else 69 if some host did not answer in some cycle.`
         }
         for (const entry of sample.missing ?? []) unanswered.add(entry.host)
         const doc = await stages.runCycle(sample, history, params, session.executor, freshness)
-        // What `sova explain` reads when nothing is piped in (a dry run's too: it explains what would happen).
-        session.store.saveLastDocument(doc.source.cluster, JSON.stringify(doc))
+        // A dry run's too: `sova explain` then says what would happen.
+        this.keepLastDocument(session.store, doc)
         failed += stages.failedActions(doc).length
         const seconds = (performance.now() - started) / 1000
         await this.emit(doc, 'actions', flags)
