@@ -1,9 +1,6 @@
 // SIGINT/SIGTERM mean "finish the current action, then stop"; a second signal stops at once.
-//
-// A signal's handler runs only when the event loop turns. Work that never waits for I/O (the
-// simulated backend, an --interval of 0s, a long cycle of synchronous steps) would keep it from
-// turning until every cycle had run, so loops call yieldToEventLoop() between actions and cycles.
-import {setImmediate as nextTurn} from 'node:timers/promises'
+// Their handler runs only when the event loop polls: see event-loop.ts.
+import {letSignalsIn} from '../event-loop.js'
 
 let stopping = false
 let installed = false
@@ -30,14 +27,9 @@ export function stopRequested(): boolean {
   return stopping
 }
 
-/** Lets the event loop turn once, so a signal that has arrived is handled before the next step. */
-export async function yieldToEventLoop(): Promise<void> {
-  await nextTurn()
-}
-
 /** Sleeps, waking early when a stop is requested; even a pause of 0 s lets a signal in. */
 export async function pause(seconds: number): Promise<void> {
-  await yieldToEventLoop()
+  await letSignalsIn()
   const until = Date.now() + seconds * 1000
   while (!stopping && Date.now() < until) {
     await new Promise((resolve) => setTimeout(resolve, Math.min(200, until - Date.now())))
