@@ -90,7 +90,7 @@ function reasonOf(error: unknown): string {
  */
 export function checkWritable(path: string, flag: string): void {
   const refuse = (why: string) => new UsageError(`--${flag}: cannot write ${path}: ${why}`)
-  if (path === '' || /[/\\]$/.test(path) || ['.', '..'].includes(basename(path))) throw refuse('it names a directory, not a file')
+  if (path === '' || path.endsWith('/') || ['.', '..'].includes(basename(path))) throw refuse('it names a directory, not a file')
   const dir = dirname(resolve(path))
   try {
     if (!nodeFs.statSync(dir).isDirectory()) throw Object.assign(new Error('not a directory'), {code: 'ENOTDIR'})
