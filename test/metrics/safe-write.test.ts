@@ -123,6 +123,12 @@ describe('safe write: a path that cannot be written is refused before anything i
     assert.deepEqual(readdirSync(dir), ['existing'], 'the trial file is gone')
   })
 
+  it('a directory without write permission is refused (as root, whom modes do not stop, /proc stands for it above)', {skip: process.getuid?.() === 0 ? 'root may write any directory' : false}, () => {
+    const dir = join(scratch(), 'read-only')
+    mkdirSync(dir, {mode: 0o555})
+    assert.throws(() => checkWritable(join(dir, 'sova.prom'), 'metrics-file'), (error: unknown) => error instanceof SovaError && error.exit === EXIT.usage && /not writable \(EACCES\)/.test(error.message))
+  })
+
   for (const [label, path] of [
     ['a new directory with a trailing slash', (state: string) => join(state, 'newdir') + '/'],
     ['an existing directory with a trailing slash', (state: string) => join(state) + '/'],
