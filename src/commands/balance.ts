@@ -1,5 +1,6 @@
 import {SovaCommand} from '../lib/cli/base-command.js'
 import {balanceFlags, resolvePolicyParams} from '../lib/cli/flags.js'
+import type {Store} from '../lib/store/store.js'
 
 export default class Balance extends SovaCommand {
   static summary = 'Plan live migrations off predicted hotspots (cluster level).'
@@ -26,8 +27,17 @@ goes to the least utilised host if below --target-below. Plans only: sova migrat
     const {flags} = await this.parse(Balance)
     const params = await resolvePolicyParams(flags)
     const {balanceStage} = await import('../lib/stages.js')
-    for await (const doc of this.inputDocuments()) {
-      await this.emit(balanceStage(doc, params), 'vms', flags)
+    // Planning needs no store; it is opened with the first plan, kept for sova explain.
+    let store: Store | undefined
+    try {
+      for await (const doc of this.inputDocuments()) {
+        const planned = balanceStage(doc, params)
+        store ??= await this.openStore(flags.state)
+        this.keepLastDocument(store, planned)
+        await this.emit(planned, 'vms', flags)
+      }
+    } finally {
+      store?.close()
     }
   }
 }

@@ -44,6 +44,7 @@ answers).`
         const doc = await collectStage(backend, store, {sampleSeconds: flags.sample, log: (line) => this.note(flags.quiet, line)})
         for (const entry of doc.missing ?? []) unanswered.add(entry.host)
         const seconds = (performance.now() - started) / 1000
+        this.keepLastDocument(store, doc)
         await this.emit(doc, 'vms', flags)
         metrics?.(doc, seconds, store.journalTotals())
         if (++emitted < wanted) await pause(flags.watch ?? 0)

@@ -21,7 +21,8 @@ function watchForText(input: AsyncIterable<Buffer | string>): {chunks: AsyncGene
 export default class Explain extends SovaCommand {
   static summary = 'Say why each VM is where it is, has the path it has, and why each action was or was not taken.'
   static description = `Reads Sova documents on stdin (any stage's output; sova run's is the fullest), or, when nothing is
-piped in, the last document sova run saved in the state store. For each VM: its host and why (moved
+piped in, the last document any command wrote (collect, score, balance, migrate, switch-vf, run,
+one-offs and dry runs included; in a pipeline the last stage's), kept in the state store. For each VM: its host and why (moved
 this cycle, from where and why; or why it stayed), its path (VF or PV) and why, the figures and the
 thresholds that decided it (sova: what a VF is worth against the free-VF minimum, the swap margin and
 the hold, demand against the PV path; seed: the tier from the I/O-ratio and net-score ranking), its
@@ -31,7 +32,7 @@ document's reasons where they state them, else from the policy's defaults, and s
 
   static examples = [
     {description: 'Why each VM is where it is after one cycle', command: '<%= config.bin %> run --once | <%= config.bin %> explain'},
-    {description: 'One VM in full, from the last document sova run saved', command: '<%= config.bin %> explain --vm web1'},
+    {description: 'One VM in full, from the last document written', command: '<%= config.bin %> explain --vm web1'},
     {description: 'The VMs of one host, as CSV', command: '<%= config.bin %> explain --host host2 --format csv < cycle.json'},
   ]
 
@@ -92,7 +93,7 @@ document's reasons where they state them, else from the policy's defaults, and s
       try {
         value = JSON.parse(stored.json)
       } catch {
-        throw new InputError(`state store: the last document of ${stored.cluster} is not valid JSON`, 'run sova run again to replace it')
+        throw new InputError(`state store: the last document of ${stored.cluster} is not valid JSON`, 'any command that writes a document, e.g. sova collect, replaces it')
       }
       yield parseDocument(value, `state store (last document of ${stored.cluster})`)
     } finally {

@@ -60,6 +60,7 @@ host or the target did not answer (nothing done).`
         for (const action of doc.actions ?? []) if (action.note) this.note(false, `warning: ${action.vm}: ${action.note}`)
         for (const action of stages.failedActions(doc)) this.note(flags.quiet, `${action.vm}: ${action.kind} failed: ${action.error}`)
         failed += stages.failedActions(doc).length
+        this.keepLastDocument(store, doc)
         await this.emit(doc, 'actions', flags)
       } else {
         const freshness = freshnessOf(maxSampleAge, backend, (problem) => this.note(flags.quiet, `migrate: ${problem}: no decision taken on it`))

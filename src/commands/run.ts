@@ -9,7 +9,9 @@ import {ActionsFailedError, HostsMissingError, UnreachableError} from '../lib/er
 export default class Run extends SovaCommand {
   static summary = 'Run the whole loop in one process: collect, score, balance, migrate, switch-vf.'
   static description = `The same stages and documents as the pipeline, in one process: --once for cron, or every
---interval until stopped (SIGINT finishes the current action, then stops). Holds the run lock
+--interval until stopped: SIGINT or SIGTERM lets the action under way finish, journals the cycle's
+later actions as skipped (not started), writes the cycle's document and stops; a second signal exits
+at once (130/143) and leaves the action it cut short to the next run's reconciliation. Holds the run lock
 while acting: a second acting run exits 75 at once. Writes one document per cycle.
 A host that does not answer is listed in the document's "missing" with why, and nothing is decided
 about it or its VMs; the others are managed as usual. No VF change is decided once the cycle's
@@ -67,9 +69,8 @@ action failed, else 69 if some host did not answer in some cycle.`
         }
         for (const entry of sample.missing ?? []) unanswered.add(entry.host)
         const doc = await stages.runCycle(sample, history, params, session.executor, freshness)
-        // What `sova explain` reads when nothing is piped in (a dry run's too: it explains what would happen).
-        this.assertWritable(doc)
-        session.store.saveLastDocument(doc.source.cluster, JSON.stringify(doc))
+        // A dry run's too: `sova explain` then says what would happen.
+        this.keepLastDocument(session.store, doc)
         failed += stages.failedActions(doc).length
         const seconds = (performance.now() - started) / 1000
         await this.emit(doc, 'actions', flags)

@@ -26,7 +26,8 @@ History comes from earlier documents of the stream, else from the state store.`
     const [{SampleHistory}, {scoreStage}, {Store}, {resolveStateDir}] = await Promise.all([
       import('../lib/history.js'), import('../lib/stages.js'), import('../lib/store/store.js'), import('../lib/store/paths.js'),
     ])
-    // The store is opened only if the stream itself has too little history.
+    // The store is opened when the first document is kept (for sova explain), or before, if that
+    // document's history is not all in the stream.
     let store: StoreType | undefined
     const opened = () => (store ??= Store.open(resolveStateDir(flags.state)))
     const history = new SampleHistory({
@@ -36,7 +37,9 @@ History comes from earlier documents of the stream, else from the state store.`
     })
     try {
       for await (const doc of this.inputDocuments()) {
-        await this.emit(scoreStage(doc, history, params), 'vms', flags)
+        const scored = scoreStage(doc, history, params)
+        this.keepLastDocument(opened(), scored)
+        await this.emit(scored, 'vms', flags)
       }
     } finally {
       store?.close()

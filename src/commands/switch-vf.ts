@@ -54,6 +54,7 @@ vf|pv it switches that one VM. Exit 1 if any action failed; 69 if the VM's host 
         const doc = await stages.collectStage(backend, store, {log: (line) => this.note(flags.quiet, line)})
         const next = await stages.operatorVfStage(doc, args.vm, flags.to, executor)
         failed += stages.failedActions(next).length
+        this.keepLastDocument(store, next)
         await this.emit(next, 'actions', flags)
       } else {
         const freshness = freshnessOf(maxSampleAge, backend, (problem) => this.note(flags.quiet, `switch-vf: ${problem}: no decision taken on it`))

@@ -2,6 +2,7 @@
 // acting (a stale plan is skipped, not forced), journals each step before and after, and each unit
 // of work undoes itself when it fails (no plan-wide rollback).
 import type {Backend, RawSnapshot, StepResult, VfDevice} from './backends/types.js'
+import {letSignalsIn} from './event-loop.js'
 import type {Action, Host, PlannedMigration, PlannedVfChange} from './document/schema.js'
 import {placementOf} from './collect.js'
 import {expandMigration, locateVm, vfChangeStep, withUuid, type Step} from './plan-steps.js'
@@ -21,6 +22,8 @@ export class Executor {
 
   /** Detach VF, migrate, give a VF on arrival; a failed migration gives the VF back on the source. */
   async migrate(item: PlannedMigration): Promise<Action[]> {
+    // The loop turns before each action, so a stop asked for meanwhile is seen even on a backend that never waits.
+    await letSignalsIn()
     if (this.shouldStop()) return [this.record({kind: 'migrate', vm: item.vm, host: item.from, to: item.to, reason: item.reason}, 'skipped', Executor.STOPPED)]
     const live = await this.backend.snapshot()
     const hosts = placementOf(live)
@@ -71,6 +74,7 @@ export class Executor {
   /** One VF hot-plug or unplug, if it still makes sense on the live cluster. */
   async switchVf(change: PlannedVfChange): Promise<Action> {
     const step = vfChangeStep(change)
+    await letSignalsIn()
     if (this.shouldStop()) return this.record(step, 'skipped', Executor.STOPPED)
     const live = await this.backend.snapshot()
     const hosts = placementOf(live)

@@ -10,7 +10,7 @@ import type {SovaDocument} from '../../src/lib/document/schema.js'
 import {EXIT, SovaError} from '../../src/lib/errors.js'
 import {documentMetricsText} from '../../src/lib/metrics/document-metrics.js'
 import {escapeHelp, escapeLabelValue, formatValue, renderExposition} from '../../src/lib/metrics/exposition.js'
-import {type DurableFs, openMetricsFile, temporaryPathFor, writeFileDurably} from '../../src/lib/metrics/metrics-file.js'
+import {type DurableFs, openMetricsFile, writeFileDurably} from '../../src/lib/metrics/metrics-file.js'
 import {type ParsedFamily, parseExposition as parse} from './parse-exposition.js'
 
 
@@ -116,7 +116,15 @@ describe('durable metrics file', () => {
     writeFileDurably(path, 'new\n', 'metrics-file')
     assert.equal(readFileSync(path, 'utf8'), 'new\n')
     assert.deepEqual(readdirSync(dir), ['sova.prom'])
-    assert.ok(temporaryPathFor(path).startsWith(join(dir, '.')) && !temporaryPathFor(path).endsWith('.prom'), 'hidden from the textfile collector')
+  })
+
+  it('the temporary file is hidden from the textfile collector: a dot name not ending in .prom, beside the file', () => {
+    const dir = scratch()
+    const path = join(dir, 'sova.prom')
+    const seen: string[] = []
+    writeFileDurably(path, 'new\n', 'metrics-file', {...fs, renameSync: (from: fs.PathLike, to: fs.PathLike) => (seen.push(String(from)), fs.renameSync(from, to))})
+    assert.equal(seen.length, 1)
+    assert.ok(seen[0].startsWith(join(dir, '.')) && !seen[0].endsWith('.prom'), seen[0])
   })
 
   it('a write failing half way leaves the old file whole and no temporary file; a full disk exits 70', () => {

@@ -98,6 +98,16 @@ export abstract class SovaCommand extends Command {
     assertFiniteDocument(doc, `${this.id ?? 'sova'} output`)
   }
 
+  /**
+   * Keeps `doc` as the last document of its cluster: what `sova explain` reads with nothing piped
+   * in. Every command that writes a document keeps it just before writing it, so in a pipeline a
+   * stage keeps its document before the next stage can see it, and the last stage's is kept last.
+   */
+  protected keepLastDocument(store: Pick<Store, 'saveLastDocument'>, doc: SovaDocument): void {
+    this.assertWritable(doc)
+    store.saveLastDocument(doc.source.cluster, JSON.stringify(doc))
+  }
+
   /** Writes flat records (lists, summaries) in the chosen format. */
   protected async emitRecords(records: FlatRecord[], flags: {format?: Format}): Promise<void> {
     const {renderRecords} = await import('../render/records.js')
@@ -179,8 +189,7 @@ export abstract class SovaCommand extends Command {
     for await (const doc of this.inputDocuments()) {
       if (session.executor) assertSameCluster(doc, cluster)
       const next = await stage(doc, session.executor)
-      this.assertWritable(next)
-      session.store.saveLastDocument(next.source.cluster, JSON.stringify(next))
+      this.keepLastDocument(session.store, next)
       failed += failedActions(next).length - failedActions(doc).length
       await this.emit(next, 'actions', flags)
     }

@@ -1,15 +1,14 @@
-// --metrics-file: the metrics of each document, rewritten atomically (temporary file in the same
-// directory, fsync, rename) so node_exporter's textfile collector never reads half a file. The
-// temporary name starts with a dot and does not end in .prom, so the collector never reads it either.
-import * as nodeFs from 'node:fs'
-import {basename, dirname, join, resolve} from 'node:path'
+// --metrics-file: the metrics of each document, rewritten atomically (a new temporary file beside it,
+// fsync, rename) so node_exporter's textfile collector never reads half a file. The temporary name is
+// random, hidden and does not end in .prom, so the collector never reads it and nobody can plant a
+// symlink at it (see files/safe-write.ts).
 import type {SovaDocument} from '../document/schema.js'
 import {EXIT, SovaError, UsageError} from '../errors.js'
-import {checkWritable} from '../evaluate/write-file.js'
+import {checkWritable, replaceFile, type SafeFs} from '../files/safe-write.js'
 import {documentMetricsText, type JournalTotals} from './document-metrics.js'
 
 /** The file operations a durable write uses; a test passes its own to fail one of them. */
-export type DurableFs = Pick<typeof nodeFs, 'openSync' | 'writeFileSync' | 'fsyncSync' | 'closeSync' | 'renameSync' | 'rmSync'>
+export type DurableFs = SafeFs
 
 /**
  * Exit codes of a failed write. A path that cannot be written (missing or read-only directory, a
@@ -25,47 +24,12 @@ function writeError(path: string, flag: string, error: unknown): SovaError {
   return code !== undefined && PATH_ERRORS.has(code) ? new UsageError(message) : new SovaError(message, EXIT.internal)
 }
 
-/** The temporary file a write of `path` goes through (hidden, same directory, so the rename is atomic). */
-export function temporaryPathFor(path: string): string {
-  return join(dirname(resolve(path)), `.${basename(path)}.${process.pid}.tmp`)
-}
-
-/** Writes `text` to `path` all or nothing: temporary file, fsync, rename; on failure the temporary file is removed and `path` keeps its old content. */
-export function writeFileDurably(path: string, text: string, flag: string, fs: DurableFs = nodeFs): void {
-  const temp = temporaryPathFor(path)
-  let fd: number | undefined
+/** Writes `text` to `path` all or nothing; on failure the temporary file is removed and `path` keeps its old content. */
+export function writeFileDurably(path: string, text: string, flag: string, fs?: DurableFs): void {
   try {
-    fd = fs.openSync(temp, 'w', 0o644)
-    fs.writeFileSync(fd, text)
-    fs.fsyncSync(fd)
-    fs.closeSync(fd)
-    fd = undefined
-    fs.renameSync(temp, path)
+    replaceFile(path, text, fs)
   } catch (error) {
-    if (fd !== undefined) {
-      try {
-        fs.closeSync(fd)
-      } catch {
-        // Already failing: the write's error is the one to report.
-      }
-    }
-    fs.rmSync(temp, {force: true})
     throw writeError(path, flag, error)
-  }
-  syncDirectory(dirname(resolve(path)))
-}
-
-/** Makes the rename itself durable; best effort, since not every file system lets a directory be fsynced. */
-function syncDirectory(dir: string): void {
-  try {
-    const fd = nodeFs.openSync(dir, 'r')
-    try {
-      nodeFs.fsyncSync(fd)
-    } finally {
-      nodeFs.closeSync(fd)
-    }
-  } catch {
-    // The file is complete and renamed; only its survival of a power cut is less certain.
   }
 }
 
