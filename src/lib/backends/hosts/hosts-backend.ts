@@ -52,15 +52,18 @@ function missingReason(host: string, error: Error): string {
   return error instanceof UnreachableError ? `did not answer: ${message}` : `its readings could not be used: ${message}`
 }
 
-/** No host gave usable readings: exit 69 when each did not answer or printed what cannot be read, with the first reason. */
+/**
+ * No host gave usable readings: exit 69 when each did not answer or printed what cannot be read,
+ * with the first reason; otherwise the first other error (a configuration problem, or a bug: 70).
+ */
 function noReadings(failures: {host: string; error: Error}[]): Error {
   const [first] = failures
   const others = failures.length > 1 ? ` (and ${failures.length - 1} more: ${failures.slice(1).map((f) => f.host).join(', ')})` : ''
   if (failures.every((f) => f.error instanceof UnreachableError)) return new UnreachableError(`no host answered: ${first.error.message}${others}`)
-  if (failures.every((f) => f.error instanceof UnreachableError || f.error instanceof UnreadableOutputError)) {
-    return new UnreachableError(`no host gave readings Sova could use: ${first.error.message}${others}`, (first.error as UnreadableOutputError).remedy)
-  }
-  return first.error
+  const unusable = (error: Error) => error instanceof UnreachableError || error instanceof UnreadableOutputError
+  const other = failures.find((f) => !unusable(f.error))
+  if (other) return other.error
+  return new UnreachableError(`no host gave readings Sova could use: ${first.error.message}${others}`, (first.error as UnreadableOutputError).remedy)
 }
 
 export class HostsBackend implements Backend {
