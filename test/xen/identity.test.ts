@@ -116,5 +116,17 @@ describe('Xen driver: domains Sova does not manage', () => {
     assert.deepEqual(host.vfs, {total: 3, free: ['0000:04:10.1']})
     // The port's load: web1 + db1 (agent) + web 2 (vif and VF 1 counters: none recorded) + the long one, guest's view.
     assert.deepEqual([host.nic.rxBytes, host.nic.txBytes], [1_202_000 + 73_400_320_000 + 6_000 + 20_000, 301_000 + 51_200_000_000 + 4_000 + 10_000])
+    // doctor counts the pool the same way.
+    const pool = (await driverFor(XEN1).checks()).find((check) => check.check === 'VFs assignable')
+    assert.equal(pool?.detail, '3 VFs: 1 free (0000:04:10.1), 2 in use')
+  })
+
+  it('doctor says when xl list -l cannot be read, naming the tool', async () => {
+    editWorld((world) => {
+      world.hosts.xen1.quirks = {'truncate-list-long': true}
+    })
+    const pool = (await driverFor(XEN1).checks()).find((check) => check.check === 'VFs assignable')
+    assert.equal(pool?.ok, false)
+    assert.match(pool?.detail ?? '', /^xl list -l printed output that could not be parsed: /)
   })
 })
