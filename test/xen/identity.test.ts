@@ -3,6 +3,7 @@
 import {describe, it} from 'node:test'
 import assert from 'node:assert/strict'
 import {UsageError} from '../../src/lib/errors.js'
+import {formatPciSpec, parsePciSpec} from '../../src/lib/backends/xen/pci-spec.js'
 import {calls, commandsOn, driverFor, editWorld, readWorld, ref, UUIDS, XEN1, XEN2} from './fake-xen.js'
 
 /** The xl calls that change a domain. */
@@ -128,5 +129,17 @@ describe('Xen driver: domains Sova does not manage', () => {
     const pool = (await driverFor(XEN1).checks()).find((check) => check.check === 'VFs assignable')
     assert.equal(pool?.ok, false)
     assert.match(pool?.detail ?? '', /^xl list -l printed output that could not be parsed: /)
+  })
+})
+
+describe('PCI_SPEC_STRING of a kept device', () => {
+  it('writes BDF, @slot in hex and options, and reads back only what Sova writes', () => {
+    const spec = {bdf: '0000:04:10.5', vslot: 0x0a, options: ['permissive=1', 'rdm_policy=relaxed']}
+    assert.equal(formatPciSpec(spec), '0000:04:10.5@0a,permissive=1,rdm_policy=relaxed')
+    assert.deepEqual(parsePciSpec(formatPciSpec(spec)), spec)
+    assert.deepEqual(parsePciSpec('0000:04:10.5'), {bdf: '0000:04:10.5', options: []})
+    for (const bad of ['', '0000:04:10.5@5', '0000:04:10.5@20', '0000:04:10.5,name=x', '0000:04:10.5,permissive=2', '0000:04:10.5,seize=1 ', 'bdf=0000:04:10.5', '04:10.5;reboot']) {
+      assert.throws(() => parsePciSpec(bad), Error, bad)
+    }
   })
 })

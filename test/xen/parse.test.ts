@@ -16,7 +16,7 @@ import {
 } from '../../src/lib/backends/xen/parse-xl.js'
 import {parseXenstoreLs, readAgentCounters, unescapeXenstoreValue} from '../../src/lib/backends/xen/parse-xenstore.js'
 import {classifyDomains, isMigrationTransient, selectGuestDomains} from '../../src/lib/backends/xen/snapshot.js'
-import {formatPciSpec, libxlPciOptions, parsePciSpec} from '../../src/lib/backends/xen/pci-spec.js'
+import {libxlPciOptions} from '../../src/lib/backends/xen/pci-spec.js'
 import {computeVfPool} from '../../src/lib/backends/xen/vf-pool.js'
 import {estimateBlockedSeconds} from '../../src/lib/backends/hosts/host-readings.js'
 import {chooseVmTraffic, isVifOf, staleAgent, sumVifTraffic} from '../../src/lib/backends/xen/vm-traffic.js'
@@ -264,17 +264,5 @@ describe('VF pool', () => {
 
   it('is empty when SR-IOV is off', () => {
     assert.equal(computeVfPool({assignable, pfVfs: [], allow: undefined, assigned}).total, 0)
-  })
-})
-
-describe('PCI_SPEC_STRING of a kept device', () => {
-  it('writes BDF, @slot in hex and options, and reads back only what Sova writes', () => {
-    const spec = {bdf: '0000:04:10.5', vslot: 0x0a, options: ['permissive=1', 'rdm_policy=relaxed']}
-    assert.equal(formatPciSpec(spec), '0000:04:10.5@0a,permissive=1,rdm_policy=relaxed')
-    assert.deepEqual(parsePciSpec(formatPciSpec(spec)), spec)
-    assert.deepEqual(parsePciSpec('0000:04:10.5'), {bdf: '0000:04:10.5', options: []})
-    for (const bad of ['', '0000:04:10.5@5', '0000:04:10.5@20', '0000:04:10.5,name=x', '0000:04:10.5,permissive=2', '0000:04:10.5,seize=1 ', 'bdf=0000:04:10.5', '04:10.5;reboot']) {
-      assert.throws(() => parsePciSpec(bad), Error, bad)
-    }
   })
 })
