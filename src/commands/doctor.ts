@@ -7,8 +7,9 @@ export default class Doctor extends SovaCommand {
   static summary = 'Check that each configured host is ready for Sova, and say how to fix what is not.'
   static description = `For each host of the configuration file (or only the HOSTs named): ssh or the libvirt URI
 answers, the hypervisor's tools are there and run, the physical port (PF) is found, its link speed is
-known, SR-IOV is enabled and VFs are free to assign. Prints one row per check with pass/FAIL, what was
-seen and how to fix it. Changes nothing. Exit codes: 0 all checks pass, 1 some check failed, 2 bad usage
+known, SR-IOV is enabled and VFs are free to assign; then, read as collect reads it, how many VMs Sova
+manages there and, by name with why, the domains it does not (the document's "unmanaged"). Prints one
+row per check with pass/FAIL, what was seen and how to fix it. Changes nothing. Exit codes: 0 all checks pass, 1 some check failed, 2 bad usage
 (unknown host, no hosts configured), 65 invalid configuration.`
 
   static examples = [
@@ -22,9 +23,10 @@ seen and how to fix it. Changes nothing. Exit codes: 0 all checks pass, 1 some c
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Doctor)
-    const [{loadConfig, resolveConfigPath}, {HostsBackend}, {mapSettled}, {validateName}] = await Promise.all([
+    const [{loadConfig, resolveConfigPath}, {HostsBackend}, {checkHost}, {mapSettled}, {validateName}] = await Promise.all([
       import('../lib/config.js'),
       import('../lib/backends/hosts/hosts-backend.js'),
+      import('../lib/backends/hosts/doctor.js'),
       import('../lib/concurrency.js'),
       import('../lib/identifiers.js'),
     ])
@@ -38,7 +40,7 @@ seen and how to fix it. Changes nothing. Exit codes: 0 all checks pass, 1 some c
     if (unknown.length > 0) throw new UsageError(`${unknown.join(', ')}: not in the configuration (hosts: ${configured.join(', ')})`)
     const backend = new HostsBackend(config)
     const hosts = wanted.length > 0 ? wanted : configured
-    const results = await mapSettled(hosts, 16, async (name) => (await backend.driver(name)).checks())
+    const results = await mapSettled(hosts, 16, async (name) => checkHost(await backend.driver(name)))
     const rows = results.flatMap((result, i) =>
       result.status === 'fulfilled'
         ? result.value

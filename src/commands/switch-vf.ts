@@ -50,7 +50,7 @@ vf|pv it switches that one VM. Exit 1 if any action failed; 69 if the VM's host 
       if (args.vm && flags.to) {
         // Checked before collect, so a wrong name changes nothing (collect advances the simulator).
         const live = await backend.snapshot()
-        oneOff.planOperatorVf(placementOf(live), args.vm, flags.to, live.missing)
+        oneOff.planOperatorVf(placementOf(live), args.vm, flags.to, live.missing, live.unmanaged)
         const doc = await stages.collectStage(backend, store, {log: (line) => this.note(flags.quiet, line)})
         const next = await stages.operatorVfStage(doc, args.vm, flags.to, executor)
         failed += stages.failedActions(next).length

@@ -188,7 +188,7 @@ export async function runCycle(
 
 /** A one-off `switch-vf VM --to vf|pv`: the operator's change, planned on this sample and executed. */
 export async function operatorVfStage(doc: SovaDocument, vm: string, to: 'vf' | 'pv', executor: Acting): Promise<SovaDocument> {
-  const planned = planOperatorVf(doc.hosts, vm, to, doc.missing)
+  const planned = planOperatorVf(doc.hosts, vm, to, doc.missing, doc.unmanaged)
   const changes = 'item' in planned && planned.item ? [planned.item] : []
   const noop = 'noop' in planned ? planned.noop : undefined
   let actions: Action[]
@@ -200,7 +200,7 @@ export async function operatorVfStage(doc: SovaDocument, vm: string, to: 'vf' | 
 
 /** A one-off `migrate VM --to HOST`: the operator's move, planned on this sample and executed. */
 export async function operatorMigrationStage(doc: SovaDocument, vm: string, to: string, executor: Acting, options: {requireVf?: boolean} = {}): Promise<SovaDocument> {
-  const planned = planOperatorMigration(doc.hosts, vm, to, doc.missing, options)
+  const planned = planOperatorMigration(doc.hosts, vm, to, doc.missing, doc.unmanaged, options)
   if ('failure' in planned) {
     const plan = {policy: 'operator', migrations: [], vf: [], noop: {migrations: planned.failure.error}}
     return {...doc, plan, actions: [executor ? executor.refused(planned.failure) : planned.failure]}

@@ -3,58 +3,10 @@
 // logged, so each test asserts what an operator would check: the document on stdout, the one-line
 // stderr, the exit code, and the exact argv that ran on each host.
 import assert from 'node:assert/strict'
-import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {delimiter, dirname, join} from 'node:path'
+import {existsSync} from 'node:fs'
 import {describe, it} from 'node:test'
-import {documents, freshStateDir, sova} from './helpers.js'
-
-const FAKE_BIN = join(import.meta.dirname, '..', 'fixtures', 'bin', 'xen')
-const START_WORLD = join(import.meta.dirname, '..', 'fixtures', 'xen', 'world.json')
-const CONFIG = join(import.meta.dirname, '..', 'fixtures', 'config', 'xen.json')
-const SSH = ['ssh', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', '--']
-
-interface Call {
-  host: string
-  argv: string[]
-}
-
-/** A fresh fake world and state store; `run` is `sova COMMAND --config xen.json ARGS` with the fakes on PATH. */
-function lab() {
-  const state = freshStateDir()
-  const fake = mkdtempSync(join(tmpdir(), 'sova-xen-cli-'))
-  const log = join(fake, 'calls.ndjson')
-  const world = join(fake, 'xen-world.json')
-  const env = {
-    PATH: [FAKE_BIN, dirname(process.execPath), process.env.PATH].join(delimiter),
-    SOVA_FAKE_STATE: fake,
-    SOVA_FAKE_LOG: log,
-    SOVA_CONFIG: '',
-  }
-  return {
-    world,
-    // --config right after the command: anything after a `--` is an argument.
-    run: ([command, ...args]: string[]) => sova([command, '--config', CONFIG, ...args], {state, env}),
-    calls: (): Call[] => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line)) : []),
-    clearLog: () => writeFileSync(log, ''),
-    /** Changes the fake world before the next command (a knob such as `reachable: false`). */
-    editWorld(change: (w: any) => void) {
-      const current = JSON.parse(readFileSync(existsSync(world) ? world : START_WORLD, 'utf8'))
-      change(current)
-      writeFileSync(world, JSON.stringify(current))
-    },
-  }
-}
-
-/** The calls that change a domain (xl pci-attach, pci-detach, migrate), as `host: argv`, in order. */
-function acting(calls: Call[]): string[] {
-  return calls
-    .filter((call) => call.host !== 'local' && call.argv[0] === 'xl' && ['pci-attach', 'pci-detach', 'migrate'].includes(call.argv[1]))
-    .map((call) => `${call.host}: ${call.argv.join(' ')}`)
-}
-
-const sshCall = (calls: Call[], destination: string, command: string[]) =>
-  calls.find((call) => call.host === 'local' && JSON.stringify(call.argv) === JSON.stringify([...SSH, destination, ...command]))
+import {documents} from './helpers.js'
+import {acting, lab, sshCall} from './xen-lab.js'
 
 const vmsOf = (doc: any) => Object.fromEntries(doc.hosts.map((host: any) => [host.name, host.vms.map((vm: any) => [vm.name, vm.path, vm.vf])]))
 
@@ -101,20 +53,22 @@ describe('sova on a Xen cluster (fake xl/ssh)', () => {
     const {run, calls, clearLog} = lab()
     const attach = await run(['switch-vf', 'web1', '--to', 'vf'])
     assert.equal(attach.exitCode, 0, String(attach.stderr))
-    assert.deepEqual(acting(calls()), ['xen1: xl pci-attach web1 0000:04:10.1'])
-    assert.ok(sshCall(calls(), 'root@xen1', ['xl', 'pci-attach', 'web1', '0000:04:10.1']), 'ran through ssh root@xen1')
+    // web1 is looked up by name, its UUID checked, and xl given its domid.
+    assert.deepEqual(acting(calls()), ['xen1: xl pci-attach 5 0000:04:10.1'])
+    assert.ok(sshCall(calls(), 'root@xen1', ['xl', 'list', '-l', 'web1']), 'web1 was looked up on xen1')
+    assert.ok(sshCall(calls(), 'root@xen1', ['xl', 'pci-attach', '5', '0000:04:10.1']), 'ran through ssh root@xen1')
     const [attached] = documents(attach.stdout)
     assert.deepEqual(
-      attached.actions.map((a: any) => [a.kind, a.vm, a.host, a.vf, a.status]),
-      [['attach-vf', 'web1', 'xen1', '0000:04:10.1', 'done']],
+      attached.actions.map((a: any) => [a.kind, a.vm, a.uuid, a.host, a.vf, a.status]),
+      [['attach-vf', 'web1', '8c6a2f3e-51b2-4a7c-9d0e-1f2a3b4c5d61', 'xen1', '0000:04:10.1', 'done']],
     )
 
     clearLog()
     const detach = await run(['switch-vf', 'web1', '--to', 'pv'])
     assert.equal(detach.exitCode, 0, String(detach.stderr))
     assert.equal(String(detach.stderr), '')
-    assert.deepEqual(acting(calls()), ['xen1: xl pci-detach web1 0000:04:10.1'])
-    assert.ok(sshCall(calls(), 'root@xen1', ['xl', 'pci-detach', 'web1', '0000:04:10.1']), 'ran through ssh root@xen1')
+    assert.deepEqual(acting(calls()), ['xen1: xl pci-detach 5 0000:04:10.1'])
+    assert.ok(sshCall(calls(), 'root@xen1', ['xl', 'pci-detach', '5', '0000:04:10.1']), 'ran through ssh root@xen1')
     assert.deepEqual(
       documents(detach.stdout)[0].actions.map((a: any) => [a.kind, a.vm, a.host, a.vf, a.status]),
       [['detach-vf', 'web1', 'xen1', '0000:04:10.1', 'done']],
@@ -127,12 +81,13 @@ describe('sova on a Xen cluster (fake xl/ssh)', () => {
     const result = await run(['migrate', 'db1', '--to', 'xen2'])
     assert.equal(result.exitCode, 0, String(result.stderr))
     assert.deepEqual(acting(calls()), [
-      'xen1: xl pci-detach db1 0000:04:10.5',
-      'xen1: xl migrate db1 xen2',
-      'xen2: xl pci-attach db1 0000:81:02.0',
+      'xen1: xl pci-detach 6 0000:04:10.5',
+      'xen1: xl migrate 6 xen2',
+      // db1 arrived as domain 4 of xen2, with the same UUID.
+      'xen2: xl pci-attach 4 0000:81:02.0',
     ])
-    assert.ok(sshCall(calls(), 'root@xen1', ['xl', 'migrate', 'db1', 'xen2']), 'xl migrate runs on the source dom0')
-    assert.ok(sshCall(calls(), 'root@xen2', ['xl', 'pci-attach', 'db1', '0000:81:02.0']), 'the arrival VF is attached on xen2')
+    assert.ok(sshCall(calls(), 'root@xen1', ['xl', 'migrate', '6', 'xen2']), 'xl migrate runs on the source dom0')
+    assert.ok(sshCall(calls(), 'root@xen2', ['xl', 'pci-attach', '4', '0000:81:02.0']), 'the arrival VF is attached on xen2')
     const [doc] = documents(result.stdout)
     assert.deepEqual(doc.actions.map((a: any) => [a.kind, a.host, a.vf ?? a.to, a.status]), [
       ['detach-vf', 'xen1', '0000:04:10.5', 'done'],

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {chooseBackend} from '../../src/lib/backends/index.js'
-import type {HostDriver, HostDriverContext} from '../../src/lib/backends/hosts/driver.js'
+import {parseToolOutput, UnreadableOutputError, type HostDriver, type HostDriverContext} from '../../src/lib/backends/hosts/driver.js'
 import {HostsBackend, shellFor} from '../../src/lib/backends/hosts/hosts-backend.js'
 import type {RawHost} from '../../src/lib/backends/types.js'
 import type {ConfigFile} from '../../src/lib/config.js'
@@ -74,6 +74,34 @@ describe('hosts backend', () => {
       }),
     })
     await assert.rejects(backend.snapshot(), (error: unknown) => error instanceof UnreachableError && error.message === 'no host answered: h1: ssh: connect to host h1 port 22: No route to host (and 1 more: h2)')
+  })
+
+  it('a tool\'s unreadable output names host and tool; on every host it is exit 69 with the reason, not an internal error', async () => {
+    const ctx = {host: {name: 'h1'}} as HostDriverContext
+    assert.throws(
+      () => parseToolOutput(ctx, 'xl list -l', '[{"domid": 5, "con', (text) => JSON.parse(text)),
+      (error: unknown) => error instanceof UnreadableOutputError && error.exit === 69 && /^h1: xl list -l printed output that could not be parsed: /.test(error.message),
+    )
+    // Sova's own refusals pass through as they are.
+    assert.throws(() => parseToolOutput(ctx, 'xl list -l', '(domain)', () => { throw new UsageError('xl list -l printed SXP, not JSON') }), UsageError)
+    const unreadable = (name: string) => new UnreadableOutputError(`${name}: xl list -l printed output that could not be parsed: Unexpected end of JSON input`)
+    const everyHost = new HostsBackend(config(2), {createDriver: fakeDrivers(async (name) => { throw unreadable(name) })})
+    await assert.rejects(everyHost.snapshot(), (error: unknown) =>
+      error instanceof UnreachableError && error.message === 'no host gave readings Sova could use: h1: xl list -l printed output that could not be parsed: Unexpected end of JSON input (and 1 more: h2)')
+    const oneHost = new HostsBackend(config(2), {createDriver: fakeDrivers(async (name) => { if (name === 'h2') throw unreadable(name); return rawHost(name) })})
+    assert.deepEqual((await oneHost.snapshot()).missing, [{host: 'h2', reason: 'its readings could not be used: xl list -l printed output that could not be parsed: Unexpected end of JSON input'}])
+    // A bug is still an internal error (70), not a host that did not answer.
+    const bug = new HostsBackend(config(2), {createDriver: fakeDrivers(async (name) => { throw name === 'h1' ? unreadable(name) : new TypeError('x is undefined') })})
+    await assert.rejects(bug.snapshot(), (error: unknown) => error instanceof TypeError)
+  })
+
+  it('domains a driver does not manage are gathered in the snapshot\'s unmanaged, not left on the host', async () => {
+    const backend = new HostsBackend(config(2), {
+      createDriver: fakeDrivers(async (name) => ({...rawHost(name), unmanaged: [{host: name, name: `web 2 on ${name}`, uuid: `u-${name}`, why: 'its name holds a space', vf: null}]})),
+    })
+    const snapshot = await backend.snapshot()
+    assert.deepEqual(snapshot.unmanaged?.map((entry) => entry.name), ['web 2 on h1', 'web 2 on h2'])
+    assert.ok(snapshot.hosts.every((host) => !('unmanaged' in host)))
   })
 
   it('actions go to the driver of the host they concern; migration gets the target\'s entry', async () => {

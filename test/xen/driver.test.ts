@@ -1,70 +1,11 @@
 // The Xen driver against the scripted stand-ins of test/fixtures/bin/xen (xl, xenstore-ls, ip,
 // xentop and an ssh that "logs in" to xen1 or xen2 of test/fixtures/xen/world.json). Every call
 // is logged, so the tests assert on the exact argv lists the driver ran on each host.
-import {after, beforeEach, describe, it} from 'node:test'
+import {describe, it} from 'node:test'
 import assert from 'node:assert/strict'
-import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {delimiter, dirname, join} from 'node:path'
-import type {HostEntry} from '../../src/lib/config.js'
 import {UnreachableError, UsageError} from '../../src/lib/errors.js'
-import {sshShell} from '../../src/lib/exec.js'
-import type {HostDriver} from '../../src/lib/backends/hosts/driver.js'
 import type {RawVm} from '../../src/lib/backends/types.js'
-import {createXenDriver} from '../../src/lib/backends/xen/driver.js'
-
-/** A VM as actions address it; the drivers check the identity against the live domain. */
-const ref = (name: string) => ({name, uuid: name})
-
-const FAKE_BIN = join(import.meta.dirname, '..', 'fixtures', 'bin', 'xen')
-const START_WORLD = join(import.meta.dirname, '..', 'fixtures', 'xen', 'world.json')
-process.env.PATH = [FAKE_BIN, dirname(process.execPath), process.env.PATH].join(delimiter)
-
-const NOW = 1_700_000_000
-const XEN1: HostEntry = {name: 'xen1', backend: 'xen', ssh: 'root@xen1', port: {device: 'eth0'}}
-const XEN2: HostEntry = {name: 'xen2', backend: 'xen', ssh: 'root@xen2', port: {device: 'eth0', speedMbps: 25_000}}
-
-function driverFor(host: HostEntry): HostDriver {
-  return createXenDriver({host, shell: sshShell(host.ssh ?? host.name), timeouts: {toolMs: 20_000, migrateMs: 30_000}, now: () => NOW})
-}
-
-let dir = ''
-const dirs: string[] = []
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'sova-xen-'))
-  dirs.push(dir)
-  process.env.SOVA_FAKE_STATE = dir
-  process.env.SOVA_FAKE_LOG = join(dir, 'calls.ndjson')
-})
-
-after(() => {
-  for (const used of dirs) rmSync(used, {recursive: true, force: true})
-})
-
-interface Call {
-  host: string
-  argv: string[]
-}
-
-function calls(): Call[] {
-  const log = process.env.SOVA_FAKE_LOG ?? ''
-  return existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Call) : []
-}
-
-/** The commands that ran on `host` (the fake ssh's own calls left out), as `prog arg...` strings. */
-function commandsOn(host: string, program?: string): string[] {
-  return calls()
-    .filter((call) => call.host === host && (program === undefined || call.argv[0] === program))
-    .map((call) => call.argv.join(' '))
-}
-
-/** Changes the fake world before the driver runs (e.g. to add a quirk). */
-function editWorld(change: (world: {hosts: Record<string, Record<string, unknown>>; domains: Record<string, Record<string, unknown>>}) => void): void {
-  const file = join(dir, 'xen-world.json')
-  const world = JSON.parse(readFileSync(existsSync(file) ? file : START_WORLD, 'utf8'))
-  change(world)
-  writeFileSync(file, JSON.stringify(world))
-}
+import {calls, commandsOn, driverFor, editWorld, NOW, ref, UUIDS, XEN1, XEN2} from './fake-xen.js'
 
 const vmNamed = (vms: RawVm[], name: string) => vms.find((vm) => vm.name === name)
 
@@ -76,11 +17,15 @@ describe('Xen driver snapshot', () => {
     assert.deepEqual(host.memoryMiB, {total: 65410, free: 40123})
     assert.deepEqual(host.nic, {device: 'eth0', speedMbps: 10_000, rxBytes: 912_345_678_901, txBytes: 812_345_678_901, basis: 'pf'})
     assert.deepEqual(host.vfs, {total: 3, free: ['0000:04:10.1', '0000:04:10.3']})
-    // "bad name" is not a name Sova accepts: skipped, not fatal.
+    // "bad name" is not a name Sova accepts: not a VM of the snapshot, but said (unmanaged), never hidden.
     assert.deepEqual(host.vms.map((vm) => vm.name), ['web1', 'db1'])
+    assert.deepEqual(host.unmanaged, [
+      {host: 'xen1', name: 'bad name', uuid: UUIDS['bad name'], why: 'its name holds a space (Sova accepts letters, digits and . _ : @ + -)', vf: null},
+    ])
     assert.deepEqual(vmNamed(host.vms, 'web1'), {
       name: 'web1',
       id: '5',
+      uuid: '8c6a2f3e-51b2-4a7c-9d0e-1f2a3b4c5d61',
       vcpus: 2,
       memoryMiB: 2048,
       path: 'pv',
@@ -91,6 +36,7 @@ describe('Xen driver snapshot', () => {
     assert.deepEqual(vmNamed(host.vms, 'db1'), {
       name: 'db1',
       id: '6',
+      uuid: '2b1d0e9f-7a6c-4b5d-8e3f-a0b1c2d3e4f5',
       vcpus: 4,
       memoryMiB: 4096,
       path: 'vf',
@@ -176,7 +122,8 @@ describe('Xen driver VF hot-plug', () => {
     const xen1 = driverFor(XEN1)
     const attached = await xen1.attachVf(ref('web1'), '04:10.1')
     assert.equal(attached.ok, true, JSON.stringify(attached))
-    assert.deepEqual(commandsOn('xen1', 'xl'), ['xl pci-attach web1 0000:04:10.1', 'xl pci-list web1'])
+    // The name is looked up and its UUID checked; xl then gets the domid, never the name.
+    assert.deepEqual(commandsOn('xen1', 'xl'), ['xl list -l web1', 'xl pci-attach 5 0000:04:10.1', 'xl pci-list 5'])
 
     const host = await xen1.snapshot()
     assert.deepEqual(host.vfs, {total: 3, free: ['0000:04:10.3']})
@@ -192,7 +139,10 @@ describe('Xen driver VF hot-plug', () => {
     assert.equal((await xen1.attachVf(ref('web1'), '0000:04:10.1')).ok, true)
     const detached = await xen1.detachVf(ref('web1'), '0000:04:10.1')
     assert.equal(detached.ok, true, JSON.stringify(detached))
-    assert.deepEqual(commandsOn('xen1', 'xl'), ['xl pci-attach web1 0000:04:10.1', 'xl pci-list web1', 'xl pci-detach web1 0000:04:10.1', 'xl pci-list web1'])
+    assert.deepEqual(commandsOn('xen1', 'xl'), [
+      'xl list -l web1', 'xl pci-attach 5 0000:04:10.1', 'xl pci-list 5',
+      'xl list -l web1', 'xl pci-list 5', 'xl pci-detach 5 0000:04:10.1', 'xl pci-list 5',
+    ])
     assert.deepEqual((await xen1.snapshot()).vfs.free, ['0000:04:10.1', '0000:04:10.3'])
   })
 
@@ -208,17 +158,18 @@ describe('Xen driver VF hot-plug', () => {
     })
     const result = await driverFor(XEN1).attachVf(ref('web1'), '0000:04:10.1')
     assert.equal(result.ok, false)
-    assert.equal(!result.ok && result.error, 'xl pci-attach returned 0 but 0000:04:10.1 is not in xl pci-list web1; detached it again')
+    assert.equal(!result.ok && result.error, 'xl pci-attach returned 0 but 0000:04:10.1 is not in xl pci-list of web1 (domain 5); detached it again')
     const ran = commandsOn('xen1', 'xl')
-    assert.equal(ran[0], 'xl pci-attach web1 0000:04:10.1')
-    assert.equal(ran.at(-1), 'xl pci-detach web1 0000:04:10.1')
-    assert.ok(ran.slice(1, -1).length > 1 && ran.slice(1, -1).every((c) => c === 'xl pci-list web1'))
+    assert.deepEqual(ran.slice(0, 2), ['xl list -l web1', 'xl pci-attach 5 0000:04:10.1'])
+    assert.equal(ran.at(-1), 'xl pci-detach 5 0000:04:10.1')
+    assert.ok(ran.slice(2, -1).length > 1 && ran.slice(2, -1).every((c) => c === 'xl pci-list 5'))
   })
 
   it('counts a detach of a VF that is already gone as done (a re-run)', async () => {
     const result = await driverFor(XEN1).detachVf(ref('web1'), '0000:04:10.1')
+    assert.deepEqual(result.ok && result.device, undefined, 'done, and no device to give back: it was not there')
     assert.equal(result.ok, true)
-    assert.deepEqual(commandsOn('xen1', 'xl'), ['xl pci-detach web1 0000:04:10.1', 'xl pci-list web1'])
+    assert.deepEqual(commandsOn('xen1', 'xl'), ['xl list -l web1', 'xl pci-list 5', 'xl pci-detach 5 0000:04:10.1', 'xl pci-list 5'])
   })
 })
 
@@ -226,7 +177,7 @@ describe('Xen driver migration', () => {
   it('refuses while a VF is attached, without running xl migrate', async () => {
     const result = await driverFor(XEN1).migrate(ref('db1'), XEN2)
     assert.deepEqual(result.ok ? undefined : result.error, 'db1 still has PCI device(s) 0000:04:10.5 attached; detach the VF before migrating')
-    assert.deepEqual(commandsOn('xen1', 'xl'), ['xl pci-list db1'])
+    assert.deepEqual(commandsOn('xen1', 'xl'), ['xl list -l db1', 'xl pci-list 6'])
   })
 
   it('migrates after the detach, and the VM then shows up on the target', async () => {
@@ -236,7 +187,7 @@ describe('Xen driver migration', () => {
     assert.equal((await xen1.detachVf(ref('web1'), '0000:04:10.1')).ok, true)
     const migrated = await xen1.migrate(ref('web1'), XEN2)
     assert.equal(migrated.ok, true, JSON.stringify(migrated))
-    assert.deepEqual(commandsOn('xen1', 'xl').filter((c) => c.startsWith('xl migrate')), ['xl migrate web1 xen2'])
+    assert.deepEqual(commandsOn('xen1', 'xl').filter((c) => c.startsWith('xl migrate')), ['xl migrate 5 xen2'])
     // The fake xl records the receiving end that the real one starts over ssh.
     assert.deepEqual(commandsOn('xen2', 'xl'), ['xl migrate-receive'])
 
@@ -258,7 +209,7 @@ describe('Xen driver migration', () => {
     const result = await driverFor(XEN1).migrate(ref('db1'), XEN2)
     assert.equal(result.ok, false)
     assert.match(!result.ok ? result.error : '', /Migration failed, resuming at sender\.$/)
-    assert.deepEqual(commandsOn('xen1', 'xl'), ['xl pci-list db1', 'xl migrate db1 xen2'])
+    assert.deepEqual(commandsOn('xen1', 'xl'), ['xl list -l db1', 'xl pci-list 6', 'xl migrate 6 xen2'])
   })
 })
 

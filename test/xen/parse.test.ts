@@ -8,13 +8,15 @@ import {
   formatLibxlPci,
   parsePciAssignableList,
   parsePciList,
+  parsePciListEntries,
   parseXlInfo,
   parseXlList,
   parseXlListLong,
   readHostInfo,
 } from '../../src/lib/backends/xen/parse-xl.js'
 import {parseXenstoreLs, readAgentCounters, unescapeXenstoreValue} from '../../src/lib/backends/xen/parse-xenstore.js'
-import {isMigrationTransient, selectGuestDomains} from '../../src/lib/backends/xen/snapshot.js'
+import {classifyDomains, isMigrationTransient, selectGuestDomains} from '../../src/lib/backends/xen/snapshot.js'
+import {libxlPciOptions} from '../../src/lib/backends/xen/pci-spec.js'
 import {computeVfPool} from '../../src/lib/backends/xen/vf-pool.js'
 import {estimateBlockedSeconds} from '../../src/lib/backends/hosts/host-readings.js'
 import {chooseVmTraffic, isVifOf, staleAgent, sumVifTraffic} from '../../src/lib/backends/xen/vm-traffic.js'
@@ -74,7 +76,9 @@ describe('xl list -l', () => {
   })
 
   it('takes memory from target_memkb, else max_memkb, and leaves omitted defaults undefined', () => {
-    assert.deepEqual(byName.get('web1'), {domid: 5, name: 'web1', vcpus: 2, memoryMiB: 2048, pcidevs: [], vifNames: []})
+    assert.deepEqual(byName.get('web1'), {
+      domid: 5, name: 'web1', uuid: '8c6a2f3e-51b2-4a7c-9d0e-1f2a3b4c5d61', vcpus: 2, memoryMiB: 2048, pcidevs: [], pciOptions: new Map(), vifNames: [],
+    })
     assert.equal(byName.get('db1')?.memoryMiB, 4096)
     assert.equal(byName.get('gpu1')?.vcpus, undefined)
     assert.equal(byName.get('gpu1')?.memoryMiB, undefined)
@@ -87,6 +91,20 @@ describe('xl list -l', () => {
     assert.equal(formatLibxlPci({domain: 0x10000, bus: 0x3a, dev: 0x1f, func: 7}), '10000:3a:1f.7')
   })
 
+  it('keeps each device\'s options in xl\'s spelling, as the config sets them', () => {
+    assert.deepEqual(byName.get('db1')?.pciOptions, new Map([['0000:04:10.5', ['permissive=1']]]))
+    assert.deepEqual(byName.get('gpu1')?.pciOptions, new Map([['0000:06:00.0', ['rdm_policy=strict']]]))
+    assert.deepEqual(libxlPciOptions({permissive: false, seize: true, msitranslate: 1, power_mgmt: 0, rdm_policy: 'bogus', name: 'vf'}), ['permissive=0', 'msitranslate=1', 'seize=1', 'power_mgmt=0'])
+  })
+
+  it('reads the UUID in lower case, and none that is not one', () => {
+    const uuidOf = (uuid: unknown) => parseXlListLong(JSON.stringify([{domid: 3, config: {c_info: {name: 'a', uuid}}}]))[0].uuid
+    assert.equal(uuidOf('8C6A2F3E-51B2-4A7C-9D0E-1F2A3B4C5D61'), '8c6a2f3e-51b2-4a7c-9d0e-1f2a3b4c5d61')
+    assert.equal(uuidOf(undefined), undefined)
+    assert.equal(uuidOf('8c6a2f3e'), undefined)
+    assert.equal(uuidOf(42), undefined)
+  })
+
   it('keeps custom vif names (vifname=)', () => {
     assert.deepEqual(byName.get('gpu1')?.vifNames, ['gpu1-net'])
   })
@@ -96,6 +114,22 @@ describe('xl list -l', () => {
     assert.deepEqual(selectGuestDomains(withDom0).map((domain) => domain.name), ['web1', 'db1', 'gpu1'])
     assert.ok(isMigrationTransient('web1--migratedaway'))
     assert.ok(!isMigrationTransient('web1-migrated'))
+  })
+
+  it('says why each guest Sova does not manage is not managed', () => {
+    const domain = (domid: number, name: string, uuid?: string) => ({domid, config: {c_info: {name, uuid}}})
+    const uuid = '0f0e0d0c-0b0a-4909-8807-060504030201'
+    const {managed, unmanaged} = classifyDomains(
+      parseXlListLong(JSON.stringify([domain(0, 'Domain-0'), domain(3, 'ok', uuid), domain(4, 'web 2', uuid), domain(5, 'x'.repeat(70), uuid), domain(6, '42', uuid), domain(7, 'nouuid'), domain(8, '-f', uuid), domain(9, 'ok--incoming', uuid)])),
+    )
+    assert.deepEqual(managed.map((d) => d.name), ['ok'])
+    assert.deepEqual(unmanaged.map(({domain: d, why}) => [d.name.slice(0, 8), why]), [
+      ['web 2', 'its name holds a space (Sova accepts letters, digits and . _ : @ + -)'],
+      ['xxxxxxxx', 'its name is 70 characters long (Sova accepts at most 64)'],
+      ['42', 'its name is all digits, which xl reads as a domain id'],
+      ['nouuid', 'xl list -l gives no UUID for it, so no action could be checked to reach it'],
+      ['-f', 'its name starts with "-" (Sova accepts a letter, digit or _ first)'],
+    ])
   })
 
   it('refuses the SXP format with the setting to change, and reads nothing as no domains', () => {
@@ -118,6 +152,7 @@ describe('xl pci-assignable-list and pci-list', () => {
   it('reads the host BDF column of pci-list', () => {
     assert.equal(fixture('pci-list-db1.txt'), 'Vdev Device\n05.0 0000:04:10.5\n')
     assert.deepEqual(parsePciList(fixture('pci-list-db1.txt')), ['0000:04:10.5'])
+    assert.deepEqual(parsePciListEntries('Vdev Device\n05.0 0000:04:10.5\n1f.0 0000:81:02.1\n'), [{vslot: 5, bdf: '0000:04:10.5'}, {vslot: 0x1f, bdf: '0000:81:02.1'}])
   })
 
   it('reads a domain without PCI devices, for which xl prints nothing at all', () => {

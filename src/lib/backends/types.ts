@@ -69,6 +69,8 @@ export interface RawHost {
   cpus: number
   memoryMiB: {total: number; free: number}
   vms: RawVm[]
+  /** Domains of this host Sova does not manage (a driver fills it; the cluster backend lifts it to RawSnapshot.unmanaged). */
+  unmanaged?: UnmanagedVm[]
 }
 
 /**

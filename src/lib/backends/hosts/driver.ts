@@ -1,6 +1,7 @@
 // A real host behind one hypervisor toolstack (xl or virsh). The cluster backend (hosts-backend.ts)
 // fans out over drivers; a driver knows one host and never decides anything.
 import type {HostEntry} from '../../config.js'
+import {EXIT, SovaError} from '../../errors.js'
 import type {HostShell} from '../../exec.js'
 import type {RawHost, StepResult, VfDevice, VmRef} from '../types.js'
 
@@ -52,4 +53,29 @@ export interface HostDriver {
 export function stepResult(startedMs: number, error?: string): StepResult {
   const durationMs = Math.round(performance.now() - startedMs)
   return error === undefined ? {ok: true, durationMs} : {ok: false, durationMs, error}
+}
+
+/**
+ * A host answered, but a tool of it printed what cannot be read (truncated JSON, say): its
+ * readings cannot be used. Exit 69 when no host gave usable readings, like a host that is down.
+ */
+export class UnreadableOutputError extends SovaError {
+  constructor(message: string) {
+    super(message, EXIT.unreachable, 'run the tool on the host by hand; "sova doctor" checks that it works')
+    this.name = 'UnreadableOutputError'
+  }
+}
+
+/**
+ * `parse(output)` of a host's tool, with a failure to parse said as such: the host and the tool
+ * named (`xen1: xl list -l printed output that could not be parsed: ...`). Sova's own refusals
+ * (a SovaError, e.g. an output format to be changed in the host's config) pass through.
+ */
+export function parseToolOutput<T>(ctx: HostDriverContext, tool: string, output: string, parse: (output: string) => T): T {
+  try {
+    return parse(output)
+  } catch (error) {
+    if (error instanceof SovaError) throw error
+    throw new UnreadableOutputError(`${ctx.host.name}: ${tool} printed output that could not be parsed: ${(error as Error).message}`)
+  }
 }

@@ -7,7 +7,8 @@ import {UnreachableError, UsageError} from '../../errors.js'
 import {type HostShell, localShell, sshShell} from '../../exec.js'
 import {mapSettled} from '../../concurrency.js'
 import type {Backend, BackendCapabilities, RawHost, RawSnapshot, StepResult, VfDevice, VmRef} from '../types.js'
-import {DEFAULT_TIMEOUTS, type DriverTimeouts, type HostDriver, type HostDriverContext} from './driver.js'
+import {DEFAULT_TIMEOUTS, UnreadableOutputError, type DriverTimeouts, type HostDriver, type HostDriverContext} from './driver.js'
+import {liftUnmanaged} from './unmanaged.js'
 
 export const DEFAULT_CONCURRENCY = 16
 
@@ -51,6 +52,20 @@ function missingReason(host: string, error: Error): string {
   return error instanceof UnreachableError ? `did not answer: ${message}` : `its readings could not be used: ${message}`
 }
 
+/**
+ * No host gave usable readings: exit 69 when each did not answer or printed what cannot be read,
+ * with the first reason; otherwise the first other error (a configuration problem, or a bug: 70).
+ */
+function noReadings(failures: {host: string; error: Error}[]): Error {
+  const [first] = failures
+  const others = failures.length > 1 ? ` (and ${failures.length - 1} more: ${failures.slice(1).map((f) => f.host).join(', ')})` : ''
+  if (failures.every((f) => f.error instanceof UnreachableError)) return new UnreachableError(`no host answered: ${first.error.message}${others}`)
+  const unusable = (error: Error) => error instanceof UnreachableError || error instanceof UnreadableOutputError
+  const other = failures.find((f) => !unusable(f.error))
+  if (other) return other.error
+  return new UnreachableError(`no host gave readings Sova could use: ${first.error.message}${others}`, (first.error as UnreadableOutputError).remedy)
+}
+
 export class HostsBackend implements Backend {
   readonly name: string
   readonly capabilities: BackendCapabilities = {canMigrate: true, canSwitchVf: true}
@@ -83,12 +98,7 @@ export class HostsBackend implements Backend {
       return raw
     })
     const failures = results.flatMap((result, i) => (result.status === 'rejected' ? [{host: this.hosts[i].name, error: result.reason as Error}] : []))
-    if (failures.length === this.hosts.length) {
-      const first = failures[0]
-      const others = failures.length > 1 ? ` (and ${failures.length - 1} more: ${failures.slice(1).map((f) => f.host).join(', ')})` : ''
-      if (failures.every((f) => f.error instanceof UnreachableError)) throw new UnreachableError(`no host answered: ${first.error.message}${others}`)
-      throw first.error
-    }
+    if (failures.length === this.hosts.length) throw noReadings(failures)
     const snapshot: RawSnapshot = {
       at: new Date(this.unixNow() * 1000).toISOString(),
       source: {backend: this.name, cluster: this.cluster},
@@ -97,7 +107,7 @@ export class HostsBackend implements Backend {
     // One host that does not answer, or whose tools print what cannot be read, must not stop the
     // others being managed: it is listed as missing, with why, and nothing is decided about it.
     if (failures.length > 0) snapshot.missing = failures.map(({host, error}) => ({host, reason: missingReason(host, error)}))
-    return snapshot
+    return liftUnmanaged(snapshot)
   }
 
   async now(): Promise<string> {

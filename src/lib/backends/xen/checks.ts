@@ -1,11 +1,11 @@
 // `sova doctor` for a Xen host: can Sova reach it, run its tools, see its port and hand out VFs?
+import {SovaError} from '../../errors.js'
 import {toolError} from '../../exec.js'
 import {readPort, readSriov, type PortReading, type SriovFacts} from '../../linux/host-facts.js'
 import type {DoctorCheck, HostDriverContext} from '../hosts/driver.js'
 import {memoizeReads, runTool} from './host-tools.js'
-import {parsePciAssignableList, parseXlInfo, parseXlListLong} from './parse-xl.js'
+import {parsePciAssignableList, parseXlInfo, parseXlListLong, type XlDomain} from './parse-xl.js'
 import {parseXenstoreLs, readAgentCounters} from './parse-xenstore.js'
-import {selectGuestDomains} from './snapshot.js'
 import {AGENT_MISSED_INTERVALS, staleAgent} from './vm-traffic.js'
 import {computeVfPool} from './vf-pool.js'
 
@@ -56,11 +56,19 @@ async function checkPool(ctx: HostDriverContext, sriov: SriovFacts | undefined):
   const [assignable, long] = await Promise.all([runTool(ctx, 'xl', ['pci-assignable-list']), runTool(ctx, 'xl', ['list', '-l'])])
   const failed = [assignable, long].find((result) => result.exitCode !== 0)
   if (failed) return fail('VFs assignable', toolError(failed), 'make "xl pci-assignable-list" and "xl list -l" work as root on dom0')
+  let domains: XlDomain[]
+  try {
+    domains = parseXlListLong(long.stdout)
+  } catch (error) {
+    if (error instanceof SovaError) return fail('VFs assignable', error.message, error.remedy ?? 'see the detail')
+    return fail('VFs assignable', `xl list -l printed output that could not be parsed: ${(error as Error).message}`, 'run "xl list -l" on the host by hand')
+  }
   const pool = computeVfPool({
     assignable: parsePciAssignableList(assignable.stdout),
     pfVfs: sriov?.vfs.map((vf) => vf.address),
     allow: ctx.host.vfs?.allow,
-    assigned: selectGuestDomains(parseXlListLong(long.stdout)).flatMap((domain) => domain.pcidevs),
+    // Every guest's devices, managed or not: a VF held by any domain is in use.
+    assigned: domains.filter((domain) => domain.domid !== 0).flatMap((domain) => domain.pcidevs),
   })
   if (pool.total > 0) return pass('VFs assignable', `${pool.total} VFs: ${pool.free.length} free${pool.free.length > 0 ? ` (${pool.free.join(', ')})` : ''}, ${pool.inUse.length} in use`)
   const from = ctx.host.vfs?.allow ? 'vfs.allow' : `the VFs of ${ctx.host.port.device}`

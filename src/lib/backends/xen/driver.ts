@@ -10,9 +10,9 @@ export function createXenDriver(ctx: HostDriverContext): HostDriver {
   return {
     name: ctx.host.name,
     snapshot: () => readXenHost(ctx),
-    attachVf: (vm, vf) => attachXenVf(ctx, vm.name, vf),
-    detachVf: (vm, vf) => detachXenVf(ctx, vm.name, vf),
-    migrate: (vm, target) => migrateXenVm(ctx, vm.name, target),
+    attachVf: (vm, vf, restore) => attachXenVf(ctx, vm, vf, restore),
+    detachVf: (vm, vf) => detachXenVf(ctx, vm, vf),
+    migrate: (vm, target) => migrateXenVm(ctx, vm, target),
     checks: () => checkXenHost(ctx),
   }
 }

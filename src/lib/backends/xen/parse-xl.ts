@@ -1,6 +1,7 @@
 // Pure parsers for what `xl` prints (INTERFACES.md §1.2-1.4). No I/O: the driver feeds them text.
 import {UsageError} from '../../errors.js'
 import {formatPci, isPciAddress, canonicalPci} from '../../identifiers.js'
+import {libxlPciOptions, type LibxlPci} from './pci-spec.js'
 
 /** `xl info`: `key<padding to 23>: value` lines; values may contain colons, so split on the first. */
 export function parseXlInfo(text: string): Map<string, string> {
@@ -57,24 +58,21 @@ export function parseXlList(text: string): XlListRow[] {
 export interface XlDomain {
   domid: number
   name: string
+  /** The domain's UUID (c_info.uuid, lower case); undefined when xl gives none that reads as one. */
+  uuid: string | undefined
   /** Undefined when the config leaves it at its default (then `xl list` says). */
   vcpus: number | undefined
   memoryMiB: number | undefined
   /** Host PCI addresses passed through, canonical. */
   pcidevs: string[]
+  /** Each passed-through device's options as the config has them (`permissive=1`...), by host BDF. */
+  pciOptions: Map<string, string[]>
   /** Custom dom0 netdev names (`vifname=`), when the config sets them. */
   vifNames: string[]
 }
 
-interface LibxlPci {
-  domain?: number
-  bus?: number
-  dev?: number
-  func?: number
-}
-
 interface LibxlDomainConfig {
-  c_info?: {name?: string}
+  c_info?: {name?: string; uuid?: string}
   b_info?: {max_vcpus?: number; target_memkb?: number; max_memkb?: number}
   nics?: {ifname?: string}[]
   pcidevs?: LibxlPci[]
@@ -84,6 +82,8 @@ interface LibxlDomainConfig {
 export function formatLibxlPci(pci: LibxlPci): string {
   return formatPci({domain: pci.domain ?? 0, bus: pci.bus ?? 0, slot: pci.dev ?? 0, function: pci.func ?? 0})
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 const positive = (value: unknown): number | undefined => (typeof value === 'number' && value > 0 ? value : undefined)
 
@@ -104,13 +104,17 @@ export function parseXlListLong(text: string): XlDomain[] {
     const name = config.c_info?.name
     if (typeof entry.domid !== 'number' || typeof name !== 'string') return []
     const memKiB = positive(config.b_info?.target_memkb) ?? positive(config.b_info?.max_memkb)
+    const uuid = config.c_info?.uuid
+    const pcidevs = config.pcidevs ?? []
     return [
       {
         domid: entry.domid,
         name,
+        uuid: typeof uuid === 'string' && UUID.test(uuid) ? uuid.toLowerCase() : undefined,
         vcpus: positive(config.b_info?.max_vcpus),
         memoryMiB: memKiB === undefined ? undefined : memKiB / 1024,
-        pcidevs: (config.pcidevs ?? []).map(formatLibxlPci),
+        pcidevs: pcidevs.map(formatLibxlPci),
+        pciOptions: new Map(pcidevs.map((pci) => [formatLibxlPci(pci), libxlPciOptions(pci)])),
         vifNames: (config.nics ?? []).flatMap((nic) => (typeof nic.ifname === 'string' && nic.ifname !== '' ? [nic.ifname] : [])),
       },
     ]
@@ -131,9 +135,19 @@ export function parsePciAssignableList(text: string): string[] {
  * no PCI devices prints nothing at all, not even the header.
  */
 export function parsePciList(text: string): string[] {
+  return parsePciListEntries(text).map((entry) => entry.bdf)
+}
+
+/** One row of `xl pci-list`: the guest slot the device sits in (`vslot.func`, hex) and its host BDF. */
+export interface PciListEntry {
+  vslot: number
+  bdf: string
+}
+
+export function parsePciListEntries(text: string): PciListEntry[] {
   return text
     .split('\n')
     .map((line) => line.trim().split(/\s+/))
-    .filter((fields) => fields.length >= 2 && isPciAddress(fields[1]))
-    .map((fields) => canonicalPci(fields[1]))
+    .filter((fields) => fields.length >= 2 && /^[0-9a-f]{2}\.[0-7]$/i.test(fields[0]) && isPciAddress(fields[1]))
+    .map((fields) => ({vslot: parseInt(fields[0].slice(0, 2), 16), bdf: canonicalPci(fields[1])}))
 }

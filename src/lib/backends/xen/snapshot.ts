@@ -5,11 +5,11 @@
 // NETTX/NETRX are the same dom0 vif counters Sova reads from /proc/net/dev, only in KiB. It would
 // add a process per snapshot and no fact (doctor still checks that operators have it).
 import {UnreachableError} from '../../errors.js'
-import {isValidName} from '../../identifiers.js'
 import {parseProcNetDev, readSriov, readVfCounters, type ByteCounters, type SriovFacts} from '../../linux/host-facts.js'
-import type {HostDriverContext} from '../hosts/driver.js'
+import {parseToolOutput, type HostDriverContext} from '../hosts/driver.js'
 import {estimateBlockedSeconds, readHostPort} from '../hosts/host-readings.js'
-import type {RawHost, RawVm} from '../types.js'
+import {whyNameRefused} from '../hosts/unmanaged.js'
+import type {RawHost, RawVm, UnmanagedVm} from '../types.js'
 import {memoizeReads, runOptional, runRequired} from './host-tools.js'
 import {parsePciAssignableList, parseXlInfo, parseXlList, parseXlListLong, readHostInfo, type XlDomain, type XlListRow} from './parse-xl.js'
 import {parseXenstoreLs, readAgentCounters, type AgentCounters} from './parse-xenstore.js'
@@ -21,9 +21,32 @@ export function isMigrationTransient(name: string): boolean {
   return name.endsWith('--migratedaway') || name.endsWith('--incoming')
 }
 
-/** The domains a snapshot reports: not dom0, not a migration's transient copy, only valid names. */
+/** Why Sova does not manage a guest domain of xl's; undefined when it does. */
+export function whyXenRefuses(domain: XlDomain): string | undefined {
+  const refused = whyNameRefused(domain.name)
+  if (refused) return refused
+  // xl takes an all-digit argument as a domid, unchecked: such a name cannot address its domain.
+  if (/^\d+$/.test(domain.name)) return 'its name is all digits, which xl reads as a domain id'
+  if (domain.uuid === undefined) return 'xl list -l gives no UUID for it, so no action could be checked to reach it'
+  return undefined
+}
+
+/** The guest domains (not dom0, not a migration's transient copy): those Sova manages, and the others with why. */
+export function classifyDomains(domains: XlDomain[]): {managed: XlDomain[]; unmanaged: {domain: XlDomain; why: string}[]} {
+  const managed: XlDomain[] = []
+  const unmanaged: {domain: XlDomain; why: string}[] = []
+  for (const domain of domains) {
+    if (domain.domid === 0 || isMigrationTransient(domain.name)) continue
+    const why = whyXenRefuses(domain)
+    if (why === undefined) managed.push(domain)
+    else unmanaged.push({domain, why})
+  }
+  return {managed, unmanaged}
+}
+
+/** The domains a snapshot reports as VMs: the guests Sova manages. */
 export function selectGuestDomains(domains: XlDomain[]): XlDomain[] {
-  return domains.filter((domain) => domain.domid !== 0 && isValidName(domain.name) && !isMigrationTransient(domain.name))
+  return classifyDomains(domains).managed
 }
 
 interface HostReadings {
@@ -57,7 +80,7 @@ function buildVm(ctx: HostDriverContext, domain: XlDomain, readings: HostReading
   return {
     name: domain.name,
     id: String(domain.domid),
-    uuid: String(domain.domid),
+    uuid: domain.uuid ?? '',
     vcpus,
     memoryMiB: domain.memoryMiB ?? row.memMiB,
     path: vf === null ? 'pv' : 'vf',
@@ -77,7 +100,7 @@ export async function readXenHost(context: HostDriverContext): Promise<RawHost> 
   const ctx = {...context, shell: memoizeReads(context.shell)}
   const device = ctx.host.port.device
   // xl info first and alone: it is the "does this host answer" probe.
-  const info = readHostInfo(parseXlInfo(await runRequired(ctx, 'xl', ['info'])))
+  const info = parseToolOutput(ctx, 'xl info', await runRequired(ctx, 'xl', ['info']), (text) => readHostInfo(parseXlInfo(text)))
   const [long, plain, store, assignable, netDevText, sriov] = await Promise.all([
     runRequired(ctx, 'xl', ['list', '-l']),
     runRequired(ctx, 'xl', ['list']),
@@ -88,17 +111,20 @@ export async function readXenHost(context: HostDriverContext): Promise<RawHost> 
     readSriov(ctx.shell, device),
   ])
   if (netDevText === undefined) throw new UnreachableError(`${ctx.host.name}: cannot read /proc/net/dev`)
-  const domains = selectGuestDomains(parseXlListLong(long))
+  const all = parseToolOutput(ctx, 'xl list -l', long, parseXlListLong)
+  const {managed, unmanaged} = classifyDomains(all)
+  // Every guest's VF and traffic count for the host, managed or not.
+  const guests = [...managed, ...unmanaged.map((entry) => entry.domain)]
   const agents = store === undefined ? new Map<number, AgentCounters>() : readAgentCounters(parseXenstoreLs(store))
   const pool = computeVfPool({
     assignable: parsePciAssignableList(assignable),
     pfVfs: sriov?.vfs.map((vf) => vf.address),
     allow: ctx.host.vfs?.allow,
-    assigned: domains.flatMap((domain) => domain.pcidevs),
+    assigned: all.filter((domain) => domain.domid !== 0).flatMap((domain) => domain.pcidevs),
   })
   // Drop the agents that stopped writing: those VMs are read from dom0, like VMs without an agent.
   for (const [domid, agent] of agents) if (staleAgent(agent, ctx.now())) agents.delete(domid)
-  const needVfCounters = domains.some((domain) => !agents.has(domain.domid) && domain.pcidevs.some(pool.has))
+  const needVfCounters = guests.some((domain) => !agents.has(domain.domid) && domain.pcidevs.some(pool.has))
   const readings: HostReadings = {
     netDev: parseProcNetDev(netDevText),
     agents,
@@ -106,13 +132,22 @@ export async function readXenHost(context: HostDriverContext): Promise<RawHost> 
     pool,
     vfCounters: await readNeededVfCounters(ctx, sriov, needVfCounters),
   }
-  const vms = domains.flatMap((domain) => buildVm(ctx, domain, readings) ?? [])
-  return {
+  const vms = managed.flatMap((domain) => buildVm(ctx, domain, readings) ?? [])
+  const others = unmanaged.map(({domain, why}) => ({domain, why, reading: buildVm(ctx, domain, readings)}))
+  const host: RawHost = {
     name: ctx.host.name,
-    nic: await readHostPort(ctx, vms),
+    nic: await readHostPort(ctx, [...vms, ...others.flatMap((other) => other.reading ?? [])]),
     vfs: {total: pool.total, free: pool.free},
     cpus: info.cpus,
     memoryMiB: info.memoryMiB,
     vms,
   }
+  if (others.length > 0) host.unmanaged = others.map(({domain, why}) => unmanagedEntry(ctx.host.name, domain, why, pool))
+  return host
+}
+
+function unmanagedEntry(host: string, domain: XlDomain, why: string, pool: VfPool): UnmanagedVm {
+  const entry: UnmanagedVm = {host, name: domain.name, why, vf: domain.pcidevs.find((address) => pool.has(address)) ?? null}
+  if (domain.uuid !== undefined) entry.uuid = domain.uuid
+  return entry
 }
