@@ -40,6 +40,8 @@ export interface RawHost {
   cpus: number
   memoryMiB: {total: number; free: number}
   vms: RawVm[]
+  /** Domains on this host that Sova does not manage (gathered into RawSnapshot.unmanaged). */
+  unmanaged?: UnmanagedVm[]
 }
 
 /**

@@ -89,11 +89,15 @@ export class HostsBackend implements Backend {
       if (failures.every((f) => f.error instanceof UnreachableError)) throw new UnreachableError(`no host answered: ${first.error.message}${others}`)
       throw first.error
     }
+    const answeredHosts = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []))
     const snapshot: RawSnapshot = {
       at: new Date(this.unixNow() * 1000).toISOString(),
       source: {backend: this.name, cluster: this.cluster},
-      hosts: results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : [])),
+      hosts: answeredHosts.map(({unmanaged: _listedBelow, ...host}) => host),
     }
+    // Domains a driver saw but Sova does not manage are said in the snapshot, not hidden.
+    const unmanaged = answeredHosts.flatMap((host) => host.unmanaged ?? [])
+    if (unmanaged.length > 0) snapshot.unmanaged = unmanaged
     // One host that does not answer, or whose tools print what cannot be read, must not stop the
     // others being managed: it is listed as missing, with why, and nothing is decided about it.
     if (failures.length > 0) snapshot.missing = failures.map(({host, error}) => ({host, reason: missingReason(host, error)}))

@@ -8,6 +8,8 @@ export interface XmlElement {
   attrs: Record<string, string>
   children: XmlElement[]
   text: string
+  /** Where the element starts and ends in the parsed text ([start, end) offsets): its own XML is text.slice(start, end). */
+  span: [number, number]
 }
 
 const ENTITIES: Record<string, string> = {amp: '&', lt: '<', gt: '>', quot: '"', apos: "'"}
@@ -25,7 +27,7 @@ const ATTR = /([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g
 
 /** Parses one XML document; throws with the offset on text that is not well-formed. */
 export function parseXml(text: string): XmlElement {
-  const root: XmlElement = {name: '#document', attrs: {}, children: [], text: ''}
+  const root: XmlElement = {name: '#document', attrs: {}, children: [], text: '', span: [0, text.length]}
   const open: XmlElement[] = [root]
   TOKEN.lastIndex = 0
   while (TOKEN.lastIndex < text.length) {
@@ -39,9 +41,10 @@ export function parseXml(text: string): XmlElement {
     else if (closing !== undefined) {
       if (current.name !== closing || open.length === 1) throw new Error(`not well-formed XML at offset ${at}: </${closing}> closes <${current.name}>`)
       current.text = current.text.trim()
+      current.span[1] = TOKEN.lastIndex
       open.pop()
     } else if (opening !== undefined) {
-      const element: XmlElement = {name: opening, attrs: {}, children: [], text: ''}
+      const element: XmlElement = {name: opening, attrs: {}, children: [], text: '', span: [at, TOKEN.lastIndex]}
       for (const attr of (attrText ?? '').matchAll(ATTR)) element.attrs[attr[1]] = decodeEntities(attr[2] ?? attr[3] ?? '')
       current.children.push(element)
       if (selfClosing !== '/') open.push(element)
