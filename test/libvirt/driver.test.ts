@@ -326,6 +326,17 @@ describe('libvirt driver: attach and detach', () => {
     assert.ok(verbs.filter((verb) => verb === 'dumpxml').length >= 3)
   })
 
+  it('a loaded machine: the waits are budgets of reads, not of wall-clock time', async () => {
+    // Each read takes 0.25 s (10x the poll interval), the plug shows on the 6th read and the unplug on
+    // the 8th: 1.5 s and 2 s of reading, over the 0.3 s and 0.6 s "waits", well within their 15 and 30 reads.
+    setWorld({[URI1]: hostWorld(['idle1'])}, {slowReadsMs: 250, attachShowsAfterPolls: 5, lingerPolls: 7})
+    const driver = driverFor(kvm1)
+    const attached = await driver.attachVf(ref('idle1'), '0000:03:10.0')
+    assert.equal(attached.ok, true, JSON.stringify(attached))
+    const detached = await driver.detachVf(ref('idle1'), '0000:03:10.0')
+    assert.equal(detached.ok, true, JSON.stringify(detached))
+  })
+
   it('detach-device --live with the live device (alias included), then polled until really gone', async () => {
     setWorld({[URI1]: hostWorld(['web1'])}, {lingerPolls: 3})
     const result = await driverFor(kvm1).detachVf(ref('web1'), '0000:03:10.2')
