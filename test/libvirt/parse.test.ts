@@ -108,6 +108,11 @@ describe('live domain XML', () => {
     assert.equal(parseXml("<a x='1 &amp; 2'>&lt;b&gt;</a>").attrs.x, '1 & 2')
     assert.equal(parseXml("<a x='1'>&lt;b&gt;</a>").text, '<b>')
     assert.throws(() => parseXml('<a><b></a>'), /not well-formed/)
+    // Where libxml2 would read something else (or nothing), it refuses rather than guess.
+    for (const bad of ['<!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>', '<a>AT&T</a>', '<a>&nbsp;</a>', "<a b='1' b='2'/>", "<a b='<'/>", '<a/>x', '<a/><b/>', '<a>]]></a>', '<a>&#0;</a>', "<'a/>"]) {
+      assert.throws(() => parseXml(bad), /not well-formed/, bad)
+    }
+    assert.equal(parseXml("<a b='x\n\ty&#10;'/>").attrs.b, 'x  y\n', 'literal line breaks and tabs in a value are spaces; a reference is kept')
     assert.throws(() => parseXml('<a>'), /never closed/)
   })
 })
