@@ -573,19 +573,23 @@ describe('libvirt driver: refusals and doctor', () => {
     assert.match(result.ok ? '' : result.error, /^error: failed to connect to the hypervisor/)
   })
 
-  it('doctor: virsh, URI, ssh, port, speed and the VF pool', async () => {
-    setWorld({[URI1]: hostWorld(['web1', 'idle1'])})
+  it('doctor: virsh, URI, ssh, port, speed, the VF pool and the domains, those Sova does not manage said', async () => {
+    setWorld({[URI1]: hostWorld(['web1', 'idle1', 'bad; name'])})
     const checks = await driverFor(kvm1).checks()
-    assert.deepEqual(checks.map((check) => [check.check, check.ok]), [['virsh', true], ['libvirt', true], ['ssh', true], ['port', true], ['link speed', true], ['VF pool', true]])
+    assert.deepEqual(checks.map((check) => [check.check, check.ok]), [['virsh', true], ['libvirt', true], ['ssh', true], ['port', true], ['link speed', true], ['VF pool', true], ['domains', true]])
     assert.ok(checks.every((check) => check.host === 'kvm1'))
     assert.equal(checks[1].detail, `${URI1}: QEMU 7.2.0`)
-    assert.equal(checks[5].detail, `4 VFs, 3 free (node device pci_0000_03_00_0)`)
+    assert.equal(checks[5].detail, `4 VFs, 2 free (node device pci_0000_03_00_0)`)
+    assert.equal(
+      checks[6].detail,
+      `2 running domains managed; not managed, never acted on, their VFs and traffic still counted: "bad; name" (${BAD_NAME_UUID}, holds VF 0000:03:10.6): its name is not one Sova passes on (letters, digits and . _ : @ + -, at most 64, not starting with -)`,
+    )
   })
 
   it('doctor: a lab says it is a stand-in; an unreachable URI fails and skips the pool', async () => {
     setWorld({[LAB_URI]: hostWorld(['lab1']), [URI1]: {...hostWorld([]), unreachable: true}})
     const labChecks = await driverFor(lab, fakeShell('local')).checks()
-    assert.deepEqual(labChecks.map((check) => check.check), ['virsh', 'libvirt', 'port', 'link speed', 'VF pool'])
+    assert.deepEqual(labChecks.map((check) => check.check), ['virsh', 'libvirt', 'port', 'link speed', 'VF pool', 'domains'])
     assert.match(labChecks[4].detail, /^2 VFs, 1 free \(2 emulated e1000e stand-in NICs \(lab, no SR-IOV\)\)$/)
     const down = await driverFor(kvm1).checks()
     assert.deepEqual(down.filter((check) => !check.ok).map((check) => check.check), ['libvirt', 'VF pool'])
