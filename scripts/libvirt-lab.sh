@@ -22,6 +22,11 @@ readonly CONFIG=$LAB/sova-config.json
 readonly CONSOLE=$LAB/vm1.console
 readonly VM=vm1
 readonly VM_MAC=52:54:00:00:00:01
+# The lab's ports have no real link (their traffic is the VMs' sum): a speed is part of the config.
+# The lab is ~500x smaller than a 10 GbE cluster, so the sova policy's PV cap (about 1/3.8 of a port)
+# and the horizon over which a move must pay for its memory copy are scaled with it; cooldowns are
+# short, for tests.
+readonly LAB_PORT_MBPS=100
 # Guest UDP traffic on its PV NIC, in Mbit/s (0 = none). The guest's pktgen sends at this rate.
 readonly TRAFFIC_MBPS=${SOVA_LAB_TRAFFIC_MBPS:-20}
 [[ $TRAFFIC_MBPS =~ ^[0-9]{1,4}$ ]] || { echo "libvirt-lab: SOVA_LAB_TRAFFIC_MBPS must be an integer" >&2; exit 2; }
@@ -107,12 +112,14 @@ cmd_down() {
   # 1. VMs first: QEMU outlives a killed libvirtd (and a restarted daemon would reattach to it).
   for d in "${DAEMONS[@]}"; do
     [[ -n $(daemon_pid "$d") && -S $LAB/$d/sock/libvirt-sock ]] || continue
-    local doms
-    doms=$(vsh "$d" list --name 2>/dev/null) || continue
-    for p in $doms; do
-      [[ $p =~ ^[A-Za-z0-9._-]+$ ]] || continue
+    # By UUID, one a line: a name may hold spaces ("web 2") or be another domain's id ("2"), and
+    # virsh reads a domain argument as an id before a name.
+    local uuids
+    uuids=$(vsh "$d" list --uuid 2>/dev/null) || continue
+    while read -r p; do
+      [[ $p =~ ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ ]] || continue
       if vsh "$d" destroy "$p" >/dev/null 2>&1; then log "destroyed $p on $d"; else log "could not destroy $p on $d"; fi
-    done
+    done <<<"$uuids"
   done
   # 2. Then the daemons, by pid (both at once: each takes about 2 s to shut down).
   local -A dpid=()
@@ -413,12 +420,13 @@ write_sova_config() { # OUT
   "cluster": "sova-lab",
   "hosts": [
     {"name": "lab-a", "backend": "libvirt", "uri": "$(uri a)",
-     "port": {"device": "lo", "counters": "vms"},
+     "port": {"device": "lo", "counters": "vms", "speedMbps": $LAB_PORT_MBPS},
      "vfs": {"emulated": {"model": "e1000e", "nics": [{"id": "0000:6a:00.1", "mac": "52:54:00:aa:00:01"}, {"id": "0000:6a:00.2", "mac": "52:54:00:aa:00:02"}]}}},
     {"name": "lab-b", "backend": "libvirt", "uri": "$(uri b)",
-     "port": {"device": "lo", "counters": "vms"},
+     "port": {"device": "lo", "counters": "vms", "speedMbps": $LAB_PORT_MBPS},
      "vfs": {"emulated": {"model": "e1000e", "nics": [{"id": "0000:6b:00.1", "mac": "52:54:00:bb:00:01"}, {"id": "0000:6b:00.2", "mac": "52:54:00:bb:00:02"}]}}}
-  ]
+  ],
+  "policy": {"sova": {"pvCapMbps": 6, "horizonSeconds": 900, "cooldownSeconds": 1, "hostSettleSeconds": 1}}
 }
 EOF
   mv "$tmp" "$1"

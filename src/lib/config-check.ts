@@ -40,7 +40,11 @@ function hostProblems(hosts: HostEntry[]): ConfigProblem[] {
       if (host.uri) at(index, 'uri', 'only libvirt hosts have a connection URI (Xen hosts are reached with ssh)')
       if (host.vfs?.network) at(index, 'vfs/network', 'a hostdev network is a libvirt pool; Xen hosts list VFs with allow')
       if (host.vfs?.emulated) at(index, 'vfs/emulated', 'emulated stand-in VFs exist only for libvirt labs')
+      if (host.vfs?.vlan !== undefined) at(index, 'vfs/vlan', 'Sova tags VFs with a VLAN only on libvirt hosts')
+      if (host.vfs?.mac !== undefined) at(index, 'vfs/mac', 'Sova chooses VF MACs only on libvirt hosts')
     }
+    if (host.vfs?.emulated && host.vfs.vlan !== undefined) at(index, 'vfs/vlan', 'libvirt cannot tag an emulated stand-in NIC with a VLAN')
+    if (host.vfs?.emulated && host.vfs.mac !== undefined) at(index, 'vfs/mac', 'a stand-in VF has the MAC vfs.emulated.nics gives it')
     const kinds = ['allow', 'network', 'emulated'].filter((kind) => host.vfs?.[kind as keyof NonNullable<HostEntry['vfs']>] !== undefined)
     if (kinds.length > 1) at(index, 'vfs', `choose one of allow, network or emulated (got ${kinds.join(' and ')})`)
     if (host.port.counters === 'vms' && !host.port.speedMbps) at(index, 'port/speedMbps', 'required when counters is "vms" (there is no real port to read a speed from)')

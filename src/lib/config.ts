@@ -83,6 +83,8 @@ const HostEntry = Type.Object(
         {
           allow: Type.Optional(Type.Array(pci('a VF Sova may hand out'), {description: 'only these VFs of the PF are Sova\'s to give (default: all assignable ones)'})),
           network: Type.Optional(Type.String({pattern: NAME_PATTERN, description: 'libvirt: a hostdev network (forward mode=hostdev) that pools the PF\'s VFs', expected: NAME_EXPECTED})),
+          vlan: Type.Optional(Type.Integer({minimum: 1, maximum: 4094, description: 'libvirt: the 802.1Q VLAN a VF Sova hands out is tagged with (<vlan><tag id/></vlan>); a VF given back after a failed migration keeps the VLAN it had', expected: 'an integer 1..4094'})),
+          mac: Type.Optional(Type.Union([Type.Literal('per-vf'), Type.Literal('per-vm')], {description: 'libvirt: the MAC of a VF Sova hands out: per-vf (default) derived from host and VF, per-vm derived from the domain UUID (the same on every host); a teaming backup\'s MAC always wins, and a VF given back keeps the MAC it had', expected: 'per-vf or per-vm'})),
           emulated: Type.Optional(
             Type.Object(
               {

@@ -14,6 +14,8 @@ const CONFIG = join(FIXTURES, 'config', 'libvirt-lab.json')
 const URI_A = 'qemu+unix:///system?socket=/tmp/sova-lab-a/libvirt-sock'
 const URI_B = 'qemu+unix:///system?socket=/tmp/sova-lab-b/libvirt-sock'
 const fixture = (name: string) => readFileSync(join(FIXTURES, 'libvirt', name), 'utf8')
+/** A fixture domain's UUID: what virsh is given, never its name. */
+const uuidOf = (name: string) => fixture(`dumpxml-${name}.xml`).match(/<uuid>([^<]+)</)?.[1] as string
 
 /** A small `virsh domstats` block for a domain of the fixtures: its taps with made-up counters. */
 function statsOf(name: string): string {
@@ -76,7 +78,7 @@ describe('sova on a libvirt lab (fake virsh)', () => {
     const result = await run(['switch-vf', 'app1', '--to', 'vf'])
     assert.equal(result.exitCode, 0, String(result.stderr))
     assert.deepEqual(acting(calls()), [
-      `${URI_A} attach-device app1 --live <interface type='ethernet'><mac address='52:54:00:aa:00:02'/><model type='e1000e'/></interface>`,
+      `${URI_A} attach-device ${uuidOf('app1')} --live <interface type='ethernet'><mac address='52:54:00:aa:00:02'/><model type='e1000e'/></interface>`,
     ])
     assert.deepEqual(documents(result.stdout)[0].actions.map((a: any) => [a.kind, a.vm, a.host, a.vf, a.status]), [['attach-vf', 'app1', 'lab-a', '0000:ee:00.1', 'done']])
   })
@@ -87,9 +89,9 @@ describe('sova on a libvirt lab (fake virsh)', () => {
     const result = await run(['migrate', 'lab1', '--to', 'lab-b'])
     assert.equal(result.exitCode, 0, String(result.stderr))
     assert.deepEqual(acting(calls()), [
-      `${URI_A} detach-device lab1 --live <interface type='ethernet'><mac address='52:54:00:aa:00:01'/><model type='e1000e'/><alias name='net1'/></interface>`,
-      `${URI_A} migrate --live --persistent --undefinesource lab1 ${URI_B}`,
-      `${URI_B} attach-device lab1 --live <interface type='ethernet'><mac address='52:54:00:bb:00:01'/><model type='e1000e'/></interface>`,
+      `${URI_A} detach-device ${uuidOf('lab1')} --live <interface type='ethernet'><mac address='52:54:00:aa:00:01'/><model type='e1000e'/><alias name='net1'/></interface>`,
+      `${URI_A} migrate --live --persistent --undefinesource ${uuidOf('lab1')} ${URI_B}`,
+      `${URI_B} attach-device ${uuidOf('lab1')} --live <interface type='ethernet'><mac address='52:54:00:bb:00:01'/><model type='e1000e'/></interface>`,
     ])
     assert.deepEqual(documents(result.stdout)[0].actions.map((a: any) => [a.kind, a.host, a.status]), [
       ['detach-vf', 'lab-a', 'done'],
@@ -99,6 +101,53 @@ describe('sova on a libvirt lab (fake virsh)', () => {
     const after = await run(['collect'])
     assert.equal(after.exitCode, 0, String(after.stderr))
     assert.deepEqual(vmsOf(documents(after.stdout)[0]), {'lab-a': [['app1', 'pv', null]], 'lab-b': [['lab1', 'vf', '0000:ee:01.0']]})
+  })
+
+  it('a domain named 6 while app1\'s domain id is 6: collect, switch-vf and migrate see and act on "6" itself', async () => {
+    // virsh reads a domain argument as an id first: every call names the domain by UUID instead.
+    const SIX = '66666666-0000-4000-8000-000000000066'
+    const {run, calls} = lab((world) => {
+      const domains = world.uris[URI_A].domains
+      domains.app1.xml = domains.app1.xml.replace(/^<domain ([^>]*)id='\d+'/, "<domain $1id='6'")
+      domains['6'] = {
+        xml: domains.lab1.xml.replace(/<name>lab1</, '<name>6<').replace(/<uuid>[^<]+</, `<uuid>${SIX}<`).replace(/^<domain ([^>]*)id='\d+'/, "<domain $1id='12'"),
+        stats: domains.lab1.stats,
+      }
+      delete domains.lab1
+    })
+    const collected = await run(['collect'])
+    assert.equal(collected.exitCode, 0, String(collected.stderr))
+    const vms = documents(collected.stdout)[0].hosts[0].vms.map((vm: any) => [vm.name, vm.uuid, vm.vf])
+    assert.deepEqual(vms.sort(), [['6', SIX, '0000:ee:00.0'], ['app1', uuidOf('app1'), null]])
+    const unplugged = await run(['switch-vf', '6', '--to', 'pv'])
+    assert.equal(unplugged.exitCode, 0, String(unplugged.stderr))
+    assert.deepEqual(documents(unplugged.stdout)[0].actions.map((a: any) => [a.kind, a.vm, a.uuid, a.status]), [['detach-vf', '6', SIX, 'done']])
+    const moved = await run(['migrate', '6', '--to', 'lab-b'])
+    assert.equal(moved.exitCode, 0, String(moved.stderr))
+    assert.deepEqual(acting(calls()), [
+      `${URI_A} detach-device ${SIX} --live <interface type='ethernet'><mac address='52:54:00:aa:00:01'/><model type='e1000e'/><alias name='net1'/></interface>`,
+      `${URI_A} migrate --live --persistent --undefinesource ${SIX} ${URI_B}`,
+    ])
+    const after = await run(['collect'])
+    assert.deepEqual(vmsOf(documents(after.stdout)[0]), {'lab-a': [['app1', 'pv', null]], 'lab-b': [['6', 'pv', null]]})
+  })
+
+  it('a domain whose name Sova refuses is listed unmanaged, with its VF counted as taken', async () => {
+    const {run} = lab((world) => {
+      const domains = world.uris[URI_A].domains
+      domains['web 2'] = {
+        xml: domains.lab1.xml.replace(/<name>lab1</, '<name>web 2<').replace(/<uuid>[^<]+</, '<uuid>77777777-0000-4000-8000-000000000077<').replace("52:54:00:aa:00:01", '52:54:00:aa:00:02'),
+        stats: domains.lab1.stats,
+      }
+    })
+    const result = await run(['collect'])
+    assert.equal(result.exitCode, 0, String(result.stderr))
+    const [doc] = documents(result.stdout)
+    assert.deepEqual(doc.unmanaged, [
+      {host: 'lab-a', name: 'web 2', uuid: '77777777-0000-4000-8000-000000000077', why: 'its name is not one Sova passes on (letters, digits and . _ : @ + -, at most 64, not starting with -)', vf: '0000:ee:00.1'},
+    ])
+    assert.deepEqual(doc.hosts[0].vfs, {total: 2, free: []})
+    assert.deepEqual(vmsOf(doc)['lab-a'], [['lab1', 'vf', '0000:ee:00.0'], ['app1', 'pv', null]])
   })
 
   it('a hostile VM name is refused with exit 2 before virsh is ever run', async () => {

@@ -67,6 +67,18 @@ describe('hosts backend', () => {
     ])
   })
 
+  it('domains a driver does not manage are gathered into the snapshot\'s unmanaged, not left on the host', async () => {
+    const backend = new HostsBackend(config(2), {
+      createDriver: fakeDrivers(async (name) =>
+        name === 'h2' ? {...rawHost(name), unmanaged: [{host: 'h2', name: 'web 2', uuid: '77777777-0000-4000-8000-000000000077', why: 'a name Sova refuses', vf: '0000:03:10.1'}]} : rawHost(name),
+      ),
+    })
+    const snapshot = await backend.snapshot()
+    assert.deepEqual(snapshot.unmanaged, [{host: 'h2', name: 'web 2', uuid: '77777777-0000-4000-8000-000000000077', why: 'a name Sova refuses', vf: '0000:03:10.1'}])
+    assert.deepEqual(snapshot.hosts.map((host) => Object.keys(host).includes('unmanaged')), [false, false])
+    assert.equal((await new HostsBackend(config(1), {createDriver: fakeDrivers(async (name) => rawHost(name))}).snapshot()).unmanaged, undefined)
+  })
+
   it('when no host answers: one UnreachableError naming them all', async () => {
     const backend = new HostsBackend(config(2), {
       createDriver: fakeDrivers(async (name) => {

@@ -8,7 +8,8 @@
 // a failure; SOVA_LAB=0 skips it.
 import assert from 'node:assert/strict'
 import {spawnSync} from 'node:child_process'
-import {readFileSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {execa} from 'execa'
@@ -53,20 +54,47 @@ function heartbeats(): number[] {
 
 const firstDoc = (stdout: unknown): SovaDocument => JSON.parse(String(stdout).split('\n')[0])
 
+/** virsh on a lab daemon; throws with virsh's words when it fails. */
+async function virsh(daemon: 'a' | 'b', args: string[]): Promise<string> {
+  const result = await execa('virsh', ['-q', '-c', uri(daemon), ...args], {reject: false, timeout: 60_000})
+  if (result.exitCode !== 0) throw new Error(`virsh ${args.join(' ')} on ${daemon}: ${result.stderr}`)
+  return result.stdout
+}
+
+/** Runs virsh with `xml` in a file (define, attach-device). */
+async function virshWithFile(daemon: 'a' | 'b', args: (file: string) => string[], xml: string): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'sova-lab-xml-'))
+  try {
+    writeFileSync(join(dir, 'x.xml'), xml)
+    return await virsh(daemon, args(join(dir, 'x.xml')))
+  } finally {
+    rmSync(dir, {recursive: true, force: true})
+  }
+}
+
+/** The live XML of vm1's interface with this MAC, less the tap name libvirt gives it anew on each plug. */
+async function liveInterface(daemon: 'a' | 'b', mac: string): Promise<string | undefined> {
+  const xml = await virsh(daemon, ['dumpxml', 'vm1'])
+  const block = [...xml.matchAll(/<interface [\s\S]*?<\/interface>/g)].map((m) => m[0]).find((text) => text.includes(`'${mac}'`))
+  return block?.replace(/\s*<target dev='vnet\d+'\/>/, '')
+}
+
+/** A domain with no OS (its BIOS finds nothing to boot and waits): a cheap second guest under TCG. */
+const idleDomain = (name: string, uuid: string, nics = '') =>
+  `<domain type='qemu'><name>${name}</name><uuid>${uuid}</uuid><memory unit='MiB'>32</memory><vcpu>1</vcpu>` +
+  `<os><type arch='x86_64' machine='q35'>hvm</type><bios rebootTimeout='-1'/></os>` +
+  `<devices><controller type='pci' model='pcie-root'/><controller type='pci' model='pcie-root-port'/>${nics}</devices></domain>`
+
 describe('the real libvirt lab', {skip, timeout: 600_000}, () => {
   let state: string
   let config: string
   let labConfig: {hosts: {port: {speedMbps?: number}}[]; policy?: unknown}
 
-  /** Writes the lab's configuration with these port speeds (and the lab's scaled policy) and returns its path. */
+  /** The lab's configuration with other port speeds (a planted hotspot); its path. */
   function withSpeeds(speedA: number, speedB: number): string {
     const copy = structuredClone(labConfig)
     copy.hosts[0].port.speedMbps = speedA
     copy.hosts[1].port.speedMbps = speedB
-    // The lab is ~500× smaller than a 10 GbE cluster: the PV path's cap (1/3.8 of a ~23 Mbit/s port)
-    // and the horizon over which a move must pay for its memory copy scale with it; cooldowns are
-    // shortened to test time.
-    copy.policy = {sova: {pvCapMbps: 6, horizonSeconds: 900, cooldownSeconds: 1, hostSettleSeconds: 1}}
     const path = join(state, `config-${speedA}-${speedB}.json`)
     writeFileSync(path, JSON.stringify(copy, null, 2))
     return path
@@ -77,9 +105,10 @@ describe('the real libvirt lab', {skip, timeout: 600_000}, () => {
   before(async () => {
     const up = await execa(LAB_SCRIPT, ['up'], {reject: false, timeout: 300_000, env: {SOVA_LAB_DIR: LAB_DIR}})
     assert.equal(up.exitCode, 0, `scripts/libvirt-lab.sh up failed:\n${up.stderr}`)
-    labConfig = JSON.parse(readFileSync(up.stdout.trim(), 'utf8'))
+    // The documented path: the configuration `up` writes, used as it is.
+    config = up.stdout.trim()
+    labConfig = JSON.parse(readFileSync(config, 'utf8'))
     state = freshStateDir()
-    config = withSpeeds(100, 100)
   })
 
   after(async () => {
@@ -154,6 +183,59 @@ describe('the real libvirt lab', {skip, timeout: 600_000}, () => {
     assert.deepEqual((await macsOn('a')).sort(), ['52:54:00:00:00:01', STAND_IN_A])
   })
 
+  it('a migration libvirt refuses gives the VF back exactly as it was taken: its own XML, not one rebuilt by Sova', async () => {
+    // vm1 is on lab-a with Sova's stand-in. Plug it as an operator configured it instead: a user
+    // alias and no option ROM (libvirt cannot tag an emulated NIC with a VLAN: the VLAN case is in
+    // test/libvirt/driver.test.ts against a hostdev VF).
+    assert.equal((await run(['switch-vf', 'vm1', '--to', 'pv'])).exitCode, 0)
+    const configured = `<interface type='ethernet'><mac address='${STAND_IN_A}'/><model type='e1000e'/><rom enabled='no'/><alias name='ua-sova-kept'/></interface>`
+    await virshWithFile('a', (file) => ['attach-device', 'vm1', file, '--live'], configured)
+    const before = await liveInterface('a', STAND_IN_A)
+    assert.match(before ?? '', /<alias name='ua-sova-kept'\/>[\s\S]*<rom enabled='no'\/>|<rom enabled='no'\/>[\s\S]*<alias name='ua-sova-kept'\/>/)
+    // lab-b already has a domain vm1 (another UUID, defined, not running): libvirt refuses the move.
+    await virshWithFile('b', (file) => ['define', file], idleDomain('vm1', '0bad0bad-0000-4000-8000-0000000000b1'))
+    try {
+      const result = await run(['migrate', 'vm1', '--to', 'lab-b'])
+      assert.notEqual(result.exitCode, 0, String(result.stdout))
+      assert.deepEqual(firstDoc(result.stdout).actions?.map((a) => [a.kind, a.host, a.status]), [
+        ['detach-vf', 'lab-a', 'done'],
+        ['migrate', 'lab-a', 'failed'],
+        ['attach-vf', 'lab-a', 'done'],
+      ])
+    } finally {
+      await virsh('b', ['undefine', '0bad0bad-0000-4000-8000-0000000000b1'])
+    }
+    assert.deepEqual(await runningOn('a'), ['vm1'])
+    assert.equal(await liveInterface('a', STAND_IN_A), before, 'the same device: MAC, model, alias, ROM setting and guest PCI address')
+  })
+
+  it('a domain named like vm1\'s id is read and migrated as itself; a domain Sova refuses ("web 2") is listed unmanaged with its VF taken', async () => {
+    const id = (await virsh('a', ['domid', 'vm1'])).trim()
+    const namedLikeId = '1d1d1d1d-0000-4000-8000-0000000000a2'
+    const refused = '2e2e2e2e-0000-4000-8000-0000000000a3'
+    // "web 2" holds lab-a's second stand-in VF, plugged at start.
+    const standIn = `<interface type='ethernet'><mac address='52:54:00:aa:00:02'/><model type='e1000e'/></interface>`
+    for (const [name, uuid, nics] of [[id, namedLikeId, ''], ['web 2', refused, standIn]]) {
+      await virshWithFile('a', (file) => ['define', file], idleDomain(name, uuid, nics))
+      await virsh('a', ['start', uuid])
+    }
+    const collected = await run(['collect'])
+    assert.equal(collected.exitCode, 0, String(collected.stderr))
+    const doc = firstDoc(collected.stdout)
+    const labA = doc.hosts.find((host) => host.name === 'lab-a')
+    const vm1Uuid = (await virsh('a', ['domuuid', 'vm1'])).trim()
+    assert.deepEqual(labA?.vms.map((vm) => [vm.name, vm.uuid, vm.vf]).sort(), [[id, namedLikeId, null], ['vm1', vm1Uuid, '0000:6a:00.1']].sort())
+    assert.deepEqual(doc.unmanaged?.map((entry) => [entry.host, entry.name, entry.uuid, entry.vf]), [['lab-a', 'web 2', refused, '0000:6a:00.2']])
+    assert.deepEqual(labA?.vfs, {total: 2, free: []}, 'the VF of web 2 is not free')
+    // `sova migrate <id>` moves the domain of that name, not vm1 (whose id it is).
+    const moved = await run(['migrate', id, '--to', 'lab-b'])
+    assert.equal(moved.exitCode, 0, String(moved.stderr))
+    assert.deepEqual(firstDoc(moved.stdout).actions?.map((a) => [a.kind, a.vm, a.uuid, a.status]), [['migrate', id, namedLikeId, 'done']])
+    assert.deepEqual((await runningOn('b')).includes(id), true)
+    assert.deepEqual(new Set(await runningOn('a')), new Set(['vm1', 'web 2']), 'vm1 stayed')
+    await virsh('b', ['destroy', namedLikeId])
+  })
+
   it('kill -9 in the middle of a live migration: the next run settles the journal against libvirt (done if the move went through, else the VF back)', async () => {
     assert.deepEqual((await macsOn('a')).sort(), ['52:54:00:00:00:01', STAND_IN_A], 'vm1 starts on lab-a with its VF')
     const child = execa(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'run.js'), 'migrate', 'vm1', '--to', 'lab-b', '--config', config, '--format', 'json'], {
@@ -199,11 +281,15 @@ describe('the real libvirt lab', {skip, timeout: 600_000}, () => {
     }
   })
 
-  it('doctor passes on the lab\'s hosts', async () => {
+  it('doctor passes on the lab\'s hosts, as the README runs it: SOVA_CONFIG=$(scripts/libvirt-lab.sh up) sova doctor', async () => {
+    const readme = await sova(['doctor'], {state, env: {SOVA_CONFIG: config}})
+    assert.equal(readme.exitCode, 0, String(readme.stdout) + String(readme.stderr))
     const result = await run(['doctor'])
     assert.equal(result.exitCode, 0, String(result.stdout) + String(result.stderr))
     const rows = String(result.stdout).trim().split('\n').map((line) => JSON.parse(line))
     assert.ok(rows.length >= 8 && rows.every((row) => row.result === 'pass'))
+    // "web 2" (started by an earlier test) is said, not hidden: it is not Sova's, so not a failure.
+    assert.match(rows.find((row) => row.host === 'lab-a' && row.check === 'domains')?.detail ?? '', /not managed.*"web 2" \(2e2e2e2e-0000-4000-8000-0000000000a3, holds VF 0000:6a:00\.2\)/)
   })
 
   it('a third host whose libvirtd does not answer: the two that do are sampled and managed, it is listed missing with libvirt\'s words, exit 69', async () => {
@@ -222,5 +308,12 @@ describe('the real libvirt lab', {skip, timeout: 600_000}, () => {
     assert.ok(doc.scores, 'the hosts that answered were scored')
     assert.equal(Object.keys(doc.scores?.hosts ?? {}).includes('lab-c'), false)
     assert.match(String(result.stderr), /sova run: lab-c gave no readings, so nothing was decided about it; the other hosts were handled/)
+  })
+
+  it('down destroys every domain by UUID, "web 2" included, and leaves nothing behind', async () => {
+    const down = await execa(LAB_SCRIPT, ['down'], {reject: false, timeout: 120_000, env: {SOVA_LAB_DIR: LAB_DIR}})
+    assert.equal(down.exitCode, 0, down.stderr)
+    assert.match(down.stderr, /destroyed 2e2e2e2e-0000-4000-8000-0000000000a3 on a/)
+    assert.doesNotMatch(down.stderr, /could not destroy|killing leftover pid/)
   })
 })

@@ -52,6 +52,21 @@ describe('config check', () => {
     ])
   })
 
+  it('vfs.vlan and vfs.mac: libvirt VFs only, not a stand-in NIC, and only what libvirt can do', () => {
+    assert.deepEqual(configProblems({hosts: [host('h1', {vfs: {vlan: 42, mac: 'per-vm'}}), host('h2', {vfs: {network: 'pool', vlan: 4094}})]}), [])
+    const lines = configProblems({hosts: [host('h1', {vfs: {vlan: 4095, mac: 'random'}})]}).map((problem) => problem.line)
+    assert.deepEqual(lines, [
+      'hosts[0].vfs.vlan: expected an integer 1..4094, got number 4095',
+      'hosts[0].vfs.mac: expected per-vf or per-vm, got "random"',
+    ])
+    const xen = configProblems({hosts: [{name: 'x1', backend: 'xen', port: {device: 'eth0'}, vfs: {vlan: 42}}]}).map((problem) => problem.line)
+    assert.deepEqual(xen, ['hosts[0].vfs.vlan: Sova tags VFs with a VLAN only on libvirt hosts'])
+    const standIn = configProblems({
+      hosts: [host('lab', {port: {device: 'lo', counters: 'vms', speedMbps: 100}, vfs: {vlan: 42, emulated: {model: 'e1000e', nics: [{id: '0000:6a:00.1', mac: '52:54:00:aa:00:01'}]}}})],
+    }).map((problem) => problem.line)
+    assert.deepEqual(standIn, ['hosts[0].vfs.vlan: libvirt cannot tag an emulated stand-in NIC with a VLAN'])
+  })
+
   it('refuses ssh destinations and URIs a shell or virsh could misread', () => {
     const lines = configProblems({hosts: [host('h1', {ssh: 'root@h1 -oProxyCommand=x'}), host('h2', {uri: 'qemu+ssh://h2/system;reboot'})]}).map((p) => p.line)
     assert.equal(lines.length, 2)

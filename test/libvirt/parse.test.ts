@@ -4,7 +4,8 @@ import assert from 'node:assert/strict'
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
-import {attachSpecFor, buildDeviceXml, deriveVfMac, detachSpecFor} from '../../src/lib/backends/libvirt/device-xml.js'
+import {attachSpecFor, buildDeviceXml, deriveVfMac, deriveVmMac, detachSpecFor} from '../../src/lib/backends/libvirt/device-xml.js'
+import {restoredDevice} from '../../src/lib/backends/libvirt/restore-xml.js'
 import {findTeamingBackup, isPassthrough, parseDomainXml} from '../../src/lib/backends/libvirt/domain-xml.js'
 import {
   netNodedevCandidates,
@@ -107,6 +108,11 @@ describe('live domain XML', () => {
     assert.equal(parseXml("<a x='1 &amp; 2'>&lt;b&gt;</a>").attrs.x, '1 & 2')
     assert.equal(parseXml("<a x='1'>&lt;b&gt;</a>").text, '<b>')
     assert.throws(() => parseXml('<a><b></a>'), /not well-formed/)
+    // Where libxml2 would read something else (or nothing), it refuses rather than guess.
+    for (const bad of ['<!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>', '<a>AT&T</a>', '<a>&nbsp;</a>', "<a b='1' b='2'/>", "<a b='<'/>", '<a/>x', '<a/><b/>', '<a>]]></a>', '<a>&#0;</a>', "<'a/>"]) {
+      assert.throws(() => parseXml(bad), /not well-formed/, bad)
+    }
+    assert.equal(parseXml("<a b='x\n\ty&#10;'/>").attrs.b, 'x  y\n', 'literal line breaks and tabs in a value are spaces; a reference is kept')
     assert.throws(() => parseXml('<a>'), /never closed/)
   })
 })
@@ -114,6 +120,7 @@ describe('live domain XML', () => {
 describe('device XML', () => {
   const web1 = parseDomainXml(fixture('dumpxml-web1.xml'))
   const app1 = parseDomainXml(fixture('dumpxml-app1.xml'))
+  const WEB1_UUID = '8c6a1f0e-3b7d-4d59-9a43-2f1e5c7b9a01'
 
   it('a hostdev VF as INTERFACES.md §2.5 writes it, with a stable locally administered MAC', () => {
     const mac = deriveVfMac('kvm1', '0000:03:10.1')
@@ -121,26 +128,26 @@ describe('device XML', () => {
     assert.equal(deriveVfMac('kvm1', '0000:03:10.1'), mac)
     assert.notEqual(deriveVfMac('kvm2', '0000:03:10.1'), mac)
     assert.equal(
-      buildDeviceXml(attachSpecFor(hostdevMode, '0000:03:10.1', 'kvm1', web1)),
+      buildDeviceXml(attachSpecFor(hostdevMode, '0000:03:10.1', {hostName: 'kvm1'}, web1, WEB1_UUID)),
       `<interface type='hostdev' managed='yes'><mac address='${mac}'/><driver name='vfio'/><source><address type='pci' domain='0x0000' bus='0x03' slot='0x10' function='0x1'/></source></interface>`,
     )
   })
 
   it('with a teaming backup the VF carries its MAC and <teaming type=transient>', () => {
     assert.equal(
-      buildDeviceXml(attachSpecFor(hostdevMode, '0000:03:10.6', 'kvm1', app1)),
-      "<interface type='hostdev' managed='yes'><mac address='52:54:00:00:77:01'/><driver name='vfio'/><source><address type='pci' domain='0x0000' bus='0x03' slot='0x10' function='0x6'/></source><teaming type='transient' persistent='ua-backup1'/></interface>",
+      buildDeviceXml(attachSpecFor(hostdevMode, '0000:03:10.6', {hostName: 'kvm1', vlan: 42, mac: 'per-vm'}, app1, WEB1_UUID)),
+      "<interface type='hostdev' managed='yes'><mac address='52:54:00:00:77:01'/><driver name='vfio'/><source><address type='pci' domain='0x0000' bus='0x03' slot='0x10' function='0x6'/></source><vlan><tag id='42'/></vlan><teaming type='transient' persistent='ua-backup1'/></interface>",
     )
   })
 
   it('network and emulated modes, and a detach that names the live device by alias', () => {
     const mac = deriveVfMac('kvm1', '0000:03:10.0')
     assert.equal(
-      buildDeviceXml(attachSpecFor({kind: 'network', network: 'sriov-pool'}, '0000:03:10.0', 'kvm1', web1)),
+      buildDeviceXml(attachSpecFor({kind: 'network', network: 'sriov-pool'}, '0000:03:10.0', {hostName: 'kvm1'}, web1, WEB1_UUID)),
       `<interface type='network'><mac address='${mac}'/><source network='sriov-pool'/></interface>`,
     )
     const lab: VfMode = {kind: 'emulated', model: 'e1000e', nics: [{id: '0000:ee:00.0', mac: '52:54:00:aa:00:01'}]}
-    assert.equal(buildDeviceXml(attachSpecFor(lab, '0000:ee:00.0', 'lab', web1)), "<interface type='ethernet'><mac address='52:54:00:aa:00:01'/><model type='e1000e'/></interface>")
+    assert.equal(buildDeviceXml(attachSpecFor(lab, '0000:ee:00.0', {hostName: 'lab'}, web1, WEB1_UUID)), "<interface type='ethernet'><mac address='52:54:00:aa:00:01'/><model type='e1000e'/></interface>")
     assert.equal(
       buildDeviceXml(detachSpecFor(web1.devices[1], hostdevMode)),
       "<interface type='hostdev' managed='yes'><mac address='52:54:00:6d:90:02'/><driver name='vfio'/><source><address type='pci' domain='0x0000' bus='0x03' slot='0x10' function='0x2'/></source><alias name='hostdev0'/></interface>",
@@ -149,6 +156,65 @@ describe('device XML', () => {
       buildDeviceXml({kind: 'hostdev', address: '10000:e1:00.3'}),
       "<hostdev mode='subsystem' type='pci' managed='yes'><driver name='vfio'/><source><address domain='0x10000' bus='0xe1' slot='0x00' function='0x3'/></source></hostdev>",
     )
+  })
+})
+
+describe('a VF given back as it was', () => {
+  const hostdevMode: VfMode = {kind: 'hostdev', allow: undefined}
+  // A VF as an operator or another tool configured it: VLAN 42, its own MAC, a user alias, a ROM
+  // setting; the live XML adds the automatic alias, and the guest-side PCI address.
+  const kept = [
+    "<interface type='hostdev' managed='yes'>",
+    "\n      <mac address='52:54:00:42:42:42'/>",
+    "\n      <driver name='vfio'/>",
+    "\n      <source>\n        <address type='pci' domain='0x0000' bus='0x03' slot='0x10' function='0x2'/>\n      </source>",
+    "\n      <vlan>\n        <tag id='42'/>\n      </vlan>",
+    "\n      <rom bar='off'/>",
+    "\n      <alias name='hostdev0'/>",
+    "\n      <address type='pci' domain='0x0000' bus='0x02' slot='0x00' function='0x0'/>",
+    '\n    </interface>',
+  ].join('')
+
+  it('the live XML of the device, less only its automatic alias', () => {
+    const restored = restoredDevice(kept, hostdevMode, '0000:03:10.2')
+    assert.ok('xml' in restored, JSON.stringify(restored))
+    // Whitespace between the kept elements goes; every element and its own text stays as libvirt printed it.
+    assert.equal(
+      restored.xml,
+      "<interface type='hostdev' managed='yes'>\n      <mac address='52:54:00:42:42:42'/><driver name='vfio'/><source>\n        <address type='pci' domain='0x0000' bus='0x03' slot='0x10' function='0x2'/>\n      </source>" +
+        "<vlan>\n        <tag id='42'/>\n      </vlan><rom bar='off'/><address type='pci' domain='0x0000' bus='0x02' slot='0x00' function='0x0'/></interface>",
+    )
+    assert.match(restored.xml, /<vlan>\s*<tag id='42'\/>\s*<\/vlan>/)
+    assert.match(restored.xml, /<mac address='52:54:00:42:42:42'\/>/)
+  })
+
+  it('a hostdev network\'s VF goes back through the network, with its MAC and VLAN', () => {
+    const restored = restoredDevice(kept, {kind: 'network', network: 'sriov-pool'}, '0000:03:10.0')
+    assert.ok('xml' in restored, JSON.stringify(restored))
+    assert.equal(restored.xml, "<interface type='network'><mac address='52:54:00:42:42:42'/><vlan>\n        <tag id='42'/>\n      </vlan><rom bar='off'/><address type='pci' domain='0x0000' bus='0x02' slot='0x00' function='0x0'/><source network='sriov-pool'/></interface>")
+  })
+
+  it('a lab stand-in keeps a user alias and drops its automatic tap name', () => {
+    const lab: VfMode = {kind: 'emulated', model: 'e1000e', nics: [{id: '0000:ee:00.0', mac: '52:54:00:aa:00:01'}]}
+    const standIn = "<interface type='ethernet'><mac address='52:54:00:aa:00:01'/><target dev='vnet7'/><model type='e1000e'/><rom enabled='no'/><alias name='ua-sova'/></interface>"
+    assert.deepEqual('xml' in restoredDevice(standIn, lab, '0000:ee:00.0') && restoredDevice(standIn, lab, '0000:ee:00.0'), {
+      xml: "<interface type='ethernet'><mac address='52:54:00:aa:00:01'/><model type='e1000e'/><rom enabled='no'/><alias name='ua-sova'/></interface>",
+      device: parseDomainXml(`<domain><devices>${standIn}</devices></domain>`).devices[0],
+    })
+  })
+
+  it('refused when the kept device is not that VF, or not XML: nothing is rebuilt in its place', () => {
+    assert.match(JSON.stringify(restoredDevice(kept, hostdevMode, '0000:03:10.4')), /is not that VF on this host/)
+    assert.match(JSON.stringify(restoredDevice('<interface', hostdevMode, '0000:03:10.2')), /is not readable XML/)
+    assert.match(JSON.stringify(restoredDevice("<disk type='file'/>", hostdevMode, '0000:03:10.2')), /is not that VF/)
+  })
+
+  it('vfs.mac per-vm: the same MAC for a VM on every host and VF', () => {
+    const uuid = '8c6a1f0e-3b7d-4d59-9a43-2f1e5c7b9a01'
+    const web1 = parseDomainXml(fixture('dumpxml-web1.xml'))
+    const on = (hostName: string, vf: string) => attachSpecFor(hostdevMode, vf, {hostName, mac: 'per-vm'}, web1, uuid)
+    assert.deepEqual([on('kvm1', '0000:03:10.0'), on('kvm2', '0000:03:10.4')].map((spec) => 'mac' in spec && spec.mac), [deriveVmMac(uuid), deriveVmMac(uuid)])
+    assert.notEqual(deriveVmMac(uuid), deriveVmMac('5e2f9d10-7c4b-4f8e-8a61-3d9b0c1e2f34'))
   })
 })
 

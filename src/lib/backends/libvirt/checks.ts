@@ -3,6 +3,7 @@
 import {toolError} from '../../exec.js'
 import {parseLinkSpeed, readPort} from '../../linux/host-facts.js'
 import type {DoctorCheck} from '../hosts/driver.js'
+import type {RawHost} from '../types.js'
 import {type LibvirtHost, readHostPool, readHostSnapshot} from './snapshot.js'
 import {virshError} from './virsh.js'
 
@@ -48,12 +49,23 @@ async function checkPortAndSpeed(host: LibvirtHost): Promise<Check[]> {
   return [portCheck, speedCheck]
 }
 
-async function checkPool(host: LibvirtHost): Promise<Check> {
+/** The domains Sova sees on the host, and those it does not manage (said, never a failure: they are not Sova's). */
+function domainsCheck(snapshot: RawHost): Check {
+  const unmanaged = snapshot.unmanaged ?? []
+  const managed = `${snapshot.vms.length} running domain${snapshot.vms.length === 1 ? '' : 's'} managed`
+  if (unmanaged.length === 0) return {check: 'domains', ok: true, detail: managed}
+  const listed = unmanaged.map((entry) => `${JSON.stringify(entry.name)} (${entry.uuid}${entry.vf ? `, holds VF ${entry.vf}` : ''}): ${entry.why}`)
+  return {check: 'domains', ok: true, detail: `${managed}; not managed, never acted on, their VFs and traffic still counted: ${listed.join('; ')}`}
+}
+
+async function checkPool(host: LibvirtHost): Promise<Check[]> {
   const pool = await readHostPool(host)
   let free = 'free unknown'
+  let domains: Check | undefined
   try {
     const snapshot = await readHostSnapshot(host)
     free = `${snapshot.vfs.free.length} free`
+    domains = domainsCheck(snapshot)
   } catch (error) {
     free = `free unknown: ${(error as Error).message}`
   }
@@ -66,7 +78,7 @@ async function checkPool(host: LibvirtHost): Promise<Check> {
       : host.mode.kind === 'hostdev'
         ? `enable VFs: echo N > /sys/class/net/${host.ctx.host.port.device}/device/sriov_numvfs, and check vfs.allow`
         : undefined
-  return ok ? {check: 'VF pool', ok, detail} : {check: 'VF pool', ok, detail, fix}
+  return [ok ? {check: 'VF pool', ok, detail} : {check: 'VF pool', ok, detail, fix}, ...(domains ? [domains] : [])]
 }
 
 /** Runs a check; a check that throws fails with its message instead of ending doctor. */

@@ -11,9 +11,9 @@ import {escapeAttribute} from './xml.js'
 
 /** A device to hand to `attach-device`/`detach-device`. */
 export type DeviceSpec =
-  | {kind: 'hostdev-interface'; mac: string; address: string; teamingWith?: string; alias?: string}
+  | {kind: 'hostdev-interface'; mac: string; address: string; vlan?: number; teamingWith?: string; alias?: string}
   | {kind: 'hostdev'; address: string; alias?: string}
-  | {kind: 'network'; mac: string; network: string; teamingWith?: string; alias?: string}
+  | {kind: 'network'; mac: string; network: string; vlan?: number; teamingWith?: string; alias?: string}
   | {kind: 'emulated'; mac: string; model: string; alias?: string}
 
 const hex = (value: number, width: number) => `0x${value.toString(16).padStart(width, '0')}`
@@ -26,24 +26,35 @@ function pciAddressXml(pci: string, withType: boolean): string {
 
 const attr = (value: string) => escapeAttribute(value)
 const aliasXml = (alias: string | undefined) => (alias ? `<alias name='${attr(alias)}'/>` : '')
+const vlanXml = (vlan: number | undefined) => (vlan === undefined ? '' : `<vlan><tag id='${vlan}'/></vlan>`)
 const teamingXml = (backup: string | undefined) => (backup ? `<teaming type='transient' persistent='${attr(backup)}'/>` : '')
 
 /** The device XML for `spec` (libvirt formatdomain: hostdev interface, network interface, ethernet NIC). */
 export function buildDeviceXml(spec: DeviceSpec): string {
   switch (spec.kind) {
     case 'hostdev-interface':
-      return `<interface type='hostdev' managed='yes'><mac address='${attr(spec.mac)}'/><driver name='vfio'/><source>${pciAddressXml(spec.address, true)}</source>${teamingXml(spec.teamingWith)}${aliasXml(spec.alias)}</interface>`
+      return `<interface type='hostdev' managed='yes'><mac address='${attr(spec.mac)}'/><driver name='vfio'/><source>${pciAddressXml(spec.address, true)}</source>${vlanXml(spec.vlan)}${teamingXml(spec.teamingWith)}${aliasXml(spec.alias)}</interface>`
     case 'hostdev':
       return `<hostdev mode='subsystem' type='pci' managed='yes'><driver name='vfio'/><source>${pciAddressXml(spec.address, false)}</source>${aliasXml(spec.alias)}</hostdev>`
     case 'network':
-      return `<interface type='network'><mac address='${attr(spec.mac)}'/><source network='${attr(spec.network)}'/>${teamingXml(spec.teamingWith)}${aliasXml(spec.alias)}</interface>`
+      return `<interface type='network'><mac address='${attr(spec.mac)}'/><source network='${attr(spec.network)}'/>${vlanXml(spec.vlan)}${teamingXml(spec.teamingWith)}${aliasXml(spec.alias)}</interface>`
     case 'emulated':
       return `<interface type='ethernet'><mac address='${attr(spec.mac)}'/><model type='${attr(spec.model)}'/>${aliasXml(spec.alias)}</interface>`
   }
 }
 
 /**
- * The MAC a VF gets when nothing dictates one: 02 (locally administered, unicast) followed by the
+ * The MAC a VF gets under `vfs.mac: "per-vm"`: 02 followed by the first 5 bytes of
+ * SHA-256("vm/<domain UUID>"). The same wherever the VM runs, so its VF keeps its MAC across a
+ * migration.
+ */
+export function deriveVmMac(uuid: string): string {
+  const digest = createHash('sha256').update(`vm/${uuid.toLowerCase()}`).digest()
+  return ['02', ...[...digest.subarray(0, 5)].map((byte) => byte.toString(16).padStart(2, '0'))].join(':')
+}
+
+/**
+ * The MAC a VF gets when nothing dictates one (`vfs.mac: "per-vf"`, the default): 02 (locally administered, unicast) followed by the
  * first 5 bytes of SHA-256("<host>/<VF address>"). Stable across runs, so a re-attach of the same VF
  * gives the guest the same MAC; the host name is in it because hosts share VF addresses (every
  * host's first VF is often 0000:03:10.0) while their VMs share one L2.
@@ -53,21 +64,29 @@ export function deriveVfMac(hostName: string, vf: string): string {
   return ['02', ...[...digest.subarray(0, 5)].map((byte) => byte.toString(16).padStart(2, '0'))].join(':')
 }
 
+/** What the host's configuration says a new VF device gets (`vfs.vlan`, `vfs.mac`). */
+export interface DevicePolicy {
+  hostName: string
+  vlan?: number
+  mac?: 'per-vf' | 'per-vm'
+}
+
 /**
- * What to attach to hand `vf` to a domain. A domain with a `<teaming type='persistent'/>` virtio
- * backup gets the VF as its transient half, with the backup's MAC (INTERFACES.md §2.8).
+ * What to attach to hand `vf` to a domain that had none (a VF on arrival, a plan's attach): built
+ * from the host's configuration. A domain with a `<teaming type='persistent'/>` virtio backup gets
+ * the VF as its transient half, with the backup's MAC (INTERFACES.md §2.8).
  */
-export function attachSpecFor(mode: VfMode, vf: string, hostName: string, info: DomainInfo): DeviceSpec {
+export function attachSpecFor(mode: VfMode, vf: string, policy: DevicePolicy, info: DomainInfo, uuid: string): DeviceSpec {
   if (mode.kind === 'emulated') {
     const nic = mode.nics.find((candidate) => candidate.id === vf)
     if (!nic) throw new Error(`${vf} is not one of the stand-in VFs`)
     return {kind: 'emulated', mac: nic.mac, model: mode.model}
   }
   const backup = findTeamingBackup(info)
-  const mac = backup?.mac ?? deriveVfMac(hostName, vf)
+  const mac = backup?.mac ?? (policy.mac === 'per-vm' ? deriveVmMac(uuid) : deriveVfMac(policy.hostName, vf))
   return mode.kind === 'network'
-    ? {kind: 'network', mac, network: mode.network, teamingWith: backup?.alias}
-    : {kind: 'hostdev-interface', mac, address: vf, teamingWith: backup?.alias}
+    ? {kind: 'network', mac, network: mode.network, vlan: policy.vlan, teamingWith: backup?.alias}
+    : {kind: 'hostdev-interface', mac, address: vf, vlan: policy.vlan, teamingWith: backup?.alias}
 }
 
 /**

@@ -21,6 +21,8 @@ export interface DomainDevice {
   network: string | undefined
   alias: string | undefined
   teaming: {type: string; persistent: string | undefined} | undefined
+  /** The device's own live XML, as libvirt printed it: what a give-back restores. */
+  xml: string
 }
 
 /** A running domain as its live XML describes it. */
@@ -66,6 +68,7 @@ export function parseDomainXml(xml: string): DomainInfo {
         network: source?.attrs.network,
         alias: childNamed(element, 'alias')?.attrs.name,
         teaming: teaming ? {type: teaming.attrs.type ?? '', persistent: teaming.attrs.persistent} : undefined,
+        xml: xml.slice(...element.span),
       })
     } else if (element.name === 'hostdev' && element.attrs.mode === 'subsystem' && element.attrs.type === 'pci') {
       const teaming = childNamed(element, 'teaming')
@@ -79,6 +82,7 @@ export function parseDomainXml(xml: string): DomainInfo {
         network: undefined,
         alias: childNamed(element, 'alias')?.attrs.name,
         teaming: teaming ? {type: teaming.attrs.type ?? '', persistent: teaming.attrs.persistent} : undefined,
+        xml: xml.slice(...element.span),
       })
     }
   }

@@ -2,8 +2,9 @@
 // is in the URI); the host's own files (sysfs, /proc, ip) are read through ctx.shell.
 import type {HostEntry} from '../../config.js'
 import type {HostDriver, HostDriverContext} from '../hosts/driver.js'
-import {attachVf, detachVf, migrateVm} from './actions.js'
+import {attachVf, detachVf} from './actions.js'
 import {runChecks} from './checks.js'
+import {migrateVm} from './migrate.js'
 import {DEFAULT_LIBVIRT_TIMINGS, type LibvirtTimings} from './live-xml.js'
 import {type LibvirtHost, readHostSnapshot} from './snapshot.js'
 import {vfModeOf} from './vf-mode.js'
@@ -19,9 +20,9 @@ export function createLibvirtDriver(ctx: HostDriverContext, timings: Partial<Lib
   return {
     name: ctx.host.name,
     snapshot: () => readHostSnapshot(host),
-    attachVf: (vm, vf) => attachVf(host, waits, vm.name, vf),
-    detachVf: (vm, vf) => detachVf(host, waits, vm.name, vf),
-    migrate: (vm, target: HostEntry) => migrateVm(host, vm.name, target),
+    attachVf: (vm, vf, restore) => attachVf(host, waits, vm, vf, restore),
+    detachVf: (vm, vf) => detachVf(host, waits, vm, vf),
+    migrate: (vm, target: HostEntry) => migrateVm(host, vm, target),
     checks: () => runChecks(host),
   }
 }

@@ -1,16 +1,16 @@
 // One libvirt host's cumulative counters: nodeinfo + freecell for the host, one `domstats` call for
 // every running domain, each domain's live XML for its NICs and VF, the VF pool, and the port.
 import {mapSettled} from '../../concurrency.js'
-import {isValidName} from '../../identifiers.js'
+import {isValidName, NAME_RULE} from '../../identifiers.js'
 import {type ByteCounters, readVfCounters} from '../../linux/host-facts.js'
 import type {HostDriverContext} from '../hosts/driver.js'
 import {estimateBlockedSeconds, readHostPort} from '../hosts/host-readings.js'
-import type {RawHost, RawVm} from '../types.js'
+import type {RawHost, RawVm, UnmanagedVm} from '../types.js'
 import {type DomainInfo, isPassthrough, parseDomainXml} from './domain-xml.js'
-import {type DomainStats, parseDomstats, parseFreecell, parseNodeinfo} from './parse.js'
+import {type DomainStats, parseDomstats, parseFreecell, parseNameList, parseNodeinfo} from './parse.js'
 import {readVfPool, type VfPool} from './vf-pool.js'
 import {heldVfs, type VfMode} from './vf-mode.js'
-import {isNoSuchDomain, queryFailure, queryVirsh, type Virsh} from './virsh.js'
+import {isDomainUuid, isNoSuchDomain, queryFailure, queryVirsh, type Virsh} from './virsh.js'
 
 /** At most this many `dumpxml` calls in flight per host. */
 export const DUMPXML_CONCURRENCY = 8
@@ -45,9 +45,10 @@ function toRawVm(stats: DomainStats, info: DomainInfo, vf: string | null, vfTraf
   const taps = tapTraffic(stats, info)
   return {
     name: stats.name,
-    // The domain UUID: stable across migrations, unlike the domid (the schema's "libvirt UUID").
-    id: info.uuid ?? stats.name,
-    uuid: info.uuid ?? stats.name,
+    // The domain UUID: stable across migrations, unlike the domid (the schema's "libvirt UUID"),
+    // and the only way actions name the domain to virsh.
+    id: info.uuid as string,
+    uuid: info.uuid as string,
     vcpus,
     memoryMiB: Math.round((stats.balloonCurrentKiB ?? stats.balloonMaximumKiB ?? info.memoryKiB ?? 0) / 1024),
     path: vf ? 'vf' : 'pv',
@@ -63,34 +64,29 @@ function toRawVm(stats: DomainStats, info: DomainInfo, vf: string | null, vfTraf
   }
 }
 
-/** Each running domain's live XML; a domain that left in between is dropped. */
-async function readDomainXmls(host: LibvirtHost, names: string[]): Promise<Map<string, DomainInfo>> {
-  const results = await mapSettled(names, DUMPXML_CONCURRENCY, async (name) => {
-    const result = await host.virsh.run(['dumpxml', name])
+/** Each running domain's live XML, read by UUID; a domain that left in between is dropped. */
+async function readDomainXmls(host: LibvirtHost, uuids: string[]): Promise<DomainInfo[]> {
+  const results = await mapSettled(uuids, DUMPXML_CONCURRENCY, async (uuid) => {
+    const result = await host.virsh.run(['dumpxml', uuid])
     if (result.exitCode === 0 && !result.timedOut) return parseDomainXml(result.stdout)
     if (isNoSuchDomain(result)) return undefined
-    throw queryFailure(host.virsh, host.ctx.host.name, ['dumpxml', name], result)
+    throw queryFailure(host.virsh, host.ctx.host.name, ['dumpxml', uuid], result)
   })
-  const infos = new Map<string, DomainInfo>()
-  results.forEach((result, i) => {
+  return results.flatMap((result, i) => {
     if (result.status === 'rejected') throw result.reason
-    if (result.value) infos.set(names[i], result.value)
+    const info = result.value
+    if (!info) return []
+    // virsh answers a UUID with that domain or not at all; anything else is not to be believed.
+    if (info.uuid?.toLowerCase() !== uuids[i]) throw new Error(`${host.ctx.host.name}: virsh dumpxml ${uuids[i]} answered with domain ${info.uuid ?? 'without a UUID'}`)
+    return [info]
   })
-  return infos
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
-/**
- * VFs held by running domains whose names Sova will not pass on: they are not Sova's VMs, but
- * their VFs are not free either. Such domains are reached by UUID (validated), never by name.
- */
-async function vfsOfUnnamedDomains(host: LibvirtHost, known: Iterable<DomainInfo>, members: Set<string>): Promise<string[]> {
-  const knownUuids = new Set([...known].flatMap((info) => (info.uuid ? [info.uuid.toLowerCase()] : [])))
-  const listed = await queryVirsh(host.virsh, host.ctx.host.name, ['list', '--uuid'])
-  const others = listed.split('\n').map((line) => line.trim().toLowerCase()).filter((uuid) => UUID.test(uuid) && !knownUuids.has(uuid))
-  const infos = await readDomainXmls(host, others)
-  return [...infos.values()].flatMap((info) => heldVfs(info, host.mode, members))
+/** Why Sova does not manage a domain of this name, or undefined when it does. */
+function unmanagedWhy(name: string | undefined): string | undefined {
+  if (name === undefined) return 'its live XML has no name'
+  if (!isValidName(name)) return `its name is not one Sova passes on (${NAME_RULE})`
+  return undefined
 }
 
 /** This host's counters now (cumulative); throws UnreachableError when libvirt does not answer. */
@@ -98,37 +94,46 @@ export async function readHostSnapshot(host: LibvirtHost): Promise<RawHost> {
   const {ctx, virsh} = host
   const name = ctx.host.name
   const node = parseNodeinfo(await queryVirsh(virsh, name, ['nodeinfo']))
-  const [freeKiB, statsText, pool] = await Promise.all([
+  const [freeKiB, statsText, listed, pool] = await Promise.all([
     queryVirsh(virsh, name, ['freecell', '--all']).then(parseFreecell),
     queryVirsh(virsh, name, ['domstats', '--state', '--cpu-total', '--balloon', '--vcpu', '--interface', '--list-active']),
+    queryVirsh(virsh, name, ['list', '--uuid']),
     readHostPool(host),
   ])
-  // Names Sova could not pass on safely are not its VMs (their VFs are still taken: see below).
-  const listed = parseDomstats(statsText)
-  const stats = listed.filter((domain) => isValidName(domain.name))
-  const infos = await readDomainXmls(host, stats.map((domain) => domain.name))
+  // Every domain is known by its UUID, read once here: a name can be another domain's id or UUID
+  // to virsh. domstats is keyed by name, which is unique on a host, as the live XML gives it.
+  const uuids = parseNameList(listed).map((uuid) => uuid.toLowerCase())
+  const odd = uuids.find((uuid) => !isDomainUuid(uuid))
+  if (odd !== undefined) throw new Error(`${name}: virsh list --uuid printed ${JSON.stringify(odd)}, not a UUID`)
+  const statsByName = new Map(parseDomstats(statsText).map((stats) => [stats.name, stats]))
   const members = new Set(pool.members)
-  const domains = stats.flatMap((domain) => {
-    const info = infos.get(domain.name)
-    return info ? [{stats: domain, info, held: heldVfs(info, host.mode, members)}] : []
+  const infos = (await readDomainXmls(host, uuids)).map((info) => ({info, held: heldVfs(info, host.mode, members), why: unmanagedWhy(info.name)}))
+  // A domain without stats started between the two calls (or has a name domstats cannot print):
+  // its VF is still taken, and one Sova does not manage is still said.
+  const domains = infos.flatMap((domain) => {
+    const stats = domain.info.name === undefined ? undefined : statsByName.get(domain.info.name)
+    return stats ? [{...domain, stats}] : []
   })
   const passthrough = host.mode.kind !== 'emulated'
   // A VF's traffic bypasses the tap: it is read from the PF's per-VF counters (rx = received by the VM).
   const sriov = passthrough && domains.some((domain) => domain.held.length > 0) ? await pool.vfNumbers() : undefined
   const vfTraffic = sriov ? await readVfCounters(ctx.shell, ctx.host.port.device, sriov, ctx.timeouts.toolMs) : new Map<string, ByteCounters>()
   const now = ctx.now()
-  const vms = domains.map(({stats: domain, info, held}) => {
+  const all = domains.map(({stats, info, held, why}) => {
     const vf = held[0] ?? null
-    return toRawVm(domain, info, vf, vf && passthrough ? vfTraffic.get(vf) : undefined, now)
+    return {vm: toRawVm(stats, info, vf, vf && passthrough ? vfTraffic.get(vf) : undefined, now), why}
   })
-  const taken = new Set(domains.flatMap((domain) => domain.held))
-  if (stats.length < listed.length) for (const vf of await vfsOfUnnamedDomains(host, infos.values(), members)) taken.add(vf)
+  const vms = all.flatMap(({vm, why}) => (why ? [] : [vm]))
+  // Domains Sova does not manage are said, and their VFs and traffic still count for the host.
+  const unmanaged: UnmanagedVm[] = infos.flatMap(({info, held, why}) => (why ? [{host: name, name: info.name ?? '', uuid: info.uuid, why, vf: held[0] ?? null}] : []))
+  const taken = new Set(infos.flatMap((domain) => domain.held))
   return {
     name,
-    nic: await readHostPort(ctx, vms),
+    nic: await readHostPort(ctx, all.map(({vm}) => vm)),
     vfs: {total: pool.offered.length, free: pool.offered.filter((vf) => !taken.has(vf))},
     cpus: node.cpus,
     memoryMiB: {total: Math.round(node.memoryKiB / 1024), free: Math.round(freeKiB / 1024)},
     vms,
+    ...(unmanaged.length > 0 ? {unmanaged} : {}),
   }
 }

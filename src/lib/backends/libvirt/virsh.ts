@@ -36,6 +36,17 @@ export function isGuestBusy(result: ToolResult): boolean {
   return /guest is busy/i.test(result.stderr)
 }
 
+/** A domain UUID as libvirt prints it: the only way Sova names a domain to virsh. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/**
+ * True for a domain UUID. virsh resolves a domain argument as an id, then a UUID, then a name: a
+ * name could be another domain's id (`6`) or UUID, a UUID is never an id, so only a UUID is safe.
+ */
+export function isDomainUuid(value: string): boolean {
+  return UUID.test(value)
+}
+
 /** True when virsh says the domain does not exist (it may have left between two calls). */
 export function isNoSuchDomain(result: ToolResult): boolean {
   return /failed to get domain|domain not found|no domain with matching/i.test(result.stderr)
