@@ -1,4 +1,6 @@
 // Schema migrations of the state store, applied in order; PRAGMA user_version counts them.
+import {JOURNAL_INDEXES} from './journal-sql.js'
+
 export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE samples (
      id INTEGER PRIMARY KEY,
@@ -49,4 +51,9 @@ export const MIGRATIONS: readonly string[] = [
   // (JSON of a VfDevice), so that what is given back is exactly what was taken.
   `ALTER TABLE journal ADD COLUMN uuid TEXT;
    ALTER TABLE journal ADD COLUMN device TEXT;`,
+  // Rows still owing something are found by index, whatever their age (journal-sql.ts).
+  JOURNAL_INDEXES,
+  // The pipeline stage a lock holder is (migrate, switch-vf reading a stream), or NULL: only
+  // neighbouring stages of one pipeline share the lock.
+  `ALTER TABLE run_lock ADD COLUMN stage TEXT;`,
 ]

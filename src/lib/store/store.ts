@@ -5,6 +5,7 @@ import {join} from 'node:path'
 import Database from 'better-sqlite3'
 import {EXIT, LockedError, SovaError} from '../errors.js'
 import type {SampleKnowledge} from '../history.js'
+import {JOURNAL_COLUMNS, OPEN_CONTEXT_ROWS, OPEN_ROWS} from './journal-sql.js'
 import {identityDiffers, processIdentity, type ProcessIdentity} from './process-identity.js'
 import {MIGRATIONS} from './schema-sql.js'
 
@@ -217,12 +218,27 @@ export class Store {
       .run(status, error ?? null, new Date().toISOString(), id)
   }
 
+  /** The newest `limit` rows, oldest first (a view for people; never what reconciliation relies on). */
   journal(limit = 1000): JournalEntry[] {
-    const rows = this.db
-      .prepare(`SELECT id, run_id AS runId, created_at AS createdAt, updated_at AS updatedAt, kind, vm, host,
-        to_host AS toHost, vf, status, reason, error, uuid, device FROM journal ORDER BY id DESC LIMIT ?`)
-      .all(limit) as JournalEntry[]
+    const rows = this.db.prepare(`SELECT ${JOURNAL_COLUMNS} FROM journal ORDER BY id DESC LIMIT ?`).all(limit) as JournalEntry[]
     return rows.reverse()
+  }
+
+  /**
+   * Every row still owing something, whatever its age, oldest first: rows left planned or started,
+   * and detaches whose migration did not happen with no VF given back; each with all the rows of
+   * its run about that VM, so reconciliation knows the run's earlier and later steps.
+   */
+  journalOpen(): JournalEntry[] {
+    return this.db.prepare(OPEN_ROWS).all() as JournalEntry[]
+  }
+
+  /** What `sova check` reads: the newest `window` rows, and every open row with what settles it, whatever its age. */
+  journalForCheck(window: number): JournalEntry[] {
+    const rows = new Map<number, JournalEntry>()
+    for (const row of this.db.prepare(OPEN_CONTEXT_ROWS).all() as JournalEntry[]) rows.set(row.id, row)
+    for (const row of this.journal(window)) rows.set(row.id, row)
+    return [...rows.values()].sort((a, b) => a.id - b.id)
   }
 
   /** The journal for `sova history`: newest `limit` matching actions, oldest first; values bound, never spliced. */

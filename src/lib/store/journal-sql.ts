@@ -1,0 +1,57 @@
+// The journal queries that must see every row still owing something, whatever its age: a run
+// that died mid-action, or a VF detached for a migration that never happened, may be 10,000
+// rows back when its host comes back. Indexes (schema-sql.ts) find them; no window of the
+// newest rows is ever trusted to hold them.
+
+/** The columns of a JournalEntry, of the table aliased `table` when one is given (joins). */
+function columns(table = ''): string {
+  const t = table ? `${table}.` : ''
+  return `${t}id, ${t}run_id AS runId, ${t}created_at AS createdAt, ${t}updated_at AS updatedAt, ${t}kind, ${t}vm, ${t}host,
+  ${t}to_host AS toHost, ${t}vf, ${t}status, ${t}reason, ${t}error, ${t}uuid, ${t}device`
+}
+
+export const JOURNAL_COLUMNS = columns()
+
+/**
+ * Detach rows that may still be owed back (a superset of reconcile.ts owedDetaches): done to
+ * migrate a VM whose first later migrate of that run is not done, and no VF attached to it by
+ * the run since. `d` is the detach row.
+ */
+const OWED_DETACH = `d.kind = 'detach-vf' AND d.status = 'done' AND d.reason LIKE 'detach before migrating%'
+  AND NOT EXISTS (SELECT 1 FROM journal a WHERE a.run_id = d.run_id AND a.vm = d.vm AND a.id > d.id
+                  AND a.kind = 'attach-vf' AND a.status = 'done')
+  AND coalesce((SELECT m.status FROM journal m WHERE m.run_id = d.run_id AND m.vm = d.vm AND m.id > d.id
+                AND m.kind = 'migrate' ORDER BY m.id LIMIT 1), '') <> 'done'`
+
+/** The (run, VM) pairs with an unsettled row or an owed detach, and the first such row's id. */
+export const OPEN_PAIRS = `SELECT run_id, vm, min(id) AS since FROM (
+    SELECT run_id, vm, id FROM journal WHERE status IN ('planned', 'started')
+    UNION ALL
+    SELECT d.run_id, d.vm, d.id FROM journal d WHERE ${OWED_DETACH}
+  ) GROUP BY run_id, vm`
+
+/** Every row of every open pair, oldest first: what reconciliation settles, with each run's earlier steps. */
+export const OPEN_ROWS = `WITH open AS (${OPEN_PAIRS})
+  SELECT ${columns('j')} FROM open o CROSS JOIN journal j ON j.run_id = o.run_id AND j.vm = o.vm
+  ORDER BY j.id`
+
+/**
+ * What `sova check` judges an open pair by, beyond its own rows: the whole (run, VM) groups of
+ * any later VF given to that VM (any run gives a VF back) and of any later row with an error
+ * (a hypervisor saying the domain is gone). Whole groups, so every per-run invariant sees a run's
+ * rows for that VM complete.
+ */
+export const OPEN_CONTEXT_ROWS = `WITH open AS (${OPEN_PAIRS}),
+  later AS (
+    SELECT j.run_id, j.vm FROM open o CROSS JOIN journal j ON j.vm = o.vm AND j.id > o.since
+    WHERE (j.kind = 'attach-vf' AND j.status = 'done') OR j.error IS NOT NULL
+  ),
+  pairs AS (SELECT run_id, vm FROM open UNION SELECT run_id, vm FROM later)
+  SELECT ${columns('j')} FROM pairs p CROSS JOIN journal j ON j.run_id = p.run_id AND j.vm = p.vm
+  ORDER BY j.id`
+
+/** Indexes that make the queries above independent of the journal's length (schema step 6). */
+export const JOURNAL_INDEXES = `CREATE INDEX journal_unsettled ON journal (id) WHERE status IN ('planned', 'started');
+   CREATE INDEX journal_detached ON journal (id) WHERE kind = 'detach-vf' AND status = 'done';
+   CREATE INDEX journal_run_vm ON journal (run_id, vm, id);
+   CREATE INDEX journal_vm ON journal (vm, id);`

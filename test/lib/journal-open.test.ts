@@ -1,0 +1,45 @@
+// Store.journalOpen: every row still owing something (left planned/started, or a VF detached for a
+// migration that did not happen and never given back), with its run's rows about that VM; nothing
+// settled besides.
+import assert from 'node:assert/strict'
+import {mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {describe, it} from 'node:test'
+import {type JournalStatus, Store} from '../../src/lib/store/store.js'
+
+const RUN = 'r1'
+type Row = [kind: string, vm: string, status: JournalStatus, reason?: string]
+
+/** A store holding `rows` of run r1 (in order); returns the ids of the rows journalOpen gives. */
+function openIds(rows: Row[], other: Row[] = []): number[] {
+  const store = Store.open(mkdtempSync(join(tmpdir(), 'sova-open-')))
+  try {
+    const add = (runId: string, [kind, vm, status, reason]: Row) => {
+      const id = store.journalPlanned({runId, kind, vm, host: 'h1', toHost: kind === 'migrate' ? 'h2' : undefined, vf: '0000:03:10.1', reason: reason ?? (kind === 'detach-vf' ? 'detach before migrating to h2' : 'why')})
+      if (status !== 'planned') store.journalUpdate(id, status)
+      return id
+    }
+    const ids = rows.map((row) => add(RUN, row))
+    for (const row of other) add('r2', row)
+    const open = store.journalOpen().map((row) => row.id)
+    return open.map((id) => ids.indexOf(id))
+  } finally {
+    store.close()
+  }
+}
+
+describe('Store.journalOpen', () => {
+  const cases: {why: string; rows: Row[]; open: number[]}[] = [
+    {why: 'a migration done: nothing owed', rows: [['detach-vf', 'a', 'done'], ['migrate', 'a', 'done'], ['attach-vf', 'a', 'done']], open: []},
+    {why: 'a failed migration given back', rows: [['detach-vf', 'a', 'rolled-back'], ['migrate', 'a', 'failed'], ['attach-vf', 'a', 'done']], open: []},
+    {why: 'a VF unplugged by switch-vf is not owed', rows: [['detach-vf', 'a', 'done', 'pv is enough']], open: []},
+    {why: 'a failed migration whose give-back failed: the VM\'s rows', rows: [['attach-vf', 'b', 'done'], ['detach-vf', 'a', 'done'], ['migrate', 'a', 'failed'], ['attach-vf', 'a', 'failed']], open: [1, 2, 3]},
+    {why: 'died between detach and migrate', rows: [['detach-vf', 'a', 'done'], ['migrate', 'b', 'done']], open: [0]},
+    {why: 'a row left started, with the VM\'s earlier rows', rows: [['detach-vf', 'a', 'done'], ['migrate', 'a', 'started'], ['detach-vf', 'b', 'done', 'pv']], open: [0, 1]},
+    {why: 'a second migration done after a failed one: the first detach is still owed (the first later migrate failed)', rows: [['detach-vf', 'a', 'done'], ['migrate', 'a', 'failed'], ['migrate', 'a', 'done']], open: [0, 1, 2]},
+  ]
+  for (const {why, rows, open} of cases) {
+    it(why, () => assert.deepEqual(openIds(rows, [['attach-vf', 'a', 'done']]), open))
+  }
+})
