@@ -13,7 +13,8 @@ a VF both held and free, a VM on two hosts, a VM lost after the journal says it 
 action left planned or started by a run that is no longer running, a VF not given back after a
 failed migration, a migration while the VM held a VF. The PV path cannot be seen
 in a snapshot: stderr says so. Changes nothing and takes no lock. Exit codes: 0 no violation,
-1 some violation, 69 a host did not answer (the others are checked).`
+1 some violation, 65 the state store is damaged or of a newer sova (said how to go on), 69 a
+host did not answer (the others are checked).`
 
   static examples = [
     {description: 'Check the cluster and the journal', command: '<%= config.bin %> check'},
@@ -32,6 +33,8 @@ in a snapshot: stderr says so. Changes nothing and takes no lock. Exit codes: 0 
     ])
     const store = await this.openStore(flags.state)
     try {
+      // A damaged journal could hide a violation: never say all is well about it.
+      store.verify()
       const backend = await this.openBackendFor(flags, store)
       const snapshot = await backend.snapshot()
       const report = checkAll({snapshot, journal: store.journalForCheck(JOURNAL_WINDOW), isRunLive: (runId) => isRunLive(runId), backend: backend.name})
