@@ -142,8 +142,9 @@ describe('samples', () => {
     for (const s of [30, 10, 50, 20, 40]) store.addSample('a', at(s), `raw-a-${s}`, {h1: s / 100}, {keep: 3})
     // Cluster b: 2 samples, untouched by a's pruning.
     for (const s of [5, 15]) store.addSample('b', at(s), `raw-b-${s}`, {h9: s / 100}, {keep: 3})
+    // Raw counters stay on the newest two only (retention).
     assert.deepEqual(store.samplesBefore('a', at(59), 10), [
-      {at: at(30), raw: 'raw-a-30', utilisation: {h1: 0.3}},
+      {at: at(30), raw: '', utilisation: {h1: 0.3}},
       {at: at(40), raw: 'raw-a-40', utilisation: {h1: 0.4}},
       {at: at(50), raw: 'raw-a-50', utilisation: {h1: 0.5}},
     ])
@@ -153,19 +154,19 @@ describe('samples', () => {
     store.close()
   })
 
-  const cases: {why: string; cluster: string; before: number; limit: number; raws: string[]}[] = [
-    {why: 'strictly before the time (20 itself excluded)', cluster: 'a', before: 20, limit: 10, raws: ['a0', 'a10']},
-    {why: 'the newest `limit` of them, oldest first', cluster: 'a', before: 45, limit: 2, raws: ['a30', 'a40']},
-    {why: 'only that cluster', cluster: 'b', before: 45, limit: 10, raws: ['b25']},
-    {why: 'none before the first', cluster: 'a', before: 0, limit: 10, raws: []},
-    {why: 'an unknown cluster', cluster: 'zzz', before: 45, limit: 10, raws: []},
+  const cases: {why: string; cluster: string; before: number; limit: number; times: number[]}[] = [
+    {why: 'strictly before the time (20 itself excluded)', cluster: 'a', before: 20, limit: 10, times: [0, 10]},
+    {why: 'the newest `limit` of them, oldest first', cluster: 'a', before: 45, limit: 2, times: [30, 40]},
+    {why: 'only that cluster', cluster: 'b', before: 45, limit: 10, times: [25]},
+    {why: 'none before the first', cluster: 'a', before: 0, limit: 10, times: []},
+    {why: 'an unknown cluster', cluster: 'zzz', before: 45, limit: 10, times: []},
   ]
-  for (const {why, cluster, before, limit, raws} of cases) {
+  for (const {why, cluster, before, limit, times} of cases) {
     it(`samplesBefore: ${why}`, () => {
       const store = openStore()
-      for (const s of [0, 10, 20, 30, 40]) store.addSample('a', at(s), `a${s}`, {h1: 0})
-      store.addSample('b', at(25), 'b25', {h1: 0})
-      assert.deepEqual(store.samplesBefore(cluster, at(before), limit).map((sample) => sample.raw), raws)
+      for (const s of [0, 10, 20, 30, 40]) store.addSample('a', at(s), `a${s}`, {h1: s})
+      store.addSample('b', at(25), 'b25', {h1: 25})
+      assert.deepEqual(store.samplesBefore(cluster, at(before), limit).map((sample) => sample.utilisation.h1), times)
       store.close()
     })
   }

@@ -49,7 +49,7 @@ describe('a state store sova cannot use', () => {
 
   it('an index damaged: run and check refuse it with 65 and how to move it aside (check never says all is well)', async () => {
     const {state, file} = await usedStore()
-    smashPage(file, 'samples_cluster_at')
+    smashPage(file, 'samples_cluster_at_size')
     for (const args of [['check'], ['run', '--once']]) {
       const result = await sova([...args, '--format', 'json'], {state})
       assert.equal(result.exitCode, 65, `${args.join(' ')}: ${result.stderr}`)

@@ -36,18 +36,22 @@ export const OPEN_ROWS = `WITH open AS (${OPEN_PAIRS})
   ORDER BY j.id`
 
 /**
- * What `sova check` judges an open pair by, beyond its own rows: the whole (run, VM) groups of
- * any later VF given to that VM (any run gives a VF back) and of any later row with an error
- * (a hypervisor saying the domain is gone). Whole groups, so every per-run invariant sees a run's
- * rows for that VM complete.
+ * The CTEs `open` (OPEN_PAIRS) and `protected`: the open pairs, and the whole (run, VM) groups of
+ * any later VF given to such a VM (any run gives a VF back) and of any later row with an error (a
+ * hypervisor saying the domain is gone): what `sova check` judges an open pair by, and what
+ * retention never prunes. Whole groups, so every per-run invariant sees a run's rows for that
+ * VM complete.
  */
-export const OPEN_CONTEXT_ROWS = `WITH open AS (${OPEN_PAIRS}),
+export const PROTECTED_PAIRS = `open AS (${OPEN_PAIRS}),
   later AS (
     SELECT j.run_id, j.vm FROM open o CROSS JOIN journal j ON j.vm = o.vm AND j.id > o.since
     WHERE (j.kind = 'attach-vf' AND j.status = 'done') OR j.error IS NOT NULL
   ),
-  pairs AS (SELECT run_id, vm FROM open UNION SELECT run_id, vm FROM later)
-  SELECT ${columns('j')} FROM pairs p CROSS JOIN journal j ON j.run_id = p.run_id AND j.vm = p.vm
+  protected AS (SELECT run_id, vm FROM open UNION SELECT run_id, vm FROM later)`
+
+/** Every row of the protected pairs, oldest first: what `sova check` reads besides the newest rows. */
+export const OPEN_CONTEXT_ROWS = `WITH ${PROTECTED_PAIRS}
+  SELECT ${columns('j')} FROM protected p CROSS JOIN journal j ON j.run_id = p.run_id AND j.vm = p.vm
   ORDER BY j.id`
 
 /** Indexes that make the queries above independent of the journal's length (schema step 6). */

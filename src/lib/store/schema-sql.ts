@@ -1,5 +1,6 @@
 // Schema migrations of the state store, applied in order; PRAGMA user_version counts them.
 import {JOURNAL_INDEXES} from './journal-sql.js'
+import {RETENTION_SCHEMA} from './retention.js'
 
 export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE samples (
@@ -56,4 +57,6 @@ export const MIGRATIONS: readonly string[] = [
   // The pipeline stage a lock holder is (migrate, switch-vf reading a stream), or NULL: only
   // neighbouring stages of one pipeline share the lock.
   `ALTER TABLE run_lock ADD COLUMN stage TEXT;`,
+  // What retention needs: each sample's size, and journal rows by when they settled.
+  RETENTION_SCHEMA,
 ]

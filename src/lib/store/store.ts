@@ -5,6 +5,7 @@
 import type {SampleKnowledge} from '../history.js'
 import {JOURNAL_COLUMNS, OPEN_CONTEXT_ROWS, OPEN_ROWS} from './journal-sql.js'
 import {openDatabase, openMemoryDatabase, verify} from './open-db.js'
+import {DEFAULT_RETENTION, pruneJournal, pruneSamples, type Retention} from './retention.js'
 import type {ProcessIdentity} from './process-identity.js'
 import {acquireRunLock, currentLockOwner, type HolderState, type LockOwner, type LockTakeover} from './run-lock.js'
 import type {Sqlite} from './sqlite.js'
@@ -56,16 +57,20 @@ function fromRow(row: SampleRow): StoredSample {
 }
 
 export class Store {
-  private constructor(private readonly sql: Sqlite, readonly dir: string) {}
+  private constructor(
+    private readonly sql: Sqlite,
+    readonly dir: string,
+    private readonly retention: Retention,
+  ) {}
 
   /** Opens (creating if needed) the store in `dir`; refuses a store this build cannot use (exit 65). */
-  static open(dir: string): Store {
-    return new Store(openDatabase(dir), dir)
+  static open(dir: string, retention: Retention = DEFAULT_RETENTION): Store {
+    return new Store(openDatabase(dir), dir, retention)
   }
 
   /** A private store in memory (sova evaluate): same schema and code, gone when closed. */
   static openInMemory(): Store {
-    return new Store(openMemoryDatabase(), ':memory:')
+    return new Store(openMemoryDatabase(), ':memory:', DEFAULT_RETENTION)
   }
 
   /** Refuses (exit 65, with what to do) a store whose pages SQLite finds damaged: acting commands and `check` ask first. */
@@ -89,6 +94,10 @@ export class Store {
 
   // --- samples -------------------------------------------------------------------------
 
+  /**
+   * Stores a sample of `cluster`, then prunes samples and settled journal rows to the retention
+   * (retention.ts); `keep` overrides how many samples are kept.
+   */
   addSample(
     cluster: string,
     at: string,
@@ -96,22 +105,24 @@ export class Store {
     utilisation: Record<string, number>,
     options: {keep?: number; knowledge?: SampleKnowledge} = {},
   ): void {
-    const keep = options.keep ?? 500
+    const utilisationJson = JSON.stringify(utilisation)
+    const knowledgeJson = options.knowledge ? JSON.stringify(options.knowledge) : null
     this.transaction(() => {
-      this.sql.run('INSERT INTO samples (cluster, at, at_ms, raw, utilisation, knowledge) VALUES (?, ?, ?, ?, ?, ?)',
-        cluster, at, Date.parse(at), raw, JSON.stringify(utilisation), options.knowledge ? JSON.stringify(options.knowledge) : null)
-      this.sql.run(`DELETE FROM samples WHERE cluster = ? AND id NOT IN
-          (SELECT id FROM samples WHERE cluster = ? ORDER BY at_ms DESC, id DESC LIMIT ?)`, cluster, cluster, keep)
+      this.sql.run('INSERT INTO samples (cluster, at, at_ms, raw, utilisation, knowledge, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        cluster, at, Date.parse(at), raw, utilisationJson, knowledgeJson, utilisationJson.length + (knowledgeJson?.length ?? 0))
+      pruneSamples(this.sql, cluster, {...this.retention.samples, count: options.keep ?? this.retention.samples.count})
+      pruneJournal(this.sql, this.retention.journal, new Date())
     })
   }
 
-  /** The newest sample of `cluster`, for turning counters into rates. */
+  /** The newest sample of `cluster` with its raw counters, for turning counters into rates. */
   lastSample(cluster: string): StoredSample | undefined {
-    const row = this.sql.get('SELECT at, raw, utilisation, knowledge FROM samples WHERE cluster = ? ORDER BY at_ms DESC, id DESC LIMIT 1', cluster) as SampleRow | undefined
+    const row = this.sql.get(`SELECT at, raw, utilisation, knowledge FROM samples WHERE cluster = ? AND raw <> ''
+      ORDER BY at_ms DESC, id DESC LIMIT 1`, cluster) as SampleRow | undefined
     return row && fromRow(row)
   }
 
-  /** Up to `limit` samples of `cluster` taken before `beforeAt`, oldest first. */
+  /** Up to `limit` samples of `cluster` taken before `beforeAt`, oldest first (raw counters only on the newest: retention). */
   samplesBefore(cluster: string, beforeAt: string, limit: number): StoredSample[] {
     const rows = this.sql.all(`SELECT at, raw, utilisation, knowledge FROM samples WHERE cluster = ? AND at_ms < ?
         ORDER BY at_ms DESC, id DESC LIMIT ?`, cluster, Date.parse(beforeAt), limit) as SampleRow[]
