@@ -76,7 +76,7 @@ describe('journal retention', () => {
   }
 
   it('by count: settled rows beyond the newest N go; the owed VF and the unsettled row stay', () => {
-    const {store} = storeWith({journal: {maxRows: 10}})
+    const {store} = storeWith({journal: {maxRows: 10, everySamples: 1}})
     const {owed, started} = journal(store, 50)
     store.addSample('c', at(0), 'raw', {h1: 0})
     const ids = store.journal(1000).map((row) => row.id)
@@ -86,13 +86,23 @@ describe('journal retention', () => {
   })
 
   it('by age: rows settled longer ago than maxAge go, protected rows stay', () => {
-    const {store, dir} = storeWith({journal: {maxAgeSeconds: 30 * 24 * HOUR}})
+    const {store, dir} = storeWith({journal: {maxAgeSeconds: 30 * 24 * HOUR, everySamples: 1}})
     journal(store, 20)
     const db = new Database(join(dir, 'state.db'))
     db.prepare("UPDATE journal SET updated_at = '2020-01-01T00:00:00.000Z' WHERE id <= 14").run()
     db.close()
     store.addSample('c', at(0), 'raw', {h1: 0})
     assert.deepEqual(store.journal(1000).map((row) => row.id), [1, 2, 3, 4, ...Array.from({length: 10}, (_, i) => 15 + i)])
+  })
+
+  it('pruned with every N-th sample stored, not every cycle', () => {
+    const {store} = storeWith({journal: {maxRows: 10, everySamples: 3}})
+    journal(store, 50)
+    store.addSample('c', at(0), 'raw', {h1: 0})
+    store.addSample('c', at(1), 'raw', {h1: 0})
+    assert.equal(store.journalCount(), 54)
+    store.addSample('c', at(2), 'raw', {h1: 0})
+    assert.equal(store.journalCount(), 14)
   })
 
   it('the default sample retention keeps more than every policy remembers with its default parameters', () => {

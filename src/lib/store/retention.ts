@@ -22,12 +22,14 @@ export interface Retention {
     maxRows: number
     /** Settled rows kept this long after they settled. */
     maxAgeSeconds: number
+    /** Pruned with every this many samples stored (a prune reads the journal's open rows: not every cycle). */
+    everySamples: number
   }
 }
 
 export const DEFAULT_RETENTION: Retention = {
   samples: {count: 500, maxAgeSeconds: 24 * 3600, maxBytes: 256 * 2 ** 20, rawKept: 2},
-  journal: {maxRows: 100_000, maxAgeSeconds: 90 * 24 * 3600},
+  journal: {maxRows: 100_000, maxAgeSeconds: 90 * 24 * 3600, everySamples: 64},
 }
 
 /** Prunes the samples of `cluster` to the retention; never its newest sample. */

@@ -108,10 +108,10 @@ export class Store {
     const utilisationJson = JSON.stringify(utilisation)
     const knowledgeJson = options.knowledge ? JSON.stringify(options.knowledge) : null
     this.transaction(() => {
-      this.sql.run('INSERT INTO samples (cluster, at, at_ms, raw, utilisation, knowledge, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      const {lastInsertRowid} = this.sql.run('INSERT INTO samples (cluster, at, at_ms, raw, utilisation, knowledge, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)',
         cluster, at, Date.parse(at), raw, utilisationJson, knowledgeJson, utilisationJson.length + (knowledgeJson?.length ?? 0))
       pruneSamples(this.sql, cluster, {...this.retention.samples, count: options.keep ?? this.retention.samples.count})
-      pruneJournal(this.sql, this.retention.journal, new Date())
+      if (Number(lastInsertRowid) % this.retention.journal.everySamples === 0) pruneJournal(this.sql, this.retention.journal, new Date())
     })
   }
 
