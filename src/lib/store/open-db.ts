@@ -2,7 +2,7 @@
 // schema (a newer sova wrote it), a damaged one (SQLite says corrupt, or not a database), or an
 // empty file where a store was (truncated: its journal is gone). Each refusal says which file and
 // what to do, exit 65 like any input sova cannot use; sova never starts over by itself.
-import {existsSync, linkSync, mkdirSync, statSync, unlinkSync} from 'node:fs'
+import {constants, copyFileSync, existsSync, linkSync, mkdirSync, statSync, unlinkSync} from 'node:fs'
 import {randomBytes} from 'node:crypto'
 import {join} from 'node:path'
 import Database from 'better-sqlite3'
@@ -52,11 +52,21 @@ function create(dir: string, file: string): void {
     db.close()
   }
   try {
-    linkSync(building, file)
+    linkInPlace(building, file)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
   } finally {
     unlinkSync(building)
+  }
+}
+
+/** `to` made `from`, failing with EEXIST when it exists: a hard link, or a copy where the filesystem has none. */
+function linkInPlace(from: string, to: string): void {
+  try {
+    linkSync(from, to)
+  } catch (error) {
+    if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error
+    copyFileSync(from, to, constants.COPYFILE_EXCL)
   }
 }
 
