@@ -6,6 +6,8 @@ import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
+import Database from 'better-sqlite3'
+import {SCAN_OPEN_PAIRS} from '../../src/lib/store/journal-sql.js'
 import {type JournalStatus, Store} from '../../src/lib/store/store.js'
 
 const RUN = 'r1'
@@ -41,5 +43,46 @@ describe('Store.journalOpen', () => {
   ]
   for (const {why, rows, open} of cases) {
     it(why, () => assert.deepEqual(openIds(rows, [['attach-vf', 'a', 'done']]), open))
+  }
+})
+
+/** A small deterministic PRNG (mulberry32), so a failing sequence can be replayed from its seed. */
+function prng(seed: number): () => number {
+  let state = seed
+  return () => {
+    state = (state + 0x6d2b79f5) | 0
+    let t = Math.imul(state ^ (state >>> 15), 1 | state)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+describe('journal_open, kept on every write, always equals a scan of the whole journal', () => {
+  const STATUSES: JournalStatus[] = ['planned', 'started', 'done', 'failed', 'rolled-back', 'skipped']
+  for (let seed = 1; seed <= 20; seed++) {
+    it(`random writes, seed ${seed}`, () => {
+      const random = prng(seed)
+      const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]
+      const dir = mkdtempSync(join(tmpdir(), 'sova-open-prop-'))
+      const store = Store.open(dir)
+      const scan = new Database(join(dir, 'state.db'), {readonly: true})
+      const scanned = scan.prepare(`WITH open AS (${SCAN_OPEN_PAIRS}) SELECT j.id FROM open o JOIN journal j ON j.run_id = o.run_id AND j.vm = o.vm ORDER BY j.id`)
+      const ids: number[] = []
+      try {
+        for (let step = 0; step < 60; step++) {
+          if (ids.length === 0 || random() < 0.4) {
+            const kind = pick(['detach-vf', 'migrate', 'attach-vf'])
+            const reason = kind === 'detach-vf' && random() < 0.8 ? 'detach before migrating to h2' : 'why'
+            ids.push(store.journalPlanned({runId: pick(['r1', 'r2']), kind, vm: pick(['a', 'b']), host: 'h1', vf: 'x', reason}))
+          } else {
+            store.journalUpdate(pick(ids), pick(STATUSES))
+          }
+          assert.deepEqual(store.journalOpen().map((row) => row.id), (scanned.all() as {id: number}[]).map((row) => row.id), `seed ${seed}, step ${step}`)
+        }
+      } finally {
+        scan.close()
+        store.close()
+      }
+    })
   }
 })

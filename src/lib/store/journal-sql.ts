@@ -1,7 +1,7 @@
 // The journal queries that must see every row still owing something, whatever its age: a run
 // that died mid-action, or a VF detached for a migration that never happened, may be 10,000
-// rows back when its host comes back. Indexes (schema-sql.ts) find them; no window of the
-// newest rows is ever trusted to hold them.
+// rows back when its host comes back. A table of the open (run, VM) pairs, kept true on every
+// journal write, and indexes find them; no window of the newest rows is ever trusted to hold them.
 
 /** The columns of a JournalEntry, of the table aliased `table` when one is given (joins). */
 function columns(table = ''): string {
@@ -23,12 +23,38 @@ const OWED_DETACH = `d.kind = 'detach-vf' AND d.status = 'done' AND d.reason LIK
   AND coalesce((SELECT m.status FROM journal m WHERE m.run_id = d.run_id AND m.vm = d.vm AND m.id > d.id
                 AND m.kind = 'migrate' ORDER BY m.id LIMIT 1), '') <> 'done'`
 
-/** The (run, VM) pairs with an unsettled row or an owed detach, and the first such row's id. */
-export const OPEN_PAIRS = `SELECT run_id, vm, min(id) AS since FROM (
+/**
+ * The (run, VM) pairs with an unsettled row or an owed detach, and the first such row's id, found
+ * by reading every unsettled row and every done detach: how `journal_open` is first filled, and
+ * what the tests hold it to.
+ */
+export const SCAN_OPEN_PAIRS = `SELECT run_id, vm, min(id) AS since FROM (
     SELECT run_id, vm, id FROM journal WHERE status IN ('planned', 'started')
     UNION ALL
     SELECT d.run_id, d.vm, d.id FROM journal d WHERE ${OWED_DETACH}
   ) GROUP BY run_id, vm`
+
+/** The first open row of one pair (@run, @vm), or NULL when it owes nothing: what keeps `journal_open` true on each write. */
+export const PAIR_OPEN_SINCE = `SELECT min(id) AS since FROM (
+    SELECT id FROM journal WHERE run_id = @run AND vm = @vm AND status IN ('planned', 'started')
+    UNION ALL
+    SELECT d.id FROM journal d WHERE d.run_id = @run AND d.vm = @vm AND ${OWED_DETACH}
+  )`
+
+/**
+ * The open pairs, as kept in `journal_open`: written in the same transaction as every journal
+ * row, so finding them reads only them, however long the journal.
+ */
+export const OPEN_PAIRS = 'SELECT run_id, vm, since FROM journal_open'
+
+/** Schema step: the table of open pairs, filled from the journal as it is. */
+export const JOURNAL_OPEN_SCHEMA = `CREATE TABLE journal_open (
+     run_id TEXT NOT NULL,
+     vm TEXT NOT NULL,
+     since INTEGER NOT NULL,
+     PRIMARY KEY (run_id, vm)
+   ) WITHOUT ROWID;
+   INSERT INTO journal_open (run_id, vm, since) ${SCAN_OPEN_PAIRS};`
 
 /** Every row of every open pair, oldest first: what reconciliation settles, with each run's earlier steps. */
 export const OPEN_ROWS = `WITH open AS (${OPEN_PAIRS})

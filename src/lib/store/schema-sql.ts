@@ -1,5 +1,5 @@
 // Schema migrations of the state store, applied in order; PRAGMA user_version counts them.
-import {JOURNAL_INDEXES} from './journal-sql.js'
+import {JOURNAL_INDEXES, JOURNAL_OPEN_SCHEMA} from './journal-sql.js'
 import {RETENTION_SCHEMA} from './retention.js'
 
 export const MIGRATIONS: readonly string[] = [
@@ -59,4 +59,6 @@ export const MIGRATIONS: readonly string[] = [
   `ALTER TABLE run_lock ADD COLUMN stage TEXT;`,
   // What retention needs: each sample's size, and journal rows by when they settled.
   RETENTION_SCHEMA,
+  // The (run, VM) pairs still owing something, kept on every journal write (journal-sql.ts).
+  JOURNAL_OPEN_SCHEMA,
 ]

@@ -3,7 +3,7 @@
 // and retries while a neighbour holds the lock (sqlite.ts); a file it cannot trust is refused
 // with what to do (open-db.ts).
 import type {SampleKnowledge} from '../history.js'
-import {JOURNAL_COLUMNS, OPEN_CONTEXT_ROWS, OPEN_ROWS} from './journal-sql.js'
+import {JOURNAL_COLUMNS, OPEN_CONTEXT_ROWS, OPEN_ROWS, PAIR_OPEN_SINCE} from './journal-sql.js'
 import {openDatabase, openMemoryDatabase, verify} from './open-db.js'
 import {DEFAULT_RETENTION, pruneJournal, pruneSamples, type Retention} from './retention.js'
 import type {ProcessIdentity} from './process-identity.js'
@@ -144,9 +144,19 @@ export class Store {
 
   journalPlanned(entry: {runId: string; kind: string; vm: string; uuid?: string; host: string; toHost?: string; vf?: string; reason: string}): number {
     const now = new Date().toISOString()
-    const result = this.sql.run(`INSERT INTO journal (run_id, created_at, updated_at, kind, vm, uuid, host, to_host, vf, status, reason)
+    return this.transaction(() => {
+      const result = this.sql.run(`INSERT INTO journal (run_id, created_at, updated_at, kind, vm, uuid, host, to_host, vf, status, reason)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'planned', ?)`, entry.runId, now, now, entry.kind, entry.vm, entry.uuid ?? null, entry.host, entry.toHost ?? null, entry.vf ?? null, entry.reason)
-    return Number(result.lastInsertRowid)
+      this.refreshOpen(entry.runId, entry.vm)
+      return Number(result.lastInsertRowid)
+    })
+  }
+
+  /** Keeps `journal_open` true for one (run, VM) after a write to its rows (same transaction). */
+  private refreshOpen(run: string, vm: string): void {
+    const since = this.sql.get<{since: number | null}>(PAIR_OPEN_SINCE, {run, vm})?.since ?? null
+    if (since === null) this.sql.run('DELETE FROM journal_open WHERE run_id = ? AND vm = ?', run, vm)
+    else this.sql.run('INSERT INTO journal_open (run_id, vm, since) VALUES (?, ?, ?) ON CONFLICT (run_id, vm) DO UPDATE SET since = excluded.since', run, vm, since)
   }
 
   /** Keeps the VF device a detach removed (JSON of a VfDevice), for giving it back as it was. */
@@ -155,7 +165,11 @@ export class Store {
   }
 
   journalUpdate(id: number, status: JournalStatus, error?: string): void {
-    this.sql.run('UPDATE journal SET status = ?, error = ?, updated_at = ? WHERE id = ?', status, error ?? null, new Date().toISOString(), id)
+    this.transaction(() => {
+      this.sql.run('UPDATE journal SET status = ?, error = ?, updated_at = ? WHERE id = ?', status, error ?? null, new Date().toISOString(), id)
+      const row = this.sql.get<{runId: string; vm: string}>('SELECT run_id AS runId, vm FROM journal WHERE id = ?', id)
+      if (row) this.refreshOpen(row.runId, row.vm)
+    })
   }
 
   /** The newest `limit` rows, oldest first (a view for people; never what reconciliation relies on). */
