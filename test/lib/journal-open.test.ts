@@ -8,6 +8,7 @@ import {join} from 'node:path'
 import {describe, it} from 'node:test'
 import Database from 'better-sqlite3'
 import {SCAN_OPEN_PAIRS} from '../../src/lib/store/journal-sql.js'
+import {DEFAULT_RETENTION} from '../../src/lib/store/retention.js'
 import {type JournalStatus, Store} from '../../src/lib/store/store.js'
 
 const RUN = 'r1'
@@ -85,4 +86,30 @@ describe('journal_open, kept on every write, always equals a scan of the whole j
       }
     })
   }
+})
+
+describe('rows written by a sova that does not keep journal_open (an older one)', () => {
+  it('are found all the same, and never pruned: the table is filled again from a scan', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sova-open-old-'))
+    const retention = {...DEFAULT_RETENTION, journal: {...DEFAULT_RETENTION.journal, maxRows: 1, everySamples: 1}}
+    let store = Store.open(dir, retention)
+    store.journalUpdate(store.journalPlanned({runId: 'new', kind: 'attach-vf', vm: 'b', host: 'h1', reason: 'why'}), 'done')
+    store.close()
+    // What an older sova writes: rows only. An owed VF (detach done, migrate failed) and a row left started.
+    const old = new Database(join(dir, 'state.db'))
+    const insert = old.prepare(`INSERT INTO journal (run_id, created_at, updated_at, kind, vm, host, to_host, vf, status, reason)
+      VALUES ('old', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', ?, 'a', 'h1', ?, 'x', ?, ?)`)
+    const ids = [
+      insert.run('detach-vf', null, 'done', 'detach before migrating to h2').lastInsertRowid,
+      insert.run('migrate', 'h2', 'failed', 'why').lastInsertRowid,
+      insert.run('attach-vf', null, 'started', 'why').lastInsertRowid,
+    ].map(Number)
+    old.close()
+    store = Store.open(dir, retention)
+    for (let i = 0; i < 3; i++) store.journalUpdate(store.journalPlanned({runId: 'new', kind: 'attach-vf', vm: `c${i}`, host: 'h1', reason: 'why'}), 'skipped')
+    store.addSample('c', '2026-01-01T00:00:00.000Z', 'raw', {h1: 0})
+    assert.deepEqual(store.journalOpen().map((row) => row.id), ids)
+    assert.deepEqual(store.journal(100).map((row) => row.id).slice(0, 3), ids)
+    store.close()
+  })
 })

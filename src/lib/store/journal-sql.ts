@@ -47,14 +47,32 @@ export const PAIR_OPEN_SINCE = `SELECT min(id) AS since FROM (
  */
 export const OPEN_PAIRS = 'SELECT run_id, vm, since FROM journal_open'
 
-/** Schema step: the table of open pairs, filled from the journal as it is. */
+/**
+ * Schema step: the table of open pairs, filled from the journal as it is, and up to which journal
+ * row it is known complete (`meta.journal_open_upto`): a row written by a sova that does not keep
+ * the table (an older one, run against this store before it refused newer stores) is past that
+ * mark, and the table is filled again from a scan before it is read (HEAL_OPEN).
+ */
 export const JOURNAL_OPEN_SCHEMA = `CREATE TABLE journal_open (
      run_id TEXT NOT NULL,
      vm TEXT NOT NULL,
      since INTEGER NOT NULL,
      PRIMARY KEY (run_id, vm)
    ) WITHOUT ROWID;
-   INSERT INTO journal_open (run_id, vm, since) ${SCAN_OPEN_PAIRS};`
+   INSERT INTO journal_open (run_id, vm, since) ${SCAN_OPEN_PAIRS};
+   CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+   INSERT INTO meta (key, value) SELECT 'journal_open_upto', coalesce(max(id), 0) FROM journal;`
+
+/** Up to which journal row `journal_open` is complete (never lowered). */
+export const JOURNAL_OPEN_UPTO = "SELECT value FROM meta WHERE key = 'journal_open_upto'"
+export const SET_JOURNAL_OPEN_UPTO = `INSERT INTO meta (key, value) VALUES ('journal_open_upto', ?)
+  ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)`
+/** The mark moves past row @id, just written and kept, only from the row before it: never over a row it has not seen. */
+export const ADVANCE_JOURNAL_OPEN_UPTO = "UPDATE meta SET value = @id WHERE key = 'journal_open_upto' AND value = @id - 1"
+
+/** Adds to `journal_open` every open pair a scan finds (the WHERE keeps SQLite from reading ON as a join's). */
+export const HEAL_OPEN = `INSERT INTO journal_open (run_id, vm, since) SELECT run_id, vm, since FROM (${SCAN_OPEN_PAIRS}) WHERE true
+  ON CONFLICT (run_id, vm) DO UPDATE SET since = min(since, excluded.since)`
 
 /** Every row of every open pair, oldest first: what reconciliation settles, with each run's earlier steps. */
 export const OPEN_ROWS = `WITH open AS (${OPEN_PAIRS})

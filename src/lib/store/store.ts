@@ -3,7 +3,8 @@
 // and retries while a neighbour holds the lock (sqlite.ts); a file it cannot trust is refused
 // with what to do (open-db.ts).
 import type {SampleKnowledge} from '../history.js'
-import {JOURNAL_COLUMNS, OPEN_CONTEXT_ROWS, OPEN_ROWS, PAIR_OPEN_SINCE} from './journal-sql.js'
+import {healOpen, refreshOpen} from './journal-open.js'
+import {ADVANCE_JOURNAL_OPEN_UPTO, JOURNAL_COLUMNS, OPEN_CONTEXT_ROWS, OPEN_ROWS} from './journal-sql.js'
 import {openDatabase, openMemoryDatabase, verify} from './open-db.js'
 import {DEFAULT_RETENTION, pruneJournal, pruneSamples, type Retention} from './retention.js'
 import type {ProcessIdentity} from './process-identity.js'
@@ -111,7 +112,10 @@ export class Store {
       const {lastInsertRowid} = this.sql.run('INSERT INTO samples (cluster, at, at_ms, raw, utilisation, knowledge, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)',
         cluster, at, Date.parse(at), raw, utilisationJson, knowledgeJson, utilisationJson.length + (knowledgeJson?.length ?? 0))
       pruneSamples(this.sql, cluster, {...this.retention.samples, count: options.keep ?? this.retention.samples.count})
-      if (Number(lastInsertRowid) % this.retention.journal.everySamples === 0) pruneJournal(this.sql, this.retention.journal, new Date())
+      if (Number(lastInsertRowid) % this.retention.journal.everySamples === 0) {
+        healOpen(this.sql)
+        pruneJournal(this.sql, this.retention.journal, new Date())
+      }
     })
   }
 
@@ -147,16 +151,10 @@ export class Store {
     return this.transaction(() => {
       const result = this.sql.run(`INSERT INTO journal (run_id, created_at, updated_at, kind, vm, uuid, host, to_host, vf, status, reason)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'planned', ?)`, entry.runId, now, now, entry.kind, entry.vm, entry.uuid ?? null, entry.host, entry.toHost ?? null, entry.vf ?? null, entry.reason)
-      this.refreshOpen(entry.runId, entry.vm)
+      refreshOpen(this.sql, entry.runId, entry.vm)
+      this.sql.run(ADVANCE_JOURNAL_OPEN_UPTO, {id: result.lastInsertRowid})
       return Number(result.lastInsertRowid)
     })
-  }
-
-  /** Keeps `journal_open` true for one (run, VM) after a write to its rows (same transaction). */
-  private refreshOpen(run: string, vm: string): void {
-    const since = this.sql.get<{since: number | null}>(PAIR_OPEN_SINCE, {run, vm})?.since ?? null
-    if (since === null) this.sql.run('DELETE FROM journal_open WHERE run_id = ? AND vm = ?', run, vm)
-    else this.sql.run('INSERT INTO journal_open (run_id, vm, since) VALUES (?, ?, ?) ON CONFLICT (run_id, vm) DO UPDATE SET since = excluded.since', run, vm, since)
   }
 
   /** Keeps the VF device a detach removed (JSON of a VfDevice), for giving it back as it was. */
@@ -168,7 +166,7 @@ export class Store {
     this.transaction(() => {
       this.sql.run('UPDATE journal SET status = ?, error = ?, updated_at = ? WHERE id = ?', status, error ?? null, new Date().toISOString(), id)
       const row = this.sql.get<{runId: string; vm: string}>('SELECT run_id AS runId, vm FROM journal WHERE id = ?', id)
-      if (row) this.refreshOpen(row.runId, row.vm)
+      if (row) refreshOpen(this.sql, row.runId, row.vm)
     })
   }
 
@@ -184,12 +182,14 @@ export class Store {
    * its run about that VM, so reconciliation knows the run's earlier and later steps.
    */
   journalOpen(): JournalEntry[] {
+    healOpen(this.sql)
     return this.sql.all<JournalEntry>(OPEN_ROWS)
   }
 
   /** What `sova check` reads: the newest `window` rows, and every open row with what settles it, whatever its age. */
   journalForCheck(window: number): JournalEntry[] {
     const rows = new Map<number, JournalEntry>()
+    healOpen(this.sql)
     for (const row of this.sql.all<JournalEntry>(OPEN_CONTEXT_ROWS)) rows.set(row.id, row)
     for (const row of this.journal(window)) rows.set(row.id, row)
     return [...rows.values()].sort((a, b) => a.id - b.id)
