@@ -125,9 +125,9 @@ function environmentVariables(commands) {
 
 /** The state database's file name, as the store opens it. */
 function stateDatabaseName() {
-  const text = readFileSync(join(ROOT, 'src', 'lib', 'store', 'store.ts'), 'utf8')
-  const match = /new Database\(join\(\w+, '([^']+)'\)\)/.exec(text)
-  if (!match) throw new ManError('src/lib/store/store.ts: cannot find the database file name (new Database(join(dir, NAME)))')
+  const text = readFileSync(join(ROOT, 'src', 'lib', 'store', 'open-db.ts'), 'utf8')
+  const match = /export const STORE_FILE = '([^']+)'/.exec(text)
+  if (!match) throw new ManError("src/lib/store/open-db.ts: cannot find the database file name (export const STORE_FILE = 'NAME')")
   return match[1]
 }
 

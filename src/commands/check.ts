@@ -1,18 +1,20 @@
 import {SovaCommand} from '../lib/cli/base-command.js'
 import {backendFlags} from '../lib/cli/flags.js'
 
-/** How many of the newest journal rows are checked. */
+/** How many of the newest journal rows are checked besides every unsettled or owing row (whatever its age). */
 const JOURNAL_WINDOW = 1000
 
 export default class Check extends SovaCommand {
   static summary = 'Check the safety invariants (ARCHITECTURE.md §8) against the backend and the journal.'
-  static description = `Reads the backend's current state (one snapshot) and the newest ${JOURNAL_WINDOW} journal
-rows, and prints one record per violation (invariant, host, vm, vf, detail): a VF on two VMs, more
-VFs in use than the port has, a VF both held and free, a VM on two hosts, a VM lost after the journal
-says it migrated, an action left planned or started by a run that is no longer running, a VF not
-given back after a failed migration, a migration while the VM held a VF. The PV path cannot be seen
+  static description = `Reads the backend's current state (one snapshot), every journal row still unsettled or
+owing a VF whatever its age, and the newest ${JOURNAL_WINDOW} journal rows, and prints one record per
+violation (invariant, host, vm, vf, detail): a VF on two VMs, more VFs in use than the port has,
+a VF both held and free, a VM on two hosts, a VM lost after the journal says it migrated, an
+action left planned or started by a run that is no longer running, a VF not given back after a
+failed migration, a migration while the VM held a VF. The PV path cannot be seen
 in a snapshot: stderr says so. Changes nothing and takes no lock. Exit codes: 0 no violation,
-1 some violation, 69 a host did not answer (the others are checked).`
+1 some violation, 65 the state store is damaged or of a newer sova (said how to go on), 69 a
+host did not answer (the others are checked).`
 
   static examples = [
     {description: 'Check the cluster and the journal', command: '<%= config.bin %> check'},
@@ -31,9 +33,11 @@ in a snapshot: stderr says so. Changes nothing and takes no lock. Exit codes: 0 
     ])
     const store = await this.openStore(flags.state)
     try {
+      // A damaged journal could hide a violation: never say all is well about it.
+      store.verify()
       const backend = await this.openBackendFor(flags, store)
       const snapshot = await backend.snapshot()
-      const report = checkAll({snapshot, journal: store.journal(JOURNAL_WINDOW), isRunLive: (runId) => isRunLive(runId), backend: backend.name})
+      const report = checkAll({snapshot, journal: store.journalForCheck(JOURNAL_WINDOW), isRunLive: (runId) => isRunLive(runId), backend: backend.name})
       if (report.violations.length === 0) {
         this.note(flags.quiet, `check: ${[cleanSummary(report), ...report.unchecked].join('; ')}`)
         // Clean as far as it could see: a host it could not see still makes the check incomplete.

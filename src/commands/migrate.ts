@@ -46,7 +46,8 @@ host or the target did not answer (nothing done).`
       oneOff.validateName(args.vm, 'VM')
       oneOff.validateName(flags.to as string, 'host')
     }
-    const session = await this.openActing(flags)
+    // Reading a stream, it is a pipeline stage: it shares the lock with the stage feeding it.
+    const session = await this.openActing(flags, args.vm ? null : 'migrate')
     let failed = 0
     try {
       const {backend, store, executor} = session

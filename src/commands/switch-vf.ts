@@ -43,7 +43,8 @@ vf|pv it switches that one VM. Exit 1 if any action failed; 69 if the VM's host 
       import('../lib/stages.js'), import('../lib/one-off.js'), import('../lib/collect.js'),
     ])
     if (args.vm) oneOff.validateName(args.vm, 'VM')
-    const session = await this.openActing(flags)
+    // Reading a stream, it is a pipeline stage: it shares the lock with the stage feeding it.
+    const session = await this.openActing(flags, args.vm ? null : 'switch-vf')
     let failed = 0
     try {
       const {backend, store, executor} = session

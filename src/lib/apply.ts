@@ -91,7 +91,7 @@ export class Executor {
    * Returns one line per fix, for the log.
    */
   async reconcile(isRunAlive: (runId: string) => boolean): Promise<string[]> {
-    const entries = this.store.journal(1000)
+    const entries = this.store.journalOpen()
     // This run's own rows count too: between cycles nothing of it is under way, and a VF its
     // failed migration could not give back (the host was out) is still owed.
     const settleable = new Set([...new Set(entries.map((entry) => entry.runId))].filter((runId) => runId === this.runId || !isRunAlive(runId)))

@@ -18,7 +18,7 @@ after(() => {
 
 // A probe that finds every recorded holder still running.
 const alive = () => 'alive' as const
-const owner = (pid: number, stdinPipe: number | null, stdoutPipe: number | null): LockOwner => ({pid, stdinPipe, stdoutPipe})
+const owner = (pid: number, stdinPipe: number | null, stdoutPipe: number | null, stage: LockOwner['stage'] = null): LockOwner => ({pid, stdinPipe, stdoutPipe, stage})
 
 /** The exact refusal a second run sees: holder's command and pid, the time it took the lock. */
 function assertLockedBy(run: () => void, command: string, pid: number): void {
@@ -36,25 +36,35 @@ function assertLockedBy(run: () => void, command: string, pid: number): void {
 }
 
 describe('run lock', () => {
-  // The holder is `sova migrate` with stdin from pipe 500 and stdout to pipe 501.
-  const holder = owner(101, 500, 501)
+  // The holder is the stage `sova migrate` with stdin from pipe 500 and stdout to pipe 501.
+  const holder = owner(101, 500, 501, 'migrate')
   const cases: {why: string; second: LockOwner; shares: boolean}[] = [
-    {why: 'unrelated pipes', second: owner(202, 700, 701), shares: false},
+    {why: 'unrelated pipes', second: owner(202, 700, 701, 'switch-vf'), shares: false},
     {why: 'no pipes at all (two cron runs)', second: owner(202, null, null), shares: false},
-    {why: 'both stdin from one pipe (tee), not neighbours', second: owner(202, 500, null), shares: false},
-    {why: 'the downstream neighbour (its stdin is the holder stdout)', second: owner(202, 501, 900), shares: true},
-    {why: 'the upstream neighbour (its stdout is the holder stdin)', second: owner(202, 300, 500), shares: true},
+    {why: 'both stdin from one pipe (tee), not neighbours', second: owner(202, 500, null, 'switch-vf'), shares: false},
+    {why: 'the next stage, switch-vf reading migrate', second: owner(202, 501, 900, 'switch-vf'), shares: true},
+    {why: 'a run reading migrate (run never shares)', second: owner(202, 501, 900), shares: false},
+    {why: 'a second migrate reading migrate', second: owner(202, 501, 900, 'migrate'), shares: false},
+    {why: 'switch-vf feeding migrate (against the loop order)', second: owner(202, 300, 500, 'switch-vf'), shares: false},
+    {why: 'a run feeding migrate', second: owner(202, 300, 500), shares: false},
   ]
   for (const {why, second, shares} of cases) {
     it(`${shares ? 'shares' : 'refuses'}: ${why}`, () => {
       const store = openStore()
       store.acquireRunLock('migrate', alive, holder)
-      const take = () => store.acquireRunLock('switch-vf', alive, second)
+      const take = () => store.acquireRunLock(second.stage ?? 'run', alive, second)
       if (shares) assert.doesNotThrow(take)
       else assertLockedBy(take, 'migrate', 101)
       store.close()
     })
   }
+
+  it('switch-vf holding first shares with the migrate that feeds it', () => {
+    const store = openStore()
+    store.acquireRunLock('switch-vf', alive, owner(101, 501, null, 'switch-vf'))
+    assert.doesNotThrow(() => store.acquireRunLock('migrate', alive, owner(202, 500, 501, 'migrate')))
+    store.close()
+  })
 
   it('null pipes on both sides never make neighbours', () => {
     const store = openStore()
@@ -100,8 +110,8 @@ describe('run lock', () => {
 
   it('a three-stage pipeline shares; an outsider is refused naming the first holder', () => {
     const store = openStore()
-    store.acquireRunLock('migrate', alive, owner(101, 400, 401))
-    store.acquireRunLock('switch-vf', alive, owner(102, 401, null))
+    store.acquireRunLock('migrate', alive, owner(101, 400, 401, 'migrate'))
+    store.acquireRunLock('switch-vf', alive, owner(102, 401, null, 'switch-vf'))
     assertLockedBy(() => store.acquireRunLock('run', alive, owner(103, null, null)), 'migrate', 101)
     store.close()
   })
@@ -132,8 +142,9 @@ describe('samples', () => {
     for (const s of [30, 10, 50, 20, 40]) store.addSample('a', at(s), `raw-a-${s}`, {h1: s / 100}, {keep: 3})
     // Cluster b: 2 samples, untouched by a's pruning.
     for (const s of [5, 15]) store.addSample('b', at(s), `raw-b-${s}`, {h9: s / 100}, {keep: 3})
+    // Raw counters stay on the newest two only (retention).
     assert.deepEqual(store.samplesBefore('a', at(59), 10), [
-      {at: at(30), raw: 'raw-a-30', utilisation: {h1: 0.3}},
+      {at: at(30), raw: '', utilisation: {h1: 0.3}},
       {at: at(40), raw: 'raw-a-40', utilisation: {h1: 0.4}},
       {at: at(50), raw: 'raw-a-50', utilisation: {h1: 0.5}},
     ])
@@ -143,19 +154,19 @@ describe('samples', () => {
     store.close()
   })
 
-  const cases: {why: string; cluster: string; before: number; limit: number; raws: string[]}[] = [
-    {why: 'strictly before the time (20 itself excluded)', cluster: 'a', before: 20, limit: 10, raws: ['a0', 'a10']},
-    {why: 'the newest `limit` of them, oldest first', cluster: 'a', before: 45, limit: 2, raws: ['a30', 'a40']},
-    {why: 'only that cluster', cluster: 'b', before: 45, limit: 10, raws: ['b25']},
-    {why: 'none before the first', cluster: 'a', before: 0, limit: 10, raws: []},
-    {why: 'an unknown cluster', cluster: 'zzz', before: 45, limit: 10, raws: []},
+  const cases: {why: string; cluster: string; before: number; limit: number; times: number[]}[] = [
+    {why: 'strictly before the time (20 itself excluded)', cluster: 'a', before: 20, limit: 10, times: [0, 10]},
+    {why: 'the newest `limit` of them, oldest first', cluster: 'a', before: 45, limit: 2, times: [30, 40]},
+    {why: 'only that cluster', cluster: 'b', before: 45, limit: 10, times: [25]},
+    {why: 'none before the first', cluster: 'a', before: 0, limit: 10, times: []},
+    {why: 'an unknown cluster', cluster: 'zzz', before: 45, limit: 10, times: []},
   ]
-  for (const {why, cluster, before, limit, raws} of cases) {
+  for (const {why, cluster, before, limit, times} of cases) {
     it(`samplesBefore: ${why}`, () => {
       const store = openStore()
-      for (const s of [0, 10, 20, 30, 40]) store.addSample('a', at(s), `a${s}`, {h1: 0})
-      store.addSample('b', at(25), 'b25', {h1: 0})
-      assert.deepEqual(store.samplesBefore(cluster, at(before), limit).map((sample) => sample.raw), raws)
+      for (const s of [0, 10, 20, 30, 40]) store.addSample('a', at(s), `a${s}`, {h1: s})
+      store.addSample('b', at(25), 'b25', {h1: 25})
+      assert.deepEqual(store.samplesBefore(cluster, at(before), limit).map((sample) => sample.utilisation.h1), times)
       store.close()
     })
   }

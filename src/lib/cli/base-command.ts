@@ -11,6 +11,7 @@ import {EXIT, SovaError, UsageError, exitCodeOf} from '../errors.js'
 import type {FlatRecord} from '../render/records.js'
 import type {Format, View} from '../render/view.js'
 import {resolveFormat, wantsColour} from '../render/view.js'
+import type {PipelineStage} from '../store/run-lock.js'
 import type {Store} from '../store/store.js'
 import {logLine, writeStdout} from './output.js'
 
@@ -120,10 +121,14 @@ export abstract class SovaCommand extends Command {
     return Store.open(resolveStateDir(stateFlag))
   }
 
-  /** Takes the run lock for an acting command (closing the store gives it back); says so when it replaced a stale holder. */
-  protected async lockRun(store: Store, quiet = false): Promise<void> {
-    const {describeTakeover, lockHolderState} = await import('../store/store.js')
-    const takeovers = store.acquireRunLock(this.id ?? 'sova', lockHolderState)
+  /**
+   * Takes the run lock for an acting command (closing the store gives it back); says so when it
+   * replaced a stale holder. `stage`: the pipeline stage this command is when it reads documents
+   * on stdin, the only case where a pipeline neighbour may share the lock.
+   */
+  protected async lockRun(store: Store, quiet = false, stage: PipelineStage | null = null): Promise<void> {
+    const {currentLockOwner, describeTakeover, lockHolderState} = await import('../store/run-lock.js')
+    const takeovers = store.acquireRunLock(this.id ?? 'sova', lockHolderState, currentLockOwner(stage))
     for (const takeover of takeovers) this.note(quiet, `${this.id}: ${describeTakeover(takeover)}`)
   }
 
@@ -152,15 +157,17 @@ export abstract class SovaCommand extends Command {
 
   /**
    * What an acting command needs: the store, the backend, and an executor, unless this is a dry
-   * run (then nothing is locked and nothing can act). The caller closes the store.
+   * run (then nothing is locked and nothing can act). The caller closes the store. `stage`: see lockRun.
    */
-  protected async openActing(flags: BackendFlagValues & {'dry-run'?: boolean}): Promise<ActingSession> {
+  protected async openActing(flags: BackendFlagValues & {'dry-run'?: boolean}, stage: PipelineStage | null = null): Promise<ActingSession> {
     const [{Executor}, {stopGracefully, stopRequested}] = await Promise.all([import('../apply.js'), import('./signals.js')])
     const store = await this.openStore(flags.state)
     try {
       const backend = await this.openBackendFor(flags, store)
       if (flags['dry-run']) return {store, backend, executor: undefined}
-      await this.lockRun(store, Boolean(flags.quiet))
+      // Acting on a damaged journal could repeat or lose what it owes: check its pages first.
+      store.verify()
+      await this.lockRun(store, Boolean(flags.quiet), stage)
       const runId = `${new Date().toISOString()}/${process.pid}`
       // SIGINT/SIGTERM: the action under way finishes (a migration with its VF steps), no new one starts.
       stopGracefully(() => this.note(Boolean(flags.quiet), `${this.id}: stopping after the current action`))

@@ -1,7 +1,7 @@
 // Whether the run that wrote a journal row may still be running. Run ids are "<ISO time>/<pid>"
 // (base-command openActing); a run whose pid is gone is over. A live pid counts as running even
 // if it was reused by another process: that can only hide a crashed run, never invent one.
-import {isProcessAlive} from './store.js'
+import {isProcessAlive} from './run-lock.js'
 
 /** The pid a run id ends with, or undefined when the id is not "<time>/<pid>" (so liveness cannot be told). */
 export function runPid(runId: string): number | undefined {

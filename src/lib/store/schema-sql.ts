@@ -1,4 +1,7 @@
 // Schema migrations of the state store, applied in order; PRAGMA user_version counts them.
+import {JOURNAL_INDEXES, JOURNAL_OPEN_SCHEMA} from './journal-sql.js'
+import {RETENTION_SCHEMA} from './retention.js'
+
 export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE samples (
      id INTEGER PRIMARY KEY,
@@ -49,6 +52,15 @@ export const MIGRATIONS: readonly string[] = [
   // (JSON of a VfDevice), so that what is given back is exactly what was taken.
   `ALTER TABLE journal ADD COLUMN uuid TEXT;
    ALTER TABLE journal ADD COLUMN device TEXT;`,
+  // Rows still owing something are found by index, whatever their age (journal-sql.ts).
+  JOURNAL_INDEXES,
+  // The pipeline stage a lock holder is (migrate, switch-vf reading a stream), or NULL: only
+  // neighbouring stages of one pipeline share the lock.
+  `ALTER TABLE run_lock ADD COLUMN stage TEXT;`,
+  // What retention needs: each sample's size, and journal rows by when they settled.
+  RETENTION_SCHEMA,
+  // The (run, VM) pairs still owing something, kept on every journal write (journal-sql.ts).
+  JOURNAL_OPEN_SCHEMA,
   // The cluster an action was on and its time on the cluster's clock (simulated time on the
   // simulator) when it failed: a failed action counts for the VM's backoff like a move does.
   `ALTER TABLE journal ADD COLUMN cluster TEXT;

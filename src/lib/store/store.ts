@@ -1,12 +1,17 @@
 // The SQLite state store: samples (history for rates and prediction), the action journal,
-// the simulator's cluster and the run lock. WAL mode; one writer at a time (busy timeout).
-import {fstatSync, mkdirSync} from 'node:fs'
-import {join} from 'node:path'
-import Database from 'better-sqlite3'
-import {EXIT, LockedError, SovaError} from '../errors.js'
+// the simulator's cluster and the run lock. WAL mode; one writer at a time; every call waits
+// and retries while a neighbour holds the lock (sqlite.ts); a file it cannot trust is refused
+// with what to do (open-db.ts).
 import type {SampleKnowledge} from '../history.js'
-import {identityDiffers, processIdentity, type ProcessIdentity} from './process-identity.js'
-import {MIGRATIONS} from './schema-sql.js'
+import {healOpen, refreshOpen} from './journal-open.js'
+import {ADVANCE_JOURNAL_OPEN_UPTO, JOURNAL_COLUMNS, OPEN_CONTEXT_ROWS, OPEN_ROWS} from './journal-sql.js'
+import {openDatabase, openMemoryDatabase, verify} from './open-db.js'
+import {DEFAULT_RETENTION, pruneJournal, pruneSamples, type Retention} from './retention.js'
+import type {ProcessIdentity} from './process-identity.js'
+import {acquireRunLock, currentLockOwner, type HolderState, type LockOwner, type LockTakeover} from './run-lock.js'
+import type {Sqlite} from './sqlite.js'
+
+export {describeTakeover, isProcessAlive, lockHolderState, type HolderState, type LockOwner, type LockTakeover} from './run-lock.js'
 
 export type JournalStatus = 'planned' | 'started' | 'done' | 'failed' | 'rolled-back' | 'skipped'
 
@@ -27,41 +32,6 @@ export interface JournalEntry {
   uuid: string | null
   /** On a detach: the VF device as it was (JSON of a VfDevice), to give it back exactly. */
   device: string | null
-}
-
-/** Who holds the run lock: the process, the pipes that link it to its pipeline neighbours, and
- * (where /proc tells) its start time and boot, so a reused pid is not mistaken for the holder. */
-export interface LockOwner {
-  pid: number
-  stdinPipe: number | null
-  stdoutPipe: number | null
-  identity?: ProcessIdentity
-}
-
-/** What a probe finds of a recorded holder: still running, gone, or its pid now another process's. */
-export type HolderState = 'alive' | 'gone' | 'replaced'
-
-/** A stale holder whose lock row was removed, for the command to log (the store does not print). */
-export interface LockTakeover {
-  pid: number
-  command: string
-  startedAt: string
-  state: Exclude<HolderState, 'alive'>
-}
-
-/** The inode of a pipe on file descriptor `fd`, or null when it is not a pipe. */
-function pipeInode(fd: number): number | null {
-  try {
-    const stat = fstatSync(fd)
-    return stat.isFIFO() ? stat.ino : null
-  } catch {
-    return null
-  }
-}
-
-/** This process as a lock holder: pid, pipes, and its identity so later runs can tell pid reuse. */
-export function currentLockOwner(): LockOwner {
-  return {pid: process.pid, stdinPipe: pipeInode(0), stdoutPipe: pipeInode(1), identity: processIdentity(process.pid)}
 }
 
 export interface StoredSample {
@@ -88,64 +58,47 @@ function fromRow(row: SampleRow): StoredSample {
 }
 
 export class Store {
-  private constructor(private readonly db: Database.Database, readonly dir: string) {}
+  private constructor(
+    private readonly sql: Sqlite,
+    readonly dir: string,
+    private readonly retention: Retention,
+  ) {}
 
-  /** Opens (creating if needed) the store in `dir`. */
-  static open(dir: string): Store {
-    let db: Database.Database
-    try {
-      mkdirSync(dir, {recursive: true})
-      db = new Database(join(dir, 'state.db'))
-      // Wait for a busy database first: even switching to WAL needs a lock when the file is new.
-      db.pragma('busy_timeout = 10000')
-      db.pragma('journal_mode = WAL')
-      db.pragma('synchronous = NORMAL')
-    } catch (error) {
-      throw new SovaError(
-        `state store ${dir}: cannot open (${(error as Error).message})`,
-        EXIT.internal,
-        'check --state / SOVA_STATE_DIR points at a writable directory',
-      )
-    }
-    return Store.migrated(db, dir)
+  /** Opens (creating if needed) the store in `dir`; refuses a store this build cannot use (exit 65). */
+  static open(dir: string, retention: Retention = DEFAULT_RETENTION): Store {
+    return new Store(openDatabase(dir), dir, retention)
   }
 
   /** A private store in memory (sova evaluate): same schema and code, gone when closed. */
   static openInMemory(): Store {
-    return Store.migrated(new Database(':memory:'), ':memory:')
+    return new Store(openMemoryDatabase(), ':memory:', DEFAULT_RETENTION)
   }
 
-  private static migrated(db: Database.Database, dir: string): Store {
-    const version = () => db.pragma('user_version', {simple: true}) as number
-    for (const [index, sql] of MIGRATIONS.entries()) {
-      if (index < version()) continue
-      db.transaction(() => {
-        // The stages of a pipeline open a new store at the same moment: read the version again
-        // under the write lock, so a step another process has just applied is not applied twice.
-        if (index < version()) return
-        db.exec(sql)
-        db.pragma(`user_version = ${index + 1}`)
-      }).immediate()
-    }
-    return new Store(db, dir)
+  /** Refuses (exit 65, with what to do) a store whose pages SQLite finds damaged: acting commands and `check` ask first. */
+  verify(): void {
+    verify(this.sql)
   }
 
   /** Closes the store, giving back the run lock if this process took it. */
   close(): void {
-    if (!this.db.open) return
+    if (!this.sql.db.open) return
     if (this.holdsLock) this.releaseRunLock()
-    this.db.close()
+    this.sql.db.close()
   }
 
   private holdsLock = false
 
   /** Runs `fn` in one write transaction that takes the write lock up front. */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate()
+    return this.sql.transaction(fn)
   }
 
   // --- samples -------------------------------------------------------------------------
 
+  /**
+   * Stores a sample of `cluster`, then prunes samples and settled journal rows to the retention
+   * (retention.ts); `keep` overrides how many samples are kept.
+   */
   addSample(
     cluster: string,
     at: string,
@@ -153,122 +106,138 @@ export class Store {
     utilisation: Record<string, number>,
     options: {keep?: number; knowledge?: SampleKnowledge} = {},
   ): void {
-    const keep = options.keep ?? 500
+    const utilisationJson = JSON.stringify(utilisation)
+    const knowledgeJson = options.knowledge ? JSON.stringify(options.knowledge) : null
     this.transaction(() => {
-      this.db
-        .prepare('INSERT INTO samples (cluster, at, at_ms, raw, utilisation, knowledge) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(cluster, at, Date.parse(at), raw, JSON.stringify(utilisation), options.knowledge ? JSON.stringify(options.knowledge) : null)
-      this.db
-        .prepare(`DELETE FROM samples WHERE cluster = ? AND id NOT IN
-          (SELECT id FROM samples WHERE cluster = ? ORDER BY at_ms DESC, id DESC LIMIT ?)`)
-        .run(cluster, cluster, keep)
+      const {lastInsertRowid} = this.sql.run('INSERT INTO samples (cluster, at, at_ms, raw, utilisation, knowledge, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        cluster, at, Date.parse(at), raw, utilisationJson, knowledgeJson, utilisationJson.length + (knowledgeJson?.length ?? 0))
+      pruneSamples(this.sql, cluster, {...this.retention.samples, count: options.keep ?? this.retention.samples.count})
+      if (Number(lastInsertRowid) % this.retention.journal.everySamples === 0) {
+        healOpen(this.sql)
+        pruneJournal(this.sql, this.retention.journal, new Date())
+      }
     })
   }
 
-  /** The newest sample of `cluster`, for turning counters into rates. */
+  /** The newest sample of `cluster` with its raw counters, for turning counters into rates. */
   lastSample(cluster: string): StoredSample | undefined {
-    const row = this.db
-      .prepare('SELECT at, raw, utilisation, knowledge FROM samples WHERE cluster = ? ORDER BY at_ms DESC, id DESC LIMIT 1')
-      .get(cluster) as SampleRow | undefined
+    const row = this.sql.get(`SELECT at, raw, utilisation, knowledge FROM samples WHERE cluster = ? AND raw <> ''
+      ORDER BY at_ms DESC, id DESC LIMIT 1`, cluster) as SampleRow | undefined
     return row && fromRow(row)
   }
 
-  /** Up to `limit` samples of `cluster` taken before `beforeAt`, oldest first. */
+  /** Up to `limit` samples of `cluster` taken before `beforeAt`, oldest first (raw counters only on the newest: retention). */
   samplesBefore(cluster: string, beforeAt: string, limit: number): StoredSample[] {
-    const rows = this.db
-      .prepare(`SELECT at, raw, utilisation, knowledge FROM samples WHERE cluster = ? AND at_ms < ?
-        ORDER BY at_ms DESC, id DESC LIMIT ?`)
-      .all(cluster, Date.parse(beforeAt), limit) as SampleRow[]
+    const rows = this.sql.all(`SELECT at, raw, utilisation, knowledge FROM samples WHERE cluster = ? AND at_ms < ?
+        ORDER BY at_ms DESC, id DESC LIMIT ?`, cluster, Date.parse(beforeAt), limit) as SampleRow[]
     return rows.reverse().map(fromRow)
   }
 
   /** The samples of `cluster` taken at or after `sinceAt` and before `beforeAt`, oldest first, without `raw`. */
   samplesSince(cluster: string, sinceAt: string, beforeAt: string): StoredSample[] {
-    const rows = this.db
-      .prepare(`SELECT at, '' AS raw, utilisation, knowledge FROM samples WHERE cluster = ? AND at_ms >= ? AND at_ms < ?
-        ORDER BY at_ms, id`)
-      .all(cluster, Date.parse(sinceAt), Date.parse(beforeAt)) as SampleRow[]
+    const rows = this.sql.all<SampleRow>(`SELECT at, '' AS raw, utilisation, knowledge FROM samples WHERE cluster = ? AND at_ms >= ? AND at_ms < ?
+        ORDER BY at_ms, id`, cluster, Date.parse(sinceAt), Date.parse(beforeAt))
     return rows.map(fromRow)
   }
 
   clearSamples(): void {
-    this.db.prepare('DELETE FROM samples').run()
+    this.sql.run('DELETE FROM samples')
   }
 
   // --- action journal ------------------------------------------------------------------
 
   journalPlanned(entry: {runId: string; kind: string; vm: string; uuid?: string; host: string; toHost?: string; vf?: string; reason: string}): number {
     const now = new Date().toISOString()
-    const result = this.db
-      .prepare(`INSERT INTO journal (run_id, created_at, updated_at, kind, vm, uuid, host, to_host, vf, status, reason)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'planned', ?)`)
-      .run(entry.runId, now, now, entry.kind, entry.vm, entry.uuid ?? null, entry.host, entry.toHost ?? null, entry.vf ?? null, entry.reason)
-    return Number(result.lastInsertRowid)
+    return this.transaction(() => {
+      const result = this.sql.run(`INSERT INTO journal (run_id, created_at, updated_at, kind, vm, uuid, host, to_host, vf, status, reason)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'planned', ?)`, entry.runId, now, now, entry.kind, entry.vm, entry.uuid ?? null, entry.host, entry.toHost ?? null, entry.vf ?? null, entry.reason)
+      refreshOpen(this.sql, entry.runId, entry.vm)
+      this.sql.run(ADVANCE_JOURNAL_OPEN_UPTO, {id: result.lastInsertRowid})
+      return Number(result.lastInsertRowid)
+    })
   }
 
   /** Dates a failed action on the cluster's clock, so it counts for its VM's backoff (failuresSince). */
   journalFailedAt(id: number, cluster: string, atMs: number): void {
-    this.db.prepare('UPDATE journal SET cluster = ?, failed_at_ms = ? WHERE id = ?').run(cluster, atMs, id)
+    this.sql.run('UPDATE journal SET cluster = ?, failed_at_ms = ? WHERE id = ?', cluster, atMs, id)
   }
 
   /** Per VM, the actions on `cluster` that failed since `sinceMs` (cluster clock): how many, and the last one's time. */
   failuresSince(cluster: string, sinceMs: number): Map<string, {count: number; lastMs: number}> {
-    const rows = this.db
-      .prepare(`SELECT vm, count(*) AS count, max(failed_at_ms) AS lastMs FROM journal
-        WHERE cluster = ? AND failed_at_ms IS NOT NULL AND failed_at_ms >= ? GROUP BY vm`)
-      .all(cluster, sinceMs) as {vm: string; count: number; lastMs: number}[]
+    const rows = this.sql.all<{vm: string; count: number; lastMs: number}>(
+      `SELECT vm, count(*) AS count, max(failed_at_ms) AS lastMs FROM journal
+        WHERE cluster = ? AND failed_at_ms IS NOT NULL AND failed_at_ms >= ? GROUP BY vm`,
+      cluster, sinceMs,
+    )
     return new Map(rows.map((row) => [row.vm, {count: row.count, lastMs: row.lastMs}]))
   }
 
   /** Keeps the VF device a detach removed (JSON of a VfDevice), for giving it back as it was. */
   journalDevice(id: number, device: string): void {
-    this.db.prepare('UPDATE journal SET device = ? WHERE id = ?').run(device, id)
+    this.sql.run('UPDATE journal SET device = ? WHERE id = ?', device, id)
   }
 
   journalUpdate(id: number, status: JournalStatus, error?: string): void {
-    this.db
-      .prepare('UPDATE journal SET status = ?, error = ?, updated_at = ? WHERE id = ?')
-      .run(status, error ?? null, new Date().toISOString(), id)
+    this.transaction(() => {
+      this.sql.run('UPDATE journal SET status = ?, error = ?, updated_at = ? WHERE id = ?', status, error ?? null, new Date().toISOString(), id)
+      const row = this.sql.get<{runId: string; vm: string}>('SELECT run_id AS runId, vm FROM journal WHERE id = ?', id)
+      if (row) refreshOpen(this.sql, row.runId, row.vm)
+    })
   }
 
+  /** The newest `limit` rows, oldest first (a view for people; never what reconciliation relies on). */
   journal(limit = 1000): JournalEntry[] {
-    const rows = this.db
-      .prepare(`SELECT id, run_id AS runId, created_at AS createdAt, updated_at AS updatedAt, kind, vm, host,
-        to_host AS toHost, vf, status, reason, error, uuid, device FROM journal ORDER BY id DESC LIMIT ?`)
-      .all(limit) as JournalEntry[]
+    const rows = this.sql.all(`SELECT ${JOURNAL_COLUMNS} FROM journal ORDER BY id DESC LIMIT ?`, limit) as JournalEntry[]
     return rows.reverse()
+  }
+
+  /**
+   * Every row still owing something, whatever its age, oldest first: rows left planned or started,
+   * and detaches whose migration did not happen with no VF given back; each with all the rows of
+   * its run about that VM, so reconciliation knows the run's earlier and later steps.
+   */
+  journalOpen(): JournalEntry[] {
+    healOpen(this.sql)
+    return this.sql.all<JournalEntry>(OPEN_ROWS)
+  }
+
+  /** What `sova check` reads: the newest `window` rows, and every open row with what settles it, whatever its age. */
+  journalForCheck(window: number): JournalEntry[] {
+    const rows = new Map<number, JournalEntry>()
+    healOpen(this.sql)
+    for (const row of this.sql.all<JournalEntry>(OPEN_CONTEXT_ROWS)) rows.set(row.id, row)
+    for (const row of this.journal(window)) rows.set(row.id, row)
+    return [...rows.values()].sort((a, b) => a.id - b.id)
   }
 
   /** The journal for `sova history`: newest `limit` matching actions, oldest first; values bound, never spliced. */
   journalQuery(filter: {since?: string; vm?: string; host?: string; status?: JournalStatus; limit: number}): JournalEntry[] {
-    const rows = this.db
-      .prepare(`SELECT id, run_id AS runId, created_at AS createdAt, updated_at AS updatedAt, kind, vm, host,
+    const rows = this.sql.all(`SELECT id, run_id AS runId, created_at AS createdAt, updated_at AS updatedAt, kind, vm, host,
         to_host AS toHost, vf, status, reason, error, uuid, device FROM journal
         WHERE (@since IS NULL OR updated_at >= @since) AND (@vm IS NULL OR vm = @vm)
           AND (@host IS NULL OR host = @host OR to_host = @host) AND (@status IS NULL OR status = @status)
-        ORDER BY updated_at DESC, id DESC LIMIT @limit`)
-      .all({since: filter.since ?? null, vm: filter.vm ?? null, host: filter.host ?? null, status: filter.status ?? null, limit: filter.limit}) as JournalEntry[]
+        ORDER BY updated_at DESC, id DESC LIMIT @limit`, {since: filter.since ?? null, vm: filter.vm ?? null, host: filter.host ?? null, status: filter.status ?? null, limit: filter.limit}) as JournalEntry[]
     return rows.reverse()
   }
 
   /** Rows by kind and status: what the metrics file's counters come from. */
   journalTotals(): {kind: string; status: JournalStatus; count: number}[] {
-    return this.db.prepare('SELECT kind, status, count(*) AS count FROM journal GROUP BY kind, status ORDER BY kind, status').all() as {kind: string; status: JournalStatus; count: number}[]
+    return this.sql.all('SELECT kind, status, count(*) AS count FROM journal GROUP BY kind, status ORDER BY kind, status') as {kind: string; status: JournalStatus; count: number}[]
   }
 
   journalCount(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM journal').get() as {n: number}).n
+    return (this.sql.get('SELECT count(*) AS n FROM journal') as {n: number}).n
   }
 
   // --- simulator state -----------------------------------------------------------------
 
   readSim(): string | undefined {
-    const row = this.db.prepare("SELECT value FROM sim WHERE key = 'cluster'").get() as {value: string} | undefined
+    const row = this.sql.get("SELECT value FROM sim WHERE key = 'cluster'") as {value: string} | undefined
     return row?.value
   }
 
   writeSim(json: string): void {
-    this.db.prepare("INSERT INTO sim (key, value) VALUES ('cluster', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(json)
+    this.sql.run("INSERT INTO sim (key, value) VALUES ('cluster', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", json)
   }
 
   // --- last document ---------------------------------------------------------------------
@@ -276,101 +245,35 @@ export class Store {
   /** Keeps `json` as the last document of `cluster`, replacing the one before: `sova explain` reads it. */
   saveLastDocument(cluster: string, json: string): void {
     // One statement: the next `saved` number and the upsert happen atomically.
-    this.db
-      .prepare(`INSERT INTO last_document (cluster, saved, saved_at, json)
+    this.sql.run(`INSERT INTO last_document (cluster, saved, saved_at, json)
         VALUES (?, (SELECT coalesce(max(saved), 0) + 1 FROM last_document), ?, ?)
-        ON CONFLICT(cluster) DO UPDATE SET saved = excluded.saved, saved_at = excluded.saved_at, json = excluded.json`)
-      .run(cluster, new Date().toISOString(), json)
+        ON CONFLICT(cluster) DO UPDATE SET saved = excluded.saved, saved_at = excluded.saved_at, json = excluded.json`,
+      cluster, new Date().toISOString(), json)
   }
 
   /** The last document saved for `cluster`, or, without one, the most recently saved of any cluster. */
   lastDocument(cluster?: string): StoredDocument | undefined {
     const row = cluster === undefined
-      ? this.db.prepare('SELECT cluster, saved_at AS savedAt, json FROM last_document ORDER BY saved DESC LIMIT 1').get()
-      : this.db.prepare('SELECT cluster, saved_at AS savedAt, json FROM last_document WHERE cluster = ?').get(cluster)
+      ? this.sql.get('SELECT cluster, saved_at AS savedAt, json FROM last_document ORDER BY saved DESC LIMIT 1')
+      : this.sql.get('SELECT cluster, saved_at AS savedAt, json FROM last_document WHERE cluster = ?', cluster)
     return row as StoredDocument | undefined
   }
 
   // --- run lock ------------------------------------------------------------------------
 
-  /**
-   * Takes the run lock for this process. Stages of one shell pipeline share it: a holder whose
-   * stdout pipe is our stdin (or the other way round) is our neighbour in `migrate | switch-vf`.
-   * Any other live holder makes this throw LockedError (exit 75). Holders whose process is gone
-   * (kill -9) or whose pid now belongs to another process (`probe` says 'replaced') are stale:
-   * removed, and returned so the command can say it took the lock over.
-   */
+  /** Takes the run lock for this process (run-lock.ts says who shares it); LockedError (exit 75) when held. */
   acquireRunLock(
     command: string,
     probe: (pid: number, recorded: ProcessIdentity) => HolderState,
     self: LockOwner = currentLockOwner(),
   ): LockTakeover[] {
-    const takeovers: LockTakeover[] = []
-    this.transaction(() => {
-      const holders = this.db
-        .prepare(
-          `SELECT pid, stdin_pipe AS stdinPipe, stdout_pipe AS stdoutPipe, command, started_at AS startedAt,
-                  start_ticks AS startTicks, boot_id AS bootId FROM run_lock`,
-        )
-        .all() as (LockOwner & ProcessIdentity & {command: string; startedAt: string})[]
-      for (const holder of holders) {
-        if (holder.pid === self.pid) continue
-        const state = probe(holder.pid, {startTicks: holder.startTicks, bootId: holder.bootId})
-        if (state !== 'alive') {
-          this.db.prepare('DELETE FROM run_lock WHERE pid = ?').run(holder.pid)
-          takeovers.push({pid: holder.pid, command: holder.command, startedAt: holder.startedAt, state})
-          continue
-        }
-        const neighbour =
-          (self.stdinPipe !== null && self.stdinPipe === holder.stdoutPipe) ||
-          (self.stdoutPipe !== null && self.stdoutPipe === holder.stdinPipe)
-        if (!neighbour) throw new LockedErrorFor(holder)
-      }
-      this.db
-        .prepare(
-          `INSERT OR REPLACE INTO run_lock (pid, stdin_pipe, stdout_pipe, command, started_at, start_ticks, boot_id)
-           VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(self.pid, self.stdinPipe, self.stdoutPipe, command, new Date().toISOString(), self.identity?.startTicks ?? null, self.identity?.bootId ?? null)
-    })
+    const takeovers = acquireRunLock(this.sql, command, probe, self)
     this.holdsLock = self.pid === process.pid
     return takeovers
   }
 
   releaseRunLock(pid = process.pid): void {
     if (pid === process.pid) this.holdsLock = false
-    if (this.db.open) this.db.prepare('DELETE FROM run_lock WHERE pid = ?').run(pid)
+    if (this.sql.db.open) this.sql.run('DELETE FROM run_lock WHERE pid = ?', pid)
   }
-}
-
-
-class LockedErrorFor extends LockedError {
-  constructor(holder: {pid: number; command: string; startedAt: string}) {
-    super(`another run holds the lock: "sova ${holder.command}" (pid ${holder.pid}, since ${holder.startedAt})`)
-  }
-}
-
-/** True when a process with this pid exists (signal 0 probes without signalling). */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
-/**
- * The real probe of a recorded lock holder: gone when its pid is; replaced when the pid runs but
- * /proc shows another start time or boot (pid reuse, reboot). Without /proc the pid check decides.
- */
-export function lockHolderState(pid: number, recorded: ProcessIdentity): HolderState {
-  if (!isProcessAlive(pid)) return 'gone'
-  return identityDiffers(recorded, processIdentity(pid)) ? 'replaced' : 'alive'
-}
-
-/** One line for stderr when a run took over a stale lock, naming the holder it replaced. */
-export function describeTakeover(takeover: LockTakeover): string {
-  const why = takeover.state === 'gone' ? 'that process is gone' : 'its pid now belongs to another process'
-  return `took over a stale run lock from "sova ${takeover.command}" (pid ${takeover.pid}, since ${takeover.startedAt}): ${why}`
 }
