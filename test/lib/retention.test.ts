@@ -85,6 +85,17 @@ describe('journal retention', () => {
     assert.deepEqual(store.journalOpen().map((row) => row.id), [...owed, started])
   })
 
+  it('the journal totals (the metrics counters) never go down when rows are pruned', () => {
+    const {store} = storeWith({journal: {maxRows: 10, everySamples: 1}})
+    journal(store, 50)
+    const total = () => store.journalTotals().reduce((sum, row) => sum + row.count, 0)
+    const before = store.journalTotals()
+    store.addSample('c', at(0), 'raw', {h1: 0})
+    assert.equal(store.journal(1000).length, 14)
+    assert.deepEqual(store.journalTotals(), before)
+    assert.equal(total(), 54)
+  })
+
   it('by age: rows settled longer ago than maxAge go, protected rows stay', () => {
     const {store, dir} = storeWith({journal: {maxAgeSeconds: 30 * 24 * HOUR, everySamples: 1}})
     journal(store, 20)

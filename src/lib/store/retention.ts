@@ -60,12 +60,17 @@ export function pruneJournal(sql: Sqlite, keep: Retention['journal'], now: Date)
   const settledBefore = new Date(now.getTime() - keep.maxAgeSeconds * 1000).toISOString()
   // The common case, nothing old enough: two index look-ups, no scan.
   if (beyondCount === 0 && !sql.get('SELECT 1 FROM journal WHERE updated_at < ? LIMIT 1', settledBefore)) return 0
-  return sql.run(
+  const prunable = `(id <= ? OR updated_at < ?) AND status NOT IN ('planned', 'started')
+       AND NOT EXISTS (SELECT 1 FROM protected p WHERE p.run_id = journal.run_id AND p.vm = journal.vm)`
+  // What goes is counted first: the metrics' journal counters (journalTotals) never go down.
+  sql.run(
     `WITH ${PROTECTED_PAIRS}
-     DELETE FROM journal WHERE (id <= ? OR updated_at < ?) AND status NOT IN ('planned', 'started')
-       AND NOT EXISTS (SELECT 1 FROM protected p WHERE p.run_id = journal.run_id AND p.vm = journal.vm)`,
+     INSERT INTO journal_pruned (kind, status, count)
+       SELECT kind, status, count(*) FROM journal WHERE ${prunable} GROUP BY kind, status
+     ON CONFLICT (kind, status) DO UPDATE SET count = count + excluded.count`,
     beyondCount, settledBefore,
-  ).changes
+  )
+  return sql.run(`WITH ${PROTECTED_PAIRS} DELETE FROM journal WHERE ${prunable}`, beyondCount, settledBefore).changes
 }
 
 /**
@@ -78,3 +83,8 @@ export const RETENTION_SCHEMA = `ALTER TABLE samples ADD COLUMN bytes INTEGER;
    DROP INDEX samples_cluster_at;
    CREATE INDEX samples_cluster_at_size ON samples (cluster, at_ms, id, bytes);
    CREATE INDEX journal_updated ON journal (updated_at);`
+
+/** Schema step: rows retention removed, counted by kind and status (the journal counters stay monotonic). */
+export const JOURNAL_PRUNED_SCHEMA = `CREATE TABLE journal_pruned (
+     kind TEXT NOT NULL, status TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (kind, status)
+   );`

@@ -1,6 +1,6 @@
 // Schema migrations of the state store, applied in order; PRAGMA user_version counts them.
 import {JOURNAL_INDEXES, JOURNAL_OPEN_SCHEMA} from './journal-sql.js'
-import {RETENTION_SCHEMA} from './retention.js'
+import {JOURNAL_PRUNED_SCHEMA, RETENTION_SCHEMA} from './retention.js'
 
 export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE samples (
@@ -66,4 +66,6 @@ export const MIGRATIONS: readonly string[] = [
   `ALTER TABLE journal ADD COLUMN cluster TEXT;
    ALTER TABLE journal ADD COLUMN failed_at_ms INTEGER;
    CREATE INDEX journal_failures ON journal (cluster, failed_at_ms) WHERE failed_at_ms IS NOT NULL;`,
+  // Journal rows retention removed, counted, so the metrics' journal counters never go down.
+  JOURNAL_PRUNED_SCHEMA,
 ]

@@ -222,7 +222,13 @@ export class Store {
 
   /** Rows by kind and status: what the metrics file's counters come from. */
   journalTotals(): {kind: string; status: JournalStatus; count: number}[] {
-    return this.sql.all('SELECT kind, status, count(*) AS count FROM journal GROUP BY kind, status ORDER BY kind, status') as {kind: string; status: JournalStatus; count: number}[]
+    // Rows retention pruned still count: these totals feed counters that must never go down.
+    return this.sql.all(
+      `SELECT kind, status, sum(count) AS count FROM (
+         SELECT kind, status, count(*) AS count FROM journal GROUP BY kind, status
+         UNION ALL SELECT kind, status, count FROM journal_pruned)
+       GROUP BY kind, status ORDER BY kind, status`,
+    ) as {kind: string; status: JournalStatus; count: number}[]
   }
 
   journalCount(): number {
