@@ -113,10 +113,10 @@ const median = (values) => {
 async function child(hostCount, policy) {
   const [{parseDocument}, {SampleHistory}, {knowledgeOf, utilisationOf}, {policyParams}, stages] = await Promise.all([
     import('../src/lib/document/validate.ts'),
-    import('../src/lib/history.ts'),
-    import('../src/lib/collect.ts'),
+    import('../src/lib/loop/history.ts'),
+    import('../src/lib/loop/collect.ts'),
     import('../src/lib/cli/flags.ts'),
-    import('../src/lib/stages.ts'),
+    import('../src/lib/loop/stages.ts'),
   ])
   const doc = parseDocument(generateDocument(hostCount, VMS_PER_HOST), 'generated') // valid per the schema
   // Four earlier samples: each host gets a 5-sample window, rising on the hot hosts.

@@ -173,7 +173,7 @@ async function loadCode() {
   const [{EXIT}, {DOCUMENT_VERSION}, {DEFAULT_MAX_SAMPLE_AGE_SECONDS}] = await Promise.all([
     tsImport('../src/lib/errors.ts', import.meta.url),
     tsImport('../src/lib/document/schema.ts', import.meta.url),
-    tsImport('../src/lib/freshness.ts', import.meta.url),
+    tsImport('../src/lib/loop/freshness.ts', import.meta.url),
   ])
   return {
     config,

@@ -26,7 +26,7 @@ goes to the least utilised host if below --target-below. Plans only: sova migrat
   async run(): Promise<void> {
     const {flags} = await this.parse(Balance)
     const params = await resolvePolicyParams(flags)
-    const {balanceStage} = await import('../lib/stages.js')
+    const {balanceStage} = await import('../lib/loop/stages.js')
     // Planning needs no store; it is opened with the first plan, kept for sova explain.
     let store: Store | undefined
     try {

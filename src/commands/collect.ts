@@ -31,7 +31,7 @@ answers).`
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Collect)
-    const {collectStage} = await import('../lib/stages.js')
+    const {collectStage} = await import('../lib/loop/stages.js')
     const metrics = flags['metrics-file'] === undefined ? undefined : (await import('../lib/metrics/metrics-file.js')).openMetricsFile(flags['metrics-file'])
     const store = await this.openStore(flags.state)
     const unanswered = new Set<string>()

@@ -41,7 +41,7 @@ action failed, else 69 if some host did not answer in some cycle.`
     const params = await resolvePolicyParams(flags)
     const maxSampleAge = await resolveMaxSampleAge(flags)
     const metrics = flags['metrics-file'] === undefined ? undefined : (await import('../lib/metrics/metrics-file.js')).openMetricsFile(flags['metrics-file'])
-    const [{SampleHistory}, stages] = await Promise.all([import('../lib/history.js'), import('../lib/stages.js')])
+    const [{SampleHistory}, stages] = await Promise.all([import('../lib/loop/history.js'), import('../lib/loop/stages.js')])
     const session = await this.openActing(flags)
     const cycles = flags.once ? 1 : (flags.cycles ?? Number.POSITIVE_INFINITY)
     let failed = 0
@@ -56,9 +56,7 @@ action failed, else 69 if some host did not answer in some cycle.`
         const started = performance.now()
         let sample: SovaDocument
         try {
-          // A VF an earlier cycle could not give back (its host was out) is given back first.
-          if (cycle > 1 && session.executor) for (const line of await session.executor.reconcile(isRunLive)) this.note(flags.quiet, `run: ${line}`)
-          sample = await stages.collectStage(session.backend, session.store, {log: (line) => this.note(flags.quiet, line)})
+          sample = await stages.startCycle({...session, isRunLive, log: (line) => this.note(flags.quiet, line)}, cycle)
         } catch (error) {
           // No host answered. A single cycle has nothing to report; a loop waits for the next one.
           if (!(error instanceof UnreachableError) || cycles === 1) throw error

@@ -24,7 +24,7 @@ History comes from earlier documents of the stream, else from the state store.`
     const {flags} = await this.parse(Score)
     const params = await resolvePolicyParams(flags)
     const [{SampleHistory}, {scoreStage}, {Store}, {resolveStateDir}] = await Promise.all([
-      import('../lib/history.js'), import('../lib/stages.js'), import('../lib/store/store.js'), import('../lib/store/paths.js'),
+      import('../lib/loop/history.js'), import('../lib/loop/stages.js'), import('../lib/store/store.js'), import('../lib/store/paths.js'),
     ])
     // The store is opened when the first document is kept (for sova explain), or before, if that
     // document's history is not all in the stream.

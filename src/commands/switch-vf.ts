@@ -40,7 +40,7 @@ vf|pv it switches that one VM. Exit 1 if any action failed; 69 if the VM's host 
     const params = await resolvePolicyParams(flags)
     const maxSampleAge = await resolveMaxSampleAge(flags)
     const [stages, oneOff, {placementOf}] = await Promise.all([
-      import('../lib/stages.js'), import('../lib/one-off.js'), import('../lib/collect.js'),
+      import('../lib/loop/stages.js'), import('../lib/loop/one-off.js'), import('../lib/loop/collect.js'),
     ])
     if (args.vm) oneOff.validateName(args.vm, 'VM')
     // Reading a stream, it is a pipeline stage: it shares the lock with the stage feeding it.

@@ -12,7 +12,7 @@ import {NAME_EXPECTED, NAME_PATTERN, PCI_PATTERN} from './document/schema.js'
 // config-check reads ConfigFile only when called, so this import cycle is harmless.
 import {checkConfigText, configProblems, permissionProblems} from './config-check.js'
 import {InputError, UsageError} from './errors.js'
-import {DEFAULT_MAX_SAMPLE_AGE_SECONDS} from './freshness.js'
+import {DEFAULT_MAX_SAMPLE_AGE_SECONDS} from './loop/freshness.js'
 import {HOTSPOT_PARAM_DOCS} from './policy/hotspot.js'
 import {POLICY_NAMES} from './policy/policies.js'
 import {SEED_BALANCE_PARAM_DOCS} from './policy/balance-seed.js'

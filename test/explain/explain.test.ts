@@ -15,7 +15,7 @@ import {scoreDocument} from '../../src/lib/policy/score.js'
 import {HOTSPOT_DEFAULTS} from '../../src/lib/policy/hotspot.js'
 import {SOVA_DEFAULTS} from '../../src/lib/policy/sova-params.js'
 import {pvTrafficMbps, vfValue} from '../../src/lib/policy/sova-score.js'
-import {balanceStage, migrateStage, switchVfStage} from '../../src/lib/stages.js'
+import {balanceStage, migrateStage, switchVfStage} from '../../src/lib/loop/stages.js'
 import {doc, host, hostScore, loadedHost, vm} from '../helpers/build.js'
 
 const MBIT = 1e6 / 8 // bytes per second in one Mbit/s

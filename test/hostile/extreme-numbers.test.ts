@@ -16,9 +16,9 @@ import {MAX_CPUS, MAX_HOSTS, MAX_MEMORY_MIB, MAX_RATE_BPS, MAX_SPEED_MBPS, MAX_U
 import type {SovaDocument} from '../../src/lib/document/schema.js'
 import {parseDocument} from '../../src/lib/document/validate.js'
 import {InputError} from '../../src/lib/errors.js'
-import {SampleHistory} from '../../src/lib/history.js'
+import {SampleHistory} from '../../src/lib/loop/history.js'
 import {POLICY_NAMES} from '../../src/lib/policy/policies.js'
-import {balanceStage, migrateStage, scoreStage, switchVfStage} from '../../src/lib/stages.js'
+import {balanceStage, migrateStage, scoreStage, switchVfStage} from '../../src/lib/loop/stages.js'
 import {documents, freshStateDir, sova} from '../cli/helpers.js'
 import {doc, host, vm} from '../helpers/build.js'
 

@@ -3,13 +3,13 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import fc from 'fast-check'
-import {Executor} from '../../src/lib/apply.js'
+import {Executor} from '../../src/lib/loop/apply.js'
 import {SimBackend, resetSim} from '../../src/lib/backends/sim/backend.js'
 import {policyParams} from '../../src/lib/cli/flags.js'
 import type {Host, SovaDocument, Vm} from '../../src/lib/document/schema.js'
-import {SampleHistory} from '../../src/lib/history.js'
-import {applyActions} from '../../src/lib/plan-steps.js'
-import {collectStage, runCycle} from '../../src/lib/stages.js'
+import {SampleHistory} from '../../src/lib/loop/history.js'
+import {applyActions} from '../../src/lib/loop/plan-steps.js'
+import {collectStage, runCycle} from '../../src/lib/loop/stages.js'
 import {Store} from '../../src/lib/store/store.js'
 
 const MBIT = 8 / 1e6

@@ -3,7 +3,7 @@
 // zero violations, no VM lost but those the faults destroyed, no action left half-journalled.
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
-import {Executor} from '../../src/lib/apply.js'
+import {Executor} from '../../src/lib/loop/apply.js'
 import {SimBackend, readSimCluster, resetSim, setHostReachable} from '../../src/lib/backends/sim/backend.js'
 import {withFaults} from '../../src/lib/backends/sim/cluster.js'
 import {FAULT_KINDS, type FaultRates} from '../../src/lib/backends/sim/faults.js'
@@ -12,8 +12,8 @@ import {buildScenario} from '../../src/lib/backends/sim/scenarios.js'
 import {checkAll} from '../../src/lib/check/check-all.js'
 import {policyParams} from '../../src/lib/cli/flags.js'
 import {UnreachableError} from '../../src/lib/errors.js'
-import {SampleHistory} from '../../src/lib/history.js'
-import {collectStage, runCycle} from '../../src/lib/stages.js'
+import {SampleHistory} from '../../src/lib/loop/history.js'
+import {collectStage, runCycle} from '../../src/lib/loop/stages.js'
 import {Store} from '../../src/lib/store/store.js'
 
 const CYCLES = 5000

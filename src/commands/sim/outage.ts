@@ -18,7 +18,7 @@ fail. For trying out how cron jobs and pipelines behave when a host stops answer
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(SimOutage)
-    const [{setHostReachable}, {validateName}] = await Promise.all([import('../../lib/backends/sim/backend.js'), import('../../lib/one-off.js')])
+    const [{setHostReachable}, {validateName}] = await Promise.all([import('../../lib/backends/sim/backend.js'), import('../../lib/loop/one-off.js')])
     validateName(args.host, 'host')
     const store = await this.openStore(flags.state)
     try {

@@ -2,7 +2,7 @@
 // shared with subclasses beyond the output's CSV header flag.
 import {Command} from '@oclif/core/command'
 import * as Flags from '@oclif/core/flags'
-import type {Executor} from '../apply.js'
+import type {Executor} from '../loop/apply.js'
 import type {BackendName} from '../backends/index.js'
 import type {Backend} from '../backends/types.js'
 import {assertFiniteDocument} from '../document/finite.js'
@@ -160,7 +160,7 @@ export abstract class SovaCommand extends Command {
    * run (then nothing is locked and nothing can act). The caller closes the store. `stage`: see lockRun.
    */
   protected async openActing(flags: BackendFlagValues & {'dry-run'?: boolean}, stage: PipelineStage | null = null): Promise<ActingSession> {
-    const [{Executor}, {stopGracefully, stopRequested}] = await Promise.all([import('../apply.js'), import('./signals.js')])
+    const [{Executor}, {stopGracefully, stopRequested}] = await Promise.all([import('../loop/apply.js'), import('./signals.js')])
     const store = await this.openStore(flags.state)
     try {
       const backend = await this.openBackendFor(flags, store)
@@ -190,7 +190,7 @@ export abstract class SovaCommand extends Command {
     flags: {format?: Format; color?: boolean},
     stage: (doc: SovaDocument, executor: Executor | undefined) => Promise<SovaDocument>,
   ): Promise<number> {
-    const {assertSameCluster, failedActions} = await import('../stages.js')
+    const {assertSameCluster, failedActions} = await import('../loop/stages.js')
     const cluster = await session.backend.clusterName()
     let failed = 0
     for await (const doc of this.inputDocuments()) {

@@ -1,15 +1,17 @@
 // Runs one scenario and seed under several policies, each on its own copy of the simulated
 // cluster in a private in-memory store (never the user's state), through exactly the code
-// `sova run` uses: collectStage, then runCycle, once per loop period.
-import {Executor} from '../apply.js'
+// `sova run` uses: startCycle (reconcile, collect), then runCycle with the default sample-age
+// limit, once per loop period.
+import {Executor} from '../loop/apply.js'
 import {SIM_SAMPLE_SECONDS, SimBackend, readSimCluster} from '../backends/sim/backend.js'
 import type {SimCluster} from '../backends/sim/cluster.js'
 import {resolveScenario} from '../backends/sim/scenarios.js'
-import {policyParams} from '../cli/flags.js'
+import {freshnessOf, policyParams} from '../cli/flags.js'
 import {UsageError} from '../errors.js'
-import {SampleHistory} from '../history.js'
+import {SampleHistory} from '../loop/history.js'
 import {EVALUATION_POLICIES, type EvaluationPolicyName, type PolicyName, type PolicyParams} from '../policy/policies.js'
-import {collectStage, runCycle} from '../stages.js'
+import {DEFAULT_MAX_SAMPLE_AGE_SECONDS} from '../loop/freshness.js'
+import {runCycle, startCycle} from '../loop/stages.js'
 import {Store} from '../store/store.js'
 import {runOracle} from './oracle.js'
 import {type Evaluation, type PolicyEvaluation, type ScoreboardPoint, evaluationOf} from './summary.js'
@@ -73,12 +75,15 @@ async function runLoopPolicy(
     const backend = new SimBackend(store)
     const history = new SampleHistory(store)
     const executor = new Executor(backend, store, `evaluate/${params.policy}`)
+    // The private store holds no other run; the loop's own rows are its to settle.
+    const context = {backend, store, executor, isRunLive: () => true, log: () => {}}
+    const freshness = freshnessOf(DEFAULT_MAX_SAMPLE_AGE_SECONDS, backend)
     const points = [pointOf(cluster)]
     const endMs = cluster.timeMs + durationSeconds * 1000
     // A period is one collect (10 s of simulated time) plus whatever time the actions took.
-    while ((points.at(-1) as ScoreboardPoint).timeMs < endMs) {
-      const sample = await collectStage(backend, store, {log: () => {}})
-      await runCycle(sample, history, params, executor)
+    for (let cycle = 1; (points.at(-1) as ScoreboardPoint).timeMs < endMs; cycle++) {
+      const sample = await startCycle(context, cycle)
+      await runCycle(sample, history, params, executor, freshness)
       points.push(pointOf(readSimCluster(store)))
       onPeriod(((points.at(-1) as ScoreboardPoint).timeMs - cluster.timeMs) / 1000)
     }

@@ -2,7 +2,7 @@
 // left it, what the plan says about it and the thresholds in force. Built once per document, so
 // explaining every VM of a large cluster stays linear. Pure.
 import type {Action, Host, HostScore, PlannedMigration, PlannedVfChange, SovaDocument, Vm, VmScore} from '../document/schema.js'
-import {applyActions} from '../plan-steps.js'
+import {applyActions} from '../loop/plan-steps.js'
 import {indexMentions} from './mentions.js'
 import {hotThresholdOf, policyThresholds, type PolicyThresholds, type Threshold} from './thresholds.js'
 import {ownValue} from '../named.js'

@@ -4,7 +4,7 @@
 // so 400,000 VMs × a few samples stay cheap. A change is dated by the first sample that shows it,
 // so a cooldown counted from that date is never shorter than the one intended.
 import type {NetPath, VmMemory} from '../document/schema.js'
-import type {HistoryEntry} from '../history.js'
+import type {HistoryEntry} from '../loop/history.js'
 
 /** What the samples tell about VMs and hosts (when each last shed a VM). */
 export interface Remembered {

@@ -2,8 +2,8 @@
 // (migrations) and host-level plan (VF changes); the stages call these and never know which
 // policy runs. `oracle` exists only inside `sova evaluate` (it needs the simulator's true demand).
 import type {Host, PlannedMigration, PlannedVfChange, Scores, SovaDocument} from '../document/schema.js'
-import type {HistoryEntry} from '../history.js'
-import {seriesOf} from '../history.js'
+import type {HistoryEntry} from '../loop/history.js'
+import {seriesOf} from '../loop/history.js'
 import {planSeedMigrations, type SeedBalanceParams} from './balance-seed.js'
 import {allHostParams, type HostOverrides, hostParamsResolver, type HostParamsOf} from './host-params.js'
 import type {HotspotParams} from './hotspot.js'

@@ -3,10 +3,10 @@
 // worth to it: the throughput it gains above the PV path, estimated from what is known of its
 // demand, plus a latency term for its traffic. Pure.
 import {formatMbps as mbps} from './format-figure.js'
-import {peakUtilisation, vmRateMbps} from '../collect.js'
+import {peakUtilisation, vmRateMbps} from '../loop/collect.js'
 import type {Host, HostScore, Scores, SovaDocument, Vm, VmMemory, VmScore} from '../document/schema.js'
-import type {HistoryEntry} from '../history.js'
-import {seriesOf} from '../history.js'
+import type {HistoryEntry} from '../loop/history.js'
+import {seriesOf} from '../loop/history.js'
 import {assessHotspot, type HotspotAssessment, type HotspotParams} from './hotspot.js'
 import {memoryLookup, remember} from './memory.js'
 import {ioRatio, netScore} from './seed-scores.js'

@@ -2,7 +2,7 @@
 // the simulator's cluster and the run lock. WAL mode; one writer at a time; every call waits
 // and retries while a neighbour holds the lock (sqlite.ts); a file it cannot trust is refused
 // with what to do (open-db.ts).
-import type {SampleKnowledge} from '../history.js'
+import type {SampleKnowledge} from '../loop/history.js'
 import {healOpen, refreshOpen} from './journal-open.js'
 import {ADVANCE_JOURNAL_OPEN_UPTO, JOURNAL_COLUMNS, OPEN_CONTEXT_ROWS, OPEN_ROWS} from './journal-sql.js'
 import {openDatabase, openMemoryDatabase, verify} from './open-db.js'

@@ -1,10 +1,10 @@
 // Plans for operators' one-off commands (`sova migrate db2 --to host3`, `sova switch-vf web1 --to vf`).
 // Pure: validated against the cluster's hosts; a name that is not there is a usage error.
-import type {Action, Host, PlannedMigration, PlannedVfChange, Unmanaged} from './document/schema.js'
-import {UnreachableError, UsageError} from './errors.js'
+import type {Action, Host, PlannedMigration, PlannedVfChange, Unmanaged} from '../document/schema.js'
+import {UnreachableError, UsageError} from '../errors.js'
 import {firstFreeVf, locateVm, withUuid} from './plan-steps.js'
 
-export {validateName} from './identifiers.js'
+export {validateName} from '../identifiers.js'
 
 /** Hosts the sample has no readings of, and why: an operator's request about one of them cannot be checked. */
 export type Unanswered = readonly {host: string; reason: string}[]

@@ -1,10 +1,10 @@
 // What the loop remembers between samples: each host's utilisation (for prediction) and each VM's
 // placement, path and rate (for cooldowns, hysteresis and demand estimates). From the stream itself
 // first, else from the state store.
-import type {NetPath, SovaDocument} from './document/schema.js'
+import type {NetPath, SovaDocument} from '../document/schema.js'
 import {knowledgeOf, utilisationOf} from './collect.js'
-import type {Store, StoredSample} from './store/store.js'
-import {ownValue} from './named.js'
+import type {Store, StoredSample} from '../store/store.js'
+import {ownValue} from '../named.js'
 
 /** The compact part of a sample the policy remembers. */
 export interface SampleKnowledge {

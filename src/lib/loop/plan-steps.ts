@@ -1,6 +1,6 @@
 // From plan to steps, and from steps back to the cluster they leave behind. Pure: the executor
 // uses the same expansion on live state that a dry run uses on the document, so the two agree.
-import type {Action, Host, PlannedMigration, PlannedVfChange} from './document/schema.js'
+import type {Action, Host, PlannedMigration, PlannedVfChange} from '../document/schema.js'
 
 /** One backend call, before it has a result. */
 export type Step = Pick<Action, 'kind' | 'vm' | 'uuid' | 'host' | 'to' | 'vf' | 'reason'>

@@ -2,7 +2,7 @@
 // them against the backend and gives back a VF a migration that never happened took away.
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
-import {planReconciliation} from '../../src/lib/reconcile.js'
+import {planReconciliation} from '../../src/lib/loop/reconcile.js'
 import type {JournalEntry} from '../../src/lib/store/store.js'
 import {host, vm} from '../helpers/build.js'
 

@@ -1,7 +1,7 @@
 import {describe, it} from 'node:test'
 import assert from 'node:assert/strict'
 import type {SovaDocument} from '../../src/lib/document/schema.js'
-import {SampleHistory, seriesOf} from '../../src/lib/history.js'
+import {SampleHistory, seriesOf} from '../../src/lib/loop/history.js'
 import type {StoredSample} from '../../src/lib/store/store.js'
 import {doc, loadedHost} from '../helpers/build.js'
 

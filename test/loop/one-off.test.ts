@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {UsageError} from '../../src/lib/errors.js'
-import {planOperatorMigration, planOperatorVf} from '../../src/lib/one-off.js'
-import {operatorMigrationStage, operatorVfStage} from '../../src/lib/stages.js'
+import {planOperatorMigration, planOperatorVf} from '../../src/lib/loop/one-off.js'
+import {operatorMigrationStage, operatorVfStage} from '../../src/lib/loop/stages.js'
 import type {SovaDocument} from '../../src/lib/document/schema.js'
 import {host, vm} from '../helpers/build.js'
 

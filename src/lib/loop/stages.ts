@@ -1,18 +1,18 @@
 // The stages of the loop as functions over the document. Commands run one; `run` runs them all
 // in one process, in the order of CYCLE, so a pipeline and `sova run` take the same decisions.
 import {dryRunActions, type Executor} from './apply.js'
-import type {Backend, RawSnapshot} from './backends/types.js'
+import type {Backend, RawSnapshot} from '../backends/types.js'
 import {dateMissing, hostsWithoutReadings, knowledgeOf, toDocument, unusablePrevious, utilisationOf} from './collect.js'
-import type {Action, Host, Plan, Scores, SovaDocument} from './document/schema.js'
-import {InputError} from './errors.js'
+import type {Action, Host, Plan, Scores, SovaDocument} from '../document/schema.js'
+import {InputError} from '../errors.js'
 import {type Freshness, staleness} from './freshness.js'
 import type {SampleHistory} from './history.js'
 import {planOperatorMigration, planOperatorVf} from './one-off.js'
 import {applyActions, arrivedVms, expandMigration, vfChangeStep} from './plan-steps.js'
-import {historyNeeds, planMigrations, planVf, POLICY_NAMES, type PolicyParams, scorePolicy} from './policy/policies.js'
+import {historyNeeds, planMigrations, planVf, POLICY_NAMES, type PolicyParams, scorePolicy} from '../policy/policies.js'
 
-export type {PolicyParams} from './policy/policies.js'
-import type {Store} from './store/store.js'
+export type {PolicyParams} from '../policy/policies.js'
+import type {Store} from '../store/store.js'
 
 /** Sampling window when there is no usable previous sample to take rates from. */
 export const DEFAULT_SAMPLE_SECONDS = 2
@@ -169,6 +169,26 @@ export async function switchVfStage(doc: SovaDocument, params: PolicyParams, exe
     else actions.push(...dryRunActions([vfChangeStep(change)]))
   }
   return {...doc, plan: {...plan, vf: changes, noop: {...plan.noop, vf: noop}, rejected: {...plan.rejected, vf: rejected}}, actions}
+}
+
+/** What a cycle of the loop needs beside the policy: the cluster, its store, and who acts. */
+export interface LoopContext {
+  backend: Backend
+  store: Store
+  executor: Acting
+  /** Tells a dead run from a live neighbour, for reconciliation. */
+  isRunLive: (runId: string) => boolean
+  log: (line: string) => void
+}
+
+/**
+ * The start of a loop cycle, as `sova run` and `sova evaluate` both run it: after the first cycle,
+ * settle what earlier ones still owe (a VF a failed give-back could not return while its host was
+ * out), then collect. Throws UnreachableError when no host answers.
+ */
+export async function startCycle(context: LoopContext, cycle: number): Promise<SovaDocument> {
+  if (cycle > 1 && context.executor) for (const line of await context.executor.reconcile(context.isRunLive)) context.log(`run: ${line}`)
+  return collectStage(context.backend, context.store, {log: context.log})
 }
 
 /** The loop after collect, in order: cluster level first, then host level (ALGORITHM.md §2). */

@@ -1,13 +1,13 @@
 // The one executor: every effect on the cluster goes through here. It re-reads live state before
 // acting (a stale plan is skipped, not forced), journals each step before and after, and each unit
 // of work undoes itself when it fails (no plan-wide rollback).
-import type {Backend, RawSnapshot, StepResult, VfDevice} from './backends/types.js'
-import {letSignalsIn} from './event-loop.js'
-import type {Action, Host, PlannedMigration, PlannedVfChange} from './document/schema.js'
+import type {Backend, RawSnapshot, StepResult, VfDevice} from '../backends/types.js'
+import {letSignalsIn} from '../event-loop.js'
+import type {Action, Host, PlannedMigration, PlannedVfChange} from '../document/schema.js'
 import {placementOf} from './collect.js'
 import {expandMigration, locateVm, vfChangeStep, withUuid, type Step} from './plan-steps.js'
 import {isUnfinished, owedDetaches, planReconciliation} from './reconcile.js'
-import type {Store} from './store/store.js'
+import type {Store} from '../store/store.js'
 
 export class Executor {
   constructor(

@@ -1,11 +1,11 @@
 // Turns two raw snapshots (cumulative counters) into a document of rates. Pure.
-import type {MissingHost, RawHost, RawPort, RawSnapshot, RawVm} from './backends/types.js'
-import type {Host, Missing, SovaDocument, Vm} from './document/schema.js'
+import type {MissingHost, RawHost, RawPort, RawSnapshot, RawVm} from '../backends/types.js'
+import type {Host, Missing, SovaDocument, Vm} from '../document/schema.js'
 import {Check} from '@sinclair/typebox/value'
-import {DOCUMENT_VERSION, Host as HostSchema} from './document/schema.js'
-import {schemaErrorLine} from './document/schema-errors.js'
+import {DOCUMENT_VERSION, Host as HostSchema} from '../document/schema.js'
+import {schemaErrorLine} from '../document/schema-errors.js'
 import type {SampleKnowledge} from './history.js'
-import {namedRecord, namedRecordOf} from './named.js'
+import {namedRecord, namedRecordOf} from '../named.js'
 
 /** A previous sample older than this is not used for rates: the window would say little about now. */
 export const MAX_RATE_WINDOW_SECONDS = 600

@@ -3,10 +3,10 @@
 // backend reports, before planning anything new: a step that did happen is marked done, one that
 // did not is marked failed, and a VF detached for a migration that never happened is given back.
 // Pure: the journal and the placement in, fixes out.
-import type {VfDevice} from './backends/types.js'
-import type {Host} from './document/schema.js'
+import type {VfDevice} from '../backends/types.js'
+import type {Host} from '../document/schema.js'
 import {firstFreeVf, locateVm, type Step, withUuid} from './plan-steps.js'
-import type {JournalEntry, JournalStatus} from './store/store.js'
+import type {JournalEntry, JournalStatus} from '../store/store.js'
 
 export type ReconcileFix =
   /** Settle a row of the dead run: what the backend shows happened. */
