@@ -76,17 +76,14 @@ interface IpLinkVfInfo {
 
 /**
  * Per-VF counters from `ip -s -j -d link show <pf>` (`vfinfo_list`, INTERFACES.md §3.4), keyed by
- * VF number. The counters are the VF's own: rx is what the VM received.
+ * VF number. The counters are the VF's own: rx is what the VM received. Output that is not ip's
+ * JSON list throws: read as "no counters", a VM on its VF would look idle and lose it.
  */
 export function parseIpLinkVfStats(json: string): Map<number, ByteCounters & {mac: string | undefined}> {
   const stats = new Map<number, ByteCounters & {mac: string | undefined}>()
-  let links: {vfinfo_list?: IpLinkVfInfo[]}[]
-  try {
-    links = JSON.parse(json)
-  } catch {
-    return stats
-  }
-  for (const link of Array.isArray(links) ? links : []) {
+  const links = JSON.parse(json) as {vfinfo_list?: IpLinkVfInfo[]}[]
+  if (!Array.isArray(links)) throw new Error(`expected a JSON list of links, got ${json.trim().slice(0, 40) || 'nothing'}`)
+  for (const link of links) {
     for (const vf of link.vfinfo_list ?? []) {
       if (typeof vf.vf !== 'number') continue
       stats.set(vf.vf, {
@@ -99,10 +96,22 @@ export function parseIpLinkVfStats(json: string): Map<number, ByteCounters & {ma
   return stats
 }
 
-/** Each VF's traffic keyed by PCI address (VF number matched through sysfs `virtfnN`). */
+/**
+ * Each VF's traffic keyed by PCI address (VF number matched through sysfs `virtfnN`). Throws,
+ * naming the command, when `ip` fails or prints what cannot be read: the caller says which host.
+ */
 export async function readVfCounters(shell: HostShell, device: string, sriov: SriovFacts, timeoutMs: number): Promise<Map<string, ByteCounters>> {
+  const command = `ip -s -j -d link show ${device}`
   const result = await shell.run('ip', ['-s', '-j', '-d', 'link', 'show', device], {timeoutMs})
-  const byIndex = result.exitCode === 0 ? parseIpLinkVfStats(result.stdout) : new Map()
+  if (result.exitCode !== 0 || result.timedOut) {
+    throw new Error(`${command} failed${result.timedOut ? ' (timed out)' : ` (exit ${result.exitCode})`}: ${result.stderr.trim().split('\n').slice(-1)[0] || 'no message'}`)
+  }
+  let byIndex: Map<number, ByteCounters>
+  try {
+    byIndex = parseIpLinkVfStats(result.stdout)
+  } catch (error) {
+    throw new Error(`${command} printed output that could not be parsed: ${(error as Error).message}`)
+  }
   const byAddress = new Map<string, ByteCounters>()
   for (const vf of sriov.vfs) {
     const counters = byIndex.get(vf.index)

@@ -3,6 +3,7 @@
 import type {HostEntry} from '../../config.js'
 import {EXIT, SovaError} from '../../errors.js'
 import type {HostShell} from '../../exec.js'
+import {type ByteCounters, readVfCounters, type SriovFacts} from '../../linux/host-facts.js'
 import type {RawHost, StepResult, VfDevice, VmRef} from '../types.js'
 
 /** One readiness check of `sova doctor`: what was checked, whether it passed, and how to fix it. */
@@ -63,6 +64,19 @@ export class UnreadableOutputError extends SovaError {
   constructor(message: string) {
     super(message, EXIT.unreachable, 'run the tool on the host by hand; "sova doctor" checks that it works')
     this.name = 'UnreadableOutputError'
+  }
+}
+
+/**
+ * The host's per-VF counters; `ip` failing or printing what cannot be read leaves the host out of
+ * the sample (UnreadableOutputError, naming host and command), never reads as VFs without traffic.
+ */
+export async function readVfCountersOf(ctx: HostDriverContext, sriov: SriovFacts): Promise<Map<string, ByteCounters>> {
+  try {
+    return await readVfCounters(ctx.shell, ctx.host.port.device, sriov, ctx.timeouts.toolMs)
+  } catch (error) {
+    if (error instanceof SovaError) throw error
+    throw new UnreadableOutputError(`${ctx.host.name}: ${(error as Error).message}`)
   }
 }
 

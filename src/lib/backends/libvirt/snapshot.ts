@@ -2,8 +2,8 @@
 // every running domain, each domain's live XML for its NICs and VF, the VF pool, and the port.
 import {mapSettled} from '../../concurrency.js'
 import {isValidName, NAME_RULE} from '../../identifiers.js'
-import {type ByteCounters, readVfCounters} from '../../linux/host-facts.js'
-import type {HostDriverContext} from '../hosts/driver.js'
+import type {ByteCounters} from '../../linux/host-facts.js'
+import {readVfCountersOf, type HostDriverContext} from '../hosts/driver.js'
 import {estimateBlockedSeconds, readHostPort} from '../hosts/host-readings.js'
 import type {RawHost, RawVm, UnmanagedVm} from '../types.js'
 import {type DomainInfo, isPassthrough, parseDomainXml} from './domain-xml.js'
@@ -117,7 +117,7 @@ export async function readHostSnapshot(host: LibvirtHost): Promise<RawHost> {
   const passthrough = host.mode.kind !== 'emulated'
   // A VF's traffic bypasses the tap: it is read from the PF's per-VF counters (rx = received by the VM).
   const sriov = passthrough && domains.some((domain) => domain.held.length > 0) ? await pool.vfNumbers() : undefined
-  const vfTraffic = sriov ? await readVfCounters(ctx.shell, ctx.host.port.device, sriov, ctx.timeouts.toolMs) : new Map<string, ByteCounters>()
+  const vfTraffic = sriov ? await readVfCountersOf(ctx, sriov) : new Map<string, ByteCounters>()
   const now = ctx.now()
   const all = domains.map(({stats, info, held, why}) => {
     const vf = held[0] ?? null

@@ -5,8 +5,8 @@
 // NETTX/NETRX are the same dom0 vif counters Sova reads from /proc/net/dev, only in KiB. It would
 // add a process per snapshot and no fact (doctor still checks that operators have it).
 import {UnreachableError} from '../../errors.js'
-import {parseProcNetDev, readSriov, readVfCounters, type ByteCounters, type SriovFacts} from '../../linux/host-facts.js'
-import {parseToolOutput, type HostDriverContext} from '../hosts/driver.js'
+import {parseProcNetDev, readSriov, type ByteCounters, type SriovFacts} from '../../linux/host-facts.js'
+import {parseToolOutput, readVfCountersOf, type HostDriverContext} from '../hosts/driver.js'
 import {estimateBlockedSeconds, readHostPort} from '../hosts/host-readings.js'
 import {whyNameRefused} from '../hosts/unmanaged.js'
 import type {RawHost, RawVm, UnmanagedVm} from '../types.js'
@@ -92,7 +92,7 @@ function buildVm(ctx: HostDriverContext, domain: XlDomain, readings: HostReading
 /** The VF counters of the PF, read only when some VM without a guest agent holds a VF. */
 async function readNeededVfCounters(ctx: HostDriverContext, sriov: SriovFacts | undefined, needed: boolean): Promise<Map<string, ByteCounters>> {
   if (!sriov || !needed) return new Map()
-  return readVfCounters(ctx.shell, ctx.host.port.device, sriov, ctx.timeouts.toolMs)
+  return readVfCountersOf(ctx, sriov)
 }
 
 /** Reads one Xen host; throws UnreachableError when it (or its xl) does not answer. */
