@@ -2,20 +2,10 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {readSimCluster} from '../../src/lib/backends/sim/backend.js'
-import {Store} from '../../src/lib/store/store.js'
-import {documents, freshStateDir, sova} from '../cli/helpers.js'
+import {documents, freshStateDir, sova, withStore} from '../cli/helpers.js'
 
 /** A run id whose pid cannot exist: the run that wrote it is over. */
 const DEAD_RUN = '2026-01-01T00:00:00.000Z/999999999'
-
-function withStore<T>(state: string, fn: (store: Store) => T): T {
-  const store = Store.open(state)
-  try {
-    return fn(store)
-  } finally {
-    store.close()
-  }
-}
 
 describe('sova check', () => {
   it('passes after a run, then reports an action a dead run left started', async () => {

@@ -3,6 +3,7 @@ import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {execa, type Result} from 'execa'
+import {Store} from '../../src/lib/store/store.js'
 
 export const BIN = join(import.meta.dirname, '..', '..', 'bin', 'run.js')
 
@@ -37,6 +38,16 @@ export function pipeline(stages: string[], options: RunOptions): Promise<Result>
     env: {SOVA_STATE_DIR: options.state},
     extendEnv: true,
   })
+}
+
+/** `fn` on the state store of `state`, opened for it and closed after. */
+export function withStore<T>(state: string, fn: (store: Store) => T): T {
+  const store = Store.open(state)
+  try {
+    return fn(store)
+  } finally {
+    store.close()
+  }
 }
 
 /** NDJSON stdout as objects. */

@@ -4,22 +4,12 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {readSimCluster} from '../../src/lib/backends/sim/backend.js'
-import {Store} from '../../src/lib/store/store.js'
-import {documents, freshStateDir, sova} from '../cli/helpers.js'
+import {documents, freshStateDir, sova, withStore} from '../cli/helpers.js'
 
 /** Runs whose pids cannot exist: they are over. */
 const CRASHED_RUN = '2026-01-01T00:00:00.000Z/999999998'
 const LATER_RUN = '2026-01-02T00:00:00.000Z/999999999'
 const FILLER_ROWS = 10_500
-
-function withStore<T>(state: string, fn: (store: Store) => T): T {
-  const store = Store.open(state)
-  try {
-    return fn(store)
-  } finally {
-    store.close()
-  }
-}
 
 /**
  * The oldest rows: a VM's VF detached for a migration to host2 that failed, and the give-back

@@ -210,7 +210,8 @@ export class Executor {
   }
 
   /**
-   * Where a VM is now, by the backend's own account; undefined when it cannot tell. A migration
+   * Where a VM is now, by the backend's own account: the hosts that list it, those that did not
+   * answer, or why nothing could be read. A migration
    * tool can fail after the VM has already moved (a timeout that killed the client, a lost ssh
    * session): what the hypervisors say decides, not the tool's exit code.
    */

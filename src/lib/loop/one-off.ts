@@ -36,12 +36,12 @@ export function planOperatorMigration(
   const where = findVm(hosts, vm, missing, unmanaged)
   const target = missing.filter((entry) => entry.host === to)
   if (target.length > 0) throw new UnreachableError(`--to: ${nothingDone(target)}: nothing done`)
-  if (!hosts.some((host) => host.name === to)) {
+  const targetHost = hosts.find((host) => host.name === to)
+  if (!targetHost) {
     throw new UsageError(`--to: ${to} is not a host of the cluster (hosts: ${hosts.map((host) => host.name).join(', ')})`)
   }
   if (where.host.name === to) return {noop: `${vm} is already on ${to}`}
   const reason = `operator request: migrate ${vm} to ${to}${options.requireVf ? ' with a VF on arrival' : ''}`
-  const targetHost = hosts.find((host) => host.name === to) as Host
   if (options.requireVf && targetHost.vfs.free.length === 0) {
     const {total, free} = targetHost.vfs
     const error = `refused (--require-vf): ${to} has no free VF (${total - free.length} of ${total} in use); ${vm} stays on ${where.host.name}`

@@ -5,6 +5,7 @@ import type {Backend, RawSnapshot} from '../backends/types.js'
 import {dateMissing, hostsWithoutReadings, knowledgeOf, toDocument, unusablePrevious, utilisationOf} from './collect.js'
 import type {Action, Host, Plan, Scores, SovaDocument} from '../document/schema.js'
 import {InputError} from '../errors.js'
+import {namedRecordOf, ownValue} from '../named.js'
 import {type Freshness, staleness} from './freshness.js'
 import type {SampleHistory} from './history.js'
 import {planOperatorMigration, planOperatorVf} from './one-off.js'
@@ -77,9 +78,10 @@ export function scoreStage(doc: SovaDocument, history: SampleHistory, params: Po
  */
 function withFailures(scores: Scores, failures: Map<string, {count: number; lastMs: number}>, at: string): Scores {
   if (failures.size === 0) return scores
-  const vms = {...scores.vms}
+  // Keyed by VM name like every score record: a VM named `__proto__` is a key, not a prototype.
+  const vms = namedRecordOf(Object.entries(scores.vms))
   for (const [vm, failed] of failures) {
-    const score = vms[vm]
+    const score = ownValue(vms, vm)
     if (!score?.memory || failed.lastMs > Date.parse(at)) continue
     vms[vm] = {...score, memory: {...score.memory, recentFailures: failed.count, lastFailureAt: new Date(failed.lastMs).toISOString()}}
   }

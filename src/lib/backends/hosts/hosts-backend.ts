@@ -6,7 +6,7 @@ import type {ConfigFile, HostEntry} from '../../config.js'
 import {UnreachableError, UsageError} from '../../errors.js'
 import {type HostShell, localShell, sshShell} from '../../exec.js'
 import {mapSettled} from '../../concurrency.js'
-import type {Backend, BackendCapabilities, RawHost, RawSnapshot, StepResult, VfDevice, VmRef} from '../types.js'
+import type {Backend, BackendCapabilities, RawSnapshot, StepResult, VfDevice, VmRef} from '../types.js'
 import {DEFAULT_TIMEOUTS, UnreadableOutputError, type DriverTimeouts, type HostDriver, type HostDriverContext} from './driver.js'
 import {liftUnmanaged} from './unmanaged.js'
 

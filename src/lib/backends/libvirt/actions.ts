@@ -3,7 +3,6 @@
 // The domain is named to virsh by its UUID only, and its live XML is checked to bear the name the
 // plan meant before anything is done to it.
 import {setTimeout as sleep} from 'node:timers/promises'
-import type {HostEntry} from '../../config.js'
 import {canonicalPci, isPciAddress, isValidName, NAME_RULE} from '../../identifiers.js'
 import {stepResult} from '../hosts/driver.js'
 import type {StepResult, VfDevice, VmRef} from '../types.js'
@@ -12,7 +11,7 @@ import {type DomainDevice, type DomainInfo, isPassthrough} from './domain-xml.js
 import {formatSeconds, type LibvirtTimings, pollBudget, readLiveDomain, waitForLiveXml} from './live-xml.js'
 import {restoredDevice} from './restore-xml.js'
 import {type LibvirtHost, readHostPool} from './snapshot.js'
-import {describeVfHolding, findVfDevice, heldVfs} from './vf-mode.js'
+import {findVfDevice, heldVfs} from './vf-mode.js'
 import {isDomainUuid, isGuestBusy, virshError} from './virsh.js'
 
 /** Why `vm`/`vf` cannot be passed to virsh, or undefined when they can. */
