@@ -43,6 +43,36 @@ const oneOf = <T extends string>(values: readonly T[], description: string) =>
 
 export const NetPath = oneOf(['pv', 'vf'] as const, 'how the VM reaches the physical port now')
 
+/** Tags the hypervisor keeps with a domain (libvirt <metadata>, Xen domain config): rules can select VMs by them. */
+export const TAG_PATTERN = '^[A-Za-z0-9_][A-Za-z0-9_.:@+-]{0,63}$'
+const tag = (description: string) => Type.String({pattern: TAG_PATTERN, description, expected: NAME_EXPECTED})
+
+/** Where each rule in force came from (the configuration's key, a one-off command, drain), for reports. */
+const RuleOrigins = Type.Object({
+  migrate: Type.Optional(Type.String()),
+  vf: Type.Optional(Type.String()),
+  exclude: Type.Optional(Type.String()),
+  antiAffinity: Type.Optional(Type.String()),
+  maintenance: Type.Optional(Type.String()),
+}, {description: 'for each rule in force, where it was said'})
+
+/** The operator's rules in force for a VM; absent keys mean "Sova decides" (auto). */
+export const VmRules = Type.Object({
+  migrate: Type.Optional(oneOf(['never'] as const, 'never: pinned to its host (never migrated, also not by drain)')),
+  vf: Type.Optional(oneOf(['always', 'never'] as const, 'always: keeps or gets a VF whenever one is free; never: never holds one')),
+  exclude: Type.Optional(Type.Literal(true, {description: 'Sova neither moves it nor changes its path; its load still counts'})),
+  groups: Type.Optional(Type.Array(name('a group the VM belongs to'))),
+  antiAffinity: Type.Optional(Type.Array(name('an anti-affinity group: no two of its VMs on one host'))),
+  by: RuleOrigins,
+}, {description: 'rules the operator set for this VM (configuration, one-off commands, hypervisor metadata)'})
+
+/** The operator's rules in force for a host. */
+export const HostRules = Type.Object({
+  maintenance: Type.Optional(Type.Literal(true, {description: 'no VM moves in and no VF is handed out here (drain, or the configuration)'})),
+  exclude: Type.Optional(Type.Literal(true, {description: 'Sova neither moves VMs in or out nor changes VFs here; its load still counts'})),
+  by: RuleOrigins,
+}, {description: 'rules the operator set for this host'})
+
 export const Vm = Type.Object({
   name: name('VM (domain) name, unique in the cluster'),
   id: Type.String({description: 'backend id (Xen domid, libvirt UUID, sim index)'}),
@@ -60,6 +90,8 @@ export const Vm = Type.Object({
   }),
   path: NetPath,
   vf: Type.Optional(Type.Union([pci('the VF assigned to this VM'), Type.Null()], {expected: 'a PCI address [DDDD:]BB:SS.F or null'})),
+  tags: Type.Optional(Type.Array(tag('a tag from the hypervisor\'s metadata of the domain'), {maxItems: 64})),
+  rules: Type.Optional(VmRules),
 })
 
 export const Host = Type.Object({
@@ -83,6 +115,7 @@ export const Host = Type.Object({
   cpus: count('physical CPUs', MAX_CPUS),
   memoryMiB: Type.Object({total: memory('host memory'), free: memory('memory free for VMs')}),
   vms: Type.Array(Vm, {maxItems: MAX_VMS_PER_HOST, expected: `at most ${MAX_VMS_PER_HOST} VMs on a host`}),
+  rules: Type.Optional(HostRules),
 })
 
 export const Source = Type.Object({
@@ -233,6 +266,8 @@ export type Host = Static<typeof Host>
 export type Missing = Static<typeof Missing>
 export type Unmanaged = Static<typeof Unmanaged>
 export type Vm = Static<typeof Vm>
+export type VmRules = Static<typeof VmRules>
+export type HostRules = Static<typeof HostRules>
 export type NetPath = Static<typeof NetPath>
 export type Source = Static<typeof Source>
 export type Tier = Static<typeof Tier>
