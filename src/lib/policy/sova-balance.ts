@@ -4,7 +4,9 @@
 // the cycle so two hot hosts never pile onto one target. A target must not be predicted hot, must
 // stay below `targetBelow` with the VM added, and have the memory, CPU and (if the VM needs one) a
 // free VF. Cooldowns with backoff, per-cycle and per-host caps. Every rejected alternative is
-// said. Pure: the document in, the plan out.
+// said. The operator's rules (rules.ts) hold throughout: a pinned or excluded VM is no victim, an
+// excluded host neither sheds nor receives, a target in maintenance or holding a VM of the same
+// anti-affinity group is refused, each refusal naming the rule. Pure: the document in, the plan out.
 import type {Host, HostScore, PlannedMigration, Scores, SovaDocument, Vm, VmScore} from '../document/schema.js'
 import {byName, capRejected, formatFigure, formatMbps as mbps} from './format-figure.js'
 import type {HostParams, HostParamsOf} from './host-params.js'
@@ -12,6 +14,8 @@ import type {HotspotParams} from './hotspot.js'
 import {secondsSince} from './memory.js'
 import type {SovaParams} from './sova-params.js'
 import {ownValue} from '../named.js'
+import {hostExcluded, Residents, vfOnArrival} from './rule-checks.js'
+import {arrivalBlocker, migrationBlocker, vfRuleOf} from './rules.js'
 
 export interface SovaMigrationPlan {
   migrations: PlannedMigration[]
@@ -65,15 +69,20 @@ function ledgerOf(host: Host, score: HostScore | undefined, vmScores: Scores['vm
     freeMemoryMiB: host.memoryMiB.free,
     cpuUsed: host.vms.reduce((sum, vm) => sum + vm.cpu.usedRatio, 0),
     freeVfs: host.vfs.free.length,
-    availableVfs:
-      host.vfs.free.length +
-      host.vms.filter((vm) => vm.vf && (ownValue(vmScores, vm.name)?.vfValueMbps ?? Number.POSITIVE_INFINITY) < params.vfSwapMarginMbps).length,
+    availableVfs: host.vfs.free.length + host.vms.filter((vm) => vm.vf && reclaimable(vm, host, vmScores, params)).length,
     hot: score?.hot === true,
     out: 0,
     in: 0,
     params,
     hotThreshold: own.hotspot.threshold,
   }
+}
+
+/** A VF the VF plan would take back: from a `vf: never` VM, or an `auto` one it is worth too little to (never from `always` or a frozen VM). */
+function reclaimable(vm: Vm, host: Host, vmScores: Scores['vms'], params: SovaParams): boolean {
+  const rule = vfRuleOf(vm, host)
+  if (rule === 'never') return true
+  return rule === 'auto' && (ownValue(vmScores, vm.name)?.vfValueMbps ?? Number.POSITIVE_INFINITY) < params.vfSwapMarginMbps
 }
 
 const load = (ledger: Ledger, direction: Direction) => (direction === 'rx' ? ledger.rxMbps : ledger.txMbps)
@@ -106,9 +115,9 @@ interface TargetChoice {
   rejected: string[]
 }
 
-type Refusal = 'hot' | 'full' | 'busy' | 'memory' | 'cpu' | 'vf'
+type Refusal = 'excluded' | 'maintenance' | 'anti-affinity' | 'hot' | 'full' | 'busy' | 'memory' | 'cpu' | 'vf'
 
-function chooseTarget(vm: Vm, source: Ledger, ledgers: Ledger[], wantsVf: boolean): TargetChoice {
+function chooseTarget(vm: Vm, source: Ledger, ledgers: Ledger[], wantsVf: boolean, residents: Residents): TargetChoice {
   // Counted per reason with the first example: at 10,000 hosts one phrase per host would be a book.
   const refused = new Map<Refusal, {count: number; example: string}>()
   const refuse = (why: Refusal, example: () => string) => {
@@ -121,6 +130,11 @@ function chooseTarget(vm: Vm, source: Ledger, ledgers: Ledger[], wantsVf: boolea
     if (ledger === source) continue
     const name = ledger.host.name
     const params = ledger.params
+    const ruled = arrivalBlocker(vm, ledger.host, residents.of(name))
+    if (ruled) {
+      refuse(ledger.host.rules?.exclude ? 'excluded' : ledger.host.rules?.maintenance ? 'maintenance' : 'anti-affinity', () => ruled)
+      continue
+    }
     if (ledger.hot) {
       refuse('hot', () => `${name} is predicted hot itself`)
       continue
@@ -141,6 +155,11 @@ function chooseTarget(vm: Vm, source: Ledger, ledgers: Ledger[], wantsVf: boolea
     const cpuAfter = ledger.cpuUsed + vm.cpu.usedRatio
     if (cpuAfter > params.cpuHeadroom * ledger.host.cpus) {
       refuse('cpu', () => `${name}'s CPU would reach ${cpuAfter.toFixed(1)} of ${ledger.host.cpus} (limit ${share(params.cpuHeadroom)})`)
+      continue
+    }
+    // A `vf: always` VM moves only where a VF is free: the VF plan takes none back for it.
+    if (vm.rules?.vf === 'always' && ledger.freeVfs <= 0) {
+      refuse('vf', () => `${name} has no free VF and ${vm.name} has vf: always${vm.rules?.by.vf ? ` (${vm.rules.by.vf})` : ''}`)
       continue
     }
     if (wantsVf && ledger.availableVfs <= 0) {
@@ -169,6 +188,8 @@ export function planSovaMigrations(
   const ledgers = [...doc.hosts].sort(byName).map((host) => ledgerOf(host, ownValue(scores.hosts, host.name), scores.vms, of(host.name)))
   const rejected: string[] = []
   const migrations: PlannedMigration[] = []
+  const residents = new Residents(doc.hosts)
+  const blocked: string[] = []
 
   // Coordination: a host whose rx + tx looks busy but whose busier direction has room is not
   // port-bound; the host level (VF reallocation) relieves it without moving anything.
@@ -191,6 +212,12 @@ export function planSovaMigrations(
     const name = source.host.name
     const own = source.params
     const limit = share(source.hotThreshold)
+    const excluded = hostExcluded(source.host)
+    if (excluded) {
+      blocked.push(`${name}: hotspot blocked: ${excluded}`)
+      rejected.push(blocked[blocked.length - 1])
+      continue
+    }
     const settling = own.hostSettleSeconds - secondsSince(ownValue(scores.hosts, name)?.lastShedAt, doc.at)
     if (settling > 0) {
       rejected.push(`${name}: predicted hot, but it shed a VM ${Math.round(own.hostSettleSeconds - settling)} s ago; waits ${Math.ceil(settling)} s for the samples to show the effect`)
@@ -208,13 +235,14 @@ export function planSovaMigrations(
         if (source.out === 0) rejected.push(`${name}: predicted hot, but planned moves already bring its ${direction} below ${limit}`)
         break
       }
-      const planned = planOne(doc, source, ledgers, direction, needed)
+      const planned = planOne(doc, source, ledgers, direction, needed, residents)
       rejected.push(...planned.rejected)
+      if (planned.blocked) blocked.push(planned.blocked)
       if (!planned.migration) break
       migrations.push(planned.migration)
     }
   }
-  return finish(migrations, rejected, undefined)
+  return finish(migrations, rejected, undefined, blocked)
 }
 
 interface Candidate {
@@ -226,14 +254,24 @@ interface Candidate {
   copyMiB: number
 }
 
-function planOne(doc: SovaDocument, source: Ledger, ledgers: Ledger[], direction: Direction, needed: number) {
+function planOne(doc: SovaDocument, source: Ledger, ledgers: Ledger[], direction: Direction, needed: number, residents: Residents) {
   const params = source.params
   const scores = doc.scores as NonNullable<SovaDocument['scores']>
   const name = source.host.name
   const rejected: string[] = []
   const candidates: Candidate[] = []
   let cooling = 0
-  for (const vm of [...source.host.vms].sort(byName)) {
+  // The rules that hold back a VM carrying load in the hot direction: named if nothing else can go.
+  const held: string[] = []
+  for (const vm of [...residents.of(name)].sort(byName)) {
+    const blocker = migrationBlocker(vm, source.host)
+    if (blocker) {
+      if (rate(vm, direction) > 0) {
+        held.push(blocker)
+        rejected.push(`${name}: ${vm.name} stays: ${blocker}`)
+      }
+      continue
+    }
     const score = ownValue(scores.vms, vm.name)
     const wait = cooldownLeft(score, doc.at, params)
     if (wait > 0) {
@@ -273,15 +311,17 @@ function planOne(doc: SovaDocument, source: Ledger, ledgers: Ledger[], direction
   })
   for (const candidate of candidates) {
     const {vm, score, relief, now, copyMiB} = candidate
-    const wantsVf = needsVf(vm, score, params)
-    const choice = chooseTarget(vm, source, ledgers, wantsVf)
+    const wantsVf = vm.rules?.vf !== 'never' && needsVf(vm, score, params)
+    const choice = chooseTarget(vm, source, ledgers, wantsVf, residents)
     if (!choice.target || choice.headroom === undefined) {
       rejected.push(`${name}: ${vm.name} (${mbps(relief)} of ${direction}) has no target: ${choice.rejected.join('; ') || 'no other host'}`)
       continue
     }
     const target = choice.target
-    const vfOnArrival = wantsVf ? vfPromise(target, score?.demandMbps ?? relief) : ''
-    reserve(source, target, vm, wantsVf)
+    const giveVf = vfOnArrival(vm, target.host, target.freeVfs, wantsVf)
+    const promise = giveVf ? vfPromise(target, score?.demandMbps ?? relief) : ''
+    reserve(source, target, vm, giveVf)
+    residents.move(vm, name, target.host.name)
     const others = choice.rejected.length > 0 ? `; other targets rejected: ${choice.rejected.join('; ')}` : ''
     const enough = relief >= needed ? `enough alone (needs ${mbps(needed)})` : `the most relief on offer (needs ${mbps(needed)})`
     const score0 = ownValue(scores.hosts, name)
@@ -293,19 +333,23 @@ function planOne(doc: SovaDocument, source: Ledger, ledgers: Ledger[], direction
         to: target.host.name,
         reliefMbps: relief,
         copyMiB: Math.round(copyMiB),
-        giveVfOnArrival: wantsVf,
+        giveVfOnArrival: giveVf,
         reason:
           `${name} predicted hot (${score0?.reason ?? 'hot'}); ${vm.name} takes ${mbps(relief)} off its ${direction}` +
           (Math.round(relief) < Math.round(now) ? ` (the part of its ${mbps(now)} now that lasts)` : '') +
           `, ${enough}, ` +
           `copying ~${Math.round(copyMiB)} MiB; ${target.host.name} keeps the most headroom (${share(choice.headroom)} below ` +
           `${share(target.params.targetBelow)} after the move)` +
-          vfOnArrival + others,
+          promise + others,
       } satisfies PlannedMigration,
     }
   }
-  if (candidates.length === 0 && cooling === 0) rejected.push(`${name}: predicted hot, but no VM's move would relieve its ${direction}`)
-  return {rejected, migration: undefined}
+  let blocked: string | undefined
+  if (candidates.length === 0 && held.length > 0) {
+    blocked = `${name}: hotspot blocked: no VM that may move relieves its ${direction} (${held.join('; ')})`
+    rejected.push(blocked)
+  } else if (candidates.length === 0 && cooling === 0) rejected.push(`${name}: predicted hot, but no VM's move would relieve its ${direction}`)
+  return {rejected, migration: undefined, blocked}
 }
 
 /**
@@ -335,11 +379,13 @@ function reserve(source: Ledger, target: Ledger, vm: Vm, wantsVf: boolean): void
   target.in++
 }
 
-function finish(migrations: PlannedMigration[], rejected: string[], noop: string | undefined): SovaMigrationPlan {
+function finish(migrations: PlannedMigration[], rejected: string[], noop: string | undefined, blocked: string[] = []): SovaMigrationPlan {
   const kept = capRejected(rejected)
   if (noop) return {migrations, rejected: kept, noop}
   if (migrations.length === 0) {
-    return {migrations, rejected: kept, noop: 'no beneficial migration: every alternative was rejected (see plan.rejected.migrations)'}
+    // The rules come first: an operator reading the noop sees which of theirs kept the hotspot.
+    const ruled = blocked.length > 0 ? `${blocked.join('; ')}; ` : ''
+    return {migrations, rejected: kept, noop: `no beneficial migration: ${ruled}every alternative was rejected (see plan.rejected.migrations)`}
   }
   return {migrations, rejected: kept}
 }

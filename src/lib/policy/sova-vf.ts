@@ -2,12 +2,17 @@
 // VF value), bounded by the pool. A free VF goes to the most valuable VM without one; a held VF
 // moves only when the gain beats the loss by a margin plus the hot-plug's cost over the horizon,
 // and never from or to a VM whose path changed within the hold time (hysteresis: no flapping).
+// The operator's rules (rules.ts) come first: a frozen VM (it or its host excluded) is left
+// alone, a `vf: never` VM's VF is detached, a `vf: always` VM takes a free VF ahead of everyone
+// and its VF is never taken back, and a host in maintenance hands no VF out.
 // Pure: hosts as the migrations left them, scores, arrivals in; VF changes and the why out.
 import {capRejected, formatMbps as mbps} from './format-figure.js'
 import type {Host, PlannedVfChange, Scores, VmScore} from '../document/schema.js'
 import {secondsSince} from './memory.js'
 import type {SovaParams} from './sova-params.js'
 import {ownValue} from '../named.js'
+import {vfRuleSaid} from './rule-checks.js'
+import {vfHandOutBlocker, vfRuleOf} from './rules.js'
 
 export interface SovaVfPlan {
   changes: PlannedVfChange[]
@@ -50,8 +55,26 @@ function planHost(host: Host, scores: Scores, arrivals: ReadonlySet<string>, at:
   const changes: PlannedVfChange[] = []
   const rejected: string[] = []
   const guests: Guest[] = []
+  const always: {name: string; value: number; said: string}[] = []
+  const returned: string[] = []
   for (const vm of host.vms) {
+    const rule = vfRuleOf(vm, host)
+    if (rule === 'frozen') continue // its path is not Sova's to change
+    if (rule === 'never') {
+      if (vm.vf) {
+        changes.push({host: host.name, vm: vm.name, op: 'detach', vf: vm.vf, reason: `${vfRuleSaid(vm)}: its VF ${vm.vf} returns to the pool`})
+        returned.push(vm.vf)
+      }
+      continue
+    }
     const score = ownValue(scores.vms, vm.name)
+    if (rule === 'always') {
+      // Its VF is never taken back; without one it goes first for a free VF, with no hold (no flap: it never loses one).
+      if (!vm.vf && (arrivals.has(vm.name) || score?.host === undefined || score.host === host.name)) {
+        always.push({name: vm.name, value: score?.vfValueMbps ?? 0, said: vfRuleSaid(vm)})
+      }
+      continue
+    }
     if (!score) continue // no figures: left alone
     // An arrival keeps the VF its migration gave it; one that arrived without may take one now.
     const arrived = arrivals.has(vm.name)
@@ -69,7 +92,23 @@ function planHost(host: Host, scores: Scores, arrivals: ReadonlySet<string>, at:
     rejected.push(`${host.name}: warm-up: no VF is taken from ${seen} until the loop has seen it in ${VF_TAKE_WARMUP_SAMPLES} samples on ${host.name}`)
   }
   const inWarmUp = warming.length > 0 ? ', in its warm-up' : ''
-  const free = [...host.vfs.free].sort()
+  const free = [...host.vfs.free, ...returned].sort()
+  const handOut = vfHandOutBlocker(host)
+  if (handOut) {
+    const waiting = [...always.map((guest) => guest.name), ...wanting.map((guest) => guest.name)]
+    if (waiting.length > 0) rejected.push(`${host.name}: no VF is handed out (${handOut}): ${waiting.join(', ')} stay(s) on PV`)
+    return {changes, rejected}
+  }
+  // vf: always first, the most valuable of them first; those left over are said, with their rule.
+  always.sort((a, b) => b.value - a.value || (a.name < b.name ? -1 : 1))
+  for (const guest of always) {
+    const vf = free.shift()
+    if (vf !== undefined) {
+      changes.push({host: host.name, vm: guest.name, op: 'attach', vf, reason: `${guest.said}: takes free VF ${vf} ahead of the VMs Sova ranks`})
+      continue
+    }
+    rejected.push(`${host.name}: ${guest.name} (${mbps(guest.value)}) gets no VF: ${guest.said}, but no VF is free (none is taken from another VM for it)`)
+  }
   for (const guest of wanting) {
     if (guest.hold > 0) {
       rejected.push(`${host.name}: ${guest.name} (${mbps(guest.value)}) waits ${Math.ceil(guest.hold)} s: its path changed within the ${params.vfHoldSeconds} s hold`)
