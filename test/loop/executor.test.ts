@@ -10,6 +10,7 @@ import type {Action, Host, PlannedMigration, PlannedVfChange} from '../../src/li
 import {applyActions, arrivedVms, expandMigration, firstFreeVf, vfChangeStep} from '../../src/lib/loop/plan-steps.js'
 import {Store, type JournalEntry} from '../../src/lib/store/store.js'
 import {host, vm} from '../helpers/build.js'
+import type {RuleSet} from '../../src/lib/policy/rules.js'
 
 const VF0 = '0000:03:10.0'
 const VF1 = '0000:03:10.1'
@@ -647,6 +648,80 @@ describe('Executor.migrate: only the move meant, confirmed on both ends', () => 
     assert.match(stale.error ?? '', /no longer the domain the plan meant/)
     const done = await new Executor(backend, store, 'run-t8').switchVf({host: 'h1', vm: 'web1', op: 'detach', vf: VF1, reason: 'test'})
     assert.deepEqual([done.status, done.uuid], ['done', 'uuid-web1'])
+    store.close()
+  })
+})
+
+describe('Executor: the rules in force now', () => {
+  const ruled = (rules: Partial<RuleSet>) => ({rules: {vms: [], hosts: [], ...rules}})
+  const change = (tweak: Partial<PlannedVfChange>): PlannedVfChange => ({host: 'h1', vm: 'db1', op: 'attach', vf: VF0, reason: 'list1', ...tweak})
+
+  it('a pin set after the plan was made: the migration is skipped naming the rule, nothing touched', async () => {
+    const backend = twoHosts()
+    const store = openStore()
+    const pinned = ruled({vms: [{match: {name: 'web1'}, migrate: 'never', origin: 'sova rule set'}]})
+    const actions = await new Executor(backend, store, 'r', () => false, pinned).migrate(move())
+    assert.deepEqual(actions.map((a) => [a.kind, a.status, a.error]), [['migrate', 'skipped', 'refused by the rules in force now: web1 is pinned to h1 by never-migrate (sova rule set)']])
+    assert.deepEqual(backend.calls, [])
+    assert.deepEqual(journalRows(store).map((row) => [row.kind, row.status, row.error]), [['migrate', 'skipped', 'refused by the rules in force now: web1 is pinned to h1 by never-migrate (sova rule set)']])
+    store.close()
+  })
+
+  it('a target in maintenance, excluded, or holding a VM of the same anti-affinity group: skipped naming the rule', async () => {
+    const cases: [Partial<RuleSet>, RegExp][] = [
+      [{hosts: [{host: 'h2', maintenance: true, origin: 'sova drain h2'}]}, /h2 is in maintenance \(sova drain h2\)$/],
+      [{hosts: [{host: 'h2', exclude: true, origin: 'configuration rules.hosts.h2'}]}, /h2 is excluded \(configuration rules.hosts.h2\)$/],
+      [{vms: [{match: {name: '*1'}, group: 'replicas', antiAffinity: true, origin: 'configuration rules.groups[0] "replicas"'}]}, /anti-affinity group replicas: cache1 is already on h2/],
+    ]
+    for (const [rules, why] of cases) {
+      const backend = twoHosts()
+      const store = openStore()
+      const [action] = await new Executor(backend, store, 'r', () => false, ruled(rules)).migrate(move())
+      assert.equal(action.status, 'skipped')
+      assert.match(action.error ?? '', why)
+      assert.deepEqual(backend.calls, [])
+      store.close()
+    }
+  })
+
+  it('a VM whose rule became vf: never migrates but gets no VF on arrival', async () => {
+    const backend = twoHosts()
+    const store = openStore()
+    const never = ruled({vms: [{match: {name: 'web1'}, vf: 'never', origin: 'sova rule set'}]})
+    const actions = await new Executor(backend, store, 'r', () => false, never).migrate(move())
+    assert.deepEqual(actions.map((a) => [a.kind, a.status]), [['detach-vf', 'done'], ['migrate', 'done']])
+    assert.deepEqual(backend.placement().h2.vms, {cache1: VF0, web1: null})
+    store.close()
+  })
+
+  it('VF changes the rules forbid now are skipped naming the rule; without a rule set nothing is refused', async () => {
+    const rules = ruled({
+      vms: [
+        {match: {name: 'db1'}, vf: 'never', origin: 'sova rule set'},
+        {match: {name: 'web1'}, vf: 'always', origin: 'configuration rules.vms.web1'},
+        {match: {name: 'cache1'}, exclude: true, origin: 'configuration rules.vms.cache1'},
+      ],
+    })
+    const refusals: [PlannedVfChange, string][] = [
+      [change({}), 'db1 has vf: never (sova rule set)'],
+      [change({vm: 'web1', op: 'detach', vf: VF1}), 'web1 has vf: always (configuration rules.vms.web1): its VF is not taken back'],
+      [change({host: 'h2', vm: 'cache1', op: 'detach'}), 'cache1 is excluded (configuration rules.vms.cache1)'],
+    ]
+    for (const [planned, why] of refusals) {
+      const backend = twoHosts()
+      const store = openStore()
+      const action = await new Executor(backend, store, 'r', () => false, rules).switchVf(planned)
+      assert.deepEqual([action.status, action.error], ['skipped', `refused by the rules in force now: ${why}`])
+      assert.deepEqual(backend.calls, [])
+      assert.equal((await new Executor(backend, store, 'r').switchVf(planned)).status, 'done', 'the same change without rules is done')
+      store.close()
+    }
+    const backend = twoHosts()
+    const store = openStore()
+    const maintenance = ruled({hosts: [{host: 'h1', maintenance: true, origin: 'sova drain h1'}]})
+    const executor = new Executor(backend, store, 'r', () => false, maintenance)
+    assert.equal((await executor.switchVf(change({}))).error, 'refused by the rules in force now: h1 is in maintenance (sova drain h1)')
+    assert.equal((await executor.switchVf(change({vm: 'web1', op: 'detach', vf: VF1}))).status, 'done', 'a detach is still allowed in maintenance')
     store.close()
   })
 })
