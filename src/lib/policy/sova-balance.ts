@@ -385,7 +385,8 @@ function finish(migrations: PlannedMigration[], rejected: string[], noop: string
   if (migrations.length === 0) {
     // The rules come first: an operator reading the noop sees which of theirs kept the hotspot.
     const ruled = blocked.length > 0 ? `${blocked.join('; ')}; ` : ''
-    return {migrations, rejected: kept, noop: `no beneficial migration: ${ruled}every alternative was rejected (see plan.rejected.migrations)`}
+    const every = ruled ? 'every other alternative' : 'every alternative'
+    return {migrations, rejected: kept, noop: `no beneficial migration: ${ruled}${every} was rejected (see plan.rejected.migrations)`}
   }
   return {migrations, rejected: kept}
 }

@@ -53,9 +53,10 @@ export function planStaticPv(hosts: readonly Host[]): StaticPlan {
       const rule = vfRuleOf(vm, host)
       if (vm.vf && rule === 'auto') items.push({host: host.name, vm: vm.name, op: 'detach', vf: vm.vf, reason: 'static-pv: every VM runs on its para-virtual NIC'})
     }
-    items.push(...neverDetaches(host))
+    const detaches = neverDetaches(host)
+    items.push(...detaches)
     const always = host.vms.filter((vm) => !vm.vf && vfRuleOf(vm, host) === 'always').sort(byStart)
-    items.push(...handOut(host, always, [...host.vfs.free].sort(), (vm, vf) => `${vfRuleSaid(vm)} (it wins over static-pv): takes free VF ${vf}`, rejected))
+    items.push(...handOut(host, always, [...host.vfs.free, ...detaches.map((change) => change.vf)].sort(), (vm, vf) => `${vfRuleSaid(vm)} (it wins over static-pv): takes free VF ${vf}`, rejected))
   }
   return withRejected(items.length > 0 ? {items} : {items, noop: 'static-pv: no VM holds a VF'}, rejected)
 }
