@@ -23,13 +23,13 @@ function loaded(name: string, vms: Vm[], tweak: Partial<Host> = {}): Host {
   return built
 }
 
-const sovaParams = () => policyParams({policy: 'sova', recent: 1, 'hot-samples': 1})
+const sovaParams = (caps: {'max-migrations-per-host'?: number} = {}) => policyParams({policy: 'sova', recent: 1, 'hot-samples': 1, ...caps})
 
 /** The document scored as `sova score` scores it, with only itself as history. */
 const scored = (document: SovaDocument, params: PolicyParams) => scorePolicy(document, new SampleHistory(undefined).window(document, historyNeeds(params).samples), params)
 
-function sovaPlan(document: SovaDocument) {
-  const params = sovaParams()
+function sovaPlan(document: SovaDocument, caps: {'max-migrations-per-host'?: number} = {}) {
+  const params = sovaParams(caps)
   return planMigrations({...document, scores: scored(document, params)}, params)
 }
 
@@ -91,6 +91,8 @@ describe('migration planners and the rules', () => {
     assert.deepEqual(moves(plan), ['web1 h1→h3', 'web3 h4→h5'])
     // h3 (the emptiest) took web1 first: web3 may not join it there, nor web2 on h2.
     assert.match(plan.items[1].reason, /; anti-affinity group web: web2 is already on h2 \(configuration rules.groups\[1\] "web"\) \(and 1 more hosts alike\)/)
+    // With room for two arrivals per host, h3 still takes only one replica: the ledger counts arrivals.
+    assert.deepEqual(moves(sovaPlan(twoHot, {'max-migrations-per-host': 3})), ['web1 h1→h3', 'web3 h4→h5'])
     const seed = seedPlan(twoHot, ['h1', 'h4'])
     for (const move of seed.items) assert.match(move.vm, /^web/)
     assert.deepEqual(new Set(seed.items.map((m) => m.to)).size, seed.items.length, `seed: ${moves(seed)}`)
