@@ -8,8 +8,8 @@ import {placementOf} from './collect.js'
 import {expandMigration, locateVm, vfChangeStep, withUuid, type Step} from './plan-steps.js'
 import {isUnfinished, owedDetaches, planReconciliation} from './reconcile.js'
 import type {Store} from '../store/store.js'
-import {frozenSaid, vfRuleSaid} from '../policy/rule-checks.js'
-import {arrivalBlocker, hostRulesOf, migrationBlocker, type RuleSet, vfHandOutBlocker, vfRuleOf, vmRulesOf} from '../policy/rules.js'
+import type {RuleSet} from '../policy/rules.js'
+import {migrationRefusal, vfChangeRefusal, vfOnArrivalAllowed} from './rule-gate.js'
 
 /** What an Executor may be told beside its backend and store. */
 export interface ExecutorOptions {
@@ -36,10 +36,11 @@ export class Executor {
     if (this.shouldStop()) return [this.record({kind: 'migrate', vm: item.vm, host: item.from, to: item.to, reason: item.reason}, 'skipped', Executor.STOPPED)]
     const live = await this.backend.snapshot()
     const hosts = placementOf(live)
-    const stale = unanswered(live, [item.from, item.to]) ?? this.migrationPrecondition(item, hosts, live) ?? this.migrationRuled(item, hosts)
+    const stale = unanswered(live, [item.from, item.to]) ?? this.migrationPrecondition(item, hosts, live) ?? this.ruled(migrationRefusal, item, hosts)
     if (stale) return [this.record({kind: 'migrate', vm: item.vm, host: item.from, to: item.to, reason: item.reason}, 'skipped', stale)]
 
-    const steps = expandMigration(this.vfOnArrivalNow(item, hosts), hosts)
+    const rules = this.options.rules
+    const steps = expandMigration(rules ? vfOnArrivalAllowed(rules, item, hosts) : item, hosts)
     const actions: Action[] = []
     const detach = steps.find((step) => step.kind === 'detach-vf')
     const migrate = steps.find((step) => step.kind === 'migrate') as Step
@@ -87,7 +88,7 @@ export class Executor {
     if (this.shouldStop()) return this.record(step, 'skipped', Executor.STOPPED)
     const live = await this.backend.snapshot()
     const hosts = placementOf(live)
-    const stale = unanswered(live, [change.host]) ?? this.vfPrecondition(change, hosts) ?? this.vfRuled(change, hosts)
+    const stale = unanswered(live, [change.host]) ?? this.vfPrecondition(change, hosts) ?? this.ruled(vfChangeRefusal, change, hosts)
     if (stale) return this.record(step, 'skipped', stale)
     // Act on the domain that bears the name now (checked above to be the one the plan meant).
     return this.perform({...step, ...withUuid(locateVm(hosts, change.vm)?.vm.uuid)})
@@ -156,47 +157,9 @@ export class Executor {
     return undefined
   }
 
-  /** The VM and host with the rules in force now (the live snapshot carries none). */
-  private ruled<T extends Host | Host['vms'][number]>(subject: T, kind: 'vm' | 'host'): T {
-    const rules = this.options.rules
-    if (!rules) return subject
-    const said = kind === 'vm' ? vmRulesOf(subject as Host['vms'][number], rules.vms) : hostRulesOf(subject.name, rules.hosts)
-    return {...subject, rules: said}
-  }
-
-  /** Why the rules in force now forbid the move (they may have changed since the plan was made). */
-  private migrationRuled(item: PlannedMigration, hosts: Host[]): string | undefined {
-    if (!this.options.rules) return undefined
-    const where = locateVm(hosts, item.vm)
-    const target = hosts.find((host) => host.name === item.to)
-    if (!where || !target) return undefined
-    const vm = this.ruled(where.vm, 'vm')
-    const residents = target.vms.map((resident) => this.ruled(resident, 'vm'))
-    const blocker = migrationBlocker(vm, this.ruled(where.host, 'host')) ?? arrivalBlocker(vm, this.ruled(target, 'host'), residents)
-    return blocker && `refused by the rules in force now: ${blocker}`
-  }
-
-  /** The plan's item, without a VF on arrival if the rules in force now forbid one (vf: never, a target in maintenance). */
-  private vfOnArrivalNow(item: PlannedMigration, hosts: Host[]): PlannedMigration {
-    const where = locateVm(hosts, item.vm)
-    const target = hosts.find((host) => host.name === item.to)
-    if (!this.options.rules || !item.giveVfOnArrival || !where || !target) return item
-    const refused = this.ruled(where.vm, 'vm').rules?.vf === 'never' || vfHandOutBlocker(this.ruled(target, 'host')) !== undefined
-    return refused ? {...item, giveVfOnArrival: false} : item
-  }
-
-  /** Why the rules in force now forbid the VF change: a frozen path, vf: never for an attach, vf: always for a detach, a host that hands none out. */
-  private vfRuled(change: PlannedVfChange, hosts: Host[]): string | undefined {
-    const where = locateVm(hosts, change.vm)
-    if (!this.options.rules || !where) return undefined
-    const vm = this.ruled(where.vm, 'vm')
-    const host = this.ruled(where.host, 'host')
-    const rule = vfRuleOf(vm, host)
-    let blocker: string | undefined
-    if (rule === 'frozen') blocker = frozenSaid(vm, host)
-    else if (change.op === 'attach') blocker = rule === 'never' ? vfRuleSaid(vm) : vfHandOutBlocker(host)
-    else if (rule === 'always') blocker = `${vfRuleSaid(vm)}: its VF is not taken back`
-    return blocker && `refused by the rules in force now: ${blocker}`
+  /** Why the rules in force now (if the executor was given them) forbid the item. */
+  private ruled<T>(refusal: (rules: RuleSet, item: T, hosts: Host[]) => string | undefined, item: T, hosts: Host[]): string | undefined {
+    return this.options.rules ? refusal(this.options.rules, item, hosts) : undefined
   }
 
   private vfPrecondition(change: PlannedVfChange, hosts: Host[]): string | undefined {
