@@ -23,7 +23,7 @@ export interface StaticPlan {
 function neverDetaches(host: Host): PlannedVfChange[] {
   return host.vms
     .filter((vm) => vm.vf && vfRuleOf(vm, host) === 'never')
-    .map((vm) => ({host: host.name, vm: vm.name, op: 'detach' as const, vf: vm.vf as string, reason: `${vfRuleSaid(vm)}: its VF returns to the pool`}))
+    .map((vm) => ({host: host.name, vm: vm.name, op: 'detach' as const, vf: vm.vf as string, reason: `${vfRuleSaid(vm)}: its VF ${vm.vf} returns to the pool`}))
 }
 
 /** Free VFs to `waiting` in order while they last (none on a host that hands none out); what is left said. */

@@ -37,7 +37,7 @@ function planHost(host: Host, vmScores: Readonly<Record<string, SeedVmFigures>>,
   for (const vm of [...host.vms].sort(byName)) {
     if (rule(vm) !== 'never' || !vm.vf) continue
     detached.add(vm.name)
-    changes.push({host: host.name, vm: vm.name, op: 'detach', vf: vm.vf, reason: `${vfRuleSaid(vm)}: its VF returns to the pool`})
+    changes.push({host: host.name, vm: vm.name, op: 'detach', vf: vm.vf, reason: `${vfRuleSaid(vm)}: its VF ${vm.vf} returns to the pool`})
   }
   // vf: always VMs without a VF claim free VFs first, the highest net score first.
   const figuresOf = (vm: Host['vms'][number]) => pick(ownValue(vmScores, vm.name) ?? {ioRatio: 0, netScore: 0})
