@@ -35,8 +35,8 @@ host; 69 if HOST did not answer; 75 if another acting run holds the lock.`
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Drain)
-    const [{drainHost}, {validateName}, {hostParamsOf}] = await Promise.all([
-      import('../lib/loop/drain.js'), import('../lib/identifiers.js'), import('../lib/policy/policies.js'),
+    const [{drainHost}, {validateName}, {hostParamsOf}, {isRunLive}] = await Promise.all([
+      import('../lib/loop/drain.js'), import('../lib/identifiers.js'), import('../lib/policy/policies.js'), import('../lib/store/run-liveness.js'),
     ])
     validateName(args.host, 'host')
     // Targets are judged by the sova policy's measure and limits (busier direction, targetBelow, cpuHeadroom), host overrides included.
@@ -45,7 +45,7 @@ host; 69 if HOST did not answer; 75 if another acting run holds the lock.`
     let outcome
     try {
       const log = (line: string) => this.note(flags.quiet, line)
-      outcome = await drainHost({...session, log}, args.host, (host) => ({targetBelow: of(host).sova.targetBelow, cpuHeadroom: of(host).sova.cpuHeadroom}))
+      outcome = await drainHost({...session, log, isRunLive: (runId) => isRunLive(runId)}, args.host, (host) => ({targetBelow: of(host).sova.targetBelow, cpuHeadroom: of(host).sova.cpuHeadroom}))
       if (session.executor) this.keepLastDocument(session.store, outcome.doc)
       await this.emit(outcome.doc, 'actions', flags)
     } finally {

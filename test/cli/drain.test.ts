@@ -159,6 +159,44 @@ describe('sova drain / undrain', () => {
     assert.equal((await sova(['check'], {state})).exitCode, 0)
   })
 
+  it('a drain that died after the move but before the VF on arrival: the next drain gives the VF it promised, then finishes', async () => {
+    const state = freshStateDir()
+    const store = Store.open(state)
+    try {
+      const backend = new SimBackend(store)
+      const live = await backend.snapshot()
+      const web1 = live.hosts[0].vms.find((vm) => vm.name === 'web1')!
+      const ref = {name: 'web1', uuid: web1.uuid!}
+      store.setHostMark(CLUSTER, {host: 'host1', state: 'draining', since: live.at})
+      const run = '2026-01-01T00:00:00.000Z/999999999'
+      const detach = store.journalPlanned({runId: run, kind: 'detach-vf', vm: 'web1', uuid: web1.uuid, host: 'host1', vf: web1.vf!, reason: 'detach before migrating to host2'})
+      assert.ok((await backend.detachVf('host1', ref, web1.vf!)).ok)
+      store.journalUpdate(detach, 'done')
+      const reason = 'drain host1: to host2, the most headroom (port 0.40 < 0.70 after the move), a VF on arrival'
+      const migrate = store.journalPlanned({runId: run, kind: 'migrate', vm: 'web1', uuid: web1.uuid, host: 'host1', toHost: 'host2', reason})
+      store.journalUpdate(migrate, 'started')
+      // The move went through; the run died before it was journalled done and before the hot-plug.
+      assert.ok((await backend.migrate(ref, 'host1', 'host2')).ok)
+    } finally {
+      store.close()
+    }
+    const drain = await sova(['drain', 'host1'], {state})
+    assert.equal(drain.exitCode, 0, String(drain.stderr))
+    assert.match(String(drain.stderr), /^drain: journal #2 done: reconciled after the run died: web1 is on host2 without a VF$/m)
+    const [doc] = documents(drain.stdout)
+    const [kept] = doc.actions
+    assert.deepEqual([kept.kind, kept.vm, kept.host, kept.status], ['attach-vf', 'web1', 'host2', 'done'])
+    assert.match(kept.reason, /^arrived from host1 by a drain that died before its VF on arrival/)
+    assert.deepEqual(doc.plan.vf.map((change: any) => [change.vm, change.host, change.op]), [['web1', 'host2', 'attach']])
+    assert.ok(doc.actions.every((action: any) => action.vm !== 'web1' || action === kept), 'web1 is not moved again')
+    assert.deepEqual(await vmsOn(state, 'host1'), [])
+    const web1 = (await withStore(state, (s) => new SimBackend(s).snapshot())).hosts.find((host) => host.name === 'host2')!.vms.find((vm) => vm.name === 'web1')!
+    assert.equal(web1.vf, kept.vf)
+    // Kept once: a later drain owes nothing more.
+    const again = await sova(['drain', 'host1'], {state})
+    assert.deepEqual(documents(again.stdout)[0].actions ?? [], [])
+  })
+
   it('kill -9 at whatever point of a drain: the next drain finishes it, each VM on exactly one host', async () => {
     const state = freshStateDir()
     assert.equal((await sova(['sim', 'reset', '--scenario', 'large', '--hosts', '8', '--vms-per-host', '20'], {state})).exitCode, 0)

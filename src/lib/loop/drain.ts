@@ -12,7 +12,10 @@ import {type DrainLimits, planDrain} from '../policy/drain.js'
 import {type HostMark, hostMarkRules, minuteOf} from '../store/host-marks.js'
 import type {Store} from '../store/store.js'
 import {placementOf} from './collect.js'
+import {owedArrivalVfs} from './drain-resume.js'
+import {applyActions} from './plan-steps.js'
 import {type Acting, collectStage, migrateStage} from './stages.js'
+import type {Action, PlannedVfChange} from '../document/schema.js'
 
 export interface DrainContext {
   backend: Backend
@@ -20,6 +23,8 @@ export interface DrainContext {
   /** Undefined on a dry run: the plan is shown and nothing changes, not even the mark. */
   executor: Acting
   log: (line: string) => void
+  /** Tells a dead run from a live one: a resumed drain keeps the VF promises of a drain that died. */
+  isRunLive: (runId: string) => boolean
 }
 
 /** What the drain did: `done` (empty, in maintenance), `noop`, `refused` (blockers, nothing done), `incomplete`. */
@@ -63,8 +68,17 @@ function markedIn(doc: SovaDocument, mark: HostMark): SovaDocument {
 
 const withPlan = (doc: SovaDocument, plan: Partial<NonNullable<SovaDocument['plan']>>): SovaDocument => ({
   ...doc,
-  plan: {policy: 'drain', migrations: [], vf: [], ...plan},
+  plan: {policy: 'drain', migrations: [], vf: doc.plan?.vf ?? [], ...plan},
 })
+
+/** The VFs a drain of `host` that died still owes the VMs it moved (drain-resume.ts). */
+function owedVfs(store: Store, host: string, doc: SovaDocument, isRunLive: (runId: string) => boolean): PlannedVfChange[] {
+  const moves = store.journalQuery({host, limit: 10_000}).filter((row) => row.kind === 'migrate' && row.host === host && row.status === 'done')
+  const vms = [...new Set(moves.map((row) => row.vm))]
+  const rows = [...moves, ...vms.flatMap((vm) => store.journalQuery({vm, limit: 10_000}))]
+  const unique = [...new Map(rows.map((row) => [row.id, row])).values()].sort((a, b) => a.id - b.id)
+  return owedArrivalVfs(unique, host, doc.hosts, isRunLive)
+}
 
 export async function drainHost(context: DrainContext, host: string, limitsOf: (host: string) => DrainLimits): Promise<DrainOutcome> {
   const {backend, store, executor} = context
@@ -72,7 +86,12 @@ export async function drainHost(context: DrainContext, host: string, limitsOf: (
   await checkHost(backend, host)
   const cluster = await backend.clusterName()
   const before = store.hostMarks(cluster).find((mark) => mark.host === host)
-  const sample = await collectStage(backend, store, {log: context.log})
+  const collected = await collectStage(backend, store, {log: context.log})
+  const owed = before?.state === 'draining' && executor ? owedVfs(store, host, collected, context.isRunLive) : []
+  const kept: Action[] = []
+  for (const change of owed) kept.push(await (executor as NonNullable<Acting>).switchVf(change))
+  // The VFs just given are not free for this plan's arrivals.
+  const sample = owed.length === 0 ? collected : {...collected, hosts: applyActions(collected.hosts, kept), plan: {policy: 'drain', migrations: [], vf: owed}, actions: kept}
   const source = sample.hosts.find((candidate) => candidate.name === host)
   if (!source) {
     const why = sample.missing?.find((entry) => entry.host === host)?.reason ?? 'has no readings in this sample'
@@ -112,12 +131,16 @@ export async function drainHost(context: DrainContext, host: string, limitsOf: (
   store.setHostMark(cluster, draining)
   const doc = await migrateStage(withPlan(markedIn(sample, draining), {migrations: planned.migrations}), executor)
 
-  const after = placementOf(await backend.snapshot()).find((candidate) => candidate.name === host)
+  const live = await backend.snapshot()
+  const after = placementOf(live).find((candidate) => candidate.name === host)
   const left = after?.vms.map((vm) => vm.name) ?? []
   if (after && left.length === 0) {
     const mark: HostMark = {host, state: 'maintenance', since: await backend.now()}
     store.setHostMark(cluster, mark)
-    return {kind: 'done', doc: markedIn(doc, mark), message: `${host} holds no VM: in maintenance since ${minuteOf(mark.since)}`}
+    // Domains Sova does not manage are the operator's to move: said, so none is forgotten.
+    const foreign = (live.unmanaged ?? []).filter((entry) => entry.host === host).map((entry) => `"${entry.name}"`)
+    const note = foreign.length > 0 ? ` (it still runs ${foreign.join(', ')}, not managed by Sova: move ${foreign.length === 1 ? 'it' : 'them'} by hand)` : ''
+    return {kind: 'done', doc: markedIn(doc, mark), message: `${host} holds no VM: in maintenance since ${minuteOf(mark.since)}${note}`}
   }
   const still = after ? `${left.join(', ')} still on it` : 'it did not answer afterwards'
   return {kind: 'incomplete', doc, left, message: `${host} stays draining: ${still}; run sova drain ${host} again`}

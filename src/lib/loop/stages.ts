@@ -14,7 +14,7 @@ import {historyNeeds, planMigrations, planVf, POLICY_NAMES, type PolicyParams, s
 
 export type {PolicyParams} from '../policy/policies.js'
 import {withRules} from '../policy/rules.js'
-import {hostMarkRules} from '../store/host-marks.js'
+import {drainRules} from '../store/host-marks.js'
 import type {Store} from '../store/store.js'
 
 /** Sampling window when there is no usable previous sample to take rates from. */
@@ -66,8 +66,8 @@ export async function collectStage(backend: Backend, store: Store, options: Coll
  * moves a VM in or hands a VF out there. (The loader of every rule in force takes this over.)
  */
 function withHostMarks(doc: SovaDocument, store: Store): SovaDocument {
-  const marks = store.hostMarks(doc.source.cluster)
-  return marks.length === 0 ? doc : withRules(doc, {vms: [], hosts: hostMarkRules(marks)})
+  const hosts = drainRules(store, doc.source.cluster)
+  return hosts.length === 0 ? doc : withRules(doc, {vms: [], hosts})
 }
 
 /** Why the stored sample cannot start the window of every host that answered now (one came back, or is new). */

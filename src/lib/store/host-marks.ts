@@ -4,6 +4,7 @@
 // (maintenance) in every document the loop builds, naming the drain that set them.
 import type {HostRule} from '../policy/rules.js'
 import type {Sqlite} from './sqlite.js'
+import type {Store} from './store.js'
 
 export type HostMarkState = 'draining' | 'maintenance'
 
@@ -49,4 +50,9 @@ export function hostMarkRules(marks: readonly HostMark[]): HostRule[] {
     maintenance: true,
     origin: `sova drain ${mark.host}, ${minuteOf(mark.since)}${mark.state === 'draining' ? ', still draining' : ''}`,
   }))
+}
+
+/** The host rules `sova drain` keeps for `cluster`: what the loader of the rules in force adds to the rest. */
+export function drainRules(store: Pick<Store, 'hostMarks'>, cluster: string): HostRule[] {
+  return hostMarkRules(store.hostMarks(cluster))
 }
