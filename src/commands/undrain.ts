@@ -9,7 +9,10 @@ the loop balances onto the host as load calls for it. A host that was not draine
 Refused (exit 75) while a drain of it, or any acting run, holds the run lock; a drain that was killed
 midway is abandoned (its VMs stay where they are). Exit 2 for an unknown host.`
 
-  static examples = [{description: 'Put host2 back in service', command: '<%= config.bin %> undrain host2'}]
+  static examples = [
+    {description: 'Put host2 back in service', command: '<%= config.bin %> undrain host2'},
+    {description: 'After the maintenance: back in service, and let the loop balance onto it', command: '<%= config.bin %> undrain host2 && <%= config.bin %> run --once'},
+  ]
 
   static args = {
     host: Args.string({description: 'Host to put back in service', required: true, ignoreStdin: true}),
