@@ -69,6 +69,12 @@ describe('sova drain / undrain', () => {
     const twice = await sova(['undrain', 'host1'], {state})
     assert.equal(twice.exitCode, 0)
     assert.match(String(twice.stderr), /^undrain: host1 was not drained: nothing to do$/m)
+
+    // The simulator started over: every host in service again.
+    assert.equal((await sova(['drain', 'host3'], {state})).exitCode, 0)
+    assert.equal((await marks(state)).length, 1)
+    assert.equal((await sova(['sim', 'reset'], {state})).exitCode, 0)
+    assert.deepEqual(await marks(state), [])
   })
 
   it('--dry-run prints the plan and changes nothing: no move, no journal row, no mark', async () => {

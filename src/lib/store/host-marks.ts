@@ -38,6 +38,11 @@ export function deleteHostMark(sql: Sqlite, cluster: string, host: string): bool
   return sql.run('DELETE FROM host_marks WHERE cluster = ? AND host = ?', cluster, host).changes > 0
 }
 
+/** Removes the marks of every cluster whose id starts with `prefix` (`sim:`: the simulator started over). */
+export function deleteHostMarksOf(sql: Sqlite, prefix: string): void {
+  sql.run('DELETE FROM host_marks WHERE substr(cluster, 1, length(?)) = ?', prefix, prefix)
+}
+
 /** `2026-12-03T15:04Z`: to the minute, as an operator reads it. */
 export function minuteOf(iso: string): string {
   return `${new Date(iso).toISOString().slice(0, 16)}Z`
