@@ -71,6 +71,12 @@ const withPlan = (doc: SovaDocument, plan: Partial<NonNullable<SovaDocument['pla
   plan: {policy: 'drain', migrations: [], vf: doc.plan?.vf ?? [], ...plan},
 })
 
+/** Domains Sova does not manage are the operator's to move: said, so none is forgotten. */
+function leftForOperator(unmanaged: readonly {host: string; name: string}[] | undefined, host: string): string {
+  const names = (unmanaged ?? []).filter((entry) => entry.host === host).map((entry) => `"${entry.name}"`)
+  return names.length === 0 ? '' : ` (it still runs ${names.join(', ')}, not managed by Sova: move ${names.length === 1 ? 'it' : 'them'} by hand)`
+}
+
 /** The VFs a drain of `host` that died still owes the VMs it moved (drain-resume.ts). */
 function owedVfs(store: Store, host: string, doc: SovaDocument, isRunLive: (runId: string) => boolean): PlannedVfChange[] {
   const moves = store.journalQuery({host, limit: 10_000}).filter((row) => row.kind === 'migrate' && row.host === host && row.status === 'done')
@@ -110,7 +116,7 @@ export async function drainHost(context: DrainContext, host: string, limitsOf: (
     }
     const mark: HostMark = {host, state: 'maintenance', since: now}
     store.setHostMark(cluster, mark)
-    const message = `${host} holds no VM: in maintenance since ${minuteOf(now)}`
+    const message = `${host} holds no VM: in maintenance since ${minuteOf(now)}${leftForOperator(sample.unmanaged, host)}`
     return {kind: 'done', doc: withPlan(markedIn(sample, mark), {noop: {migrations: message}}), message}
   }
 
@@ -137,10 +143,7 @@ export async function drainHost(context: DrainContext, host: string, limitsOf: (
   if (after && left.length === 0) {
     const mark: HostMark = {host, state: 'maintenance', since: await backend.now()}
     store.setHostMark(cluster, mark)
-    // Domains Sova does not manage are the operator's to move: said, so none is forgotten.
-    const foreign = (live.unmanaged ?? []).filter((entry) => entry.host === host).map((entry) => `"${entry.name}"`)
-    const note = foreign.length > 0 ? ` (it still runs ${foreign.join(', ')}, not managed by Sova: move ${foreign.length === 1 ? 'it' : 'them'} by hand)` : ''
-    return {kind: 'done', doc: markedIn(doc, mark), message: `${host} holds no VM: in maintenance since ${minuteOf(mark.since)}${note}`}
+    return {kind: 'done', doc: markedIn(doc, mark), message: `${host} holds no VM: in maintenance since ${minuteOf(mark.since)}${leftForOperator(live.unmanaged, host)}`}
   }
   const still = after ? `${left.join(', ')} still on it` : 'it did not answer afterwards'
   return {kind: 'incomplete', doc, left, message: `${host} stays draining: ${still}; run sova drain ${host} again`}
