@@ -5,6 +5,7 @@ import Check from './commands/check.js'
 import Collect from './commands/collect.js'
 import ConfigCheck from './commands/config/check.js'
 import Doctor from './commands/doctor.js'
+import Drain from './commands/drain.js'
 import Evaluate from './commands/evaluate.js'
 import Explain from './commands/explain.js'
 import History from './commands/history.js'
@@ -16,6 +17,7 @@ import SimOutage from './commands/sim/outage.js'
 import SimReset from './commands/sim/reset.js'
 import SimScenarios from './commands/sim/scenarios.js'
 import SwitchVf from './commands/switch-vf.js'
+import Undrain from './commands/undrain.js'
 
 export const COMMANDS = {
   collect: Collect,
@@ -24,6 +26,8 @@ export const COMMANDS = {
   migrate: Migrate,
   'switch-vf': SwitchVf,
   run: Run,
+  drain: Drain,
+  undrain: Undrain,
   evaluate: Evaluate,
   explain: Explain,
   history: History,

@@ -310,6 +310,96 @@ describe('the real libvirt lab', {skip, timeout: 600_000}, () => {
     assert.match(String(result.stderr), /sova run: lab-c gave no readings, so nothing was decided about it; the other hosts were handled/)
   })
 
+  /** Where vm1 runs now ('a' or 'b'), once it runs on exactly one daemon (a killed sova's virsh may still be moving it). */
+  async function vm1Settled(): Promise<'a' | 'b'> {
+    for (let waited = 0; ; waited += 250) {
+      const [a, b] = [(await runningOn('a')).includes('vm1'), (await runningOn('b')).includes('vm1')]
+      if (a !== b) return a ? 'a' : 'b'
+      assert.ok(waited < 30_000, 'vm1 never settled on one host')
+      await new Promise((resolve) => setTimeout(resolve, 250))
+    }
+  }
+  const labHost = (daemon: 'a' | 'b') => (daemon === 'a' ? 'lab-a' : 'lab-b')
+  const other = (daemon: 'a' | 'b') => (daemon === 'a' ? 'b' : 'a')
+  /** vm1's stand-in NICs (a VF) over both daemons. */
+  const standIns = async () => [...(await macsOn('a')), ...(await macsOn('b'))].filter((mac) => mac === STAND_IN_A || mac === STAND_IN_B)
+
+  it('drain empties vm1\'s host (VF detached, vm1 migrated live, a VF on arrival), marks it in maintenance; again is a no-op; undrain ends it', async (t) => {
+    const from = await vm1Settled()
+    if ((await standIns()).length === 0) assert.equal((await run(['switch-vf', 'vm1', '--to', 'vf'])).exitCode, 0)
+    const result = await run(['drain', labHost(from)])
+    assert.equal(result.exitCode, 0, String(result.stderr))
+    assert.deepEqual(firstDoc(result.stdout).actions?.map((a) => [a.kind, a.host, a.to ?? null, a.status]), [
+      ['detach-vf', labHost(from), null, 'done'],
+      ['migrate', labHost(from), labHost(other(from)), 'done'],
+      ['attach-vf', labHost(other(from)), null, 'done'],
+    ])
+    assert.equal((await runningOn(from)).includes('vm1'), false)
+    assert.deepEqual(await runningOn(other(from)).then((names) => names.includes('vm1')), true)
+    assert.deepEqual(await standIns(), [other(from) === 'a' ? STAND_IN_A : STAND_IN_B], 'the VF on arrival, on the target only')
+    assert.match(String(result.stderr), new RegExp(`^drain: ${labHost(from)} holds no VM: in maintenance since `, 'm'))
+    // "web 2" (not Sova's, started by an earlier test on lab-a) stays, and the drain says so.
+    if (from === 'a') assert.match(String(result.stderr), /it still runs "web 2", not managed by Sova: move it by hand/)
+    t.diagnostic(`drained ${labHost(from)}`)
+    const again = await run(['drain', labHost(from)])
+    assert.equal(again.exitCode, 0, String(again.stderr))
+    assert.match(String(again.stderr), new RegExp(`nothing to do: ${labHost(from)} is in maintenance since \\S+ and holds no VM`))
+    const undrain = await run(['undrain', labHost(from)])
+    assert.equal(undrain.exitCode, 0, String(undrain.stderr))
+    assert.match(String(undrain.stderr), /is back in service \(was in maintenance since/)
+  })
+
+  it('kill -9 of a drain while virsh migrates: the next drain settles the journal and finishes; vm1 on one host, its stand-in NIC exactly once', async (t) => {
+    const from = await vm1Settled()
+    if ((await standIns()).length === 0) assert.equal((await run(['switch-vf', 'vm1', '--to', 'vf'])).exitCode, 0)
+    const child = execa(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'run.js'), 'drain', labHost(from), '--config', config, '--format', 'json'], {
+      reject: false,
+      env: {SOVA_STATE_DIR: state},
+    })
+    const migrating = () => {
+      const store = Store.open(state)
+      try {
+        return store.journal(50).some((row) => row.kind === 'migrate' && row.status === 'started' && row.host === labHost(from))
+      } finally {
+        store.close()
+      }
+    }
+    for (let waited = 0; !migrating(); waited += 50) {
+      assert.ok(waited < 20_000, 'the drain\'s migration never started')
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    child.kill('SIGKILL')
+    await child
+    await vm1Settled()
+    const marks = () => {
+      const store = Store.open(state)
+      try {
+        return Object.fromEntries(store.hostMarks(firstDocCluster).map((mark) => [mark.host, mark.state]))
+      } finally {
+        store.close()
+      }
+    }
+    const firstDocCluster = firstDoc((await run(['collect'])).stdout).source.cluster
+    assert.equal(marks()[labHost(from)], 'draining', 'the killed drain left its host draining')
+    const resumed = await run(['drain', labHost(from)])
+    assert.equal(resumed.exitCode, 0, String(resumed.stderr))
+    assert.match(String(resumed.stderr), /reconciled after the run died/)
+    assert.equal(await vm1Settled(), other(from), 'vm1 left the drained host')
+    assert.equal((await runningOn(from)).includes('vm1'), false)
+    const store = Store.open(state)
+    const open = store.journal(1000).filter((row) => row.status === 'planned' || row.status === 'started')
+    store.close()
+    assert.deepEqual(open, [], 'nothing left unfinished in the journal')
+    // Either the resumed drain moved vm1 (VF on arrival), or the orphaned virsh did and the resumed
+    // drain gave the VF the dead drain had promised: the stand-in NIC exists exactly once, on the target.
+    assert.deepEqual(await standIns(), [other(from) === 'a' ? STAND_IN_A : STAND_IN_B])
+    const kinds = firstDoc(resumed.stdout).actions?.map((a) => `${a.kind} ${a.status}`)
+    t.diagnostic(`resumed drain: ${kinds?.join(', ')}`)
+    assert.equal(marks()[labHost(from)], 'maintenance')
+    assert.equal((await run(['undrain', labHost(from)])).exitCode, 0)
+    assert.deepEqual(marks(), {})
+  })
+
   it('down destroys every domain by UUID, "web 2" included, and leaves nothing behind', async () => {
     const down = await execa(LAB_SCRIPT, ['down'], {reject: false, timeout: 120_000, env: {SOVA_LAB_DIR: LAB_DIR}})
     assert.equal(down.exitCode, 0, down.stderr)

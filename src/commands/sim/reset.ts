@@ -5,7 +5,8 @@ import {SovaCommand} from '../../lib/cli/base-command.js'
 export default class SimReset extends SovaCommand {
   static summary = 'Start the simulated cluster over from a named, seeded scenario or a scenario file.'
   static description = `Replaces the simulated cluster in the state store with scenario --scenario built from --seed
-(the same pair always gives the same cluster and the same demand) and forgets stored samples.
+(the same pair always gives the same cluster and the same demand) and forgets stored samples and
+hosts drained in the old cluster.
 --scenario takes a built-in name (sova sim scenarios) or a scenario file: a value containing "/"
 or ending in .json (format: docs/scenario-file.md). --hosts and --vms-per-host size the "large"
 scenario. Takes the run lock: it will not reset under a running loop. Prints one summary record.

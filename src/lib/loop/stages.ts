@@ -13,6 +13,8 @@ import {applyActions, arrivedVms, expandMigration, vfChangeStep} from './plan-st
 import {historyNeeds, planMigrations, planVf, POLICY_NAMES, type PolicyParams, scorePolicy} from '../policy/policies.js'
 
 export type {PolicyParams} from '../policy/policies.js'
+import {withRules} from '../policy/rules.js'
+import {drainRules} from '../store/host-marks.js'
 import type {Store} from '../store/store.js'
 
 /** Sampling window when there is no usable previous sample to take rates from. */
@@ -53,10 +55,19 @@ export async function collectStage(backend: Backend, store: Store, options: Coll
     stored = storedBefore(end.source.cluster)
   }
   if (end.missing) end = {...end, missing: dateMissing(end.missing, stored?.source.cluster === end.source.cluster ? stored : undefined)}
-  const doc = toDocument(start as RawSnapshot, end)
+  const doc = withHostMarks(toDocument(start as RawSnapshot, end), store)
   for (const entry of doc.missing ?? []) options.log(`collect: ${entry.host}: ${entry.reason}`)
   store.addSample(end.source.cluster, end.at, JSON.stringify(end), utilisationOf(doc), {knowledge: knowledgeOf(doc)})
   return doc
+}
+
+/**
+ * The document with the hosts `sova drain` took out of service marked in maintenance, so no stage
+ * moves a VM in or hands a VF out there. (The loader of every rule in force takes this over.)
+ */
+function withHostMarks(doc: SovaDocument, store: Store): SovaDocument {
+  const hosts = drainRules(store, doc.source.cluster)
+  return hosts.length === 0 ? doc : withRules(doc, {vms: [], hosts})
 }
 
 /** Why the stored sample cannot start the window of every host that answered now (one came back, or is new). */

@@ -3,6 +3,7 @@
 // and retries while a neighbour holds the lock (sqlite.ts); a file it cannot trust is refused
 // with what to do (open-db.ts).
 import type {SampleKnowledge} from '../loop/history.js'
+import {deleteHostMark, deleteHostMarksOf, type HostMark, readHostMarks, writeHostMark} from './host-marks.js'
 import {healOpen, refreshOpen} from './journal-open.js'
 import {ADVANCE_JOURNAL_OPEN_UPTO, JOURNAL_COLUMNS, OPEN_CONTEXT_ROWS, OPEN_ROWS} from './journal-sql.js'
 import {openDatabase, openMemoryDatabase, verify} from './open-db.js'
@@ -263,6 +264,27 @@ export class Store {
       ? this.sql.get('SELECT cluster, saved_at AS savedAt, json FROM last_document ORDER BY saved DESC LIMIT 1')
       : this.sql.get('SELECT cluster, saved_at AS savedAt, json FROM last_document WHERE cluster = ?', cluster)
     return row as StoredDocument | undefined
+  }
+
+  // --- hosts out of service (sova drain) -------------------------------------------------
+
+  /** The hosts of `cluster` that `sova drain` marked draining or in maintenance, by name. */
+  hostMarks(cluster: string): HostMark[] {
+    return readHostMarks(this.sql, cluster)
+  }
+
+  setHostMark(cluster: string, mark: HostMark): void {
+    writeHostMark(this.sql, cluster, mark)
+  }
+
+  /** Ends a host's mark (`sova undrain`); true when it had one. */
+  clearHostMark(cluster: string, host: string): boolean {
+    return deleteHostMark(this.sql, cluster, host)
+  }
+
+  /** Forgets the marks of the clusters whose id starts with `prefix` (a simulated cluster started over). */
+  clearHostMarksOf(prefix: string): void {
+    deleteHostMarksOf(this.sql, prefix)
   }
 
   // --- run lock ------------------------------------------------------------------------

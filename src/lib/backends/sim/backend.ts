@@ -51,13 +51,15 @@ export function readSimCluster(store: Store): SimCluster {
 /**
  * Replaces the simulated cluster with a fresh scenario: a built cluster, or a scenario name / file
  * path resolved with `seed` and `options` (resolveScenario). Old samples would make false rates, so
- * they go too. A scenario that cannot be built changes nothing.
+ * they go too, and so do hosts drained in the old one (every host starts in service). A scenario
+ * that cannot be built changes nothing.
  */
 export function resetSim(store: Store, scenario: SimCluster | string, seed: number = DEFAULT_SCENARIO.seed, options: ScenarioOptions = {}): SimCluster {
   const cluster = typeof scenario === 'string' ? resolveScenario(scenario, seed, options) : scenario
   store.transaction(() => {
     store.writeSim(JSON.stringify(cluster))
     store.clearSamples()
+    store.clearHostMarksOf('sim:')
   })
   return cluster
 }
