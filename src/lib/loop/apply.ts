@@ -7,6 +7,7 @@ import type {Action, Host, PlannedMigration, PlannedVfChange} from '../document/
 import {placementOf} from './collect.js'
 import {expandMigration, locateVm, vfChangeStep, withUuid, type Step} from './plan-steps.js'
 import {isUnfinished, owedDetaches, planReconciliation} from './reconcile.js'
+import {NO_RULES, type RuleSet} from '../policy/rules.js'
 import type {Store} from '../store/store.js'
 
 export class Executor {
@@ -16,6 +17,8 @@ export class Executor {
     private readonly runId: string,
     /** True once SIGINT/SIGTERM asked to stop: the action under way finishes, later ones do not start. */
     private readonly shouldStop: () => boolean = () => false,
+    /** The rules in force when the executor was built: what it must refuse (policies plan by the document's). */
+    readonly rules: RuleSet = NO_RULES,
   ) {}
 
   private static readonly STOPPED = 'not started: a stop was requested (SIGINT/SIGTERM); the action under way finished'

@@ -1,6 +1,7 @@
 // Schema migrations of the state store, applied in order; PRAGMA user_version counts them.
 import {JOURNAL_INDEXES, JOURNAL_OPEN_SCHEMA} from './journal-sql.js'
 import {JOURNAL_PRUNED_SCHEMA, RETENTION_SCHEMA} from './retention.js'
+import {RULES_SCHEMA} from '../rules/rules-sql.js'
 
 export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE samples (
@@ -68,4 +69,6 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX journal_failures ON journal (cluster, failed_at_ms) WHERE failed_at_ms IS NOT NULL;`,
   // Journal rows retention removed, counted, so the metrics' journal counters never go down.
   JOURNAL_PRUNED_SCHEMA,
+  // The rules operators set with `sova rule set`, per cluster (rules/rules-sql.ts).
+  RULES_SCHEMA,
 ]
