@@ -59,6 +59,7 @@ export async function collectStage(backend: Backend, store: Store, options: Coll
   const rated = toDocument(start as RawSnapshot, end)
   const doc = options.rules ? withRules(rated, options.rules) : rated
   for (const entry of doc.missing ?? []) options.log(`collect: ${entry.host}: ${entry.reason}`)
+  for (const host of end.hosts) for (const vm of host.vms) for (const why of vm.ignoredTags ?? []) options.log(`collect: ${vm.name} on ${host.name}: ${why}`)
   store.addSample(end.source.cluster, end.at, JSON.stringify(end), utilisationOf(doc), {knowledge: knowledgeOf(doc)})
   return doc
 }
