@@ -13,7 +13,8 @@ say "Sova decides" over a rule of the configuration. VM rules: --migrate never (
 rules (--host): --maintenance (no VM moves in, no VF handed out), --exclude. Setting what is
 already set changes nothing. Nothing is contacted: a VM or host the cluster's last document does
 not list is warned about and the rule kept (a VM may be down). sova rule list shows every rule in
-force; sova explain --vm shows what a VM's rules do.`
+force; sova explain --vm shows what a VM's rules do. Prints the rules in force that concern the VM
+or host (as sova rule list does).`
 
   static examples = [
     {description: 'Pin db1 to its host and keep its VF', command: '<%= config.bin %> rule set db1 --migrate never --vf always'},
@@ -36,7 +37,7 @@ force; sova explain --vm shows what a VM's rules do.`
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(RuleSet)
-    const [{validateName}, {ruleRecords, ruleValues}, {rulesInForce}] = await Promise.all([
+    const [{validateName}, {ruleRecords, ruleValues, rulesConcerning}, {rulesInForce}] = await Promise.all([
       import('../../lib/identifiers.js'), import('../../lib/rules/rule-records.js'), import('../../lib/rules/in-force.js'),
     ])
     if (args.vm !== undefined && flags.host !== undefined) throw new UsageError('a rule is for a VM or a host: give VM or --host HOST, not both')
@@ -52,9 +53,7 @@ force; sova explain --vm shows what a VM's rules do.`
       const changed = store.setRules(cluster, kind, target, values, new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'))
       this.note(flags.quiet, changed.length === 0 ? `rule set: ${target}: already so, nothing changed` : `rule set: ${target}: ${changed.map((key) => `${key}=${values[key]}`).join(' ')}`)
       // On stdout: every rule in force that concerns it (its own, and its groups' as the last document says).
-      const concerns = (record: {for: string; match: string; selects: string}) =>
-        kind === 'host' ? record.match === `host ${target}` : record.for === 'vm' && (record.match === `name ${target}` || record.selects.split(' ').includes(target))
-      await this.emitRecords(ruleRecords(rulesInForce(config, store, cluster), last).filter(concerns), flags)
+      await this.emitRecords(rulesConcerning(ruleRecords(rulesInForce(config, store, cluster), last), kind, target), flags)
     } finally {
       session.store.close()
     }

@@ -86,3 +86,9 @@ export function ruleRecords(rules: RuleSet, doc: SovaDocument | undefined): Rule
     })),
   ]
 }
+
+/** The records of rules that concern one VM (its own, and its groups' as the last document says) or one host. */
+export function rulesConcerning(records: readonly RuleRecord[], kind: RuleKind, target: string): RuleRecord[] {
+  return records.filter((record) =>
+    kind === 'host' ? record.match === `host ${target}` : record.for === 'vm' && (record.match === `name ${target}` || record.selects.split(' ').includes(target)))
+}
