@@ -143,4 +143,24 @@ describe('rules through the CLI', () => {
     assert.match(text, /^sova_vm_vf_rule\{vm="bulk1",host="host\d",rule="never"\} 1$/m)
     assert.match(text, /^# TYPE sova_vm_pinned gauge$/m)
   })
+
+  it('a scenario\'s VM tags reach the document, and a group selects by tag; a bad tag is refused with the file\'s line', async () => {
+    const state = freshStateDir()
+    const scenario = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'examples', 'scenario.json'), 'utf8'))
+    const tagged = scenario.vms[0].name
+    scenario.vms[0].tags = ['database', 'eu']
+    const dir = mkdtempSync(join(tmpdir(), 'sova-scenario-'))
+    writeFileSync(join(dir, 'tagged.json'), JSON.stringify(scenario))
+    assert.equal((await sova(['sim', 'reset', '--scenario', join(dir, 'tagged.json')], {state})).exitCode, 0)
+    const config = configFile({rules: {groups: [{name: 'databases', match: {tag: 'database'}, migrate: 'never'}]}})
+    const [doc] = documents((await sova(['collect', '--config', config], {state})).stdout)
+    const vm = vmOf(doc, tagged)
+    assert.deepEqual(vm.tags, ['database', 'eu'])
+    assert.deepEqual(vm.rules, {migrate: 'never', groups: ['databases'], by: {migrate: 'configuration rules.groups[0] "databases"'}})
+    scenario.vms[0].tags = ['data base']
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify(scenario, null, 2))
+    const bad = await sova(['sim', 'reset', '--scenario', join(dir, 'bad.json')], {state})
+    assert.equal(bad.exitCode, 65)
+    assert.match(String(bad.stderr), /vms\[0\]\.tags\[0\]: expected a tag/)
+  })
 })
