@@ -55,7 +55,7 @@ bound (perfect knowledge of demand, free switching and moves). JSON adds a per-p
       evaluation = await evaluate({
         scenario: flags.scenario,
         // The configuration's rules hold in the comparison too (one-off rules are of a real cluster's store).
-        rules: (await import('../lib/rules/config-rules.js')).rulesFromConfig(config.rules),
+        rules: (await import('../lib/rules/config-rules.js')).rulesFromConfig(config.rules, (await import('../lib/rules/in-force.js')).METADATA_RULES),
         seed: flags.seed,
         durationSeconds: flags.duration,
         hosts: flags.hosts,

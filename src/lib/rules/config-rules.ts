@@ -78,10 +78,11 @@ export function rulesProblems(rules: RulesSection | undefined): RulesProblem[] {
 const groupOrigin = (index: number, name: string | undefined) => `configuration rules.groups[${index}]${name === undefined ? '' : ` "${name}"`}`
 
 /**
- * The configuration's rules, in their order of precedence: groups in file order, then the
- * per-VM entries (a VM's own entry wins over its groups); hosts by their entries.
+ * The configuration's rules, in their order of precedence: groups in file order, then the rules
+ * of the hypervisors' metadata (`metadata`: what a domain's own config says, more specific than a
+ * name pattern), then the per-VM entries (a VM's own entry wins over both); hosts by their entries.
  */
-export function rulesFromConfig(rules: RulesSection | undefined): RuleSet {
+export function rulesFromConfig(rules: RulesSection | undefined, metadata: readonly VmRule[] = []): RuleSet {
   const vms: VmRule[] = []
   for (const [index, group] of (rules?.groups ?? []).entries()) {
     vms.push({
@@ -92,6 +93,7 @@ export function rulesFromConfig(rules: RulesSection | undefined): RuleSet {
       origin: groupOrigin(index, group.name),
     })
   }
+  vms.push(...metadata)
   // Own entries only (Object.entries): a VM named __proto__ is a key like any other.
   for (const [vm, entry] of Object.entries(rules?.vms ?? {})) vms.push({match: {name: vm}, ...keysOf(entry), origin: `configuration rules.vms.${vm}`})
   const hosts: HostRule[] = Object.entries(rules?.hosts ?? {}).map(([host, entry]) => ({

@@ -23,3 +23,6 @@ export function acceptTags(raw: readonly string[]): {tags: string[]; ignored: st
   }
   return {tags, ignored}
 }
+
+/** The tag of a Xen domain whose config says `nomigrate=1` (`xl list -l`: b_info.disable_migrate). */
+export const XEN_NOMIGRATE_TAG = 'xen:nomigrate'
