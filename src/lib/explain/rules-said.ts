@@ -26,3 +26,11 @@ export function ruleThatHeld(vm: Vm, host: Host): string | undefined {
   if (vm.rules?.migrate === 'never') return `pinned by never-migrate${from(vm.rules.by.migrate)}`
   return undefined
 }
+
+/** The rule that decides the VM's path, when one does: for "why no VF change". */
+export function pathRuleOf(vm: Vm, host: Host): string | undefined {
+  if (host.rules?.exclude) return `${host.name} is excluded${from(host.rules.by.exclude)}`
+  if (vm.rules?.exclude) return `excluded${from(vm.rules.by.exclude)}`
+  if (vm.rules?.vf) return `vf: ${vm.rules.vf}${from(vm.rules.by.vf)}`
+  return undefined
+}
