@@ -77,3 +77,24 @@ describe('where rules come from', () => {
     assert.deepEqual(parseDomainXml(xml('<title>database server</title>')).tags, [], 'the title is not read')
   })
 })
+
+describe('the loop reads the rules in force at each cycle', () => {
+  it('a rule set between two cycles is in the second cycle\'s document, not the first\'s', async () => {
+    const {SimBackend} = await import('../../src/lib/backends/sim/backend.js')
+    const {startCycle} = await import('../../src/lib/loop/stages.js')
+    const store = Store.openInMemory()
+    try {
+      const backend = new SimBackend(store)
+      const cluster = await backend.clusterName()
+      const context = {backend, store, executor: undefined, isRunLive: () => true, log: () => {}, rules: () => rulesInForce({}, store, cluster)}
+      const first = await startCycle(context, 1)
+      assert.ok(first.hosts.every((host) => host.vms.every((vm) => vm.rules === undefined)))
+      store.setRules(cluster, 'vm', 'web1', {migrate: 'never'}, '2026-12-03T16:00:00Z')
+      const second = await startCycle(context, 2)
+      const web1 = second.hosts.flatMap((host) => host.vms).find((vm) => vm.name === 'web1')
+      assert.deepEqual(web1?.rules, {migrate: 'never', by: {migrate: 'sova rule set 2026-12-03T16:00:00Z'}})
+    } finally {
+      store.close()
+    }
+  })
+})
