@@ -10,6 +10,9 @@ import Evaluate from './commands/evaluate.js'
 import Explain from './commands/explain.js'
 import History from './commands/history.js'
 import Migrate from './commands/migrate.js'
+import RuleList from './commands/rule/list.js'
+import RuleSet from './commands/rule/set.js'
+import RuleUnset from './commands/rule/unset.js'
 import Run from './commands/run.js'
 import Schema from './commands/schema.js'
 import Score from './commands/score.js'
@@ -35,6 +38,9 @@ export const COMMANDS = {
   check: Check,
   agent: Agent,
   'config:check': ConfigCheck,
+  'rule:set': RuleSet,
+  'rule:unset': RuleUnset,
+  'rule:list': RuleList,
   schema: Schema,
   'sim:reset': SimReset,
   'sim:outage': SimOutage,

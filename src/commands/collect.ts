@@ -37,11 +37,12 @@ answers).`
     const unanswered = new Set<string>()
     try {
       const backend = await this.openBackendFor(flags, store)
+      const rules = await this.rulesFor(flags, store, backend)
       stopGracefully(() => this.note(flags.quiet, 'collect: stopping after this sample'))
       const wanted = flags.watch === undefined ? 1 : (flags.count ?? Number.POSITIVE_INFINITY)
       for (let emitted = 0; emitted < wanted && !stopRequested() && !isStdoutClosed(); ) {
         const started = performance.now()
-        const doc = await collectStage(backend, store, {sampleSeconds: flags.sample, log: (line) => this.note(flags.quiet, line)})
+        const doc = await collectStage(backend, store, {sampleSeconds: flags.sample, log: (line) => this.note(flags.quiet, line), rules: rules()})
         for (const entry of doc.missing ?? []) unanswered.add(entry.host)
         const seconds = (performance.now() - started) / 1000
         this.keepLastDocument(store, doc)

@@ -42,7 +42,8 @@ bound (perfect knowledge of demand, free switching and moves). JSON adds a per-p
       import('../lib/cli/flags.js'),
     ])
     // The configuration's parameters apply to every policy evaluated (its policy name does not).
-    const {name: _chosen, ...tuning} = loadConfig(flags.config).policy ?? {}
+    const config = loadConfig(flags.config)
+    const {name: _chosen, ...tuning} = config.policy ?? {}
     const paramsFor = (policy: PolicyName) => policyParams({policy}, tuning)
     paramsFor('sova') // bad parameters are refused before anything runs
     const policies = parsePolicies(flags.policies)
@@ -53,6 +54,8 @@ bound (perfect knowledge of demand, free switching and moves). JSON adds a per-p
     try {
       evaluation = await evaluate({
         scenario: flags.scenario,
+        // The configuration's rules hold in the comparison too (one-off rules are of a real cluster's store).
+        rules: (await import('../lib/rules/config-rules.js')).rulesFromConfig(config.rules, (await import('../lib/rules/in-force.js')).METADATA_RULES),
         seed: flags.seed,
         durationSeconds: flags.duration,
         hosts: flags.hosts,

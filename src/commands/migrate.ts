@@ -55,7 +55,7 @@ host or the target did not answer (nothing done).`
         // Checked before collect, so a wrong name changes nothing (collect advances the simulator).
         const live = await backend.snapshot()
         oneOff.planOperatorMigration(placementOf(live), args.vm, flags.to as string, live.missing, live.unmanaged)
-        const sample = await stages.collectStage(backend, store, {log: (line) => this.note(flags.quiet, line)})
+        const sample = await stages.collectStage(backend, store, {log: (line) => this.note(flags.quiet, line), rules: session.rules()})
         const doc = await stages.operatorMigrationStage(sample, args.vm, flags.to as string, executor, {requireVf: flags['require-vf']})
         // A warning is shown even under --quiet: the VM did not end up as the operator asked.
         for (const action of doc.actions ?? []) if (action.note) this.note(false, `warning: ${action.vm}: ${action.note}`)

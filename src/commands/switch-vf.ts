@@ -52,7 +52,7 @@ vf|pv it switches that one VM. Exit 1 if any action failed; 69 if the VM's host 
         // Checked before collect, so a wrong name changes nothing (collect advances the simulator).
         const live = await backend.snapshot()
         oneOff.planOperatorVf(placementOf(live), args.vm, flags.to, live.missing, live.unmanaged)
-        const doc = await stages.collectStage(backend, store, {log: (line) => this.note(flags.quiet, line)})
+        const doc = await stages.collectStage(backend, store, {log: (line) => this.note(flags.quiet, line), rules: session.rules()})
         const next = await stages.operatorVfStage(doc, args.vm, flags.to, executor)
         failed += stages.failedActions(next).length
         this.keepLastDocument(store, next)

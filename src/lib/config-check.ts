@@ -6,9 +6,11 @@ import {realpathSync, statSync} from 'node:fs'
 import {dirname, resolve} from 'node:path'
 import {hostPolicyConfig, policyParamProblems, unvalidatedPolicyParams} from './cli/flags.js'
 import {ConfigFile, type HostEntry, type PolicyConfig} from './config.js'
+import {NAME_EXPECTED} from './document/schema.js'
 import {schemaErrorList} from './document/schema-errors.js'
 import {canonicalPci} from './identifiers.js'
 import {lineOfPointer} from './json-lines.js'
+import {rulesProblems} from './rules/config-rules.js'
 
 export interface ConfigProblem {
   /** JSON pointer of the offending value (`/hosts/1/uri`). */
@@ -19,6 +21,8 @@ export interface ConfigProblem {
 
 const unknownKey = (path: string) => {
   const section = path.split('.').slice(0, -1).join('.')
+  // rules.vms and rules.hosts are keyed by name: a key that is no name is a bad name, not a typo of a key.
+  if (section === 'rules.vms' || section === 'rules.hosts') return `not a ${section === 'rules.vms' ? 'VM' : 'host'} name (${NAME_EXPECTED})`
   return section === '' ? 'unknown key (expected cluster, hosts, timeouts or policy)' : `unknown key in ${section} (see docs/configuration.md)`
 }
 
@@ -111,7 +115,7 @@ export function configProblems(value: unknown): ConfigProblem[] {
   }
   const schema = schemaErrorList(ConfigFile, value, {unknownKey})
   if (schema.length > 0) return schema
-  return [...hostProblems((value as ConfigFile).hosts ?? []), ...policyProblems(value as ConfigFile)]
+  return [...hostProblems((value as ConfigFile).hosts ?? []), ...policyProblems(value as ConfigFile), ...rulesProblems((value as ConfigFile).rules)]
 }
 
 /** `FILE:LINE: problem` lines for a configuration text; empty when it is valid. */

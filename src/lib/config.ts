@@ -15,6 +15,8 @@ import {InputError, UsageError} from './errors.js'
 import {DEFAULT_MAX_SAMPLE_AGE_SECONDS} from './loop/freshness.js'
 import {HOTSPOT_PARAM_DOCS} from './policy/hotspot.js'
 import {POLICY_NAMES} from './policy/policies.js'
+// The operator's rules (what Sova may touch): their own section, schema in rules/config-rules.ts.
+import {RulesSection} from './rules/config-rules.js'
 import {SEED_BALANCE_PARAM_DOCS} from './policy/balance-seed.js'
 import {SOVA_DEFAULTS, SOVA_PARAM_DOCS} from './policy/sova-params.js'
 
@@ -121,6 +123,7 @@ export const ConfigFile = Type.Object(
     timeouts: Type.Optional(TimeoutsSection),
     maxSampleAgeSeconds: Type.Optional(Type.Number({exclusiveMinimum: 0, description: `no decision is taken on a sample older than this by the cluster's clock (default ${DEFAULT_MAX_SAMPLE_AGE_SECONDS})`, expected: 'a number > 0'})),
     policy: Type.Optional(PolicySection),
+    rules: Type.Optional(RulesSection),
   },
   {...strict, title: 'Sova configuration file'},
 )

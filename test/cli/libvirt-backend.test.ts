@@ -33,7 +33,7 @@ const hostWorld = (domains: string[]) => ({
 })
 
 /** lab1 (holding stand-in 0000:ee:00.0) and app1 on lab-a, nothing on lab-b. */
-function lab(change: (world: any) => void = () => {}) {
+function lab(change: (world: any) => void = () => {}, config = CONFIG) {
   const dir = mkdtempSync(join(tmpdir(), 'sova-libvirt-cli-'))
   const world = {uris: {[URI_A]: hostWorld(['lab1', 'app1']), [URI_B]: hostWorld([])}, faults: {}}
   change(world)
@@ -43,7 +43,7 @@ function lab(change: (world: any) => void = () => {}) {
   const state = freshStateDir()
   const env = {PATH: [join(FIXTURES, 'bin', 'libvirt'), dirname(process.execPath), process.env.PATH].join(delimiter), SOVA_FAKE_STATE: join(dir, 'state.json'), SOVA_FAKE_LOG: log, SOVA_CONFIG: ''}
   return {
-    run: ([command, ...args]: string[]) => sova([command, '--config', CONFIG, ...args], {state, env}),
+    run: ([command, ...args]: string[]) => sova([command, '--config', config, ...args], {state, env}),
     calls: (): {argv: string[]; device?: string}[] => readFileSync(log, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line)),
     clearLog: () => writeFileSync(log, ''),
   }
@@ -148,6 +148,27 @@ describe('sova on a libvirt lab (fake virsh)', () => {
     ])
     assert.deepEqual(doc.hosts[0].vfs, {total: 2, free: []})
     assert.deepEqual(vmsOf(doc)['lab-a'], [['lab1', 'vf', '0000:ee:00.0'], ['app1', 'pv', null]])
+  })
+
+  it('tags from a domain\'s <metadata> select it for a configuration group: the document carries the tags and the group\'s rules', async () => {
+    // Protects the rules that live with the VM: <sova:vm> tags read from the live XML, checked, matched by rules.groups[].match.tag.
+    const metadata = `<metadata><app:x xmlns:app="https://example.org/app"><app:tag>database</app:tag></app:x>` +
+      `<s:vm xmlns:s="https://sova.dev/xmlns/vm/1"><s:tag>database</s:tag><s:tag>bad tag</s:tag><s:tag>database</s:tag></s:vm></metadata>`
+    const config = join(mkdtempSync(join(tmpdir(), 'sova-rules-')), 'config.json')
+    const lab0 = JSON.parse(readFileSync(CONFIG, 'utf8'))
+    writeFileSync(config, JSON.stringify({...lab0, rules: {groups: [{name: 'databases', match: {tag: 'database'}, migrate: 'never', vf: 'always'}]}}))
+    const {run} = lab((world) => {
+      world.uris[URI_A].domains.app1.xml = world.uris[URI_A].domains.app1.xml.replace('</domain>', `${metadata}</domain>`)
+    }, config)
+    const result = await run(['collect'])
+    assert.equal(result.exitCode, 0, String(result.stderr))
+    const [doc] = documents(result.stdout)
+    const [lab1, app1] = doc.hosts[0].vms
+    assert.deepEqual(app1.tags, ['database'], 'the valid tag once; other applications\' metadata not read')
+    assert.deepEqual(app1.rules, {migrate: 'never', vf: 'always', groups: ['databases'], by: {migrate: 'configuration rules.groups[0] "databases"', vf: 'configuration rules.groups[0] "databases"'}})
+    assert.equal(lab1.tags, undefined)
+    assert.equal(lab1.rules, undefined)
+    assert.match(String(result.stderr), /collect: app1 on lab-a: tag "bad tag" ignored: not a tag/)
   })
 
   it('a hostile VM name is refused with exit 2 before virsh is ever run', async () => {

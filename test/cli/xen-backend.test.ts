@@ -48,6 +48,24 @@ describe('sova on a Xen cluster (fake xl/ssh)', () => {
     close(web1.cpu.usedRatio * window, 1)
   })
 
+  it('a domain whose config says nomigrate=1 is pinned by that rule, named as where it was said', async () => {
+    // Protects the rule that lives with a Xen domain: b_info.disable_migrate from xl list -l.
+    const {run, editWorld} = lab()
+    editWorld((world) => {
+      world.domains.web1.config.b_info.disable_migrate = 'True'
+    })
+    const result = await run(['collect'])
+    assert.equal(result.exitCode, 0, String(result.stderr))
+    const [doc] = documents(result.stdout)
+    const vms = doc.hosts.flatMap((host: any) => host.vms)
+    const web1 = vms.find((vm: any) => vm.name === 'web1')
+    assert.deepEqual(web1.tags, ['xen:nomigrate'])
+    assert.deepEqual(web1.rules, {migrate: 'never', by: {migrate: 'Xen domain config nomigrate=1'}})
+    assert.ok(vms.filter((vm: any) => vm.name !== 'web1').every((vm: any) => vm.rules === undefined))
+    const listed = documents((await run(['rule:list', '--format', 'json'])).stdout)
+    assert.deepEqual(listed.map((record: any) => [record.match, record.rule, record.origin, record.selects]), [['tag xen:nomigrate', 'migrate=never', 'Xen domain config nomigrate=1', 'web1']])
+  })
+
   it('switch-vf --to vf / --to pv: xl pci-attach then pci-detach on xen1 through ssh, actions done', async () => {
     // Protects the one-off VF hot-plug: exact xl argv, the ssh hop to the VM's host, the action record.
     const {run, calls, clearLog} = lab()

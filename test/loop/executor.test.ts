@@ -653,7 +653,7 @@ describe('Executor.migrate: only the move meant, confirmed on both ends', () => 
 })
 
 describe('Executor: the rules in force now', () => {
-  const ruled = (rules: Partial<RuleSet>) => ({rules: {vms: [], hosts: [], ...rules}})
+  const ruled = (rules: Partial<RuleSet>) => ({rules: () => ({vms: [], hosts: [], ...rules})})
   const change = (tweak: Partial<PlannedVfChange>): PlannedVfChange => ({host: 'h1', vm: 'db1', op: 'attach', vf: VF0, reason: 'list1', ...tweak})
 
   it('a pin set after the plan was made: the migration is skipped naming the rule, nothing touched', async () => {

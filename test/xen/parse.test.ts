@@ -77,7 +77,7 @@ describe('xl list -l', () => {
 
   it('takes memory from target_memkb, else max_memkb, and leaves omitted defaults undefined', () => {
     assert.deepEqual(byName.get('web1'), {
-      domid: 5, name: 'web1', uuid: '8c6a2f3e-51b2-4a7c-9d0e-1f2a3b4c5d61', vcpus: 2, memoryMiB: 2048, pcidevs: [], pciOptions: new Map(), vifNames: [],
+      domid: 5, name: 'web1', uuid: '8c6a2f3e-51b2-4a7c-9d0e-1f2a3b4c5d61', vcpus: 2, memoryMiB: 2048, pcidevs: [], pciOptions: new Map(), vifNames: [], noMigrate: false,
     })
     assert.equal(byName.get('db1')?.memoryMiB, 4096)
     assert.equal(byName.get('gpu1')?.vcpus, undefined)
@@ -103,6 +103,11 @@ describe('xl list -l', () => {
     assert.equal(uuidOf(undefined), undefined)
     assert.equal(uuidOf('8c6a2f3e'), undefined)
     assert.equal(uuidOf(42), undefined)
+  })
+
+  it('reads nomigrate=1 (b_info.disable_migrate, a defbool) and nothing else as it', () => {
+    const noMigrate = (value: unknown) => parseXlListLong(JSON.stringify([{domid: 3, config: {c_info: {name: 'a'}, b_info: {disable_migrate: value}}}]))[0].noMigrate
+    assert.deepEqual(['True', true, 'False', '<default>', undefined, 1].map(noMigrate), [true, true, false, false, false, false])
   })
 
   it('keeps custom vif names (vifname=)', () => {

@@ -31,6 +31,10 @@ export interface RawVm {
   path: NetPath
   vf: string | null
   counters: RawVmCounters
+  /** Tags from the hypervisor's metadata of the domain, checked (rules/tags.ts): rules can select VMs by them. */
+  tags?: string[]
+  /** Why tags of the metadata were left out (not a tag, too many): collect says so on stderr. */
+  ignoredTags?: string[]
 }
 
 /** One VM's share of a port counted as the sum of its VMs (`basis: 'vms'`), by the domain's identity. */

@@ -11,6 +11,7 @@ import {EXIT, SovaError, UsageError, exitCodeOf} from '../errors.js'
 import type {FlatRecord} from '../render/records.js'
 import type {Format, View} from '../render/view.js'
 import {resolveFormat, wantsColour} from '../render/view.js'
+import type {RuleSet} from '../policy/rules.js'
 import type {PipelineStage} from '../store/run-lock.js'
 import type {Store} from '../store/store.js'
 import {logLine, writeStdout} from './output.js'
@@ -37,6 +38,8 @@ export interface ActingSession {
   store: Store
   backend: Backend
   executor: Executor | undefined
+  /** The rules in force now (configuration and `sova rule set`), read again at each call. */
+  rules: () => RuleSet
 }
 
 export abstract class SovaCommand extends Command {
@@ -156,6 +159,18 @@ export abstract class SovaCommand extends Command {
   }
 
   /**
+   * The rules in force for this backend's cluster (rules/in-force.ts), as a function: a loop reads
+   * them again each cycle, so a `sova rule set` meanwhile counts from the next one.
+   */
+  protected async rulesFor(flags: {config?: string}, store: Store, backend: Backend): Promise<() => RuleSet> {
+    const [{loadConfig}, {rulesInForce}, {drainRules}] = await Promise.all([import('../config.js'), import('../rules/in-force.js'), import('../store/host-marks.js')])
+    const config = loadConfig(flags.config)
+    const cluster = await backend.clusterName()
+    // Drain's marks come last: a host being emptied takes no VM whatever else was said.
+    return () => rulesInForce(config, store, cluster, drainRules(store, cluster))
+  }
+
+  /**
    * What an acting command needs: the store, the backend, and an executor, unless this is a dry
    * run (then nothing is locked and nothing can act). The caller closes the store. `stage`: see lockRun.
    */
@@ -164,17 +179,18 @@ export abstract class SovaCommand extends Command {
     const store = await this.openStore(flags.state)
     try {
       const backend = await this.openBackendFor(flags, store)
-      if (flags['dry-run']) return {store, backend, executor: undefined}
+      const rules = await this.rulesFor(flags, store, backend)
+      if (flags['dry-run']) return {store, backend, executor: undefined, rules}
       // Acting on a damaged journal could repeat or lose what it owes: check its pages first.
       store.verify()
       await this.lockRun(store, Boolean(flags.quiet), stage)
       const runId = `${new Date().toISOString()}/${process.pid}`
       // SIGINT/SIGTERM: the action under way finishes (a migration with its VF steps), no new one starts.
       stopGracefully(() => this.note(Boolean(flags.quiet), `${this.id}: stopping after the current action`))
-      const executor = new Executor(backend, store, runId, stopRequested)
+      const executor = new Executor(backend, store, runId, stopRequested, {rules})
       const {isRunLive} = await import('../store/run-liveness.js')
       for (const line of await executor.reconcile((runId) => isRunLive(runId))) this.note(Boolean(flags.quiet), `${this.id}: ${line}`)
-      return {store, backend, executor}
+      return {store, backend, executor, rules}
     } catch (error) {
       store.close()
       throw error

@@ -2,6 +2,7 @@
 // cluster in a private in-memory store (never the user's state), through exactly the code
 // `sova run` uses: startCycle (reconcile, collect), then runCycle with the default sample-age
 // limit, once per loop period.
+import {NO_RULES, type RuleSet} from '../policy/rules.js'
 import {Executor} from '../loop/apply.js'
 import {SIM_SAMPLE_SECONDS, SimBackend, readSimCluster} from '../backends/sim/backend.js'
 import type {SimCluster} from '../backends/sim/cluster.js'
@@ -31,6 +32,8 @@ export interface EvaluationProgress {
 export interface EvaluationOptions {
   /** A built-in scenario name or a scenario file. */
   scenario: string
+  /** The configuration's rules: every loop policy evaluated honours them (the oracle does not). */
+  rules?: RuleSet
   seed: number
   durationSeconds: number
   hosts?: number
@@ -68,15 +71,16 @@ async function runLoopPolicy(
   params: PolicyParams,
   durationSeconds: number,
   onPeriod: (elapsedSeconds: number) => void,
+  rules: RuleSet = NO_RULES,
 ): Promise<ScoreboardPoint[]> {
   const store = Store.openInMemory()
   try {
     store.writeSim(JSON.stringify(cluster))
     const backend = new SimBackend(store)
     const history = new SampleHistory(store)
-    const executor = new Executor(backend, store, `evaluate/${params.policy}`)
+    const executor = new Executor(backend, store, `evaluate/${params.policy}`, undefined, {rules: () => rules})
     // The private store holds no other run; the loop's own rows are its to settle.
-    const context = {backend, store, executor, isRunLive: () => true, log: () => {}}
+    const context = {backend, store, executor, isRunLive: () => true, log: () => {}, rules: () => rules}
     const freshness = freshnessOf(DEFAULT_MAX_SAMPLE_AGE_SECONDS, backend)
     const points = [pointOf(cluster)]
     const endMs = cluster.timeMs + durationSeconds * 1000
@@ -105,7 +109,7 @@ export async function evaluate(options: EvaluationOptions): Promise<Evaluation> 
     const points =
       policy === 'oracle'
         ? runOracle(copy, options.durationSeconds, SIM_SAMPLE_SECONDS, report).points
-        : await runLoopPolicy(copy, (options.paramsFor ?? ((name) => policyParams({policy: name})))(policy), options.durationSeconds, report)
+        : await runLoopPolicy(copy, (options.paramsFor ?? ((name) => policyParams({policy: name})))(policy), options.durationSeconds, report, options.rules)
     const result = evaluationOf(policy, points)
     results.push(result)
     report(options.durationSeconds, result)

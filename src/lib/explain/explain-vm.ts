@@ -8,6 +8,7 @@ import {type HostStatus, hostStatusOf} from './host-status.js'
 import {explainPlacement} from './placement.js'
 import type {Threshold} from './thresholds.js'
 import {explainPath} from './vf-path.js'
+import {pathRuleOf, ruleThatHeld, rulesSaid} from './rules-said.js'
 
 /** The VM's figures from the document's scores. */
 export interface VmFigures {
@@ -50,6 +51,8 @@ export interface VmExplanation {
   /** Its host's hotspot status (and the source host's, when it moved). */
   hosts: HostStatus[]
   thresholds: Threshold[]
+  /** The operator's rules in force for it and its host, each with where it was said (empty: Sova decides). */
+  rules: string[]
   /** The plan's rejected alternatives that name it. */
   rejected: string[]
   actions: ActionRecord[]
@@ -118,6 +121,12 @@ export function explainVm(view: CycleView, vm: string): VmExplanation {
   const hostNames = placement.fromHost ? [placed.host.name, placement.fromHost] : [placed.host.name]
   const hosts = hostNames.map((host) => hostStatusOf(view, host)).filter((status): status is HostStatus => status !== undefined)
   const moving = placement.fromHost !== undefined || hosts.some((status) => status.hot)
+  // The rules as the sample stated them (a VM that moved carries its rules with it).
+  const sampled = view.before.get(vm) ?? placed
+  // A rule is why it stayed only where a move was wanted: on a host predicted hot.
+  const onHotHost = placement.fromHost === undefined && hosts.some((status) => status.hot)
+  const held = onHotHost ? ruleThatHeld(sampled.vm, sampled.host) : undefined
+  const pathRule = pathRuleOf(sampled.vm, sampled.host)
   const balance = [view.thresholds.targetBelow, view.thresholds.cooldown].filter((limit): limit is Threshold => moving && limit !== undefined)
   return {
     at: view.doc.at,
@@ -132,9 +141,10 @@ export function explainVm(view: CycleView, vm: string): VmExplanation {
     decidedBy: path.decidedBy,
     placement: placement.text,
     pathReason: path.text,
-    outcome: outcomeOf(actions, placement.short, path.short, !placement.fromHost && hosts.some((status) => status.hot)),
+    outcome: outcomeOf(actions, held ? `${placement.short} (${held})` : placement.short, pathRule ? `${path.short} (${pathRule})` : path.short, onHotHost),
     hosts,
     thresholds: distinctThresholds([...hosts.map((status) => status.threshold), ...balance, ...path.thresholds]),
+    rules: rulesSaid(sampled.vm, sampled.host),
     rejected: [...view.rejectedMigrationsAbout(vm), ...view.rejectedVfAbout(vm)],
     actions,
   }

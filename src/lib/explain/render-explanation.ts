@@ -44,7 +44,7 @@ export function renderExplanationTable(doc: ExplainedDocument, explanations: rea
 
 const CSV_COLUMNS = [
   'at', 'cluster', 'policy', 'vm', 'host', 'from_host', 'path', 'vf', 'tier', 'rate_mbps', 'demand_mbps', 'vf_value_mbps',
-  'vf_value_rank', 'decided_by', 'placement', 'path_reason', 'outcome', 'thresholds', 'rejected',
+  'vf_value_rank', 'decided_by', 'placement', 'path_reason', 'outcome', 'thresholds', 'rejected', 'rules',
 ]
 
 /** Explanations as CSV rows; the header only with the first document of a stream. */
@@ -55,7 +55,7 @@ export function renderExplanationCsv(explanations: readonly VmExplanation[], wit
       explanation.at, explanation.cluster, explanation.policy, explanation.vm, explanation.host, explanation.fromHost ?? '',
       explanation.path, explanation.vf ?? '', figures.tier ?? '', figures.rateMbps ?? '', figures.demandMbps ?? '',
       figures.vfValueMbps ?? '', figures.vfValueRank ?? '', explanation.decidedBy, explanation.placement, explanation.pathReason,
-      explanation.outcome, explanation.thresholds.map(formatThreshold).join('; '), explanation.rejected.join('; '),
+      explanation.outcome, explanation.thresholds.map(formatThreshold).join('; '), explanation.rejected.join('; '), explanation.rules.join('; '),
     ]
   })
   return stringify(withHeader ? [CSV_COLUMNS, ...rows] : rows)
@@ -100,6 +100,7 @@ export function renderExplanationText(explanation: VmExplanation): string {
     title,
     ...section('Figures', [figuresLine(explanation)]),
     ...section('Decided by', [explanation.decidedBy]),
+    ...section('Rules', explanation.rules.length > 0 ? explanation.rules : ['none: Sova decides']),
     ...section('Host', [explanation.placement]),
     ...section('Path', [explanation.pathReason]),
     ...section('Hotspot', explanation.hosts.length > 0 ? explanation.hosts.map(describeHostStatus) : ['no hotspot figures in the document']),

@@ -13,8 +13,11 @@ import {migrationRefusal, vfChangeRefusal, vfOnArrivalAllowed} from './rule-gate
 
 /** What an Executor may be told beside its backend and store. */
 export interface ExecutorOptions {
-  /** The operator's rules in force now: an action they forbid (a pin set after the plan was made) is skipped. */
-  rules?: RuleSet
+  /**
+   * The operator's rules in force now, read before each action: an action they forbid (a pin set
+   * after the plan was made, even during a long run) is skipped.
+   */
+  rules?: () => RuleSet
 }
 
 export class Executor {
@@ -39,7 +42,7 @@ export class Executor {
     const stale = unanswered(live, [item.from, item.to]) ?? this.migrationPrecondition(item, hosts, live) ?? this.ruled(migrationRefusal, item, hosts)
     if (stale) return [this.record({kind: 'migrate', vm: item.vm, host: item.from, to: item.to, reason: item.reason}, 'skipped', stale)]
 
-    const rules = this.options.rules
+    const rules = this.options.rules?.()
     const steps = expandMigration(rules ? vfOnArrivalAllowed(rules, item, hosts) : item, hosts)
     const actions: Action[] = []
     const detach = steps.find((step) => step.kind === 'detach-vf')
@@ -159,7 +162,8 @@ export class Executor {
 
   /** Why the rules in force now (if the executor was given them) forbid the item. */
   private ruled<T>(refusal: (rules: RuleSet, item: T, hosts: Host[]) => string | undefined, item: T, hosts: Host[]): string | undefined {
-    return this.options.rules ? refusal(this.options.rules, item, hosts) : undefined
+    const rules = this.options.rules?.()
+    return rules ? refusal(rules, item, hosts) : undefined
   }
 
   private vfPrecondition(change: PlannedVfChange, hosts: Host[]): string | undefined {

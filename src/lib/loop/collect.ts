@@ -54,6 +54,7 @@ function vmRates(vm: RawVm, previous: RawVm | undefined, seconds: number): Vm {
     net: {rxBps, txBps, activeRatio},
     path: vm.path,
     vf: vm.vf,
+    ...(vm.tags && vm.tags.length > 0 ? {tags: [...vm.tags]} : {}),
   }
 }
 

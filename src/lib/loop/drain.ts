@@ -11,6 +11,7 @@ import {validateName} from '../identifiers.js'
 import {type DrainLimits, planDrain} from '../policy/drain.js'
 import {type HostMark, hostMarkRules, minuteOf} from '../store/host-marks.js'
 import type {Store} from '../store/store.js'
+import type {RuleSet} from '../policy/rules.js'
 import {placementOf} from './collect.js'
 import {owedArrivalVfs} from './drain-resume.js'
 import {applyActions} from './plan-steps.js'
@@ -25,6 +26,8 @@ export interface DrainContext {
   log: (line: string) => void
   /** Tells a dead run from a live one: a resumed drain keeps the VF promises of a drain that died. */
   isRunLive: (runId: string) => boolean
+  /** The rules in force (configuration, `sova rule set`, drain marks): pins and exclusions are blockers. */
+  rules?: () => RuleSet
 }
 
 /** What the drain did: `done` (empty, in maintenance), `noop`, `refused` (blockers, nothing done), `incomplete`. */
@@ -92,7 +95,7 @@ export async function drainHost(context: DrainContext, host: string, limitsOf: (
   await checkHost(backend, host)
   const cluster = await backend.clusterName()
   const before = store.hostMarks(cluster).find((mark) => mark.host === host)
-  const collected = await collectStage(backend, store, {log: context.log})
+  const collected = await collectStage(backend, store, {log: context.log, rules: context.rules?.()})
   const owed = before?.state === 'draining' && executor ? owedVfs(store, host, collected, context.isRunLive) : []
   const kept: Action[] = []
   for (const change of owed) kept.push(await (executor as NonNullable<Acting>).switchVf(change))

@@ -10,11 +10,10 @@ import {type Freshness, staleness} from './freshness.js'
 import type {SampleHistory} from './history.js'
 import {planOperatorMigration, planOperatorVf} from './one-off.js'
 import {applyActions, arrivedVms, expandMigration, vfChangeStep} from './plan-steps.js'
+import {type RuleSet, withRules} from '../policy/rules.js'
 import {historyNeeds, planMigrations, planVf, POLICY_NAMES, type PolicyParams, scorePolicy} from '../policy/policies.js'
 
 export type {PolicyParams} from '../policy/policies.js'
-import {withRules} from '../policy/rules.js'
-import {drainRules} from '../store/host-marks.js'
 import type {Store} from '../store/store.js'
 
 /** Sampling window when there is no usable previous sample to take rates from. */
@@ -23,6 +22,8 @@ export const DEFAULT_SAMPLE_SECONDS = 2
 export interface CollectOptions {
   /** Take rates over an in-command window of this many seconds instead of since the last sample. */
   sampleSeconds?: number
+  /** The rules in force: the document's VMs and hosts carry them (policies and reports read them there). */
+  rules?: RuleSet
   log: (line: string) => void
 }
 
@@ -55,8 +56,10 @@ export async function collectStage(backend: Backend, store: Store, options: Coll
     stored = storedBefore(end.source.cluster)
   }
   if (end.missing) end = {...end, missing: dateMissing(end.missing, stored?.source.cluster === end.source.cluster ? stored : undefined)}
-  const doc = withHostMarks(toDocument(start as RawSnapshot, end), store)
+  const rated = toDocument(start as RawSnapshot, end)
+  const doc = options.rules ? withRules(rated, options.rules) : rated
   for (const entry of doc.missing ?? []) options.log(`collect: ${entry.host}: ${entry.reason}`)
+  for (const host of end.hosts) for (const vm of host.vms) for (const why of vm.ignoredTags ?? []) options.log(`collect: ${vm.name} on ${host.name}: ${why}`)
   store.addSample(end.source.cluster, end.at, JSON.stringify(end), utilisationOf(doc), {knowledge: knowledgeOf(doc)})
   return doc
 }
@@ -65,10 +68,6 @@ export async function collectStage(backend: Backend, store: Store, options: Coll
  * The document with the hosts `sova drain` took out of service marked in maintenance, so no stage
  * moves a VM in or hands a VF out there. (The loader of every rule in force takes this over.)
  */
-function withHostMarks(doc: SovaDocument, store: Store): SovaDocument {
-  const hosts = drainRules(store, doc.source.cluster)
-  return hosts.length === 0 ? doc : withRules(doc, {vms: [], hosts})
-}
 
 /** Why the stored sample cannot start the window of every host that answered now (one came back, or is new). */
 function withoutReadings(previous: RawSnapshot, current: RawSnapshot): string | undefined {
@@ -191,6 +190,8 @@ export interface LoopContext {
   executor: Acting
   /** Tells a dead run from a live neighbour, for reconciliation. */
   isRunLive: (runId: string) => boolean
+  /** The rules in force now, read at the start of each cycle (a rule set meanwhile counts from the next). */
+  rules?: () => RuleSet
   log: (line: string) => void
 }
 
@@ -201,7 +202,7 @@ export interface LoopContext {
  */
 export async function startCycle(context: LoopContext, cycle: number): Promise<SovaDocument> {
   if (cycle > 1 && context.executor) for (const line of await context.executor.reconcile(context.isRunLive)) context.log(`run: ${line}`)
-  return collectStage(context.backend, context.store, {log: context.log})
+  return collectStage(context.backend, context.store, {log: context.log, rules: context.rules?.()})
 }
 
 /** The loop after collect, in order: cluster level first, then host level (ALGORITHM.md §2). */

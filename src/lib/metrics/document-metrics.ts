@@ -3,6 +3,7 @@
 // dashboard and `sova run | jq` never disagree. Pure.
 import {ActionKind, ActionStatus, type SovaDocument} from '../document/schema.js'
 import {type MetricFamily, renderExposition, type Sample} from './exposition.js'
+import {ruleFamilies} from './rule-metrics.js'
 
 /** Every action kind and result, from the schema: all combinations are written, zeros included, so a series never vanishes. */
 const KINDS = ActionKind.anyOf.map((literal) => literal.const)
@@ -104,6 +105,7 @@ export function documentFamilies(doc: SovaDocument, cycleSeconds: number, journa
     ...hostFamilies(doc),
     ...scoreFamilies(doc),
     ...vmFamilies(doc),
+    ...ruleFamilies(doc),
     ...actionFamilies(doc),
     ...(journal === undefined ? [] : journalFamilies(journal)),
   ]

@@ -5,6 +5,7 @@ import type {Action, SovaDocument, Unmanaged} from '../document/schema.js'
 import {fixed, mbps} from './figures.js'
 import type {View} from './view.js'
 import {ownValue} from '../named.js'
+import {hostRuleMarkers, vmRuleMarkers} from '../rules/markers.js'
 
 function table(head: string[], rows: string[][]): string {
   // No rule between rows: a cluster's VMs read as one list.
@@ -23,9 +24,9 @@ function hostsTable(doc: SovaDocument, chalk: ChalkInstance): string {
     const score = ownValue(doc.scores?.hosts, host.name)
     const used = host.vms.filter((vm) => vm.vf).length
     const hot = score ? (score.hot ? chalk.red('HOT') : chalk.green('ok')) : ''
-    return [host.name, fixed(host.nic.utilisation), fixed(score?.forecast), hot, `${used}/${host.vfs.total}`, String(host.vms.length), score?.reason ?? '']
+    return [host.name, fixed(host.nic.utilisation), fixed(score?.forecast), hot, `${used}/${host.vfs.total}`, String(host.vms.length), hostRuleMarkers(host.rules), score?.reason ?? '']
   })
-  return table(['Host', 'Port util', 'Forecast', 'Hotspot', 'VFs used', 'VMs', 'Why'], rows)
+  return table(['Host', 'Port util', 'Forecast', 'Hotspot', 'VFs used', 'VMs', 'Rules', 'Why'], rows)
 }
 
 function vmsTable(doc: SovaDocument, chalk: ChalkInstance): string {
@@ -34,7 +35,7 @@ function vmsTable(doc: SovaDocument, chalk: ChalkInstance): string {
       const score = ownValue(doc.scores?.vms, vm.name)
       const path = vm.path === 'vf' ? chalk.cyan(`vf ${vm.vf}`) : 'pv'
       return [
-        vm.name, host.name, path, fixed(vm.cpu.usedRatio), fixed(vm.cpu.blockedRatio),
+        vm.name, host.name, path, vmRuleMarkers(vm.rules), fixed(vm.cpu.usedRatio), fixed(vm.cpu.blockedRatio),
         mbps(vm.net.rxBps + vm.net.txBps), fixed(vm.net.activeRatio),
         fixed(score?.ioRatio), score ? String(score.netScore) : '',
         score?.tier ?? (score?.vfValueMbps === undefined ? '' : String(Math.round(score.vfValueMbps))), score?.reason ?? '',
@@ -43,7 +44,7 @@ function vmsTable(doc: SovaDocument, chalk: ChalkInstance): string {
   )
   // Seed-based policies rank into tiers; sova values a VF in Mbit/s.
   const ranked = doc.scores?.policy === 'sova' ? 'VF worth' : 'Tier'
-  return table(['VM', 'Host', 'Path', 'CPU', 'Blocked', 'Mbit/s', 'Active', 'I/O ratio', 'Net score', ranked, 'Why'], rows)
+  return table(['VM', 'Host', 'Path', 'Rules', 'CPU', 'Blocked', 'Mbit/s', 'Active', 'I/O ratio', 'Net score', ranked, 'Why'], rows)
 }
 
 function statusText(action: Action, chalk: ChalkInstance): string {

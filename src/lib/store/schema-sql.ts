@@ -2,6 +2,7 @@
 import {JOURNAL_INDEXES, JOURNAL_OPEN_SCHEMA} from './journal-sql.js'
 import {JOURNAL_PRUNED_SCHEMA, RETENTION_SCHEMA} from './retention.js'
 import {HOST_MARKS_SCHEMA} from './host-marks.js'
+import {RULES_SCHEMA} from '../rules/rules-sql.js'
 
 export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE samples (
@@ -71,4 +72,6 @@ export const MIGRATIONS: readonly string[] = [
   JOURNAL_PRUNED_SCHEMA,
   // Hosts taken out of service by `sova drain` (draining, then maintenance) until `sova undrain`.
   HOST_MARKS_SCHEMA,
+  // The rules operators set with `sova rule set`, per cluster (rules/rules-sql.ts).
+  RULES_SCHEMA,
 ]

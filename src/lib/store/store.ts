@@ -11,6 +11,7 @@ import {DEFAULT_RETENTION, pruneJournal, pruneSamples, type Retention} from './r
 import type {ProcessIdentity} from './process-identity.js'
 import {acquireRunLock, currentLockOwner, type HolderState, type LockOwner, type LockTakeover} from './run-lock.js'
 import type {Sqlite} from './sqlite.js'
+import {type RuleKey, type RuleKind, setRules, type StoredRule, storedRules, unsetRules} from '../rules/rules-sql.js'
 
 export {describeTakeover, isProcessAlive, lockHolderState, type HolderState, type LockOwner, type LockTakeover} from './run-lock.js'
 
@@ -285,6 +286,23 @@ export class Store {
   /** Forgets the marks of the clusters whose id starts with `prefix` (a simulated cluster started over). */
   clearHostMarksOf(prefix: string): void {
     deleteHostMarksOf(this.sql, prefix)
+  }
+
+  // --- operators' rules (sova rule set) ---------------------------------------------------
+
+  /** Sets keys of a VM's or host's rule of `cluster`; returns the keys that changed. */
+  setRules(cluster: string, kind: RuleKind, target: string, values: Partial<Record<RuleKey, string>>, at: string): RuleKey[] {
+    return setRules(this.sql, cluster, kind, target, values, at)
+  }
+
+  /** Removes keys (all when none are named) of a VM's or host's rule; returns the keys removed. */
+  unsetRules(cluster: string, kind: RuleKind, target: string, keys: readonly RuleKey[]): RuleKey[] {
+    return unsetRules(this.sql, cluster, kind, target, keys)
+  }
+
+  /** The rules set for `cluster`, in the order they were set. */
+  storedRules(cluster: string): StoredRule[] {
+    return storedRules(this.sql, cluster)
   }
 
   // --- run lock ------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 // shows a `type='network'` interface of a hostdev pool with its *actual* type: `<interface
 // type='hostdev' managed='yes'>` whose `<source><address type='pci' …/>` is the VF libvirt picked,
 // and no network name (libvirt domain_conf.c virDomainNetDefFormat / virDomainActualNetDefContentsFormat).
-import {childNamed, parseXml} from './xml.js'
+import {SOVA_XMLNS} from '../../rules/tags.js'
+import {childNamed, parseXml, type XmlElement} from './xml.js'
 import {pciOfAddress} from './parse.js'
 
 /** One NIC or PCI host device of a running domain. */
@@ -32,6 +33,8 @@ export interface DomainInfo {
   vcpus: number | undefined
   memoryKiB: number | undefined
   devices: DomainDevice[]
+  /** The texts of <tag> elements of Sova's <metadata> element, unchecked (rules/tags.ts checks them). */
+  tags?: string[]
 }
 
 /** True for a device that passes a host PCI function through (a VF): blocks live migration. */
@@ -92,7 +95,26 @@ export function parseDomainXml(xml: string): DomainInfo {
     vcpus: Number.isFinite(vcpuCount) && vcpuCount > 0 ? vcpuCount : undefined,
     memoryKiB: toKiB(memory?.text, memory?.attrs.unit),
     devices: found,
+    tags: sovaTags(childNamed(domain, 'metadata')),
   }
+}
+
+/**
+ * The tags of Sova's element in <metadata>, found by its namespace whatever the prefix (libvirt
+ * prints the one given to `virsh metadata --key`): `<sova:vm xmlns:sova="https://sova.dev/xmlns/vm/1">
+ * <sova:tag>database</sova:tag></sova:vm>`. Other applications' metadata is not read.
+ */
+function sovaTags(metadata: XmlElement | undefined): string[] {
+  const tags: string[] = []
+  for (const element of metadata?.children ?? []) {
+    const colon = element.name.indexOf(':')
+    const prefix = colon === -1 ? '' : element.name.slice(0, colon)
+    const declared = prefix === '' ? element.attrs.xmlns : element.attrs[`xmlns:${prefix}`]
+    if (declared !== SOVA_XMLNS || element.name.slice(colon + 1) !== 'vm') continue
+    const tagName = prefix === '' ? 'tag' : `${prefix}:tag`
+    for (const child of element.children) if (child.name === tagName) tags.push(child.text)
+  }
+  return tags
 }
 
 /** The virtio NIC a VF must pair with (`<teaming type='persistent'/>` and a user alias `ua-…`). */

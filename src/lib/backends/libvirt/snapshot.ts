@@ -5,6 +5,7 @@ import {isValidName, NAME_RULE} from '../../identifiers.js'
 import type {ByteCounters} from '../../linux/host-facts.js'
 import {readVfCountersOf, type HostDriverContext} from '../hosts/driver.js'
 import {estimateBlockedSeconds, readHostPort} from '../hosts/host-readings.js'
+import {acceptTags} from '../../rules/tags.js'
 import type {RawHost, RawVm, UnmanagedVm} from '../types.js'
 import {type DomainInfo, isPassthrough, parseDomainXml} from './domain-xml.js'
 import {type DomainStats, parseDomstats, parseFreecell, parseNameList, parseNodeinfo} from './parse.js'
@@ -61,7 +62,14 @@ function toRawVm(stats: DomainStats, info: DomainInfo, vf: string | null, vfTraf
       // A VF's counters run on from its earlier owners: the VF is part of what the sum counts.
       basis: vfTraffic ? `taps ${taps.taps} + vf ${vf}` : `taps ${taps.taps}`,
     },
+    ...tagsOf(info.tags ?? []),
   }
+}
+
+/** The domain's metadata tags as a RawVm carries them: the valid ones, and why others were left out. */
+function tagsOf(raw: string[]): Pick<RawVm, 'tags' | 'ignoredTags'> {
+  const {tags, ignored} = acceptTags(raw)
+  return {...(tags.length > 0 ? {tags} : {}), ...(ignored.length > 0 ? {ignoredTags: ignored} : {})}
 }
 
 /** Each running domain's live XML, read by UUID; a domain that left in between is dropped. */

@@ -140,6 +140,8 @@ export interface SimVm {
   vf: string | null
   demand: DemandProfile
   counters: SimCounters
+  /** Tags, as a hypervisor's metadata of a domain would carry them (rules select VMs by them). */
+  tags?: string[]
 }
 
 /** One simulated host: port, CPUs, memory, VF pool, reachability and port counters. */

@@ -66,6 +66,7 @@ export function toSnapshot(cluster: SimCluster): RawSnapshot {
           txBytes: Math.floor(vm.counters.txBytes),
           activeSeconds: vm.counters.activeSeconds,
         },
+        ...(vm.tags?.length ? {tags: [...vm.tags]} : {}),
       })),
   }))
   return {

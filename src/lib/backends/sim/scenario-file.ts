@@ -4,7 +4,7 @@
 import {readFileSync} from 'node:fs'
 import {basename} from 'node:path'
 import {type Static, Type} from '@sinclair/typebox'
-import {NAME_PATTERN, PCI_PATTERN} from '../../document/schema.js'
+import {NAME_PATTERN, PCI_PATTERN, TAG_PATTERN} from '../../document/schema.js'
 import {describeValue, schemaErrorLine} from '../../document/schema-errors.js'
 import {InputError, UsageError} from '../../errors.js'
 import {
@@ -112,6 +112,7 @@ const Vm = Type.Object(
     vf: Type.Optional(Type.Boolean({description: 'holds a VF at boot'})),
     demand: Type.Optional(Demand),
     trace: Type.Optional(Trace),
+    tags: Type.Optional(Type.Array(Type.String({pattern: TAG_PATTERN, expected: 'a tag of letters, digits and . _ : @ + - (at most 64)'}), {maxItems: 64, description: 'tags as a hypervisor\'s metadata would carry them (rules.groups[].match.tag selects by them)', expected: 'at most 64 tags'})),
   },
   strict,
 )
@@ -232,7 +233,7 @@ function toCluster(file: ScenarioFile, scenario: string, seed: number, physics: 
       vf = host.vfPool[i]
       nextVf.set(host.name, i + 1)
     }
-    return {name: vm.name, index, kind, host: vm.host, vcpus: vm.vcpus, memoryMiB: vm.memoryMiB, path: vf ? 'vf' : 'pv', vf, demand, counters: emptyCounters()}
+    return {name: vm.name, index, kind, host: vm.host, vcpus: vm.vcpus, memoryMiB: vm.memoryMiB, path: vf ? 'vf' : 'pv', vf, demand, counters: emptyCounters(), ...(vm.tags?.length ? {tags: [...new Set(vm.tags)]} : {})}
   })
   return newCluster(scenario, seed, hosts, vms, physics)
 }

@@ -69,11 +69,13 @@ export interface XlDomain {
   pciOptions: Map<string, string[]>
   /** Custom dom0 netdev names (`vifname=`), when the config sets them. */
   vifNames: string[]
+  /** The domain config says `nomigrate=1` (b_info.disable_migrate, a libxl defbool printed "True"). */
+  noMigrate: boolean
 }
 
 interface LibxlDomainConfig {
   c_info?: {name?: string; uuid?: string}
-  b_info?: {max_vcpus?: number; target_memkb?: number; max_memkb?: number}
+  b_info?: {max_vcpus?: number; target_memkb?: number; max_memkb?: number; disable_migrate?: unknown}
   nics?: {ifname?: string}[]
   pcidevs?: LibxlPci[]
 }
@@ -116,6 +118,7 @@ export function parseXlListLong(text: string): XlDomain[] {
         pcidevs: pcidevs.map(formatLibxlPci),
         pciOptions: new Map(pcidevs.map((pci) => [formatLibxlPci(pci), libxlPciOptions(pci)])),
         vifNames: (config.nics ?? []).flatMap((nic) => (typeof nic.ifname === 'string' && nic.ifname !== '' ? [nic.ifname] : [])),
+        noMigrate: config.b_info?.disable_migrate === 'True' || config.b_info?.disable_migrate === true,
       },
     ]
   })

@@ -11,6 +11,7 @@ import {estimateBlockedSeconds, readHostPort} from '../hosts/host-readings.js'
 import {whyNameRefused} from '../hosts/unmanaged.js'
 import type {RawHost, RawVm, UnmanagedVm} from '../types.js'
 import {memoizeReads, runOptional, runRequired} from './host-tools.js'
+import {XEN_NOMIGRATE_TAG} from '../../rules/tags.js'
 import {parsePciAssignableList, parseXlInfo, parseXlList, parseXlListLong, readHostInfo, type XlDomain, type XlListRow} from './parse-xl.js'
 import {parseXenstoreLs, readAgentCounters, type AgentCounters} from './parse-xenstore.js'
 import {computeVfPool, type VfPool} from './vf-pool.js'
@@ -132,7 +133,11 @@ export async function readXenHost(context: HostDriverContext): Promise<RawHost> 
     pool,
     vfCounters: await readNeededVfCounters(ctx, sriov, needVfCounters),
   }
-  const vms = managed.flatMap((domain) => buildVm(ctx, domain, readings) ?? [])
+  // nomigrate=1 in the domain's config is the operator's word, kept with the domain: a tag the rules in force pin (rules/tags.ts).
+  const vms = managed.flatMap((domain) => {
+    const vm = buildVm(ctx, domain, readings)
+    return vm === undefined ? [] : [domain.noMigrate ? {...vm, tags: [XEN_NOMIGRATE_TAG]} : vm]
+  })
   const others = unmanaged.map(({domain, why}) => ({domain, why, reading: buildVm(ctx, domain, readings)}))
   const host: RawHost = {
     name: ctx.host.name,
