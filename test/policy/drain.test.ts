@@ -46,8 +46,8 @@ describe('planDrain: every VM of the host to another, by headroom, or the blocke
     const cluster = withRules(doc([host('h1', [vm('db1'), vm('legacy'), vm('web1')]), host('h2')]), rules)
     const plan = planDrain(cluster, 'h1', limits)
     assert.deepEqual(plan.blockers.sort(), [
-      'db1: db1 is pinned to h1 by never-migrate (configuration rules.vms[0])',
-      'legacy: legacy is excluded (sova rule set)',
+      'db1 is pinned to h1 by never-migrate (configuration rules.vms[0])',
+      'legacy is excluded (sova rule set)',
     ])
     assert.deepEqual(targets(plan), {web1: 'h2'})
   })

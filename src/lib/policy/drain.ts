@@ -97,7 +97,7 @@ export function planDrain(doc: SovaDocument, hostName: string, limitsOf: (host: 
   for (const vm of [...source.vms].sort(biggestFirst)) {
     const pinned = migrationBlocker(vm, source)
     if (pinned) {
-      blockers.push(`${vm.name}: ${pinned}`)
+      blockers.push(pinned.startsWith(`${vm.name} `) ? pinned : `${vm.name}: ${pinned}`)
       continue
     }
     const refusals: string[] = []
