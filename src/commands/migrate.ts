@@ -1,6 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {SovaCommand} from '../lib/cli/base-command.js'
+import {rowsFlag} from '../lib/cli/table-flags.js'
 import {backendFlags, dryRunFlag, freshnessOf, maxSampleAgeFlag, resolveMaxSampleAge} from '../lib/cli/flags.js'
 import {ActionsFailedError, UsageError} from '../lib/errors.js'
 
@@ -24,6 +25,7 @@ host or the target did not answer (nothing done).`
   }
 
   static flags = {
+    ...rowsFlag,
     ...backendFlags,
     ...dryRunFlag,
     ...maxSampleAgeFlag,
@@ -36,6 +38,7 @@ host or the target did not answer (nothing done).`
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Migrate)
+    this.checkOutput(flags, 'actions')
     if (args.vm && !flags.to) throw new UsageError(`migrate ${args.vm}: which host? add --to HOST`)
     if (!args.vm && flags.to) throw new UsageError('--to needs a VM: sova migrate VM --to HOST')
     const maxSampleAge = await resolveMaxSampleAge(flags)

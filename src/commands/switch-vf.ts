@@ -1,6 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {SovaCommand} from '../lib/cli/base-command.js'
+import {rowsFlag} from '../lib/cli/table-flags.js'
 import {backendFlags, dryRunFlag, freshnessOf, maxSampleAgeFlag, resolveMaxSampleAge, resolvePolicyParams, switchVfFlags} from '../lib/cli/flags.js'
 import {ActionsFailedError, UsageError} from '../lib/errors.js'
 
@@ -26,6 +27,7 @@ vf|pv it switches that one VM. Exit 1 if any action failed; 69 if the VM's host 
   }
 
   static flags = {
+    ...rowsFlag,
     ...backendFlags,
     ...dryRunFlag,
     ...maxSampleAgeFlag,
@@ -35,6 +37,7 @@ vf|pv it switches that one VM. Exit 1 if any action failed; 69 if the VM's host 
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(SwitchVf)
+    this.checkOutput(flags, 'actions')
     if (args.vm && !flags.to) throw new UsageError(`switch-vf ${args.vm}: which path? add --to vf or --to pv`)
     if (!args.vm && flags.to) throw new UsageError('--to needs a VM: sova switch-vf VM --to vf|pv')
     const params = await resolvePolicyParams(flags)

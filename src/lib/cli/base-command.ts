@@ -8,12 +8,14 @@ import type {Backend} from '../backends/types.js'
 import {assertFiniteDocument} from '../document/finite.js'
 import type {SovaDocument} from '../document/schema.js'
 import {EXIT, SovaError, UsageError, exitCodeOf} from '../errors.js'
+import type {Column} from '../render/grid.js'
 import type {FlatRecord} from '../render/records.js'
 import type {Format, View} from '../render/view.js'
-import {resolveFormat, wantsColour} from '../render/view.js'
+import {resolveFormat} from '../render/view.js'
 import type {PipelineStage} from '../store/run-lock.js'
 import type {Store} from '../store/store.js'
 import {logLine, writeStdout} from './output.js'
+import {type OutputFlagValues, resolveOutput, tableFlags} from './table-flags.js'
 
 /** oclif decorates flag errors over several lines ("Parsing --x", "See more help"): keep the substance. */
 function oneLine(message: string): string {
@@ -51,6 +53,7 @@ export abstract class SovaCommand extends Command {
       description: 'Colour in tables (default: on a terminal unless NO_COLOR is set).',
       helpGroup: 'OUTPUT',
     }),
+    ...tableFlags,
     quiet: Flags.boolean({char: 'q', description: 'No log lines on stderr.', helpGroup: 'OUTPUT'}),
     state: Flags.string({
       description: 'State store directory (default: $SOVA_STATE_DIR, else $XDG_STATE_HOME/sova).',
@@ -78,18 +81,26 @@ export abstract class SovaCommand extends Command {
     yield* readDocuments(process.stdin, 'stdin')
   }
 
+  /**
+   * Checks the output flags (--rows, --columns, --sort) for `view` before anything runs: a wrong
+   * column name exits 2 with the valid ones and no side effect. Acting commands call it first.
+   */
+  protected checkOutput(flags: OutputFlagValues, view: View): void {
+    resolveOutput(flags, view, process.stdout, process.env)
+  }
+
   /** Writes one document in the chosen format. */
-  protected async emit(doc: SovaDocument, view: View, flags: {format?: Format; color?: boolean}): Promise<void> {
+  protected async emit(doc: SovaDocument, view: View, flags: OutputFlagValues): Promise<void> {
     this.assertWritable(doc)
-    const format = resolveFormat(flags.format, Boolean(process.stdout.isTTY))
-    if (format === 'json') {
+    const output = resolveOutput(flags, view, process.stdout, process.env)
+    if (output.format === 'json') {
       await writeStdout(JSON.stringify(doc) + '\n')
-    } else if (format === 'table') {
+    } else if (output.format === 'table') {
       const {renderTable} = await import('../render/table.js')
-      await writeStdout(renderTable(doc, view, wantsColour(flags.color, Boolean(process.stdout.isTTY), process.env)))
+      await writeStdout(renderTable(doc, {...output.table, rows: output.kinds}))
     } else {
       const {renderCsv} = await import('../render/csv.js')
-      await writeStdout(renderCsv(doc, view, !this.csvHeaderWritten))
+      await writeStdout(renderCsv(doc, output.kinds[0], output.table, !this.csvHeaderWritten))
       this.csvHeaderWritten = true
     }
   }
@@ -109,10 +120,11 @@ export abstract class SovaCommand extends Command {
     store.saveLastDocument(doc.source.cluster, JSON.stringify(doc))
   }
 
-  /** Writes flat records (lists, summaries) in the chosen format. */
-  protected async emitRecords(records: FlatRecord[], flags: {format?: Format}): Promise<void> {
-    const {renderRecords} = await import('../render/records.js')
-    await writeStdout(renderRecords(records, resolveFormat(flags.format, Boolean(process.stdout.isTTY))))
+  /** Writes flat records (lists, summaries) in the chosen format; `columns` says how a table shows them. */
+  protected async emitRecords(records: FlatRecord[], flags: OutputFlagValues, columns?: Column[]): Promise<void> {
+    const [{renderRecords}, {recordTableOptions}] = await Promise.all([import('../render/records.js'), import('./table-flags.js')])
+    const format = resolveFormat(flags.format === 'text' ? 'table' : flags.format, Boolean(process.stdout.isTTY))
+    await writeStdout(renderRecords(records, format, recordTableOptions(flags, process.stdout, process.env), columns))
   }
 
   /** Opens the state store (lazily: better-sqlite3 loads only for commands that need it). */
@@ -187,7 +199,7 @@ export abstract class SovaCommand extends Command {
    */
   protected async actOnStream(
     session: ActingSession,
-    flags: {format?: Format; color?: boolean},
+    flags: OutputFlagValues,
     stage: (doc: SovaDocument, executor: Executor | undefined) => Promise<SovaDocument>,
   ): Promise<number> {
     const {assertSameCluster, failedActions} = await import('../loop/stages.js')
