@@ -1,5 +1,6 @@
 import {SovaCommand} from '../lib/cli/base-command.js'
 import {backendFlags} from '../lib/cli/flags.js'
+import {CHECK_COLUMNS} from '../lib/render/record-columns.js'
 
 /** How many of the newest journal rows are checked besides every unsettled or owing row (whatever its age). */
 const JOURNAL_WINDOW = 1000
@@ -45,7 +46,7 @@ host did not answer (the others are checked).`
         return
       }
       for (const line of report.unchecked) this.note(flags.quiet, `check: ${line}`)
-      await this.emitRecords(report.violations.map(({invariant, host, vm, vf, detail}) => ({invariant, host, vm, vf, detail})), flags)
+      await this.emitRecords(report.violations.map(({invariant, host, vm, vf, detail}) => ({invariant, host, vm, vf, detail})), flags, CHECK_COLUMNS)
       throw new InvariantsViolatedError(report.violations.length)
     } finally {
       store.close()

@@ -65,7 +65,7 @@ host or the target did not answer (nothing done).`
         for (const action of stages.failedActions(doc)) this.note(flags.quiet, `${action.vm}: ${action.kind} failed: ${action.error}`)
         failed += stages.failedActions(doc).length
         this.keepLastDocument(store, doc)
-        await this.emit(doc, 'actions', flags)
+        await this.emitOneOff(doc, args.vm, flags)
       } else {
         const freshness = freshnessOf(maxSampleAge, backend, (problem) => this.note(flags.quiet, `migrate: ${problem}: no decision taken on it`))
         failed = await this.actOnStream(session, flags, (doc, executor) => stages.migrateStage(doc, executor, freshness))

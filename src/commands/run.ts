@@ -2,7 +2,7 @@ import * as Flags from '@oclif/core/flags'
 import {SovaCommand} from '../lib/cli/base-command.js'
 import {rowsFlag} from '../lib/cli/table-flags.js'
 import {backendFlags, dryRunFlag, durationFlag, freshnessOf, maxSampleAgeFlag, metricsFileFlag, resolveMaxSampleAge, resolvePolicyParams, runFlags} from '../lib/cli/flags.js'
-import {isStdoutClosed} from '../lib/cli/output.js'
+import {isStdoutClosed, writeStdout} from '../lib/cli/output.js'
 import {pause, stopGracefully, stopRequested} from '../lib/cli/signals.js'
 import type {SovaDocument} from '../lib/document/schema.js'
 import {ActionsFailedError, HostsMissingError, UnreachableError} from '../lib/errors.js'
@@ -40,7 +40,11 @@ action failed, else 69 if some host did not answer in some cycle.`
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Run)
-    this.checkOutput(flags, 'actions')
+    const output = this.checkOutput(flags, 'actions')
+    // A table over several cycles: the first in full, then what changed, then a summary.
+    const {CycleReport} = await import('../lib/render/cycle-report.js')
+    const report = output.format === 'table' && flags.rows === undefined ? new CycleReport(output.table) : undefined
+    let shown = 0
     const params = await resolvePolicyParams(flags)
     const maxSampleAge = await resolveMaxSampleAge(flags)
     const metrics = flags['metrics-file'] === undefined ? undefined : (await import('../lib/metrics/metrics-file.js')).openMetricsFile(flags['metrics-file'])
@@ -74,13 +78,20 @@ action failed, else 69 if some host did not answer in some cycle.`
         this.keepLastDocument(session.store, doc)
         failed += stages.failedActions(doc).length
         const seconds = (performance.now() - started) / 1000
-        await this.emit(doc, 'actions', flags)
+        if (report && shown > 0) {
+          await writeStdout(report.changes(doc, cycle))
+        } else {
+          await this.emit(doc, 'actions', flags)
+          report?.count(doc)
+        }
+        shown++
         metrics?.(doc, seconds, session.store.journalTotals())
         if (cycle < cycles) await pause(flags.interval)
       }
     } finally {
       session.store.close()
     }
+    if (report && shown > 1) await writeStdout(report.summary())
     if (failed > 0) throw new ActionsFailedError(failed)
     if (unanswered.size > 0) throw new HostsMissingError([...unanswered])
     if (noHostAnswered) throw noHostAnswered

@@ -59,7 +59,7 @@ vf|pv it switches that one VM. Exit 1 if any action failed; 69 if the VM's host 
         const next = await stages.operatorVfStage(doc, args.vm, flags.to, executor)
         failed += stages.failedActions(next).length
         this.keepLastDocument(store, next)
-        await this.emit(next, 'actions', flags)
+        await this.emitOneOff(next, args.vm, flags)
       } else {
         const freshness = freshnessOf(maxSampleAge, backend, (problem) => this.note(flags.quiet, `switch-vf: ${problem}: no decision taken on it`))
         failed = await this.actOnStream(session, flags, (doc, executor) => stages.switchVfStage(doc, params, executor, freshness))

@@ -15,7 +15,7 @@ import {resolveFormat} from '../render/view.js'
 import type {PipelineStage} from '../store/run-lock.js'
 import type {Store} from '../store/store.js'
 import {logLine, writeStdout} from './output.js'
-import {type OutputFlagValues, resolveOutput, tableFlags} from './table-flags.js'
+import {type OutputFlagValues, type ResolvedOutput, resolveOutput, tableFlags} from './table-flags.js'
 
 /** oclif decorates flag errors over several lines ("Parsing --x", "See more help"): keep the substance. */
 function oneLine(message: string): string {
@@ -85,8 +85,20 @@ export abstract class SovaCommand extends Command {
    * Checks the output flags (--rows, --columns, --sort) for `view` before anything runs: a wrong
    * column name exits 2 with the valid ones and no side effect. Acting commands call it first.
    */
-  protected checkOutput(flags: OutputFlagValues, view: View): void {
-    resolveOutput(flags, view, process.stdout, process.env)
+  protected checkOutput(flags: OutputFlagValues, view: View): ResolvedOutput {
+    return resolveOutput(flags, view, process.stdout, process.env)
+  }
+
+  /**
+   * A one-off's document: as a table, the actions and the VM they were for (not the whole
+   * cluster, unless --rows asks); JSON and CSV as any acting command's.
+   */
+  protected async emitOneOff(doc: SovaDocument, vm: string, flags: OutputFlagValues): Promise<void> {
+    const output = resolveOutput(flags, 'actions', process.stdout, process.env)
+    if (output.format !== 'table' || flags.rows !== undefined) return this.emit(doc, 'actions', flags)
+    this.assertWritable(doc)
+    const {renderOneOff} = await import('../render/table.js')
+    await writeStdout(renderOneOff(doc, vm, output.table))
   }
 
   /** Writes one document in the chosen format. */

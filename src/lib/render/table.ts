@@ -21,7 +21,7 @@ function utilLegend(doc: SovaDocument): string | undefined {
   const measure = Object.values(doc.scores?.hosts ?? {})[0]?.measure
   if (measure === undefined) return undefined
   const what = measure === 'peak' ? 'busier direction / line rate' : '(rx + tx) / line rate'
-  return `UTIL: ${what} (what the hotspot test judged) / its hotspot threshold`
+  return `UTIL: ${what} (the hotspot test's figure) / threshold`
 }
 
 /** VF alternatives are many on big hosts: a terminal shows the first few. */
@@ -76,6 +76,32 @@ export function renderTable(doc: SovaDocument, options: DocumentTableOptions): s
   const shown = new Set(options.rows)
   return chalk.bold(fitLine(heading(doc), width)) + '\n' + tables.join('\n') +
     noteLines([...(legend ? [{text: legend, style: 'dim' as const}] : []), ...planNotes(doc, shown)], options, chalk)
+}
+
+/** The VM as the actions done left it: its host after a move, its path and VF after a switch. */
+function vmAfter(doc: SovaDocument, name: string): SovaDocument['hosts'] {
+  const host = doc.hosts.find((one) => one.vms.some((vm) => vm.name === name))
+  const vm = host?.vms.find((one) => one.name === name)
+  if (!host || !vm) return []
+  let where = host
+  let now = {...vm}
+  for (const action of doc.actions ?? []) {
+    if (action.vm !== name || action.status !== 'done') continue
+    if (action.kind === 'detach-vf') now = {...now, path: 'pv', vf: null}
+    if (action.kind === 'attach-vf') now = {...now, path: 'vf', vf: action.vf ?? null}
+    if (action.kind === 'migrate') where = doc.hosts.find((one) => one.name === action.to) ?? {...host, name: action.to ?? host.name}
+  }
+  return [{...where, vms: [now]}]
+}
+
+/** A one-off (switch-vf VM, migrate VM) for people: its actions, then the VM as they left it. */
+export function renderOneOff(doc: SovaDocument, vm: string, options: TableOptions): string {
+  const chalk = new Chalk({level: options.colour ? 1 : 0})
+  const width = options.wide ? undefined : options.width
+  const after: SovaDocument = {...doc, hosts: vmAfter(doc, vm), plan: undefined}
+  const columns = options.columns?.length ? options.columns : ['vm', 'host', 'path', 'vf']
+  const tables = [kindTable(doc, 'actions', options), kindTable(after, 'vms', {...options, columns})].filter((table) => table !== '')
+  return chalk.bold(fitLine(heading(doc), width)) + '\n' + tables.join('\n') + noteLines(planNotes(after, new Set()), options, chalk)
 }
 
 /**
