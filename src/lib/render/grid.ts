@@ -43,8 +43,10 @@ const ELLIPSIS = '…'
 const DEFAULT_MIN_WIDTH = 8
 
 const textOf = (cell: Cell | undefined): string => (cell === undefined ? '' : typeof cell === 'string' ? cell : cell.text)
-// Tabs and line breaks would break a row in two: shown as spaces.
-const flat = (text: string): string => text.replace(/[\t\n\r\v\f]/g, ' ')
+// Tabs and line breaks would break a row in two: shown as spaces; other control characters never
+// reach the terminal, they are shown escaped (\u001b).
+const flat = (text: string): string =>
+  text.replace(/[\t\n\r\v\f]/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`)
 const widthOf = (text: string): number => [...text].length
 
 /** `text` cut to `width` columns, ending with '…' when cut. */
