@@ -18,11 +18,11 @@ function derivedColumns(names: readonly string[], records: readonly FlatRecord[]
 
 /** Records as NDJSON, a table, or CSV with a header; `columns` (optional) says how the table shows them. */
 export function renderRecords(records: FlatRecord[], format: Format, options: TableOptions = {}, columns?: Column[]): string {
-  if (format === 'json') return records.map((record) => JSON.stringify(record) + '\n').join('')
   const names = columns?.map((column) => column.name) ?? [...new Set(records.flatMap((record) => Object.keys(record)))]
   const known = names.length > 0
   if (known && options.columns) checkColumnNames(options.columns, names, '--columns')
   if (known && options.sort !== undefined) checkColumnNames([options.sort], names, '--sort')
+  if (format === 'json') return records.map((record) => JSON.stringify(record) + '\n').join('')
   if (format === 'csv') return csvOf(names, records, options, true)
   return renderGrid(columns ?? derivedColumns(names, records), records.map((record) => Object.fromEntries(names.map((name) => [name, String(record[name] ?? '')]))), options)
 }

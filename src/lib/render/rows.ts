@@ -51,6 +51,8 @@ const HOST_FIELDS: Field<HostItem>[] = [
   {name: 'vfs_used', priority: 4, align: 'right', table: ({host}) => `${host.vms.filter((vm) => vm.vf).length}/${host.vfs.total}`, csv: ({host}) => host.vms.filter((vm) => vm.vf).length},
   {name: 'vfs_total', priority: 9, wideOnly: true, align: 'right', table: ({host}) => String(host.vfs.total), csv: ({host}) => host.vfs.total},
   {name: 'vms', priority: 5, align: 'right', table: ({host}) => String(host.vms.length), csv: ({host}) => host.vms.length},
+  {name: 'rx_mbps', priority: 7, align: 'right', table: ({host}) => mbps(host.nic.rxBps), csv: ({host}) => Number(mbps(host.nic.rxBps))},
+  {name: 'tx_mbps', priority: 7, align: 'right', table: ({host}) => mbps(host.nic.txBps), csv: ({host}) => Number(mbps(host.nic.txBps))},
   {name: 'nic_util', priority: 9, wideOnly: true, align: 'right', table: ({host}) => fixed(host.nic.utilisation), csv: ({host}) => host.nic.utilisation},
   {name: 'reason', priority: 6, flexible: true, minWidth: 12, table: ({score}) => text(score?.reason), csv: ({score}) => score?.reason ?? ''},
 ]

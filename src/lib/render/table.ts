@@ -71,11 +71,16 @@ export function kindTable(doc: SovaDocument, kind: RowKind, options: TableOption
 export function renderTable(doc: SovaDocument, options: DocumentTableOptions): string {
   const chalk = new Chalk({level: options.colour ? 1 : 0})
   const width = options.wide ? undefined : options.width
-  const tables = options.rows.map((kind) => kindTable(doc, kind, options)).filter((table) => table !== '')
-  const legend = options.rows.includes('hosts') && !options.noHeaders ? utilLegend(doc) : undefined
-  const shown = new Set(options.rows)
-  return chalk.bold(fitLine(heading(doc), width)) + '\n' + tables.join('\n') +
-    noteLines([...(legend ? [{text: legend, style: 'dim' as const}] : []), ...planNotes(doc, shown)], options, chalk)
+  // The UTIL legend right under the hosts table, when it shows UTIL.
+  const legend = utilLegend(doc)
+  const tables = options.rows.map((kind) => {
+    const table = kindTable(doc, kind, options)
+    const withLegend = kind === 'hosts' && legend && !options.noHeaders && /^\S*.*\bUTIL\b/.test(table)
+    return withLegend ? table + noteLines([{text: legend, style: 'dim'}], options, chalk) : table
+  }).filter((table) => table !== '')
+  // --no-headers: the rows only (no heading, no notes), for scripts.
+  if (options.noHeaders) return tables.join('')
+  return chalk.bold(fitLine(heading(doc), width)) + '\n' + tables.join('\n') + noteLines(planNotes(doc, new Set(options.rows)), options, chalk)
 }
 
 /** The VM as the actions done left it: its host after a move, its path and VF after a switch. */
