@@ -41,7 +41,7 @@ describe('tables', () => {
     assert.ok(moves >= 1, 'the paper scenario moves a VM within 12 cycles')
     for (let cycle = 2; cycle <= 12; cycle++) assert.equal(out.filter((line) => line.startsWith(`cycle ${cycle} · `)).length, 1, `cycle ${cycle}`)
     assert.ok(out.some((line) => /^cycle \d+ · \S+ · tick \d+: no change$/.test(line)), 'a quiet cycle is one line')
-    assert.ok(out.some((line) => /^cycle \d+ · .*: \d+ actions? \(\d+ done\); host1 HOT \(util \d\.\d\d\/0\.85\)/.test(line)), 'a host turning hot is said')
+    assert.ok(out.some((line) => /^cycle \d+ · .*: \d+ actions? \(\d+ done\); host1 HOT \d\.\d\d\/0\.85(;|$)/.test(line)), 'a host turning hot is said')
     assert.equal(out.at(-1), `summary: 12 cycles, ${moves} move${moves === 1 ? '' : 's'}, ${switches} VF switches, 0 failures; hotspots seen: host1 (${json.filter((doc: any) => doc.scores.hosts.host1.hot).length} cycles)`)
     assert.ok(out.length < 120, `not the whole cluster every cycle (${out.length} lines)`)
   })

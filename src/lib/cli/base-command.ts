@@ -15,7 +15,7 @@ import {resolveFormat} from '../render/view.js'
 import type {PipelineStage} from '../store/run-lock.js'
 import type {Store} from '../store/store.js'
 import {logLine, writeStdout} from './output.js'
-import {type OutputFlagValues, type ResolvedOutput, resolveOutput, tableFlags} from './table-flags.js'
+import {checkRecordFlags, type OutputFlagValues, type ResolvedOutput, resolveOutput, tableFlags} from './table-flags.js'
 
 /** oclif decorates flag errors over several lines ("Parsing --x", "See more help"): keep the substance. */
 function oneLine(message: string): string {
@@ -99,6 +99,11 @@ export abstract class SovaCommand extends Command {
     this.assertWritable(doc)
     const {renderOneOff} = await import('../render/table.js')
     await writeStdout(renderOneOff(doc, vm, output.table))
+  }
+
+  /** Checks --columns and --sort against a record table's columns before anything runs (exit 2 naming the valid ones). */
+  protected checkRecordColumns(flags: OutputFlagValues, columns: readonly Column[]): void {
+    checkRecordFlags(flags, columns.map((column) => column.name))
   }
 
   /** Writes one document in the chosen format. */

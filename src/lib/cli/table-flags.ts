@@ -51,6 +51,13 @@ export function recordTableOptions(flags: OutputFlagValues, stdout: Stdout, env:
   }
 }
 
+/** --columns and --sort checked against `valid` column names. */
+export function checkRecordFlags(flags: OutputFlagValues, valid: readonly string[]): void {
+  const columns = names(flags.columns)
+  if (columns) checkColumnNames(columns, valid, '--columns')
+  if (flags.sort !== undefined) checkColumnNames([flags.sort], valid, '--sort')
+}
+
 export interface ResolvedOutput {
   format: Format
   kinds: RowKind[]

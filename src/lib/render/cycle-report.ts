@@ -28,7 +28,7 @@ export class CycleReport {
     const hot = new Set(hotHosts(doc))
     const missing = new Set((doc.missing ?? []).map((entry) => entry.host))
     const events: string[] = []
-    for (const host of hot) if (!this.previousHot.has(host)) events.push(`${host} HOT (${utilOf(doc, host)})`)
+    for (const host of hot) if (!this.previousHot.has(host)) events.push(`${host} HOT ${utilOf(doc, host)}`.trimEnd())
     for (const host of this.previousHot) if (!hot.has(host) && !missing.has(host)) events.push(`${host} no longer hot`)
     for (const host of missing) if (!this.previousMissing.has(host)) events.push(`${host} missing`)
     for (const host of this.previousMissing) if (!missing.has(host)) events.push(`${host} answers again`)
@@ -72,5 +72,5 @@ export class CycleReport {
 function utilOf(doc: SovaDocument, host: string): string {
   const score = ownValue(doc.scores?.hosts, host)
   if (!score) return ''
-  return `util ${score.utilisation.toFixed(2)}${score.threshold === undefined ? '' : `/${score.threshold.toFixed(2)}`}`
+  return `${score.utilisation.toFixed(2)}${score.threshold === undefined ? '' : `/${score.threshold.toFixed(2)}`}`
 }
