@@ -11,7 +11,7 @@ export default class Migrate extends SovaCommand {
 VM's VF (the guest bond fails over to its PV NIC), live-migrate, then attach a free VF on the target.
 A failed migration leaves the VM where it was with its VF given back. Each step's result is
 appended to "actions". A plan from a sample older than --max-sample-age is not executed (plan.noop
-says why). With VM --to HOST it migrates that one VM. Exit 1 if any action failed; 69 if the VM's
+says why). With VM --to HOST it migrates that one VM (as a table: its actions and the VM after them). Exit 1 if any action failed; 69 if the VM's
 host or the target did not answer (nothing done).`
 
   static examples = [

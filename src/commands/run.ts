@@ -13,7 +13,9 @@ export default class Run extends SovaCommand {
 --interval until stopped: SIGINT or SIGTERM lets the action under way finish, journals the cycle's
 later actions as skipped (not started), writes the cycle's document and stops; a second signal exits
 at once (130/143) and leaves the action it cut short to the next run's reconciliation. Holds the run lock
-while acting: a second acting run exits 75 at once. Writes one document per cycle.
+while acting: a second acting run exits 75 at once. Writes one document per cycle; as a table,
+the first cycle in full, then what each cycle changed (actions, hosts turning hot or cooling) and
+a summary at the end (docs/output.md).
 A host that does not answer is listed in the document's "missing" with why, and nothing is decided
 about it or its VMs; the others are managed as usual. No VF change is decided once the cycle's
 sample is older than --max-sample-age (long migrations). When no host answers, --once exits 69

@@ -14,7 +14,7 @@ is worth most to; a held VF moves only when the gain beats the loss by a margin,
 a VM's hold time. seed: list1 VMs get a free VF, the others give theirs back. A VM that just
 arrived keeps what it got until the next cycle. No VF change is decided on a sample older than
 --max-sample-age (plan.noop says why), nor on a host the sample lists as missing. With VM --to
-vf|pv it switches that one VM. Exit 1 if any action failed; 69 if the VM's host did not answer.`
+vf|pv it switches that one VM (as a table: its actions and the VM after them). Exit 1 if any action failed; 69 if the VM's host did not answer.`
 
   static examples = [
     {description: 'The whole loop as a pipeline', command: '<%= config.bin %> collect | <%= config.bin %> score | <%= config.bin %> balance | <%= config.bin %> migrate | <%= config.bin %> switch-vf'},

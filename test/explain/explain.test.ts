@@ -215,12 +215,12 @@ describe('explain: seed tiers', () => {
     assert.equal(e.decidedBy, 'list3: I/O ratio 0.10 ranks 5 of 5 (only the top 4 reach list2)')
     assert.equal(e.pathReason, 'Would lose VF 0000:03:10.3: list3 is not list1, so its VF returns to the pool.')
     assert.deepEqual(e.thresholds.map(formatThreshold), [
-      'hotspot threshold 0.75 (seed default)',
+      'hotspot threshold 0.75 (from the document)',
       "list2 (by I/O ratio, of 5 guests): top 4 (the seed's 2/3-of-2/3 rule)",
       "list1, the VF holders (by net score, of list2's 4): top 3 (the seed's 2/3-of-2/3 rule)",
     ])
     const text = renderExplanationText(a)
-    for (const expected of ['tier list1', 'I/O ratio 3.00', 'net score 50', 'hotspot threshold 0.75 (seed default)', 'top 3']) {
+    for (const expected of ['tier list1', 'I/O ratio 3.00', 'net score 50', 'hotspot threshold 0.75 (from the document)', 'top 3']) {
       assert.ok(text.includes(expected), `the text names ${expected}:\n${text}`)
     }
   })
