@@ -18,7 +18,12 @@ describe('tables', () => {
     assert.match(text, /^UTIL: busier direction \/ line rate \(the hotspot test's figure\) \/ threshold$/m)
     const hostRows = lines(text).filter((line) => /^host\d +\d\.\d\d\/\d\.\d\d /.test(line))
     assert.equal(hostRows.length, 3, 'the first cycle in full: three hosts')
-    for (const row of hostRows) {
+    // Every cycle's hosts (--rows prints each cycle in full): host1 turns hot by cycle 8.
+    const everyCycle = await sova(['run', '--cycles', '8', '--interval', '0s', '--format', 'table', '--rows', 'hosts'], {state: freshStateDir(), env: {COLUMNS: '80'}})
+    const allHostRows = lines(everyCycle.stdout).filter((line) => /^host\d +\d\.\d\d\/\d\.\d\d /.test(line))
+    assert.equal(allHostRows.length, 3 * 8)
+    assert.ok(allHostRows.some((row) => / HOT /.test(row)), 'a hot host is shown HOT')
+    for (const row of [...hostRows, ...allHostRows]) {
       const [, util, limit, status] = /^\S+ +(\d\.\d\d)\/(\d\.\d\d) +(\S+)/.exec(row)!
       assert.ok(Number(util) <= 1, row)
       if (Number(util) >= Number(limit)) assert.notEqual(status, 'ok', `a figure at or above its threshold is never "ok": ${row}`)
