@@ -57,7 +57,8 @@ document's reasons where they state them, else from the policy's defaults, and s
     if (options.columns) checkColumnNames(options.columns, render.EXPLAIN_COLUMNS, '--columns')
     if (options.sort !== undefined) checkColumnNames([options.sort], render.EXPLAIN_COLUMNS, '--sort')
     const format: ExplainFormat = flags.format ?? (process.stdout.isTTY ? (flags.vm ? 'text' : 'table') : 'json')
-    const blocks = (explanations: VmExplanation[]) => explanations.map(render.renderExplanationText).join('\n')
+    // Prose is wrapped at words to the width, never cut: every word of a reason matters.
+    const blocks = (explanations: VmExplanation[]) => explanations.map((explanation) => render.renderExplanationText(explanation, options.wide ? undefined : options.width)).join('\n')
     let first = true
     for await (const doc of this.documents(flags.state, flags.quiet)) {
       const explanations = explainDocument(doc, {vm: flags.vm, host: flags.host})

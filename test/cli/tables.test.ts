@@ -84,6 +84,19 @@ describe('tables', () => {
     assert.match(String(badRows.stderr), /--rows: a CSV holds one kind of row/)
   })
 
+  it('explain --vm as text at 80 columns: the prose wrapped at words under its label, not a word lost', async () => {
+    const state = freshStateDir()
+    await sova(['run', '--once', '-q'], {state})
+    const wrapped = await sova(['explain', '--vm', 'bulk1', '--format', 'text', '-q'], {state, env: {COLUMNS: '80'}})
+    const whole = await sova(['explain', '--vm', 'bulk1', '--format', 'text', '-q'], {state})
+    assert.equal(wrapped.exitCode, 0, String(wrapped.stderr))
+    assert.ok(widest(wrapped.stdout) <= 80, String(wrapped.stdout))
+    assert.ok(widest(whole.stdout) > 80, 'piped with no COLUMNS: not wrapped')
+    const words = (text: unknown) => String(text).split(/\s+/).filter(Boolean)
+    assert.deepEqual(words(wrapped.stdout), words(whole.stdout))
+    assert.match(String(wrapped.stdout), /\n {2}Host: {7}\S.*\n {14}\S/, 'continuation lines sit under the item')
+  })
+
   it('balance --format csv writes the planned migrations; --rows hosts the hosts with the hotspot figure and its threshold', async () => {
     const state = freshStateDir()
     await sova(['run', '--cycles', '7', '--interval', '0s', '-q'], {state})

@@ -84,6 +84,7 @@ describe('tables in an 80-column terminal (tmux)', {skip: tmuxMissing}, () => {
     ['run', ['run', '--once', '--format', 'table'], fresh],
     ['explain', ['explain', '--format', 'table'], kept],
     ['history', ['history', '--format', 'table'], kept],
+    ['explain-vm', ['explain', '--vm', 'bulk1', '--format', 'table'], kept],
     ['doctor', ['doctor', '--config', join(FIXTURES, 'config', 'xen.json'), '--format', 'table'], () => ({...xenEnv, ...kept()})],
     ['cycles', ['run', '--cycles', '10', '--interval', '0s', '--format', 'table'], fresh],
     ['switch-vf', ['switch-vf', 'idle2', '--to', 'vf', '--format', 'table'], fresh],

@@ -92,14 +92,32 @@ function figuresLine(explanation: VmExplanation): string {
 
 const LABEL_WIDTH = 12
 
-// "  Label:      first\n              second": a labelled section, one item a line.
-function section(label: string, items: readonly string[]): string[] {
-  const pad = ' '.repeat(LABEL_WIDTH + 2)
-  return items.map((item, index) => (index === 0 ? `  ${`${label}:`.padEnd(LABEL_WIDTH)}${item}` : `${pad}${item}`))
+/** `text` in lines of at most `width` columns, broken at spaces (a longer word keeps its own line). */
+export function wrapWords(text: string, width: number | undefined): string[] {
+  if (width === undefined || [...text].length <= width) return [text]
+  const lines: string[] = []
+  let line = ''
+  for (const word of text.split(' ')) {
+    if (line !== '' && [...line].length + 1 + [...word].length > width) {
+      lines.push(line)
+      line = word
+    } else {
+      line = line === '' ? word : `${line} ${word}`
+    }
+  }
+  return [...lines, line]
 }
 
-/** One VM explained in full, as a block of labelled lines. */
-export function renderExplanationText(explanation: VmExplanation): string {
+// "  Label:      first\n              second": a labelled section, one item a line (wrapped to the width under the item).
+function section(label: string, items: readonly string[], width: number | undefined): string[] {
+  const pad = ' '.repeat(LABEL_WIDTH + 2)
+  const room = width === undefined ? undefined : Math.max(20, width - pad.length)
+  return items.flatMap((item, index) => wrapWords(item, room).map((part, line) =>
+    index === 0 && line === 0 ? `  ${`${label}:`.padEnd(LABEL_WIDTH)}${part}` : `${pad}${part}`))
+}
+
+/** One VM explained in full, as a block of labelled lines, wrapped to `width` (no limit when undefined). */
+export function renderExplanationText(explanation: VmExplanation, width?: number): string {
   const title = `${explanation.vm} on ${explanation.host}, path ${pathOf(explanation)} ` +
     `(${explanation.cluster} at ${explanation.at}, policy ${explanation.policy})`
   // A migration's reason is the placement's already: said once.
@@ -108,15 +126,15 @@ export function renderExplanationText(explanation: VmExplanation): string {
     return `${describeAction(action)}${reason}${action.note ? ` (note: ${action.note})` : ''}`
   })
   const lines = [
-    title,
-    ...section('Figures', [figuresLine(explanation)]),
-    ...section('Decided by', [explanation.decidedBy]),
-    ...section('Host', [explanation.placement]),
-    ...section('Path', [explanation.pathReason]),
-    ...section('Hotspot', explanation.hosts.length > 0 ? explanation.hosts.map(describeHostStatus) : ['no hotspot figures in the document']),
-    ...section('Thresholds', explanation.thresholds.length > 0 ? explanation.thresholds.map(formatThreshold) : ['none apply']),
-    ...section('Rejected', explanation.rejected.length > 0 ? explanation.rejected : ['no alternative that names it was rejected']),
-    ...section('Actions', actions.length > 0 ? actions : ['none']),
+    ...wrapWords(title, width),
+    ...section('Figures', [figuresLine(explanation)], width),
+    ...section('Decided by', [explanation.decidedBy], width),
+    ...section('Host', [explanation.placement], width),
+    ...section('Path', [explanation.pathReason], width),
+    ...section('Hotspot', explanation.hosts.length > 0 ? explanation.hosts.map(describeHostStatus) : ['no hotspot figures in the document'], width),
+    ...section('Thresholds', explanation.thresholds.length > 0 ? explanation.thresholds.map(formatThreshold) : ['none apply'], width),
+    ...section('Rejected', explanation.rejected.length > 0 ? explanation.rejected : ['no alternative that names it was rejected'], width),
+    ...section('Actions', actions.length > 0 ? actions : ['none'], width),
   ]
   return lines.join('\n') + '\n'
 }
