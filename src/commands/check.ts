@@ -26,7 +26,7 @@ host did not answer (the others are checked).`
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Check)
-    this.checkRecordColumns(flags, CHECK_COLUMNS)
+    await this.checkRecordColumns(flags, CHECK_COLUMNS)
     const [{checkAll, cleanSummary}, {isRunLive}, {InvariantsViolatedError}, {UnreachableError}] = await Promise.all([
       import('../lib/check/check-all.js'),
       import('../lib/store/run-liveness.js'),

@@ -33,7 +33,7 @@ answers).`
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Collect)
-    this.checkOutput(flags, 'vms')
+    await this.checkOutput(flags, 'vms')
     const {collectStage} = await import('../lib/loop/stages.js')
     const metrics = flags['metrics-file'] === undefined ? undefined : (await import('../lib/metrics/metrics-file.js')).openMetricsFile(flags['metrics-file'])
     const store = await this.openStore(flags.state)

@@ -24,7 +24,7 @@ row per check with pass/FAIL, what was seen and how to fix it. Changes nothing. 
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Doctor)
-    this.checkRecordColumns(flags, DOCTOR_COLUMNS)
+    await this.checkRecordColumns(flags, DOCTOR_COLUMNS)
     const [{loadConfig, resolveConfigPath}, {HostsBackend}, {checkHost}, {mapSettled}, {validateName}] = await Promise.all([
       import('../lib/config.js'),
       import('../lib/backends/hosts/hosts-backend.js'),

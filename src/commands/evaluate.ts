@@ -41,7 +41,7 @@ bound (perfect knowledge of demand, free switching and moves). JSON adds a per-p
       import('../lib/config.js'),
       import('../lib/cli/flags.js'),
     ])
-    this.checkRecordColumns(flags, EVALUATION_COLUMNS)
+    await this.checkRecordColumns(flags, EVALUATION_COLUMNS)
     // The configuration's parameters apply to every policy evaluated (its policy name does not).
     const {name: _chosen, ...tuning} = loadConfig(flags.config).policy ?? {}
     const paramsFor = (policy: PolicyName) => policyParams({policy}, tuning)

@@ -52,7 +52,7 @@ document's reasons where they state them, else from the policy's defaults, and s
       import('../lib/explain/explain-vm.js'), import('../lib/explain/render-explanation.js'), import('../lib/cli/output.js'), import('../lib/render/table.js'),
     ])
     const {checkColumnNames, fitLine} = await import('../lib/render/grid.js')
-    const {recordTableOptions} = await import('../lib/cli/table-flags.js')
+    const {recordTableOptions} = await import('../lib/render/output-options.js')
     const options = recordTableOptions(flags, process.stdout, process.env)
     if (options.columns) checkColumnNames(options.columns, render.EXPLAIN_COLUMNS, '--columns')
     if (options.sort !== undefined) checkColumnNames([options.sort], render.EXPLAIN_COLUMNS, '--sort')

@@ -28,7 +28,7 @@ An empty answer prints nothing on stdout and a note on stderr (unless --quiet).`
 
   async run(): Promise<void> {
     const {flags} = await this.parse(History)
-    this.checkRecordColumns(flags, HISTORY_COLUMNS)
+    await this.checkRecordColumns(flags, HISTORY_COLUMNS)
     const {emptyNote, historyRecord, isFiltered, journalFilter} = await import('../lib/journal/history-query.js')
     const filter = journalFilter(flags, new Date())
     const store = await this.openStore(flags.state)

@@ -38,7 +38,7 @@ host or the target did not answer (nothing done).`
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Migrate)
-    this.checkOutput(flags, 'actions')
+    await this.checkOutput(flags, 'actions')
     if (args.vm && !flags.to) throw new UsageError(`migrate ${args.vm}: which host? add --to HOST`)
     if (!args.vm && flags.to) throw new UsageError('--to needs a VM: sova migrate VM --to HOST')
     const maxSampleAge = await resolveMaxSampleAge(flags)

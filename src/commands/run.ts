@@ -42,7 +42,7 @@ action failed, else 69 if some host did not answer in some cycle.`
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Run)
-    const output = this.checkOutput(flags, 'actions')
+    const output = await this.checkOutput(flags, 'actions')
     // A table over several cycles: the first in full, then what changed, then a summary.
     const {CycleReport} = await import('../lib/render/cycle-report.js')
     const report = output.format === 'table' && flags.rows === undefined ? new CycleReport(output.table) : undefined

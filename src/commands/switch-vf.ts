@@ -37,7 +37,7 @@ vf|pv it switches that one VM (as a table: its actions and the VM after them). E
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(SwitchVf)
-    this.checkOutput(flags, 'actions')
+    await this.checkOutput(flags, 'actions')
     if (args.vm && !flags.to) throw new UsageError(`switch-vf ${args.vm}: which path? add --to vf or --to pv`)
     if (!args.vm && flags.to) throw new UsageError('--to needs a VM: sova switch-vf VM --to vf|pv')
     const params = await resolvePolicyParams(flags)

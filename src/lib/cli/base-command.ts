@@ -15,7 +15,8 @@ import {resolveFormat} from '../render/view.js'
 import type {PipelineStage} from '../store/run-lock.js'
 import type {Store} from '../store/store.js'
 import {logLine, writeStdout} from './output.js'
-import {checkRecordFlags, type OutputFlagValues, type ResolvedOutput, resolveOutput, tableFlags} from './table-flags.js'
+import type {ResolvedOutput} from '../render/output-options.js'
+import {type OutputFlagValues, tableFlags} from './table-flags.js'
 
 /** oclif decorates flag errors over several lines ("Parsing --x", "See more help"): keep the substance. */
 function oneLine(message: string): string {
@@ -85,7 +86,8 @@ export abstract class SovaCommand extends Command {
    * Checks the output flags (--rows, --columns, --sort) for `view` before anything runs: a wrong
    * column name exits 2 with the valid ones and no side effect. Acting commands call it first.
    */
-  protected checkOutput(flags: OutputFlagValues, view: View): ResolvedOutput {
+  protected async checkOutput(flags: OutputFlagValues, view: View): Promise<ResolvedOutput> {
+    const {resolveOutput} = await import('../render/output-options.js')
     return resolveOutput(flags, view, process.stdout, process.env)
   }
 
@@ -94,7 +96,7 @@ export abstract class SovaCommand extends Command {
    * cluster, unless --rows asks); JSON and CSV as any acting command's.
    */
   protected async emitOneOff(doc: SovaDocument, vm: string, flags: OutputFlagValues): Promise<void> {
-    const output = resolveOutput(flags, 'actions', process.stdout, process.env)
+    const output = await this.checkOutput(flags, 'actions')
     if (output.format !== 'table' || flags.rows !== undefined) return this.emit(doc, 'actions', flags)
     this.assertWritable(doc)
     const {renderOneOff} = await import('../render/table.js')
@@ -102,14 +104,15 @@ export abstract class SovaCommand extends Command {
   }
 
   /** Checks --columns and --sort against a record table's columns before anything runs (exit 2 naming the valid ones). */
-  protected checkRecordColumns(flags: OutputFlagValues, columns: readonly Column[]): void {
+  protected async checkRecordColumns(flags: OutputFlagValues, columns: readonly Column[]): Promise<void> {
+    const {checkRecordFlags} = await import('../render/output-options.js')
     checkRecordFlags(flags, columns.map((column) => column.name))
   }
 
   /** Writes one document in the chosen format. */
   protected async emit(doc: SovaDocument, view: View, flags: OutputFlagValues): Promise<void> {
     this.assertWritable(doc)
-    const output = resolveOutput(flags, view, process.stdout, process.env)
+    const output = await this.checkOutput(flags, view)
     if (output.format === 'json') {
       await writeStdout(JSON.stringify(doc) + '\n')
     } else if (output.format === 'table') {
@@ -139,7 +142,7 @@ export abstract class SovaCommand extends Command {
 
   /** Writes flat records (lists, summaries) in the chosen format; `columns` says how a table shows them. */
   protected async emitRecords(records: FlatRecord[], flags: OutputFlagValues, columns?: Column[]): Promise<void> {
-    const [{renderRecords}, {recordTableOptions}] = await Promise.all([import('../render/records.js'), import('./table-flags.js')])
+    const [{renderRecords}, {recordTableOptions}] = await Promise.all([import('../render/records.js'), import('../render/output-options.js')])
     const format = resolveFormat(flags.format === 'text' ? 'table' : flags.format, Boolean(process.stdout.isTTY))
     await writeStdout(renderRecords(records, format, recordTableOptions(flags, process.stdout, process.env), columns))
   }

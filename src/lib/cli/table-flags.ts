@@ -1,9 +1,7 @@
 // The flags of every table (and CSV): --columns, --no-headers, --sort, --wide, and --rows for the
-// commands that write documents; defined once, resolved once, checked before anything runs.
+// commands that write documents; defined once. Resolved (lazily: not at start-up) in render/output-options.ts.
 import * as Flags from '@oclif/core/flags'
-import {checkColumnNames, type TableOptions} from '../render/grid.js'
-import {columnsOf, ROW_KINDS, type RowKind} from '../render/rows.js'
-import {type Format, outputWidth, resolveFormat, rowKinds, type View, wantsColour} from '../render/view.js'
+import {type Format, ROW_KINDS} from '../render/view.js'
 
 export const tableFlags = {
   columns: Flags.string({
@@ -33,44 +31,4 @@ export interface OutputFlagValues {
   sort?: string
   wide?: boolean
   rows?: string
-}
-
-type Stdout = {isTTY?: boolean; columns?: number}
-
-const names = (list: string | undefined) => (list === undefined ? undefined : list.split(',').map((name) => name.trim()).filter((name) => name !== ''))
-
-/** Table options from the flags (no column check: see the callers). */
-export function recordTableOptions(flags: OutputFlagValues, stdout: Stdout, env: NodeJS.ProcessEnv): TableOptions {
-  return {
-    width: outputWidth(stdout, env),
-    columns: names(flags.columns),
-    noHeaders: flags['no-headers'],
-    sort: flags.sort,
-    wide: flags.wide,
-    colour: wantsColour(flags.color, Boolean(stdout.isTTY), env),
-  }
-}
-
-/** --columns and --sort checked against `valid` column names. */
-export function checkRecordFlags(flags: OutputFlagValues, valid: readonly string[]): void {
-  const columns = names(flags.columns)
-  if (columns) checkColumnNames(columns, valid, '--columns')
-  if (flags.sort !== undefined) checkColumnNames([flags.sort], valid, '--sort')
-}
-
-export interface ResolvedOutput {
-  format: Format
-  kinds: RowKind[]
-  table: TableOptions
-}
-
-/** The format, kinds of row and table options of a document command; bad names exit 2. */
-export function resolveOutput(flags: OutputFlagValues, view: View, stdout: Stdout, env: NodeJS.ProcessEnv): ResolvedOutput {
-  const format = resolveFormat(flags.format === 'text' ? 'table' : flags.format, Boolean(stdout.isTTY))
-  const kinds = rowKinds(view, format === 'csv' ? 'csv' : 'table', flags.rows)
-  const table = recordTableOptions(flags, stdout, env)
-  const valid = kinds.flatMap((kind) => columnsOf(kind).map((column) => column.name))
-  if (table.columns) checkColumnNames(table.columns, valid, '--columns')
-  if (table.sort !== undefined) checkColumnNames([table.sort], valid, '--sort')
-  return {format, kinds, table}
 }

@@ -5,9 +5,9 @@ import type {Action, Host, HostScore, PlannedMigration, PlannedVfChange, SovaDoc
 import {ownValue} from '../named.js'
 import {fixed, mbps} from './figures.js'
 import type {Cell, Column, Row} from './grid.js'
+import type {RowKind} from './view.js'
 
-export const ROW_KINDS = ['hosts', 'vms', 'migrations', 'vf-changes', 'actions'] as const
-export type RowKind = (typeof ROW_KINDS)[number]
+export {ROW_KINDS, type RowKind} from './view.js'
 
 type CsvValue = string | number | boolean
 /** A column of a row kind: how it reads in a table and in CSV. */

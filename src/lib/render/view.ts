@@ -1,6 +1,9 @@
 // What a command shows people: which kinds of row (render/rows.ts), in which format, how wide.
 import {UsageError} from '../errors.js'
-import {ROW_KINDS, type RowKind} from './rows.js'
+
+/** The kinds of row a document holds (render/rows.ts gives each its columns). */
+export const ROW_KINDS = ['hosts', 'vms', 'migrations', 'vf-changes', 'actions'] as const
+export type RowKind = (typeof ROW_KINDS)[number]
 
 /**
  * The rows a command writes by default: `vms` (observing stages: hosts and VMs, with any plan),
