@@ -1,4 +1,5 @@
 import {SovaCommand} from '../lib/cli/base-command.js'
+import {rowsFlag} from '../lib/cli/table-flags.js'
 import {balanceFlags, resolvePolicyParams} from '../lib/cli/flags.js'
 import type {Store} from '../lib/store/store.js'
 
@@ -21,7 +22,7 @@ goes to the least utilised host if below --target-below. Plans only: sova migrat
     {description: 'Show the planned moves', command: `<%= config.bin %> score < samples.ndjson | <%= config.bin %> balance | jq -c '.plan.migrations[]'`},
   ]
 
-  static flags = {...balanceFlags}
+  static flags = {...balanceFlags, ...rowsFlag}
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Balance)
@@ -34,7 +35,7 @@ goes to the least utilised host if below --target-below. Plans only: sova migrat
         const planned = balanceStage(doc, params)
         store ??= await this.openStore(flags.state)
         this.keepLastDocument(store, planned)
-        await this.emit(planned, 'vms', flags)
+        await this.emit(planned, 'plan', flags)
       }
     } finally {
       store?.close()

@@ -1,5 +1,6 @@
 import {SovaCommand} from '../lib/cli/base-command.js'
 import {backendFlags} from '../lib/cli/flags.js'
+import {CHECK_COLUMNS} from '../lib/render/record-columns.js'
 
 /** How many of the newest journal rows are checked besides every unsettled or owing row (whatever its age). */
 const JOURNAL_WINDOW = 1000
@@ -25,6 +26,7 @@ host did not answer (the others are checked).`
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Check)
+    await this.checkRecordColumns(flags, CHECK_COLUMNS)
     const [{checkAll, cleanSummary}, {isRunLive}, {InvariantsViolatedError}, {UnreachableError}] = await Promise.all([
       import('../lib/check/check-all.js'),
       import('../lib/store/run-liveness.js'),
@@ -45,7 +47,7 @@ host did not answer (the others are checked).`
         return
       }
       for (const line of report.unchecked) this.note(flags.quiet, `check: ${line}`)
-      await this.emitRecords(report.violations.map(({invariant, host, vm, vf, detail}) => ({invariant, host, vm, vf, detail})), flags)
+      await this.emitRecords(report.violations.map(({invariant, host, vm, vf, detail}) => ({invariant, host, vm, vf, detail})), flags, CHECK_COLUMNS)
       throw new InvariantsViolatedError(report.violations.length)
     } finally {
       store.close()

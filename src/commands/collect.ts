@@ -1,5 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 import {SovaCommand} from '../lib/cli/base-command.js'
+import {rowsFlag} from '../lib/cli/table-flags.js'
 import {backendFlags, durationFlag, metricsFileFlag} from '../lib/cli/flags.js'
 import {isStdoutClosed} from '../lib/cli/output.js'
 import {pause, stopGracefully, stopRequested} from '../lib/cli/signals.js'
@@ -22,6 +23,7 @@ answers).`
   ]
 
   static flags = {
+    ...rowsFlag,
     ...backendFlags,
     ...metricsFileFlag,
     sample: durationFlag({description: 'Take rates over this in-command window instead of since the last stored sample.'}),
@@ -31,6 +33,7 @@ answers).`
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Collect)
+    await this.checkOutput(flags, 'vms')
     const {collectStage} = await import('../lib/loop/stages.js')
     const metrics = flags['metrics-file'] === undefined ? undefined : (await import('../lib/metrics/metrics-file.js')).openMetricsFile(flags['metrics-file'])
     const store = await this.openStore(flags.state)

@@ -1,6 +1,7 @@
 import * as Args from '@oclif/core/args'
 import {SovaCommand} from '../lib/cli/base-command.js'
 import {configFlag} from '../lib/cli/flags.js'
+import {DOCTOR_COLUMNS} from '../lib/render/record-columns.js'
 import {CheckFailedError, UsageError} from '../lib/errors.js'
 
 export default class Doctor extends SovaCommand {
@@ -23,6 +24,7 @@ row per check with pass/FAIL, what was seen and how to fix it. Changes nothing. 
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Doctor)
+    await this.checkRecordColumns(flags, DOCTOR_COLUMNS)
     const [{loadConfig, resolveConfigPath}, {HostsBackend}, {checkHost}, {mapSettled}, {validateName}] = await Promise.all([
       import('../lib/config.js'),
       import('../lib/backends/hosts/hosts-backend.js'),
@@ -49,6 +51,7 @@ row per check with pass/FAIL, what was seen and how to fix it. Changes nothing. 
     await this.emitRecords(
       rows.map((row) => ({host: row.host, check: row.check, result: row.ok ? 'pass' : 'FAIL', detail: row.detail, fix: row.ok ? '' : (row.fix ?? '')})),
       flags,
+      DOCTOR_COLUMNS,
     )
     const failed = rows.filter((row) => !row.ok).length
     if (failed > 0) throw new CheckFailedError(`${failed} check${failed === 1 ? '' : 's'} failed`)

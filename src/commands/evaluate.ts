@@ -33,7 +33,7 @@ bound (perfect knowledge of demand, free switching and moves). JSON adds a per-p
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Evaluate)
-    const [{evaluate, parsePolicies}, {progressReporter}, {csvRows, tableRows}, files, {loadConfig}, {policyParams}] = await Promise.all([
+    const [{evaluate, parsePolicies}, {progressReporter}, {csvRows, tableRows, EVALUATION_COLUMNS}, files, {loadConfig}, {policyParams}] = await Promise.all([
       import('../lib/evaluate/harness.js'),
       import('../lib/evaluate/progress.js'),
       import('../lib/evaluate/summary.js'),
@@ -41,6 +41,7 @@ bound (perfect knowledge of demand, free switching and moves). JSON adds a per-p
       import('../lib/config.js'),
       import('../lib/cli/flags.js'),
     ])
+    await this.checkRecordColumns(flags, EVALUATION_COLUMNS)
     // The configuration's parameters apply to every policy evaluated (its policy name does not).
     const config = loadConfig(flags.config)
     const {name: _chosen, ...tuning} = config.policy ?? {}
@@ -74,6 +75,6 @@ bound (perfect knowledge of demand, free switching and moves). JSON adds a per-p
     }
     const format = resolveFormat(flags.format, Boolean(process.stdout.isTTY))
     if (format === 'json') await writeStdout(JSON.stringify(evaluation) + '\n')
-    else await this.emitRecords(format === 'csv' ? csvRows(evaluation) : tableRows(evaluation), {format})
+    else await this.emitRecords(format === 'csv' ? csvRows(evaluation) : tableRows(evaluation), {...flags, format}, EVALUATION_COLUMNS)
   }
 }

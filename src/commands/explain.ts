@@ -51,20 +51,27 @@ document's reasons where they state them, else from the policy's defaults, and s
     const [{explainDocument}, render, {writeStdout}, {unmanagedLine}] = await Promise.all([
       import('../lib/explain/explain-vm.js'), import('../lib/explain/render-explanation.js'), import('../lib/cli/output.js'), import('../lib/render/table.js'),
     ])
+    const {checkColumnNames, fitLine} = await import('../lib/render/grid.js')
+    const {recordTableOptions} = await import('../lib/render/output-options.js')
+    const options = recordTableOptions(flags, process.stdout, process.env)
+    if (options.columns) checkColumnNames(options.columns, render.EXPLAIN_COLUMNS, '--columns')
+    if (options.sort !== undefined) checkColumnNames([options.sort], render.EXPLAIN_COLUMNS, '--sort')
     const format: ExplainFormat = flags.format ?? (process.stdout.isTTY ? (flags.vm ? 'text' : 'table') : 'json')
-    const blocks = (explanations: VmExplanation[]) => explanations.map(render.renderExplanationText).join('\n')
+    // Prose is wrapped at words to the width, never cut: every word of a reason matters.
+    const blocks = (explanations: VmExplanation[]) => explanations.map((explanation) => render.renderExplanationText(explanation, options.wide ? undefined : options.width)).join('\n')
     let first = true
     for await (const doc of this.documents(flags.state, flags.quiet)) {
       const explanations = explainDocument(doc, {vm: flags.vm, host: flags.host})
       const explained = {cluster: doc.source.cluster, at: doc.at, policy: explanations[0]?.policy ?? doc.scores?.policy ?? 'none', tick: doc.source.tick}
       if (format === 'json') await writeStdout(explanations.map((explanation) => JSON.stringify(explanation) + '\n').join(''))
-      else if (format === 'csv') await writeStdout(render.renderExplanationCsv(explanations, first))
+      else if (format === 'csv') await writeStdout(render.renderExplanationCsv(explanations, first, options))
       else if (format === 'text') await writeStdout((first ? '' : '\n') + blocks(explanations))
-      else await writeStdout(render.renderExplanationTable(explained, explanations) + (flags.vm ? blocks(explanations) : ''))
+      else await writeStdout(render.renderExplanationTable(explained, explanations, options) + (flags.vm ? blocks(explanations) : ''))
       // Domains Sova does not manage are said, not hidden (the JSON document lists them in `unmanaged`).
       if (format === 'table' || format === 'text') {
         const onHost = (doc.unmanaged ?? []).filter((entry) => flags.host === undefined || entry.host === flags.host)
-        if (!flags.vm && onHost.length > 0) await writeStdout(onHost.map((entry) => unmanagedLine(entry) + '\n').join(''))
+        const width = options.wide ? undefined : options.width
+        if (!flags.vm && onHost.length > 0) await writeStdout(onHost.map((entry) => fitLine(unmanagedLine(entry), width) + '\n').join(''))
       }
       first = false
     }

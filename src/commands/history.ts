@@ -1,11 +1,13 @@
 import * as Flags from '@oclif/core/flags'
 import {SovaCommand} from '../lib/cli/base-command.js'
 import {JOURNAL_STATUSES} from '../lib/journal/history-query.js'
+import {HISTORY_COLUMNS} from '../lib/render/record-columns.js'
 
 export default class History extends SovaCommand {
   static summary = 'List the actions the journal holds: what was done, to which VM, and how it ended.'
   static description = `Reads the action journal of the state store: one record per journalled action (migration or VF
-switch), newest last, like a log: id, time (last update), run, kind, vm, host, to, vf, status
+switch), newest last, like a log: id, wall_time (its last update by this machine's clock, UTC; not the
+cluster's clock of the documents' "at", which is simulated time on sim), run, kind, vm, host, to, vf, status
 (planned, started, done, failed, rolled-back, skipped), reason and error. --since takes a duration
 (30m, 1h: counted back from now) or an ISO time. --host matches the source or the target host.
 An empty answer prints nothing on stdout and a note on stderr (unless --quiet).`
@@ -26,6 +28,7 @@ An empty answer prints nothing on stdout and a note on stderr (unless --quiet).`
 
   async run(): Promise<void> {
     const {flags} = await this.parse(History)
+    await this.checkRecordColumns(flags, HISTORY_COLUMNS)
     const {emptyNote, historyRecord, isFiltered, journalFilter} = await import('../lib/journal/history-query.js')
     const filter = journalFilter(flags, new Date())
     const store = await this.openStore(flags.state)
@@ -35,7 +38,7 @@ An empty answer prints nothing on stdout and a note on stderr (unless --quiet).`
         this.note(flags.quiet, emptyNote(!isFiltered(filter) || store.journalCount() === 0))
         return
       }
-      await this.emitRecords(entries.map(historyRecord), flags)
+      await this.emitRecords(entries.map(historyRecord), flags, HISTORY_COLUMNS)
     } finally {
       store.close()
     }

@@ -1,6 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {SovaCommand} from '../lib/cli/base-command.js'
+import {rowsFlag} from '../lib/cli/table-flags.js'
 import {backendFlags, dryRunFlag, freshnessOf, maxSampleAgeFlag, resolveMaxSampleAge} from '../lib/cli/flags.js'
 import {ActionsFailedError, UsageError} from '../lib/errors.js'
 
@@ -10,7 +11,7 @@ export default class Migrate extends SovaCommand {
 VM's VF (the guest bond fails over to its PV NIC), live-migrate, then attach a free VF on the target.
 A failed migration leaves the VM where it was with its VF given back. Each step's result is
 appended to "actions". A plan from a sample older than --max-sample-age is not executed (plan.noop
-says why). With VM --to HOST it migrates that one VM. Exit 1 if any action failed; 69 if the VM's
+says why). With VM --to HOST it migrates that one VM (as a table: its actions and the VM after them). Exit 1 if any action failed; 69 if the VM's
 host or the target did not answer (nothing done).`
 
   static examples = [
@@ -24,6 +25,7 @@ host or the target did not answer (nothing done).`
   }
 
   static flags = {
+    ...rowsFlag,
     ...backendFlags,
     ...dryRunFlag,
     ...maxSampleAgeFlag,
@@ -36,6 +38,7 @@ host or the target did not answer (nothing done).`
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Migrate)
+    await this.checkOutput(flags, 'actions')
     if (args.vm && !flags.to) throw new UsageError(`migrate ${args.vm}: which host? add --to HOST`)
     if (!args.vm && flags.to) throw new UsageError('--to needs a VM: sova migrate VM --to HOST')
     const maxSampleAge = await resolveMaxSampleAge(flags)
@@ -62,7 +65,7 @@ host or the target did not answer (nothing done).`
         for (const action of stages.failedActions(doc)) this.note(flags.quiet, `${action.vm}: ${action.kind} failed: ${action.error}`)
         failed += stages.failedActions(doc).length
         this.keepLastDocument(store, doc)
-        await this.emit(doc, 'actions', flags)
+        await this.emitOneOff(doc, args.vm, flags)
       } else {
         const freshness = freshnessOf(maxSampleAge, backend, (problem) => this.note(flags.quiet, `migrate: ${problem}: no decision taken on it`))
         failed = await this.actOnStream(session, flags, (doc, executor) => stages.migrateStage(doc, executor, freshness))

@@ -1,7 +1,8 @@
 import * as Flags from '@oclif/core/flags'
 import {SovaCommand} from '../lib/cli/base-command.js'
+import {rowsFlag} from '../lib/cli/table-flags.js'
 import {backendFlags, dryRunFlag, durationFlag, freshnessOf, maxSampleAgeFlag, metricsFileFlag, resolveMaxSampleAge, resolvePolicyParams, runFlags} from '../lib/cli/flags.js'
-import {isStdoutClosed} from '../lib/cli/output.js'
+import {isStdoutClosed, writeStdout} from '../lib/cli/output.js'
 import {pause, stopGracefully, stopRequested} from '../lib/cli/signals.js'
 import type {SovaDocument} from '../lib/document/schema.js'
 import {ActionsFailedError, HostsMissingError, UnreachableError} from '../lib/errors.js'
@@ -12,7 +13,9 @@ export default class Run extends SovaCommand {
 --interval until stopped: SIGINT or SIGTERM lets the action under way finish, journals the cycle's
 later actions as skipped (not started), writes the cycle's document and stops; a second signal exits
 at once (130/143) and leaves the action it cut short to the next run's reconciliation. Holds the run lock
-while acting: a second acting run exits 75 at once. Writes one document per cycle.
+while acting: a second acting run exits 75 at once. Writes one document per cycle; as a table,
+the first cycle in full, then what each cycle changed (actions, hosts turning hot or cooling) and
+a summary at the end (docs/output.md).
 A host that does not answer is listed in the document's "missing" with why, and nothing is decided
 about it or its VMs; the others are managed as usual. No VF change is decided once the cycle's
 sample is older than --max-sample-age (long migrations). When no host answers, --once exits 69
@@ -26,6 +29,7 @@ action failed, else 69 if some host did not answer in some cycle.`
   ]
 
   static flags = {
+    ...rowsFlag,
     ...backendFlags,
     ...dryRunFlag,
     ...runFlags,
@@ -38,6 +42,11 @@ action failed, else 69 if some host did not answer in some cycle.`
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Run)
+    const output = await this.checkOutput(flags, 'actions')
+    // A table over several cycles: the first in full, then what changed, then a summary.
+    const {CycleReport} = await import('../lib/render/cycle-report.js')
+    const report = output.format === 'table' && flags.rows === undefined ? new CycleReport(output.table) : undefined
+    let shown = 0
     const params = await resolvePolicyParams(flags)
     const maxSampleAge = await resolveMaxSampleAge(flags)
     const metrics = flags['metrics-file'] === undefined ? undefined : (await import('../lib/metrics/metrics-file.js')).openMetricsFile(flags['metrics-file'])
@@ -71,13 +80,20 @@ action failed, else 69 if some host did not answer in some cycle.`
         this.keepLastDocument(session.store, doc)
         failed += stages.failedActions(doc).length
         const seconds = (performance.now() - started) / 1000
-        await this.emit(doc, 'actions', flags)
+        if (report && shown > 0) {
+          await writeStdout(report.changes(doc, cycle))
+        } else {
+          await this.emit(doc, 'actions', flags)
+          report?.count(doc)
+        }
+        shown++
         metrics?.(doc, seconds, session.store.journalTotals())
         if (cycle < cycles) await pause(flags.interval)
       }
     } finally {
       session.store.close()
     }
+    if (report && shown > 1) await writeStdout(report.summary())
     if (failed > 0) throw new ActionsFailedError(failed)
     if (unanswered.size > 0) throw new HostsMissingError([...unanswered])
     if (noHostAnswered) throw noHostAnswered

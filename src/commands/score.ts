@@ -1,4 +1,5 @@
 import {SovaCommand} from '../lib/cli/base-command.js'
+import {rowsFlag} from '../lib/cli/table-flags.js'
 import {resolvePolicyParams, scoreFlags} from '../lib/cli/flags.js'
 import type {Store as StoreType} from '../lib/store/store.js'
 
@@ -18,7 +19,7 @@ History comes from earlier documents of the stream, else from the state store.`
     {description: 'What a VF is worth to each VM (sova)', command: `<%= config.bin %> collect | <%= config.bin %> score | jq -r '.scores.vms | to_entries[] | "\\(.key) \\(.value.vfValueMbps)"'`},
   ]
 
-  static flags = {...scoreFlags}
+  static flags = {...scoreFlags, ...rowsFlag}
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Score)

@@ -1,6 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {SovaCommand} from '../lib/cli/base-command.js'
+import {rowsFlag} from '../lib/cli/table-flags.js'
 import {backendFlags, dryRunFlag, freshnessOf, maxSampleAgeFlag, resolveMaxSampleAge, resolvePolicyParams, switchVfFlags} from '../lib/cli/flags.js'
 import {ActionsFailedError, UsageError} from '../lib/errors.js'
 
@@ -13,7 +14,7 @@ is worth most to; a held VF moves only when the gain beats the loss by a margin,
 a VM's hold time. seed: list1 VMs get a free VF, the others give theirs back. A VM that just
 arrived keeps what it got until the next cycle. No VF change is decided on a sample older than
 --max-sample-age (plan.noop says why), nor on a host the sample lists as missing. With VM --to
-vf|pv it switches that one VM. Exit 1 if any action failed; 69 if the VM's host did not answer.`
+vf|pv it switches that one VM (as a table: its actions and the VM after them). Exit 1 if any action failed; 69 if the VM's host did not answer.`
 
   static examples = [
     {description: 'The whole loop as a pipeline', command: '<%= config.bin %> collect | <%= config.bin %> score | <%= config.bin %> balance | <%= config.bin %> migrate | <%= config.bin %> switch-vf'},
@@ -26,6 +27,7 @@ vf|pv it switches that one VM. Exit 1 if any action failed; 69 if the VM's host 
   }
 
   static flags = {
+    ...rowsFlag,
     ...backendFlags,
     ...dryRunFlag,
     ...maxSampleAgeFlag,
@@ -35,6 +37,7 @@ vf|pv it switches that one VM. Exit 1 if any action failed; 69 if the VM's host 
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(SwitchVf)
+    await this.checkOutput(flags, 'actions')
     if (args.vm && !flags.to) throw new UsageError(`switch-vf ${args.vm}: which path? add --to vf or --to pv`)
     if (!args.vm && flags.to) throw new UsageError('--to needs a VM: sova switch-vf VM --to vf|pv')
     const params = await resolvePolicyParams(flags)
@@ -56,7 +59,7 @@ vf|pv it switches that one VM. Exit 1 if any action failed; 69 if the VM's host 
         const next = await stages.operatorVfStage(doc, args.vm, flags.to, executor)
         failed += stages.failedActions(next).length
         this.keepLastDocument(store, next)
-        await this.emit(next, 'actions', flags)
+        await this.emitOneOff(next, args.vm, flags)
       } else {
         const freshness = freshnessOf(maxSampleAge, backend, (problem) => this.note(flags.quiet, `switch-vf: ${problem}: no decision taken on it`))
         failed = await this.actOnStream(session, flags, (doc, executor) => stages.switchVfStage(doc, params, executor, freshness))

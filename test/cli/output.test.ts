@@ -11,7 +11,7 @@ describe('output', () => {
     const state = freshStateDir()
     const vms = await sova(['collect', '--format', 'csv'], {state})
     const lines = String(vms.stdout).trim().split('\n')
-    assert.equal(lines[0], 'at,host,vm,path,vf,cpu_used,cpu_blocked,rx_bps,tx_bps,active_ratio,io_ratio,net_score,tier,vf_value_mbps,reason')
+    assert.equal(lines[0], 'at,vm,host,path,vf,cpu_used,cpu_blocked,mbps,rx_bps,tx_bps,active_ratio,io_ratio,net_score,tier,vf_value_mbps,reason')
     assert.equal(lines.length, 1 + 36)
     const actions = await sova(['switch-vf', 'idle1', '--to', 'vf', '--format', 'csv'], {state})
     const rows = String(actions.stdout).trim().split('\n')
@@ -24,7 +24,7 @@ describe('output', () => {
     const result = await sova(['run', '--once', '--format', 'table', '--color'], {state, env: {NO_COLOR: '1'}})
     assert.equal(result.exitCode, 0)
     const text = String(result.stdout)
-    for (const expected of ['Host', 'Port util', 'host1', 'host3', 'web1', 'VF worth', 'Action', 'attach-vf']) {
+    for (const expected of ['HOST', 'UTIL', 'host1', 'host3', 'web1', 'VF_VALUE_MBPS', 'KIND', 'attach-vf']) {
       assert.ok(text.includes(expected), `table shows ${expected}`)
     }
     assert.ok(!text.includes(ESC), 'no escape codes under NO_COLOR')

@@ -129,10 +129,10 @@ describe('rules through the CLI', () => {
     const metrics = join(mkdtempSync(join(tmpdir(), 'sova-metrics-')), 'sova.prom')
     const table = await sova(['run', '--once', '--dry-run', '--config', config, '--format', 'table', '--metrics-file', metrics], {state})
     assert.equal(table.exitCode, 0, String(table.stderr))
-    const row = (name: string) => String(table.stdout).split('\n').find((line) => line.startsWith(`│ ${name} `)) ?? ''
-    assert.match(row('web2'), /│ pinned vf:always anti:web │/)
-    assert.match(row('idle1'), /│ excluded +│/)
-    assert.match(row('host3'), /│ maint +│/)
+    const row = (name: string) => String(table.stdout).split('\n').find((line) => line.startsWith(`${name} `)) ?? ''
+    assert.match(row('web2'), / pinned vf:always anti:web /)
+    assert.match(row('idle1'), / excluded /)
+    assert.match(row('host3'), / maint /)
     const explained = await sova(['explain', '--vm', 'web2', '--format', 'text'], {state})
     assert.match(String(explained.stdout), /Rules: +web2 is pinned to its host: never migrated \(configuration rules.vms.web2\)\n +web2 keeps or gets a VF whenever one is free \(vf: always\) \(configuration rules.groups\[0\] "web"\)\n +member of group web: anti-affinity/)
     const table2 = await sova(['explain', '--format', 'json'], {state})

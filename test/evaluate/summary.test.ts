@@ -78,13 +78,13 @@ describe('evaluation summaries', () => {
     }
     const table = tableRows(evaluation)
     assert.deepEqual(table.map((row) => row.policy), ['seed', 'oracle'])
-    assert.equal(table[0]['delivered/offered'], '0.917')
-    assert.equal(table[0]['mean ms'], '26.00')
-    assert.equal(table[0]['backend cores'], '1.50')
+    assert.equal(table[0].delivered_ratio, '0.917')
+    assert.equal(table[0].mean_response_ms, '26.00')
+    assert.equal(table[0].backend_cores, '1.50')
     const csv = csvRows(evaluation)
     assert.equal(csv[1].policy, 'oracle')
-    assert.equal(csv[1].deliveredMbit, 55_000)
-    assert.equal(csv[1].vfSwitches, 6)
+    assert.equal(csv[1].delivered_mbit, 55_000)
+    assert.equal(csv[1].vf_switches, 6)
   })
 })
 

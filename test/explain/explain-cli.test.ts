@@ -28,7 +28,7 @@ describe('sova explain', () => {
     assert.equal(explanation.figures.vfValueMbps, score.vfValueMbps)
     assert.equal(explanation.decidedBy.startsWith(`VF worth ${Math.round(score.vfValueMbps)} Mbit/s ≥ minimum 10 Mbit/s`), true, explanation.decidedBy)
     assert.match(explanation.pathReason, /the free-VF minimum of 10 Mbit\/s \(sova default\)|swap margin 20 Mbit\/s \(sova default\)/)
-    assert.deepEqual(explanation.hosts[0].threshold, {what: 'hotspot threshold', flag: '--threshold', value: 0.85, unit: 'share', source: 'sova default'})
+    assert.deepEqual(explanation.hosts[0].threshold, {what: 'hotspot threshold', flag: '--threshold', value: 0.85, unit: 'share', source: 'document'})
     assert.ok(explanation.thresholds.some((limit: any) => limit.what === 'free-VF minimum' && limit.value === 10))
     assert.match(explanation.outcome, /^attach-vf 0000:0\d:10\.\d: done/)
   })
@@ -38,7 +38,7 @@ describe('sova explain', () => {
     assert.equal(result.exitCode, 0, String(result.stderr))
     const text = String(result.stdout)
     for (const expected of [
-      'Decided by', gainer, 'Thresholds:', 'free-VF minimum 10 Mbit/s (sova default)', 'hotspot threshold 0.85 (sova default)',
+      'Decided by', gainer, 'Thresholds:', 'free-VF minimum 10 Mbit/s (sova default)', 'hotspot threshold 0.85 (from the document)',
       'Figures:', `VF worth ${Math.round(cycle.scores.vms[gainer].vfValueMbps)} Mbit/s (ranks`, 'Hotspot:', 'Actions:',
     ]) {
       assert.ok(text.includes(expected), `shows ${expected}:\n${text}`)

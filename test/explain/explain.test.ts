@@ -215,12 +215,12 @@ describe('explain: seed tiers', () => {
     assert.equal(e.decidedBy, 'list3: I/O ratio 0.10 ranks 5 of 5 (only the top 4 reach list2)')
     assert.equal(e.pathReason, 'Would lose VF 0000:03:10.3: list3 is not list1, so its VF returns to the pool.')
     assert.deepEqual(e.thresholds.map(formatThreshold), [
-      'hotspot threshold 0.75 (seed default)',
+      'hotspot threshold 0.75 (from the document)',
       "list2 (by I/O ratio, of 5 guests): top 4 (the seed's 2/3-of-2/3 rule)",
       "list1, the VF holders (by net score, of list2's 4): top 3 (the seed's 2/3-of-2/3 rule)",
     ])
     const text = renderExplanationText(a)
-    for (const expected of ['tier list1', 'I/O ratio 3.00', 'net score 50', 'hotspot threshold 0.75 (seed default)', 'top 3']) {
+    for (const expected of ['tier list1', 'I/O ratio 3.00', 'net score 50', 'hotspot threshold 0.75 (from the document)', 'top 3']) {
       assert.ok(text.includes(expected), `the text names ${expected}:\n${text}`)
     }
   })
@@ -275,7 +275,8 @@ describe('explain: names and selection', () => {
     const explanations = explainDocument(output)
     const table = renderExplanationTable({cluster: 'test', at: output.at, policy: 'sova'}, explanations)
     assert.match(table, /^test · 2024-01-01T00:00:00Z · policy sova\n/)
-    assert.match(table, /│ bulk +│ host1 │ vf 0000:03:10\.0 │ VF worth 40 Mbit\/s ≥ minimum 10 Mbit\/s;/)
+    assert.match(table, /\nVM +HOST +PATH +VF +DECIDED_BY +OUTCOME\n/)
+    assert.match(table, /\nbulk +host1 +vf +0000:03:10\.0 +VF worth 40 Mbit\/s ≥ minimum 10 Mbit\/s;/)
     assert.match(table, /\nThresholds: hotspot threshold 0\.85 \(from the document\); free-VF minimum 10 Mbit\/s \(sova default\);/)
     const csv = renderExplanationCsv(explanations, true).trim().split('\n')
     assert.equal(csv.length, 3)

@@ -41,10 +41,10 @@ describe('sova history on a seeded journal', () => {
     const records = documents(result.stdout)
     assert.deepEqual(records.map((record) => record.vm), ['web1', 'web2', 'db1'])
     assert.deepEqual(records[0], {
-      id: 1, time: records[0].time, run: 'r1', kind: 'migrate', vm: 'web1', host: 'host1', to: 'host2', vf: '', status: 'done', reason: 'host1 hot', error: '',
+      id: 1, wall_time: records[0].wall_time, run: 'r1', kind: 'migrate', vm: 'web1', host: 'host1', to: 'host2', vf: '', status: 'done', reason: 'host1 hot', error: '',
     })
     assert.equal(records[1].error, 'no free VF, "busy"')
-    assert.ok(records[0].time <= records[2].time)
+    assert.ok(records[0].wall_time <= records[2].wall_time)
   })
 
   it('filters by --vm, --status, --host (source or target), --since and --limit', async () => {
@@ -60,11 +60,11 @@ describe('sova history on a seeded journal', () => {
   it('writes CSV with a header, and a table', async () => {
     const csv = await sova(['history', '--format', 'csv'], {state})
     const lines = String(csv.stdout).trim().split('\n')
-    assert.equal(lines[0], 'id,time,run,kind,vm,host,to,vf,status,reason,error')
+    assert.equal(lines[0], 'id,wall_time,run,kind,vm,host,to,vf,status,reason,error')
     assert.equal(lines.length, 4)
     assert.match(lines[2], /"no free VF, ""busy"""$/)
     const table = await sova(['history', '--format', 'table', '--vm', 'db1'], {state})
-    assert.match(String(table.stdout), /│ 3 +│ .* │ r2 +│ migrate +│ db1 +│ host3 │ host1 │/)
+    assert.match(String(table.stdout), /^ID +WALL_TIME +RUN +KIND +VM +HOST +TO +STATUS +REASON +ERROR\n +3 +\S+ +r2 +migrate +db1 +host3 +host1 /)
   })
 
   it('says so on stderr, and nothing on stdout, when nothing matches', async () => {
@@ -106,7 +106,7 @@ describe('sova history after a real run', () => {
     assert.equal(records.length, acted.length)
     assert.deepEqual(records.map((record) => record.id), [...records.map((record) => record.id)].sort((x, y) => x - y))
     for (const record of records) {
-      assert.match(record.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
+      assert.match(record.wall_time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
       assert.ok(['done', 'failed', 'rolled-back', 'skipped'].includes(record.status), record.status)
     }
     const host = records[0].host

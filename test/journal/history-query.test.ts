@@ -86,7 +86,7 @@ describe('Store.journalQuery', () => {
   })
   it('gives flat records with empty strings for absent values', () => {
     const [first, second] = store.journalQuery({limit: 100}).map(historyRecord)
-    assert.deepEqual(Object.keys(first), ['id', 'time', 'run', 'kind', 'vm', 'host', 'to', 'vf', 'status', 'reason', 'error'])
+    assert.deepEqual(Object.keys(first), ['id', 'wall_time', 'run', 'kind', 'vm', 'host', 'to', 'vf', 'status', 'reason', 'error'])
     assert.equal(first.to, 'host2')
     assert.equal(first.vf, '')
     assert.equal(first.error, '')

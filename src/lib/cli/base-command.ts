@@ -8,13 +8,16 @@ import type {Backend} from '../backends/types.js'
 import {assertFiniteDocument} from '../document/finite.js'
 import type {SovaDocument} from '../document/schema.js'
 import {EXIT, SovaError, UsageError, exitCodeOf} from '../errors.js'
+import type {Column} from '../render/grid.js'
 import type {FlatRecord} from '../render/records.js'
 import type {Format, View} from '../render/view.js'
-import {resolveFormat, wantsColour} from '../render/view.js'
+import {resolveFormat} from '../render/view.js'
 import type {RuleSet} from '../policy/rules.js'
 import type {PipelineStage} from '../store/run-lock.js'
 import type {Store} from '../store/store.js'
 import {logLine, writeStdout} from './output.js'
+import type {ResolvedOutput} from '../render/output-options.js'
+import {type OutputFlagValues, tableFlags} from './table-flags.js'
 
 /** oclif decorates flag errors over several lines ("Parsing --x", "See more help"): keep the substance. */
 function oneLine(message: string): string {
@@ -54,6 +57,7 @@ export abstract class SovaCommand extends Command {
       description: 'Colour in tables (default: on a terminal unless NO_COLOR is set).',
       helpGroup: 'OUTPUT',
     }),
+    ...tableFlags,
     quiet: Flags.boolean({char: 'q', description: 'No log lines on stderr.', helpGroup: 'OUTPUT'}),
     state: Flags.string({
       description: 'State store directory (default: $SOVA_STATE_DIR, else $XDG_STATE_HOME/sova).',
@@ -81,18 +85,45 @@ export abstract class SovaCommand extends Command {
     yield* readDocuments(process.stdin, 'stdin')
   }
 
-  /** Writes one document in the chosen format. */
-  protected async emit(doc: SovaDocument, view: View, flags: {format?: Format; color?: boolean}): Promise<void> {
+  /**
+   * Checks the output flags (--rows, --columns, --sort) for `view` before anything runs: a wrong
+   * column name exits 2 with the valid ones and no side effect. Acting commands call it first.
+   */
+  protected async checkOutput(flags: OutputFlagValues, view: View): Promise<ResolvedOutput> {
+    const {resolveOutput} = await import('../render/output-options.js')
+    return resolveOutput(flags, view, process.stdout, process.env)
+  }
+
+  /**
+   * A one-off's document: as a table, the actions and the VM they were for (not the whole
+   * cluster, unless --rows asks); JSON and CSV as any acting command's.
+   */
+  protected async emitOneOff(doc: SovaDocument, vm: string, flags: OutputFlagValues): Promise<void> {
+    const output = await this.checkOutput(flags, 'actions')
+    if (output.format !== 'table' || flags.rows !== undefined) return this.emit(doc, 'actions', flags)
     this.assertWritable(doc)
-    const format = resolveFormat(flags.format, Boolean(process.stdout.isTTY))
-    if (format === 'json') {
+    const {renderOneOff} = await import('../render/table.js')
+    await writeStdout(renderOneOff(doc, vm, output.table))
+  }
+
+  /** Checks --columns and --sort against a record table's columns before anything runs (exit 2 naming the valid ones). */
+  protected async checkRecordColumns(flags: OutputFlagValues, columns: readonly Column[]): Promise<void> {
+    const {checkRecordFlags} = await import('../render/output-options.js')
+    checkRecordFlags(flags, columns.map((column) => column.name))
+  }
+
+  /** Writes one document in the chosen format. */
+  protected async emit(doc: SovaDocument, view: View, flags: OutputFlagValues): Promise<void> {
+    this.assertWritable(doc)
+    const output = await this.checkOutput(flags, view)
+    if (output.format === 'json') {
       await writeStdout(JSON.stringify(doc) + '\n')
-    } else if (format === 'table') {
+    } else if (output.format === 'table') {
       const {renderTable} = await import('../render/table.js')
-      await writeStdout(renderTable(doc, view, wantsColour(flags.color, Boolean(process.stdout.isTTY), process.env)))
+      await writeStdout(renderTable(doc, {...output.table, rows: output.kinds}))
     } else {
       const {renderCsv} = await import('../render/csv.js')
-      await writeStdout(renderCsv(doc, view, !this.csvHeaderWritten))
+      await writeStdout(renderCsv(doc, output.kinds[0], output.table, !this.csvHeaderWritten))
       this.csvHeaderWritten = true
     }
   }
@@ -112,10 +143,11 @@ export abstract class SovaCommand extends Command {
     store.saveLastDocument(doc.source.cluster, JSON.stringify(doc))
   }
 
-  /** Writes flat records (lists, summaries) in the chosen format. */
-  protected async emitRecords(records: FlatRecord[], flags: {format?: Format}): Promise<void> {
-    const {renderRecords} = await import('../render/records.js')
-    await writeStdout(renderRecords(records, resolveFormat(flags.format, Boolean(process.stdout.isTTY))))
+  /** Writes flat records (lists, summaries) in the chosen format; `columns` says how a table shows them. */
+  protected async emitRecords(records: FlatRecord[], flags: OutputFlagValues, columns?: Column[]): Promise<void> {
+    const [{renderRecords}, {recordTableOptions}] = await Promise.all([import('../render/records.js'), import('../render/output-options.js')])
+    const format = resolveFormat(flags.format === 'text' ? 'table' : flags.format, Boolean(process.stdout.isTTY))
+    await writeStdout(renderRecords(records, format, recordTableOptions(flags, process.stdout, process.env), columns))
   }
 
   /** Opens the state store (lazily: better-sqlite3 loads only for commands that need it). */
@@ -203,7 +235,7 @@ export abstract class SovaCommand extends Command {
    */
   protected async actOnStream(
     session: ActingSession,
-    flags: {format?: Format; color?: boolean},
+    flags: OutputFlagValues,
     stage: (doc: SovaDocument, executor: Executor | undefined) => Promise<SovaDocument>,
   ): Promise<number> {
     const {assertSameCluster, failedActions} = await import('../loop/stages.js')

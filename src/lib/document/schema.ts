@@ -164,6 +164,7 @@ export const HostScore = Type.Object({
   predictor: Predictor,
   lastShedAt: Type.Optional(Type.String({format: 'date-time', description: 'first sample that showed a VM of this host gone elsewhere (sova)'})),
   measure: Type.Optional(oneOf(['sum', 'peak'] as const, 'sum: (rx + tx) / line rate (seed); peak: busier direction / line rate (sova)')),
+  threshold: Type.Optional(nonNegative('the hotspot threshold this host\'s samples and forecast were held against')),
   hot: Type.Boolean(),
   reason: Type.String(),
 })

@@ -2,6 +2,7 @@
 // whole run, the per-period series, and the rows of the side-by-side table.
 import {type MetricsSummary, type SimMetrics, summariseMetrics} from '../backends/sim/metrics.js'
 import type {EvaluationPolicyName} from '../policy/policies.js'
+import type {Column} from '../render/grid.js'
 import type {FlatRecord} from '../render/records.js'
 
 /** The scoreboard as it stood at one simulated instant (ms since the scenario started). */
@@ -59,35 +60,35 @@ export function evaluationOf(policy: EvaluationPolicyName, points: readonly Scor
 
 const fixed = (value: number, digits: number): string => (Number.isFinite(value) ? value.toFixed(digits) : String(value))
 
-/** Table rows for people: readable column names, rounded figures, one row per policy. */
+type PolicyRun = Evaluation['policies'][number]
+type Figure = {name: string; table: (run: PolicyRun) => string; csv: (run: PolicyRun, evaluation: Evaluation) => string | number} & Omit<Column, 'name'>
+
+/** One row per policy; the same column names in the table (figures rounded) and CSV (unrounded), as every table (docs/output.md). */
+const FIGURES: Figure[] = [
+  {name: 'scenario', priority: 9, wideOnly: true, table: () => '', csv: (_run, evaluation) => evaluation.scenario},
+  {name: 'seed', priority: 9, wideOnly: true, table: () => '', csv: (_run, evaluation) => evaluation.seed},
+  {name: 'policy', priority: 1, table: (run) => run.policy, csv: (run) => run.policy},
+  {name: 'seconds', priority: 9, wideOnly: true, align: 'right', table: (run) => fixed(run.seconds, 0), csv: (run) => run.seconds},
+  {name: 'offered_mbit', priority: 9, wideOnly: true, align: 'right', table: (run) => fixed(run.offeredMbit, 0), csv: (run) => run.offeredMbit},
+  {name: 'delivered_mbit', priority: 9, wideOnly: true, align: 'right', table: (run) => fixed(run.deliveredMbit, 0), csv: (run) => run.deliveredMbit},
+  {name: 'delivered_ratio', priority: 1, align: 'right', table: (run) => fixed(run.deliveredRatio, 3), csv: (run) => run.deliveredRatio},
+  {name: 'mean_response_ms', priority: 3, align: 'right', table: (run) => fixed(run.meanResponseMs, 2), csv: (run) => run.meanResponseMs},
+  {name: 'p99_response_ms', priority: 2, align: 'right', table: (run) => fixed(run.p99ResponseMs, 2), csv: (run) => run.p99ResponseMs},
+  {name: 'host_seconds_hot', priority: 4, align: 'right', table: (run) => fixed(run.hostSecondsHot, 0), csv: (run) => run.hostSecondsHot},
+  {name: 'migrations', priority: 4, align: 'right', table: (run) => String(run.migrations), csv: (run) => run.migrations},
+  {name: 'vf_switches', priority: 5, align: 'right', table: (run) => String(run.vfSwitches), csv: (run) => run.vfSwitches},
+  {name: 'backend_cores', priority: 6, align: 'right', table: (run) => fixed(run.backendCoresMean, 2), csv: (run) => run.backendCoresMean},
+]
+
+/** The table's columns (the wide-only ones: with --wide, always in CSV). */
+export const EVALUATION_COLUMNS: Column[] = FIGURES.map(({table: _table, csv: _csv, ...column}) => column)
+
+/** Table rows for people: rounded figures, one row per policy (host_seconds_hot: host-seconds above 90% port utilisation). */
 export function tableRows(evaluation: Evaluation): FlatRecord[] {
-  return evaluation.policies.map((run) => ({
-    policy: run.policy,
-    'delivered/offered': fixed(run.deliveredRatio, 3),
-    'mean ms': fixed(run.meanResponseMs, 2),
-    'p99 ms': fixed(run.p99ResponseMs, 2),
-    'host-s >90%': fixed(run.hostSecondsHot, 0),
-    migrations: run.migrations,
-    'VF switches': run.vfSwitches,
-    'backend cores': fixed(run.backendCoresMean, 2),
-  }))
+  return evaluation.policies.map((run) => Object.fromEntries(FIGURES.map((figure) => [figure.name, figure.table(run)])))
 }
 
-/** CSV rows for programs: the JSON field names and unrounded figures, one row per policy. */
+/** CSV rows for programs: unrounded figures, one row per policy. */
 export function csvRows(evaluation: Evaluation): FlatRecord[] {
-  return evaluation.policies.map((run) => ({
-    scenario: evaluation.scenario,
-    seed: evaluation.seed,
-    policy: run.policy,
-    seconds: run.seconds,
-    offeredMbit: run.offeredMbit,
-    deliveredMbit: run.deliveredMbit,
-    deliveredRatio: run.deliveredRatio,
-    meanResponseMs: run.meanResponseMs,
-    p99ResponseMs: run.p99ResponseMs,
-    hostSecondsHot: run.hostSecondsHot,
-    migrations: run.migrations,
-    vfSwitches: run.vfSwitches,
-    backendCoresMean: run.backendCoresMean,
-  }))
+  return evaluation.policies.map((run) => Object.fromEntries(FIGURES.map((figure) => [figure.name, figure.csv(run, evaluation)])))
 }

@@ -72,11 +72,14 @@ function threshold(
     : {what, flag, value: found, unit, source: FROM_DOCUMENT}
 }
 
-/** The port utilisation at which `host` counts as hot: from its own hotspot reason, else the default. */
+/** The port utilisation at which `host` counts as hot: its score's threshold, else its hotspot reason's, else the default. */
 export function hotThresholdOf(doc: SovaDocument, host: string, policy: string): Threshold {
-  const match = new RegExp(`>= ${NUMBER}`).exec(ownValue(doc.scores?.hosts, host)?.reason ?? '')
+  const score = ownValue(doc.scores?.hosts, host)
+  // Scores since the threshold field say it outright (the tables show the same figure); older ones in the reason.
+  const match = score?.threshold === undefined ? new RegExp(`>= ${NUMBER}`).exec(score?.reason ?? '') : undefined
+  const stated = score?.threshold ?? (match ? Number(match[1]) : undefined)
   const fallback = policy === 'sova' ? SOVA_HOT_THRESHOLD : HOTSPOT_DEFAULTS.threshold
-  return threshold('hotspot threshold', '--threshold', 'share', match ? Number(match[1]) : undefined, fallback, policy)
+  return threshold('hotspot threshold', '--threshold', 'share', stated, fallback, policy)
 }
 
 // Reasons say "≥ 90% of PV"; the parameter is a share.

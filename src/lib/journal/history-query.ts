@@ -62,7 +62,8 @@ export function isFiltered(filter: JournalFilter): boolean {
 export function historyRecord(entry: JournalEntry): FlatRecord {
   return {
     id: entry.id,
-    time: entry.updatedAt,
+    // This machine's clock: documents' `at` is the cluster's (simulated time on sim), so the name says which.
+    wall_time: entry.updatedAt,
     run: entry.runId,
     kind: entry.kind,
     vm: entry.vm,

@@ -37,6 +37,7 @@ export function scoreDocument(
       forecast: assessment.forecast,
       predictor: params.predictor,
       measure: 'sum',
+      threshold: params.threshold,
       hot: assessment.hot,
       reason: assessment.reason,
     }

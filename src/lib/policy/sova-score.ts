@@ -136,6 +136,7 @@ export function scoreSova(
       forecast: assessment.forecast,
       predictor: own.hotspot.predictor,
       measure: 'peak',
+      threshold: own.hotspot.threshold,
       hot: assessment.hot,
       reason: `busier direction: ${assessment.reason}`,
     }

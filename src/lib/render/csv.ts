@@ -1,30 +1,31 @@
-// CSV for spreadsheets: one row per VM (observe/plan stages) or per action (acting stages).
+// CSV for spreadsheets (RFC 4180, docs/output.md): one kind of row per output (--rows), a header
+// of the same column names as the table's, raw figures, ISO times.
 import {stringify} from 'csv-stringify/sync'
 import type {SovaDocument} from '../document/schema.js'
-import type {View} from './view.js'
-import {ownValue} from '../named.js'
+import {compareCells} from './grid.js'
+import {columnsOf, csvRows, type RowKind} from './rows.js'
 
-const VM_COLUMNS = ['at', 'host', 'vm', 'path', 'vf', 'cpu_used', 'cpu_blocked', 'rx_bps', 'tx_bps', 'active_ratio', 'io_ratio', 'net_score', 'tier', 'vf_value_mbps', 'reason']
-const ACTION_COLUMNS = ['at', 'kind', 'vm', 'host', 'to', 'vf', 'status', 'reason', 'error', 'duration_ms']
-
-function vmRows(doc: SovaDocument): unknown[][] {
-  return doc.hosts.flatMap((host) =>
-    host.vms.map((vm) => {
-      const score = ownValue(doc.scores?.vms, vm.name)
-      return [doc.at, host.name, vm.name, vm.path, vm.vf ?? '', vm.cpu.usedRatio, vm.cpu.blockedRatio, vm.net.rxBps,
-        vm.net.txBps, vm.net.activeRatio, score?.ioRatio ?? '', score?.netScore ?? '', score?.tier ?? '', score?.vfValueMbps ?? '', score?.reason ?? '']
-    }),
-  )
+export interface CsvOptions {
+  columns?: string[]
+  sort?: string
+  noHeaders?: boolean
 }
 
-function actionRows(doc: SovaDocument): unknown[][] {
-  return (doc.actions ?? []).map((action) => [doc.at, action.kind, action.vm, action.host, action.to ?? '', action.vf ?? '',
-    action.status, action.reason, action.error ?? '', action.durationMs ?? ''])
+/** Records as CSV: the chosen columns (default all) in order, sorted if asked; the header unless left out. */
+export function csvOf(names: readonly string[], records: readonly Record<string, unknown>[], options: CsvOptions, withHeader: boolean): string {
+  const lower = new Map(names.map((name) => [name.toLowerCase(), name]))
+  const chosen = options.columns?.length ? options.columns.map((name) => lower.get(name.toLowerCase())).filter((name): name is string => name !== undefined) : [...names]
+  const cell = (value: unknown) => (value === undefined || value === null ? '' : String(value))
+  let ordered = [...records]
+  const key = options.sort === undefined ? undefined : lower.get(options.sort.toLowerCase())
+  if (key !== undefined) ordered = ordered.sort((a, b) => compareCells(cell(a[key]), cell(b[key])))
+  const rows = ordered.map((record) => chosen.map((name) => cell(record[name])))
+  const header = withHeader && !options.noHeaders
+  // RFC 4180: CRLF would be the letter of it; csv-stringify quotes fields with commas, quotes or line breaks.
+  return rows.length === 0 && !header ? '' : stringify(header ? [chosen, ...rows] : rows)
 }
 
-/** CSV rows of one document; the header only with the first document of a stream. */
-export function renderCsv(doc: SovaDocument, view: View, withHeader: boolean): string {
-  const columns = view === 'vms' ? VM_COLUMNS : ACTION_COLUMNS
-  const rows = view === 'vms' ? vmRows(doc) : actionRows(doc)
-  return stringify(withHeader ? [columns, ...rows] : rows)
+/** One document's rows of `kind` as CSV; the header only with the first document of a stream. */
+export function renderCsv(doc: SovaDocument, kind: RowKind, options: CsvOptions, withHeader: boolean): string {
+  return csvOf(columnsOf(kind).map((column) => column.name), csvRows(doc, kind), options, withHeader)
 }
