@@ -1,6 +1,38 @@
-// The oclif runtime, bundled so that a pipeline stage starts fast (TOOLING.md).
-import {execute} from '@oclif/core/execute'
+// The oclif runtime, bundled so that a pipeline stage starts fast (TOOLING.md). Sova finds the
+// command itself first, so that a mistyped one is refused in Sova's one-line style with the
+// nearest names, never with oclif's "command x not found".
+import {Config} from '@oclif/core/config'
+import {flush} from '@oclif/core/flush'
+import {run as oclifRun} from '@oclif/core/run'
+import {normalizeArgv} from '@oclif/core/help'
+import {unknownCommand} from './lib/cli/usage.js'
 
 export async function run(root: string): Promise<void> {
-  await execute({dir: root})
+  const argv = process.argv.slice(2)
+  try {
+    const config = await Config.load(root)
+    const refusal = refuseUnknown(config, argv)
+    if (refusal) {
+      process.stderr.write(`${refusal}\n`)
+      process.exitCode = 2
+      return
+    }
+    await oclifRun(argv, config)
+    await flush()
+  } catch (error) {
+    // Errors inside a command are reported by its catch; these come from oclif before or around one.
+    const exit = (error as {oclif?: {exit?: number}}).oclif?.exit
+    if (exit === 0) return
+    process.stderr.write(`sova: ${(error as Error).message.split('\n')[0]}${process.env.SOVA_DEBUG ? '\n' + (error as Error).stack : ''}\n`)
+    process.exitCode = typeof exit === 'number' ? exit : 70
+  }
+}
+
+/** The line refusing a command that does not exist, or nothing when argv names a command, a topic or help. */
+function refuseUnknown(config: Config, argv: string[]): string | undefined {
+  if (argv.length === 0 || argv[0].startsWith('-')) return undefined
+  const [id] = normalizeArgv(config, [...argv])
+  if (config.findCommand(id) || config.findTopic(id)) return undefined
+  const refusal = unknownCommand(id, config.commandIDs, config.topics.map((topic) => topic.name))
+  return `${refusal.command}: ${refusal.message} (${refusal.remedy})`
 }

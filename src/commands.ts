@@ -7,6 +7,7 @@ import ConfigCheck from './commands/config/check.js'
 import Doctor from './commands/doctor.js'
 import Evaluate from './commands/evaluate.js'
 import Explain from './commands/explain.js'
+import Help from './commands/help.js'
 import History from './commands/history.js'
 import Migrate from './commands/migrate.js'
 import Run from './commands/run.js'
@@ -32,6 +33,7 @@ export const COMMANDS = {
   agent: Agent,
   'config:check': ConfigCheck,
   schema: Schema,
+  help: Help,
   'sim:reset': SimReset,
   'sim:outage': SimOutage,
   'sim:scenarios': SimScenarios,

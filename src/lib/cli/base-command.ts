@@ -14,6 +14,7 @@ import {resolveFormat, wantsColour} from '../render/view.js'
 import type {PipelineStage} from '../store/run-lock.js'
 import type {Store} from '../store/store.js'
 import {logLine, writeStdout} from './output.js'
+import type {CommandShape} from './usage.js'
 
 /** oclif decorates flag errors over several lines ("Parsing --x", "See more help"): keep the substance. */
 function oneLine(message: string): string {
@@ -205,20 +206,28 @@ export abstract class SovaCommand extends Command {
 
   /** Every failure leaves as one line on stderr and the exit code of ARCHITECTURE.md §5. */
   protected override async catch(error: Error & {oclif?: {exit?: number}}): Promise<void> {
-    const command = `sova${this.id ? ' ' + this.id.replaceAll(':', ' ') : ''}`
-    if (error instanceof SovaError) {
-      logLine(`${command}: ${oneLine(error.message)}${error.remedy ? ` (${error.remedy})` : ''}`)
-      process.exitCode = error.exit
-      return
-    }
-    if (typeof error.oclif?.exit === 'number') {
-      // oclif's own parse errors (unknown flag, bad option value): keep their first line.
-      if (error.oclif.exit === 0) return
-      logLine(`${command}: ${oneLine(error.message) || 'bad usage'} (see ${command} --help)`)
-      process.exitCode = error.oclif.exit === EXIT.usage ? EXIT.usage : error.oclif.exit
-      return
-    }
-    logLine(`${command}: internal error: ${error.message}${process.env.SOVA_DEBUG ? '\n' + error.stack : ' (set SOVA_DEBUG=1 for details)'}`)
-    process.exitCode = exitCodeOf(error)
+    await reportFailure(this.id, error, this.ctor as unknown as CommandShape)
   }
+}
+
+/**
+ * One line on stderr, `sova COMMAND: what (remedy)`, and the exit code: Sova's errors carry
+ * theirs, oclif's usage errors are rephrased (exit 2), anything else is a bug (exit 70).
+ */
+export async function reportFailure(id: string | undefined, error: Error & {oclif?: {exit?: number}}, shape: CommandShape): Promise<void> {
+  const command = `sova${id ? ' ' + id.replaceAll(':', ' ') : ''}`
+  if (error instanceof SovaError) {
+    logLine(`${command}: ${oneLine(error.message)}${error.remedy ? ` (${error.remedy})` : ''}`)
+    process.exitCode = error.exit
+    return
+  }
+  if (typeof error.oclif?.exit === 'number') {
+    if (error.oclif.exit === 0) return
+    const {usageMessage} = await import('./usage.js')
+    logLine(`${command}: ${usageMessage(error.message, shape) || 'bad usage'} (see ${command} --help)`)
+    process.exitCode = error.oclif.exit === EXIT.usage ? EXIT.usage : error.oclif.exit
+    return
+  }
+  logLine(`${command}: internal error: ${error.message}${process.env.SOVA_DEBUG ? '\n' + error.stack : ' (set SOVA_DEBUG=1 for details)'}`)
+  process.exitCode = exitCodeOf(error)
 }

@@ -1,0 +1,83 @@
+// The CLI as a new user meets it: typos, help, and oclif's own usage errors, all in Sova's one-line style.
+import assert from 'node:assert/strict'
+import {describe, it} from 'node:test'
+import {didYouMean, editDistance, usageMessage} from '../../src/lib/cli/usage.js'
+import {freshStateDir, sova} from './helpers.js'
+
+/** One line on stderr in Sova's style (`sova ...: ...`), nothing of oclif's, nothing on stdout. */
+function assertOneSovaLine(result: {stderr: unknown; stdout: unknown}, prefix: string): string {
+  const stderr = String(result.stderr)
+  assert.equal(stderr.trim().split('\n').length, 1, `one line: ${stderr}`)
+  assert.ok(stderr.startsWith(`${prefix}: `), stderr)
+  assert.doesNotMatch(stderr, /›|Error:|The following|See more help|[a-z]:[a-z]/)
+  assert.equal(String(result.stdout), '')
+  return stderr
+}
+
+describe('usage errors', () => {
+  it('an unknown command names the nearest commands, topics included, as they are typed', async () => {
+    const state = freshStateDir()
+    for (const [typed, meant] of [[['colect'], 'collect'], [['sim', 'rest'], 'sim reset'], [['config', 'chek'], 'config check'], [['histroy'], 'history']] as const) {
+      const result = await sova([...typed], {state})
+      assert.equal(result.exitCode, 2, String(result.stderr))
+      const line = assertOneSovaLine(result, 'sova')
+      assert.match(line, new RegExp(`unknown command "${typed.join(' ')}" \\(did you mean "${meant}"\\?`))
+    }
+    const far = await sova(['xyzzy'], {state})
+    assert.equal(far.exitCode, 2)
+    assert.doesNotMatch(assertOneSovaLine(far, 'sova'), /did you mean/)
+  })
+
+  it('words after a command that takes none are unexpected arguments of that command', async () => {
+    const state = freshStateDir()
+    const result = await sova(['sim', 'reset', 'paper'], {state})
+    assert.equal(result.exitCode, 2)
+    assert.match(assertOneSovaLine(result, 'sova sim reset'), /unexpected argument "paper"/)
+  })
+
+  it('sova help CMD, CMD -h and CMD --help print the command\'s help and exit 0', async () => {
+    const state = freshStateDir()
+    for (const args of [['help', 'run'], ['run', '-h'], ['run', '--help']]) {
+      const result = await sova(args, {state})
+      assert.equal(result.exitCode, 0, String(result.stderr))
+      assert.match(String(result.stdout), /USAGE\n {2}\$ sova run /)
+      assert.match(String(result.stdout), /--interval/)
+    }
+    const topic = await sova(['help', 'sim', 'reset'], {state})
+    assert.equal(topic.exitCode, 0, String(topic.stderr))
+    assert.match(String(topic.stdout), /\$ sova sim reset /)
+    const root = await sova(['help'], {state})
+    assert.equal(root.exitCode, 0)
+    assert.match(String(root.stdout), /COMMANDS[\s\S]* run /)
+    const typo = await sova(['help', 'rn'], {state})
+    assert.equal(typo.exitCode, 2)
+    assert.match(assertOneSovaLine(typo, 'sova help'), /unknown command "rn" \(did you mean "run"\?/)
+  })
+
+  it('oclif\'s flag and argument errors read as Sova\'s, one line, exit 2', async () => {
+    const state = freshStateDir()
+    const cases: [string[], string, RegExp][] = [
+      [['run', '--once', '--cycles', '1'], 'sova run', /: --once and --cycles cannot be used together \(see sova run --help\)$/],
+      [['collect', '--formt', 'json'], 'sova collect', /unknown flag --formt \(did you mean "--format"\?\)/],
+      [['collect', '--format', 'xml'], 'sova collect', /--format: expected one of json, table, csv, got "xml"/],
+      [['collect', '--concurrency', 'many'], 'sova collect', /--concurrency: expected a whole number, got "many"/],
+      [['collect', '--concurrency', '0'], 'sova collect', /--concurrency: expected a whole number ≥ 1, got 0/],
+      [['collect', '--count', '2'], 'sova collect', /--count needs --watch/],
+      [['sim', 'outage'], 'sova sim outage', /missing argument HOST/],
+      [['switch-vf', '--policy'], 'sova switch-vf', /--policy: expected a value, one of /],
+    ]
+    for (const [args, prefix, expected] of cases) {
+      const result = await sova(args, {state})
+      assert.equal(result.exitCode, 2, `${args.join(' ')}: ${result.stderr}`)
+      assert.match(assertOneSovaLine(result, prefix).trim(), expected)
+    }
+  })
+
+  it('suggestions: typos within a third of the word, transpositions count once', () => {
+    assert.equal(editDistance('colect', 'collect'), 1)
+    assert.equal(editDistance('hsitory', 'history'), 1)
+    assert.equal(didYouMean('colect', ['collect', 'score']), 'did you mean "collect"?')
+    assert.equal(didYouMean('xyzzy', ['collect', 'score']), undefined)
+    assert.equal(usageMessage('The following errors occurred:\n  --a=1 cannot also be provided when using --b\n  Missing required flag c\nSee more help with --help'), '--b and --a cannot be used together; --c is required')
+  })
+})
