@@ -2,6 +2,7 @@
 // the port and its speed are known, and there are VFs to hand out.
 import {toolError} from '../../exec.js'
 import {parseLinkSpeed, readPort} from '../../linux/host-facts.js'
+import {hostNameOf, nameDoesNotResolve, notChecked, unresolvedCheck} from '../hosts/cause.js'
 import type {DoctorCheck} from '../hosts/driver.js'
 import type {RawHost} from '../types.js'
 import {type LibvirtHost, readHostPool, readHostSnapshot} from './snapshot.js'
@@ -21,7 +22,11 @@ async function checkConnection(host: LibvirtHost): Promise<Check> {
     const hypervisor = result.stdout.match(/^Running hypervisor:\s*(.+)$/m)?.[1] ?? 'answers'
     return {check: 'libvirt', ok: true, detail: `${host.virsh.uri}: ${hypervisor}`}
   }
-  return {check: 'libvirt', ok: false, detail: `${host.virsh.uri}: ${virshError(result)}`, fix: 'start libvirtd on the host; for qemu+ssh URIs, make key-based root ssh work from here'}
+  const detail = `${host.virsh.uri}: ${virshError(result)}`
+  // Through qemu+ssh, an error of ssh's own is ssh's to fix, not libvirtd's.
+  const viaSsh = /^[a-z]+\+ssh:/.test(host.virsh.uri) && /\bssh:/.test(detail)
+  const fix = viaSsh ? `make key-based root ssh to ${hostNameOf(host.virsh.uri)} work from here (ssh -o BatchMode=yes)` : 'start libvirtd on the host (systemctl start libvirtd), and check the URI'
+  return {check: 'libvirt', ok: false, detail, fix}
 }
 
 async function checkSsh(host: LibvirtHost): Promise<Check> {
@@ -91,14 +96,34 @@ async function guarded(name: string, run: () => Promise<Check | Check[]>): Promi
   }
 }
 
-/** The host's doctor checks, in the order a person would fix them. */
+/** The host's doctor checks, in the order a person would fix them; a check that cannot run behind a failed one is "not checked". */
 export async function runChecks(host: LibvirtHost): Promise<DoctorCheck[]> {
-  const checks: Check[] = [...(await guarded('virsh', () => checkVirsh(host)))]
-  const connection = await guarded('libvirt', () => checkConnection(host))
+  const virsh = await guarded('virsh', () => checkVirsh(host))
+  const checks: Check[] = [...virsh]
+  const uriHost = hostNameOf(host.virsh.uri)
+  let connection: Check[]
+  if (!virsh.every((check) => check.ok)) connection = [notChecked('libvirt', 'virsh does not run here')]
+  else {
+    connection = await guarded('libvirt', () => checkConnection(host))
+    connection = connection.map((check) => (!check.ok && nameDoesNotResolve(check.detail) ? unresolvedCheck('libvirt', uriHost, check.detail, 'the host\'s "uri"') : check))
+  }
   checks.push(...connection)
-  if (host.ctx.shell.where !== 'local') checks.push(...(await guarded('ssh', () => checkSsh(host))))
-  checks.push(...(await guarded('port', () => checkPortAndSpeed(host))))
+  const unresolved = connection.some((check) => !check.ok && check.detail.includes(': name does not resolve')) ? uriHost : undefined
+  let shellFailure: string | undefined
+  if (host.ctx.shell.where !== 'local') {
+    const sshHost = hostNameOf(host.ctx.shell.where)
+    let ssh: Check[]
+    if (sshHost === unresolved) ssh = [notChecked('ssh', `${sshHost} does not resolve`)]
+    else {
+      ssh = await guarded('ssh', () => checkSsh(host))
+      ssh = ssh.map((check) => (!check.ok && nameDoesNotResolve(check.detail) ? unresolvedCheck('ssh', sshHost, check.detail, 'the host\'s "ssh"') : check))
+    }
+    checks.push(...ssh)
+    if (!ssh.every((check) => check.ok)) shellFailure = sshHost === unresolved || ssh.some((check) => check.detail.includes(': name does not resolve')) ? `${sshHost} does not resolve` : 'ssh does not answer'
+  }
+  if (shellFailure) checks.push(notChecked('port', shellFailure), notChecked('link speed', shellFailure))
+  else checks.push(...(await guarded('port', () => checkPortAndSpeed(host))))
   if (connection.every((check) => check.ok)) checks.push(...(await guarded('VF pool', () => checkPool(host))))
-  else checks.push({check: 'VF pool', ok: false, detail: 'not checked: libvirt does not answer'})
+  else checks.push(notChecked('VF pool', unresolved ? `${unresolved} does not resolve` : 'libvirt does not answer'))
   return checks.map((check) => ({host: host.ctx.host.name, ...check}))
 }
