@@ -13,6 +13,7 @@ import Migrate from './commands/migrate.js'
 import Run from './commands/run.js'
 import Schema from './commands/schema.js'
 import Score from './commands/score.js'
+import Status from './commands/status.js'
 import SimOutage from './commands/sim/outage.js'
 import SimReset from './commands/sim/reset.js'
 import SimScenarios from './commands/sim/scenarios.js'
@@ -27,6 +28,7 @@ export const COMMANDS = {
   run: Run,
   evaluate: Evaluate,
   explain: Explain,
+  status: Status,
   history: History,
   doctor: Doctor,
   check: Check,

@@ -600,7 +600,7 @@ describe('libvirt driver: refusals and doctor', () => {
 
   it('doctor: a host whose name does not resolve says so once; ssh, port, speed and pool are not checked, libvirtd is not blamed', async () => {
     setWorld({[URI1]: {...hostWorld([]), unresolved: true}})
-    const unresolvedShell: HostShell = {
+    const unresolvedShell: ReturnType<typeof fakeShell> = {
       ...fakeShell(),
       run: async (file, args) => ({command: [file, ...args], exitCode: 255, stdout: '', stderr: 'ssh: Could not resolve hostname kvm1: Name or service not known\n', timedOut: false, notFound: false, durationMs: 1}),
     }
