@@ -4,7 +4,7 @@
 import {Config} from '@oclif/core/config'
 import {flush} from '@oclif/core/flush'
 import {run as oclifRun} from '@oclif/core/run'
-import {normalizeArgv} from '@oclif/core/help'
+import {Help, normalizeArgv} from '@oclif/core/help'
 import {unknownCommand} from './lib/cli/usage.js'
 
 export async function run(root: string): Promise<void> {
@@ -15,6 +15,12 @@ export async function run(root: string): Promise<void> {
     if (refusal) {
       process.stderr.write(`${refusal}\n`)
       process.exitCode = 2
+      return
+    }
+    // oclif reads `help` as a word to skip when looking for the help subject: `sova help --help` is the help command's own.
+    const helpCommand = config.findCommand('help')
+    if (argv[0] === 'help' && argv.length > 1 && argv.slice(1).every((arg) => arg === '--help' || arg === '-h') && helpCommand) {
+      await new Help(config).showCommandHelp(helpCommand)
       return
     }
     await oclifRun(argv, config)

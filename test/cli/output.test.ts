@@ -19,9 +19,9 @@ describe('output', () => {
     assert.match(rows[1], /,attach-vf,idle1,host1,,0000:04:10\.\d,done,operator request: idle1 to vf,,\d+/)
   })
 
-  it('--format table: hosts, VMs with what a VF is worth, and actions, without colour under NO_COLOR', async () => {
+  it('--format table: hosts, VMs with what a VF is worth, and actions, without colour under NO_COLOR unless --color says so', async () => {
     const state = freshStateDir()
-    const result = await sova(['run', '--once', '--format', 'table', '--color'], {state, env: {NO_COLOR: '1'}})
+    const result = await sova(['run', '--once', '--format', 'table'], {state, env: {NO_COLOR: '1'}})
     assert.equal(result.exitCode, 0)
     const text = String(result.stdout)
     for (const expected of ['Host', 'Port util', 'host1', 'host3', 'web1', 'VF worth', 'Action', 'attach-vf']) {
@@ -30,6 +30,8 @@ describe('output', () => {
     assert.ok(!text.includes(ESC), 'no escape codes under NO_COLOR')
     const coloured = await sova(['run', '--once', '--format', 'table', '--color'], {state})
     assert.ok(String(coloured.stdout).includes(ESC), '--color colours when NO_COLOR is unset')
+    const asked = await sova(['run', '--once', '--format', 'table', '--color'], {state, env: {NO_COLOR: '1'}})
+    assert.ok(String(asked.stdout).includes(ESC), 'an explicit --color wins over NO_COLOR, which only changes the default')
   })
 
   it('piped output is NDJSON by default, logs go to stderr', async () => {

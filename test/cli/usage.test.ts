@@ -81,3 +81,45 @@ describe('usage errors', () => {
     assert.equal(usageMessage('The following errors occurred:\n  --a=1 cannot also be provided when using --b\n  Missing required flag c\nSee more help with --help'), '--b and --a cannot be used together; --c is required')
   })
 })
+
+describe('help says what works, with units, and points only inside the repository', () => {
+  const COMMANDS = ['collect', 'score', 'balance', 'migrate', 'switch-vf', 'run', 'evaluate', 'explain', 'history', 'status', 'doctor', 'check', 'agent', 'config check', 'schema', 'sim reset', 'sim outage', 'sim scenarios', 'help']
+
+  it('every command\'s help: no design document outside the repository, every duration default with its unit', async () => {
+    const state = freshStateDir()
+    for (const command of COMMANDS) {
+      const result = await sova([...command.split(' '), '--help'], {state})
+      assert.equal(result.exitCode, 0, `${command}: ${result.stderr}`)
+      const text = String(result.stdout)
+      assert.doesNotMatch(text, /ARCHITECTURE\.md|ALGORITHM\.md|INTERFACES\.md|shared\/design/, command)
+      for (const [, flag, value] of text.matchAll(/--([a-z-]+)=DURATION\s+\[default: ([^\]]+)\]/g)) {
+        assert.match(value, /^\d+(\.\d+)?(ms|s|m|h)$/, `${command} --${flag}: default ${value} without its unit`)
+      }
+    }
+    const run = String((await sova(['run', '--help'], {state})).stdout)
+    assert.match(run, /--interval=DURATION\s+\[default: 10s\]/)
+    assert.match(run.replace(/\s+/g, ' '), /--attach-seconds=NUMBER .* default 1\.5 s\./)
+    assert.match(run.replace(/\s+/g, ' '), /--vf-swap-margin=NUMBER .* default 20 Mbit\/s\./)
+  })
+
+  it('schema offers only JSON, and refuses table in the same words as any other bad value', async () => {
+    const state = freshStateDir()
+    const help = String((await sova(['schema', '--help'], {state})).stdout)
+    assert.doesNotMatch(help, /table|csv|--color|--state/)
+    const refused = await sova(['schema', '--format', 'table'], {state})
+    assert.equal(refused.exitCode, 2)
+    assert.match(assertOneSovaLine(refused, 'sova schema'), /--format: expected one of json, got "table"/)
+    assert.equal((await sova(['schema', '--format', 'json'], {state})).exitCode, 0)
+  })
+})
+
+describe('colour', () => {
+  it('NO_COLOR changes the default only: an explicit --color or --no-color wins', async () => {
+    const {wantsColour} = await import('../../src/lib/render/view.js')
+    assert.equal(wantsColour(undefined, true, {NO_COLOR: '1'}), false)
+    assert.equal(wantsColour(undefined, true, {}), true)
+    assert.equal(wantsColour(undefined, false, {}), false)
+    assert.equal(wantsColour(true, false, {NO_COLOR: '1'}), true)
+    assert.equal(wantsColour(false, true, {}), false)
+  })
+})

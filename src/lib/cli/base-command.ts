@@ -49,7 +49,7 @@ export abstract class SovaCommand extends Command {
     })(),
     color: Flags.boolean({
       allowNo: true,
-      description: 'Colour in tables (default: on a terminal unless NO_COLOR is set).',
+      description: 'Colour in tables: --color forces it, --no-color turns it off. Default: on a terminal unless NO_COLOR is set.',
       helpGroup: 'OUTPUT',
     }),
     quiet: Flags.boolean({char: 'q', description: 'No log lines on stderr.', helpGroup: 'OUTPUT'}),
@@ -204,7 +204,7 @@ export abstract class SovaCommand extends Command {
     return failed
   }
 
-  /** Every failure leaves as one line on stderr and the exit code of ARCHITECTURE.md §5. */
+  /** Every failure leaves as one line on stderr with its exit code (errors.ts, README "Exit codes"). */
   protected override async catch(error: Error & {oclif?: {exit?: number}}): Promise<void> {
     await reportFailure(this.id, error, this.ctor as unknown as CommandShape)
   }
