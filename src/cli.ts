@@ -5,6 +5,7 @@ import {Config} from '@oclif/core/config'
 import {flush} from '@oclif/core/flush'
 import {run as oclifRun} from '@oclif/core/run'
 import {Help, normalizeArgv} from '@oclif/core/help'
+import {PRIORITY, logLine} from './lib/cli/output.js'
 import {unknownCommand} from './lib/cli/usage.js'
 
 export async function run(root: string): Promise<void> {
@@ -13,7 +14,7 @@ export async function run(root: string): Promise<void> {
     const config = await Config.load(root)
     const refusal = refuseUnknown(config, argv)
     if (refusal) {
-      process.stderr.write(`${refusal}\n`)
+      logLine(refusal, PRIORITY.err)
       process.exitCode = 2
       return
     }
@@ -29,7 +30,7 @@ export async function run(root: string): Promise<void> {
     // Errors inside a command are reported by its catch; these come from oclif before or around one.
     const exit = (error as {oclif?: {exit?: number}}).oclif?.exit
     if (exit === 0) return
-    process.stderr.write(`sova: ${(error as Error).message.split('\n')[0]}${process.env.SOVA_DEBUG ? '\n' + (error as Error).stack : ''}\n`)
+    logLine(`sova: ${(error as Error).message.split('\n')[0]}${process.env.SOVA_DEBUG ? '\n' + (error as Error).stack : ''}`, PRIORITY.err)
     process.exitCode = typeof exit === 'number' ? exit : 70
   }
 }

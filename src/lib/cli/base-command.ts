@@ -13,7 +13,7 @@ import type {Format, View} from '../render/view.js'
 import {resolveFormat, wantsColour} from '../render/view.js'
 import type {PipelineStage} from '../store/run-lock.js'
 import type {Store} from '../store/store.js'
-import {logLine, writeStdout} from './output.js'
+import {PRIORITY, logLine, writeStdout} from './output.js'
 import type {CommandShape} from './usage.js'
 
 /** oclif decorates flag errors over several lines ("Parsing --x", "See more help"): keep the substance. */
@@ -217,17 +217,18 @@ export abstract class SovaCommand extends Command {
 export async function reportFailure(id: string | undefined, error: Error & {oclif?: {exit?: number}}, shape: CommandShape): Promise<void> {
   const command = `sova${id ? ' ' + id.replaceAll(':', ' ') : ''}`
   if (error instanceof SovaError) {
-    logLine(`${command}: ${oneLine(error.message)}${error.remedy ? ` (${error.remedy})` : ''}`)
+    // A run skipped because another holds the lock is a warning, not an error, in the journal.
+    logLine(`${command}: ${oneLine(error.message)}${error.remedy ? ` (${error.remedy})` : ''}`, error.exit === EXIT.locked ? PRIORITY.warning : PRIORITY.err)
     process.exitCode = error.exit
     return
   }
   if (typeof error.oclif?.exit === 'number') {
     if (error.oclif.exit === 0) return
     const {usageMessage} = await import('./usage.js')
-    logLine(`${command}: ${usageMessage(error.message, shape) || 'bad usage'} (see ${command} --help)`)
+    logLine(`${command}: ${usageMessage(error.message, shape) || 'bad usage'} (see ${command} --help)`, PRIORITY.err)
     process.exitCode = error.oclif.exit === EXIT.usage ? EXIT.usage : error.oclif.exit
     return
   }
-  logLine(`${command}: internal error: ${error.message}${process.env.SOVA_DEBUG ? '\n' + error.stack : ' (set SOVA_DEBUG=1 for details)'}`)
+  logLine(`${command}: internal error: ${error.message}${process.env.SOVA_DEBUG ? '\n' + error.stack : ' (set SOVA_DEBUG=1 for details)'}`, PRIORITY.err)
   process.exitCode = exitCodeOf(error)
 }
