@@ -209,6 +209,6 @@ describe('cron.d line', () => {
       await lock.release()
     }
     assert.equal(log().length, 2)
-    assert.match(errors(), /^-t sova -p user\.err sova run: another run holds the lock[^\n]*\n$/)
+    assert.match(errors(), /^--tag=sova -p user\.err sova run: another run holds the lock[^\n]*\n$/)
   })
 })
