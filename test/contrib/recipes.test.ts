@@ -3,6 +3,7 @@
 // systemd agree on state and configuration; stopping the unit lets a migration finish; in the
 // journal, error lines carry their priority.
 import assert from 'node:assert/strict'
+import {spawnSync} from 'node:child_process'
 import {chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -85,31 +86,30 @@ describe('recipes', () => {
 
 describe('stderr in the journal', () => {
   /** `sova ARGS` with stderr on a file; JOURNAL_STREAM names that file's device and inode when `journal`. */
-  async function stderrOf(args: string[], journal: boolean): Promise<{exitCode?: number; stderr: string}> {
+  function stderrOf(args: string[], journal: boolean): {exitCode?: number; stderr: string} {
     const dir = mkdtempSync(join(tmpdir(), 'sova-journal-'))
     const file = join(dir, 'stderr')
     // The file's own descriptor as the child's stderr (as systemd hands the journal's socket over).
     const fd = openSync(file, 'a')
     const {dev, ino} = statSync(file)
     try {
-      const result = await execa(process.execPath, [BIN, ...args], {
-        env: {SOVA_STATE_DIR: freshStateDir(), ...(journal ? {JOURNAL_STREAM: `${dev}:${ino}`} : {})},
-        stderr: fd,
-        reject: false,
+      const result = spawnSync(process.execPath, [BIN, ...args], {
+        env: {...process.env, SOVA_STATE_DIR: freshStateDir(), ...(journal ? {JOURNAL_STREAM: `${dev}:${ino}`} : {JOURNAL_STREAM: ''})},
+        stdio: ['ignore', 'ignore', fd],
       })
-      return {exitCode: result.exitCode, stderr: readFileSync(file, 'utf8')}
+      return {exitCode: result.status ?? undefined, stderr: readFileSync(file, 'utf8')}
     } finally {
       closeSync(fd)
     }
   }
 
-  it('an error line carries <3> when stderr is the journal, and nothing elsewhere', async () => {
-    const inJournal = await stderrOf(['run', '--once', '--config', '/nonexistent/sova.json'], true)
+  it('an error line carries <3> when stderr is the journal, and nothing elsewhere', () => {
+    const inJournal = stderrOf(['run', '--once', '--config', '/nonexistent/sova.json'], true)
     assert.equal(inJournal.exitCode, 2)
     assert.match(inJournal.stderr, /^<3>sova run: --config \/nonexistent\/sova\.json: cannot read \(ENOENT\)\n$/)
-    const elsewhere = await stderrOf(['run', '--once', '--config', '/nonexistent/sova.json'], false)
+    const elsewhere = stderrOf(['run', '--once', '--config', '/nonexistent/sova.json'], false)
     assert.match(elsewhere.stderr, /^sova run: --config/)
-    const unknown = await stderrOf(['colect'], true)
+    const unknown = stderrOf(['colect'], true)
     assert.match(unknown.stderr, /^<3>sova: unknown command "colect"/)
   })
 })

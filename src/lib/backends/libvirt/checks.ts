@@ -96,34 +96,37 @@ async function guarded(name: string, run: () => Promise<Check | Check[]>): Promi
   }
 }
 
+/** A check of a tool reaching `name`: its failure said as the name not resolving, when that is why. */
+async function reaching(check: string, name: string, where: string, run: () => Promise<Check>): Promise<{checks: Check[]; unresolved: boolean}> {
+  const checks = await guarded(check, run)
+  const unresolved = checks.some((result) => !result.ok && nameDoesNotResolve(result.detail))
+  return {checks: unresolved ? [unresolvedCheck(check, name, checks[0].detail, where)] : checks, unresolved}
+}
+
 /** The host's doctor checks, in the order a person would fix them; a check that cannot run behind a failed one is "not checked". */
 export async function runChecks(host: LibvirtHost): Promise<DoctorCheck[]> {
   const virsh = await guarded('virsh', () => checkVirsh(host))
-  const checks: Check[] = [...virsh]
   const uriHost = hostNameOf(host.virsh.uri)
-  let connection: Check[]
-  if (!virsh.every((check) => check.ok)) connection = [notChecked('libvirt', 'virsh does not run here')]
-  else {
-    connection = await guarded('libvirt', () => checkConnection(host))
-    connection = connection.map((check) => (!check.ok && nameDoesNotResolve(check.detail) ? unresolvedCheck('libvirt', uriHost, check.detail, 'the host\'s "uri"') : check))
-  }
-  checks.push(...connection)
-  const unresolved = connection.some((check) => !check.ok && check.detail.includes(': name does not resolve')) ? uriHost : undefined
+  const connection = virsh.every((check) => check.ok)
+    ? await reaching('libvirt', uriHost, 'the host\'s "uri"', () => checkConnection(host))
+    : {checks: [notChecked('libvirt', 'virsh does not run here')], unresolved: false}
+  const checks: Check[] = [...virsh, ...connection.checks]
+  // Why the host's files cannot be read through ssh, if they cannot.
   let shellFailure: string | undefined
   if (host.ctx.shell.where !== 'local') {
     const sshHost = hostNameOf(host.ctx.shell.where)
-    let ssh: Check[]
-    if (sshHost === unresolved) ssh = [notChecked('ssh', `${sshHost} does not resolve`)]
-    else {
-      ssh = await guarded('ssh', () => checkSsh(host))
-      ssh = ssh.map((check) => (!check.ok && nameDoesNotResolve(check.detail) ? unresolvedCheck('ssh', sshHost, check.detail, 'the host\'s "ssh"') : check))
+    if (connection.unresolved && sshHost === uriHost) {
+      shellFailure = `${sshHost} does not resolve`
+      checks.push(notChecked('ssh', shellFailure))
+    } else {
+      const ssh = await reaching('ssh', sshHost, 'the host\'s "ssh"', () => checkSsh(host))
+      checks.push(...ssh.checks)
+      if (!ssh.checks.every((check) => check.ok)) shellFailure = ssh.unresolved ? `${sshHost} does not resolve` : 'ssh does not answer'
     }
-    checks.push(...ssh)
-    if (!ssh.every((check) => check.ok)) shellFailure = sshHost === unresolved || ssh.some((check) => check.detail.includes(': name does not resolve')) ? `${sshHost} does not resolve` : 'ssh does not answer'
   }
   if (shellFailure) checks.push(notChecked('port', shellFailure), notChecked('link speed', shellFailure))
   else checks.push(...(await guarded('port', () => checkPortAndSpeed(host))))
-  if (connection.every((check) => check.ok)) checks.push(...(await guarded('VF pool', () => checkPool(host))))
-  else checks.push(notChecked('VF pool', unresolved ? `${unresolved} does not resolve` : 'libvirt does not answer'))
+  if (connection.checks.every((check) => check.ok)) checks.push(...(await guarded('VF pool', () => checkPool(host))))
+  else checks.push(notChecked('VF pool', connection.unresolved ? `${uriHost} does not resolve` : 'libvirt does not answer'))
   return checks.map((check) => ({host: host.ctx.host.name, ...check}))
 }
