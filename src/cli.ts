@@ -6,7 +6,7 @@ import {flush} from '@oclif/core/flush'
 import {run as oclifRun} from '@oclif/core/run'
 import {Help, normalizeArgv} from '@oclif/core/help'
 import {PRIORITY, logLine} from './lib/cli/output.js'
-import {unknownCommand} from './lib/cli/usage.js'
+import {didYouMean, unknownCommand} from './lib/cli/usage.js'
 
 export async function run(root: string): Promise<void> {
   const argv = process.argv.slice(2)
@@ -37,7 +37,14 @@ export async function run(root: string): Promise<void> {
 
 /** The line refusing a command that does not exist, or nothing when argv names a command, a topic or help. */
 function refuseUnknown(config: Config, argv: string[]): string | undefined {
-  if (argv.length === 0 || argv[0].startsWith('-')) return undefined
+  if (argv.length === 0) return undefined
+  if (argv[0].startsWith('-')) {
+    // Before a command only --help, -h and --version mean something; a command's flags come after it.
+    const known = ['--help', '-h', '--version']
+    if (known.includes(argv[0])) return undefined
+    const hint = didYouMean(argv[0].split('=')[0], known.filter((flag) => flag.startsWith('--') === argv[0].startsWith('--')))
+    return `sova: unknown flag ${argv[0]} (${hint ? `${hint} ` : ''}flags go after the command: sova COMMAND --flag; "sova help" lists the commands)`
+  }
   const [id] = normalizeArgv(config, [...argv])
   if (config.findCommand(id) || config.findTopic(id)) return undefined
   const refusal = unknownCommand(id, config.commandIDs, config.topics.map((topic) => topic.name))

@@ -23,6 +23,9 @@ describe('usage errors', () => {
       const line = assertOneSovaLine(result, 'sova')
       assert.match(line, new RegExp(`unknown command "${typed.join(' ')}" \\(did you mean "${meant}"\\?`))
     }
+    const flag = await sova(['--hlep'], {state})
+    assert.equal(flag.exitCode, 2)
+    assert.match(assertOneSovaLine(flag, 'sova'), /unknown flag --hlep \(did you mean "--help"\? flags go after the command/)
     const far = await sova(['xyzzy'], {state})
     assert.equal(far.exitCode, 2)
     assert.doesNotMatch(assertOneSovaLine(far, 'sova'), /did you mean/)
