@@ -5,7 +5,7 @@ import {Config} from '@oclif/core/config'
 import {flush} from '@oclif/core/flush'
 import {run as oclifRun} from '@oclif/core/run'
 import {Help, normalizeArgv} from '@oclif/core/help'
-import {PRIORITY, logLine} from './lib/cli/output.js'
+import {PRIORITY, isStdoutClosed, logLine} from './lib/cli/output.js'
 import {didYouMean, unknownCommand} from './lib/cli/usage.js'
 
 export async function run(root: string): Promise<void> {
@@ -24,8 +24,13 @@ export async function run(root: string): Promise<void> {
       await new Help(config).showCommandHelp(helpCommand)
       return
     }
+    // A reader that went away (`sova --help | head -1`) never drains stdout: do not wait for it.
+    const gone = new Promise<void>((resolve) => {
+      process.stdout.once('error', () => resolve())
+      process.stdout.once('close', () => resolve())
+    })
     await oclifRun(argv, config)
-    await flush()
+    if (!isStdoutClosed()) await Promise.race([flush(), gone])
   } catch (error) {
     // Errors inside a command are reported by its catch; these come from oclif before or around one.
     const exit = (error as {oclif?: {exit?: number}}).oclif?.exit

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {didYouMean, editDistance, usageMessage} from '../../src/lib/cli/usage.js'
-import {freshStateDir, sova} from './helpers.js'
+import {execa} from 'execa'
+import {BIN, freshStateDir, sova} from './helpers.js'
 
 /** One line on stderr in Sova's style (`sova ...: ...`), nothing of oclif's, nothing on stdout. */
 function assertOneSovaLine(result: {stderr: unknown; stdout: unknown}, prefix: string): string {
@@ -52,6 +53,11 @@ describe('usage errors', () => {
     const root = await sova(['help'], {state})
     assert.equal(root.exitCode, 0)
     assert.match(String(root.stdout), /COMMANDS[\s\S]* run /)
+    // A pager or head that stops reading early is no failure (it left exit 13, an unsettled await).
+    for (const args of ['--help', 'help run', 'sim']) {
+      const paged = await execa('bash', ['-o', 'pipefail', '-c', `"${process.execPath}" "${BIN}" ${args} | head -n 1`], {reject: false})
+      assert.equal(paged.exitCode, 0, `sova ${args} | head: ${paged.stderr}`)
+    }
     const typo = await sova(['help', 'rn'], {state})
     assert.equal(typo.exitCode, 2)
     assert.match(assertOneSovaLine(typo, 'sova help'), /unknown command "rn" \(did you mean "run"\?/)
