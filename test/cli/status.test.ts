@@ -1,6 +1,9 @@
 // `sova status` is read-only: it reads the cluster and the store, and changes neither.
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {delimiter, dirname, join} from 'node:path'
 import {execa} from 'execa'
 import {BIN, documents, freshStateDir, sova, withStore} from './helpers.js'
 
@@ -31,6 +34,27 @@ describe('sova status', () => {
     const again = await sova(['status', '--format', 'table'], {state})
     assert.match(String(again.stdout), /│ vfsFree +│ \d+ +│/)
     assert.deepEqual(untouchable(state), before)
+  })
+
+  it('real hosts (Xen stand-ins): read once, their VMs and VFs counted, no sample stored, a host down named with exit 69', async () => {
+    const fixtures = join(import.meta.dirname, '..', 'fixtures')
+    const fake = mkdtempSync(join(tmpdir(), 'sova-status-'))
+    const env = {PATH: [join(fixtures, 'bin', 'xen'), dirname(process.execPath), process.env.PATH].join(delimiter), SOVA_FAKE_STATE: fake, SOVA_FAKE_LOG: join(fake, 'calls.ndjson'), SOVA_CONFIG: ''}
+    const state = freshStateDir()
+    const args = ['status', '--config', join(fixtures, 'config', 'xen.json')]
+    const result = await sova(args, {state, env})
+    assert.equal(result.exitCode, 0, String(result.stderr))
+    const [status] = documents(result.stdout)
+    assert.deepEqual([status.backend, status.hosts, status.missing, status.lock], ['xen', 2, '', 'free'])
+    assert.ok(status.vms > 0 && status.vfsFree > 0, JSON.stringify(status))
+    assert.equal(withStore(state, (store) => store.sampleCount(status.cluster)), 0, 'no sample stored')
+    const world = JSON.parse(readFileSync(join(fixtures, 'xen', 'world.json'), 'utf8'))
+    world.hosts.xen2.reachable = false
+    writeFileSync(join(fake, 'xen-world.json'), JSON.stringify(world))
+    const down = await sova(args, {state, env})
+    assert.equal(down.exitCode, 69)
+    assert.equal(documents(down.stdout)[0].missing, 'xen2')
+    assert.match(String(down.stderr), /^sova status: xen2 gave no readings/)
   })
 
   it('a fresh store: nothing created, the lock free, never run', async () => {
