@@ -8,6 +8,7 @@ import Doctor from './commands/doctor.js'
 import Drain from './commands/drain.js'
 import Evaluate from './commands/evaluate.js'
 import Explain from './commands/explain.js'
+import Help from './commands/help.js'
 import History from './commands/history.js'
 import Migrate from './commands/migrate.js'
 import RuleList from './commands/rule/list.js'
@@ -16,6 +17,7 @@ import RuleUnset from './commands/rule/unset.js'
 import Run from './commands/run.js'
 import Schema from './commands/schema.js'
 import Score from './commands/score.js'
+import Status from './commands/status.js'
 import SimOutage from './commands/sim/outage.js'
 import SimReset from './commands/sim/reset.js'
 import SimScenarios from './commands/sim/scenarios.js'
@@ -33,6 +35,7 @@ export const COMMANDS = {
   undrain: Undrain,
   evaluate: Evaluate,
   explain: Explain,
+  status: Status,
   history: History,
   doctor: Doctor,
   check: Check,
@@ -42,6 +45,7 @@ export const COMMANDS = {
   'rule:unset': RuleUnset,
   'rule:list': RuleList,
   schema: Schema,
+  help: Help,
   'sim:reset': SimReset,
   'sim:outage': SimOutage,
   'sim:scenarios': SimScenarios,

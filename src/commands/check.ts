@@ -6,7 +6,7 @@ import {CHECK_COLUMNS} from '../lib/render/record-columns.js'
 const JOURNAL_WINDOW = 1000
 
 export default class Check extends SovaCommand {
-  static summary = 'Check the safety invariants (ARCHITECTURE.md §8) against the backend and the journal.'
+  static summary = 'Check the safety invariants (one VF per VM, one host per VM, no action left half done) against the backend and the journal.'
   static description = `Reads the backend's current state (one snapshot), every journal row still unsettled or
 owing a VF whatever its age, and the newest ${JOURNAL_WINDOW} journal rows, and prints one record per
 violation (invariant, host, vm, vf, detail): a VF on two VMs, more VFs in use than the port has,

@@ -1,3 +1,4 @@
+import {existsSync} from 'node:fs'
 import * as Args from '@oclif/core/args'
 import {SovaCommand} from '../lib/cli/base-command.js'
 import {configFlag} from '../lib/cli/flags.js'
@@ -10,7 +11,8 @@ export default class Doctor extends SovaCommand {
 answers, the hypervisor's tools are there and run, the physical port (PF) is found, its link speed is
 known, SR-IOV is enabled and VFs are free to assign; then, read as collect reads it, how many VMs Sova
 manages there and, by name with why, the domains it does not (the document's "unmanaged"). Prints one
-row per check with pass/FAIL, what was seen and how to fix it. Changes nothing. Exit codes: 0 all checks pass, 1 some check failed, 2 bad usage
+row per check with pass, FAIL or "not checked" (a check it needs failed: the FAIL row is the cause),
+what was seen and how to fix it. Changes nothing. Exit codes: 0 all checks pass, 1 some check failed, 2 bad usage
 (unknown host, no hosts configured), 65 invalid configuration.`
 
   static examples = [
@@ -35,7 +37,9 @@ row per check with pass/FAIL, what was seen and how to fix it. Changes nothing. 
     const config = loadConfig(flags.config)
     const configured = (config.hosts ?? []).map((host) => host.name)
     if (configured.length === 0) {
-      throw new UsageError(`no hosts to check: ${resolveConfigPath(flags.config).path} lists none`, 'add a "hosts" list (see sova config check)')
+      const {path} = resolveConfigPath(flags.config)
+      if (!existsSync(path)) throw new UsageError(`no configuration file: looked for ${path}, which does not exist`, 'write one listing the hosts, see docs/configuration.md; or name one with --config or $SOVA_CONFIG')
+      throw new UsageError(`no hosts to check: ${path} lists none`, 'add a "hosts" list (see sova config check)')
     }
     const wanted = (argv as string[]).map((name) => validateName(name, 'host'))
     const unknown = wanted.filter((name) => !configured.includes(name))
@@ -49,11 +53,12 @@ row per check with pass/FAIL, what was seen and how to fix it. Changes nothing. 
         : [{host: hosts[i], check: 'checks ran', ok: false, detail: (result.reason as Error).message, fix: 'see the message'}],
     )
     await this.emitRecords(
-      rows.map((row) => ({host: row.host, check: row.check, result: row.ok ? 'pass' : 'FAIL', detail: row.detail, fix: row.ok ? '' : (row.fix ?? '')})),
+      rows.map((row) => ({host: row.host, check: row.check, result: row.notChecked ? 'not checked' : row.ok ? 'pass' : 'FAIL', detail: row.detail, fix: row.ok || row.notChecked ? '' : (row.fix ?? '')})),
       flags,
       DOCTOR_COLUMNS,
     )
-    const failed = rows.filter((row) => !row.ok).length
-    if (failed > 0) throw new CheckFailedError(`${failed} check${failed === 1 ? '' : 's'} failed`)
+    const failed = rows.filter((row) => !row.ok && !row.notChecked).length
+    const unchecked = rows.filter((row) => row.notChecked).length
+    if (failed > 0) throw new CheckFailedError(`${failed} check${failed === 1 ? '' : 's'} failed${unchecked > 0 ? `, ${unchecked} not checked behind ${failed === 1 ? 'it' : 'them'}` : ''}`)
   }
 }

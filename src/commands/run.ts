@@ -24,7 +24,7 @@ action failed, else 69 if some host did not answer in some cycle.`
 
   static examples = [
     {description: 'One cycle on the simulated cluster, as a table', command: '<%= config.bin %> run --once --format table'},
-    {description: 'From cron, every minute (exit 75 means another run is busy)', command: '* * * * * sova run --once --quiet >> /var/log/sova.ndjson'},
+    {description: 'From cron, every minute: documents to a log, errors to syslog (contrib/cron/sova; exit 75 means another run was busy)', command: '* * * * * sova run --once --quiet 2>&1 >> /var/log/sova.ndjson | logger --tag=sova -p user.err'},
     {description: 'Thirty cycles without pausing, planning only', command: '<%= config.bin %> run --cycles 30 --interval 0s --dry-run'},
   ]
 

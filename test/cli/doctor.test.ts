@@ -85,14 +85,14 @@ describe('sova doctor on Xen hosts (fake xl/ssh)', () => {
   })
 
   it('a host whose ssh fails: its first row says how to fix ssh, the rest are not checked', async () => {
-    // Protects the dead-ssh report: one cause, no misleading failures of the checks behind it.
+    // Protects the dead-ssh report: one cause, no failures (or fixes) for the checks behind it.
     const {doctor, editWorld, calls} = lab()
     editWorld((w) => {
       w.hosts.xen1.reachable = false
     })
     const result = await doctor([])
     assert.equal(result.exitCode, 1)
-    assert.equal(oneLine(result.stderr), 'sova doctor: 9 checks failed (see the fix column)')
+    assert.equal(oneLine(result.stderr), 'sova doctor: 1 check failed, 8 not checked behind it (see the fix column)')
     const xen1 = documents(result.stdout).filter((row) => row.host === 'xen1')
     assert.deepEqual(xen1[0], {
       host: 'xen1',
@@ -101,11 +101,40 @@ describe('sova doctor on Xen hosts (fake xl/ssh)', () => {
       detail: 'ssh: connect to host xen1 port 22: Connection refused',
       fix: 'make "ssh -o BatchMode=yes root@xen1 true" work (key-based login, known host key)',
     })
-    assert.ok(xen1.slice(1, -1).every((row) => row.result === 'FAIL' && row.fix === 'fix ssh first'))
-    assert.deepEqual(xen1.at(-1), {
-      host: 'xen1', check: 'domains managed', result: 'FAIL', detail: 'reading the host failed: xen1: ssh: connect to host xen1 port 22: Connection refused', fix: 'fix the failed checks above first',
-    })
+    assert.deepEqual(xen1.slice(1, -1).map((row) => [row.result, row.detail, row.fix]), CHECKS.slice(1, -1).map(() => ['not checked', 'not checked: ssh does not answer', '']))
+    assert.deepEqual(xen1.at(-1), {host: 'xen1', check: 'domains managed', result: 'not checked', detail: 'not checked: ssh reachable failed', fix: ''})
     assert.deepEqual(calls().filter((call) => call.host === 'xen1'), [], 'nothing ran on xen1')
+  })
+
+  it('a host whose name does not resolve: that is the one cause, said once, the rest not checked', async () => {
+    // Protects the DNS case: not ten failures with configuration fixes, but the name and what to do.
+    const {doctor, editWorld} = lab()
+    editWorld((w) => {
+      w.hosts.xen2.resolves = false
+    })
+    const result = await doctor([])
+    assert.equal(result.exitCode, 1)
+    assert.equal(oneLine(result.stderr), 'sova doctor: 1 check failed, 8 not checked behind it (see the fix column)')
+    const rows = documents(result.stdout)
+    assert.ok(rows.filter((row) => row.host === 'xen1').every((row) => row.result === 'pass'), 'the other host is checked as usual')
+    const xen2 = rows.filter((row) => row.host === 'xen2')
+    assert.deepEqual(xen2.filter((row) => row.result === 'FAIL'), [{
+      host: 'xen2',
+      check: 'ssh reachable',
+      result: 'FAIL',
+      detail: 'xen2: name does not resolve (ssh: Could not resolve hostname xen2: Name or service not known)',
+      fix: 'make "xen2" resolve here (DNS or /etc/hosts), or write its address in the host\'s "ssh"',
+    }])
+    assert.deepEqual(xen2.slice(1, -1).map((row) => row.detail), CHECKS.slice(1, -1).map(() => 'not checked: xen2 does not resolve'))
+    assert.ok(xen2.slice(1).every((row) => row.result === 'not checked' && row.fix === ''))
+  })
+
+  it('no configuration file: says there is none and where it looked, not that it lists no hosts', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'sova-doctor-home-'))
+    const result = await sova(['doctor'], {state: freshStateDir(), env: {SOVA_CONFIG: '', XDG_CONFIG_HOME: home}})
+    assert.equal(result.exitCode, 2)
+    assert.equal(String(result.stdout), '')
+    assert.equal(oneLine(result.stderr), `sova doctor: no configuration file: looked for ${join(home, 'sova', 'config.json')}, which does not exist (write one listing the hosts, see docs/configuration.md; or name one with --config or $SOVA_CONFIG)`)
   })
 
   it('only the hosts named, and nothing run on the others', async () => {

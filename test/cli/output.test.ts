@@ -11,7 +11,7 @@ describe('output', () => {
     const state = freshStateDir()
     const vms = await sova(['collect', '--format', 'csv'], {state})
     const lines = String(vms.stdout).trim().split('\n')
-    assert.equal(lines[0], 'at,vm,host,path,vf,cpu_used,cpu_blocked,mbps,rx_bps,tx_bps,active_ratio,io_ratio,net_score,tier,vf_value_mbps,reason')
+    assert.equal(lines[0], 'at,vm,host,path,vf,rules,cpu_used,cpu_blocked,mbps,rx_bps,tx_bps,active_ratio,io_ratio,net_score,tier,vf_value_mbps,reason')
     assert.equal(lines.length, 1 + 36)
     const actions = await sova(['switch-vf', 'idle1', '--to', 'vf', '--format', 'csv'], {state})
     const rows = String(actions.stdout).trim().split('\n')
@@ -19,9 +19,9 @@ describe('output', () => {
     assert.match(rows[1], /,attach-vf,idle1,host1,,0000:04:10\.\d,done,operator request: idle1 to vf,,\d+/)
   })
 
-  it('--format table: hosts, VMs with what a VF is worth, and actions, without colour under NO_COLOR', async () => {
+  it('--format table: hosts, VMs with what a VF is worth, and actions, without colour under NO_COLOR unless --color says so', async () => {
     const state = freshStateDir()
-    const result = await sova(['run', '--once', '--format', 'table', '--color'], {state, env: {NO_COLOR: '1'}})
+    const result = await sova(['run', '--once', '--format', 'table'], {state, env: {NO_COLOR: '1'}})
     assert.equal(result.exitCode, 0)
     const text = String(result.stdout)
     for (const expected of ['HOST', 'UTIL', 'host1', 'host3', 'web1', 'VF_VALUE_MBPS', 'KIND', 'attach-vf']) {
@@ -30,6 +30,8 @@ describe('output', () => {
     assert.ok(!text.includes(ESC), 'no escape codes under NO_COLOR')
     const coloured = await sova(['run', '--once', '--format', 'table', '--color'], {state})
     assert.ok(String(coloured.stdout).includes(ESC), '--color colours when NO_COLOR is unset')
+    const asked = await sova(['run', '--once', '--format', 'table', '--color'], {state, env: {NO_COLOR: '1'}})
+    assert.ok(String(asked.stdout).includes(ESC), 'an explicit --color wins over NO_COLOR, which only changes the default')
   })
 
   it('piped output is NDJSON by default, logs go to stderr', async () => {

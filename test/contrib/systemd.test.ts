@@ -164,7 +164,10 @@ describe('cron.d line', () => {
     return {env, schedule: fields.slice(0, 5).join(' '), user: fields[5], command: fields.slice(6).join(' ')}
   }
 
-  /** Runs the job as cron would (sh -c), its paths moved into a scratch dir and `sova` being this checkout. */
+  /**
+   * Runs the job as cron would (sh -c), its paths moved into a scratch dir, `sova` being this
+   * checkout and `logger` a stand-in that appends its arguments and each line it reads to log/syslog.
+   */
   async function runJob(scratch: string, state: string) {
     const {env, command} = cronFile()
     const bin = join(scratch, 'bin')
@@ -172,7 +175,8 @@ describe('cron.d line', () => {
       mkdirSync(bin)
       mkdirSync(join(scratch, 'log'))
       writeFileSync(join(bin, 'sova'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`)
-      chmodSync(join(bin, 'sova'), 0o755)
+      writeFileSync(join(bin, 'logger'), `#!/bin/sh\nwhile IFS= read -r line; do printf '%s %s\\n' "$*" "$line" >> "${join(scratch, 'log', 'syslog')}"; done\n`)
+      for (const tool of ['sova', 'logger']) chmodSync(join(bin, tool), 0o755)
     }
     const moved = command.replaceAll(METRICS, join(scratch, 'sova.prom')).replaceAll('/var/log/', `${scratch}/log/`)
     // The simulated cluster instead of /etc/sova/config.json's hosts.
@@ -188,22 +192,23 @@ describe('cron.d line', () => {
     assert.equal(env.SOVA_STATE_DIR, '/var/lib/sova')
   })
 
-  it('appends one document per run to the log, nothing to the error log; a locked minute leaves one line there', async () => {
+  it('appends one document per run to the log, nothing to syslog; a locked minute leaves one user.err line there', async () => {
     const scratch = mkdtempSync(join(tmpdir(), 'sova-cron-'))
     const state = freshStateDir()
     for (let run = 0; run < 2; run++) assert.equal((await runJob(scratch, state)).exitCode, 0)
     const log = () => documents(readFileSync(join(scratch, 'log', 'sova.ndjson'), 'utf8'))
-    const errors = () => readFileSync(join(scratch, 'log', 'sova.err'), 'utf8')
+    const errors = () => (existsSync(join(scratch, 'log', 'syslog')) ? readFileSync(join(scratch, 'log', 'syslog'), 'utf8') : '')
     assert.equal(log().length, 2)
     assert.equal(errors(), '')
     assert.ok(existsSync(join(scratch, 'sova.prom')))
     const lock = await holdLock(state)
     try {
-      assert.equal((await runJob(scratch, state)).exitCode, 75)
+      // The pipeline's status is logger's; the skipped minute is in syslog.
+      assert.equal((await runJob(scratch, state)).exitCode, 0)
     } finally {
       await lock.release()
     }
     assert.equal(log().length, 2)
-    assert.match(errors(), /^sova run: another run holds the lock[^\n]*\n$/)
+    assert.match(errors(), /^--tag=sova -p user\.err sova run: another run holds the lock[^\n]*\n$/)
   })
 })

@@ -597,4 +597,20 @@ describe('libvirt driver: refusals and doctor', () => {
     assert.deepEqual(down.filter((check) => !check.ok).map((check) => check.check), ['libvirt', 'VF pool'])
     assert.ok(down.find((check) => check.check === 'libvirt')?.fix)
   })
+
+  it('doctor: a host whose name does not resolve says so once; ssh, port, speed and pool are not checked, libvirtd is not blamed', async () => {
+    setWorld({[URI1]: {...hostWorld([]), unresolved: true}})
+    const unresolvedShell: ReturnType<typeof fakeShell> = {
+      ...fakeShell(),
+      run: async (file, args) => ({command: [file, ...args], exitCode: 255, stdout: '', stderr: 'ssh: Could not resolve hostname kvm1: Name or service not known\n', timedOut: false, notFound: false, durationMs: 1}),
+    }
+    const checks = await driverFor(kvm1, unresolvedShell).checks()
+    assert.deepEqual(checks.map((check) => [check.check, check.ok ? 'pass' : check.notChecked ? 'not checked' : 'FAIL']), [
+      ['virsh', 'pass'], ['libvirt', 'FAIL'], ['ssh', 'not checked'], ['port', 'not checked'], ['link speed', 'not checked'], ['VF pool', 'not checked'],
+    ])
+    const libvirt = checks[1]
+    assert.equal(libvirt.detail, 'kvm1: name does not resolve (ssh: Could not resolve hostname kvm1: Name or service not known)')
+    assert.doesNotMatch(libvirt.fix ?? '', /libvirtd/)
+    assert.ok(checks.slice(2).every((check) => check.detail === 'not checked: kvm1 does not resolve' && check.fix === undefined))
+  })
 })

@@ -146,9 +146,12 @@ describe('durable metrics file', () => {
     assert.deepEqual(readdirSync(dir), ['sova.prom'])
   })
 
-  it('a path that cannot be written exits 2: up front for a missing directory, at the rename for a directory in the way', () => {
+  it('a path that cannot be written exits 2: up front for a directory that cannot be made, at the rename for a directory in the way', () => {
     const dir = scratch()
-    assert.throws(() => openMetricsFile(join(dir, 'missing', 'sova.prom')), (error: unknown) => error instanceof SovaError && error.exit === EXIT.usage)
+    assert.throws(() => openMetricsFile('/proc/sova-missing/sova.prom'), (error: unknown) => error instanceof SovaError && error.exit === EXIT.usage)
+    openMetricsFile(join(dir, 'made', 'sova.prom'))
+    assert.ok(fs.statSync(join(dir, 'made')).isDirectory(), 'a missing directory is made')
+    fs.rmdirSync(join(dir, 'made'))
     const path = join(dir, 'sova.prom')
     fs.mkdirSync(path)
     assert.throws(() => writeFileDurably(path, 'x\n', 'metrics-file'), (error: unknown) => error instanceof SovaError && error.exit === EXIT.usage && /EISDIR/.test(error.message))

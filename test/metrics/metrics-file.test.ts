@@ -1,7 +1,7 @@
 // --metrics-file end to end: the real CLI on the simulated cluster writes a file that a real
 // Prometheus text-format parser reads, with every figure equal to the document on stdout.
 import assert from 'node:assert/strict'
-import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync} from 'node:fs'
+import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {describe, it} from 'node:test'
@@ -144,7 +144,7 @@ describe('--metrics-file', () => {
   it('a path that cannot be written exits 2 with one line, before anything is done', async () => {
     const state = freshStateDir()
     for (const [path, why] of [
-      [join(state, 'no-such-dir', 'sova.prom'), /directory .* is not writable \(ENOENT\)/],
+      ['/proc/sova-no-such-dir/sova.prom', /cannot create directory \/proc\/sova-no-such-dir \(ENOENT\)/],
       [state, /it is a directory/],
     ] as const) {
       const result = await sova(['run', '--once', '--metrics-file', path], {state})
@@ -156,6 +156,17 @@ describe('--metrics-file', () => {
     // Nothing was collected either: the next run is the cluster's first sample.
     const first = await sova(['run', '--once', '--dry-run'], {state})
     assert.equal(documents(first.stdout)[0].source.tick, 12)
+  })
+
+  it('a missing directory is made (0755, readable by node_exporter) and the cycle runs: a host without node_exporter yet', async () => {
+    const state = freshStateDir()
+    const file = join(state, 'prometheus', 'node-exporter', 'sova.prom')
+    const result = await sova(['run', '--once', '--quiet', '--metrics-file', file], {state})
+    assert.equal(result.exitCode, 0, String(result.stderr))
+    assert.equal(String(result.stderr), '')
+    assert.equal(documents(result.stdout).length, 1)
+    assert.match(readFileSync(file, 'utf8'), /^sova_cluster_info\{/m)
+    assert.equal(statSync(join(state, 'prometheus', 'node-exporter')).mode & 0o755, 0o755)
   })
 
   it('a write failing after a document keeps that document on stdout and exits 2 with one line', async () => {

@@ -133,7 +133,7 @@ describe('safe write: a path that cannot be written is refused before anything i
     ['a new directory with a trailing slash', (state: string) => join(state, 'newdir') + '/'],
     ['an existing directory with a trailing slash', (state: string) => join(state) + '/'],
     ['a directory where no file can be created', () => '/proc/sova.prom'],
-    ['a missing directory', () => '/nonexistent/x.prom'],
+    ['a directory that cannot be made', () => '/proc/sova-nonexistent/x.prom'],
   ] as const) {
     it(`sova run --once --metrics-file: ${label} exits 2 with one line and nothing done`, async () => {
       const state = freshStateDir()

@@ -15,9 +15,10 @@ import {resolveFormat} from '../render/view.js'
 import type {RuleSet} from '../policy/rules.js'
 import type {PipelineStage} from '../store/run-lock.js'
 import type {Store} from '../store/store.js'
-import {logLine, writeStdout} from './output.js'
+import {PRIORITY, logLine, writeStdout} from './output.js'
 import type {ResolvedOutput} from '../render/output-options.js'
 import {type OutputFlagValues, tableFlags} from './table-flags.js'
+import type {CommandShape} from './usage.js'
 
 /** oclif decorates flag errors over several lines ("Parsing --x", "See more help"): keep the substance. */
 function oneLine(message: string): string {
@@ -54,7 +55,7 @@ export abstract class SovaCommand extends Command {
     })(),
     color: Flags.boolean({
       allowNo: true,
-      description: 'Colour in tables (default: on a terminal unless NO_COLOR is set).',
+      description: 'Colour in tables: --color forces it, --no-color turns it off. Default: on a terminal unless NO_COLOR is set.',
       helpGroup: 'OUTPUT',
     }),
     ...tableFlags,
@@ -251,22 +252,31 @@ export abstract class SovaCommand extends Command {
     return failed
   }
 
-  /** Every failure leaves as one line on stderr and the exit code of ARCHITECTURE.md §5. */
+  /** Every failure leaves as one line on stderr with its exit code (errors.ts, README "Exit codes"). */
   protected override async catch(error: Error & {oclif?: {exit?: number}}): Promise<void> {
-    const command = `sova${this.id ? ' ' + this.id.replaceAll(':', ' ') : ''}`
-    if (error instanceof SovaError) {
-      logLine(`${command}: ${oneLine(error.message)}${error.remedy ? ` (${error.remedy})` : ''}`)
-      process.exitCode = error.exit
-      return
-    }
-    if (typeof error.oclif?.exit === 'number') {
-      // oclif's own parse errors (unknown flag, bad option value): keep their first line.
-      if (error.oclif.exit === 0) return
-      logLine(`${command}: ${oneLine(error.message) || 'bad usage'} (see ${command} --help)`)
-      process.exitCode = error.oclif.exit === EXIT.usage ? EXIT.usage : error.oclif.exit
-      return
-    }
-    logLine(`${command}: internal error: ${error.message}${process.env.SOVA_DEBUG ? '\n' + error.stack : ' (set SOVA_DEBUG=1 for details)'}`)
-    process.exitCode = exitCodeOf(error)
+    await reportFailure(this.id, error, this.ctor as unknown as CommandShape)
   }
+}
+
+/**
+ * One line on stderr, `sova COMMAND: what (remedy)`, and the exit code: Sova's errors carry
+ * theirs, oclif's usage errors are rephrased (exit 2), anything else is a bug (exit 70).
+ */
+export async function reportFailure(id: string | undefined, error: Error & {oclif?: {exit?: number}}, shape: CommandShape): Promise<void> {
+  const command = `sova${id ? ' ' + id.replaceAll(':', ' ') : ''}`
+  if (error instanceof SovaError) {
+    // A run skipped because another holds the lock is a warning, not an error, in the journal.
+    logLine(`${command}: ${oneLine(error.message)}${error.remedy ? ` (${error.remedy})` : ''}`, error.exit === EXIT.locked ? PRIORITY.warning : PRIORITY.err)
+    process.exitCode = error.exit
+    return
+  }
+  if (typeof error.oclif?.exit === 'number') {
+    if (error.oclif.exit === 0) return
+    const {usageMessage} = await import('./usage.js')
+    logLine(`${command}: ${usageMessage(error.message, shape) || 'bad usage'} (see ${command} --help)`, PRIORITY.err)
+    process.exitCode = error.oclif.exit === EXIT.usage ? EXIT.usage : error.oclif.exit
+    return
+  }
+  logLine(`${command}: internal error: ${error.message}${process.env.SOVA_DEBUG ? '\n' + error.stack : ' (set SOVA_DEBUG=1 for details)'}`, PRIORITY.err)
+  process.exitCode = exitCodeOf(error)
 }

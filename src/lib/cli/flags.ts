@@ -1,6 +1,7 @@
 // Flags of the stages, defined once and listed per command. Policy flags come from the policy
 // modules' own defaults and docs, so --help and the code cannot drift apart.
 import * as Flags from '@oclif/core/flags'
+import type {OptionFlag} from '@oclif/core/interfaces'
 import {BACKEND_NAMES} from '../backends/index.js'
 import type {Backend} from '../backends/types.js'
 import {UsageError} from '../errors.js'
@@ -11,14 +12,29 @@ import type {ConfigFile, PolicyConfig} from '../config.js'
 import type {HostOverrides} from '../policy/host-params.js'
 import {DEFAULT_POLICY, POLICY_NAMES, type PolicyName, type PolicyParams} from '../policy/policies.js'
 import {SOVA_DEFAULTS, SOVA_HOT_RECENT, SOVA_HOT_THRESHOLD, SOVA_PARAM_DOCS, type SovaParams, validateSovaParams} from '../policy/sova-params.js'
-import {parseDuration} from './duration.js'
+import {formatDuration, parseDuration} from './duration.js'
 import {namedRecord} from '../named.js'
 
-/** A duration flag (500ms, 10s, 5m) resolved to seconds. */
-export const durationFlag = Flags.custom<number>({
+const durationBase = Flags.custom<number>({
   parse: async (input, _context, options) => parseDuration(input, options.name),
   helpValue: 'DURATION',
 })
+
+interface DurationOptions {
+  description?: string
+  helpGroup?: string
+  dependsOn?: string[]
+  exclusive?: string[]
+}
+
+/** A duration flag (500ms, 10s, 5m) resolved to seconds; its default is shown with its unit (`[default: 10s]`). */
+export function durationFlag(options: DurationOptions & {default: number}): OptionFlag<number>
+export function durationFlag(options?: DurationOptions): OptionFlag<number | undefined>
+export function durationFlag(options: DurationOptions & {default?: number} = {}): OptionFlag<number> | OptionFlag<number | undefined> {
+  const {default: seconds, ...rest} = options
+  if (seconds === undefined) return durationBase({...rest})
+  return durationBase({...rest, default: seconds, defaultHelp: async () => formatDuration(seconds)})
+}
 
 /** A decimal number flag (oclif only has integers). */
 export const numberFlag = Flags.custom<number>({
@@ -100,10 +116,12 @@ const followingPolicy = Flags.option({
   helpGroup: 'POLICY',
 })
 
-const sovaHelp = (key: keyof SovaParams, unit = '') => `${SOVA_PARAM_DOCS[key]} sova only; default ${+SOVA_DEFAULTS[key].toFixed(2)}${unit}.`
+/** A parameter's unit, from its name: the default in --help says it (60 s, 20 Mbit/s). */
+const unitOf = (key: string) => (/Seconds$/.test(key) ? ' s' : /Mbps$/.test(key) ? ' Mbit/s' : '')
+const sovaHelp = (key: keyof SovaParams) => `${SOVA_PARAM_DOCS[key]} sova only; default ${+SOVA_DEFAULTS[key].toFixed(2)}${unitOf(key)}.`
 const sovaNumber = (key: keyof SovaParams) => numberFlag({description: sovaHelp(key), helpGroup: 'POLICY (SOVA)'})
 const sovaWhole = (key: keyof SovaParams) => Flags.integer({description: sovaHelp(key), min: 0, helpGroup: 'POLICY (SOVA)'})
-const sovaSeconds = (key: keyof SovaParams) => durationFlag({description: sovaHelp(key, ' s'), helpGroup: 'POLICY (SOVA)'})
+const sovaSeconds = (key: keyof SovaParams) => durationFlag({description: sovaHelp(key), helpGroup: 'POLICY (SOVA)'})
 
 /** Flag name → sova parameter, for each stage that reads it. */
 const SOVA_SCORE_FLAGS = {

@@ -32,7 +32,7 @@ export const POLICY_DOCS: Readonly<Record<EvaluationPolicyName, string>> = Objec
   'static-vf': 'free VFs go to VMs first come first served and are never taken back; no migration',
   dsriov: "the seed's host level only: VFs follow the 2/3-of-2/3 ranking; no migration",
   vlm: "the seed's cluster level only: hotspot migrations; VFs stay where they are (an arrival gets a free one)",
-  seed: "the research prototype's policy: dynamic SR-IOV and hotspot migration (ALGORITHM.md §1–2)",
+  seed: "the research prototype's policy: dynamic SR-IOV and hotspot migration (README: Policies)",
   sova: 'VFs to the VMs they are worth most to, with hysteresis; migration by relief vs cost with reserved headroom, cooldowns and caps',
   oracle: 'evaluation only: knows each second\'s demand, switches and moves instantly and for free (an idealised comparator)',
 })

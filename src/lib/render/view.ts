@@ -34,9 +34,12 @@ export function resolveFormat(flag: Format | undefined, stdoutIsTty: boolean): F
   return flag ?? (stdoutIsTty ? 'table' : 'json')
 }
 
-/** Colour only for people: never into a pipe, never under NO_COLOR or --no-color. */
+/**
+ * Colour only for people: by default on a terminal unless NO_COLOR is set (no-color.org: it
+ * changes the default); an explicit --color or --no-color is the user's choice and wins.
+ */
 export function wantsColour(flag: boolean | undefined, stdoutIsTty: boolean, env: NodeJS.ProcessEnv): boolean {
-  if (flag !== undefined) return flag && !env.NO_COLOR
+  if (flag !== undefined) return flag
   return stdoutIsTty && !env.NO_COLOR
 }
 

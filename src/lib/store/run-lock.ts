@@ -131,6 +131,20 @@ export function lockHolderState(pid: number, recorded: ProcessIdentity): HolderS
   return identityDiffers(recorded, processIdentity(pid)) ? 'replaced' : 'alive'
 }
 
+/** A recorded holder of the run lock as a reader sees it (sova status): nothing is taken or removed. */
+export interface LockHolder {
+  pid: number
+  command: string
+  startedAt: string
+  state: HolderState
+}
+
+/** Every recorded holder of the run lock with what `probe` says of it, read without a write transaction. */
+export function readRunLock(sql: Sqlite, probe: (pid: number, recorded: ProcessIdentity) => HolderState): LockHolder[] {
+  const rows = sql.all<HolderRow>(`SELECT pid, command, started_at AS startedAt, start_ticks AS startTicks, boot_id AS bootId FROM run_lock ORDER BY started_at`)
+  return rows.map((row) => ({pid: row.pid, command: row.command, startedAt: row.startedAt, state: probe(row.pid, {startTicks: row.startTicks, bootId: row.bootId})}))
+}
+
 /** One line for stderr when a run took over a stale lock, naming the holder it replaced. */
 export function describeTakeover(takeover: LockTakeover): string {
   const why = takeover.state === 'gone' ? 'that process is gone' : 'its pid now belongs to another process'

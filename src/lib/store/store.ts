@@ -9,11 +9,11 @@ import {ADVANCE_JOURNAL_OPEN_UPTO, JOURNAL_COLUMNS, OPEN_CONTEXT_ROWS, OPEN_ROWS
 import {openDatabase, openMemoryDatabase, verify} from './open-db.js'
 import {DEFAULT_RETENTION, pruneJournal, pruneSamples, type Retention} from './retention.js'
 import type {ProcessIdentity} from './process-identity.js'
-import {acquireRunLock, currentLockOwner, type HolderState, type LockOwner, type LockTakeover} from './run-lock.js'
+import {acquireRunLock, currentLockOwner, readRunLock, type HolderState, type LockHolder, type LockOwner, type LockTakeover} from './run-lock.js'
 import type {Sqlite} from './sqlite.js'
 import {type RuleKey, type RuleKind, setRules, type StoredRule, storedRules, unsetRules} from '../rules/rules-sql.js'
 
-export {describeTakeover, isProcessAlive, lockHolderState, type HolderState, type LockOwner, type LockTakeover} from './run-lock.js'
+export {describeTakeover, isProcessAlive, lockHolderState, type HolderState, type LockHolder, type LockOwner, type LockTakeover} from './run-lock.js'
 
 export type JournalStatus = 'planned' | 'started' | 'done' | 'failed' | 'rolled-back' | 'skipped'
 
@@ -316,6 +316,16 @@ export class Store {
     const takeovers = acquireRunLock(this.sql, command, probe, self)
     this.holdsLock = self.pid === process.pid
     return takeovers
+  }
+
+  /** Who holds the run lock (and whether each holder still runs), for `sova status`: reads, takes nothing. */
+  runLockHolders(probe: (pid: number, recorded: ProcessIdentity) => HolderState): LockHolder[] {
+    return readRunLock(this.sql, probe)
+  }
+
+  /** How many samples of `cluster` the store keeps. */
+  sampleCount(cluster: string): number {
+    return (this.sql.get('SELECT count(*) AS n FROM samples WHERE cluster = ?', cluster) as {n: number}).n
   }
 
   releaseRunLock(pid = process.pid): void {

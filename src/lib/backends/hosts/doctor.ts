@@ -17,15 +17,19 @@ export function describeDomains(host: RawHost): string {
   return `${managed}; ${others.length} not managed (document "unmanaged"; their VFs and traffic still count): ${named.join('; ')}${more}`
 }
 
-/** The driver's checks, then the domains row from one reading of the host (FAIL, with why, when the reading fails). */
+/**
+ * The driver's checks, then the domains row from one reading of the host: FAIL with why when the
+ * reading fails on its own, "not checked" when a check above already failed (that is the cause).
+ */
 export async function checkHost(driver: HostDriver): Promise<DoctorCheck[]> {
   const checks = await driver.checks()
   const host = driver.name
   try {
     return [...checks, {host, check: MANAGED_CHECK, ok: true, detail: describeDomains(await driver.snapshot())}]
   } catch (error) {
-    const remedy = error instanceof SovaError && error.remedy ? error.remedy : 'see the detail'
-    const fix = checks.some((check) => !check.ok) ? 'fix the failed checks above first' : remedy
+    const failed = checks.find((check) => !check.ok && !check.notChecked)
+    if (failed) return [...checks, {host, check: MANAGED_CHECK, ok: false, notChecked: true, detail: `not checked: ${failed.check} failed`}]
+    const fix = error instanceof SovaError && error.remedy ? error.remedy : 'see the detail'
     return [...checks, {host, check: MANAGED_CHECK, ok: false, detail: `reading the host failed: ${(error as Error).message}`, fix}]
   }
 }

@@ -14,6 +14,8 @@ export interface DoctorCheck {
   detail: string
   /** What to do when it failed. */
   fix?: string
+  /** Not run: a check it depends on failed (`detail` says which); neither a pass nor a failure of its own. */
+  notChecked?: boolean
 }
 
 /** Time limits for the tools a driver runs. */

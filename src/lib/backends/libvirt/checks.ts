@@ -2,6 +2,7 @@
 // the port and its speed are known, and there are VFs to hand out.
 import {toolError} from '../../exec.js'
 import {parseLinkSpeed, readPort} from '../../linux/host-facts.js'
+import {hostNameOf, nameDoesNotResolve, notChecked, unresolvedCheck} from '../hosts/cause.js'
 import type {DoctorCheck} from '../hosts/driver.js'
 import type {RawHost} from '../types.js'
 import {type LibvirtHost, readHostPool, readHostSnapshot} from './snapshot.js'
@@ -21,7 +22,11 @@ async function checkConnection(host: LibvirtHost): Promise<Check> {
     const hypervisor = result.stdout.match(/^Running hypervisor:\s*(.+)$/m)?.[1] ?? 'answers'
     return {check: 'libvirt', ok: true, detail: `${host.virsh.uri}: ${hypervisor}`}
   }
-  return {check: 'libvirt', ok: false, detail: `${host.virsh.uri}: ${virshError(result)}`, fix: 'start libvirtd on the host; for qemu+ssh URIs, make key-based root ssh work from here'}
+  const detail = `${host.virsh.uri}: ${virshError(result)}`
+  // Through qemu+ssh, an error of ssh's own is ssh's to fix, not libvirtd's.
+  const viaSsh = /^[a-z]+\+ssh:/.test(host.virsh.uri) && /\bssh:/.test(detail)
+  const fix = viaSsh ? `make key-based root ssh to ${hostNameOf(host.virsh.uri)} work from here (ssh -o BatchMode=yes)` : 'start libvirtd on the host (systemctl start libvirtd), and check the URI'
+  return {check: 'libvirt', ok: false, detail, fix}
 }
 
 async function checkSsh(host: LibvirtHost): Promise<Check> {
@@ -91,14 +96,37 @@ async function guarded(name: string, run: () => Promise<Check | Check[]>): Promi
   }
 }
 
-/** The host's doctor checks, in the order a person would fix them. */
+/** A check of a tool reaching `name`: its failure said as the name not resolving, when that is why. */
+async function reaching(check: string, name: string, where: string, run: () => Promise<Check>): Promise<{checks: Check[]; unresolved: boolean}> {
+  const checks = await guarded(check, run)
+  const unresolved = checks.some((result) => !result.ok && nameDoesNotResolve(result.detail))
+  return {checks: unresolved ? [unresolvedCheck(check, name, checks[0].detail, where)] : checks, unresolved}
+}
+
+/** The host's doctor checks, in the order a person would fix them; a check that cannot run behind a failed one is "not checked". */
 export async function runChecks(host: LibvirtHost): Promise<DoctorCheck[]> {
-  const checks: Check[] = [...(await guarded('virsh', () => checkVirsh(host)))]
-  const connection = await guarded('libvirt', () => checkConnection(host))
-  checks.push(...connection)
-  if (host.ctx.shell.where !== 'local') checks.push(...(await guarded('ssh', () => checkSsh(host))))
-  checks.push(...(await guarded('port', () => checkPortAndSpeed(host))))
-  if (connection.every((check) => check.ok)) checks.push(...(await guarded('VF pool', () => checkPool(host))))
-  else checks.push({check: 'VF pool', ok: false, detail: 'not checked: libvirt does not answer'})
+  const virsh = await guarded('virsh', () => checkVirsh(host))
+  const uriHost = hostNameOf(host.virsh.uri)
+  const connection = virsh.every((check) => check.ok)
+    ? await reaching('libvirt', uriHost, 'the host\'s "uri"', () => checkConnection(host))
+    : {checks: [notChecked('libvirt', 'virsh does not run here')], unresolved: false}
+  const checks: Check[] = [...virsh, ...connection.checks]
+  // Why the host's files cannot be read through ssh, if they cannot.
+  let shellFailure: string | undefined
+  if (host.ctx.shell.where !== 'local') {
+    const sshHost = hostNameOf(host.ctx.shell.where)
+    if (connection.unresolved && sshHost === uriHost) {
+      shellFailure = `${sshHost} does not resolve`
+      checks.push(notChecked('ssh', shellFailure))
+    } else {
+      const ssh = await reaching('ssh', sshHost, 'the host\'s "ssh"', () => checkSsh(host))
+      checks.push(...ssh.checks)
+      if (!ssh.checks.every((check) => check.ok)) shellFailure = ssh.unresolved ? `${sshHost} does not resolve` : 'ssh does not answer'
+    }
+  }
+  if (shellFailure) checks.push(notChecked('port', shellFailure), notChecked('link speed', shellFailure))
+  else checks.push(...(await guarded('port', () => checkPortAndSpeed(host))))
+  if (connection.checks.every((check) => check.ok)) checks.push(...(await guarded('VF pool', () => checkPool(host))))
+  else checks.push(notChecked('VF pool', connection.unresolved ? `${uriHost} does not resolve` : 'libvirt does not answer'))
   return checks.map((check) => ({host: host.ctx.host.name, ...check}))
 }

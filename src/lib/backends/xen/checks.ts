@@ -2,6 +2,7 @@
 import {SovaError} from '../../errors.js'
 import {toolError} from '../../exec.js'
 import {readPort, readSriov, type PortReading, type SriovFacts} from '../../linux/host-facts.js'
+import {hostNameOf, nameDoesNotResolve, notChecked, unresolvedCheck} from '../hosts/cause.js'
 import type {DoctorCheck, HostDriverContext} from '../hosts/driver.js'
 import {memoizeReads, runTool} from './host-tools.js'
 import {parsePciAssignableList, parseXlInfo, parseXlListLong, type XlDomain} from './parse-xl.js'
@@ -82,9 +83,12 @@ export async function checkXenHost(context: HostDriverContext): Promise<DoctorCh
   const device = ctx.host.port.device
   const withHost = (checks: Check[]): DoctorCheck[] => checks.map((check) => ({host, ...check}))
   if (ctx.host.ssh) {
-    const ssh = await checkTool(ctx, 'ssh reachable', 'true', [], `make "ssh -o BatchMode=yes ${ctx.shell.where} true" work (key-based login, known host key)`, () => `${ctx.shell.where} answers`)
+    let ssh = await checkTool(ctx, 'ssh reachable', 'true', [], `make "ssh -o BatchMode=yes ${ctx.shell.where} true" work (key-based login, known host key)`, () => `${ctx.shell.where} answers`)
+    const unresolved = !ssh.ok && nameDoesNotResolve(ssh.detail)
+    if (unresolved) ssh = unresolvedCheck('ssh reachable', hostNameOf(ctx.host.ssh), ssh.detail, 'the host\'s "ssh"')
     // Nothing else can be read through a dead ssh: the other checks say so instead of failing for it.
-    if (!ssh.ok) return withHost([ssh, ...SHELL_CHECKS.map((check) => fail(check, 'not checked: ssh does not answer', 'fix ssh first'))])
+    const because = unresolved ? `${hostNameOf(ctx.host.ssh)} does not resolve` : 'ssh does not answer'
+    if (!ssh.ok) return withHost([ssh, ...SHELL_CHECKS.map((check) => notChecked(check, because))])
     const rest = await checkThroughShell(ctx, device)
     return withHost([ssh, ...rest])
   }
