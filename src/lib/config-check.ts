@@ -6,9 +6,10 @@ import {realpathSync, statSync} from 'node:fs'
 import {dirname, resolve} from 'node:path'
 import {hostPolicyConfig, policyParamProblems, unvalidatedPolicyParams} from './cli/flags.js'
 import {ConfigFile, type HostEntry, type PolicyConfig} from './config.js'
+import {addressProblem, LIBVIRT_ONLY_KEYS, type MigrationSettings, XEN_ONLY_KEYS} from './config-migration.js'
 import {schemaErrorList} from './document/schema-errors.js'
 import {canonicalPci} from './identifiers.js'
-import {lineOfPointer} from './json-lines.js'
+import {readConfigText} from './config-text.js'
 
 export interface ConfigProblem {
   /** JSON pointer of the offending value (`/hosts/1/uri`). */
@@ -19,7 +20,8 @@ export interface ConfigProblem {
 
 const unknownKey = (path: string) => {
   const section = path.split('.').slice(0, -1).join('.')
-  return section === '' ? 'unknown key (expected cluster, hosts, timeouts or policy)' : `unknown key in ${section} (see docs/configuration.md)`
+  const top = Object.keys(ConfigFile.properties)
+  return section === '' ? `unknown key (expected ${top.slice(0, -1).join(', ')} or ${top.at(-1)})` : `unknown key in ${section} (see docs/configuration.md)`
 }
 
 /** Cross-field rules the schema cannot say. */
@@ -62,6 +64,30 @@ function hostProblems(hosts: HostEntry[]): ConfigProblem[] {
       else seenMacs.set(mac, host.name)
     })
   })
+  return problems
+}
+
+/** Migration options that fit the hosts' backend, and addresses a tool can be given. */
+function migrationProblems(config: ConfigFile): ConfigProblem[] {
+  const problems: ConfigProblem[] = []
+  const backend = config.hosts?.[0]?.backend
+  const judge = (pointer: string, section: MigrationSettings | undefined, kind: 'xen' | 'libvirt' | undefined) => {
+    if (!section) return
+    const at = (key: string, line: string) => problems.push({pointer: `${pointer}/${key}`, line: `${dotted(pointer)}.${key}: ${line}`})
+    if (kind === 'xen') for (const key of LIBVIRT_ONLY_KEYS) if (section[key] !== undefined) at(key, 'a libvirt option: xl migrate has no such option (docs/configuration.md says what Xen has)')
+    if (kind === 'libvirt') for (const key of XEN_ONLY_KEYS) if (section[key] !== undefined) at(key, 'a Xen option (xl migrate -s): libvirt reaches the target by its URI')
+    if (section.address !== undefined) {
+      const wrong = addressProblem(section.address)
+      if (wrong) at('address', wrong)
+    }
+    if (section.listenAddress !== undefined) {
+      const wrong = addressProblem(section.listenAddress, true)
+      if (wrong) at('listenAddress', wrong)
+    }
+    if (section.sshCommand !== undefined && section.sshCommand[0].startsWith('-')) at('sshCommand', 'the first word is the command (ssh), not an option')
+  }
+  judge('/migration', config.migration, backend)
+  config.hosts?.forEach((host, index) => judge(`/hosts/${index}/migration`, host.migration, host.backend))
   return problems
 }
 
@@ -111,19 +137,15 @@ export function configProblems(value: unknown): ConfigProblem[] {
   }
   const schema = schemaErrorList(ConfigFile, value, {unknownKey})
   if (schema.length > 0) return schema
-  return [...hostProblems((value as ConfigFile).hosts ?? []), ...policyProblems(value as ConfigFile)]
+  return [...hostProblems((value as ConfigFile).hosts ?? []), ...migrationProblems(value as ConfigFile), ...policyProblems(value as ConfigFile)]
 }
 
-/** `FILE:LINE: problem` lines for a configuration text; empty when it is valid. */
+/** `FILE:LINE: problem` lines for a configuration text (JSON or YAML, by `file`'s extension); empty when it is valid. */
 export function checkConfigText(text: string, file: string): string[] {
-  let value: unknown
-  try {
-    value = JSON.parse(text)
-  } catch (error) {
-    return [`${file}: not valid JSON (${(error as Error).message})`]
-  }
-  return configProblems(value)
-    .map((problem) => ({...problem, lineNumber: lineOfPointer(text, problem.pointer)}))
+  const read = readConfigText(text, file)
+  if ('problems' in read) return read.problems
+  return configProblems(read.value)
+    .map((problem) => ({...problem, lineNumber: read.lineOf(problem.pointer)}))
     .sort((a, b) => a.lineNumber - b.lineNumber)
     .map((problem) => `${file}:${problem.lineNumber}: ${problem.line}`)
 }

@@ -1,0 +1,70 @@
+// How live migrations are done: the top-level `migration` section (every host) and a host's own
+// `hosts[].migration` (overrides it key by key, and says where the host receives migrations).
+// Nothing here is passed to a tool unless it is set: an unconfigured cluster migrates exactly as before.
+import {isIP} from 'node:net'
+import {Type} from '@sinclair/typebox'
+
+const strict = {additionalProperties: false} as const
+const flag = (description: string) => Type.Optional(Type.Boolean({description, expected: 'true or false'}))
+
+/** Words an ssh command line may have: options and their values, nothing a shell reads specially. */
+const SSH_WORD_PATTERN = '^[A-Za-z0-9_@%+=:,./-]+$'
+/** Host names and IP addresses (checked further by validAddress). */
+const ADDRESS_PATTERN = '^[A-Za-z0-9.:-]{1,253}$'
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/
+
+/** How a migration is done; the source host's settings decide for a move out of it. */
+export const migrationHow = {
+  bandwidthMiBs: Type.Optional(Type.Integer({minimum: 1, maximum: 1_048_576, description: 'libvirt: the most a migration may use, MiB/s (virsh migrate --bandwidth); absent: unlimited', expected: 'a whole number of MiB/s, 1..1048576'})),
+  autoConverge: flag('libvirt: slow the guest\'s vCPUs down until a busy VM\'s memory copy converges (virsh migrate --auto-converge)'),
+  postcopy: flag('libvirt: switch to post-copy when pre-copy does not converge (virsh migrate --postcopy --postcopy-after-precopy); a failure during post-copy loses the VM'),
+  tls: flag('libvirt: encrypt the migration stream with TLS (virsh migrate --tls; QEMU TLS certificates needed on both hosts)'),
+  compressed: flag('libvirt: compress the memory pages sent (virsh migrate --compressed)'),
+  maxParallel: Type.Optional(Type.Integer({minimum: 1, maximum: 64, description: 'at most this many migrations leaving or entering one host at the same time (default 1)', expected: 'a whole number 1..64'})),
+  sshCommand: Type.Optional(
+    Type.Array(Type.String({pattern: SSH_WORD_PATTERN, expected: 'a word of letters, digits and _@%+=:,./-'}), {
+      minItems: 1,
+      maxItems: 32,
+      description: 'xen: the ssh command xl migrate runs to reach the target (xl migrate -s), one word per item, e.g. ["ssh", "-c", "aes128-gcm@openssh.com"]',
+      expected: 'a list of 1 to 32 words',
+    }),
+  ),
+}
+
+/** Where a host receives migrations: its own, in hosts[].migration only. */
+const migrationWhere = {
+  address: Type.Optional(Type.String({pattern: ADDRESS_PATTERN, description: 'this host\'s address on the migration network: libvirt sends the memory there (virsh migrate --migrateuri tcp://ADDRESS); xl migrate connects there', expected: 'a host name or IP address'})),
+  listenAddress: Type.Optional(Type.String({pattern: ADDRESS_PATTERN, description: 'libvirt: the IP address this host\'s incoming QEMU listens on (virsh migrate --listen-address)', expected: 'an IP address'})),
+}
+
+export const MigrationSection = Type.Object(migrationHow, {...strict, description: 'how every host migrates (a host\'s own migration section overrides it key by key)'})
+export const HostMigrationSection = Type.Object({...migrationHow, ...migrationWhere}, {...strict, description: 'this host\'s migration settings: overrides of the top-level migration section, and where it receives migrations'})
+
+export interface MigrationSettings {
+  bandwidthMiBs?: number
+  autoConverge?: boolean
+  postcopy?: boolean
+  tls?: boolean
+  compressed?: boolean
+  maxParallel?: number
+  sshCommand?: string[]
+  address?: string
+  listenAddress?: string
+}
+
+/** The libvirt-only keys, refused on Xen hosts (xl migrate has no such option). */
+export const LIBVIRT_ONLY_KEYS = ['bandwidthMiBs', 'autoConverge', 'postcopy', 'tls', 'compressed', 'listenAddress'] as const
+/** The Xen-only keys, refused on libvirt hosts. */
+export const XEN_ONLY_KEYS = ['sshCommand'] as const
+
+/** Why `value` is not a host name or IP address, or undefined when it is one. */
+export function addressProblem(value: string, ipOnly = false): string | undefined {
+  if (isIP(value) !== 0) return undefined
+  if (ipOnly) return `"${value}" is not an IP address (QEMU binds to an address, not a name)`
+  return HOSTNAME.test(value) ? undefined : `"${value}" is neither a host name nor an IP address`
+}
+
+/** A host's effective settings: the cluster's section, then the host's own over it. */
+export function migrationSettings(cluster: MigrationSettings | undefined, host: MigrationSettings | undefined): MigrationSettings {
+  return {...cluster, ...host}
+}
