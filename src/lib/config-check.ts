@@ -84,7 +84,6 @@ function migrationProblems(config: ConfigFile): ConfigProblem[] {
       const wrong = addressProblem(section.listenAddress, true)
       if (wrong) at('listenAddress', wrong)
     }
-    if (section.sshCommand !== undefined && section.sshCommand[0].startsWith('-')) at('sshCommand', 'the first word is the command (ssh), not an option')
   }
   judge('/migration', config.migration, backend)
   config.hosts?.forEach((host, index) => judge(`/hosts/${index}/migration`, host.migration, host.backend))

@@ -7,8 +7,11 @@ import {Type} from '@sinclair/typebox'
 const strict = {additionalProperties: false} as const
 const flag = (description: string) => Type.Optional(Type.Boolean({description, expected: 'true or false'}))
 
-/** Words an ssh command line may have: options and their values, nothing a shell reads specially. */
-const SSH_WORD_PATTERN = '^[A-Za-z0-9_@%+=:,./-]+$'
+/**
+ * The command xl runs instead of ssh: one word that means the same to every shell it passes
+ * (Sova's ssh to the source host, then xl's own `sh -c`), and is not read as an option.
+ */
+const SSH_COMMAND_PATTERN = '^[A-Za-z0-9_./][A-Za-z0-9_./:@%+=,-]{0,255}$'
 /** Host names and IP addresses (checked further by validAddress). */
 const ADDRESS_PATTERN = '^[A-Za-z0-9.:-]{1,253}$'
 const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/
@@ -22,11 +25,10 @@ export const migrationHow = {
   compressed: flag('libvirt: compress the memory pages sent (virsh migrate --compressed)'),
   maxParallel: Type.Optional(Type.Integer({minimum: 1, maximum: 64, description: 'at most this many migrations leaving or entering one host at the same time (default 1)', expected: 'a whole number 1..64'})),
   sshCommand: Type.Optional(
-    Type.Array(Type.String({pattern: SSH_WORD_PATTERN, expected: 'a word of letters, digits and _@%+=:,./-'}), {
-      minItems: 1,
-      maxItems: 32,
-      description: 'xen: the ssh command xl migrate runs to reach the target (xl migrate -s), one word per item, e.g. ["ssh", "-c", "aes128-gcm@openssh.com"]',
-      expected: 'a list of 1 to 32 words',
+    Type.String({
+      pattern: SSH_COMMAND_PATTERN,
+      description: 'xen: the command xl migrate runs instead of ssh to reach the target (xl migrate -s), one word: a program or a wrapper script that adds ssh options (a cipher, a key); ~/.ssh/config of the source host\'s root is the other way',
+      expected: 'one word, a command such as /usr/local/sbin/migrate-ssh (letters, digits and _./:@%+=,-, not starting with -)',
     }),
   ),
 }
@@ -47,7 +49,7 @@ export interface MigrationSettings {
   tls?: boolean
   compressed?: boolean
   maxParallel?: number
-  sshCommand?: string[]
+  sshCommand?: string
   address?: string
   listenAddress?: string
 }

@@ -151,7 +151,7 @@ export class HostsBackend implements Backend {
     let driver = this.drivers.get(name)
     if (!driver) {
       const host = this.entry(name)
-      const context: HostDriverContext = {host, shell: shellFor(host), timeouts: timeoutsOf(this.config), now: () => this.unixNow()}
+      const context: HostDriverContext = {host, shell: shellFor(host), timeouts: timeoutsOf(this.config), migration: this.config.migration, now: () => this.unixNow()}
       driver = (this.options.createDriver ?? defaultDriver)(context)
       this.drivers.set(name, driver)
     }
