@@ -70,3 +70,15 @@ export function addressProblem(value: string, ipOnly = false): string | undefine
 export function migrationSettings(cluster: MigrationSettings | undefined, host: MigrationSettings | undefined): MigrationSettings {
   return {...cluster, ...host}
 }
+
+/**
+ * Each host's cap of migrations leaving or entering it at once: its own maxParallel, else the
+ * cluster's, else 1. Undefined when none is set anywhere: migrations then run one at a time in the
+ * whole cluster, as they always did.
+ */
+export function migrationCapOf(config: {migration?: MigrationSettings; hosts?: {name: string; migration?: MigrationSettings}[]}): ((host: string) => number) | undefined {
+  const own = new Map((config.hosts ?? []).flatMap((host) => (host.migration?.maxParallel === undefined ? [] : [[host.name, host.migration.maxParallel] as const])))
+  const cluster = config.migration?.maxParallel
+  if (cluster === undefined && own.size === 0) return undefined
+  return (host) => own.get(host) ?? cluster ?? 1
+}
