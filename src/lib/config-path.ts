@@ -26,10 +26,10 @@ export interface ConfigLocation {
   looked: {path: string; exists: boolean}[]
 }
 
-/** The user's configuration directory: $XDG_CONFIG_HOME/sova, else ~/.config/sova (an empty or relative XDG_CONFIG_HOME is ignored, as the XDG spec says). */
+/** The user's configuration directory: $XDG_CONFIG_HOME/sova, else ~/.config/sova (an empty XDG_CONFIG_HOME counts as unset). */
 export function userConfigDir(env: NodeJS.ProcessEnv = process.env): string {
   const xdg = env.XDG_CONFIG_HOME
-  return join(xdg && xdg.startsWith('/') ? xdg : join(env.HOME || homedir(), '.config'), 'sova')
+  return join(xdg || join(homedir(), '.config'), 'sova')
 }
 
 /** The system-wide configuration directory: $SOVA_SYSTEM_CONFIG_DIR, else /etc/sova. */
