@@ -1,7 +1,7 @@
 // The configuration file, JSON or YAML (config-text.ts), found as config-path.ts says (--config,
-// $SOVA_CONFIG, the user's file, the system-wide one; ARCHITECTURE.md §6). It holds the policy and its parameters, and the hosts of a
-// real cluster with their backend, how to reach them, their port and VFs, and per-host policy
-// overrides. Unknown keys are refused, so a typo cannot pass silently; every refusal names the
+// $SOVA_CONFIG, the user's file, the system-wide one; ARCHITECTURE.md §6). It holds the policy and
+// its parameters, the hosts of a real cluster with their backend, how to reach them, their port
+// and VFs, per-host policy overrides, and how migrations are done (config-migration.ts). Unknown keys are refused, so a typo cannot pass silently; every refusal names the
 // file and the JSON path (`sova config check` lists them all, with line numbers).
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'

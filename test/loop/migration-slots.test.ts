@@ -136,6 +136,18 @@ describe('per-host migration cap (migration.maxParallel)', () => {
     assert.deepEqual(backend.attached.sort(), ['a 0000:03:10.0', 'b 0000:03:10.1'])
   })
 
+  it('side by side with one free VF for two arrivals: one gets it, the other runs on PV with the reason in its note', async () => {
+    // Protects the note that says why a VF wanted on arrival was not given.
+    const cap = migrationCapOf({migration: {maxParallel: 2}}) as (host: string) => number
+    const backend = new TimedBackend([rawHost('h1', [rawVm('a'), rawVm('b')]), rawHost('h2', [], ['0000:03:10.0'])], cap)
+    const actions = await executorFor(backend).migrateAll([move('a', 'h1', 'h2', true), move('b', 'h1', 'h2', true)])
+    assert.deepEqual(actions.map((action) => `${action.kind} ${action.vm} ${action.status}${action.note ? ` (${action.note})` : ''}`), [
+      'migrate a done',
+      'attach-vf a done',
+      'migrate b done (h2 had no free VF on arrival: b runs on its para-virtual NIC until a VF is free)',
+    ])
+  })
+
   it('runWithinCaps: a run that throws stops new starts, lets the others finish, then throws', async () => {
     // Protects a backend failure (a host unreachable) from being swallowed by the scheduler.
     const started: string[] = []

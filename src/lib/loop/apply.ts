@@ -88,22 +88,29 @@ export class Executor {
       return actions
     }
     // Side by side, two arrivals could pick the same free VF: choose it on the host as it is now, one arrival at a time.
-    const given = this.concurrent && item.giveVfOnArrival ? await this.arrivals.hold(item.to, () => this.arriveWithFreeVf(migrate)) : arrival && (await this.perform(arrival))
-    if (given) actions.push(given)
+    const given = this.concurrent && item.giveVfOnArrival ? await this.arrivals.hold(item.to, () => this.arriveWithFreeVf(migrate)) : arrival ? await this.perform(arrival) : `${item.to} had no free VF on arrival`
+    if (typeof given !== 'string') actions.push(given)
     else if (item.giveVfOnArrival) {
-      // Said, not left for the operator to find out: the plan wanted a VF on arrival and none was free.
-      const note = `${item.to} had no free VF on arrival: ${item.vm} runs on its para-virtual NIC until a VF is free`
+      // Said, not left for the operator to find out: the plan wanted a VF on arrival and none was given.
+      const note = `${given}: ${item.vm} runs on its para-virtual NIC until a VF is free`
       actions[actions.length - 1] = {...moved, note: moved.note ? `${moved.note}; ${note}` : note}
     }
     return actions
   }
 
-  /** The arrival step on the target as it is now: a free VF attached, or undefined when none is free (or the host cannot be read). */
-  private async arriveWithFreeVf(migrate: Step): Promise<Action | undefined> {
-    const target = placementOf(await this.backend.snapshot()).find((host) => host.name === migrate.to)
+  /** The arrival step on the target as it is now: a free VF attached, or why none was tried. */
+  private async arriveWithFreeVf(migrate: Step): Promise<Action | string> {
+    const to = migrate.to as string
+    let target: Host | undefined
+    try {
+      target = placementOf(await this.backend.snapshot()).find((host) => host.name === to)
+    } catch (error) {
+      // The VM has moved: it runs on PV, said in its note, rather than failing the moves beside it.
+      return `${to} could not be read on arrival (${(error as Error).message})`
+    }
     const vf = target ? firstFreeVf(target) : undefined
-    if (!vf) return undefined
-    return this.perform({kind: 'attach-vf', vm: migrate.vm, ...withUuid(migrate.uuid), host: migrate.to as string, vf, reason: `arrived from ${migrate.host}: gets a free VF`})
+    if (!vf) return target ? `${to} had no free VF on arrival` : `${to} gave no readings on arrival`
+    return this.perform({kind: 'attach-vf', vm: migrate.vm, ...withUuid(migrate.uuid), host: to, vf, reason: `arrived from ${migrate.host}: gets a free VF`})
   }
 
   /** One VF hot-plug or unplug, if it still makes sense on the live cluster. */
