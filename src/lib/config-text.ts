@@ -1,11 +1,12 @@
 // A configuration file's text as a value, and where each part of it is: JSON or YAML, chosen by the
 // file's extension (.yaml/.yml is YAML, anything else JSON), so that one validator serves both and
-// every problem is told as FILE:LINE. YAML is taken in its plain, unambiguous part only: one
-// document, unique keys, no anchors or aliases (a value shared by two places would have two lines,
-// and an edit at one would change the other), no tags (`!!binary`, `!foo`), no collection as a key.
+// every problem is told as FILE:LINE. Neither format may give a key twice in one object. YAML is
+// taken in its plain, unambiguous part only: one document, no anchors or aliases (a value shared
+// by two places would have two lines, and an edit at one would change the other), no tags
+// (`!!binary`, `!foo`), no collection as a key.
 import {extname} from 'node:path'
 import {isAlias, isCollection, isMap, isNode, isScalar, isSeq, LineCounter, type Node, parseDocument, visit} from 'yaml'
-import {lineOfPointer} from './json-lines.js'
+import {duplicateKeys, lineOfPointer} from './json-lines.js'
 
 export type ConfigFormat = 'json' | 'yaml'
 
@@ -24,11 +25,16 @@ export function readConfigText(text: string, file: string): ConfigText {
 }
 
 function readJson(text: string, file: string): ConfigText {
+  let value: unknown
   try {
-    return {value: JSON.parse(text), lineOf: (pointer) => lineOfPointer(text, pointer)}
+    value = JSON.parse(text)
   } catch (error) {
     return {problems: [`${file}: not valid JSON (${(error as Error).message})`]}
   }
+  // JSON.parse keeps the last of two equal keys: which one the operator meant would be a guess.
+  const twice = duplicateKeys(text)
+  if (twice.length > 0) return {problems: twice.map(({line, key, within}) => `${file}:${line}: ${within === '' ? '' : `${within}: `}"${key}" is given twice in one object; keep one`)}
+  return {value, lineOf: (pointer) => lineOfPointer(text, pointer)}
 }
 
 function readYaml(text: string, file: string): ConfigText {

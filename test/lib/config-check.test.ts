@@ -93,3 +93,17 @@ describe('lineOfPointer', () => {
     assert.equal(lineOfPointer(text, ''), 1)
   })
 })
+
+describe('config check: a key given twice', () => {
+  it('JSON: refused at the line of the second, with its object (JSON.parse would keep the last silently)', () => {
+    const text = '{\n  "policy": {"name": "seed"},\n  "hosts": [{"name": "h1", "backend": "xen", "port": {"device": "eth0"},\n     "name": "h2"}],\n  "policy": {"name": "sova"}\n}\n'
+    assert.deepEqual(checkConfigText(text, 'c.json'), [
+      'c.json:4: hosts[0]: "name" is given twice in one object; keep one',
+      'c.json:5: "policy" is given twice in one object; keep one',
+    ])
+  })
+
+  it('YAML: refused at the line of the second', () => {
+    assert.deepEqual(checkConfigText('policy:\n  name: seed\n  name: sova\n', 'c.yaml'), ['c.yaml:3: not valid YAML (Map keys must be unique)'])
+  })
+})
