@@ -32,7 +32,12 @@ function readJson(text: string, file: string): ConfigText {
     return {problems: [`${file}: not valid JSON (${(error as Error).message})`]}
   }
   // JSON.parse keeps the last of two equal keys: which one the operator meant would be a guess.
-  const twice = duplicateKeys(text)
+  let twice: ReturnType<typeof duplicateKeys>
+  try {
+    twice = duplicateKeys(text)
+  } catch {
+    return {problems: [`${file}: nested too deeply to be a configuration`]} // the walk's stack ran out
+  }
   if (twice.length > 0) return {problems: twice.map(({line, key, within}) => `${file}:${line}: ${within === '' ? '' : `${within}: `}"${key}" is given twice in one object; keep one`)}
   return {value, lineOf: (pointer) => lineOfPointer(text, pointer)}
 }
