@@ -4,6 +4,7 @@ import Balance from './commands/balance.js'
 import Check from './commands/check.js'
 import Collect from './commands/collect.js'
 import ConfigCheck from './commands/config/check.js'
+import ConfigPath from './commands/config/path.js'
 import Doctor from './commands/doctor.js'
 import Drain from './commands/drain.js'
 import Evaluate from './commands/evaluate.js'
@@ -41,6 +42,7 @@ export const COMMANDS = {
   check: Check,
   agent: Agent,
   'config:check': ConfigCheck,
+  'config:path': ConfigPath,
   'rule:set': RuleSet,
   'rule:unset': RuleUnset,
   'rule:list': RuleList,

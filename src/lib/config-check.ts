@@ -6,10 +6,11 @@ import {realpathSync, statSync} from 'node:fs'
 import {dirname, resolve} from 'node:path'
 import {hostPolicyConfig, policyParamProblems, unvalidatedPolicyParams} from './cli/flags.js'
 import {ConfigFile, type HostEntry, type PolicyConfig} from './config.js'
+import {addressProblem, LIBVIRT_ONLY_KEYS, type MigrationSettings, XEN_ONLY_KEYS} from './config-migration.js'
 import {NAME_EXPECTED} from './document/schema.js'
 import {schemaErrorList} from './document/schema-errors.js'
 import {canonicalPci} from './identifiers.js'
-import {lineOfPointer} from './json-lines.js'
+import {readConfigText} from './config-text.js'
 import {rulesProblems} from './rules/config-rules.js'
 
 export interface ConfigProblem {
@@ -23,7 +24,8 @@ const unknownKey = (path: string) => {
   const section = path.split('.').slice(0, -1).join('.')
   // rules.vms and rules.hosts are keyed by name: a key that is no name is a bad name, not a typo of a key.
   if (section === 'rules.vms' || section === 'rules.hosts') return `not a ${section === 'rules.vms' ? 'VM' : 'host'} name (${NAME_EXPECTED})`
-  return section === '' ? 'unknown key (expected cluster, hosts, timeouts or policy)' : `unknown key in ${section} (see docs/configuration.md)`
+  const top = Object.keys(ConfigFile.properties)
+  return section === '' ? `unknown key (expected ${top.slice(0, -1).join(', ')} or ${top.at(-1)})` : `unknown key in ${section} (see docs/configuration.md)`
 }
 
 /** Cross-field rules the schema cannot say. */
@@ -66,6 +68,29 @@ function hostProblems(hosts: HostEntry[]): ConfigProblem[] {
       else seenMacs.set(mac, host.name)
     })
   })
+  return problems
+}
+
+/** Migration options that fit the hosts' backend, and addresses a tool can be given. */
+function migrationProblems(config: ConfigFile): ConfigProblem[] {
+  const problems: ConfigProblem[] = []
+  const backend = config.hosts?.[0]?.backend
+  const judge = (pointer: string, section: MigrationSettings | undefined, kind: 'xen' | 'libvirt' | undefined) => {
+    if (!section) return
+    const at = (key: string, line: string) => problems.push({pointer: `${pointer}/${key}`, line: `${dotted(pointer)}.${key}: ${line}`})
+    if (kind === 'xen') for (const key of LIBVIRT_ONLY_KEYS) if (section[key] !== undefined) at(key, 'a libvirt option: xl migrate has no such option (docs/configuration.md says what Xen has)')
+    if (kind === 'libvirt') for (const key of XEN_ONLY_KEYS) if (section[key] !== undefined) at(key, 'a Xen option (xl migrate -s): libvirt reaches the target by its URI')
+    if (section.address !== undefined) {
+      const wrong = addressProblem(section.address)
+      if (wrong) at('address', wrong)
+    }
+    if (section.listenAddress !== undefined) {
+      const wrong = addressProblem(section.listenAddress, true)
+      if (wrong) at('listenAddress', wrong)
+    }
+  }
+  judge('/migration', config.migration, backend)
+  config.hosts?.forEach((host, index) => judge(`/hosts/${index}/migration`, host.migration, host.backend))
   return problems
 }
 
@@ -115,19 +140,15 @@ export function configProblems(value: unknown): ConfigProblem[] {
   }
   const schema = schemaErrorList(ConfigFile, value, {unknownKey})
   if (schema.length > 0) return schema
-  return [...hostProblems((value as ConfigFile).hosts ?? []), ...policyProblems(value as ConfigFile), ...rulesProblems((value as ConfigFile).rules)]
+  return [...hostProblems((value as ConfigFile).hosts ?? []), ...migrationProblems(value as ConfigFile), ...policyProblems(value as ConfigFile), ...rulesProblems((value as ConfigFile).rules)]
 }
 
-/** `FILE:LINE: problem` lines for a configuration text; empty when it is valid. */
+/** `FILE:LINE: problem` lines for a configuration text (JSON or YAML, by `file`'s extension); empty when it is valid. */
 export function checkConfigText(text: string, file: string): string[] {
-  let value: unknown
-  try {
-    value = JSON.parse(text)
-  } catch (error) {
-    return [`${file}: not valid JSON (${(error as Error).message})`]
-  }
-  return configProblems(value)
-    .map((problem) => ({...problem, lineNumber: lineOfPointer(text, problem.pointer)}))
+  const read = readConfigText(text, file)
+  if ('problems' in read) return read.problems
+  return configProblems(read.value)
+    .map((problem) => ({...problem, lineNumber: read.lineOf(problem.pointer)}))
     .sort((a, b) => a.lineNumber - b.lineNumber)
     .map((problem) => `${file}:${problem.lineNumber}: ${problem.line}`)
 }

@@ -1,16 +1,18 @@
-// The configuration file: --config FILE, else $SOVA_CONFIG, else $XDG_CONFIG_HOME/sova/config.json
-// when it exists (ARCHITECTURE.md §6). It holds the policy and its parameters, and the hosts of a
-// real cluster with their backend, how to reach them, their port and VFs, and per-host policy
-// overrides. Unknown keys are refused, so a typo cannot pass silently; every refusal names the
+// The configuration file, JSON or YAML (config-text.ts), found as config-path.ts says (--config,
+// $SOVA_CONFIG, the user's file, the system-wide one; ARCHITECTURE.md §6). It holds the policy and
+// its parameters, the hosts of a real cluster with their backend, how to reach them, their port
+// and VFs, per-host policy overrides, and how migrations are done (config-migration.ts). Unknown keys are refused, so a typo cannot pass silently; every refusal names the
 // file and the JSON path (`sova config check` lists them all, with line numbers).
-import {existsSync, readFileSync} from 'node:fs'
-import {homedir} from 'node:os'
+import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {type Static, Type} from '@sinclair/typebox'
 import {MAX_HOSTS} from './document/limits.js'
 import {NAME_EXPECTED, NAME_PATTERN, PCI_PATTERN} from './document/schema.js'
 // config-check reads ConfigFile only when called, so this import cycle is harmless.
 import {checkConfigText, configProblems, permissionProblems} from './config-check.js'
+import {HostMigrationSection, MigrationSection} from './config-migration.js'
+import {locateConfig, userConfigDir} from './config-path.js'
+import {readConfigText} from './config-text.js'
 import {InputError, UsageError} from './errors.js'
 import {DEFAULT_MAX_SAMPLE_AGE_SECONDS} from './loop/freshness.js'
 import {HOTSPOT_PARAM_DOCS} from './policy/hotspot.js'
@@ -104,6 +106,7 @@ const HostEntry = Type.Object(
       ),
     ),
     policy: Type.Optional(Type.Object(policyParameters, {...strict, description: 'this host\'s overrides of the policy parameters'})),
+    migration: Type.Optional(HostMigrationSection),
   },
   strict,
 )
@@ -123,6 +126,7 @@ export const ConfigFile = Type.Object(
     timeouts: Type.Optional(TimeoutsSection),
     maxSampleAgeSeconds: Type.Optional(Type.Number({exclusiveMinimum: 0, description: `no decision is taken on a sample older than this by the cluster's clock (default ${DEFAULT_MAX_SAMPLE_AGE_SECONDS})`, expected: 'a number > 0'})),
     policy: Type.Optional(PolicySection),
+    migration: Type.Optional(MigrationSection),
     rules: Type.Optional(RulesSection),
   },
   {...strict, title: 'Sova configuration file'},
@@ -131,12 +135,14 @@ export type HostEntry = Static<typeof HostEntry>
 export type ConfigFile = Static<typeof ConfigFile>
 export type PolicyConfig = NonNullable<ConfigFile['policy']>
 
-/** Which file to read: the flag, else $SOVA_CONFIG (both must exist), else the XDG default if it exists. */
+/**
+ * Which file to read (config-path.ts): the flag, else $SOVA_CONFIG (both must exist), else the
+ * user's file, else the system-wide one; when none is in force, the user's config.json, marked not
+ * required (messages name where one would go). `sova config path` tells the whole story.
+ */
 export function resolveConfigPath(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): {path: string; required: boolean} {
-  if (flag) return {path: flag, required: true}
-  if (env.SOVA_CONFIG) return {path: env.SOVA_CONFIG, required: true}
-  const xdg = env.XDG_CONFIG_HOME || join(homedir(), '.config')
-  return {path: join(xdg, 'sova', 'config.json'), required: false}
+  const {path, required} = locateConfig(flag, env)
+  return {path: path ?? join(userConfigDir(env), 'config.json'), required}
 }
 
 /** Validates a parsed configuration; `where` names it in messages (the first problem is refused). */
@@ -148,17 +154,16 @@ export function parseConfig(value: unknown, where: string): ConfigFile {
 
 /** Reads the configuration in effect (an empty one when there is none and none was asked for). */
 export function loadConfig(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): ConfigFile {
-  const {path, required} = resolveConfigPath(flag, env)
-  if (!required && !existsSync(path)) return {}
+  const {path, rule} = locateConfig(flag, env)
+  if (path === undefined) return {}
   let text: string
   try {
     text = readFileSync(path, 'utf8')
   } catch (error) {
-    const from = flag ? '--config' : 'SOVA_CONFIG'
-    throw new UsageError(`${from} ${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
+    throw new UsageError(`${rule === '--config' ? '--config' : rule === 'SOVA_CONFIG' ? 'SOVA_CONFIG' : 'configuration'} ${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
   }
   // The first problem: who may write the file, then the first in file order, with its line, as `sova config check` lists them all.
   const [first] = [...permissionProblems(path), ...checkConfigText(text, path)]
   if (first) throw new InputError(first)
-  return JSON.parse(text) as ConfigFile
+  return (readConfigText(text, path) as {value: ConfigFile}).value
 }

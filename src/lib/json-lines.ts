@@ -71,3 +71,35 @@ function childStart(text: string, at: number, key: string): number | undefined {
   }
   return undefined
 }
+
+/**
+ * Keys given twice in one object of a JSON text (JSON.parse keeps the last silently), each with the
+ * line of its second occurrence and the dotted path of its object. Trusts that JSON.parse accepted the text.
+ */
+export function duplicateKeys(text: string): {line: number; key: string; within: string}[] {
+  const found: {line: number; key: string; within: string}[] = []
+  const walk = (at: number, within: string): void => {
+    const open = text[at]
+    if (open !== '{' && open !== '[') return
+    const seen = new Set<string>()
+    let i = skipSpace(text, at + 1)
+    let index = 0
+    while (i < text.length && text[i] !== '}' && text[i] !== ']') {
+      let path = `${within}[${index}]`
+      if (open === '{') {
+        const keyEnd = stringEnd(text, i)
+        const key = JSON.parse(text.slice(i, keyEnd)) as string
+        if (seen.has(key)) found.push({line: text.slice(0, i).split('\n').length, key, within})
+        seen.add(key)
+        path = within === '' ? key : `${within}.${key}`
+        i = skipSpace(text, skipSpace(text, keyEnd) + 1)
+      }
+      walk(i, path)
+      i = skipSpace(text, valueEnd(text, i))
+      if (text[i] === ',') i = skipSpace(text, i + 1)
+      index++
+    }
+  }
+  walk(skipSpace(text, 0), '')
+  return found
+}

@@ -13,7 +13,8 @@ const GOOD = config('xen.json')
 /** `sova config check ARGS` with no SOVA_CONFIG and an empty XDG_CONFIG_HOME unless `env` says otherwise. */
 function check(args: string[], env: Record<string, string> = {}) {
   const xdg = mkdtempSync(join(tmpdir(), 'sova-xdg-'))
-  return sova(['config', 'check', ...args], {state: freshStateDir(), env: {SOVA_CONFIG: '', XDG_CONFIG_HOME: xdg, ...env}})
+  const etc = mkdtempSync(join(tmpdir(), 'sova-etc-'))
+  return sova(['config', 'check', ...args], {state: freshStateDir(), env: {SOVA_CONFIG: '', XDG_CONFIG_HOME: xdg, SOVA_SYSTEM_CONFIG_DIR: etc, ...env}})
 }
 
 describe('sova config check', () => {
@@ -21,7 +22,7 @@ describe('sova config check', () => {
     // Protects the all-clear an operator scripts on before installing a configuration.
     const result = await check(['--config', GOOD])
     assert.equal(result.exitCode, 0, String(result.stderr))
-    assert.equal(String(result.stdout), `${GOOD}: valid; 2 xen hosts: xen1, xen2; policy sova (default)\n`)
+    assert.equal(String(result.stdout), `${GOOD}: valid JSON; 2 xen hosts: xen1, xen2; policy sova (default)\n`)
     assert.equal(String(result.stderr), '')
   })
 
@@ -38,7 +39,7 @@ describe('sova config check', () => {
         `${file}:12: hosts[1].backend: expected xen or libvirt, got "kvm"`,
         `${file}:14: hosts[1].vfs.allow[1]: expected a PCI address [DDDD:]BB:SS.F, got "not-a-bdf"`,
         `${file}:17: timeouts.toolSeconds: expected a number, got "30"`,
-        `${file}:18: polcy: unknown key (expected cluster, hosts, timeouts or policy)`,
+        `${file}:18: polcy: unknown key (expected cluster, hosts, timeouts, maxSampleAgeSeconds, policy, migration or rules)`,
         '',
       ].join('\n'),
     )
@@ -82,15 +83,16 @@ describe('sova config check', () => {
     assert.equal(String(result.stderr), `sova config check: ${file}: cannot read (ENOENT)\n`)
   })
 
-  it('no --config, no SOVA_CONFIG and no XDG file: exit 2, saying where it looked', async () => {
+  it('no --config, no SOVA_CONFIG, no user or system-wide file: exit 2, saying where it looked', async () => {
     // Protects the "nothing to check" case: checking nothing must not pass as valid.
     const xdg = mkdtempSync(join(tmpdir(), 'sova-xdg-empty-'))
-    const result = await check([], {XDG_CONFIG_HOME: xdg})
+    const etc = mkdtempSync(join(tmpdir(), 'sova-etc-empty-'))
+    const result = await check([], {XDG_CONFIG_HOME: xdg, SOVA_SYSTEM_CONFIG_DIR: etc})
     assert.equal(result.exitCode, 2)
     assert.equal(String(result.stdout), '')
     assert.equal(
       String(result.stderr),
-      `sova config check: no configuration file to check (${join(xdg, 'sova', 'config.json')} does not exist) (give one with --config FILE or SOVA_CONFIG)\n`,
+      `sova config check: no configuration file to check (none of config.yaml, config.yml, config.json in ${join(xdg, 'sova')} or ${etc}) (give one with --config FILE or SOVA_CONFIG)\n`,
     )
   })
 
@@ -105,6 +107,6 @@ describe('sova config check', () => {
     writeFileSync(join(xdg, 'sova', 'config.json'), '{"policy": {"name": "seed"}}\n')
     const fromXdg = await check([], {XDG_CONFIG_HOME: xdg})
     assert.equal(fromXdg.exitCode, 0, String(fromXdg.stderr))
-    assert.equal(String(fromXdg.stdout), `${join(xdg, 'sova', 'config.json')}: valid; no hosts (the simulated cluster runs); policy seed\n`)
+    assert.equal(String(fromXdg.stdout), `${join(xdg, 'sova', 'config.json')}: valid JSON; no hosts (the simulated cluster runs); policy seed\n`)
   })
 })

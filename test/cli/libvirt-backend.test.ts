@@ -3,7 +3,7 @@
 // by the fake virsh of test/fixtures/bin/libvirt (first on PATH). Every virsh call is logged, so the
 // tests assert the document, the exit code and the exact virsh argv (and device XML) per host.
 import assert from 'node:assert/strict'
-import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {chmodSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {delimiter, dirname, join} from 'node:path'
 import {describe, it} from 'node:test'
@@ -101,6 +101,36 @@ describe('sova on a libvirt lab (fake virsh)', () => {
     const after = await run(['collect'])
     assert.equal(after.exitCode, 0, String(after.stderr))
     assert.deepEqual(vmsOf(documents(after.stdout)[0]), {'lab-a': [['app1', 'pv', null]], 'lab-b': [['lab1', 'vf', '0000:ee:01.0']]})
+  })
+
+  it('migration options from a YAML configuration reach virsh migrate: the cluster\'s, the source\'s own over them, the target\'s address', async () => {
+    // Protects the path from the file to the tool (config -> hosts backend -> driver), in YAML.
+    const dir = mkdtempSync(join(tmpdir(), 'sova-libvirt-yaml-'))
+    chmodSync(dir, 0o700)
+    const config = join(dir, 'lab.yaml')
+    const labConfig = JSON.parse(readFileSync(CONFIG, 'utf8'))
+    const host = (entry: any, migration: string) => [
+      `  - name: ${entry.name}`, '    backend: libvirt', `    uri: "${entry.uri}"`,
+      `    port: ${JSON.stringify(entry.port)}`, `    vfs: ${JSON.stringify(entry.vfs)}`, '    migration:', migration,
+    ]
+    writeFileSync(config, [
+      '# the lab, with migration options',
+      'cluster: lab',
+      'timeouts: {toolSeconds: 20, migrateSeconds: 30}',
+      'migration:',
+      '  bandwidthMiBs: 100   # every host',
+      '  compressed: true',
+      'hosts:',
+      ...host(labConfig.hosts[0], '      bandwidthMiBs: 250   # lab-a\'s own'),
+      ...host(labConfig.hosts[1], '      address: 192.0.2.7\n      listenAddress: 192.0.2.7'),
+      '',
+    ].join('\n'), {mode: 0o600})
+    const {run, calls} = lab(() => {}, config)
+    const result = await run(['migrate', 'lab1', '--to', 'lab-b'])
+    assert.equal(result.exitCode, 0, String(result.stderr))
+    assert.deepEqual(acting(calls()).filter((line) => line.includes(' migrate ')), [
+      `${URI_A} migrate --live --persistent --undefinesource --compressed --bandwidth 250 --migrateuri tcp://192.0.2.7 --listen-address 192.0.2.7 ${uuidOf('lab1')} ${URI_B}`,
+    ])
   })
 
   it('a domain named 6 while app1\'s domain id is 6: collect, switch-vf and migrate see and act on "6" itself', async () => {

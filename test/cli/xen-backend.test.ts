@@ -3,10 +3,12 @@
 // logged, so each test asserts what an operator would check: the document on stdout, the one-line
 // stderr, the exit code, and the exact argv that ran on each host.
 import assert from 'node:assert/strict'
-import {existsSync} from 'node:fs'
+import {chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {describe, it} from 'node:test'
 import {documents} from './helpers.js'
-import {acting, lab, sshCall} from './xen-lab.js'
+import {acting, CONFIG, lab, sshCall} from './xen-lab.js'
 
 const vmsOf = (doc: any) => Object.fromEntries(doc.hosts.map((host: any) => [host.name, host.vms.map((vm: any) => [vm.name, vm.path, vm.vf])]))
 
@@ -118,6 +120,26 @@ describe('sova on a Xen cluster (fake xl/ssh)', () => {
     const [now] = documents(after.stdout)
     assert.deepEqual(vmsOf(now), {xen1: [['web1', 'pv', null]], xen2: [['app2', 'pv', null], ['db1', 'vf', '0000:81:02.0']]})
     assert.deepEqual(now.hosts.map((h: any) => h.vfs.free), [['0000:04:10.1', '0000:04:10.3', '0000:04:10.5'], ['0000:81:02.1']])
+  })
+
+  it('migration options from a YAML configuration: xl migrate -s COMMAND to the target\'s migration address', async () => {
+    // Protects the path from the file to xl (config -> hosts backend -> Xen driver), and the migration network.
+    const dir = mkdtempSync(join(tmpdir(), 'sova-xen-yaml-'))
+    chmodSync(dir, 0o700)
+    const config = join(dir, 'xen.yaml')
+    const xen = JSON.parse(readFileSync(CONFIG, 'utf8'))
+    xen.migration = {sshCommand: '/usr/local/sbin/migrate-ssh'}
+    xen.hosts[1].migration = {address: '10.0.9.2'}
+    // JSON is YAML too; the comment makes it a YAML file only.
+    writeFileSync(config, `# the Xen lab over a migration network\n${JSON.stringify(xen, null, 2)}\n`, {mode: 0o600})
+    const {run, calls, editWorld} = lab(config)
+    editWorld((w) => {
+      w.hosts.xen2.migrationAddresses = ['10.0.9.2']
+    })
+    const result = await run(['migrate', 'web1', '--to', 'xen2'])
+    assert.equal(result.exitCode, 0, String(result.stderr))
+    assert.deepEqual(acting(calls()), ['xen1: xl migrate -s /usr/local/sbin/migrate-ssh 5 10.0.9.2'])
+    assert.deepEqual(documents(result.stdout)[0].actions.map((a: any) => [a.kind, a.to, a.status]), [['migrate', 'xen2', 'done']])
   })
 
   it('migrate --dry-run: the three steps as dry-run, and no tool that changes anything runs', async () => {

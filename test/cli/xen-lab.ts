@@ -7,7 +7,7 @@ import {freshStateDir, sova} from './helpers.js'
 
 const FAKE_BIN = join(import.meta.dirname, '..', 'fixtures', 'bin', 'xen')
 export const START_WORLD = join(import.meta.dirname, '..', 'fixtures', 'xen', 'world.json')
-const CONFIG = join(import.meta.dirname, '..', 'fixtures', 'config', 'xen.json')
+export const CONFIG = join(import.meta.dirname, '..', 'fixtures', 'config', 'xen.json')
 const SSH = ['ssh', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', '--']
 
 export interface Call {
@@ -16,7 +16,8 @@ export interface Call {
 }
 
 /** A fresh fake world and state store; `run` is `sova COMMAND --config xen.json ARGS` with the fakes on PATH. */
-export function lab() {
+/** `config`: the configuration file the commands are given (the Xen lab's by default). */
+export function lab(config = CONFIG) {
   const state = freshStateDir()
   const fake = mkdtempSync(join(tmpdir(), 'sova-xen-cli-'))
   const log = join(fake, 'calls.ndjson')
@@ -30,7 +31,7 @@ export function lab() {
   return {
     world,
     // --config right after the command: anything after a `--` is an argument.
-    run: ([command, ...args]: string[]) => sova([command, '--config', CONFIG, ...args], {state, env}),
+    run: ([command, ...args]: string[]) => sova([command, '--config', config, ...args], {state, env}),
     calls: (): Call[] => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line)) : []),
     clearLog: () => writeFileSync(log, ''),
     /** The fake world as the stand-ins see it now. */

@@ -90,11 +90,12 @@ describe('the real libvirt lab', {skip, timeout: 600_000}, () => {
   let config: string
   let labConfig: {hosts: {port: {speedMbps?: number}}[]; policy?: unknown}
 
-  /** The lab's configuration with other port speeds (a planted hotspot); its path. */
-  function withSpeeds(speedA: number, speedB: number): string {
-    const copy = structuredClone(labConfig)
+  /** The lab's configuration with other port speeds (a planted hotspot), and migration options when given; its path. */
+  function withSpeeds(speedA: number, speedB: number, migration?: Record<string, unknown>): string {
+    const copy: typeof labConfig & {migration?: Record<string, unknown>} = structuredClone(labConfig)
     copy.hosts[0].port.speedMbps = speedA
     copy.hosts[1].port.speedMbps = speedB
+    if (migration) copy.migration = migration
     const path = join(state, `config-${speedA}-${speedB}.json`)
     writeFileSync(path, JSON.stringify(copy, null, 2))
     return path
@@ -162,9 +163,10 @@ describe('the real libvirt lab', {skip, timeout: 600_000}, () => {
     assert.ok(all.every((uptime, i) => i === 0 || uptime > all[i - 1]), `uptime never went back (no reboot): ${all.slice(-6).join(', ')}`)
   })
 
-  it('run --once on a planted hotspot (lab-b\'s port made slow) moves vm1 back by itself, VF first', async () => {
+  it('run --once on a planted hotspot (lab-b\'s port made slow) moves vm1 back by itself, VF first, with migration options', async () => {
     // 16 Mbit/s for lab-b's port: the guest's ~20 Mbit/s is above the sova threshold (0.85).
-    const hot = withSpeeds(100, 16)
+    // The move goes with virsh migrate --auto-converge --bandwidth 1000: a real virsh and QEMU take them.
+    const hot = withSpeeds(100, 16, {bandwidthMiBs: 1000, autoConverge: true})
     for (let sample = 0; sample < 5; sample++) {
       assert.equal((await run(['collect'], hot)).exitCode, 0)
       await new Promise((resolve) => setTimeout(resolve, 1000))

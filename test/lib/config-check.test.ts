@@ -28,7 +28,7 @@ describe('config check', () => {
       'c.json:8: hosts[0].port.speed: unknown key in hosts[0].port (see docs/configuration.md)',
       'c.json:12: hosts[1].name: expected a name of letters, digits and . _ : @ + - (at most 64, not starting with -), got "web1; rm -rf /"',
       'c.json:13: hosts[1].backend: expected xen or libvirt, got "kvm"',
-      'c.json:19: polcy: unknown key (expected cluster, hosts, timeouts or policy)',
+      'c.json:19: polcy: unknown key (expected cluster, hosts, timeouts, maxSampleAgeSeconds, policy, migration or rules)',
     ])
   })
 
@@ -91,5 +91,19 @@ describe('lineOfPointer', () => {
   it('falls back to the nearest parent that exists', () => {
     assert.equal(lineOfPointer(text, '/b/1/missing'), 5)
     assert.equal(lineOfPointer(text, ''), 1)
+  })
+})
+
+describe('config check: a key given twice', () => {
+  it('JSON: refused at the line of the second, with its object (JSON.parse would keep the last silently)', () => {
+    const text = '{\n  "policy": {"name": "seed"},\n  "hosts": [{"name": "h1", "backend": "xen", "port": {"device": "eth0"},\n     "name": "h2"}],\n  "policy": {"name": "sova"}\n}\n'
+    assert.deepEqual(checkConfigText(text, 'c.json'), [
+      'c.json:4: hosts[0]: "name" is given twice in one object; keep one',
+      'c.json:5: "policy" is given twice in one object; keep one',
+    ])
+  })
+
+  it('YAML: refused at the line of the second', () => {
+    assert.deepEqual(checkConfigText('policy:\n  name: seed\n  name: sova\n', 'c.yaml'), ['c.yaml:3: not valid YAML (Map keys must be unique)'])
   })
 })

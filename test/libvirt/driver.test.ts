@@ -108,8 +108,8 @@ function fakeShell(where = 'root@kvm1', files: Record<string, string> = {}, dirs
   return shell
 }
 
-function driverFor(host: HostEntry, shell = fakeShell(), timeouts = {toolMs: 10_000, migrateMs: 10_000}) {
-  const ctx: HostDriverContext = {host, shell, timeouts, now: () => NOW}
+function driverFor(host: HostEntry, shell = fakeShell(), timeouts = {toolMs: 10_000, migrateMs: 10_000}, migration?: HostDriverContext['migration']) {
+  const ctx: HostDriverContext = {host, shell, timeouts, now: () => NOW, ...(migration ? {migration} : {})}
   return createLibvirtDriver(ctx, FAST)
 }
 
@@ -445,6 +445,36 @@ describe('libvirt driver: migrate', () => {
     ])
     const there = await driverFor(kvm2, fakeShell('root@kvm2')).snapshot()
     assert.deepEqual(there.vms.map((vm) => [vm.name, vm.id]), [['idle1', '5e2f9d10-7c4b-4f8e-8a61-3d9b0c1e2f34']])
+  })
+
+  it('migration options: the source\'s settings (the cluster\'s, its own over them) and the target\'s address, in that argv', async () => {
+    // Protects each configured option reaching virsh exactly, and the target's migration network.
+    setWorld({[URI1]: hostWorld(['idle1']), [URI2]: hostWorld([])})
+    const source = {...kvm1, migration: {bandwidthMiBs: 400, tls: true}}
+    const target = {...kvm2, migration: {address: 'fd00:9::2', listenAddress: 'fd00:9::2', bandwidthMiBs: 1}}
+    const result = await driverFor(source, fakeShell(), undefined, {autoConverge: true, compressed: true, postcopy: true, bandwidthMiBs: 100}).migrate(ref('idle1'), target)
+    assert.equal(result.ok, true, JSON.stringify(result))
+    assert.deepEqual(calls().find((call) => call.argv[2] === 'migrate')?.argv, [
+      '-c', URI1, 'migrate', '--live', '--persistent', '--undefinesource',
+      '--auto-converge', '--compressed', '--tls', '--postcopy', '--postcopy-after-precopy', '--bandwidth', '400',
+      '--migrateuri', 'tcp://[fd00:9::2]', '--listen-address', 'fd00:9::2',
+      uuidOf('idle1'), URI2,
+    ])
+    assert.ok(world().uris[URI2].domains.idle1)
+  })
+
+  it('migration options: empty sections change nothing; a value no tool should see is refused before virsh runs', async () => {
+    // Protects "defaults unchanged" and the validation of addresses at the driver.
+    setWorld({[URI1]: hostWorld(['idle1']), [URI2]: hostWorld([])})
+    const plain = await driverFor({...kvm1, migration: {}}, fakeShell(), undefined, {}).migrate(ref('idle1'), {...kvm2, migration: {maxParallel: 2}})
+    assert.equal(plain.ok, true, JSON.stringify(plain))
+    assert.deepEqual(calls().find((call) => call.argv[2] === 'migrate')?.argv, ['-c', URI1, 'migrate', '--live', '--persistent', '--undefinesource', uuidOf('idle1'), URI2])
+    setWorld({[URI1]: hostWorld(['idle1']), [URI2]: hostWorld([])})
+    const named = await driverFor(kvm1).migrate(ref('idle1'), {...kvm2, migration: {listenAddress: 'kvm2-mig'}})
+    assert.equal(named.ok ? '' : named.error, 'kvm2: migration.listenAddress: "kvm2-mig" is not an IP address (QEMU binds to an address, not a name)')
+    const hostile = await driverFor(kvm1).migrate(ref('idle1'), {...kvm2, migration: {address: 'a;reboot'}})
+    assert.equal(hostile.ok ? '' : hostile.error, 'kvm2: migration.address: "a;reboot" is neither a host name nor an IP address')
+    assert.ok(!commands().some((argv) => argv[0] === 'migrate'))
   })
 
   it('refused while a VF (or a lab stand-in) is attached: no migrate call', async () => {

@@ -199,6 +199,29 @@ describe('Xen driver migration', () => {
     assert.deepEqual(xen2.vms.map((vm) => [vm.name, vm.id, vm.path, vm.vf]), [['app2', '3', 'pv', null], ['web1', '4', 'pv', null]])
   })
 
+  it('migration options: -s from the source\'s settings, the target\'s migration address as the host; none when unconfigured', async () => {
+    // Protects the exact xl argv for the Xen equivalents, and the dedicated migration network.
+    editWorld((world) => {
+      world.hosts.xen2.migrationAddresses = ['10.0.9.2']
+    })
+    const xen1 = driverFor({...XEN1, migration: {sshCommand: '/usr/local/sbin/migrate-ssh'}}, {sshCommand: '/usr/bin/ssh', maxParallel: 2})
+    const migrated = await xen1.migrate(ref('web1'), {...XEN2, migration: {address: '10.0.9.2'}})
+    assert.equal(migrated.ok, true, JSON.stringify(migrated))
+    assert.deepEqual(commandsOn('xen1', 'xl').filter((c) => c.startsWith('xl migrate')), ['xl migrate -s /usr/local/sbin/migrate-ssh 5 10.0.9.2'])
+    assert.deepEqual(commandsOn('xen2', 'xl'), ['xl migrate-receive'])
+    // Empty sections: the command is the one an unconfigured cluster runs.
+    const back = await driverFor({...XEN2, migration: {}}, {}).migrate(ref('web1'), XEN1)
+    assert.equal(back.ok, true, JSON.stringify(back))
+    assert.deepEqual(commandsOn('xen2', 'xl').filter((c) => c.startsWith('xl migrate ')), ['xl migrate 4 xen1'])
+  })
+
+  it('a migration address or ssh command no tool should see is refused before xl runs', async () => {
+    // Protects validation at the driver, whoever built the settings.
+    await assert.rejects(driverFor(XEN1).migrate(ref('web1'), {...XEN2, migration: {address: 'xen2;reboot'}}), /xen2: migration\.address: "xen2;reboot" is neither a host name nor an IP address/)
+    await assert.rejects(driverFor(XEN1, {sshCommand: 'ssh -c x'}).migrate(ref('web1'), XEN2), /migration\.sshCommand: "ssh -c x" is not one plain word/)
+    assert.deepEqual(commandsOn('xen1', 'xl'), [])
+  })
+
   it('migrates to the ssh host of the target (no user), else to its name', async () => {
     const {migrationDestination} = await import('../../src/lib/backends/xen/actions.js')
     assert.equal(migrationDestination({...XEN2, ssh: 'admin@xen2.lab'}), 'xen2.lab')

@@ -5,6 +5,7 @@ import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node
 import {tmpdir} from 'node:os'
 import {delimiter, dirname, join} from 'node:path'
 import type {HostEntry} from '../../src/lib/config.js'
+import type {MigrationSettings} from '../../src/lib/config-migration.js'
 import {sshShell} from '../../src/lib/exec.js'
 import type {HostDriver} from '../../src/lib/backends/hosts/driver.js'
 import {createXenDriver} from '../../src/lib/backends/xen/driver.js'
@@ -25,8 +26,9 @@ export const NOW = 1_700_000_000
 export const XEN1: HostEntry = {name: 'xen1', backend: 'xen', ssh: 'root@xen1', port: {device: 'eth0'}}
 export const XEN2: HostEntry = {name: 'xen2', backend: 'xen', ssh: 'root@xen2', port: {device: 'eth0', speedMbps: 25_000}}
 
-export function driverFor(host: HostEntry): HostDriver {
-  return createXenDriver({host, shell: sshShell(host.ssh ?? host.name), timeouts: {toolMs: 20_000, migrateMs: 30_000}, now: () => NOW})
+/** `migration`: the configuration's top-level migration section, as the hosts backend passes it. */
+export function driverFor(host: HostEntry, migration?: MigrationSettings): HostDriver {
+  return createXenDriver({host, shell: sshShell(host.ssh ?? host.name), timeouts: {toolMs: 20_000, migrateMs: 30_000}, now: () => NOW, ...(migration ? {migration} : {})})
 }
 
 let dir = ''

@@ -49,7 +49,7 @@ export const numberFlag = Flags.custom<number>({
 /** --config: the file the hosts, policy and its parameters come from. */
 export const configFlag = {
   config: Flags.string({
-    description: 'Configuration file: the hosts of a real cluster, the policy and its parameters (flags win). Default: $SOVA_CONFIG, else $XDG_CONFIG_HOME/sova/config.json if it exists.',
+    description: 'Configuration file: the hosts of a real cluster, the policy and its parameters (flags win). YAML (.yaml, .yml) or JSON. Default: $SOVA_CONFIG, else $XDG_CONFIG_HOME/sova/config.{yaml,yml,json}, else /etc/sova/config.{yaml,yml,json} (sova config path says which).',
     helpValue: 'FILE',
     helpGroup: 'BACKEND',
   }),

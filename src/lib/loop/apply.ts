@@ -5,7 +5,8 @@ import type {Backend, RawSnapshot, StepResult, VfDevice} from '../backends/types
 import {letSignalsIn} from '../event-loop.js'
 import type {Action, Host, PlannedMigration, PlannedVfChange} from '../document/schema.js'
 import {placementOf} from './collect.js'
-import {expandMigration, locateVm, vfChangeStep, withUuid, type Step} from './plan-steps.js'
+import {expandMigration, firstFreeVf, locateVm, vfChangeStep, withUuid, type Step} from './plan-steps.js'
+import {HostLocks, runWithinCaps} from './migration-slots.js'
 import {isUnfinished, owedDetaches, planReconciliation} from './reconcile.js'
 import type {Store} from '../store/store.js'
 import type {RuleSet} from '../policy/rules.js'
@@ -31,6 +32,30 @@ export class Executor {
   ) {}
 
   private static readonly STOPPED = 'not started: a stop was requested (SIGINT/SIGTERM); the action under way finished'
+
+  /** Set while migrations run side by side: a VF on arrival is then chosen on its host's live state, one arrival at a time per host. */
+  private concurrent = false
+  private readonly arrivals = new HostLocks()
+
+  /**
+   * Every planned migration, each as migrate() does it: one after another, or, when the
+   * configuration caps migrations per host (migration.maxParallel), as many at once as every
+   * host's cap allows, started in plan order. Actions in plan order.
+   */
+  async migrateAll(items: readonly PlannedMigration[]): Promise<Action[]> {
+    const cap = this.backend.migrationCap?.()
+    if (!cap || items.length < 2) {
+      const actions: Action[] = []
+      for (const item of items) actions.push(...(await this.migrate(item)))
+      return actions
+    }
+    this.concurrent = true
+    try {
+      return (await runWithinCaps(items, cap, (item) => this.migrate(item))).flat()
+    } finally {
+      this.concurrent = false
+    }
+  }
 
   /** Detach VF, migrate, give a VF on arrival; a failed migration gives the VF back on the source. */
   async migrate(item: PlannedMigration): Promise<Action[]> {
@@ -75,13 +100,30 @@ export class Executor {
       }
       return actions
     }
-    if (arrival) actions.push(await this.perform(arrival))
+    // Side by side, two arrivals could pick the same free VF: choose it on the host as it is now, one arrival at a time.
+    const given = this.concurrent && item.giveVfOnArrival ? await this.arrivals.hold(item.to, () => this.arriveWithFreeVf(migrate)) : arrival ? await this.perform(arrival) : `${item.to} had no free VF on arrival`
+    if (typeof given !== 'string') actions.push(given)
     else if (item.giveVfOnArrival) {
-      // Said, not left for the operator to find out: the plan wanted a VF on arrival and none was free.
-      const note = `${item.to} had no free VF on arrival: ${item.vm} runs on its para-virtual NIC until a VF is free`
+      // Said, not left for the operator to find out: the plan wanted a VF on arrival and none was given.
+      const note = `${given}: ${item.vm} runs on its para-virtual NIC until a VF is free`
       actions[actions.length - 1] = {...moved, note: moved.note ? `${moved.note}; ${note}` : note}
     }
     return actions
+  }
+
+  /** The arrival step on the target as it is now: a free VF attached, or why none was tried. */
+  private async arriveWithFreeVf(migrate: Step): Promise<Action | string> {
+    const to = migrate.to as string
+    let target: Host | undefined
+    try {
+      target = placementOf(await this.backend.snapshot()).find((host) => host.name === to)
+    } catch (error) {
+      // The VM has moved: it runs on PV, said in its note, rather than failing the moves beside it.
+      return `${to} could not be read on arrival (${(error as Error).message})`
+    }
+    const vf = target ? firstFreeVf(target) : undefined
+    if (!vf) return target ? `${to} had no free VF on arrival` : `${to} gave no readings on arrival`
+    return this.perform({kind: 'attach-vf', vm: migrate.vm, ...withUuid(migrate.uuid), host: to, vf, reason: `arrived from ${migrate.host}: gets a free VF`})
   }
 
   /** One VF hot-plug or unplug, if it still makes sense on the live cluster. */

@@ -156,10 +156,8 @@ export async function migrateStage(doc: SovaDocument, executor: Acting, freshnes
   const stale = plan.migrations.length > 0 ? await staleness(doc.at, freshness) : undefined
   if (stale) return {...doc, plan: {...plan, noop: {...plan.noop, migrations: `${stale}: none of the ${plan.migrations.length} planned migrations executed`}}}
   const actions: Action[] = [...(doc.actions ?? [])]
-  for (const item of plan.migrations) {
-    if (executor) actions.push(...(await executor.migrate(item)))
-    else actions.push(...dryRunActions(expandMigration(item, applyActions(doc.hosts, actions))))
-  }
+  if (executor) actions.push(...(await executor.migrateAll(plan.migrations)))
+  else for (const item of plan.migrations) actions.push(...dryRunActions(expandMigration(item, applyActions(doc.hosts, actions))))
   const noop = plan.migrations.length === 0 ? {migrations: plan.noop?.migrations ?? 'no migration planned (run sova balance before migrate)'} : {}
   return {...doc, plan: {...plan, noop: {...plan.noop, ...noop}}, actions}
 }

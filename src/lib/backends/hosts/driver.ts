@@ -1,6 +1,7 @@
 // A real host behind one hypervisor toolstack (xl or virsh). The cluster backend (hosts-backend.ts)
 // fans out over drivers; a driver knows one host and never decides anything.
 import type {HostEntry} from '../../config.js'
+import type {MigrationSettings} from '../../config-migration.js'
 import {EXIT, SovaError} from '../../errors.js'
 import type {HostShell} from '../../exec.js'
 import {type ByteCounters, readVfCounters, type SriovFacts} from '../../linux/host-facts.js'
@@ -31,6 +32,8 @@ export interface HostDriverContext {
   /** Where this host's own files and tools are (sysfs, /proc, ip, xl): here or over ssh. */
   shell: HostShell
   timeouts: DriverTimeouts
+  /** The configuration's top-level migration section (a host's own overrides it); absent: the tools' defaults. */
+  migration?: MigrationSettings
   /** Unix time in seconds, injected so parsers and tests need no clock. */
   now: () => number
 }

@@ -3,6 +3,7 @@
 // what a host is and how to act on it is the driver's business.
 import {setTimeout as sleep} from 'node:timers/promises'
 import type {ConfigFile, HostEntry} from '../../config.js'
+import {migrationCapOf} from '../../config-migration.js'
 import {UnreachableError, UsageError} from '../../errors.js'
 import {type HostShell, localShell, sshShell} from '../../exec.js'
 import {mapSettled} from '../../concurrency.js'
@@ -146,12 +147,16 @@ export class HostsBackend implements Backend {
     return host
   }
 
+  migrationCap(): ((host: string) => number) | undefined {
+    return migrationCapOf(this.config)
+  }
+
   /** Each host's driver, built once. */
   driver(name: string): Promise<HostDriver> {
     let driver = this.drivers.get(name)
     if (!driver) {
       const host = this.entry(name)
-      const context: HostDriverContext = {host, shell: shellFor(host), timeouts: timeoutsOf(this.config), now: () => this.unixNow()}
+      const context: HostDriverContext = {host, shell: shellFor(host), timeouts: timeoutsOf(this.config), migration: this.config.migration, now: () => this.unixNow()}
       driver = (this.options.createDriver ?? defaultDriver)(context)
       this.drivers.set(name, driver)
     }

@@ -3,6 +3,7 @@
 // under the name meant, and be gone from the source.
 import type {HostEntry} from '../../config.js'
 import {stepResult} from '../hosts/driver.js'
+import {sourceSettings, virshMigrateOptions} from '../migration-args.js'
 import type {StepResult, VmRef} from '../types.js'
 import {asStep, refusal} from './actions.js'
 import {formatSeconds, readLiveDomain} from './live-xml.js'
@@ -43,7 +44,8 @@ export function migrateVm(host: LibvirtHost, vm: VmRef, target: HostEntry): Prom
     const holding = describeVfHolding(live.info, host.mode)
     if (holding) return stepResult(started, `refused: ${vm.name} still holds ${holding}; detach it before migrating`)
     const {migrateMs, toolMs} = host.ctx.timeouts
-    const result = await host.virsh.run(['migrate', '--live', '--persistent', '--undefinesource', vm.uuid, targetUri], migrateMs)
+    const options = virshMigrateOptions(sourceSettings(host.ctx.migration, host.ctx.host), target)
+    const result = await host.virsh.run(['migrate', '--live', '--persistent', '--undefinesource', ...options, vm.uuid, targetUri], migrateMs)
     if (result.timedOut) {
       const abort = await host.virsh.run(['domjobabort', vm.uuid], toolMs)
       const after = abort.exitCode === 0 ? `aborted (domjobabort); ${vm.name} stays on ${from}` : `domjobabort failed: ${virshError(abort)}`

@@ -7,6 +7,7 @@ import type {HostEntry} from '../../config.js'
 import {UsageError} from '../../errors.js'
 import {canonicalPci} from '../../identifiers.js'
 import {stepResult, type HostDriverContext} from '../hosts/driver.js'
+import {sourceSettings, xlMigrateOptions, xlMigrationAddress} from '../migration-args.js'
 import type {StepResult, VfDevice, VmRef} from '../types.js'
 import {runTool} from './host-tools.js'
 import {resolveDomain, validateXlDomain} from './identity.js'
@@ -114,9 +115,12 @@ export async function detachXenVf(ctx: HostDriverContext, vm: VmRef, vf: string)
   )
 }
 
-/** Where `xl migrate` sends a VM: the target's ssh host (xl runs `ssh <dest> xl migrate-receive` itself), else its name. */
+/**
+ * Where `xl migrate` sends a VM: the target's migration address (a dedicated network), else its
+ * ssh host (xl runs `ssh <dest> xl migrate-receive` itself), else its name.
+ */
 export function migrationDestination(target: HostEntry): string {
-  const destination = target.ssh ? target.ssh.slice(target.ssh.indexOf('@') + 1) : target.name
+  const destination = xlMigrationAddress(target) ?? (target.ssh ? target.ssh.slice(target.ssh.indexOf('@') + 1) : target.name)
   return assertSafeWord(destination, 'migration destination')
 }
 
@@ -126,6 +130,7 @@ export async function migrateXenVm(ctx: HostDriverContext, vm: VmRef, target: Ho
   validateXlDomain(vm.name)
   if (target.backend !== 'xen') throw new UsageError(`${vm.name}: a Xen host can only migrate to another Xen host; ${target.name} is ${target.backend}`)
   const destination = migrationDestination(target)
+  const options = xlMigrateOptions(sourceSettings(ctx.migration, ctx.host))
   const resolved = await resolveDomain(ctx, vm)
   if (!resolved.ok) return stepResult(started, resolved.error)
   const listing = await listDomainPci(ctx, resolved.domid)
@@ -134,6 +139,6 @@ export async function migrateXenVm(ctx: HostDriverContext, vm: VmRef, target: Ho
     // Xen refuses live migration with passthrough anyway; refusing here keeps the VM untouched.
     return stepResult(started, `${vm.name} still has PCI device(s) ${listing.devices.join(', ')} attached; detach the VF before migrating`)
   }
-  const migrate = await runTool(ctx, 'xl', ['migrate', resolved.domid, destination], ctx.timeouts.migrateMs)
+  const migrate = await runTool(ctx, 'xl', ['migrate', ...options, resolved.domid, destination], ctx.timeouts.migrateMs)
   return migrate.exitCode === 0 ? stepResult(started) : stepResult(started, toolError(migrate))
 }
