@@ -1,4 +1,5 @@
 import {existsSync} from 'node:fs'
+import {dirname} from 'node:path'
 import * as Args from '@oclif/core/args'
 import {SovaCommand} from '../lib/cli/base-command.js'
 import {configFlag} from '../lib/cli/flags.js'
@@ -27,17 +28,23 @@ what was seen and how to fix it. Changes nothing. Exit codes: 0 all checks pass,
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Doctor)
     await this.checkRecordColumns(flags, DOCTOR_COLUMNS)
-    const [{loadConfig, resolveConfigPath}, {HostsBackend}, {checkHost}, {mapSettled}, {validateName}] = await Promise.all([
+    const [{loadConfig, resolveConfigPath}, {HostsBackend}, {checkHost}, {mapSettled}, {validateName}, {locateConfig}] = await Promise.all([
       import('../lib/config.js'),
       import('../lib/backends/hosts/hosts-backend.js'),
       import('../lib/backends/hosts/doctor.js'),
       import('../lib/concurrency.js'),
       import('../lib/identifiers.js'),
+      import('../lib/config-path.js'),
     ])
     const config = loadConfig(flags.config)
     const configured = (config.hosts ?? []).map((host) => host.name)
     if (configured.length === 0) {
+      const located = locateConfig(flags.config)
       const {path} = resolveConfigPath(flags.config)
+      if (located.path === undefined) {
+        const dirs = [...new Set(located.looked.map((candidate) => dirname(candidate.path)))]
+        throw new UsageError(`no configuration file: no config.yaml, config.yml or config.json in ${dirs.join(' or ')}`, 'write one listing the hosts, see docs/configuration.md; or name one with --config or $SOVA_CONFIG; sova config path shows the order')
+      }
       if (!existsSync(path)) throw new UsageError(`no configuration file: looked for ${path}, which does not exist`, 'write one listing the hosts, see docs/configuration.md; or name one with --config or $SOVA_CONFIG')
       throw new UsageError(`no hosts to check: ${path} lists none`, 'add a "hosts" list (see sova config check)')
     }

@@ -131,10 +131,11 @@ describe('sova doctor on Xen hosts (fake xl/ssh)', () => {
 
   it('no configuration file: says there is none and where it looked, not that it lists no hosts', async () => {
     const home = mkdtempSync(join(tmpdir(), 'sova-doctor-home-'))
-    const result = await sova(['doctor'], {state: freshStateDir(), env: {SOVA_CONFIG: '', XDG_CONFIG_HOME: home}})
+    const system = mkdtempSync(join(tmpdir(), 'sova-doctor-etc-'))
+    const result = await sova(['doctor'], {state: freshStateDir(), env: {SOVA_CONFIG: '', XDG_CONFIG_HOME: home, SOVA_SYSTEM_CONFIG_DIR: system}})
     assert.equal(result.exitCode, 2)
     assert.equal(String(result.stdout), '')
-    assert.equal(oneLine(result.stderr), `sova doctor: no configuration file: looked for ${join(home, 'sova', 'config.json')}, which does not exist (write one listing the hosts, see docs/configuration.md; or name one with --config or $SOVA_CONFIG)`)
+    assert.equal(oneLine(result.stderr), `sova doctor: no configuration file: no config.yaml, config.yml or config.json in ${join(home, 'sova')} or ${system} (write one listing the hosts, see docs/configuration.md; or name one with --config or $SOVA_CONFIG; sova config path shows the order)`)
   })
 
   it('only the hosts named, and nothing run on the others', async () => {
