@@ -149,7 +149,7 @@ describe('sova agent --xenstore', () => {
     const g = guest()
     const cases: [string[], RegExp][] = [
       [['agent'], /give --xenstore .* or --check/],
-      [['agent', '--xenstore', '--check'], /cannot also be provided/],
+      [['agent', '--xenstore', '--check'], /^sova agent: --(xenstore and --check|check and --xenstore) cannot be used together \(see sova agent --help\)$/m],
       [['agent', '--once'], /--xenstore/],
       [['agent', '--check', '--interval', '5s'], /--xenstore/],
       [['agent', '--xenstore', '--interval', '500ms'], /--interval: expected whole seconds/],

@@ -88,6 +88,7 @@ describe('usage errors', () => {
     assert.equal(didYouMean('colect', ['collect', 'score']), 'did you mean "collect"?')
     assert.equal(didYouMean('xyzzy', ['collect', 'score']), undefined)
     assert.equal(usageMessage('The following errors occurred:\n  --a=1 cannot also be provided when using --b\n  Missing required flag c\nSee more help with --help'), '--b and --a cannot be used together; --c is required')
+    assert.equal(usageMessage('The following errors occurred:\n  --a cannot also be provided when using --b\n  --b cannot also be provided when using --a'), '--b and --a cannot be used together', 'one pair, one line')
   })
 })
 

@@ -56,7 +56,11 @@ export function usageMessage(raw: string, shape?: CommandShape): string {
   const body = lines.filter((line) => line !== '' && !/^Parsing --\S+$/.test(line) && !/^See more help/.test(line) && !/^The following errors? occurred:$/.test(line))
   if (/^Missing \d+ required args?/.test(body[0] ?? '')) return missingArguments(body.slice(1))
   const rephrased = body.map((line) => rephrase(line, parsing, shape))
-  return [...new Set(rephrased)].join('; ')
+  // oclif reports an exclusive pair once from each side: "--a and --b" and "--b and --a" are one line.
+  const sameLine = (line: string) => line.replace(/^(--\S+) and (--\S+)( cannot be used together)$/, (_, a: string, b: string, rest: string) => [a, b].sort().join(' and ') + rest)
+  const first = new Map<string, string>()
+  for (const line of rephrased) if (!first.has(sameLine(line))) first.set(sameLine(line), line)
+  return [...first.values()].join('; ')
 }
 
 function rephrase(line: string, parsing: string | undefined, shape: CommandShape | undefined): string {
