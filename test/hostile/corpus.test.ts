@@ -234,7 +234,7 @@ describe('hostile names on the command line (one-off actions)', {concurrency: 2}
   })
 
   const cases: {args: string[]; message: RegExp}[] = [
-    {args: ['switch-vf', '--', '--help', '--to', 'vf'], message: /^Unexpected arguments: --to, vf \(see sova switch-vf --help\)$/},
+    {args: ['switch-vf', '--', '--help', '--to', 'vf'], message: /^unexpected arguments "--to", "vf" \(see sova switch-vf --help\)$/},
     {args: ['switch-vf', '--to', 'vf', '--', '--help'], message: /^VM "--help" is not a valid name \(.*\)$/},
     {args: ['switch-vf', '--to', 'pv', '--', '-rf'], message: /^VM "-rf" is not a valid name/},
     {args: ['switch-vf', '`reboot`', '--to', 'vf'], message: /^VM "`reboot`" is not a valid name/},
@@ -242,8 +242,8 @@ describe('hostile names on the command line (one-off actions)', {concurrency: 2}
     {args: ['migrate', '$(reboot)', '--to', 'host2'], message: /^VM "\$\(reboot\)" is not a valid name/},
     {args: ['migrate', 'web1', '--to', 'host2; rm -rf /'], message: /^host "host2; rm -rf \/" is not a valid name/},
     {args: ['migrate', 'web1', '--to', '-rf'], message: /^host "-rf" is not a valid name/},
-    {args: ['migrate', '--', 'web1', '--to', '--force'], message: /^Unexpected arguments: --to, --force/},
-    {args: ['migrate', 'web1', '--to', 'host2', '--dry-run', '--', '--force'], message: /^Unexpected argument: --force/},
+    {args: ['migrate', '--', 'web1', '--to', '--force'], message: /^unexpected arguments "--to", "--force"/},
+    {args: ['migrate', 'web1', '--to', 'host2', '--dry-run', '--', '--force'], message: /^unexpected argument "--force"/},
   ]
   for (const c of cases) {
     it(`sova ${c.args.join(' ')}`, async () => {
