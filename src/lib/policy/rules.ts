@@ -4,7 +4,6 @@
 // the tables and the metrics read the same answer and can name the rule and where it was said.
 // The predicates below are what the policies and the executor ask. Pure: data in, data out.
 import type {Host, HostRules, SovaDocument, Vm, VmRules} from '../document/schema.js'
-import {namedRecord, ownValue} from '../named.js'
 
 /** Which VMs a rule selects: every key given must match (an exact name or a glob with * and ?, a hypervisor tag). */
 export interface VmMatch {
@@ -160,18 +159,4 @@ export function vfHandOutBlocker(host: Host): string | undefined {
   if (host.rules?.exclude) return `${host.name} is excluded${said(host.rules.by.exclude)}`
   if (host.rules?.maintenance) return `${host.name} is in maintenance${said(host.rules.by.maintenance)}`
   return undefined
-}
-
-/** The VMs of each anti-affinity group, by group, for checks and reports. */
-export function antiAffinityGroups(doc: SovaDocument): Record<string, {vm: string; host: string}[]> {
-  const groups = namedRecord<{vm: string; host: string}[]>()
-  for (const host of doc.hosts) {
-    for (const vm of host.vms) {
-      for (const group of vm.rules?.antiAffinity ?? []) {
-        const members = ownValue(groups, group) ?? (groups[group] = [])
-        members.push({vm: vm.name, host: host.name})
-      }
-    }
-  }
-  return groups
 }
