@@ -8,6 +8,7 @@ import type {Backend} from '../backends/types.js'
 import type {Host, SovaDocument} from '../document/schema.js'
 import {UnreachableError, UsageError} from '../errors.js'
 import {validateName} from '../identifiers.js'
+import {editDistance} from '../cli/usage.js'
 import {type DrainLimits, planDrain} from '../policy/drain.js'
 import {type HostMark, hostMarkRules, minuteOf} from '../store/host-marks.js'
 import type {Store} from '../store/store.js'
@@ -36,17 +37,6 @@ export type DrainOutcome =
   | {kind: 'refused'; doc: SovaDocument; blockers: string[]; message: string}
   | {kind: 'incomplete'; doc: SovaDocument; left: string[]; message: string}
 
-/** The edit distance of two short names (did-you-mean). */
-function distance(a: string, b: string): number {
-  let row = Array.from({length: b.length + 1}, (_, index) => index)
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i]
-    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
-    row = next
-  }
-  return row[b.length]
-}
-
 /** Refuses a host the cluster does not have (exit 2, with its hosts and the nearest name), or one that did not answer (69). */
 async function checkHost(backend: Backend, host: string): Promise<Host[]> {
   validateName(host, 'host')
@@ -56,7 +46,7 @@ async function checkHost(backend: Backend, host: string): Promise<Host[]> {
   if (silent) throw new UnreachableError(`${host} ${silent.reason}: nothing done`)
   if (hosts.some((known) => known.name === host)) return hosts
   const names = [...hosts.map((known) => known.name), ...(live.missing ?? []).map((entry) => entry.host)].sort()
-  const near = names.filter((name) => distance(name, host) <= 2).sort((a, b) => distance(a, host) - distance(b, host))[0]
+  const near = names.filter((name) => editDistance(name, host) <= 2).sort((a, b) => editDistance(a, host) - editDistance(b, host))[0]
   throw new UsageError(`${host} is not a host of the cluster${near ? `: did you mean ${near}?` : ''} (hosts: ${names.slice(0, 20).join(', ')}${names.length > 20 ? ', ...' : ''})`)
 }
 

@@ -10,8 +10,8 @@ import type {Host, PlannedMigration, SovaDocument} from '../document/schema.js'
 import {byName, formatFigure} from './format-figure.js'
 import {migrationFactors} from './migration-factor.js'
 import {ownValue} from '../named.js'
-import {hostExcluded, Residents, vfOnArrival} from './rule-checks.js'
-import {arrivalBlocker, migrationBlocker} from './rules.js'
+import {Residents, vfOnArrival} from './rule-checks.js'
+import {arrivalBlocker, hostExcluded, migrationBlocker} from './rules.js'
 
 /** Parameters of the seed balancer. */
 export interface SeedBalanceParams {

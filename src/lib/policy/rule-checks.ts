@@ -2,9 +2,7 @@
 // it (anti-affinity counts this cycle's arrivals and departures), whether an arrival gets a VF,
 // and the phrases that name a VF rule. Pure.
 import type {Host, Vm} from '../document/schema.js'
-import {vfHandOutBlocker} from './rules.js'
-
-const said = (origin: string | undefined) => (origin ? ` (${origin})` : '')
+import {hostExcluded, said, vfHandOutBlocker} from './rules.js'
 
 /** The VMs on each host as this cycle's plan leaves them: own VMs, minus planned departures, plus planned arrivals. */
 export class Residents {
@@ -22,11 +20,6 @@ export class Residents {
     this.on.set(from, this.of(from).filter((resident) => resident.name !== vm.name))
     this.on.set(to, [...this.of(to), vm])
   }
-}
-
-/** Why nothing leaves or enters this host (it is excluded), naming the rule; undefined when it is not. */
-export function hostExcluded(host: Host): string | undefined {
-  return host.rules?.exclude ? `${host.name} is excluded${said(host.rules.by.exclude)}` : undefined
 }
 
 /**

@@ -121,11 +121,18 @@ export function withRules(doc: SovaDocument, ruleSet: RuleSet): SovaDocument {
   }
 }
 
-const said = (origin: string | undefined) => (origin ? ` (${origin})` : '')
+/** ` (where it was said)`, or nothing when no origin is known. */
+export const said = (origin: string | undefined) => (origin ? ` (${origin})` : '')
+
+/** Why nothing leaves, enters or changes on this host (it is excluded), naming the rule; undefined when it is not. */
+export function hostExcluded(host: Host): string | undefined {
+  return host.rules?.exclude ? `${host.name} is excluded${said(host.rules.by.exclude)}` : undefined
+}
 
 /** Why the VM may not leave its host, naming the rule; undefined when it may. */
 export function migrationBlocker(vm: Vm, host: Host): string | undefined {
-  if (host.rules?.exclude) return `${host.name} is excluded${said(host.rules.by.exclude)}`
+  const excluded = hostExcluded(host)
+  if (excluded) return excluded
   if (vm.rules?.exclude) return `${vm.name} is excluded${said(vm.rules.by.exclude)}`
   if (vm.rules?.migrate === 'never') return `${vm.name} is pinned to ${host.name} by never-migrate${said(vm.rules.by.migrate)}`
   return undefined
@@ -136,7 +143,8 @@ export function migrationBlocker(vm: Vm, host: Host): string | undefined {
  * the VMs on the target as the plan leaves it (its own VMs and this cycle's earlier arrivals).
  */
 export function arrivalBlocker(vm: Vm, target: Host, residents: readonly Vm[]): string | undefined {
-  if (target.rules?.exclude) return `${target.name} is excluded${said(target.rules.by.exclude)}`
+  const excluded = hostExcluded(target)
+  if (excluded) return excluded
   if (target.rules?.maintenance) return `${target.name} is in maintenance${said(target.rules.by.maintenance)}`
   const groups = vm.rules?.antiAffinity ?? []
   if (groups.length === 0) return undefined
@@ -156,7 +164,8 @@ export function vfRuleOf(vm: Vm, host: Host): 'frozen' | 'always' | 'never' | 'a
 
 /** Why no VF may be handed out on this host now (maintenance or excluded); undefined when one may. */
 export function vfHandOutBlocker(host: Host): string | undefined {
-  if (host.rules?.exclude) return `${host.name} is excluded${said(host.rules.by.exclude)}`
+  const excluded = hostExcluded(host)
+  if (excluded) return excluded
   if (host.rules?.maintenance) return `${host.name} is in maintenance${said(host.rules.by.maintenance)}`
   return undefined
 }

@@ -14,8 +14,8 @@ import type {HotspotParams} from './hotspot.js'
 import {secondsSince} from './memory.js'
 import type {SovaParams} from './sova-params.js'
 import {ownValue} from '../named.js'
-import {hostExcluded, Residents, vfOnArrival} from './rule-checks.js'
-import {arrivalBlocker, migrationBlocker, vfRuleOf} from './rules.js'
+import {Residents, vfOnArrival} from './rule-checks.js'
+import {arrivalBlocker, hostExcluded, migrationBlocker, vfRuleOf} from './rules.js'
 
 export interface SovaMigrationPlan {
   migrations: PlannedMigration[]
