@@ -103,6 +103,14 @@ describe('fallbacks', () => {
     assert.equal(portLoad({driver: 'ice', ethtoolStats: fixture('ice-S.txt'), pf, vfs: noVfStats}).basis, 'port-counters')
   })
 
+  it('VFs that all read zero are summed, with a warning that the driver may not report them', () => {
+    const zeros: VfCountersReading = {available: true, counters: [{rxBytes: 0, txBytes: 0}, {rxBytes: 0, txBytes: 0}]}
+    const load = portLoad({driver: 'ixgbe', ethtoolStats: undefined, pf, vfs: zeros})
+    assert.deepEqual([load.basis, load.rxBytes], ['pf+vfs', pf.rxBytes])
+    assert.match(load.why, /every VF reads 0 bytes, as it does when the driver does not report VF counters$/)
+    assert.doesNotMatch(portLoad({driver: 'ixgbe', ethtoolStats: undefined, pf, vfs}).why, /every VF reads 0/)
+  })
+
   it('a PF without VFs sums to its own row', () => {
     const none: VfCountersReading = {available: true, counters: []}
     const load = portLoad({driver: 'e1000e', ethtoolStats: undefined, pf, vfs: none})
@@ -171,7 +179,7 @@ describe('VF counters from ip -s -j link', () => {
   })
 
   it('says why when they cannot be summed', () => {
-    assert.deepEqual(noVfStats, {available: false, why: 'VF 0 has no byte counters in ip -s -j link (the driver or iproute2 does not report them)'})
+    assert.deepEqual(noVfStats, {available: false, why: 'VF 0 has no byte counters in ip -s -j link (ip reports them only with -s; old kernels and iproute2 have none)'})
     assert.deepEqual(parseVfCountersForPort('Device "eth9" does not exist.'), {available: false, why: 'ip -s -j link printed something that is not JSON'})
     assert.deepEqual(parseVfCountersForPort('{}'), {available: false, why: 'ip -s -j link did not print a list of links'})
   })

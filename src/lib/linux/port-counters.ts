@@ -107,7 +107,7 @@ export function parseVfCountersForPort(json: string): VfCountersReading {
       const rx = vf.stats?.rx?.bytes
       const tx = vf.stats?.tx?.tx_bytes ?? vf.stats?.tx?.bytes
       if (typeof rx !== 'number' || typeof tx !== 'number') {
-        return {available: false, why: `VF ${vf.vf ?? '?'} has no byte counters in ip -s -j link (the driver or iproute2 does not report them)`}
+        return {available: false, why: `VF ${vf.vf ?? '?'} has no byte counters in ip -s -j link (ip reports them only with -s; old kernels and iproute2 have none)`}
       }
       counters.push({rxBytes: rx, txBytes: tx})
     }
@@ -144,7 +144,10 @@ export function portLoad(input: PortLoadInput): PortLoad {
   if (input.vfs.available) {
     const rxBytes = input.vfs.counters.reduce((sum, vf) => sum + vf.rxBytes, input.pf.rxBytes)
     const txBytes = input.vfs.counters.reduce((sum, vf) => sum + vf.txBytes, input.pf.txBytes)
-    return {rxBytes, txBytes, basis: 'pf+vfs', why: `${notPort}; PF plus ${input.vfs.counters.length} VF(s) from ip -s link (VF-to-VF traffic counted twice)`}
+    // The kernel fills zeros for a driver without ndo_get_vf_stats (rtnl_fill_vfinfo): say so.
+    const allZero = input.vfs.counters.length > 0 && input.vfs.counters.every((vf) => vf.rxBytes === 0 && vf.txBytes === 0)
+    const caveat = allZero ? '; every VF reads 0 bytes, as it does when the driver does not report VF counters' : ''
+    return {rxBytes, txBytes, basis: 'pf+vfs', why: `${notPort}; PF plus ${input.vfs.counters.length} VF(s) from ip -s link (VF-to-VF traffic counted twice)${caveat}`}
   }
   return {...input.pf, basis: 'pf-only', why: `${notPort}; ${input.vfs.why}; PF counters only (VF traffic missing)`}
 }
