@@ -70,6 +70,13 @@ describe('the port\'s load read on a host', () => {
     assert.match(load.why, /ethtool -S printed what could not be read .*ip -s -j -d link show enp59s0f0np0 failed: Device does not exist/)
   })
 
+  it('a tool that fails with a flood of words: the why stays short enough for the document', async () => {
+    const {ctx} = hostWith({'ethtool -i': {exitCode: 1, stderr: 'x'.repeat(5000)}, 'ethtool -S': {exitCode: 1, stderr: 'y'.repeat(5000)}, ip: {exitCode: 1, stderr: 'z'.repeat(5000)}})
+    const load = await readPortLoad(ctx, PF)
+    assert.equal(load.basis, 'pf-only')
+    assert.ok(load.why.length < 1000, `${load.why.length} characters`)
+  })
+
   it('a device name that is not an interface name never reaches a tool', async () => {
     const {ctx, calls} = hostWith({}, 'eth0; reboot')
     assert.equal((await readPortLoad(ctx, PF)).basis, 'pf-only')

@@ -13,8 +13,10 @@ const INTERFACE_NAME = /^[A-Za-z0-9_.@-]{1,15}$/
 async function runForText(ctx: HostDriverContext, file: string, args: string[]): Promise<{text: string} | {why: string}> {
   const result = await ctx.shell.run(file, args, {timeoutMs: ctx.timeouts.toolMs})
   if (result.exitCode === 0 && !result.timedOut) return {text: result.stdout}
-  if (result.notFound) return {why: toolError(result)}
-  return {why: `${[file, ...args].join(' ')} failed: ${toolError(result, 1)}`}
+  // A host's own words, kept short: the why goes into the document (nic.basisWhy, at most 1000 characters).
+  const words = toolError(result, 1).slice(0, 160)
+  if (result.notFound) return {why: words}
+  return {why: `${[file, ...args].join(' ')} failed: ${words}`}
 }
 
 /**
