@@ -27,10 +27,16 @@ describe('sova on a Xen cluster (fake xl/ssh)', () => {
       ['xen1', 10_000, {total: 3, free: ['0000:04:10.1', '0000:04:10.3']}, 16],
       ['xen2', 25_000, {total: 2, free: ['0000:81:02.0', '0000:81:02.1']}, 32],
     ])
+    // xen1's mlx5_core prints its port counters; xen2 has no ethtool: its PF plus its VFs, said why.
+    assert.deepEqual([doc.hosts[0].nic.basis, doc.hosts[0].nic.basisWhy], ['port-counters', 'mlx5_core port counters rx_bytes_phy/tx_bytes_phy from ethtool -S'])
+    assert.equal(doc.hosts[1].nic.basis, 'pf+vfs')
+    assert.match(doc.hosts[1].nic.basisWhy, /^ethtool -i eth0 failed: bash: line 1: ethtool: command not found; .*PF plus 2 VF\(s\) from ip -s link/)
 
     // Traffic between the two samples: 1.25 GB into xen1's port, 10 MB into web1 (its vif's tx), 1 s of CPU.
     editWorld((w) => {
       w.hosts.xen1.port.rxBytes += 1_250_000_000
+      // db1 sends 1 GB on its VF (VF 2): switched in the NIC, never in the PF's row, in the port counters.
+      w.hosts.xen1.vfStats['2'].tx += 1_000_000_000
       w.domains.web1.vifs['0'][1] += 10_000_000
       w.domains.web1.cpuSeconds += 1
     })
@@ -44,8 +50,8 @@ describe('sova on a Xen cluster (fake xl/ssh)', () => {
     const web1 = xen1.vms.find((vm: any) => vm.name === 'web1')
     const close = (actual: number, expected: number) => assert.ok(Math.abs(actual - expected) < 1e-6 * Math.max(1, expected), `${actual} != ${expected}`)
     close(xen1.nic.rxBps * window, 1_250_000_000)
-    close(xen1.nic.txBps, 0)
-    close(xen1.nic.utilisation, (8 * xen1.nic.rxBps) / 10_000e6)
+    close(xen1.nic.txBps * window, 1_000_000_000)
+    close(xen1.nic.utilisation, (8 * (xen1.nic.rxBps + xen1.nic.txBps)) / 10_000e6)
     close(web1.net.rxBps * window, 10_000_000)
     close(web1.cpu.usedRatio * window, 1)
   })

@@ -156,6 +156,17 @@ describe('explain: sova migrations', () => {
     assert.match(small.outcome, /^none: stays: big moves off host1 instead; /)
   })
 
+  it('a host whose port was read from its PF alone: the hotspot status says so and why; one read from its port counters says nothing more', async () => {
+    const input = hotCluster(0.1)
+    input.hosts[0].nic = {...input.hosts[0].nic, basis: 'port-counters', basisWhy: 'mlx5_core port counters rx_bytes_phy/tx_bytes_phy from ethtool -S'}
+    input.hosts[1].nic = {...input.hosts[1].nic, basis: 'pf-only', basisWhy: 'driver virtio_net has no entry in the port-counter table; PF counters only (VF traffic missing)'}
+    const big = explainOne(await cycle(input), 'big')
+    const status = (name: string) => big.hosts.find((one) => one.host === name)
+    assert.equal(status('host1')?.portBasis, undefined)
+    assert.equal(status('host2')?.portBasis, 'port read as pf-only (driver virtio_net has no entry in the port-counter table; PF counters only (VF traffic missing))')
+    assert.match(renderExplanationText(big, 10_000), /host2 is not predicted hot: .*; port read as pf-only \(driver virtio_net/)
+  })
+
   it('a planned move migrate declined (its sample too old): it stays, and explain says why', async () => {
     const planned = balanceStage(hotCluster(0.1), policyParams({}))
     const late = new Date(Date.parse(planned.at) + 300_000).toISOString()

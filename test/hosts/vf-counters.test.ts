@@ -24,6 +24,11 @@ describe('per-VF counters from ip', () => {
     assert.deepEqual([...(await readVfCountersOf(contextWith({stdout}), SRIOV))], [['0000:03:10.0', {rxBytes: 10, txBytes: 20}]])
   })
 
+  it('a VF without a stats block (ip without -s, old iproute2) is unavailable, not a VF without traffic', async () => {
+    const stdout = JSON.stringify([{vfinfo_list: [{vf: 0, address: '02:00:00:00:00:01'}]}])
+    assert.deepEqual([...(await readVfCountersOf(contextWith({stdout}), SRIOV))], [])
+  })
+
   it('output that is not ip\'s JSON: the host is unreadable, naming host and command, never VFs without traffic', async () => {
     for (const stdout of ['[{"ifname": "enp3s0f0", "vfinfo_li', '{"not": "a list"}', '']) {
       await assert.rejects(readVfCountersOf(contextWith({stdout}), SRIOV), (error: unknown) => {

@@ -98,7 +98,9 @@ function fakeShell(where = 'root@kvm1', files: Record<string, string> = {}, dirs
     runs,
     async run(file, args): Promise<ToolResult> {
       runs.push([file, ...args])
-      const stdout = file === 'ip' ? fixture('ip-link-enp3s0f0.json') : ''
+      // An i40e PF: its port counters in ethtool -S (test/fixtures/ethtool).
+      const ethtool = (name: string) => readFileSync(join(import.meta.dirname, '..', 'fixtures', 'ethtool', name), 'utf8')
+      const stdout = file === 'ip' ? fixture('ip-link-enp3s0f0.json') : file === 'ethtool' ? ethtool(args[0] === '-i' ? 'i40e-i.txt' : 'i40e-S.txt') : ''
       return {command: [file, ...args], exitCode: 0, stdout, stderr: '', timedOut: false, notFound: false, durationMs: 1}
     },
     readText: async (path) => all[path],
@@ -135,7 +137,11 @@ describe('libvirt driver: snapshot', () => {
     setWorld({[URI1]: hostWorld(['web1', 'db1', 'idle1', 'bad; name'])})
     const shell = fakeShell()
     const raw = await driverFor(kvm1, shell).snapshot()
-    assert.deepEqual(raw.nic, {device: 'enp3s0f0', speedMbps: 10_000, rxBytes: 987_654_321_000, txBytes: 456_789_012_000, basis: 'pf'})
+    // The whole port from i40e's port.rx_bytes/port.tx_bytes, not the PF's row in /proc/net/dev (987_654_321_000).
+    assert.deepEqual(raw.nic, {
+      device: 'enp3s0f0', speedMbps: 10_000, rxBytes: 412_233_900_177, txBytes: 390_112_877_102,
+      basis: 'port-counters', basisWhy: 'i40e port counters port.rx_bytes/port.tx_bytes from ethtool -S',
+    })
     assert.equal(raw.cpus, 32)
     assert.deepEqual(raw.memoryMiB, {total: 128_808, free: 61_440})
     assert.deepEqual(raw.vfs, {total: 4, free: ['0000:03:10.0']}, 'the VF of the domain with a refused name is not free')
@@ -179,7 +185,7 @@ describe('libvirt driver: snapshot', () => {
       'nodedev-list --cap net',
       'nodeinfo',
     ])
-    assert.deepEqual(shell.runs, [['ip', '-s', '-j', '-d', 'link', 'show', 'enp3s0f0']])
+    assert.deepEqual(shell.runs, [['ip', '-s', '-j', '-d', 'link', 'show', 'enp3s0f0'], ['ethtool', '-i', 'enp3s0f0'], ['ethtool', '-S', 'enp3s0f0']])
   })
 
   it('finds the PF node device once, then reads only its VFs', async () => {

@@ -227,7 +227,7 @@ describe('the port counter basis, per host', () => {
     const changed = toDocument(first, second)
     assert.deepEqual(changed.hosts.map((host) => host.name), ['other'])
     assert.equal(changed.missing?.[0].host, 'lab')
-    assert.match(changed.missing?.[0].reason ?? '', /^its port counters changed basis \(pf -> vms: port\.counters changed in the configuration\), and no rate can be taken between two different counters \(rates from the next sample\); its last sample is 10 s old: no decision about lab or its VMs$/)
+    assert.match(changed.missing?.[0].reason ?? '', /^its port counters changed basis \(pf-only -> vms: port\.counters changed in the configuration\), and no rate can be taken between two different counters \(rates from the next sample\); its last sample is 10 s old: no decision about lab or its VMs$/)
     // The next cycle is of one basis again: rates as usual (5e6 B over 10 s each way on a 1 GbE port).
     const third = snapshot(T20, [summed('lab', [rawVm('a', counters(3, 0, 1e9 + 10e6, 1e9 + 10e6))]), pf('other', 2e7, 2e7, [])])
     const next = toDocument(second, third)
@@ -239,12 +239,28 @@ describe('the port counter basis, per host', () => {
     const vms = [rawVm('a', counters(1, 0, 1e9, 1e9))]
     const result = toDocument(snapshot(T0, [summed('lab', vms)]), snapshot(T10, [pf('lab', 6.4e12, 6.4e12, vms)]))
     assert.deepEqual(result.hosts, [])
-    assert.match(result.missing?.[0].reason ?? '', /changed basis \(vms -> pf/)
+    assert.match(result.missing?.[0].reason ?? '', /changed basis \(vms -> pf-only: port\.counters changed in the configuration/)
   })
 
   it('a sample from before the basis was recorded counts as pf: no missing cycle after an upgrade', () => {
     const result = toDocument(snapshot(T0, [rawHost('h', 0, 0, [])]), snapshot(T10, [pf('h', 1e7, 0, [])]))
     assert.equal(result.hosts[0].nic.rxBps, 1e6)
+  })
+
+  it('a host whose basis changed with what it could read (ethtool installed): no rate across, a neutral reason; the document says the basis and why', () => {
+    const read = (name: string, rxBytes: number, txBytes: number, basis: 'pf-only' | 'port-counters', basisWhy: string): RawHost => {
+      const host = rawHost(name, rxBytes, txBytes, [])
+      return {...host, nic: {...host.nic, basis, basisWhy}}
+    }
+    const why = 'mlx5_core port counters rx_bytes_phy/tx_bytes_phy from ethtool -S'
+    const before = snapshot(T0, [pf('h', 1e9, 1e9, [])])
+    const after = snapshot(T10, [read('h', 5e12, 5e12, 'port-counters', why)])
+    const changed = toDocument(before, after)
+    assert.deepEqual(changed.hosts, [])
+    assert.match(changed.missing?.[0].reason ?? '', new RegExp(`^its port counters changed basis \\(pf-only -> port-counters: now: ${why}\\), and no rate`))
+    assert.doesNotMatch(changed.missing?.[0].reason ?? '', /configuration/)
+    const next = toDocument(after, snapshot(T20, [read('h', 5e12 + 1e7, 5e12, 'port-counters', why)]))
+    assert.deepEqual(next.hosts[0].nic, {device: 'p5p1', speedMbps: 10_000, rxBps: 1e6, txBps: 0, utilisation: 0.0008, basis: 'port-counters', basisWhy: why})
   })
 
   it('counters "vms": a VM that leaves does not make the port read 0 while the others keep sending', () => {

@@ -15,7 +15,11 @@ describe('Xen driver snapshot', () => {
     assert.equal(host.name, 'xen1')
     assert.equal(host.cpus, 16)
     assert.deepEqual(host.memoryMiB, {total: 65410, free: 40123})
-    assert.deepEqual(host.nic, {device: 'eth0', speedMbps: 10_000, rxBytes: 912_345_678_901, txBytes: 812_345_678_901, basis: 'pf'})
+    // mlx5_core: the whole port from ethtool -S (the PF's row plus its VFs' traffic, as the MAC counts it).
+    assert.deepEqual(host.nic, {
+      device: 'eth0', speedMbps: 10_000, rxBytes: 912_345_678_901 + 5_000_000 + 900_000, txBytes: 812_345_678_901 + 7_000_000 + 800_000,
+      basis: 'port-counters', basisWhy: 'mlx5_core port counters rx_bytes_phy/tx_bytes_phy from ethtool -S',
+    })
     assert.deepEqual(host.vfs, {total: 3, free: ['0000:04:10.1', '0000:04:10.3']})
     // "bad name" is not a name Sova accepts: not a VM of the snapshot, but said (unmanaged), never hidden.
     assert.deepEqual(host.vms.map((vm) => vm.name), ['web1', 'db1'])
@@ -75,6 +79,8 @@ describe('Xen driver snapshot', () => {
     // The only VF holder has a guest agent: the PF's VF counters are not needed, nor is xentop.
     assert.deepEqual(commandsOn('xen1', 'ip'), [])
     assert.deepEqual(commandsOn('xen1', 'xentop'), [])
+    // Both run at once: the log has them in the order they finished.
+    assert.deepEqual(commandsOn('xen1', 'ethtool').sort(), ['ethtool -S eth0', 'ethtool -i eth0'])
     const sshCalls = calls().filter((call) => call.argv[0] === 'ssh')
     assert.ok(sshCalls.every((call) => call.argv.slice(0, 7).join(' ') === 'ssh -o BatchMode=yes -o ConnectTimeout=10 -- root@xen1'))
   })
@@ -90,6 +96,18 @@ describe('Xen driver snapshot', () => {
       assert.equal((error as UsageError).remedy, 'set port.speedMbps in the configuration')
       return true
     })
+  })
+
+  it('a dom0 without ethtool: the PF plus its VFs from ip, or the PF alone when ip has no VF stats, each saying why', async () => {
+    const host = await driverFor(XEN2).snapshot()
+    assert.deepEqual([host.nic.basis, host.nic.rxBytes, host.nic.txBytes], ['pf+vfs', 1_000_000, 2_000_000])
+    assert.match(host.nic.basisWhy ?? '', /^ethtool -i eth0 failed: bash: line 1: ethtool: command not found; driver unknown .*PF plus 2 VF\(s\) .*every VF reads 0 bytes/)
+    editWorld((world) => {
+      ;(world.hosts.xen2 as Record<string, unknown>).vfStatsReported = false
+    })
+    const old = await driverFor(XEN2).snapshot()
+    assert.deepEqual([old.nic.basis, old.nic.rxBytes], ['pf-only', 1_000_000])
+    assert.match(old.nic.basisWhy ?? '', /VF 0 has no byte counters .*PF counters only \(VF traffic missing\)$/)
   })
 
   it('with port.counters "vms", reports the sum of its VMs as the port\'s traffic', async () => {

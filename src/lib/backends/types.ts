@@ -54,11 +54,15 @@ export interface RawPort {
   rxBytes: number
   txBytes: number
   /**
-   * What the counters count: `pf`, the port's own (absent means pf), or `vms`, the sum of its VMs'
-   * (labs without SR-IOV hardware, `port.counters: "vms"`). Rates are taken only between two
-   * readings of one basis: the two are different counters, and their difference is no rate.
+   * What the counters count (docs/port-counters.md): `port-counters`, the driver's whole-port
+   * counters; `pf+vfs`, the PF's plus its VFs'; `pf-only`, the PF's own (`pf` in samples stored
+   * before, and absent, mean the same); or `vms`, the sum of its VMs' (labs without SR-IOV
+   * hardware, `port.counters: "vms"`). Rates are taken only between two readings of one basis:
+   * the two are different counters, and their difference is no rate.
    */
-  basis?: 'pf' | 'vms'
+  basis?: 'port-counters' | 'pf+vfs' | 'pf-only' | 'pf' | 'vms'
+  /** Why this basis, in one sentence (which counters, and if not the port's, why not). */
+  basisWhy?: string
   /**
    * With basis `vms`: the VMs' counters that make up the sum. The port's rate is the sum of the
    * deltas of the VMs in both readings: differencing the sums would read a VM that left as a drop.

@@ -107,6 +107,13 @@ export const Host = Type.Object({
     rxBps: rate('bytes per second received by the port'),
     txBps: rate('bytes per second sent by the port'),
     utilisation: nonNegative('8 * (rx + tx) / speed: the seed policy measure, can exceed 1 (full duplex)', MAX_UTILISATION, 'both directions at 10 Tbit/s on a 1 Mbit/s port'),
+    basis: Type.Optional(
+      Type.Union([Type.Literal('port-counters'), Type.Literal('pf+vfs'), Type.Literal('pf-only')], {
+        description: 'what the rates count (docs/port-counters.md): the driver\'s whole-port counters, the PF plus its VFs, or the PF alone (VF traffic missing); absent on the simulator and with port.counters "vms"',
+        expected: 'port-counters, pf+vfs or pf-only',
+      }),
+    ),
+    basisWhy: Type.Optional(Type.String({maxLength: 1000, description: 'why the port is read on this basis: which counters, and if not the port\'s, why not'})),
   }),
   vfs: Type.Object({
     total: count('VFs this host may hand out', MAX_VFS),

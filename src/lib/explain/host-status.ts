@@ -14,12 +14,17 @@ export interface HostStatus {
   forecast: number | null
   threshold: Threshold
   reason: string
+  /** When the port was not read from its own counters: the basis and why (docs/port-counters.md). */
+  portBasis?: string
 }
 
 /** The hotspot status of `host`, if the document was scored. */
 export function hostStatusOf(view: CycleView, host: string): HostStatus | undefined {
   const score = view.hostScore(host)
   if (!score) return undefined
+  const nic = view.doc.hosts.find((candidate) => candidate.name === host)?.nic
+  // Only a reading that may miss traffic is said: a PF-only utilisation can hide a hotspot.
+  const portBasis = nic?.basis === undefined || nic.basis === 'port-counters' ? undefined : `port read as ${nic.basis}${nic.basisWhy === undefined ? '' : ` (${nic.basisWhy})`}`
   return {
     host,
     hot: score.hot,
@@ -28,6 +33,7 @@ export function hostStatusOf(view: CycleView, host: string): HostStatus | undefi
     forecast: score.forecast,
     threshold: view.hotThreshold(host),
     reason: score.reason,
+    ...(portBasis === undefined ? {} : {portBasis}),
   }
 }
 
@@ -39,5 +45,5 @@ export function describeHostStatus(status: HostStatus): string {
   // sova's reasons start "busier direction: ", which the sentence has said already.
   const reason = status.reason.replace(/^busier direction: /, '')
   return `${status.host} ${verdict}: ${measured} at ${status.utilisation.toFixed(2)} of line rate, ${forecast}; ` +
-    `${formatThreshold(status.threshold)}; ${reason}`
+    `${formatThreshold(status.threshold)}; ${reason}${status.portBasis === undefined ? '' : `; ${status.portBasis}`}`
 }

@@ -76,7 +76,8 @@ interface IpLinkVfInfo {
 
 /**
  * Per-VF counters from `ip -s -j -d link show <pf>` (`vfinfo_list`, INTERFACES.md §3.4), keyed by
- * VF number. The counters are the VF's own: rx is what the VM received. Output that is not ip's
+ * VF number; a VF without counters is left out (unavailable). The counters are the VF's own: rx
+ * is what the VM received. Output that is not ip's
  * JSON list throws: read as "no counters", a VM on its VF would look idle and lose it.
  */
 export function parseIpLinkVfStats(json: string): Map<number, ByteCounters & {mac: string | undefined}> {
@@ -86,11 +87,11 @@ export function parseIpLinkVfStats(json: string): Map<number, ByteCounters & {ma
   for (const link of links) {
     for (const vf of link.vfinfo_list ?? []) {
       if (typeof vf.vf !== 'number') continue
-      stats.set(vf.vf, {
-        rxBytes: vf.stats?.rx?.bytes ?? 0,
-        txBytes: vf.stats?.tx?.tx_bytes ?? vf.stats?.tx?.bytes ?? 0,
-        mac: vf.address,
-      })
+      // No stats block (ip without -s, old kernels and iproute2): unavailable, never 0 (an idle VF).
+      const rxBytes = vf.stats?.rx?.bytes
+      const txBytes = vf.stats?.tx?.tx_bytes ?? vf.stats?.tx?.bytes
+      if (typeof rxBytes !== 'number' || typeof txBytes !== 'number') continue
+      stats.set(vf.vf, {rxBytes, txBytes, mac: vf.address})
     }
   }
   return stats
@@ -99,13 +100,15 @@ export function parseIpLinkVfStats(json: string): Map<number, ByteCounters & {ma
 /**
  * Each VF's traffic keyed by PCI address (VF number matched through sysfs `virtfnN`). Throws,
  * naming the command, when `ip` fails or prints what cannot be read: the caller says which host.
+ * `seen` gets ip's output, for the port's reading to reuse (port-load.ts).
  */
-export async function readVfCounters(shell: HostShell, device: string, sriov: SriovFacts, timeoutMs: number): Promise<Map<string, ByteCounters>> {
+export async function readVfCounters(shell: HostShell, device: string, sriov: SriovFacts, timeoutMs: number, seen?: (json: string) => void): Promise<Map<string, ByteCounters>> {
   const command = `ip -s -j -d link show ${device}`
   const result = await shell.run('ip', ['-s', '-j', '-d', 'link', 'show', device], {timeoutMs})
   if (result.exitCode !== 0 || result.timedOut) {
     throw new Error(`${command} failed${result.timedOut ? ' (timed out)' : ` (exit ${result.exitCode})`}: ${result.stderr.trim().split('\n').slice(-1)[0] || 'no message'}`)
   }
+  seen?.(result.stdout)
   let byIndex: Map<number, ByteCounters>
   try {
     byIndex = parseIpLinkVfStats(result.stdout)

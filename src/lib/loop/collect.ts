@@ -58,16 +58,22 @@ function vmRates(vm: RawVm, previous: RawVm | undefined, seconds: number): Vm {
   }
 }
 
+/** A port's basis by today's name: samples stored before the basis was recorded, or as `pf`, are the PF's own counters. */
+const portBasis = (port: RawPort): string => (port.basis === undefined || port.basis === 'pf' ? 'pf-only' : port.basis)
+
 /**
  * The port's byte counts over the window, or why there are none this once. Only between readings of
- * one basis (pf or vms); on `vms`, the sum of the deltas of the VMs in both readings (each within its
- * own basis): the difference of two sums would read a VM that left, or one that came, as traffic.
+ * one basis (docs/port-counters.md, or vms); on `vms`, the sum of the deltas of the VMs in both
+ * readings (each within its own basis): the difference of two sums would read a VM that left, or
+ * one that came, as traffic. A basis changes with the configuration (vms) or with what the host
+ * could read this time (ethtool installed or gone): the message says which, blaming neither.
  */
 function portDeltas(now: RawPort, before: RawPort): {rx: number; tx: number} | string {
-  const basis = now.basis ?? 'pf'
-  const was = before.basis ?? 'pf'
+  const basis = portBasis(now)
+  const was = portBasis(before)
   if (basis !== was) {
-    return `its port counters changed basis (${was} -> ${basis}: port.counters changed in the configuration), and no rate can be taken between two different counters (rates from the next sample)`
+    const cause = basis === 'vms' || was === 'vms' ? 'port.counters changed in the configuration' : `now: ${now.basisWhy ?? basis}`
+    return `its port counters changed basis (${was} -> ${basis}: ${cause}), and no rate can be taken between two different counters (rates from the next sample)`
   }
   if (basis === 'vms' && now.parts && before.parts) {
     const earlier = new Map(before.parts.map((part) => [part.id, part]))
@@ -82,6 +88,12 @@ function portDeltas(now: RawPort, before: RawPort): {rx: number; tx: number} | s
     return {rx, tx}
   }
   return {rx: delta(now.rxBytes, before.rxBytes), tx: delta(now.txBytes, before.txBytes)}
+}
+
+/** What a real host's port counters stand on, for the document (absent on the simulator and in labs summing VMs). */
+function nicBasis(port: RawPort): {basis?: 'port-counters' | 'pf+vfs' | 'pf-only'; basisWhy?: string} {
+  if (port.basis !== 'port-counters' && port.basis !== 'pf+vfs' && port.basis !== 'pf-only') return {}
+  return {basis: port.basis, ...(port.basisWhy === undefined ? {} : {basisWhy: port.basisWhy})}
 }
 
 /** A host's rates over the window, or why it has none this once. */
@@ -99,6 +111,7 @@ function hostRates(host: RawHost, before: RawHost, vmsBefore: Map<string, RawVm>
       txBps,
       // The seed measure: rx and tx summed against one link speed (can exceed 1).
       utilisation: (8 * (rxBps + txBps)) / (host.nic.speedMbps * 1e6),
+      ...nicBasis(host.nic),
     },
     vfs: {total: host.vfs.total, free: [...host.vfs.free]},
     cpus: host.cpus,

@@ -76,9 +76,9 @@ export class UnreadableOutputError extends SovaError {
  * The host's per-VF counters; `ip` failing or printing what cannot be read leaves the host out of
  * the sample (UnreadableOutputError, naming host and command), never reads as VFs without traffic.
  */
-export async function readVfCountersOf(ctx: HostDriverContext, sriov: SriovFacts): Promise<Map<string, ByteCounters>> {
+export async function readVfCountersOf(ctx: HostDriverContext, sriov: SriovFacts, seen?: (json: string) => void): Promise<Map<string, ByteCounters>> {
   try {
-    return await readVfCounters(ctx.shell, ctx.host.port.device, sriov, ctx.timeouts.toolMs)
+    return await readVfCounters(ctx.shell, ctx.host.port.device, sriov, ctx.timeouts.toolMs, seen)
   } catch (error) {
     if (error instanceof SovaError) throw error
     throw new UnreadableOutputError(`${ctx.host.name}: ${(error as Error).message}`)

@@ -5,6 +5,7 @@ import {UsageError} from '../../errors.js'
 import {parseLinkSpeed, readPort} from '../../linux/host-facts.js'
 import type {RawPort, RawVm} from '../types.js'
 import type {HostDriverContext} from './driver.js'
+import {readPortLoad} from './port-load.js'
 
 /**
  * Cumulative blocked seconds per vCPU, estimated: of the vcpus × now seconds the vCPUs have existed
@@ -18,8 +19,12 @@ export function estimateBlockedSeconds(vcpus: number, nowSeconds: number, cpuSec
   return Math.max(0, (n * nowSeconds - cpuSeconds - stealSeconds) / n)
 }
 
-/** The host's port: counters (the PF's, or the VMs' sum when `port.counters` is "vms", with each VM's part), their basis, and speed. */
-export async function readHostPort(ctx: HostDriverContext, vms: RawVm[]): Promise<RawPort> {
+/**
+ * The host's port: counters (the whole port's, per docs/port-counters.md, or the VMs' sum when
+ * `port.counters` is "vms", with each VM's part), their basis, and speed. `ipLinkJson`: the
+ * `ip -s -j -d link show <pf>` output the snapshot already read, if it did.
+ */
+export async function readHostPort(ctx: HostDriverContext, vms: RawVm[], ipLinkJson?: string): Promise<RawPort> {
   const {device, speedMbps: override, counters = 'pf'} = ctx.host.port
   let traffic: {rxBytes: number; txBytes: number}
   let sysfsSpeed: number | undefined
@@ -41,7 +46,10 @@ export async function readHostPort(ctx: HostDriverContext, vms: RawVm[]): Promis
   if (speedMbps === undefined) {
     throw new UsageError(`${ctx.host.name}: link speed of ${device} is unknown (/sys/class/net/${device}/speed says -1 or nothing)`, 'set port.speedMbps in the configuration')
   }
-  if (counters === 'pf') return {device, speedMbps, rxBytes: traffic.rxBytes, txBytes: traffic.txBytes, basis: 'pf'}
+  if (counters === 'pf') {
+    const load = await readPortLoad(ctx, traffic, ipLinkJson)
+    return {device, speedMbps, rxBytes: load.rxBytes, txBytes: load.txBytes, basis: load.basis, basisWhy: load.why}
+  }
   // Each VM's counters too: collect sums the deltas of the VMs in both readings (one that left is no drop).
   const parts = vms.map((vm) => ({id: vm.uuid, rxBytes: vm.counters.rxBytes, txBytes: vm.counters.txBytes, ...(vm.counters.basis === undefined ? {} : {basis: vm.counters.basis})}))
   return {device, speedMbps, rxBytes: traffic.rxBytes, txBytes: traffic.txBytes, basis: 'vms', parts}

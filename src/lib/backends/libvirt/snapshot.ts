@@ -125,7 +125,8 @@ export async function readHostSnapshot(host: LibvirtHost): Promise<RawHost> {
   const passthrough = host.mode.kind !== 'emulated'
   // A VF's traffic bypasses the tap: it is read from the PF's per-VF counters (rx = received by the VM).
   const sriov = passthrough && domains.some((domain) => domain.held.length > 0) ? await pool.vfNumbers() : undefined
-  const vfTraffic = sriov ? await readVfCountersOf(ctx, sriov) : new Map<string, ByteCounters>()
+  let ipLinkJson: string | undefined
+  const vfTraffic = sriov ? await readVfCountersOf(ctx, sriov, (json) => (ipLinkJson = json)) : new Map<string, ByteCounters>()
   const now = ctx.now()
   const all = domains.map(({stats, info, held, why}) => {
     const vf = held[0] ?? null
@@ -137,7 +138,7 @@ export async function readHostSnapshot(host: LibvirtHost): Promise<RawHost> {
   const taken = new Set(infos.flatMap((domain) => domain.held))
   return {
     name,
-    nic: await readHostPort(ctx, all.map(({vm}) => vm)),
+    nic: await readHostPort(ctx, all.map(({vm}) => vm), ipLinkJson),
     vfs: {total: pool.offered.length, free: pool.offered.filter((vf) => !taken.has(vf))},
     cpus: node.cpus,
     memoryMiB: {total: Math.round(node.memoryKiB / 1024), free: Math.round(freeKiB / 1024)},

@@ -91,9 +91,9 @@ function buildVm(ctx: HostDriverContext, domain: XlDomain, readings: HostReading
 }
 
 /** The VF counters of the PF, read only when some VM without a guest agent holds a VF. */
-async function readNeededVfCounters(ctx: HostDriverContext, sriov: SriovFacts | undefined, needed: boolean): Promise<Map<string, ByteCounters>> {
+async function readNeededVfCounters(ctx: HostDriverContext, sriov: SriovFacts | undefined, needed: boolean, seen: (json: string) => void): Promise<Map<string, ByteCounters>> {
   if (!sriov || !needed) return new Map()
-  return readVfCountersOf(ctx, sriov)
+  return readVfCountersOf(ctx, sriov, seen)
 }
 
 /** Reads one Xen host; throws UnreachableError when it (or its xl) does not answer. */
@@ -126,12 +126,13 @@ export async function readXenHost(context: HostDriverContext): Promise<RawHost> 
   // Drop the agents that stopped writing: those VMs are read from dom0, like VMs without an agent.
   for (const [domid, agent] of agents) if (staleAgent(agent, ctx.now())) agents.delete(domid)
   const needVfCounters = guests.some((domain) => !agents.has(domain.domid) && domain.pcidevs.some(pool.has))
+  let ipLinkJson: string | undefined
   const readings: HostReadings = {
     netDev: parseProcNetDev(netDevText),
     agents,
     rows: new Map(parseXlList(plain).map((row) => [row.domid, row])),
     pool,
-    vfCounters: await readNeededVfCounters(ctx, sriov, needVfCounters),
+    vfCounters: await readNeededVfCounters(ctx, sriov, needVfCounters, (json) => (ipLinkJson = json)),
   }
   // nomigrate=1 in the domain's config is the operator's word, kept with the domain: a tag the rules in force pin (rules/tags.ts).
   const vms = managed.flatMap((domain) => {
@@ -141,7 +142,7 @@ export async function readXenHost(context: HostDriverContext): Promise<RawHost> 
   const others = unmanaged.map(({domain, why}) => ({domain, why, reading: buildVm(ctx, domain, readings)}))
   const host: RawHost = {
     name: ctx.host.name,
-    nic: await readHostPort(ctx, [...vms, ...others.flatMap((other) => other.reading ?? [])]),
+    nic: await readHostPort(ctx, [...vms, ...others.flatMap((other) => other.reading ?? [])], ipLinkJson),
     vfs: {total: pool.total, free: pool.free},
     cpus: info.cpus,
     memoryMiB: info.memoryMiB,
