@@ -37,7 +37,7 @@ function host(basis: RawHost['nic']['basis'] = 'port-counters'): RawHost {
 }
 
 const byName = (families: ParsedFamily[], name: string) => families.find((family) => family.name === name)
-const series = (families: ParsedFamily[], name: string) => (byName(families, name)?.metrics ?? []).map((metric) => ({...metric.labels, value: Number(metric.value)}))
+const series = (families: ParsedFamily[], name: string): Record<string, any>[] => (byName(families, name)?.metrics ?? []).map((metric) => ({...metric.labels, value: Number(metric.value)}))
 
 describe('sova export text', () => {
   it('parses back to the contract\'s families, each with HELP and TYPE, values and labels intact', () => {
