@@ -140,7 +140,7 @@ describe('libvirt driver: snapshot', () => {
     // The whole port from i40e's port.rx_bytes/port.tx_bytes, not the PF's row in /proc/net/dev (987_654_321_000).
     assert.deepEqual(raw.nic, {
       device: 'enp3s0f0', speedMbps: 10_000, rxBytes: 412_233_900_177, txBytes: 390_112_877_102,
-      basis: 'port-counters', basisWhy: 'i40e port counters port.rx_bytes/port.tx_bytes from ethtool -S',
+      basis: 'port-counters', basisWhy: 'i40e port counters port.rx_bytes/port.tx_bytes from ethtool -S', driver: 'i40e',
     })
     assert.equal(raw.cpus, 32)
     assert.deepEqual(raw.memoryMiB, {total: 128_808, free: 61_440})
@@ -186,6 +186,18 @@ describe('libvirt driver: snapshot', () => {
       'nodeinfo',
     ])
     assert.deepEqual(shell.runs, [['ip', '-s', '-j', '-d', 'link', 'show', 'enp3s0f0'], ['ethtool', '-i', 'enp3s0f0'], ['ethtool', '-S', 'enp3s0f0']])
+  })
+
+  it('reads every VF\'s own counters only when asked (sova export), even with no VM on a VF', async () => {
+    setWorld({[URI1]: hostWorld(['idle1'])})
+    const plain = await driverFor(kvm1).snapshot()
+    assert.equal(plain.vfCounters, undefined, 'collect spares the host the ip call')
+    const shell = fakeShell()
+    const ctx: HostDriverContext = {host: kvm1, shell, timeouts: {toolMs: 10_000, migrateMs: 10_000}, now: () => NOW, readAllVfCounters: true}
+    const raw = await createLibvirtDriver(ctx, FAST).snapshot()
+    assert.ok(shell.runs.some((argv) => argv.join(' ') === 'ip -s -j -d link show enp3s0f0'))
+    assert.ok((raw.vfCounters ?? []).length > 0)
+    for (const vf of raw.vfCounters ?? []) assert.match(vf.vf, /^0000:03:1[0-9a-f]\.[0-7]$/)
   })
 
   it('finds the PF node device once, then reads only its VFs', async () => {
