@@ -21,6 +21,8 @@ export interface HostsBackendOptions {
   now?: () => number
   /** Builds a host's driver; the default picks xen or libvirt by the host's backend. */
   createDriver?: (context: HostDriverContext) => Promise<HostDriver>
+  /** Every driver reads all VF counters (HostDriverContext.readAllVfCounters). */
+  readAllVfCounters?: boolean
 }
 
 /** Where a host's own files and tools are: its ssh destination, the host of a qemu+ssh URI, or here. */
@@ -157,6 +159,7 @@ export class HostsBackend implements Backend {
     if (!driver) {
       const host = this.entry(name)
       const context: HostDriverContext = {host, shell: shellFor(host), timeouts: timeoutsOf(this.config), migration: this.config.migration, now: () => this.unixNow()}
+      if (this.options.readAllVfCounters) context.readAllVfCounters = true
       driver = (this.options.createDriver ?? defaultDriver)(context)
       this.drivers.set(name, driver)
     }
