@@ -144,8 +144,8 @@ describe('sensing through a real Prometheus beside the libvirt lab', {skip, time
       await sleep(1000)
     }
     const result = await withProm(['run', '--once'], hotViaPrometheus)
-    assert.equal(result.exitCode, 0, String(result.stderr))
     const doc = firstDoc(result.stdout)
+    assert.equal(result.exitCode, 0, `${String(result.stderr)}\n${JSON.stringify(doc.actions)}\n${JSON.stringify(doc.plan)}`)
     assert.equal(doc.scores?.hosts['lab-a'].hot, true, doc.scores?.hosts['lab-a'].reason)
     assert.ok((doc.actions ?? []).length > 0, 'it acted')
     assert.deepEqual(doc.actions?.filter((action) => action.status !== 'done'), [], 'every action done')

@@ -176,6 +176,11 @@ export interface Backend {
    */
   readWindow?(seconds?: number): Promise<{start: RawSnapshot; end: RawSnapshot}>
   /**
+   * Present when sensing is not the hypervisors' tools (Prometheus): these hosts read now with the
+   * tools, for the executor's checks just before and after an action (only the hosts it touches).
+   */
+  liveSnapshot?(hosts: readonly string[]): Promise<RawSnapshot>
+  /**
    * Reads the cluster now; no time passes. A host that does not answer is listed in `missing`;
    * UnreachableError only when no host answers at all.
    */
