@@ -54,19 +54,41 @@ export type PartName = {[Q in QueryName]: keyof (typeof PARTS)[Q]}[QueryName]
 /** The counters `sova export --textfile` writes: read at the textfile's own write time, not the scrape's. */
 export const TEXTFILE_COUNTERS: readonly PartName[] = ['port_rx', 'port_tx', 'vf_rx', 'vf_tx', 'blocked', 'sova_cpu', 'sova_rx', 'sova_tx']
 
-/** Labels the reader keeps for `part`, host label first, each once. */
+/**
+ * The textfile's own series of a domain, read only where the libvirt exporter has no such domain
+ * (Xen, or a KVM host without the exporter): on KVM they would double what a response carries.
+ */
+const FALLBACKS: readonly PartName[] = ['sova_cpu', 'sova_vcpus', 'sova_memory', 'sova_rx', 'sova_tx']
+
+/** The label a response names each series' host by: `instance` less its `:port` (computed on the server), or the configured label. */
+export const hostKeyLabel = (hostLabel: string): string => (hostLabel === 'instance' ? 'sova_host_key' : hostLabel)
+
+/** `metric` with the host key label: for `instance`, its value without a `:port` (so both exporters of a host match). */
+function keyed(metric: string, hostLabel: string): string {
+  return hostLabel === 'instance' ? `label_replace(${metric}, "${hostKeyLabel(hostLabel)}", "$1", "instance", "(.+?)(?::[0-9]+)?")` : metric
+}
+
+/** Labels the reader keeps for `part`, host key first, each once. */
 export function partLabels(part: PartName, hostLabel: string): string[] {
   for (const parts of Object.values(PARTS)) {
     const spec = (parts as Record<string, readonly [string, string, readonly string[]]>)[part]
-    if (spec) return [...new Set([hostLabel, ...spec[2]])]
+    if (spec) return [...new Set([hostKeyLabel(hostLabel), ...spec[2]])]
   }
   throw new Error(`no query part ${part}`)
 }
 
-/** One query: every part of `name`, aggregated by the host label and the part's labels, marked with its part. */
+/** One part: the metric aggregated by the host key and the part's labels. */
+function partExpression(part: PartName, op: string, metric: string, hostLabel: string): string {
+  const key = hostKeyLabel(hostLabel)
+  const aggregated = `${op} by (${partLabels(part, hostLabel).join(', ')}) (${keyed(metric, hostLabel)})`
+  if (!FALLBACKS.includes(part)) return aggregated
+  return `(${aggregated} unless on (${key}, domain) ${keyed('libvirt_domain_info_cpu_time_seconds_total', hostLabel)})`
+}
+
+/** One query: every part of `name`, aggregated by the host key and the part's labels, marked with its part. */
 export function queryText(name: QueryName, hostLabel: string): string {
   return Object.entries(PARTS[name])
-    .map(([part, [op, metric]]) => `label_replace(${op} by (${partLabels(part as PartName, hostLabel).join(', ')}) (${metric}), "${PART_LABEL}", "${part}", "", "")`)
+    .map(([part, [op, metric]]) => `label_replace(${partExpression(part as PartName, op, metric, hostLabel)}, "${PART_LABEL}", "${part}", "", "")`)
     .join(' or ')
 }
 
