@@ -49,6 +49,10 @@ describe('sensing through Prometheus', () => {
     assert.equal(server.requests.length, 6)
     assert.equal(times.length, 2)
     assert.ok(Math.abs(times[1] - times[0] - 30) < 1e-6)
+    // The start is read for its counters only: no gauges in its queries.
+    const startQueries = server.requests.filter((request) => request.time === times[0]).map((request) => request.query).join('\n')
+    assert.doesNotMatch(startQueries, /node_memory_MemTotal_bytes|libvirt_domain_info_memory_usage_bytes|sova_port_speed_bytes/)
+    assert.match(startQueries, /libvirt_domain_info_cpu_time_seconds_total/)
   })
 
   it('a host whose exporter is down is missing with the reason (exit 69), the others are read', async () => {

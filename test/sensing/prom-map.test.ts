@@ -5,7 +5,7 @@ import {describe, it} from 'node:test'
 import {toDocument} from '../../src/lib/loop/collect.js'
 import {snapshotOf, withUnchangedTextfiles} from '../../src/lib/sensing/prom-map.js'
 import {addAnswer, alignTextfile, PrometheusAnswerError, type Reading} from '../../src/lib/sensing/prom-response.js'
-import {sensingQueries} from '../../src/lib/sensing/promql.js'
+import {END_ONLY, type PartName, sensingQueries} from '../../src/lib/sensing/promql.js'
 import {type FakeHost, fleetSeries, vector} from '../support/fake-prometheus.js'
 
 const UUID1 = '11111111-1111-4111-8111-111111111111'
@@ -15,18 +15,20 @@ const VF2 = '0000:03:10.2'
 
 const context = (names: string[], maxTextfileAgeSeconds = 120) => ({hosts: names.map((name) => ({name})), hostLabel: 'sova_host', maxTextfileAgeSeconds, source: {backend: 'libvirt', cluster: 'c'}})
 
-function readingOf(hosts: FakeHost[], time: number): Reading {
+/** What Prometheus answers at `time`; at a window's start, counters only (as the start's queries ask). */
+function readingOf(hosts: FakeHost[], time: number, countersOnly = false): Reading {
   const reading: Reading = new Map()
-  addAnswer(reading, vector(fleetSeries(hosts, time), time), 'sova_host', 'test')
+  const series = fleetSeries(hosts, time).filter((one) => !countersOnly || !END_ONLY.includes(one.metric.sova_part as PartName))
+  addAnswer(reading, vector(series, time), 'sova_host', 'test')
   return reading
 }
 
 /** The document over [start, end] of a fake fleet, as the Prometheus source builds it. */
 function documentOver(startHosts: FakeHost[], endHosts: FakeHost[], start: number, end: number, names = endHosts.map((host) => host.name)) {
-  const before = readingOf(startHosts, start)
+  const before = readingOf(startHosts, start, true)
   const after = readingOf(endHosts, end)
   alignTextfile(before, after, end - start)
-  const first = snapshotOf(before, new Date(start * 1000).toISOString(), context(names)).snapshot
+  const first = snapshotOf(before, new Date(start * 1000).toISOString(), {...context(names), countersOnly: true}).snapshot
   const last = withUnchangedTextfiles(before, snapshotOf(after, new Date(end * 1000).toISOString(), context(names)).snapshot, after, end - start)
   return toDocument(first, last)
 }

@@ -12,6 +12,8 @@ export interface MappingContext {
   hostLabel: string
   /** A textfile older than this is stale inventory: the host is missing. */
   maxTextfileAgeSeconds: number
+  /** The reading has counters only (a window's start, promql.ts END_ONLY): its gauges are left 0, never read. */
+  countersOnly?: boolean
   source: RawSnapshot['source']
 }
 
@@ -46,7 +48,7 @@ function hostProblem(name: string, parts: Parts | undefined, at: number, context
   const age = at - written
   if (age > context.maxTextfileAgeSeconds) return `its sova textfile is ${Math.round(age)} s old (more than ${context.maxTextfileAgeSeconds} s): its inventory is stale`
   if (!parts?.has('port')) return 'its sova textfile has no sova_port_info'
-  if (!parts.has('mem_total') || !parts.has('cpus')) return 'Prometheus has no node_exporter memory and CPU series of it'
+  if (!context.countersOnly && (!parts.has('mem_total') || !parts.has('cpus'))) return 'Prometheus has no node_exporter memory and CPU series of it'
   return undefined
 }
 
@@ -114,13 +116,13 @@ function lookupsOf(parts: Parts) {
 }
 
 /** The port: the textfile's whole-port counters on its basis, or (basis `vms`) the sum of the VMs'. */
-function portOf(parts: Parts, vms: RawVm[]): RawPort | string {
+function portOf(parts: Parts, vms: RawVm[], countersOnly: boolean): RawPort | string {
   const info = all(parts, 'port')[0].labels
   const device = info.device ?? ''
   const onDevice = (labels: Record<string, string>) => labels.device === device
   const speed = first(parts, 'port_speed', onDevice)
-  if (speed === undefined || speed <= 0) return `its sova textfile has no sova_port_speed_bytes for ${device}`
-  const speedMbps = (speed * 8) / 1e6
+  if (!countersOnly && (speed === undefined || speed <= 0)) return `its sova textfile has no sova_port_speed_bytes for ${device}`
+  const speedMbps = ((speed ?? 0) * 8) / 1e6
   if (info.basis === 'vms') {
     const counted = vms.map((vm) => ({id: vm.uuid, rxBytes: vm.counters.rxBytes, txBytes: vm.counters.txBytes, ...(vm.counters.basis === undefined ? {} : {basis: vm.counters.basis})}))
     const rxBytes = counted.reduce((total, part) => total + part.rxBytes, 0)
@@ -135,7 +137,7 @@ function portOf(parts: Parts, vms: RawVm[]): RawPort | string {
 }
 
 /** One host's readings, or why it has none. */
-function hostOf(name: string, parts: Parts, unmanaged: UnmanagedVm[]): RawHost | string {
+function hostOf(name: string, parts: Parts, unmanaged: UnmanagedVm[], countersOnly: boolean): RawHost | string {
   const lookups = lookupsOf(parts)
   const vms: RawVm[] = []
   for (const sample of all(parts, 'domain')) {
@@ -149,7 +151,7 @@ function hostOf(name: string, parts: Parts, unmanaged: UnmanagedVm[]): RawHost |
     vms.push(vm)
   }
   vms.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-  const nic = portOf(parts, vms)
+  const nic = portOf(parts, vms, countersOnly)
   if (typeof nic === 'string') return nic
   const vfs = all(parts, 'vf').map((sample) => sample.labels)
   const memTotal = first(parts, 'mem_total') ?? 0
@@ -176,7 +178,7 @@ export function snapshotOf(reading: Reading, at: string, context: MappingContext
   for (const {name} of context.hosts) {
     const parts = reading.get(name)
     const problem = hostProblem(name, parts, seconds, context)
-    const host = problem ?? hostOf(name, parts as Parts, unmanaged)
+    const host = problem ?? hostOf(name, parts as Parts, unmanaged, context.countersOnly === true)
     if (typeof host === 'string') missing.push({host: name, reason: `read from Prometheus: ${host}`})
     else hosts.push(host)
   }

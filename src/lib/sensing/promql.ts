@@ -85,14 +85,21 @@ function partExpression(part: PartName, op: string, metric: string, hostLabel: s
   return `(${aggregated} unless on (${key}, domain) ${keyed('libvirt_domain_info_cpu_time_seconds_total', hostLabel)})`
 }
 
-/** One query: every part of `name`, aggregated by the host key and the part's labels, marked with its part. */
-export function queryText(name: QueryName, hostLabel: string): string {
+/**
+ * Gauges that only the end of a window needs: the start is read for its counters (and what they
+ * count: the domains' paths and VFs, the interfaces summed), so its answers are smaller.
+ */
+export const END_ONLY: readonly PartName[] = ['port_speed', 'mem_total', 'mem_available', 'cpus', 'sova_vcpus', 'sova_memory', 'lv_vcpus', 'lv_memory']
+
+/** One query: every part of `name` (at a window's start, its counters only), aggregated by the host key and the part's labels, marked with its part. */
+export function queryText(name: QueryName, hostLabel: string, countersOnly = false): string {
   return Object.entries(PARTS[name])
+    .filter(([part]) => !countersOnly || !END_ONLY.includes(part as PartName))
     .map(([part, [op, metric]]) => `label_replace(${partExpression(part as PartName, op, metric, hostLabel)}, "${PART_LABEL}", "${part}", "", "")`)
     .join(' or ')
 }
 
-/** The queries of one reading, by name. */
-export function sensingQueries(hostLabel: string): {name: QueryName; query: string}[] {
-  return (Object.keys(PARTS) as QueryName[]).map((name) => ({name, query: queryText(name, hostLabel)}))
+/** The queries of one reading, by name; `countersOnly` for the start of a window. */
+export function sensingQueries(hostLabel: string, countersOnly = false): {name: QueryName; query: string}[] {
+  return (Object.keys(PARTS) as QueryName[]).map((name) => ({name, query: queryText(name, hostLabel, countersOnly)}))
 }
