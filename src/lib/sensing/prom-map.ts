@@ -40,7 +40,7 @@ const sum = (samples: Sample[] | undefined): number => (samples ?? []).reduce((t
 /** Why a host has no usable inventory in this reading, or undefined. */
 function hostProblem(name: string, parts: Parts | undefined, at: number, context: MappingContext): string | undefined {
   const ups = parts?.get('up') ?? []
-  if (ups.length === 0) return `Prometheus has no target of it (no series with ${context.hostLabel}="${name}")`
+  if (ups.length === 0) return `Prometheus has no target of it (no series with ${context.hostLabel === 'instance' ? `instance="${name}:<port>"` : `${context.hostLabel}="${name}"`})`
   const down = ups.filter((sample) => sample.value !== 1).map((sample) => `${sample.labels.job ?? '?'} at ${sample.labels.instance ?? '?'}`)
   if (down.length > 0) return `its exporter target is down in Prometheus (up == 0: ${down.join(', ')})`
   const written = textfileTime(parts)
