@@ -7,8 +7,8 @@ import type {Store} from '../lib/store/store.js'
 export default class Export extends SovaCommand {
   static summary = 'Write this host\'s VFs, port and VMs as Prometheus metrics for node_exporter\'s textfile collector.'
   static description = `Reads this host once, as collect reads it (through its backend's tools), and writes
-DIR/sova.prom in the Prometheus text format: the port's whole counters and the basis they stand on,
-every VF of the pool with the domain holding it and the VF's own counters, and every domain Sova
+DIR/sova-export.prom in the Prometheus text format: the port's whole counters and the basis they
+stand on, every VF of the pool with the domain holding it and the VF's own counters, and every domain Sova
 manages with its path, traffic and CPU (docs/prometheus-textfile.md lists every metric). The file is
 replaced at once (a temporary file in DIR, renamed), mode 0644. The host is the configuration's host
 named by --host, else the one named as this machine is. Run it from a timer (contrib/systemd).
@@ -22,7 +22,7 @@ directory or not writable, 69 the host's tools did not answer; on any failure no
 
   static flags = {
     ...backendFlags,
-    textfile: Flags.string({required: true, description: 'Directory to write sova.prom in (node_exporter\'s --collector.textfile.directory).', helpValue: 'DIR'}),
+    textfile: Flags.string({required: true, description: 'Directory to write sova-export.prom in (node_exporter\'s --collector.textfile.directory).', helpValue: 'DIR'}),
     host: Flags.string({description: 'The configuration\'s host this machine is (default: the one named as its hostname).', helpValue: 'NAME'}),
   }
 
