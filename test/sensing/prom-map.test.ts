@@ -88,6 +88,14 @@ describe('Prometheus readings mapped to counters', () => {
     assert.match(reason('absent'), /Prometheus has no target of it \(no series with sova_host="absent"\)/)
   })
 
+  it('a domain\'s tags (sova_domain_tag) reach the document, so rules that select by tag apply; a bad one is set aside with why', () => {
+    const fleet = [host([{name: 'vm1', uuid: UUID1, tapBps: 1, cpu: 0, tags: ['xen:nomigrate', 'database', 'not a tag']}])]
+    const doc = documentOver(fleet, fleet, 1000, 1060)
+    assert.deepEqual(doc.hosts[0].vms[0].tags, ['database', 'xen:nomigrate'].sort())
+    const {snapshot} = snapshotOf(readingOf(fleet, 1000), new Date(1e6).toISOString(), context(['h1']))
+    assert.match(snapshot.hosts[0].vms[0].ignoredTags?.[0] ?? '', /tag "not a tag" ignored/)
+  })
+
   it('hosts Prometheus has that the configuration does not list are ignored and named', () => {
     const fleet = [host([], {name: 'h1'}), host([], {name: 'other'})]
     const {snapshot, foreign} = snapshotOf(readingOf(fleet, 1000), new Date(1e6).toISOString(), context(['h1']))

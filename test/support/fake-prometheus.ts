@@ -58,6 +58,8 @@ export interface FakeVm {
   vf?: string
   vfBps?: number
   cpu: number
+  /** The domain's metadata tags (sova_domain_tag). */
+  tags?: string[]
 }
 
 export interface FakeHost {
@@ -101,6 +103,7 @@ export function fleetSeries(hosts: FakeHost[], time: number): {metric: Record<st
     for (const vm of host.vms) {
       add(h, 'domain', {domain: vm.name, uuid: vm.uuid, path: vm.vf ? 'vf' : 'pv', ...(vm.vf ? {vf: vm.vf} : {})}, 1)
       add(h, 'blocked', {domain: vm.name}, 0.1 * written)
+      for (const tag of vm.tags ?? []) add(h, 'tag', {domain: vm.name, tag}, 1)
       add(h, 'lv_cpu', {domain: vm.name}, vm.cpu * time)
       add(h, 'lv_vcpus', {domain: vm.name}, 2)
       add(h, 'lv_memory', {domain: vm.name}, 2 * 2 ** 30)

@@ -1,6 +1,7 @@
 // One instant's Prometheus reading as the RawSnapshot a direct reading would give: the same counters,
 // so collect's one pure path (loop/collect.ts toDocument) turns two of them into rates. Pure.
 import {isValidName, NAME_RULE} from '../identifiers.js'
+import {acceptTags} from '../rules/tags.js'
 import type {MissingHost, RawHost, RawPort, RawSnapshot, RawVm, UnmanagedVm} from '../backends/types.js'
 import type {PartName} from './promql.js'
 import {type Reading, type Sample, textfileTime} from './prom-response.js'
@@ -86,6 +87,7 @@ function vmOf(sample: Sample, parts: Parts, lookups: ReturnType<typeof lookupsOf
   }
   counters.blockedSeconds = lookups.blocked.get(domain) ?? 0
   if (counters.basis === undefined) delete counters.basis
+  const {tags, ignored} = acceptTags((lookups.tags.get(domain) ?? []).map((tag) => tag.labels.tag ?? '').sort())
   return {
     name: domain,
     id: uuid,
@@ -95,6 +97,8 @@ function vmOf(sample: Sample, parts: Parts, lookups: ReturnType<typeof lookupsOf
     path: path === 'vf' ? 'vf' : 'pv',
     vf,
     counters,
+    ...(tags.length > 0 ? {tags} : {}),
+    ...(ignored.length > 0 ? {ignoredTags: ignored} : {}),
   }
 }
 
@@ -110,6 +114,7 @@ function lookupsOf(parts: Parts) {
     vfRx: value('vf_rx', 'vf'),
     vfTx: value('vf_tx', 'vf'),
     blocked: value('blocked', 'domain'),
+    tags: byLabel(parts, 'tag', 'domain'),
     sovaRx: byLabel(parts, 'sova_rx', 'domain'),
     sovaTx: byLabel(parts, 'sova_tx', 'domain'),
   }

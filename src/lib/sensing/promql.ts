@@ -32,6 +32,9 @@ export const PARTS = {
   },
   domains: {
     domain: ['max', 'sova_domain_info', ['domain', 'uuid', 'path', 'vf']],
+    // The domain's metadata tags, rules select VMs by (proposed to the textfile's contract: one
+    // series a tag; none written, none read, and the executor's live check still sees them).
+    tag: ['max', 'sova_domain_tag', ['domain', 'tag']],
     blocked: ['sum', 'sova_domain_cpu_blocked_seconds_total', ['domain']],
     sova_cpu: ['sum', 'sova_domain_cpu_seconds_total', ['domain']],
     sova_vcpus: ['max', 'sova_domain_virtual_cpus', ['domain']],
