@@ -85,11 +85,17 @@ describe('sensing through a real Prometheus beside the libvirt lab', {skip, time
     labConfig = JSON.parse(readFileSync(direct, 'utf8'))
     state = freshStateDir()
     stack = new PrometheusStack(labConfig.hosts.map((host) => ({name: host.name, uri: uri(host.name === 'lab-a' ? 'a' : 'b')})), direct, state)
-    await stack.up()
-    viaPrometheus = configWith('via-prometheus', (config) => {
-      config.sensing = {prometheus: {url: stack?.url, hostLabel: HOST_LABEL, windowSeconds: WINDOW_SECONDS}}
-    })
-    await stack.waitForHistory(WINDOW_SECONDS)
+    try {
+      await stack.up()
+      viaPrometheus = configWith('via-prometheus', (config) => {
+        config.sensing = {prometheus: {url: stack?.url, hostLabel: HOST_LABEL, windowSeconds: WINDOW_SECONDS}}
+      })
+      await stack.waitForHistory(WINDOW_SECONDS)
+    } catch (error) {
+      const logs = ['prometheus', 'node-lab-a', 'libvirt-lab-a'].map((name) => `--- ${name}:\n${stack?.log(name)}`).join('\n')
+      await stack.stop()
+      throw new Error(`${(error as Error).message}\n${logs}`)
+    }
   })
 
   after(async () => {

@@ -49,6 +49,8 @@ export class PrometheusStack {
     const log = openSync(join(this.dir, `${name}.log`), 'a')
     const child = spawn(command, args, {stdio: ['ignore', log, log]})
     this.children.set(name, child)
+    // The last resort if the test process ends without stop(): none of these outlives it.
+    if (this.children.size === 1) process.once('exit', () => this.children.forEach((running) => running.kill('SIGKILL')))
   }
 
   /** Stops one process of the stack (an exporter "going down"), waiting until it is gone. */
