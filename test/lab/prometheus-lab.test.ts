@@ -116,6 +116,8 @@ describe('sensing through a real Prometheus beside the libvirt lab', {skip, time
     assert.equal(b.source.windowSeconds, WINDOW_SECONDS)
     const shape = (doc: SovaDocument) => doc.hosts.map((host) => ({host: host.name, vfs: host.vfs, vms: host.vms.map((vm) => [vm.name, vm.uuid, vm.path, vm.vf])}))
     assert.deepEqual(shape(b), shape(a))
+    const ratio = (x: number, y: number) => (y === 0 ? 'n/a' : (x / y).toFixed(3))
+    process.stderr.write(`prometheus lab: via Prometheus / direct: ${a.hosts.flatMap((host, i) => [`${host.name} port tx ${ratio(b.hosts[i].nic.txBps, host.nic.txBps)}`, ...host.vms.map((vm, j) => `${vm.name} tx ${ratio(b.hosts[i].vms[j].net.txBps, vm.net.txBps)} cpu ${ratio(b.hosts[i].vms[j].cpu.usedRatio, vm.cpu.usedRatio)}`)]).join(', ')}\n`)
     for (const [i, host] of a.hosts.entries()) {
       const other = b.hosts[i]
       assert.ok(close(host.nic.txBps, other.nic.txBps), `${host.name} port tx: ${host.nic.txBps} direct, ${other.nic.txBps} via Prometheus`)
