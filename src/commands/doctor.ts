@@ -11,7 +11,9 @@ export default class Doctor extends SovaCommand {
   static description = `For each host of the configuration file (or only the HOSTs named): ssh or the libvirt URI
 answers, the hypervisor's tools are there and run, the physical port (PF) is found, its link speed is
 known, SR-IOV is enabled and VFs are free to assign; then, read as collect reads it, how many VMs Sova
-manages there and, by name with why, the domains it does not (the document's "unmanaged"). Prints one
+manages there and, by name with why, the domains it does not (the document's "unmanaged"), and which
+counters its port's load is read from and why (port-counters, pf+vfs; pf-only FAILs: the PF's own
+counters miss the VFs' traffic, see docs/port-counters.md). Prints one
 row per check with pass, FAIL or "not checked" (a check it needs failed: the FAIL row is the cause),
 what was seen and how to fix it. Changes nothing. Exit codes: 0 all checks pass, 1 some check failed, 2 bad usage
 (unknown host, no hosts configured), 65 invalid configuration.`

@@ -20,8 +20,13 @@ directory or not writable, 69 the host's tools did not answer; on any failure no
     {description: 'Try it on a simulated host', command: '<%= config.bin %> export --backend sim --host host1 --textfile /tmp'},
   ]
 
+  // Nothing goes to stdout: no format, colour or table flags to choose; --state only for the
+  // simulator. (Typed as the base's: the flags left out are simply never given.)
+  static baseFlags = {quiet: SovaCommand.baseFlags.quiet, state: SovaCommand.baseFlags.state} as unknown as typeof SovaCommand.baseFlags
+
   static flags = {
-    ...backendFlags,
+    backend: backendFlags.backend,
+    config: backendFlags.config,
     textfile: Flags.string({required: true, description: 'Directory to write sova-export.prom in (node_exporter\'s --collector.textfile.directory).', helpValue: 'DIR'}),
     host: Flags.string({description: 'The configuration\'s host this machine is (default: the one named as its hostname).', helpValue: 'NAME'}),
   }

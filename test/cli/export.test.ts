@@ -12,7 +12,7 @@ import {type ParsedFamily, parseExposition} from '../metrics/parse-exposition.js
 
 const FILE = 'sova-export.prom'
 const scratch = () => mkdtempSync(join(tmpdir(), 'sova-export-cli-'))
-const series = (families: ParsedFamily[], name: string) => (families.find((family) => family.name === name)?.metrics ?? []).map((metric) => ({...metric.labels, value: Number(metric.value)}))
+const series = (families: ParsedFamily[], name: string): Record<string, any>[] => (families.find((family) => family.name === name)?.metrics ?? []).map((metric) => ({...metric.labels, value: Number(metric.value)}))
 
 describe('sova export --textfile', () => {
   it('writes one simulated host, readable by node_exporter (0644 under umask 077), nothing on stdout', async () => {

@@ -10,6 +10,7 @@ import {dirname, join} from 'node:path'
 import {describe, it} from 'node:test'
 import type {RawHost} from '../../src/lib/backends/types.js'
 import {EXIT, SovaError} from '../../src/lib/errors.js'
+import {pickHost} from '../../src/lib/export/local-host.js'
 import {textfileText} from '../../src/lib/export/textfile-metrics.js'
 import {checkTextfileDir, TEXTFILE_NAME, type TextfileFs, writeTextfile} from '../../src/lib/export/textfile-write.js'
 import {type ParsedFamily, parseExposition} from '../metrics/parse-exposition.js'
@@ -37,7 +38,7 @@ function host(basis: RawHost['nic']['basis'] = 'port-counters'): RawHost {
 }
 
 const byName = (families: ParsedFamily[], name: string) => families.find((family) => family.name === name)
-const series = (families: ParsedFamily[], name: string) => (byName(families, name)?.metrics ?? []).map((metric) => ({...metric.labels, value: Number(metric.value)}))
+const series = (families: ParsedFamily[], name: string): Record<string, any>[] => (byName(families, name)?.metrics ?? []).map((metric) => ({...metric.labels, value: Number(metric.value)}))
 
 describe('sova export text', () => {
   it('parses back to the contract\'s families, each with HELP and TYPE, values and labels intact', () => {
@@ -158,5 +159,16 @@ describe('sova export write', () => {
     for (const [target, why] of [[join(dir, 'missing'), /no such directory/], [file, /not a directory/], [blocked, /sova-export.prom in it is a directory/], ['/proc', /not writable/]] as const) {
       assert.throws(() => checkTextfileDir(target), (error: SovaError) => error.exit === EXIT.badInput && why.test(error.message) && error.message.startsWith(`--textfile ${target}: `), target)
     }
+  })
+})
+
+describe('sova export: which host this machine is', () => {
+  it('--host when given and configured; else the host named as the machine, or as its first label', () => {
+    const hosts = ['xen1', 'xen2.example.org', 'kvm3']
+    assert.equal(pickHost(hosts, 'kvm3', 'anything', 'c.json'), 'kvm3')
+    assert.equal(pickHost(hosts, undefined, 'xen2.example.org', 'c.json'), 'xen2.example.org')
+    assert.equal(pickHost(hosts, undefined, 'xen1.example.org', 'c.json'), 'xen1')
+    assert.throws(() => pickHost(hosts, 'xen3', 'xen1', 'c.json'), (error: SovaError) => error.exit === EXIT.usage && error.message === '--host xen3: not a host of c.json (hosts: xen1, xen2.example.org, kvm3)')
+    assert.throws(() => pickHost(hosts, undefined, 'mgmt.example.org', 'c.json'), (error: SovaError) => error.exit === EXIT.usage && /no host of c.json is named "mgmt.example.org"/.test(error.message))
   })
 })

@@ -56,7 +56,7 @@ export function simPort(host: SimHost): RawPort {
         ? {rxBytes: vfs.reduce((sum, vf) => sum + vf.rxBytes, pf.rxBytes), txBytes: vfs.reduce((sum, vf) => sum + vf.txBytes, pf.txBytes)}
         : pf
   const why = {
-    'port-counters': 'the simulated NIC\'s port counters (every VM\'s traffic, PV and VF, and migration streams)',
+    'port-counters': 'the simulated NIC\'s port counters (PV, VF and migration traffic)',
     'pf+vfs': `the simulated NIC has no port counters (scenario nicCounters: pf+vfs); PF plus ${vfs.length} VF(s)`,
     'pf-only': 'the simulated NIC has neither port nor VF counters (scenario nicCounters: pf-only); PF counters only (VF traffic missing)',
   }[basis]
