@@ -112,8 +112,12 @@ describe('Prometheus readings mapped to counters', () => {
   })
 
   it('every query aggregates by the host label, so an answer has one series per host, VF or VM interface', () => {
-    for (const {query} of sensingQueries('sova_host')) {
-      for (const part of query.split(' or ')) assert.match(part, /^label_replace\(\(?(max|sum|count) by \(sova_host[,)]/)
+    for (const {query} of sensingQueries({hostLabel: 'sova_host', hosts: ['h1', 'h2.example']})) {
+      for (const part of query.split(' or ')) {
+        assert.match(part, /^label_replace\(\(?(max|sum|count) by \(sova_host[,)]/)
+        // Only the configuration's hosts are asked about (a shard of a fleet).
+        assert.match(part, /\{(mode="idle", )?sova_host=~"h1\|h2\[\.\]example"\}/)
+      }
     }
   })
 })

@@ -60,7 +60,7 @@ export class PrometheusSensing implements Backend {
   /** Every query of one instant (Unix ms), in parallel, sorted into one reading. */
   private async read(ms: number, countersOnly = false): Promise<Reading> {
     const reading: Reading = new Map()
-    const queries = sensingQueries(this.hostLabel, countersOnly)
+    const queries = sensingQueries({hostLabel: this.hostLabel, hosts: this.hosts.map((host) => host.name)}, countersOnly)
     const answers = await Promise.all(queries.map(({query}) => this.client.query(query, ms / 1000)))
     try {
       answers.forEach((answer, i) => addAnswer(reading, answer, this.hostLabel, `Prometheus at ${this.settings.url}, query ${queries[i].name}`))

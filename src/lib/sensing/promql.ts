@@ -66,9 +66,27 @@ const FALLBACKS: readonly PartName[] = ['sova_cpu', 'sova_vcpus', 'sova_memory',
 /** The label a response names each series' host by: `instance` less its `:port` (computed on the server), or the configured label. */
 export const hostKeyLabel = (hostLabel: string): string => (hostLabel === 'instance' ? 'sova_host_key' : hostLabel)
 
-/** `metric` with the host key label: for `instance`, its value without a `:port` (so both exporters of a host match). */
-function keyed(metric: string, hostLabel: string): string {
-  return hostLabel === 'instance' ? `label_replace(${metric}, "${hostKeyLabel(hostLabel)}", "$1", "instance", "(.+?)(?::[0-9]+)?")` : metric
+/** Who is asked about: the host label, and the configuration's hosts (absent: every host Prometheus has). */
+export interface QueryScope {
+  hostLabel: string
+  hosts?: readonly string[]
+}
+
+/**
+ * A matcher of the scope's hosts, so a configuration (a shard of a fleet) is answered about its own
+ * hosts only. Host names are letters, digits and `. _ : @ + -`: `.` and `+` are put in classes.
+ */
+export function hostMatcher(scope: QueryScope): string | undefined {
+  if (!scope.hosts || scope.hosts.length === 0) return undefined
+  const names = scope.hosts.map((name) => name.replace(/[.+]/g, (c) => `[${c}]`)).join('|')
+  return scope.hostLabel === 'instance' ? `instance=~"(?:${names})(?::[0-9]+)?"` : `${scope.hostLabel}=~"${names}"`
+}
+
+/** `metric` of the scope's hosts, with the host key label: for `instance`, its value without a `:port` (so both exporters of a host match). */
+function keyed(metric: string, scope: QueryScope): string {
+  const matcher = hostMatcher(scope)
+  const selector = matcher === undefined ? metric : metric.endsWith('}') ? `${metric.slice(0, -1)}, ${matcher}}` : `${metric}{${matcher}}`
+  return scope.hostLabel === 'instance' ? `label_replace(${selector}, "${hostKeyLabel(scope.hostLabel)}", "$1", "instance", "(.+?)(?::[0-9]+)?")` : selector
 }
 
 /** Labels the reader keeps for `part`, host key first, each once. */
@@ -81,11 +99,11 @@ export function partLabels(part: PartName, hostLabel: string): string[] {
 }
 
 /** One part: the metric aggregated by the host key and the part's labels. */
-function partExpression(part: PartName, op: string, metric: string, hostLabel: string): string {
-  const key = hostKeyLabel(hostLabel)
-  const aggregated = `${op} by (${partLabels(part, hostLabel).join(', ')}) (${keyed(metric, hostLabel)})`
+function partExpression(part: PartName, op: string, metric: string, scope: QueryScope): string {
+  const key = hostKeyLabel(scope.hostLabel)
+  const aggregated = `${op} by (${partLabels(part, scope.hostLabel).join(', ')}) (${keyed(metric, scope)})`
   if (!FALLBACKS.includes(part)) return aggregated
-  return `(${aggregated} unless on (${key}, domain) ${keyed('libvirt_domain_info_cpu_time_seconds_total', hostLabel)})`
+  return `(${aggregated} unless on (${key}, domain) ${keyed('libvirt_domain_info_cpu_time_seconds_total', scope)})`
 }
 
 /**
@@ -95,14 +113,14 @@ function partExpression(part: PartName, op: string, metric: string, hostLabel: s
 export const END_ONLY: readonly PartName[] = ['port_speed', 'mem_total', 'mem_available', 'cpus', 'sova_vcpus', 'sova_memory', 'lv_vcpus', 'lv_memory']
 
 /** One query: every part of `name` (at a window's start, its counters only), aggregated by the host key and the part's labels, marked with its part. */
-export function queryText(name: QueryName, hostLabel: string, countersOnly = false): string {
+export function queryText(name: QueryName, scope: QueryScope, countersOnly = false): string {
   return Object.entries(PARTS[name])
     .filter(([part]) => !countersOnly || !END_ONLY.includes(part as PartName))
-    .map(([part, [op, metric]]) => `label_replace(${partExpression(part as PartName, op, metric, hostLabel)}, "${PART_LABEL}", "${part}", "", "")`)
+    .map(([part, [op, metric]]) => `label_replace(${partExpression(part as PartName, op, metric, scope)}, "${PART_LABEL}", "${part}", "", "")`)
     .join(' or ')
 }
 
 /** The queries of one reading, by name; `countersOnly` for the start of a window. */
-export function sensingQueries(hostLabel: string, countersOnly = false): {name: QueryName; query: string}[] {
-  return (Object.keys(PARTS) as QueryName[]).map((name) => ({name, query: queryText(name, hostLabel, countersOnly)}))
+export function sensingQueries(scope: QueryScope, countersOnly = false): {name: QueryName; query: string}[] {
+  return (Object.keys(PARTS) as QueryName[]).map((name) => ({name, query: queryText(name, scope, countersOnly)}))
 }
