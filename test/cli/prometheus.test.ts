@@ -55,15 +55,19 @@ describe('sensing through Prometheus', () => {
     assert.match(startQueries, /libvirt_domain_info_cpu_time_seconds_total/)
   })
 
-  it('a host whose exporter is down is missing with the reason (exit 69), the others are read', async () => {
-    const server = await prometheus([fleet[0], {...fleet[1], down: true}])
-    const config = configFile({url: server.url, hostLabel: 'sova_host'})
+  it('a host whose exporter is down, or whose textfile is stale, is missing with the reason (exit 69); the others are read', async () => {
+    const stale: FakeHost = {name: 'h3', vfs: [], vms: [], textfileAt: (time) => time - 300}
+    const server = await prometheus([fleet[0], {...fleet[1], down: true}, stale])
+    const config = configFile({url: server.url, hostLabel: 'sova_host'}, ['h1', 'h2', 'h3'])
     const result = await sova(['collect', '--config', config, '--format', 'json'], {state: freshStateDir()})
     assert.equal(result.exitCode, 69)
     const [doc] = documents(result.stdout)
     assert.deepEqual(doc.hosts.map((host: {name: string}) => host.name), ['h1'])
-    assert.match(doc.missing[0].reason, /^read from Prometheus: its exporter target is down in Prometheus \(up == 0: libvirt at h2:9177\)/)
+    const reason = (host: string) => doc.missing.find((entry: {host: string}) => entry.host === host)?.reason
+    assert.match(reason('h2'), /^read from Prometheus: its exporter target is down in Prometheus \(up == 0: libvirt at h2:9177\)/)
+    assert.match(reason('h3'), /^read from Prometheus: its sova textfile is 300 s old \(more than 120 s\): its inventory is stale/)
     assert.match(String(result.stderr), /collect: h2: read from Prometheus: its exporter target is down/)
+    assert.match(String(result.stderr), /sova collect: h2, h3 gave no readings/)
   })
 
   it('Prometheus out of reach: exit 69, one line, no document; an answer the API does not document: exit 65', async () => {
