@@ -76,8 +76,11 @@ describe('sensing through a real Prometheus beside the libvirt lab', {skip, time
   const withProm = (args: string[], config = viaPrometheus) => sova([...args, '--prometheus', stack?.url ?? '', '--config', config, '--format', 'json'], {state})
 
   before(async () => {
-    if (existsSync(join(OTHER_LAB_CACHE, 'guest', '.complete')) && !existsSync(join(LAB_DIR, 'cache', 'guest', '.complete'))) {
-      cpSync(join(OTHER_LAB_CACHE, 'guest'), join(LAB_DIR, 'cache', 'guest'), {recursive: true})
+    // The guest's files and QEMU's probed capabilities, if the other lab has them: no download, no probe.
+    for (const [what, complete] of [['guest', '.complete'], ['qemu-capabilities', '']]) {
+      if (existsSync(join(OTHER_LAB_CACHE, what, complete)) && !existsSync(join(LAB_DIR, 'cache', what, complete))) {
+        cpSync(join(OTHER_LAB_CACHE, what), join(LAB_DIR, 'cache', what), {recursive: true})
+      }
     }
     const up = await execa(LAB_SCRIPT, ['up'], {reject: false, timeout: 300_000, env: {SOVA_LAB_DIR: LAB_DIR}})
     assert.equal(up.exitCode, 0, `scripts/libvirt-lab.sh up failed:\n${up.stderr}`)
