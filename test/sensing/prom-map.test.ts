@@ -64,6 +64,20 @@ describe('Prometheus readings mapped to counters', () => {
     assert.equal(back.hosts[0].vms.find((vm) => vm.name === 'vm1')?.net.rxBps, 0)
   })
 
+  it('without the libvirt exporter (Xen) a VM is read from the textfile\'s sova_domain_* series, aligned to the window, on their basis', () => {
+    // Textfile rewritten every 25 s: the two files are 50 s apart in the 60 s window.
+    const fleet = [host([{name: 'vm1', uuid: UUID1, tapBps: 1000, vf: VF, vfBps: 3000, cpu: 0.5}], {xen: true, textfileAt: (t) => t - (t % 25)})]
+    const doc = documentOver(fleet, fleet, 1000, 1060)
+    const [vm1] = doc.hosts[0].vms
+    assert.ok(Math.abs(vm1.net.rxBps - 4000) < 1e-6, `rx ${vm1.net.rxBps}`)
+    assert.ok(Math.abs(vm1.cpu.usedRatio - 0.5) < 1e-9, `cpu ${vm1.cpu.usedRatio}`)
+    assert.deepEqual([vm1.vcpus, vm1.memoryMiB, vm1.path, vm1.vf], [4, 1024, 'vf', VF])
+    // A VF that came within the window: another basis, no traffic rate this once.
+    const before = [host([{name: 'vm1', uuid: UUID1, tapBps: 1000, cpu: 0.5}], {xen: true})]
+    const after = [host([{name: 'vm1', uuid: UUID1, tapBps: 1000, vf: VF, vfBps: 3000, cpu: 0.5}], {xen: true})]
+    assert.equal(documentOver(before, after, 1000, 1060).hosts[0].vms[0].net.rxBps, 0)
+  })
+
   it('a port with its own counters (sova_port_*) is read from them, aligned to the window when the textfile was written at other times', () => {
     // The textfile is rewritten every 25 s: the two files are 50 s apart in a 60 s window.
     const fleet = [host([{name: 'vm1', uuid: UUID1, tapBps: 1000, cpu: 0.5}], {portBps: 1e6, textfileAt: (t) => t - (t % 25)})]
