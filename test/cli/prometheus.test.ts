@@ -1,9 +1,9 @@
 // `sova collect` and `sova run` reading the cluster from Prometheus, through the built CLI against a
 // local server answering in the Prometheus API's JSON (the real Prometheus is in test/lab).
 import assert from 'node:assert/strict'
-import {mkdtempSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {delimiter, dirname, join} from 'node:path'
 import {after, describe, it} from 'node:test'
 import {documents, freshStateDir, sova} from './helpers.js'
 import {type FakeHost, fleetAnswer, startFakePrometheus} from '../support/fake-prometheus.js'
@@ -100,6 +100,24 @@ describe('sensing through Prometheus', () => {
     const bad = await sova(['collect', '--prometheus', 'http://u:secret@prom:9090', '--config', configFile({url: 'http://prom:9090'})], {state: freshStateDir()})
     assert.equal(bad.exitCode, 2)
     assert.doesNotMatch(String(bad.stderr), /secret/)
+  })
+
+  it('doctor says per host whether Prometheus has its readings, and why not', async () => {
+    // The Xen stand-ins answer doctor's host checks; the fake Prometheus has xen1, and xen2's exporter down.
+    const fixtures = join(import.meta.dirname, '..', 'fixtures')
+    const server = await prometheus([{name: 'xen1', vfs: [], vms: [], xen: true}, {name: 'xen2', vfs: [], vms: [], xen: true, down: true}])
+    const config = JSON.parse(readFileSync(join(fixtures, 'config', 'xen.json'), 'utf8'))
+    config.sensing = {prometheus: {url: server.url, hostLabel: 'sova_host'}}
+    const path = join(mkdtempSync(join(tmpdir(), 'sova-prom-doctor-')), 'config.json')
+    writeFileSync(path, JSON.stringify(config), {mode: 0o600})
+    const fake = mkdtempSync(join(tmpdir(), 'sova-prom-doctor-fake-'))
+    const env = {PATH: [join(fixtures, 'bin', 'xen'), dirname(process.execPath), process.env.PATH].join(delimiter), SOVA_FAKE_STATE: fake, SOVA_FAKE_LOG: join(fake, 'calls.ndjson'), SOVA_CONFIG: ''}
+    const result = await sova(['doctor', '--config', path, '--format', 'json'], {state: freshStateDir(), env})
+    assert.equal(result.exitCode, 1, String(result.stderr))
+    const rows = documents(result.stdout).filter((row: {check: string}) => row.check === 'prometheus readings')
+    assert.deepEqual(rows.map((row: {host: string; result: string}) => [row.host, row.result]), [['xen1', 'pass'], ['xen2', 'FAIL']])
+    assert.match(rows[1].detail, /its exporter target is down in Prometheus \(up == 0: libvirt at xen2:9177\)/)
+    assert.match(rows[1].fix, /docs\/prometheus.md/)
   })
 
   it('config check: every sensing problem on its line', async () => {
