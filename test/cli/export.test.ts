@@ -7,7 +7,7 @@ import {join} from 'node:path'
 import {describe, it} from 'node:test'
 import {execa} from 'execa'
 import {BIN, freshStateDir, sova} from './helpers.js'
-import {lab} from './xen-lab.js'
+import {CONFIG, lab} from './xen-lab.js'
 import {type ParsedFamily, parseExposition} from '../metrics/parse-exposition.js'
 
 const FILE = 'sova-export.prom'
@@ -44,7 +44,8 @@ describe('sova export --textfile', () => {
   it('reads a Xen host through its driver: the port counters by driver, the pool with holders, each VF\'s own counters', async () => {
     const xen = lab()
     const dir = scratch()
-    const result = await xen.run(['export', '--host', 'xen1', '--textfile', dir])
+    // --remote: over the configured ssh (the stand-in), as from a management host.
+    const result = await xen.run(['export', '--remote', '--host', 'xen1', '--textfile', dir])
     assert.equal(result.exitCode, 0, String(result.stderr))
     const families = parseExposition(readFileSync(join(dir, FILE), 'utf8'))
     assert.deepEqual(series(families, 'sova_port_info'), [{device: 'eth0', driver: 'mlx5_core', basis: 'port-counters', value: 1}])
@@ -62,7 +63,7 @@ describe('sova export --textfile', () => {
     ])
     assert.deepEqual(series(families, 'sova_domain_receive_bytes_total').map((s) => [s.domain, s.basis]), [['db1', 'agent'], ['web1', 'vif']])
     // xen2 has no ethtool: PF plus VFs, and no driver known.
-    assert.equal((await xen.run(['export', '--host', 'xen2', '--textfile', dir])).exitCode, 0)
+    assert.equal((await xen.run(['export', '--remote', '--host', 'xen2', '--textfile', dir])).exitCode, 0)
     assert.deepEqual(series(parseExposition(readFileSync(join(dir, FILE), 'utf8')), 'sova_port_info'), [{device: 'eth0', driver: '', basis: 'pf+vfs', value: 1}])
   })
 
@@ -71,9 +72,25 @@ describe('sova export --textfile', () => {
     const dir = scratch()
     writeFileSync(join(dir, FILE), 'last\n')
     xen.editWorld((world) => (world.hosts.xen1.reachable = false))
-    const result = await xen.run(['export', '--host', 'xen1', '--textfile', dir])
+    const result = await xen.run(['export', '--remote', '--host', 'xen1', '--textfile', dir])
     assert.equal(result.exitCode, 69, String(result.stderr))
     assert.equal(readFileSync(join(dir, FILE), 'utf8'), 'last\n')
+  })
+
+  it('without --remote reads the host with this machine\'s own tools: no ssh, xl run here, files read here', async () => {
+    // A port no machine has, so that reading this machine's /proc/net/dev fails the same everywhere.
+    const config = JSON.parse(readFileSync(CONFIG, 'utf8'))
+    config.hosts[0].port.device = 'sovatest0'
+    const file = join(scratch(), 'xen-local.json')
+    writeFileSync(file, JSON.stringify(config))
+    const xen = lab(file)
+    const dir = scratch()
+    const result = await xen.run(['export', '--host', 'xen1', '--textfile', dir])
+    assert.equal(result.exitCode, 2, String(result.stderr))
+    assert.match(String(result.stderr), /^sova export: xen1: port sovatest0 is not in \/proc\/net\/dev \(local\)/)
+    assert.ok(xen.calls().some((call) => call.argv.join(' ') === 'xl info'))
+    assert.deepEqual(xen.calls().filter((call) => call.argv[0] === 'ssh'), [], 'no ssh to itself')
+    assert.deepEqual(readdirSync(dir), [])
   })
 
   it('refuses a bad DIR (65) or an unknown host (2) in one line, writing nothing', async () => {

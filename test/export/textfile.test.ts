@@ -10,7 +10,7 @@ import {dirname, join} from 'node:path'
 import {describe, it} from 'node:test'
 import type {RawHost} from '../../src/lib/backends/types.js'
 import {EXIT, SovaError} from '../../src/lib/errors.js'
-import {pickHost} from '../../src/lib/export/local-host.js'
+import {localEntry, pickHost} from '../../src/lib/export/local-host.js'
 import {textfileText} from '../../src/lib/export/textfile-metrics.js'
 import {checkTextfileDir, TEXTFILE_NAME, type TextfileFs, writeTextfile} from '../../src/lib/export/textfile-write.js'
 import {type ParsedFamily, parseExposition} from '../metrics/parse-exposition.js'
@@ -170,5 +170,16 @@ describe('sova export: which host this machine is', () => {
     assert.equal(pickHost(hosts, undefined, 'xen1.example.org', 'c.json'), 'xen1')
     assert.throws(() => pickHost(hosts, 'xen3', 'xen1', 'c.json'), (error: SovaError) => error.exit === EXIT.usage && error.message === '--host xen3: not a host of c.json (hosts: xen1, xen2.example.org, kvm3)')
     assert.throws(() => pickHost(hosts, undefined, 'mgmt.example.org', 'c.json'), (error: SovaError) => error.exit === EXIT.usage && /no host of c.json is named "mgmt.example.org"/.test(error.message))
+  })
+})
+
+describe('sova export: this machine reads itself', () => {
+  it('with its own tools: no ssh, and the libvirt URI without its remote part', () => {
+    const port = {device: 'eth0'}
+    assert.deepEqual(localEntry({name: 'xen1', backend: 'xen', ssh: 'root@xen1', port}), {name: 'xen1', backend: 'xen', port})
+    assert.deepEqual(localEntry({name: 'kvm1', backend: 'libvirt', uri: 'qemu+ssh://root@kvm1/system?keyfile=/k', port}), {name: 'kvm1', backend: 'libvirt', uri: 'qemu:///system', port})
+    assert.equal(localEntry({name: 'kvm2', backend: 'libvirt', uri: 'qemu://kvm2/session', port}).uri, 'qemu:///session')
+    assert.equal(localEntry({name: 'kvm3', backend: 'libvirt', uri: 'qemu:///system', port}).uri, 'qemu:///system')
+    assert.equal(localEntry({name: 'x', backend: 'libvirt', uri: 'xen+ssh://root@x', port}).uri, 'xen:///')
   })
 })
