@@ -68,7 +68,8 @@ export class PrometheusStack {
   /** Writes each host's textfile once (sova export --textfile), in turn. */
   async exportOnce(): Promise<void> {
     for (const host of this.hosts) {
-      const result = await sova(['export', '--textfile', join(this.dir, `textfile-${host.name}`), '--host', host.name, '--config', this.exportConfig], {state: this.state})
+      // --remote: the lab's hosts are daemons on their own sockets, read as collect reads them.
+      const result = await sova(['export', '--remote', '--textfile', join(this.dir, `textfile-${host.name}`), '--host', host.name, '--config', this.exportConfig], {state: this.state})
       if (result.exitCode !== 0) throw new Error(`sova export --host ${host.name}: exit ${result.exitCode}: ${String(result.stderr)}`)
     }
   }
