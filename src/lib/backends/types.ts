@@ -170,6 +170,17 @@ export interface Backend {
   /** The cluster's name (what samples and documents are kept by), without reading every host. */
   clusterName(): Promise<string>
   /**
+   * Present when the backend's sensing reads counters at two instants by itself (Prometheus): the
+   * readings at the start and end of a window of `seconds` (its own default when absent) ending
+   * now. collect uses it instead of a stored previous sample or a window it waits through.
+   */
+  readWindow?(seconds?: number): Promise<{start: RawSnapshot; end: RawSnapshot}>
+  /**
+   * Present when sensing is not the hypervisors' tools (Prometheus): these hosts read now with the
+   * tools, for the executor's checks just before and after an action (only the hosts it touches).
+   */
+  liveSnapshot?(hosts: readonly string[]): Promise<RawSnapshot>
+  /**
    * Reads the cluster now; no time passes. A host that does not answer is listed in `missing`;
    * UnreachableError only when no host answers at all.
    */

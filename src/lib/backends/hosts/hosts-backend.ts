@@ -93,15 +93,17 @@ export class HostsBackend implements Backend {
     return this.cluster
   }
 
-  async snapshot(): Promise<RawSnapshot> {
+  /** Every host now; with `only`, just those of them (the hosts an action touches). */
+  async snapshot(only?: readonly string[]): Promise<RawSnapshot> {
     let answered = 0
-    const results = await mapSettled(this.hosts, this.options.concurrency ?? DEFAULT_CONCURRENCY, async (host) => {
+    const hosts = only === undefined ? this.hosts : only.map((name) => this.entry(name))
+    const results = await mapSettled(hosts, this.options.concurrency ?? DEFAULT_CONCURRENCY, async (host) => {
       const raw = await (await this.driver(host.name)).snapshot()
-      this.options.onProgress?.(++answered, this.hosts.length)
+      this.options.onProgress?.(++answered, hosts.length)
       return raw
     })
-    const failures = results.flatMap((result, i) => (result.status === 'rejected' ? [{host: this.hosts[i].name, error: result.reason as Error}] : []))
-    if (failures.length === this.hosts.length) throw noReadings(failures)
+    const failures = results.flatMap((result, i) => (result.status === 'rejected' ? [{host: hosts[i].name, error: result.reason as Error}] : []))
+    if (failures.length === hosts.length) throw noReadings(failures)
     const snapshot: RawSnapshot = {
       at: new Date(this.unixNow() * 1000).toISOString(),
       source: {backend: this.name, cluster: this.cluster},
