@@ -39,5 +39,5 @@ export async function openBackend(flag: BackendName | undefined, store: Store, o
     return new SimBackend(store)
   }
   const {HostsBackend} = await import('./hosts/hosts-backend.js')
-  return new HostsBackend(options.config ?? {}, options)
+  return new HostsBackend(options.config ?? {}, {stateDir: store.dir, ...options})
 }
