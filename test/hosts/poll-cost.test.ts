@@ -3,7 +3,7 @@
 // round trip to the host (a new ssh session, or a libvirt connection over ssh). Two cycles of
 // the hosts backend, as `sova run` takes them: at most 3 round trips per host per cycle.
 import assert from 'node:assert/strict'
-import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {delimiter, dirname, join} from 'node:path'
 import {after, beforeEach, describe, it} from 'node:test'
@@ -37,6 +37,9 @@ after(() => {
 interface Call {
   host?: string
   argv: string[]
+  /** The fake virsh's: the commands of a batch, and the ssh program of a +ssh URI. */
+  batch?: string[][]
+  sshCommand?: string
 }
 
 function calls(): Call[] {
@@ -55,10 +58,16 @@ function roundTrips(): Map<string, number> {
   return count
 }
 
-/** The virsh commands run on `uri` (each invocation's words after `-c URI`). */
+/** The virsh commands run so far, those of a batch one by one. */
 function virshCommands(): string[] {
-  return calls().filter((call) => call.host === undefined && call.argv[0] === '-c').map((call) => call.argv.slice(2).join(' '))
+  return calls()
+    .filter((call) => call.host === undefined && call.argv[0] === '-c')
+    .flatMap((call) => (call.batch ?? [call.argv.slice(2)]).map((words) => words.join(' ')))
 }
+
+/** The domains whose XML virsh was asked for. */
+const dumpxmls = () => virshCommands().filter((command) => command.startsWith('dumpxml ')).map((command) => command.slice('dumpxml '.length))
+const UUID_OF = (name: string) => fixture(`dumpxml-${name}.xml`).match(/<uuid>([^<]+)</)?.[1] as string
 
 /** A libvirt host kvm1: the fake virsh's domains and the dom0-like files ssh, ip and ethtool read. */
 function libvirtWorld(domains: string[]): void {
@@ -89,14 +98,15 @@ function libvirtWorld(domains: string[]): void {
     ethtool: {driver: 'i40e'},
     assignable: [],
     files: {[`${base}/speed`]: '10000\n', [`${base}/device/sriov_totalvfs`]: '63\n', [`${base}/device/sriov_numvfs`]: '4\n'},
-    links: Object.fromEntries(['0', '2', '4', '6'].map((fn, i) => [`${base}/device/virtfn${i}`, `../0000:03:10.${fn}`])),
+    links: {[`${base}/device`]: '../../../0000:03:00.0', ...Object.fromEntries(['0', '2', '4', '6'].map((fn, i) => [`${base}/device/virtfn${i}`, `../0000:03:10.${fn}`]))},
     vfStats: {'2': {rx: 4000, tx: 5000}},
   }
   writeFileSync(join(dir, 'xen-world.json'), JSON.stringify(world))
 }
 
+/** The hosts backend as the CLI opens it: with a state directory, so ssh sessions share a connection. */
 function backendOf(config: ConfigFile): HostsBackend {
-  return new HostsBackend(config, {now: () => NOW})
+  return new HostsBackend(config, {now: () => NOW, stateDir: join(dir, 'state')})
 }
 
 /** Runs `cycles` snapshots and returns each cycle's round trips per host. */
@@ -107,22 +117,49 @@ async function measure(backend: HostsBackend, cycles: number, between: (cycle: n
     writeFileSync(join(dir, 'calls.ndjson'), '')
     const snapshot = await backend.snapshot()
     assert.equal(snapshot.missing, undefined, JSON.stringify(snapshot.missing))
-    if (process.env.POLL_DEBUG) process.stderr.write(calls().map((c) => `${c.host ?? "virsh"} ${c.argv.join(" ")}`).join("\n") + "\n----\n")
     perCycle.push(roundTrips())
   }
   return perCycle
 }
 
 describe('polling cost: remote round trips per host per cycle', () => {
-  it('a libvirt host behind qemu+ssh: at most 3 a cycle over two cycles, the second reading no domain XML', async () => {
+  it('a libvirt host behind qemu+ssh: at most 3 a cycle, the second reading no domain XML, one ssh connection shared with libvirt', async () => {
     libvirtWorld(['web1', 'db1', 'idle1'])
     const backend = backendOf({cluster: 'kvm', hosts: [{name: 'kvm1', backend: 'libvirt', uri: URI1, port: {device: 'enp3s0f0'}}]})
-    const cycles = await measure(backend, 2, (cycle) => {
-      if (cycle === 1) writeFileSync(join(dir, 'virsh-cycle1'), '')
-    })
+    const perCycle: string[][] = []
+    const cycles = await measure(backend, 2, () => perCycle.push(dumpxmls()))
+    perCycle.push(dumpxmls())
     process.stderr.write(`libvirt kvm1 round trips per cycle: ${cycles.map((c) => c.get('kvm1')).join(', ')}\n`)
     for (const cycle of cycles) assert.ok((cycle.get('kvm1') ?? 0) <= MAX_ROUND_TRIPS, `kvm1: ${cycle.get('kvm1')} round trips`)
-    assert.ok(!virshCommands().some((command) => /dumpxml [0-9a-f]{8}-/.test(command)), virshCommands().join('\n'))
+    // First cycle: every domain's XML, in one batch; second: none, all cached and unchanged.
+    assert.deepEqual(perCycle.slice(1).map((uuids) => uuids.sort()), [['web1', 'db1', 'idle1'].map(UUID_OF).sort(), []])
+    // Sova's ssh sessions and libvirt's own ssh share one connection: the socket folder is 0700 under the state dir.
+    const control = join(dir, 'state', 'ssh')
+    assert.equal(statSync(control).mode & 0o777, 0o700)
+    const ssh = calls().filter((call) => call.argv[0] === 'ssh')
+    assert.ok(ssh.length > 0 && ssh.every((call) => call.argv.includes(`ControlPath=${control}/%C`) && call.argv.includes('ControlMaster=auto')), JSON.stringify(ssh[0]?.argv))
+    const virsh = calls().filter((call) => call.argv[0] === '-c')
+    assert.ok(virsh.every((call) => call.sshCommand === join(control, 'ssh')), JSON.stringify(virsh[0]))
+    assert.match(readFileSync(join(control, 'ssh'), 'utf8'), /^exec ssh -o BatchMode=yes -o ConnectTimeout=10 -o ControlMaster=auto -o "ControlPath=\$\{0%\/\*\}\/%C" -o ControlPersist=30 "\$@"$/m)
+  })
+
+  it('a libvirt domain whose definition changed is read again, and only it; one Sova acted on too', async () => {
+    libvirtWorld(['web1', 'db1', 'idle1'])
+    const backend = backendOf({cluster: 'kvm', hosts: [{name: 'kvm1', backend: 'libvirt', uri: URI1, port: {device: 'enp3s0f0'}}]})
+    await measure(backend, 1)
+    // A NIC hot-plugged into idle1 by hand: domstats shows one more interface.
+    const state = JSON.parse(readFileSync(join(dir, 'virsh-state.json'), 'utf8'))
+    const idle1 = state.uris[URI1].domains.idle1
+    idle1.stats = idle1.stats.replace(/net\.count=(\d+)/, (_: string, n: string) => `net.count=${Number(n) + 1}\n  net.${n}.name=vnet99\n  net.${n}.rx.bytes=0\n  net.${n}.tx.bytes=0`)
+    writeFileSync(join(dir, 'virsh-state.json'), JSON.stringify(state))
+    const [changed] = await measure(backend, 1)
+    assert.ok((changed.get('kvm1') ?? 0) <= MAX_ROUND_TRIPS)
+    assert.deepEqual(dumpxmls(), [UUID_OF('idle1')])
+    // An action on web1 (whatever it came to) drops web1's XML from the cache.
+    await backend.detachVf('kvm1', {name: 'web1', uuid: UUID_OF('web1')}, '0000:03:10.2')
+    writeFileSync(join(dir, 'calls.ndjson'), '')
+    await backend.snapshot()
+    assert.deepEqual(dumpxmls(), [UUID_OF('web1')])
   })
 
   it('Xen hosts: at most 3 round trips each a cycle, over two cycles', async () => {
