@@ -70,7 +70,16 @@ const dumpxmls = () => virshCommands().filter((command) => command.startsWith('d
 const UUID_OF = (name: string) => fixture(`dumpxml-${name}.xml`).match(/<uuid>([^<]+)</)?.[1] as string
 
 /** A libvirt host kvm1: the fake virsh's domains and the dom0-like files ssh, ip and ethtool read. */
-function libvirtWorld(domains: string[]): void {
+/** `count` more domains like idle1, named vm0, vm1, ... */
+function manyDomains(count: number): Record<string, string> {
+  const xml = fixture('dumpxml-idle1.xml')
+  return Object.fromEntries(Array.from({length: count}, (_, i) => {
+    const uuid = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`
+    return [`vm${i}`, xml.replace(/<name>[^<]+</, `<name>vm${i}<`).replace(/<uuid>[^<]+</, `<uuid>${uuid}<`)]
+  }))
+}
+
+function libvirtWorld(domains: string[], extra: Record<string, string> = {}): void {
   const stats = (name: string) => {
     const taps = [...fixture(`dumpxml-${name}.xml`).matchAll(/<target dev='(vnet\d+)'/g)].map((m) => m[1])
     const nets = taps.flatMap((tap, i) => [`  net.${i}.name=${tap}`, `  net.${i}.rx.bytes=${(i + 1) * 100}`, `  net.${i}.tx.bytes=${(i + 1) * 200}`])
@@ -83,7 +92,10 @@ function libvirtWorld(domains: string[]): void {
         freecell: fixture('freecell.txt'),
         nodedevs: {[PF_NET]: fixture(`nodedev-${PF_NET}.xml`), pci_0000_03_00_0: fixture('nodedev-pci_0000_03_00_0.xml')},
         networks: {},
-        domains: Object.fromEntries(domains.map((name) => [name, {xml: fixture(`dumpxml-${name}.xml`), stats: stats(name)}])),
+        domains: {
+          ...Object.fromEntries(domains.map((name) => [name, {xml: fixture(`dumpxml-${name}.xml`), stats: stats(name)}])),
+          ...Object.fromEntries(Object.entries(extra).map(([name, xml]) => [name, {xml, stats: stats('idle1')}])),
+        },
       },
     },
     faults: {},
@@ -141,6 +153,18 @@ describe('polling cost: remote round trips per host per cycle', () => {
     const virsh = calls().filter((call) => call.argv[0] === '-c')
     assert.ok(virsh.every((call) => call.sshCommand === join(control, 'ssh')), JSON.stringify(virsh[0]))
     assert.match(readFileSync(join(control, 'ssh'), 'utf8'), /^exec ssh -o BatchMode=yes -o ConnectTimeout=10 -o ControlMaster=auto -o "ControlPath=\$\{0%\/\*\}\/%C" -o ControlPersist=30 "\$@"$/m)
+  })
+
+  it('a libvirt host with 43 VMs costs the same: 3, then 2', async () => {
+    libvirtWorld(['web1', 'db1', 'idle1'], manyDomains(40))
+    const backend = backendOf({cluster: 'kvm', hosts: [{name: 'kvm1', backend: 'libvirt', uri: URI1, port: {device: 'enp3s0f0'}}]})
+    const dumped: number[] = []
+    const cycles = await measure(backend, 2, () => dumped.push(dumpxmls().length))
+    dumped.push(dumpxmls().length)
+    assert.deepEqual(cycles.map((cycle) => cycle.get('kvm1')), [3, 2])
+    assert.deepEqual(dumped.slice(1), [43, 0])
+    const snapshot = await backend.snapshot()
+    assert.equal(snapshot.hosts[0].vms.length, 43)
   })
 
   it('a libvirt domain whose definition changed is read again, and only it; one Sova acted on too', async () => {
