@@ -3,7 +3,6 @@
 // anything else still runs, once. Only for reads: actions use the host's own shell.
 import {REMOTE_READS, type HostShell, type RunOptions, type ToolResult} from '../../exec.js'
 import type {ShellCommand} from '../../remote-batch.js'
-import {memoizeReads} from '../xen/host-tools.js'
 
 /** A host's shell for one snapshot, with reads batched ahead. */
 export interface BatchedShell extends HostShell {
@@ -47,5 +46,27 @@ export function batchedShell(shell: HostShell, timeoutMs: number): BatchedShell 
       })
       await answers
     },
+  }
+}
+
+/** The same shell, but each file and directory is read at most once (one snapshot's worth of reads). */
+export function memoizeReads(shell: HostShell): HostShell {
+  const texts = new Map<string, Promise<string | undefined>>()
+  const lists = new Map<string, Promise<string[] | undefined>>()
+  const links = new Map<string, Promise<string | undefined>>()
+  const once = <T>(cache: Map<string, Promise<T>>, key: string, read: () => Promise<T>): Promise<T> => {
+    let value = cache.get(key)
+    if (value === undefined) {
+      value = read()
+      cache.set(key, value)
+    }
+    return value
+  }
+  return {
+    where: shell.where,
+    run: (file, args, options) => shell.run(file, args, options),
+    readText: (path) => once(texts, path, () => shell.readText(path)),
+    list: (path) => once(lists, path, () => shell.list(path)),
+    linkTarget: (path) => once(links, path, () => shell.linkTarget(path)),
   }
 }
