@@ -5,6 +5,7 @@
 // joins the remote argv with spaces for the remote shell.
 import {readFile} from 'node:fs/promises'
 import {UsageError} from './errors.js'
+import {batchNonce, remoteBatchScript, type ShellCommand, splitBatchResult} from './remote-batch.js'
 
 /** What one run of a program came to. */
 export interface ToolResult {
@@ -80,6 +81,38 @@ export interface HostShell {
   list(path: string): Promise<string[] | undefined>
   /** Resolves a symlink of that host to the last part of its target; undefined when it is not one. */
   linkTarget(path: string): Promise<string | undefined>
+  /**
+   * Runs read-only commands in one round trip to the host (ssh: one session), each with its own
+   * result, in order. Absent where every run is local: then there is no round trip to save.
+   */
+  batch?(commands: ShellCommand[], options?: RunOptions): Promise<ToolResult[]>
+}
+
+/** How a remote host's files are read with its own tools: the command, and what its result means. */
+export const REMOTE_READS = {
+  text: (path: string): ShellCommand => ({file: 'cat', args: [path]}),
+  list: (path: string): ShellCommand => ({file: 'ls', args: ['-1', path]}),
+  link: (path: string): ShellCommand => ({file: 'readlink', args: [path]}),
+  textOf: (result: ToolResult): string | undefined => (result.exitCode === 0 ? result.stdout : undefined),
+  listOf: (result: ToolResult): string[] | undefined => (result.exitCode === 0 ? result.stdout.split('\n').filter(Boolean) : undefined),
+  linkOf: (result: ToolResult): string | undefined => (result.exitCode === 0 && result.stdout.trim() !== '' ? result.stdout.trim().split('/').pop() : undefined),
+}
+
+/**
+ * ssh connection sharing (ssh_config(5) ControlMaster): the first session to a host opens a
+ * master connection whose socket is in `controlDir` (Sova's, mode 0700), later sessions ride on
+ * it, and it closes itself `persistSeconds` after the last one ends.
+ */
+export interface SshMultiplexing {
+  controlDir: string
+  persistSeconds: number
+}
+
+/** The -o options of ssh connection sharing (none when `mux` is absent). */
+export function multiplexOptions(mux: SshMultiplexing | undefined): string[] {
+  if (!mux) return []
+  // %C: a hash of this user, host, port and user there (40 hex digits), short enough for a socket path.
+  return ['-o', 'ControlMaster=auto', '-o', `ControlPath=${mux.controlDir}/%C`, '-o', `ControlPersist=${mux.persistSeconds}`]
 }
 
 /** ssh gives up after this long when a host does not answer (the tool's own timeout still applies). */
@@ -118,30 +151,29 @@ export function localShell(): HostShell {
   }
 }
 
-/** A host reached with `ssh -o BatchMode=yes DEST -- argv` (no password prompt can hang a cron run). */
-export function sshShell(destination: string, runner: typeof runLocal = runLocal): HostShell {
+/**
+ * A host reached with `ssh -o BatchMode=yes DEST -- argv` (no password prompt can hang a cron
+ * run), its sessions sharing one connection when `mux` is given.
+ */
+export function sshShell(destination: string, runner: typeof runLocal = runLocal, mux?: SshMultiplexing): HostShell {
   // After `--` ssh would not read it as an option anyway; refusing it says so clearly.
   if (assertSafeWord(destination, 'ssh destination').startsWith('-')) throw new UsageError(`ssh destination "${destination}" cannot start with -`)
-  const ssh = async (file: string, args: string[], options?: RunOptions) =>
-    runner(
-      'ssh',
-      ['-o', 'BatchMode=yes', '-o', `ConnectTimeout=${SSH_CONNECT_TIMEOUT_S}`, '--', destination, assertSafeWord(file, 'program'), ...args.map((arg) => assertSafeWord(arg))],
-      options,
-    )
+  const options = ['-o', 'BatchMode=yes', '-o', `ConnectTimeout=${SSH_CONNECT_TIMEOUT_S}`, ...multiplexOptions(mux)]
+  const ssh = async (file: string, args: string[], runOptions?: RunOptions) =>
+    runner('ssh', [...options, '--', destination, assertSafeWord(file, 'program'), ...args.map((arg) => assertSafeWord(arg))], runOptions)
+  const read = (command: ShellCommand) => ssh(command.file, command.args)
   return {
     where: destination,
     run: ssh,
-    async readText(path) {
-      const result = await ssh('cat', [path])
-      return result.exitCode === 0 ? result.stdout : undefined
-    },
-    async list(path) {
-      const result = await ssh('ls', ['-1', path])
-      return result.exitCode === 0 ? result.stdout.split('\n').filter(Boolean) : undefined
-    },
-    async linkTarget(path) {
-      const result = await ssh('readlink', [path])
-      return result.exitCode === 0 && result.stdout.trim() !== '' ? result.stdout.trim().split('/').pop() : undefined
+    readText: async (path) => REMOTE_READS.textOf(await read(REMOTE_READS.text(path))),
+    list: async (path) => REMOTE_READS.listOf(await read(REMOTE_READS.list(path))),
+    linkTarget: async (path) => REMOTE_READS.linkOf(await read(REMOTE_READS.link(path))),
+    async batch(commands, runOptions) {
+      if (commands.length === 0) return []
+      const nonce = batchNonce()
+      // One string for the remote shell, built from safe words and constant glue only (remote-batch.ts).
+      const result = await runner('ssh', [...options, '--', destination, remoteBatchScript(commands, nonce)], runOptions)
+      return splitBatchResult(result, commands, nonce)
     },
   }
 }

@@ -3,7 +3,7 @@
 // logged, so each test asserts what an operator would check: the document on stdout, the one-line
 // stderr, the exit code, and the exact argv that ran on each host.
 import assert from 'node:assert/strict'
-import {chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
@@ -196,5 +196,24 @@ describe('sova on a Xen cluster (fake xl/ssh)', () => {
     assert.equal(String(result.stderr), 'sova collect: xen2 gave no readings, so nothing was decided about it; the other hosts were handled (see "missing" in the output)\n')
     assert.ok(sshCall(calls(), 'root@xen2', ['xl', 'info']), 'it did try xen2')
     assert.deepEqual(calls().filter((call) => call.host === 'xen2'), [], 'nothing ran on xen2')
+  })
+  it('a dom0 costs at most 3 ssh sessions a cycle, sharing one connection under the state directory', async () => {
+    // Protects the polling cost (docs/configuration.md "Polling cost") where an operator meets it.
+    const {run, calls, clearLog} = lab()
+    const sessions = (host: string) => calls().filter((call) => call.host === 'local' && call.argv[0] === 'ssh' && call.argv[call.argv.indexOf('--') + 1] === `root@${host}`)
+    // No earlier sample: collect takes two, a few seconds apart (2 sessions, then 1: the VF links are known).
+    const cold = await run(['collect', '--quiet'])
+    assert.equal(cold.exitCode, 0, String(cold.stderr))
+    for (const host of ['xen1', 'xen2']) assert.equal(sessions(host).length, 3, host)
+    for (const call of [...sessions('xen1'), ...sessions('xen2')]) {
+      const path = call.argv[call.argv.indexOf('ControlMaster=auto') + 2]
+      assert.match(path, /^ControlPath=.+\/ssh\/%C$/)
+      assert.equal(statSync(path.slice('ControlPath='.length, -'/%C'.length)).mode & 0o777, 0o700)
+    }
+    // A cycle from cron (a new process, one sample): 2 sessions a host.
+    clearLog()
+    const warm = await run(['run', '--once', '--dry-run', '--quiet'])
+    assert.equal(warm.exitCode, 0, String(warm.stderr))
+    for (const host of ['xen1', 'xen2']) assert.equal(sessions(host).length, 2, host)
   })
 })

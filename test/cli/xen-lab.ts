@@ -8,7 +8,6 @@ import {freshStateDir, sova} from './helpers.js'
 const FAKE_BIN = join(import.meta.dirname, '..', 'fixtures', 'bin', 'xen')
 export const START_WORLD = join(import.meta.dirname, '..', 'fixtures', 'xen', 'world.json')
 export const CONFIG = join(import.meta.dirname, '..', 'fixtures', 'config', 'xen.json')
-const SSH = ['ssh', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', '--']
 
 export interface Call {
   host: string
@@ -52,6 +51,17 @@ export function acting(calls: Call[]): string[] {
     .map((call) => `${call.host}: ${call.argv.join(' ')}`)
 }
 
+/**
+ * The ssh call that ran `command` on `destination`, alone or as one command of a batch (a snapshot's
+ * reads: remote-batch.ts), in batch mode and sharing the host's connection (ControlMaster).
+ */
 export const sshCall = (calls: Call[], destination: string, command: string[]) =>
-  calls.find((call) => call.host === 'local' && JSON.stringify(call.argv) === JSON.stringify([...SSH, destination, ...command]))
+  calls.find((call) => {
+    if (call.host !== 'local' || call.argv[0] !== 'ssh') return false
+    const at = call.argv.indexOf('--')
+    const options = call.argv.slice(1, at)
+    if (call.argv[at + 1] !== destination || !options.includes('BatchMode=yes') || !options.includes('ControlMaster=auto')) return false
+    const rest = call.argv.slice(at + 2)
+    return JSON.stringify(rest) === JSON.stringify(command) || (rest.length === 1 && rest[0].split('; ').includes(command.join(' ')))
+  })
 

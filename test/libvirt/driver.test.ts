@@ -80,13 +80,13 @@ function setWorld(uris: Record<string, unknown>, faults: Record<string, unknown>
   writeFileSync(logPath(), '')
 }
 
-/** Every virsh call so far: {argv, device?}. */
-function calls(): {argv: string[]; device?: string}[] {
+/** Every virsh call so far: {argv, device?, batch?} (batch: the commands of one batched call, its echo markers left out). */
+function calls(): {argv: string[]; device?: string; batch?: string[][]}[] {
   return readFileSync(logPath(), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line))
 }
 
-/** The virsh commands so far, without `-c URI`. */
-const commands = () => calls().map((call) => call.argv.slice(2))
+/** The virsh commands so far, without `-c URI`, those of a batch one by one. */
+const commands = () => calls().flatMap((call) => call.batch ?? [call.argv.slice(2)])
 const world = () => JSON.parse(readFileSync(statePath(), 'utf8'))
 
 /** A HostShell whose files are fixtures and whose `ip` answers with the VF counters fixture. */

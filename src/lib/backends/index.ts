@@ -46,7 +46,7 @@ export async function openBackend(flag: BackendName | undefined, store: Store, o
     return new SimBackend(store)
   }
   const {HostsBackend} = await import('./hosts/hosts-backend.js')
-  const hosts = new HostsBackend(options.config ?? {}, options)
+  const hosts = new HostsBackend(options.config ?? {}, {stateDir: store.dir, ...options})
   const sensing = options.prometheus === undefined ? options.config?.sensing?.prometheus : {...options.config?.sensing?.prometheus, url: options.prometheus}
   if (sensing === undefined) return hosts
   // Read through Prometheus; act through the hosts' tools.

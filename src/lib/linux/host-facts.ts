@@ -2,7 +2,8 @@
 // from /proc, sysfs and `ip -j` (INTERFACES.md §3). Parsers are pure; readers take a HostShell so
 // the same code reads this machine or a remote one over ssh.
 import {mapSettled} from '../concurrency.js'
-import type {HostShell} from '../exec.js'
+import {REMOTE_READS, type HostShell} from '../exec.js'
+import type {ShellCommand} from '../remote-batch.js'
 import {canonicalPci, isPciAddress} from '../identifiers.js'
 
 export interface ByteCounters {
@@ -50,6 +51,17 @@ export interface SriovFacts {
   numVfs: number
   /** VF number (as `ip link ... vf N` counts) to canonical PCI address. */
   vfs: {index: number; address: string}[]
+}
+
+/** What readSriov reads first, to batch ahead (host-batch.ts): the VF counts and the device's folder. */
+export function sriovReads(device: string): ShellCommand[] {
+  const base = `/sys/class/net/${device}/device`
+  return [REMOTE_READS.text(`${base}/sriov_totalvfs`), REMOTE_READS.text(`${base}/sriov_numvfs`), REMOTE_READS.list(base)]
+}
+
+/** What readSriov reads next, given the device folder's `entries`: each VF's link. */
+export function sriovLinkReads(device: string, entries: string[] | undefined): ShellCommand[] {
+  return (entries ?? []).filter((entry) => /^virtfn\d+$/.test(entry)).map((link) => REMOTE_READS.link(`/sys/class/net/${device}/device/${link}`))
 }
 
 /** The PF's SR-IOV state from sysfs; undefined when the device has no SR-IOV capability. */

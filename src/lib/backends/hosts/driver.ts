@@ -3,7 +3,7 @@
 import type {HostEntry} from '../../config.js'
 import type {MigrationSettings} from '../../config-migration.js'
 import {EXIT, SovaError} from '../../errors.js'
-import type {HostShell} from '../../exec.js'
+import type {HostShell, SshMultiplexing} from '../../exec.js'
 import {type ByteCounters, readVfCounters, type SriovFacts} from '../../linux/host-facts.js'
 import type {RawHost, StepResult, VfDevice, VmRef} from '../types.js'
 
@@ -31,6 +31,8 @@ export interface HostDriverContext {
   host: HostEntry
   /** Where this host's own files and tools are (sysfs, /proc, ip, xl): here or over ssh. */
   shell: HostShell
+  /** The shared ssh connections of the hosts, when Sova has a state directory to keep them in. */
+  mux?: SshMultiplexing
   timeouts: DriverTimeouts
   /** The configuration's top-level migration section (a host's own overrides it); absent: the tools' defaults. */
   migration?: MigrationSettings

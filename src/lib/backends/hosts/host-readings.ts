@@ -2,10 +2,12 @@
 // counters, or the sum of the VMs' in a lab) with its link speed, and the estimate of blocked time
 // neither xl nor virsh reports.
 import {UsageError} from '../../errors.js'
+import {REMOTE_READS} from '../../exec.js'
 import {parseLinkSpeed, readPort} from '../../linux/host-facts.js'
+import type {ShellCommand} from '../../remote-batch.js'
 import type {RawPort, RawVm} from '../types.js'
 import type {HostDriverContext} from './driver.js'
-import {readPortLoad} from './port-load.js'
+import {portLoadReads, readPortLoad} from './port-load.js'
 
 /**
  * Cumulative blocked seconds per vCPU, estimated: of the vcpus × now seconds the vCPUs have existed
@@ -17,6 +19,14 @@ import {readPortLoad} from './port-load.js'
 export function estimateBlockedSeconds(vcpus: number, nowSeconds: number, cpuSeconds: number, stealSeconds = 0): number {
   const n = Math.max(1, vcpus)
   return Math.max(0, (n * nowSeconds - cpuSeconds - stealSeconds) / n)
+}
+
+/** What readHostPort may read, to batch ahead (host-batch.ts): /proc, the link speed, ethtool and ip. */
+export function hostPortReads(ctx: HostDriverContext): ShellCommand[] {
+  const {device, speedMbps: override, counters = 'pf'} = ctx.host.port
+  const speed = REMOTE_READS.text(`/sys/class/net/${device}/speed`)
+  if (counters === 'vms') return override === undefined ? [speed] : []
+  return [REMOTE_READS.text('/proc/net/dev'), speed, ...portLoadReads(device)]
 }
 
 /**

@@ -5,10 +5,11 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import type {ConfigFile, HostEntry} from '../../config.js'
 import {migrationCapOf} from '../../config-migration.js'
 import {UnreachableError, UsageError} from '../../errors.js'
-import {type HostShell, localShell, sshShell} from '../../exec.js'
+import {type HostShell, localShell, sshShell, type SshMultiplexing} from '../../exec.js'
 import {mapSettled} from '../../concurrency.js'
 import type {Backend, BackendCapabilities, RawSnapshot, StepResult, VfDevice, VmRef} from '../types.js'
 import {DEFAULT_TIMEOUTS, UnreadableOutputError, type DriverTimeouts, type HostDriver, type HostDriverContext} from './driver.js'
+import {sshMultiplexing} from './ssh-control.js'
 import {liftUnmanaged} from './unmanaged.js'
 
 export const DEFAULT_CONCURRENCY = 16
@@ -19,17 +20,22 @@ export interface HostsBackendOptions {
   onProgress?: (answered: number, total: number) => void
   /** Unix seconds; injected for tests. */
   now?: () => number
+  /** Sova's state directory: the hosts' shared ssh connections live in its ssh/ folder (ssh-control.ts). */
+  stateDir?: string
   /** Builds a host's driver; the default picks xen or libvirt by the host's backend. */
   createDriver?: (context: HostDriverContext) => Promise<HostDriver>
   /** Every driver reads all VF counters (HostDriverContext.readAllVfCounters). */
   readAllVfCounters?: boolean
 }
 
-/** Where a host's own files and tools are: its ssh destination, the host of a qemu+ssh URI, or here. */
-export function shellFor(host: HostEntry): HostShell {
-  if (host.ssh) return sshShell(host.ssh)
+/**
+ * Where a host's own files and tools are: its ssh destination, the host of a qemu+ssh URI, or
+ * here. `mux`: the sessions of one host share a connection.
+ */
+export function shellFor(host: HostEntry, mux?: SshMultiplexing): HostShell {
+  if (host.ssh) return sshShell(host.ssh, undefined, mux)
   const viaSsh = host.uri?.match(/^[a-z0-9]+\+ssh:\/\/([^/?]+)\//)
-  if (viaSsh) return sshShell(viaSsh[1].replace(/:\d+$/, ''))
+  if (viaSsh) return sshShell(viaSsh[1].replace(/:\d+$/, ''), undefined, mux)
   return localShell()
 }
 
@@ -74,6 +80,7 @@ export class HostsBackend implements Backend {
   readonly capabilities: BackendCapabilities = {canMigrate: true, canSwitchVf: true}
   private readonly hosts: HostEntry[]
   private readonly drivers = new Map<string, Promise<HostDriver>>()
+  private mux: SshMultiplexing | undefined | null = null
 
   constructor(
     private readonly config: ConfigFile,
@@ -160,7 +167,9 @@ export class HostsBackend implements Backend {
     let driver = this.drivers.get(name)
     if (!driver) {
       const host = this.entry(name)
-      const context: HostDriverContext = {host, shell: shellFor(host), timeouts: timeoutsOf(this.config), migration: this.config.migration, now: () => this.unixNow()}
+      // Made once, when the first host is reached: a backend that only plans never touches the folder.
+      if (this.mux === null) this.mux = sshMultiplexing(this.options.stateDir)
+      const context: HostDriverContext = {host, shell: shellFor(host, this.mux), ...(this.mux ? {mux: this.mux} : {}), timeouts: timeoutsOf(this.config), migration: this.config.migration, now: () => this.unixNow()}
       if (this.options.readAllVfCounters) context.readAllVfCounters = true
       driver = (this.options.createDriver ?? defaultDriver)(context)
       this.drivers.set(name, driver)

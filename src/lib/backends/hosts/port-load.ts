@@ -2,12 +2,22 @@
 // `ethtool -S`, else the PF plus its VFs from `ip -s -j link`, else the PF alone. Whatever of these
 // fails, the host is still read: the basis and its why say what the figure stands on.
 import {toolError} from '../../exec.js'
+import type {ShellCommand} from '../../remote-batch.js'
 import type {ByteCounters} from '../../linux/host-facts.js'
 import {parseEthtoolDriver, parseEthtoolStats, parseVfCountersForPort, portLoad, type PortLoad, type VfCountersReading} from '../../linux/port-counters.js'
 import type {HostDriverContext} from './driver.js'
 
 /** What the configuration accepts as port.device (config.ts), checked again before it reaches a tool. */
 const INTERFACE_NAME = /^[A-Za-z0-9_.@-]{1,15}$/
+
+/**
+ * The tools readPortLoad may run, to batch ahead (host-batch.ts). ip is read with them: in the same
+ * round trip it costs the host one small process, and it saves a second trip when it is needed.
+ */
+export function portLoadReads(device: string): ShellCommand[] {
+  if (!INTERFACE_NAME.test(device)) return []
+  return [{file: 'ethtool', args: ['-i', device]}, {file: 'ethtool', args: ['-S', device]}, {file: 'ip', args: ['-s', '-j', '-d', 'link', 'show', device]}]
+}
 
 /** A tool's stdout, or why there is none (said in the basis's why, never thrown). */
 async function runForText(ctx: HostDriverContext, file: string, args: string[]): Promise<{text: string} | {why: string}> {

@@ -1,17 +1,22 @@
 // One libvirt host's cumulative counters: nodeinfo + freecell for the host, one `domstats` call for
-// every running domain, each domain's live XML for its NICs and VF, the VF pool, and the port.
+// every running domain, each domain's live XML for its NICs and VF (cached: xml-cache.ts), the VF
+// pool, and the port; batched into at most three round trips (docs/libvirt.md, "Polling cost").
 import {mapSettled} from '../../concurrency.js'
+import {REMOTE_READS} from '../../exec.js'
 import {isValidName, NAME_RULE} from '../../identifiers.js'
 import type {ByteCounters} from '../../linux/host-facts.js'
 import {readVfCountersOf, type HostDriverContext} from '../hosts/driver.js'
-import {estimateBlockedSeconds, readHostPort} from '../hosts/host-readings.js'
+import {batchedShell} from '../hosts/host-batch.js'
+import {estimateBlockedSeconds, hostPortReads, readHostPort} from '../hosts/host-readings.js'
 import {acceptTags} from '../../rules/tags.js'
 import type {RawHost, RawVm, UnmanagedVm} from '../types.js'
 import {type DomainInfo, isPassthrough, parseDomainXml} from './domain-xml.js'
 import {type DomainStats, parseDomstats, parseFreecell, parseNameList, parseNodeinfo} from './parse.js'
-import {readVfPool, type VfPool} from './vf-pool.js'
+import {pfNodedevOfSysfs, readVfPool, type VfPool} from './vf-pool.js'
 import {heldVfs, type VfMode} from './vf-mode.js'
 import {isDomainUuid, isNoSuchDomain, queryFailure, queryVirsh, type Virsh} from './virsh.js'
+import {batchedVirsh} from './virsh-batch.js'
+import {cacheEntry, type DomainXmlCache, whyReread} from './xml-cache.js'
 
 /** At most this many `dumpxml` calls in flight per host. */
 export const DUMPXML_CONCURRENCY = 8
@@ -21,8 +26,11 @@ export interface LibvirtHost {
   ctx: HostDriverContext
   virsh: Virsh
   mode: VfMode
-  cache: {pfNodedev?: string}
+  cache: {pfNodedev?: string; domains: DomainXmlCache}
 }
+
+/** sysfs's link from the PF's netdev to its PCI function. */
+export const pfDeviceLink = (device: string) => `/sys/class/net/${device}/device`
 
 /** The pool of this host now. */
 export function readHostPool(host: LibvirtHost): Promise<VfPool> {
@@ -72,9 +80,16 @@ function tagsOf(raw: string[]): Pick<RawVm, 'tags' | 'ignoredTags'> {
   return {...(tags.length > 0 ? {tags} : {}), ...(ignored.length > 0 ? {ignoredTags: ignored} : {})}
 }
 
-/** Each running domain's live XML, read by UUID; a domain that left in between is dropped. */
-async function readDomainXmls(host: LibvirtHost, uuids: string[]): Promise<DomainInfo[]> {
+/**
+ * Each running domain's live XML by UUID: from the cache unless `stale` names it, else read (the
+ * dumpxml calls were batched ahead) and cached. A domain that left in between is dropped.
+ */
+async function readDomainXmls(host: LibvirtHost, uuids: string[], stale: Set<string>, statsByName: Map<string, DomainStats>): Promise<DomainInfo[]> {
+  const cache = host.cache.domains
+  const now = host.ctx.now()
   const results = await mapSettled(uuids, DUMPXML_CONCURRENCY, async (uuid) => {
+    const cached = cache.get(uuid)
+    if (cached && !stale.has(uuid)) return cached.info
     const result = await host.virsh.run(['dumpxml', uuid])
     if (result.exitCode === 0 && !result.timedOut) return parseDomainXml(result.stdout)
     if (isNoSuchDomain(result)) return undefined
@@ -86,8 +101,21 @@ async function readDomainXmls(host: LibvirtHost, uuids: string[]): Promise<Domai
     if (!info) return []
     // virsh answers a UUID with that domain or not at all; anything else is not to be believed.
     if (info.uuid?.toLowerCase() !== uuids[i]) throw new Error(`${host.ctx.host.name}: virsh dumpxml ${uuids[i]} answered with domain ${info.uuid ?? 'without a UUID'}`)
+    if (stale.has(uuids[i]) || !cache.has(uuids[i])) {
+      const entry = cacheEntry(info, info.name === undefined ? undefined : statsByName.get(info.name), now)
+      if (entry) cache.set(uuids[i], entry)
+      else cache.delete(uuids[i])
+    }
     return [info]
   })
+}
+
+/** The virsh queries of the VF pool this host's mode will make, to batch ahead. */
+async function poolQueries(host: LibvirtHost): Promise<string[][]> {
+  if (host.mode.kind === 'emulated') return []
+  const nodedev = host.cache.pfNodedev ?? (await pfNodedevOfSysfs(host.ctx.shell, host.ctx.host.port.device))
+  const pf = nodedev === undefined ? [] : [['nodedev-dumpxml', nodedev]]
+  return host.mode.kind === 'network' ? [['net-dumpxml', host.mode.network], ...pf] : pf
 }
 
 /** Why Sova does not manage a domain of this name, or undefined when it does. */
@@ -97,25 +125,46 @@ function unmanagedWhy(name: string | undefined): string | undefined {
   return undefined
 }
 
-/** This host's counters now (cumulative); throws UnreachableError when libvirt does not answer. */
-export async function readHostSnapshot(host: LibvirtHost): Promise<RawHost> {
-  const {ctx, virsh} = host
-  const name = ctx.host.name
+/** What every snapshot asks libvirt. */
+const HOST_QUERIES = [['nodeinfo'], ['freecell', '--all'], ['domstats', '--state', '--cpu-total', '--balloon', '--vcpu', '--interface', '--list-active'], ['list', '--uuid']]
+
+/**
+ * This host's counters now (cumulative); throws UnreachableError when libvirt does not answer. At
+ * most three round trips to a remote host: its files and tools in one ssh session, then one virsh
+ * connection for the host, the domains' stats and the pool, then one for the XML of the domains
+ * not cached or that may have changed (none, when all are cached).
+ */
+export async function readHostSnapshot(driverHost: LibvirtHost): Promise<RawHost> {
+  const {ctx: driverCtx} = driverHost
+  const name = driverCtx.host.name
+  const shell = batchedShell(driverCtx.shell, driverCtx.timeouts.toolMs)
+  const virsh = batchedVirsh(driverHost.virsh)
+  const host: LibvirtHost = {...driverHost, ctx: {...driverCtx, shell}, virsh}
+  const ctx = host.ctx
+  // ssh first: its connection is then the one libvirt's own ssh shares (ssh-control.ts).
+  await shell.prefetch([...hostPortReads(ctx), ...(host.mode.kind === 'emulated' ? [] : [REMOTE_READS.link(pfDeviceLink(ctx.host.port.device))])])
+  await virsh.prefetch([...HOST_QUERIES, ...(await poolQueries(host))])
   const node = parseNodeinfo(await queryVirsh(virsh, name, ['nodeinfo']))
-  const [freeKiB, statsText, listed, pool] = await Promise.all([
-    queryVirsh(virsh, name, ['freecell', '--all']).then(parseFreecell),
-    queryVirsh(virsh, name, ['domstats', '--state', '--cpu-total', '--balloon', '--vcpu', '--interface', '--list-active']),
-    queryVirsh(virsh, name, ['list', '--uuid']),
-    readHostPool(host),
-  ])
+  const freeKiB = parseFreecell(await queryVirsh(virsh, name, ['freecell', '--all']))
+  const statsText = await queryVirsh(virsh, name, HOST_QUERIES[2])
+  const listed = await queryVirsh(virsh, name, ['list', '--uuid'])
   // Every domain is known by its UUID, read once here: a name can be another domain's id or UUID
   // to virsh. domstats is keyed by name, which is unique on a host, as the live XML gives it.
   const uuids = parseNameList(listed).map((uuid) => uuid.toLowerCase())
   const odd = uuids.find((uuid) => !isDomainUuid(uuid))
   if (odd !== undefined) throw new Error(`${name}: virsh list --uuid printed ${JSON.stringify(odd)}, not a UUID`)
   const statsByName = new Map(parseDomstats(statsText).map((stats) => [stats.name, stats]))
+  const cache = host.cache.domains
+  for (const uuid of cache.keys()) if (!uuids.includes(uuid)) cache.delete(uuid)
+  const statsOf = (uuid: string) => {
+    const known = cache.get(uuid)?.info.name
+    return known === undefined ? undefined : statsByName.get(known)
+  }
+  const stale = new Set(uuids.filter((uuid) => whyReread(cache.get(uuid), statsOf(uuid), ctx.now()) !== undefined))
+  await virsh.prefetch([...stale].map((uuid) => ['dumpxml', uuid]))
+  const pool = await readHostPool(host)
   const members = new Set(pool.members)
-  const infos = (await readDomainXmls(host, uuids)).map((info) => ({info, held: heldVfs(info, host.mode, members), why: unmanagedWhy(info.name)}))
+  const infos = (await readDomainXmls(host, uuids, stale, statsByName)).map((info) => ({info, held: heldVfs(info, host.mode, members), why: unmanagedWhy(info.name)}))
   // A domain without stats started between the two calls (or has a name domstats cannot print):
   // its VF is still taken, and one Sova does not manage is still said.
   const domains = infos.flatMap((domain) => {

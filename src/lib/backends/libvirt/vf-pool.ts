@@ -2,6 +2,7 @@
 // found through `nodedev-list --cap net` → `net_<if>_<mac>` → `<parent>`), else sysfs; a hostdev
 // network's `<forward>` addresses; or the configured stand-in NICs of a lab.
 import type {HostShell} from '../../exec.js'
+import {canonicalPci, isPciAddress} from '../../identifiers.js'
 import {readSriov, type SriovFacts} from '../../linux/host-facts.js'
 import {netNodedevCandidates, parseHostdevNetwork, parseNameList, parseNetNodedev, parsePfNodedev} from './parse.js'
 import type {VfMode} from './vf-mode.js'
@@ -21,7 +22,7 @@ export interface VfPool {
   vfNumbers(): Promise<SriovFacts | undefined>
 }
 
-/** What pool discovery needs; `cache` keeps the PF's node device name between calls. */
+/** What pool discovery needs; `cache` keeps the PF's node device name between calls (snapshot.ts batches its query ahead). */
 export interface PoolContext {
   virsh: Virsh
   hostName: string
@@ -56,10 +57,26 @@ async function findPfNodedev(context: PoolContext): Promise<string | undefined> 
   return undefined
 }
 
-/** The PF's VFs from libvirt's node device, else from sysfs; undefined when neither knows them. */
+/** The PF's node device named after the PCI function sysfs links its netdev to (`pci_0000_03_00_0`). */
+export async function pfNodedevOfSysfs(shell: HostShell, device: string): Promise<string | undefined> {
+  const pci = await shell.linkTarget(`/sys/class/net/${device}/device`)
+  return pci !== undefined && isPciAddress(pci) ? `pci_${canonicalPci(pci).replace(/[:.]/g, '_')}` : undefined
+}
+
+/**
+ * The PF's VFs from libvirt's node device (the one known from before, else the one sysfs names,
+ * else the one found through `nodedev-list`), else from sysfs; undefined when neither knows them.
+ */
 async function readPfVfs(context: PoolContext): Promise<PfVfs | undefined> {
-  const nodedev = context.cache.pfNodedev ?? (await findPfNodedev(context))
-  const xml = nodedev === undefined ? undefined : await tryVirsh(context, ['nodedev-dumpxml', nodedev])
+  let nodedev = context.cache.pfNodedev ?? (await pfNodedevOfSysfs(context.shell, context.device))
+  let xml = nodedev === undefined ? undefined : await tryVirsh(context, ['nodedev-dumpxml', nodedev])
+  if (xml === undefined || parsePfNodedev(xml).vfs.length === 0) {
+    const found = await findPfNodedev(context)
+    if (found !== undefined && found !== nodedev) {
+      nodedev = found
+      xml = await tryVirsh(context, ['nodedev-dumpxml', found])
+    }
+  }
   if (nodedev !== undefined && xml !== undefined) {
     context.cache.pfNodedev = nodedev
     const pf = parsePfNodedev(xml)

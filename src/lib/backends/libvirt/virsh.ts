@@ -1,9 +1,12 @@
-// The one way the libvirt driver runs virsh: always here (remoteness is in the URI), always
-// `virsh -c URI <one command> <args>` as an argument array with a timeout, never a `virsh "a; b"`
-// multi-command string. virsh exits 1 for every failure and says why on stderr (INTERFACES.md §2.1).
+// The one way the libvirt driver runs virsh: always here (remoteness is in the URI), always as an
+// argument array with a timeout: `virsh -c URI <one command> <args>`, or for a snapshot's reads a
+// batch, several commands on one connection (one round trip to a remote host) in virsh's own
+// command string, built by virshBatchScript alone. virsh exits 1 for every failure and says why
+// on stderr (INTERFACES.md §2.1).
 import type {HostEntry} from '../../config.js'
 import {UnreachableError} from '../../errors.js'
-import {runLocal, type ToolResult, toolError} from '../../exec.js'
+import {assertSafeWord, runLocal, type ToolResult, toolError} from '../../exec.js'
+import {BatchOutputError, batchNonce, batchTag, cutAtMarkers} from '../../remote-batch.js'
 
 /** The host's libvirt URI: `uri`, else `qemu+ssh://<ssh>/system` when ssh is set, else qemu:///system. */
 export function libvirtUri(host: HostEntry): string {
@@ -14,15 +17,60 @@ export function libvirtUri(host: HostEntry): string {
 
 /** A virsh bound to one connection. */
 export interface Virsh {
+  /** The URI as configured (messages say this one). */
   readonly uri: string
   run(args: string[], timeoutMs?: number): Promise<ToolResult>
+  /** Read-only commands on one connection, each with its own result, in order. */
+  batch(commands: string[][], timeoutMs?: number): Promise<ToolResult[]>
 }
 
-/** virsh on `uri`, with `toolMs` as the default time limit of each call. */
-export function createVirsh(uri: string, toolMs: number): Virsh {
+/**
+ * virsh's command string for `commands`: each command, then `echo --err TAG; echo TAG` (virsh 9's
+ * echo --err writes `error: TAG` to stderr and a newline to stdout). Every word must be a safe
+ * word (exec.ts), which virsh's parser takes as it is (no quote, backslash, `;`, `#` or space).
+ */
+export function virshBatchScript(commands: string[][], nonce: string): string {
+  if (!/^[0-9a-f]{16}$/.test(nonce)) throw new Error(`batch nonce ${JSON.stringify(nonce)} is not 16 hex digits`)
+  return commands
+    .map(([command, ...args], i) => {
+      if (!/^[a-z][a-z-]*$/.test(command ?? '')) throw new Error(`virsh command ${JSON.stringify(command)} is not a command name`)
+      return [command, ...args.map((arg) => assertSafeWord(arg)), `; echo --err ${batchTag(nonce, i)}; echo ${batchTag(nonce, i)}`].join(' ')
+    })
+    .join('; ')
+}
+
+/**
+ * Each command's result from one batch run. virsh runs on after a failed command and exits with the
+ * last one's status, so a command failed when its own stderr has an `error:` line. Commands the
+ * batch never reached (no connection) get the batch's own result, as a single call would have.
+ */
+export function splitVirshBatch(result: ToolResult, commands: string[][], nonce: string): ToolResult[] {
+  const out = cutAtMarkers(result.stdout, nonce, commands.length, (i) => `${batchTag(nonce, i)}\n`, false)
+  const err = cutAtMarkers(result.stderr, nonce, commands.length, (i) => `error: ${batchTag(nonce, i)}\n`, false)
+  const reached = Math.min(out.parts.length, err.parts.length)
+  if (reached < commands.length && result.exitCode === 0 && !result.timedOut) throw new BatchOutputError(`virsh ran ${reached} of the batch's ${commands.length} commands`)
+  if (reached === commands.length && out.rest.trim() !== '') throw new BatchOutputError(`virsh printed more than the batch's ${commands.length} commands`)
+  return commands.map((args, i) => {
+    if (i >= reached) return {...result, stderr: i === reached ? err.rest || result.stderr : result.stderr, stdout: ''}
+    const stderr = err.parts[i].text
+    return {command: [...result.command.slice(0, 3), ...args], exitCode: /^error: /m.test(stderr) ? 1 : 0, stdout: out.parts[i].text, stderr, timedOut: false, notFound: false, durationMs: result.durationMs / commands.length}
+  })
+}
+
+/**
+ * virsh on `uri`, with `toolMs` as the default time limit of each call; `connectUri` is what
+ * virsh connects to (the URI with Sova's ssh for libvirt's transport: ssh-control.ts).
+ */
+export function createVirsh(uri: string, toolMs: number, connectUri = uri): Virsh {
   return {
     uri,
-    run: (args, timeoutMs = toolMs) => runLocal('virsh', ['-c', uri, ...args], {timeoutMs}),
+    run: (args, timeoutMs = toolMs) => runLocal('virsh', ['-c', connectUri, ...args], {timeoutMs}),
+    async batch(commands, timeoutMs = toolMs) {
+      if (commands.length === 0) return []
+      const nonce = batchNonce()
+      const result = await runLocal('virsh', ['-c', connectUri, virshBatchScript(commands, nonce)], {timeoutMs})
+      return splitVirshBatch(result, commands, nonce)
+    },
   }
 }
 

@@ -3,13 +3,14 @@
 import type {HostDriver, HostDriverContext} from '../hosts/driver.js'
 import {attachXenVf, detachXenVf, migrateXenVm} from './actions.js'
 import {checkXenHost} from './checks.js'
-import {readXenHost} from './snapshot.js'
+import {readXenHost, type XenReadHints} from './snapshot.js'
 
 /** The HostDriver of one Xen host (the cluster backend makes one per configured host). */
 export function createXenDriver(ctx: HostDriverContext): HostDriver {
+  const hints: XenReadHints = {}
   return {
     name: ctx.host.name,
-    snapshot: () => readXenHost(ctx),
+    snapshot: () => readXenHost(ctx, hints),
     attachVf: (vm, vf, restore) => attachXenVf(ctx, vm, vf, restore),
     detachVf: (vm, vf) => detachXenVf(ctx, vm, vf),
     migrate: (vm, target) => migrateXenVm(ctx, vm, target),

@@ -1,7 +1,6 @@
-// How the Xen driver runs a host's tools: one timeout, one answer to "the host did not answer",
-// and /proc + sysfs read once per snapshot however many readers ask.
+// How the Xen driver runs a host's tools: one timeout, one answer to "the host did not answer".
 import {UnreachableError} from '../../errors.js'
-import {isSshFailure, toolError, type HostShell, type ToolResult} from '../../exec.js'
+import {isSshFailure, toolError, type ToolResult} from '../../exec.js'
 import type {HostDriverContext} from '../hosts/driver.js'
 
 /** Runs one tool of the host with the driver's tool timeout (migrations pass their own). */
@@ -28,26 +27,3 @@ export async function runOptional(ctx: HostDriverContext, file: string, args: st
   if (isSshFailure(result)) throw unreachable(ctx, result)
   return result.exitCode === 0 ? result.stdout : undefined
 }
-
-/** The same shell, but each file and directory is read at most once (one snapshot's worth of reads). */
-export function memoizeReads(shell: HostShell): HostShell {
-  const texts = new Map<string, Promise<string | undefined>>()
-  const lists = new Map<string, Promise<string[] | undefined>>()
-  const links = new Map<string, Promise<string | undefined>>()
-  const once = <T>(cache: Map<string, Promise<T>>, key: string, read: () => Promise<T>): Promise<T> => {
-    let value = cache.get(key)
-    if (value === undefined) {
-      value = read()
-      cache.set(key, value)
-    }
-    return value
-  }
-  return {
-    where: shell.where,
-    run: (file, args, options) => shell.run(file, args, options),
-    readText: (path) => once(texts, path, () => shell.readText(path)),
-    list: (path) => once(lists, path, () => shell.list(path)),
-    linkTarget: (path) => once(links, path, () => shell.linkTarget(path)),
-  }
-}
-

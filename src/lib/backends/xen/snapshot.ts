@@ -5,12 +5,15 @@
 // NETTX/NETRX are the same dom0 vif counters Sova reads from /proc/net/dev, only in KiB. It would
 // add a process per snapshot and no fact (doctor still checks that operators have it).
 import {UnreachableError} from '../../errors.js'
-import {parseProcNetDev, readSriov, type ByteCounters, type SriovFacts} from '../../linux/host-facts.js'
+import {REMOTE_READS} from '../../exec.js'
+import {parseProcNetDev, readSriov, sriovLinkReads, sriovReads, type ByteCounters, type SriovFacts} from '../../linux/host-facts.js'
+import type {ShellCommand} from '../../remote-batch.js'
+import {batchedShell} from '../hosts/host-batch.js'
 import {parseToolOutput, readVfCountersOf, type HostDriverContext} from '../hosts/driver.js'
-import {estimateBlockedSeconds, readHostPort} from '../hosts/host-readings.js'
+import {estimateBlockedSeconds, hostPortReads, readHostPort} from '../hosts/host-readings.js'
 import {whyNameRefused} from '../hosts/unmanaged.js'
 import type {RawHost, RawVm, UnmanagedVm} from '../types.js'
-import {memoizeReads, runOptional, runRequired} from './host-tools.js'
+import {runOptional, runRequired} from './host-tools.js'
 import {XEN_NOMIGRATE_TAG} from '../../rules/tags.js'
 import {parsePciAssignableList, parseXlInfo, parseXlList, parseXlListLong, readHostInfo, type XlDomain, type XlListRow} from './parse-xl.js'
 import {parseXenstoreLs, readAgentCounters, type AgentCounters} from './parse-xenstore.js'
@@ -100,16 +103,39 @@ async function readNeededVfCounters(ctx: HostDriverContext, sriov: SriovFacts | 
   return ctx.readAllVfCounters ? readVfCountersOf(ctx, sriov, seen).catch(() => undefined) : undefined
 }
 
-/** Reads one Xen host; throws UnreachableError when it (or its xl) does not answer. */
-export async function readXenHost(context: HostDriverContext): Promise<RawHost> {
-  const ctx = {...context, shell: memoizeReads(context.shell)}
+/** What a snapshot reads of dom0, besides the port and the PF's VFs. */
+const XEN_READS: ShellCommand[] = [
+  {file: 'xl', args: ['info']},
+  {file: 'xl', args: ['list', '-l']},
+  {file: 'xl', args: ['list']},
+  // -f always: without it xenstore-ls cuts lines to 80 columns when stdout is not a TTY.
+  {file: 'xenstore-ls', args: ['-f', '/local/domain']},
+  {file: 'xl', args: ['pci-assignable-list']},
+  REMOTE_READS.text('/proc/net/dev'),
+]
+
+/** What a Xen driver remembers between its snapshots: the PF's folder as last listed (its VF links are read with the rest). */
+export interface XenReadHints {
+  deviceEntries?: string[]
+}
+
+/**
+ * Reads one Xen host; throws UnreachableError when it (or its xl) does not answer. Everything is
+ * read in one round trip (one ssh session), plus one for the PF's VF links when they are new.
+ */
+export async function readXenHost(context: HostDriverContext, hints: XenReadHints = {}): Promise<RawHost> {
+  const shell = batchedShell(context.shell, context.timeouts.toolMs)
+  const ctx = {...context, shell}
   const device = ctx.host.port.device
+  await shell.prefetch([...XEN_READS, ...sriovReads(device), ...hostPortReads(ctx), ...sriovLinkReads(device, hints.deviceEntries)])
+  const entries = await shell.list(`/sys/class/net/${device}/device`)
+  await shell.prefetch(sriovLinkReads(device, entries))
+  hints.deviceEntries = entries
   // xl info first and alone: it is the "does this host answer" probe.
   const info = parseToolOutput(ctx, 'xl info', await runRequired(ctx, 'xl', ['info']), (text) => readHostInfo(parseXlInfo(text)))
   const [long, plain, store, assignable, netDevText, sriov] = await Promise.all([
     runRequired(ctx, 'xl', ['list', '-l']),
     runRequired(ctx, 'xl', ['list']),
-    // -f always: without it xenstore-ls cuts lines to 80 columns when stdout is not a TTY.
     runOptional(ctx, 'xenstore-ls', ['-f', '/local/domain']),
     runRequired(ctx, 'xl', ['pci-assignable-list']),
     ctx.shell.readText('/proc/net/dev'),
