@@ -180,6 +180,9 @@ describe('sova export: this machine reads itself', () => {
     assert.deepEqual(localEntry({name: 'kvm1', backend: 'libvirt', uri: 'qemu+ssh://root@kvm1/system?keyfile=/k', port}), {name: 'kvm1', backend: 'libvirt', uri: 'qemu:///system', port})
     assert.equal(localEntry({name: 'kvm2', backend: 'libvirt', uri: 'qemu://kvm2/session', port}).uri, 'qemu:///session')
     assert.equal(localEntry({name: 'kvm3', backend: 'libvirt', uri: 'qemu:///system', port}).uri, 'qemu:///system')
+    // A local daemon on its own socket (the lab's hosts) keeps its socket.
+    const socket = 'qemu+unix:///system?socket=/tmp/lab/a/sock/libvirt-sock'
+    assert.equal(localEntry({name: 'lab-a', backend: 'libvirt', uri: socket, port}).uri, socket)
     assert.equal(localEntry({name: 'x', backend: 'libvirt', uri: 'xen+ssh://root@x', port}).uri, 'xen:///')
   })
 })

@@ -32,8 +32,11 @@ export function pickHost(names: readonly string[], flag: string | undefined, hos
 export function localEntry(host: HostEntry): HostEntry {
   const {ssh: _ssh, uri, ...rest} = host
   if (uri === undefined) return rest
-  const parts = /^([a-z0-9]+)(?:\+[a-z0-9]+)?:\/\/[^/?]*(\/[^?]*)?/.exec(uri)
-  return {...rest, uri: parts ? `${parts[1]}://${parts[2] ?? '/'}` : uri}
+  const parts = /^([a-z0-9]+)(?:\+([a-z0-9]+))?:\/\/([^/?]*)(\/[^?]*)?/.exec(uri)
+  // Already this machine's: no host in it, or the unix transport (its socket= names a local daemon).
+  if (!parts || parts[2] === 'unix' || (parts[2] === undefined && parts[3] === '')) return {...rest, uri}
+  // The query configures the remote transport (keyfile, command, no_verify): not wanted here.
+  return {...rest, uri: `${parts[1]}://${parts[4] ?? '/'}`}
 }
 
 export interface LocalHostOptions {
