@@ -2,6 +2,8 @@
 // shared code split into chunks, heavy modules loaded lazily inside run(). See TOOLING.md.
 import {build} from 'esbuild'
 import {rmSync} from 'node:fs'
+import {join} from 'node:path'
+import {precompiledDocumentCheck} from './precompiled-check.mjs'
 
 rmSync('dist', {recursive: true, force: true})
 await build({
@@ -28,4 +30,6 @@ await build({
   },
   minify: process.env.SOVA_BUILD_DEBUG ? false : true,
   logLevel: 'warning',
+  // The document's checker, compiled from the schema here rather than at every start.
+  plugins: [precompiledDocumentCheck(join(import.meta.dirname, '..'))],
 })
