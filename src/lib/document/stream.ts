@@ -11,15 +11,22 @@ export const MAX_DOCUMENT_BYTES = 256 * 1024 * 1024
 export const MAX_NESTING_DEPTH = 1000
 
 const OPEN_BRACE = 0x7b
-const CLOSE_BRACE = 0x7d
 const OPEN_BRACKET = 0x5b
-const CLOSE_BRACKET = 0x5d
-const QUOTE = 0x22
-const BACKSLASH = 0x5c
 const NEWLINE = 0x0a
+
+/** Outside a string only quotes and brackets matter; inside one, its end and escapes. Native scans, not a loop per character. */
+const STRUCTURE = /["{}[\]]/g
+const IN_STRING = /["\\]/g
 
 function isSpace(code: number): boolean {
   return code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09
+}
+
+/** Newlines in text[from, to). */
+function newlinesIn(text: string, from: number, to: number): number {
+  let count = 0
+  for (let at = text.indexOf('\n', from); at !== -1 && at < to; at = text.indexOf('\n', at + 1)) count++
+  return count
 }
 
 export interface RawText {
@@ -44,48 +51,71 @@ export async function* splitJsonValues(chunks: AsyncIterable<string>, name: stri
 
   for await (const chunk of chunks) {
     let from = 0
-    for (let i = 0; i < chunk.length; i++) {
-      const code = chunk.charCodeAt(i)
+    let i = 0
+    while (i < chunk.length) {
       if (!started) {
+        const code = chunk.charCodeAt(i)
         if (code === NEWLINE) line++
-        if (isSpace(code)) continue
+        if (isSpace(code)) {
+          i++
+          continue
+        }
         started = true
         startLine = line
         from = i
         scalar = code !== OPEN_BRACE && code !== OPEN_BRACKET
         depth = scalar ? 0 : 1
+        i++
         continue
       }
-      if (code === NEWLINE) line++
+      let end: number
       if (scalar) {
-        if (code !== NEWLINE) continue
+        end = chunk.indexOf('\n', i)
+        if (end === -1) break
       } else if (inString) {
-        if (escaped) escaped = false
-        else if (code === BACKSLASH) escaped = true
-        else if (code === QUOTE) inString = false
-        continue
-      } else if (code === QUOTE) {
-        inString = true
-        continue
-      } else if (code === OPEN_BRACE || code === OPEN_BRACKET) {
-        if (++depth > MAX_NESTING_DEPTH) {
-          throw new InputError(`${name} line ${startLine}: document nested more than ${MAX_NESTING_DEPTH} levels deep; refused`)
+        if (escaped) {
+          escaped = false
+          i++
+          continue
         }
+        IN_STRING.lastIndex = i
+        const stop = IN_STRING.exec(chunk)
+        if (!stop) break
+        if (stop[0] === '"') inString = false
+        else escaped = true
+        i = stop.index + 1
         continue
-      } else if (code === CLOSE_BRACE || code === CLOSE_BRACKET) {
-        if (--depth > 0) continue
       } else {
-        continue
+        STRUCTURE.lastIndex = i
+        const stop = STRUCTURE.exec(chunk)
+        if (!stop) break
+        i = stop.index + 1
+        const mark = stop[0]
+        if (mark === '"') {
+          inString = true
+          continue
+        }
+        if (mark === '{' || mark === '[') {
+          if (++depth > MAX_NESTING_DEPTH) {
+            throw new InputError(`${name} line ${startLine}: document nested more than ${MAX_NESTING_DEPTH} levels deep; refused`)
+          }
+          continue
+        }
+        if (--depth > 0) continue
+        end = stop.index
       }
       // A value ends here (closing bracket at depth 0, or the newline after a scalar).
-      parts.push(chunk.slice(from, i + 1))
+      line += newlinesIn(chunk, from, end + 1)
+      parts.push(chunk.slice(from, end + 1))
       yield {text: parts.join(''), line: startLine}
       parts = []
       size = 0
       started = false
       scalar = false
+      i = end + 1
     }
     if (started) {
+      line += newlinesIn(chunk, from, chunk.length)
       parts.push(chunk.slice(from))
       size += chunk.length - from
       if (size > MAX_DOCUMENT_BYTES) {
