@@ -18,7 +18,8 @@ function anyNonFinite(node: unknown): boolean {
     for (const item of node) if (anyNonFinite(item)) return true
     return false
   }
-  for (const key of Object.keys(node)) if (anyNonFinite((node as Record<string, unknown>)[key])) return true
+  // for...in allocates no key array; a document's objects inherit no enumerable keys.
+  for (const key in node) if (anyNonFinite((node as Record<string, unknown>)[key])) return true
   return false
 }
 

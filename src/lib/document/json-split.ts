@@ -33,7 +33,12 @@ function newlinesIn(text: string, from: number, to: number): number {
 function deeperThan(value: unknown, limit: number): boolean {
   if (value === null || typeof value !== 'object') return false
   if (limit === 0) return true
-  for (const item of Array.isArray(value) ? value : Object.values(value)) if (deeperThan(item, limit - 1)) return true
+  if (Array.isArray(value)) {
+    for (const item of value) if (deeperThan(item, limit - 1)) return true
+    return false
+  }
+  // for...in allocates no value array; JSON.parse's objects inherit no enumerable keys.
+  for (const key in value) if (deeperThan((value as Record<string, unknown>)[key], limit - 1)) return true
   return false
 }
 
