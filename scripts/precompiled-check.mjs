@@ -6,9 +6,9 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 import {pathToFileURL} from 'node:url'
 
-/** The schema module, bundled to plain JavaScript and imported here (its packages resolved from the project). */
+/** The schema module, bundled to plain JavaScript and imported here (in a temporary directory of the project, so its packages resolve). */
 async function loadSchema(root) {
-  const dir = mkdtempSync(join(root, 'node_modules', '.sova-schema-'))
+  const dir = mkdtempSync(join(root, '.build-schema-'))
   try {
     const outfile = join(dir, 'schema.mjs')
     await build({entryPoints: [join(root, 'src/lib/document/schema.ts')], outfile, bundle: true, format: 'esm', platform: 'node', packages: 'external', logLevel: 'warning'})

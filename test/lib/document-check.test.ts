@@ -18,7 +18,7 @@ const ROOT = join(import.meta.dirname, '..', '..')
 async function precompiled(): Promise<(value: unknown) => boolean> {
   const plugin = join(ROOT, 'scripts', 'precompiled-check.mjs')
   const {precompiledDocumentCheck} = (await import(pathToFileURL(plugin).href)) as {precompiledDocumentCheck: (root: string) => Plugin}
-  const dir = mkdtempSync(join(ROOT, 'node_modules', '.sova-check-test-'))
+  const dir = mkdtempSync(join(ROOT, '.build-check-test-'))
   try {
     const outfile = join(dir, 'check.mjs')
     await build({
