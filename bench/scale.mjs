@@ -3,6 +3,11 @@
 // process, so its peak memory (maxRSS) is its own; times are the median of 3 runs.
 // Usage (imports the TypeScript sources through tsx; no build needed):
 //   node --import tsx bench/scale.mjs [--sizes 100,1000,10000] [--vms 40] [--runs 3]
+// With --cli, the same documents through the built commands instead (npm run build first): each
+// stage against parse+serialise of its input and output, and the five-process pipeline against
+// `run --once` (bench/scale-cli.mjs):
+//   node --import tsx bench/scale.mjs --cli [--hosts 1000] [--pipeline-hosts 250] [--vms 40] [--runs 5]
+// The pipeline runs on the simulator, whose own cost grows with the cluster (--pipeline-hosts 0: skip it).
 import {spawnSync} from 'node:child_process'
 import {parseArgs} from 'node:util'
 
@@ -13,6 +18,9 @@ const {values: args} = parseArgs({
     runs: {type: 'string', default: '3'},
     child: {type: 'string'},
     policy: {type: 'string'},
+    cli: {type: 'boolean', default: false},
+    hosts: {type: 'string', default: '1000'},
+    'pipeline-hosts': {type: 'string', default: '250'},
   },
 })
 const VMS_PER_HOST = Number(args.vms)
@@ -200,4 +208,11 @@ async function parent() {
 }
 
 if (args.child) await child(Number(args.child), args.policy ?? 'seed')
-else await parent()
+else if (args.cli) {
+  const {benchStages, benchPipeline} = await import('./scale-cli.mjs')
+  const hosts = Number(args.hosts)
+  const runs = process.argv.includes('--runs') ? RUNS : 5
+  console.log(`scale through the CLI (node ${process.version}), ${hosts} hosts × ${VMS_PER_HOST} VMs`)
+  benchStages(generateDocument(hosts, VMS_PER_HOST), hosts, runs)
+  if (Number(args['pipeline-hosts']) > 0) benchPipeline(Number(args['pipeline-hosts']), VMS_PER_HOST, runs)
+} else await parent()

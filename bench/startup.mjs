@@ -1,12 +1,17 @@
 // Start-up cost of Sova's commands against the floor of any Node program (`node -e 0`), measured
 // side by side in one run: variants alternate, each runs RUNS times, and medians are compared.
-// Usage: npm run build && node bench/startup.mjs [runs]
+// Wall time, and CPU time (user + system, from /usr/bin/time) which a busy machine disturbs less.
+// Usage: npm run build && node bench/startup.mjs [runs] [--against DIR]
+// --against DIR: also the same commands of another built checkout (e.g. the commit before a
+// change), interleaved with these, so a busy machine slows both alike.
 import {spawnSync} from 'node:child_process'
 import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-const RUNS = Number(process.argv[2] ?? 15)
+const against = process.argv.indexOf('--against')
+const otherBin = against === -1 ? undefined : join(process.argv[against + 1], 'bin', 'run.js')
+const RUNS = Number(process.argv.slice(2).find((arg, i, all) => /^\d+$/.test(arg) && all[i - 1] !== '--against') ?? 15)
 const node = process.execPath
 const bin = join(import.meta.dirname, '..', 'bin', 'run.js')
 const state = mkdtempSync(join(tmpdir(), 'sova-bench-'))
@@ -21,18 +26,29 @@ const doc = readFileSync(docPath)
 const scored = spawnSync(node, [bin, 'score', '--quiet'], {env, input: doc}).stdout
 
 const stage = (args) => `"${node}" "${bin}" ${args}`
+const timeFile = join(state, 'time.txt')
+/** Runs `command` under /usr/bin/time, which writes its CPU seconds (children included) to timeFile. */
+const timed = (command, args, options) => spawnSync('/usr/bin/time', ['-f', '%U %S', '-o', timeFile, command, ...args], options)
 const variants = [
-  {name: 'node -e 0', run: () => spawnSync(node, ['-e', '0'], {env})},
-  {name: 'sova --version', run: () => spawnSync(node, [bin, '--version'], {env})},
-  {name: 'sova score < doc.json', run: () => spawnSync(node, [bin, 'score', '--quiet'], {env, input: doc})},
-  {name: 'sova balance < scored.json', run: () => spawnSync(node, [bin, 'balance', '--quiet'], {env, input: scored})},
+  {name: 'node -e 0', run: () => timed(node, ['-e', '0'], {env})},
+  {name: 'sova --version', run: () => timed(node, [bin, '--version'], {env})},
+  {name: 'sova score < doc.json', run: () => timed(node, [bin, 'score', '--quiet'], {env, input: doc})},
+  {name: 'sova balance < scored.json', run: () => timed(node, [bin, 'balance', '--quiet'], {env, input: scored})},
+  ...(otherBin
+    ? [
+        {name: 'against: sova --version', run: () => timed(node, [otherBin, '--version'], {env})},
+        {name: 'against: sova score', run: () => timed(node, [otherBin, 'score', '--quiet'], {env, input: doc})},
+        {name: 'against: sova balance', run: () => timed(node, [otherBin, 'balance', '--quiet'], {env, input: scored})},
+      ]
+    : []),
   {
     name: 'five-stage pipeline',
-    run: () => spawnSync('bash', ['-o', 'pipefail', '-c', ['collect', 'score', 'balance', 'migrate', 'switch-vf'].map((s) => stage(`${s} --quiet`)).join(' | ') + ' > /dev/null'], {env}),
+    run: () => timed('bash', ['-o', 'pipefail', '-c', ['collect', 'score', 'balance', 'migrate', 'switch-vf'].map((s) => stage(`${s} --quiet`)).join(' | ') + ' > /dev/null'], {env}),
   },
 ]
 
 const times = new Map(variants.map((variant) => [variant.name, []]))
+const cpuTimes = new Map(variants.map((variant) => [variant.name, []]))
 for (let round = 0; round < RUNS; round++) {
   for (const variant of variants) {
     const started = process.hrtime.bigint()
@@ -40,6 +56,8 @@ for (let round = 0; round < RUNS; round++) {
     const ms = Number(process.hrtime.bigint() - started) / 1e6
     if (result.status !== 0) throw new Error(`${variant.name} exited ${result.status}: ${result.stderr}`)
     times.get(variant.name).push(ms)
+    const [user, system] = readFileSync(timeFile, 'utf8').trim().split('\n').at(-1).split(' ').map(Number)
+    cpuTimes.get(variant.name).push((user + system) * 1000)
   }
 }
 
@@ -49,10 +67,12 @@ const median = (values) => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
 const floor = median(times.get('node -e 0'))
+const cpuFloor = median(cpuTimes.get('node -e 0'))
 console.log(`start-up, median of ${RUNS} alternating runs (node ${process.version})`)
-console.log('variant'.padEnd(26) + 'median ms'.padStart(10) + '  × node -e 0')
+console.log('variant'.padEnd(26) + 'wall ms'.padStart(10) + '  × node -e 0' + 'CPU ms'.padStart(10) + '  × node -e 0')
 for (const variant of variants) {
   const ms = median(times.get(variant.name))
-  console.log(variant.name.padEnd(26) + ms.toFixed(1).padStart(10) + `  ${(ms / floor).toFixed(2)}`)
+  const cpu = median(cpuTimes.get(variant.name))
+  console.log(variant.name.padEnd(26) + ms.toFixed(1).padStart(10) + `  ${(ms / floor).toFixed(2).padStart(11)}` + cpu.toFixed(0).padStart(10) + `  ${(cpu / cpuFloor).toFixed(2).padStart(11)}`)
 }
 console.log('target: each single stage at most 2.00 × node -e 0 (the pipeline runs five processes at once)')

@@ -253,8 +253,33 @@ describe('splitJsonValues', () => {
     },
     {why: 'a stray scalar runs to the end of its line', parts: ['  42 x\n{"a":1}'], expected: [{text: '42 x\n', line: 1}, {text: '{"a":1}', line: 2}]},
     {why: 'a scalar at the end of the input', parts: ['true'], expected: [{text: 'true', line: 1}]},
+    // A one-line value is taken whole (one search for its newline); anything else is scanned.
+    {why: 'CRLF and spaces after a one-line value', parts: ['{"a":1} \r\n\r\n[2]\r\n'], expected: [{text: '{"a":1}', line: 1}, {text: '[2]', line: 3}]},
+    {why: 'two values on one line', parts: ['{"a":1} {"b":', '2}\n{"c":3}\n'], expected: [{text: '{"a":1}', line: 1}, {text: '{"b":2}', line: 1}, {text: '{"c":3}', line: 2}]},
+    {
+      why: 'a one-line value over chunks, then a pretty-printed one',
+      parts: ['{"a":', '[1,2]}\n{\n', '  "b": 2\n}\n[3]'],
+      expected: [{text: '{"a":[1,2]}', line: 1}, {text: '{\n  "b": 2\n}', line: 2}, {text: '[3]', line: 5}],
+    },
+    {why: 'two values on the last line, no newline', parts: ['{"a":1}', '{"b":2}'], expected: [{text: '{"a":1}', line: 1}, {text: '{"b":2}', line: 1}]},
+    {why: 'a value and a scalar on the last line', parts: ['{"a":1} 7'], expected: [{text: '{"a":1}', line: 1}, {text: '7', line: 1}]},
   ]
   for (const {why, parts, expected} of cases) {
     it(why, async () => assert.deepEqual(await split(...parts), expected))
   }
+
+  it('a one-line value nested too deeply is refused as a scanned one is', async () => {
+    const deep = '['.repeat(1001) + ']'.repeat(1001)
+    for (const input of [deep + '\n', deep]) {
+      const {error} = await readUntilError(chunks(input))
+      assertInputError(error, 'stdin line 1: document nested more than 1000 levels deep; refused')
+    }
+  })
+
+  it('a truncated one-line value at the end of the input', async () => {
+    await assert.rejects(split('{"a":1}\n{"b":[2'), (error: unknown) => {
+      assertInputError(error, 'stdin line 2: input ends inside a document (truncated JSON?)')
+      return true
+    })
+  })
 })

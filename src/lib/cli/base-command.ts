@@ -70,6 +70,8 @@ export abstract class SovaCommand extends Command {
   }
 
   private csvHeaderWritten = false
+  /** Documents already checked and serialised: a stage keeps a document and then writes it, once each. */
+  private readonly written = new WeakMap<SovaDocument, string>()
 
   /** Logs a line on stderr unless --quiet. */
   protected note(quiet: boolean, line: string): void {
@@ -120,7 +122,7 @@ export abstract class SovaCommand extends Command {
     this.assertWritable(doc)
     const output = await this.checkOutput(flags, view)
     if (output.format === 'json') {
-      await writeStdout(JSON.stringify(doc) + '\n')
+      await writeStdout(this.jsonOf(doc) + '\n')
     } else if (output.format === 'table') {
       const {renderTable} = await import('../render/table.js')
       await writeStdout(renderTable(doc, {...output.table, rows: output.kinds}))
@@ -133,7 +135,18 @@ export abstract class SovaCommand extends Command {
 
   /** A document with a non-finite figure is a bug: stop (exit 70) before writing it anywhere. */
   protected assertWritable(doc: SovaDocument): void {
-    assertFiniteDocument(doc, `${this.id ?? 'sova'} output`)
+    if (!this.written.has(doc)) assertFiniteDocument(doc, `${this.id ?? 'sova'} output`)
+  }
+
+  /** The document's JSON (checked writable), serialised once however many times it is kept and written. */
+  protected jsonOf(doc: SovaDocument): string {
+    let json = this.written.get(doc)
+    if (json === undefined) {
+      this.assertWritable(doc)
+      json = JSON.stringify(doc)
+      this.written.set(doc, json)
+    }
+    return json
   }
 
   /**
@@ -142,8 +155,7 @@ export abstract class SovaCommand extends Command {
    * stage keeps its document before the next stage can see it, and the last stage's is kept last.
    */
   protected keepLastDocument(store: Pick<Store, 'saveLastDocument'>, doc: SovaDocument): void {
-    this.assertWritable(doc)
-    store.saveLastDocument(doc.source.cluster, JSON.stringify(doc))
+    store.saveLastDocument(doc.source.cluster, this.jsonOf(doc))
   }
 
   /** Writes flat records (lists, summaries) in the chosen format; `columns` says how a table shows them. */

@@ -276,6 +276,9 @@ export function clusterPolicyParams(flags: PolicyFlagValues, config: ConfigFile 
 
 /** The policy parameters in effect for a command: its flags over the configuration file. */
 export async function resolvePolicyParams(flags: PolicyFlagValues & {config?: string}): Promise<PolicyParams> {
+  // Without a configuration file a stage need not load the file's reader (YAML and its checks): loadConfig would say {} too.
+  const {locateConfig} = await import('../config-path.js')
+  if (locateConfig(flags.config).path === undefined) return clusterPolicyParams(flags, {})
   const {loadConfig} = await import('../config.js')
   return clusterPolicyParams(flags, loadConfig(flags.config))
 }

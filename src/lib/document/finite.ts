@@ -10,8 +10,26 @@ export class NonFiniteFigureError extends Error {
   }
 }
 
-/** Where and what the first non-finite number in `value` is (`scores.hosts.h1.forecast`), or undefined. Iterative: documents are wide. */
+/** Whether any number in `value` is not finite: the common answer (no) without building a path per node. */
+function anyNonFinite(node: unknown): boolean {
+  if (typeof node === 'number') return !Number.isFinite(node)
+  if (node === null || typeof node !== 'object') return false
+  if (Array.isArray(node)) {
+    for (const item of node) if (anyNonFinite(item)) return true
+    return false
+  }
+  // for...in allocates no key array; a document's objects inherit no enumerable keys.
+  for (const key in node) if (anyNonFinite((node as Record<string, unknown>)[key])) return true
+  return false
+}
+
+/** Where and what the first non-finite number in `value` is (`scores.hosts.h1.forecast`), or undefined. */
 export function firstNonFinite(value: unknown): {path: string; value: number} | undefined {
+  return anyNonFinite(value) ? locateNonFinite(value) : undefined
+}
+
+/** The first non-finite number and its path. Iterative: documents are wide. */
+function locateNonFinite(value: unknown): {path: string; value: number} | undefined {
   const stack: [unknown, string][] = [[value, '']]
   while (stack.length > 0) {
     const [node, path] = stack.pop() as [unknown, string]
