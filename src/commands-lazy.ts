@@ -41,6 +41,7 @@ export const COMMANDS = {
   history: lazy('history', () => import('./commands/history.js')),
   doctor: lazy('doctor', () => import('./commands/doctor.js')),
   check: lazy('check', () => import('./commands/check.js')),
+  export: lazy('export', () => import('./commands/export.js')),
   agent: lazy('agent', () => import('./commands/agent.js')),
   'config:check': lazy('config:check', () => import('./commands/config/check.js')),
   'config:path': lazy('config:path', () => import('./commands/config/path.js')),
