@@ -41,8 +41,12 @@ describe('sova export --textfile', () => {
     for (const vf of vfs.filter((entry) => entry.domain !== '')) assert.ok(domains.some((d) => d.domain === vf.domain && d.vf === vf.vf && d.path === 'vf'), `${vf.domain} holds ${vf.vf}`)
   })
 
-  it('reads a Xen host through its driver: the port counters by driver, the pool with holders, each VF\'s own counters', async () => {
+  it('reads a Xen host through its driver: the port counters by driver, the pool with holders, each VF\'s own counters, nomigrate as a tag', async () => {
     const xen = lab()
+    // nomigrate=1 in web1's config: its tag xen:nomigrate, which a Prometheus reader's rules need.
+    xen.editWorld((world) => {
+      world.domains.web1.config.b_info.disable_migrate = 'True'
+    })
     const dir = scratch()
     // --remote: over the configured ssh (the stand-in), as from a management host.
     const result = await xen.run(['export', '--remote', '--host', 'xen1', '--textfile', dir])
@@ -62,6 +66,7 @@ describe('sova export --textfile', () => {
       {pf: 'eth0', vf: '0000:04:10.5', value: 900_000},
     ])
     assert.deepEqual(series(families, 'sova_domain_receive_bytes_total').map((s) => [s.domain, s.basis]), [['db1', 'agent'], ['web1', 'vif']])
+    assert.deepEqual(series(families, 'sova_domain_tag'), [{domain: 'web1', uuid: series(families, 'sova_domain_info').find((d) => d.domain === 'web1')?.uuid, tag: 'xen:nomigrate', value: 1}])
     // xen2 has no ethtool: PF plus VFs, and no driver known.
     assert.equal((await xen.run(['export', '--remote', '--host', 'xen2', '--textfile', dir])).exitCode, 0)
     assert.deepEqual(series(parseExposition(readFileSync(join(dir, FILE), 'utf8')), 'sova_port_info'), [{device: 'eth0', driver: '', basis: 'pf+vfs', value: 1}])

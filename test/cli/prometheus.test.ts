@@ -14,11 +14,11 @@ const fleet: FakeHost[] = [
   {name: 'h2', vfs: [], vms: [{name: 'vm2', uuid: '22222222-2222-4222-8222-222222222222', tapBps: 500, cpu: 1}], portBps: 2e6},
 ]
 
-function configFile(sensing: Record<string, unknown>, hosts = ['h1', 'h2']): string {
+function configFile(sensing: Record<string, unknown>, hosts = ['h1', 'h2'], extra: Record<string, unknown> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'sova-prom-cli-'))
   const path = join(dir, 'config.json')
   const entries = hosts.map((name) => ({name, backend: 'libvirt', uri: `qemu+ssh://root@${name}/system`, port: {device: 'eth0'}}))
-  writeFileSync(path, JSON.stringify({cluster: 'fleet', hosts: entries, sensing: {prometheus: sensing}}, null, 2), {mode: 0o600})
+  writeFileSync(path, JSON.stringify({cluster: 'fleet', hosts: entries, sensing: {prometheus: sensing}, ...extra}, null, 2), {mode: 0o600})
   return path
 }
 
@@ -91,6 +91,26 @@ describe('sensing through Prometheus', () => {
     const [doc] = documents(result.stdout)
     assert.deepEqual(doc.hosts.map((host: {name: string}) => host.name), ['h1', 'h2'])
     assert.ok(doc.scores, 'scored')
+  })
+
+  it('a domain\'s tags (sova_domain_tag, read at the window\'s end) select it for a rules.groups rule in the plan; a bad tag is said on stderr', async () => {
+    const tagged: FakeHost[] = [{...fleet[0], vms: [{...fleet[0].vms[0], tags: ['database', 'not a tag']}]}, fleet[1]]
+    const server = await prometheus(tagged)
+    const rules = {rules: {groups: [{name: 'databases', match: {tag: 'database'}, migrate: 'never'}]}}
+    const config = configFile({url: server.url, hostLabel: 'sova_host'}, ['h1', 'h2'], rules)
+    const result = await sova(['run', '--once', '--dry-run', '--prometheus', server.url, '--config', config, '--format', 'json'], {state: freshStateDir()})
+    assert.equal(result.exitCode, 0, String(result.stderr))
+    const [doc] = documents(result.stdout)
+    const [vm1] = doc.hosts[0].vms
+    assert.deepEqual(vm1.tags, ['database'])
+    assert.deepEqual(vm1.rules, {migrate: 'never', groups: ['databases'], by: {migrate: 'configuration rules.groups[0] "databases"'}})
+    assert.equal(doc.hosts[1].vms[0].rules, undefined)
+    assert.match(String(result.stderr), /collect: vm1 on h1: tag "not a tag" ignored: not a tag/)
+    // Asked at the end instant only: the start of the window reads counters.
+    const times = [...new Set(server.requests.map((request) => request.time))].sort()
+    const asked = (time: number) => server.requests.filter((request) => request.time === time).map((request) => request.query).join('\n')
+    assert.doesNotMatch(asked(times[0]), /sova_domain_tag/)
+    assert.match(asked(times[1]), /sova_domain_tag/)
   })
 
   it('--prometheus without hosts in the configuration is a usage error; a bad URL too', async () => {

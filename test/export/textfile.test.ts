@@ -26,7 +26,7 @@ function host(basis: RawHost['nic']['basis'] = 'port-counters'): RawHost {
     cpus: 8,
     memoryMiB: {total: 65536, free: 1024},
     vms: [
-      {name: 'web1', id: '1', uuid: 'u-web1', vcpus: 2, memoryMiB: 2048, path: 'vf', vf: '0000:04:10.0', counters: {cpuSeconds: 12.5, blockedSeconds: 3, rxBytes: 100, txBytes: 200, basis: 'vif+vf 0000:04:10.0'}},
+      {name: 'web1', id: '1', uuid: 'u-web1', vcpus: 2, memoryMiB: 2048, path: 'vf', vf: '0000:04:10.0', counters: {cpuSeconds: 12.5, blockedSeconds: 3, rxBytes: 100, txBytes: 200, basis: 'vif+vf 0000:04:10.0'}, tags: ['xen:nomigrate', 'database']},
       {name: 'app1', id: '2', uuid: 'u-app1', vcpus: 1, memoryMiB: 512, path: 'pv', vf: null, counters: {cpuSeconds: 1, blockedSeconds: 0.5, rxBytes: 10, txBytes: 20}},
     ],
     vfCounters: [
@@ -54,6 +54,7 @@ describe('sova export text', () => {
       'sova_vf_receive_bytes_total COUNTER',
       'sova_vf_transmit_bytes_total COUNTER',
       'sova_domain_info GAUGE',
+      'sova_domain_tag GAUGE',
       'sova_domain_cpu_blocked_seconds_total COUNTER',
       'sova_domain_receive_bytes_total COUNTER',
       'sova_domain_transmit_bytes_total COUNTER',
@@ -81,6 +82,11 @@ describe('sova export text', () => {
     assert.deepEqual(series(families, 'sova_domain_info'), [
       {domain: 'app1', uuid: 'u-app1', path: 'pv', vf: '', value: 1},
       {domain: 'web1', uuid: 'u-web1', path: 'vf', vf: '0000:04:10.0', value: 1},
+    ])
+    // One series a tag, in order; a domain without tags has none.
+    assert.deepEqual(series(families, 'sova_domain_tag'), [
+      {domain: 'web1', uuid: 'u-web1', tag: 'database', value: 1},
+      {domain: 'web1', uuid: 'u-web1', tag: 'xen:nomigrate', value: 1},
     ])
     assert.deepEqual(series(families, 'sova_domain_receive_bytes_total'), [
       {domain: 'app1', uuid: 'u-app1', basis: '', value: 10},

@@ -32,6 +32,9 @@ describe('the queries on Prometheus\'s engine', {skip: hasPromtool ? false : 'pr
             series('libvirt_domain_info_cpu_time_seconds_total{instance="h1:9177",domain="vm1"}', 7),
             series('sova_domain_cpu_seconds_total{instance="h1:9100",domain="vm1",uuid="u1"}', 6),
             series('sova_domain_cpu_seconds_total{instance="h2:9100",domain="vm2",uuid="u2"}', 5),
+            // One series a tag, as sova export writes them; the reader keeps the domain and the tag.
+            series('sova_domain_tag{instance="h2:9100",domain="vm2",uuid="u2",tag="xen:nomigrate"}', 1),
+            series('sova_domain_tag{instance="h2:9100",domain="vm2",uuid="u2",tag="database"}', 1),
           ],
           promql_expr_test: [
             {
@@ -49,6 +52,8 @@ describe('the queries on Prometheus\'s engine', {skip: hasPromtool ? false : 'pr
               exp_samples: [
                 {labels: '{domain="vm1", sova_host_key="h1", sova_part="lv_cpu"}', value: 7},
                 {labels: '{domain="vm2", sova_host_key="h2", sova_part="sova_cpu"}', value: 5},
+                {labels: '{domain="vm2", sova_host_key="h2", sova_part="tag", tag="database"}', value: 1},
+                {labels: '{domain="vm2", sova_host_key="h2", sova_part="tag", tag="xen:nomigrate"}', value: 1},
               ],
             },
           ],

@@ -1,5 +1,5 @@
 // What `sova export --textfile` writes for one host (PROM-CONTRACT.md): per-VF counters and
-// assignments, the whole port's counters and basis, and every managed domain's path and counters,
+// assignments, the whole port's counters and basis, and every managed domain's path, tags and counters,
 // in names a Prometheus reader joins with node_exporter's and the libvirt exporter's own. Pure.
 import type {RawHost, RawPort} from '../backends/types.js'
 import {type MetricFamily, renderExposition, type Sample} from '../metrics/exposition.js'
@@ -55,6 +55,8 @@ export function textfileFamilies(host: RawHost, writtenAt: number): MetricFamily
     family('sova_vf_receive_bytes_total', 'counter', 'Bytes the VF received (its own counters, as the PF\'s driver reports them in ip -s link).', vfCounters.map((vf) => ({labels: {pf: device, vf: vf.vf}, value: vf.rxBytes}))),
     family('sova_vf_transmit_bytes_total', 'counter', 'Bytes the VF transmitted (its own counters, as the PF\'s driver reports them in ip -s link).', vfCounters.map((vf) => ({labels: {pf: device, vf: vf.vf}, value: vf.txBytes}))),
     family('sova_domain_info', 'gauge', 'A domain Sova manages on this host: its network path (pv or vf) and the VF it holds (empty on pv).', vms.map((vm) => ({labels: {...domain(vm), path: vm.path, vf: vm.vf ?? ''}, value: 1}))),
+    // One series a tag: rules select VMs by them (rules/tags.ts), and a reader of Prometheus keeps them.
+    family('sova_domain_tag', 'gauge', 'A tag of the domain\'s hypervisor metadata (Xen nomigrate=1 is xen:nomigrate), one series a tag; rules select VMs by them.', vms.flatMap((vm) => [...(vm.tags ?? [])].sort().map((tag) => ({labels: {...domain(vm), tag}, value: 1})))),
     family('sova_domain_cpu_blocked_seconds_total', 'counter', 'Seconds the domain\'s vCPUs were blocked or idle (per vCPU), as the direct driver reads it.', vms.map((vm) => ({labels: domain(vm), value: vm.counters.blockedSeconds}))),
     family('sova_domain_receive_bytes_total', 'counter', 'Bytes the domain received on every path (PV and VF); basis says what the counter counts: a change of basis restarts it.', vms.map((vm) => ({labels: {...domain(vm), basis: vm.counters.basis ?? ''}, value: vm.counters.rxBytes}))),
     family('sova_domain_transmit_bytes_total', 'counter', 'Bytes the domain transmitted on every path (PV and VF); basis says what the counter counts: a change of basis restarts it.', vms.map((vm) => ({labels: {...domain(vm), basis: vm.counters.basis ?? ''}, value: vm.counters.txBytes}))),

@@ -87,6 +87,7 @@ function vmOf(sample: Sample, parts: Parts, lookups: ReturnType<typeof lookupsOf
   }
   counters.blockedSeconds = lookups.blocked.get(domain) ?? 0
   if (counters.basis === undefined) delete counters.basis
+  // Checked as a direct reading checks the hypervisor's metadata: whoever writes a textfile is no more trusted.
   const {tags, ignored} = acceptTags((lookups.tags.get(domain) ?? []).map((tag) => tag.labels.tag ?? '').sort())
   return {
     name: domain,

@@ -32,8 +32,7 @@ export const PARTS = {
   },
   domains: {
     domain: ['max', 'sova_domain_info', ['domain', 'uuid', 'path', 'vf']],
-    // The domain's metadata tags, rules select VMs by (proposed to the textfile's contract: one
-    // series a tag; none written, none read, and the executor's live check still sees them).
+    // The domain's metadata tags, which rules select VMs by: one series a tag (PROM-CONTRACT.md).
     tag: ['max', 'sova_domain_tag', ['domain', 'tag']],
     blocked: ['sum', 'sova_domain_cpu_blocked_seconds_total', ['domain']],
     sova_cpu: ['sum', 'sova_domain_cpu_seconds_total', ['domain']],
@@ -108,9 +107,10 @@ function partExpression(part: PartName, op: string, metric: string, scope: Query
 
 /**
  * Gauges that only the end of a window needs: the start is read for its counters (and what they
- * count: the domains' paths and VFs, the interfaces summed), so its answers are smaller.
+ * count: the domains' paths and VFs, the interfaces summed), so its answers are smaller. Tags too:
+ * rules apply to the document, which states the end.
  */
-export const END_ONLY: readonly PartName[] = ['port_speed', 'mem_total', 'mem_available', 'cpus', 'sova_vcpus', 'sova_memory', 'lv_vcpus', 'lv_memory']
+export const END_ONLY: readonly PartName[] = ['port_speed', 'mem_total', 'mem_available', 'cpus', 'tag', 'sova_vcpus', 'sova_memory', 'lv_vcpus', 'lv_memory']
 
 /** One query: every part of `name` (at a window's start, its counters only), aggregated by the host key and the part's labels, marked with its part. */
 export function queryText(name: QueryName, scope: QueryScope, countersOnly = false): string {
