@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags'
 import {SovaCommand} from '../lib/cli/base-command.js'
 import {rowsFlag} from '../lib/cli/table-flags.js'
-import {backendFlags, durationFlag, metricsFileFlag} from '../lib/cli/flags.js'
+import {backendFlags, durationFlag, metricsFileFlag, prometheusFlag} from '../lib/cli/flags.js'
 import {isStdoutClosed} from '../lib/cli/output.js'
 import {pause, stopGracefully, stopRequested} from '../lib/cli/signals.js'
 import {HostsMissingError} from '../lib/errors.js'
@@ -26,6 +26,7 @@ answers).`
     ...rowsFlag,
     ...backendFlags,
     ...metricsFileFlag,
+    ...prometheusFlag,
     sample: durationFlag({description: 'Take rates over this in-command window instead of since the last stored sample.'}),
     watch: durationFlag({description: 'Emit one document per interval until stopped (or --count).'}),
     count: Flags.integer({min: 1, description: 'With --watch: stop after this many documents.', dependsOn: ['watch']}),

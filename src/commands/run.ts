@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags'
 import {SovaCommand} from '../lib/cli/base-command.js'
 import {rowsFlag} from '../lib/cli/table-flags.js'
-import {backendFlags, dryRunFlag, durationFlag, freshnessOf, maxSampleAgeFlag, metricsFileFlag, resolveMaxSampleAge, resolvePolicyParams, runFlags} from '../lib/cli/flags.js'
+import {backendFlags, dryRunFlag, durationFlag, freshnessOf, maxSampleAgeFlag, metricsFileFlag, prometheusFlag, resolveMaxSampleAge, resolvePolicyParams, runFlags} from '../lib/cli/flags.js'
 import {isStdoutClosed, writeStdout} from '../lib/cli/output.js'
 import {pause, stopGracefully, stopRequested} from '../lib/cli/signals.js'
 import type {SovaDocument} from '../lib/document/schema.js'
@@ -35,6 +35,7 @@ action failed, else 69 if some host did not answer in some cycle.`
     ...runFlags,
     ...maxSampleAgeFlag,
     ...metricsFileFlag,
+    ...prometheusFlag,
     once: Flags.boolean({description: 'Run one cycle and exit (for cron).', exclusive: ['cycles']}),
     cycles: Flags.integer({min: 1, description: 'Run this many cycles, then exit.'}),
     interval: durationFlag({description: 'Pause between cycles.', default: 10}),

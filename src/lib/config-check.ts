@@ -12,6 +12,7 @@ import {schemaErrorList} from './document/schema-errors.js'
 import {canonicalPci} from './identifiers.js'
 import {readConfigText} from './config-text.js'
 import {rulesProblems} from './rules/config-rules.js'
+import {sensingProblems} from './sensing/config-sensing.js'
 
 export interface ConfigProblem {
   /** JSON pointer of the offending value (`/hosts/1/uri`). */
@@ -140,7 +141,7 @@ export function configProblems(value: unknown): ConfigProblem[] {
   }
   const schema = schemaErrorList(ConfigFile, value, {unknownKey})
   if (schema.length > 0) return schema
-  return [...hostProblems((value as ConfigFile).hosts ?? []), ...migrationProblems(value as ConfigFile), ...policyProblems(value as ConfigFile), ...rulesProblems((value as ConfigFile).rules)]
+  return [...hostProblems((value as ConfigFile).hosts ?? []), ...migrationProblems(value as ConfigFile), ...policyProblems(value as ConfigFile), ...rulesProblems((value as ConfigFile).rules), ...sensingProblems((value as ConfigFile).sensing, ((value as ConfigFile).hosts?.length ?? 0) > 0)]
 }
 
 /** `FILE:LINE: problem` lines for a configuration text (JSON or YAML, by `file`'s extension); empty when it is valid. */

@@ -21,6 +21,8 @@ import {POLICY_NAMES} from './policy/policies.js'
 import {RulesSection} from './rules/config-rules.js'
 import {SEED_BALANCE_PARAM_DOCS} from './policy/balance-seed.js'
 import {SOVA_DEFAULTS, SOVA_PARAM_DOCS} from './policy/sova-params.js'
+// Where the cluster is read from (Prometheus), schema in sensing/config-sensing.ts.
+import {SensingSection} from './sensing/config-sensing.js'
 
 const strict = {additionalProperties: false} as const
 const number = (description: string) => Type.Optional(Type.Number({description, expected: 'a number'}))
@@ -128,6 +130,7 @@ export const ConfigFile = Type.Object(
     policy: Type.Optional(PolicySection),
     migration: Type.Optional(MigrationSection),
     rules: Type.Optional(RulesSection),
+    sensing: Type.Optional(SensingSection),
   },
   {...strict, title: 'Sova configuration file'},
 )

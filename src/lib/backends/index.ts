@@ -14,6 +14,10 @@ export interface OpenBackendOptions extends HostsBackendOptions {
   config?: ConfigFile
   /** Names the configuration in messages. */
   configSource?: string
+  /** --prometheus URL: sense through Prometheus (over the configuration's sensing.prometheus.url). */
+  prometheus?: string
+  /** Notes for stderr. */
+  log?: (line: string) => void
 }
 
 /** Which backend runs: the flag, else the configuration's hosts, else sim. */
@@ -34,10 +38,18 @@ export function chooseBackend(flag: BackendName | undefined, config: ConfigFile 
 /** Opens a backend. Loaded lazily so commands that don't act pay nothing for it. */
 export async function openBackend(flag: BackendName | undefined, store: Store, options: OpenBackendOptions = {}): Promise<Backend> {
   const name = chooseBackend(flag, options.config, options.configSource)
+  if (name === 'sim' && options.prometheus !== undefined) {
+    throw new UsageError(`--prometheus: ${options.configSource ?? 'the configuration'} lists no hosts`, 'Prometheus sensing reads the hosts of the configuration and acts on them with their tools')
+  }
   if (name === 'sim') {
     const {SimBackend} = await import('./sim/backend.js')
     return new SimBackend(store)
   }
   const {HostsBackend} = await import('./hosts/hosts-backend.js')
-  return new HostsBackend(options.config ?? {}, options)
+  const hosts = new HostsBackend(options.config ?? {}, options)
+  const sensing = options.prometheus === undefined ? options.config?.sensing?.prometheus : {...options.config?.sensing?.prometheus, url: options.prometheus}
+  if (sensing === undefined) return hosts
+  // Read through Prometheus; act through the hosts' tools.
+  const {PrometheusSensing} = await import('../sensing/prometheus.js')
+  return new PrometheusSensing(hosts, options.config?.hosts ?? [], sensing, {log: options.log})
 }

@@ -155,6 +155,12 @@ export interface Backend {
   /** The cluster's name (what samples and documents are kept by), without reading every host. */
   clusterName(): Promise<string>
   /**
+   * Present when the backend's sensing reads counters at two instants by itself (Prometheus): the
+   * readings at the start and end of a window of `seconds` (its own default when absent) ending
+   * now. collect uses it instead of a stored previous sample or a window it waits through.
+   */
+  readWindow?(seconds?: number): Promise<{start: RawSnapshot; end: RawSnapshot}>
+  /**
    * Reads the cluster now; no time passes. A host that does not answer is listed in `missing`;
    * UnreachableError only when no host answers at all.
    */

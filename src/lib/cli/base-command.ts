@@ -34,6 +34,8 @@ export interface BackendFlagValues {
   backend?: BackendName
   config?: string
   concurrency?: number
+  /** --prometheus URL (collect and run). */
+  prometheus?: string
   state?: string
   quiet?: boolean
 }
@@ -184,6 +186,8 @@ export abstract class SovaCommand extends Command {
       config,
       configSource: resolveConfigPath(flags.config).path,
       concurrency: flags.concurrency,
+      prometheus: flags.prometheus,
+      log: (line) => this.note(Boolean(flags.quiet), line),
       onProgress: (answered, total) => {
         progress.onProgress(answered, total)
         if (answered === total) progress.done()

@@ -70,6 +70,15 @@ export const backendFlags = {
   }),
 }
 
+/** --prometheus: sense through Prometheus (collect and run); acting stays with the hosts' tools. */
+export const prometheusFlag = {
+  prometheus: Flags.string({
+    description: 'Read the cluster from this Prometheus (http(s)://host:port) instead of each host\'s tools; the configuration\'s sensing.prometheus gives the rest (docs/prometheus.md). Acting still uses the hosts\' tools.',
+    helpValue: 'URL',
+    helpGroup: 'BACKEND',
+  }),
+}
+
 export const dryRunFlag = {
   'dry-run': Flags.boolean({description: 'Plan only: output what would be done and touch nothing.'}),
 }

@@ -36,7 +36,11 @@ export async function collectStage(backend: Backend, store: Store, options: Coll
     const sample = store.lastSample(cluster)
     return sample ? (JSON.parse(sample.raw) as RawSnapshot) : undefined
   }
-  if (options.sampleSeconds === undefined) {
+  if (backend.readWindow) {
+    // Sensing that keeps history itself (Prometheus): both ends of the window from it.
+    ;({start, end} = await backend.readWindow(options.sampleSeconds))
+    stored = storedBefore(end.source.cluster)
+  } else if (options.sampleSeconds === undefined) {
     await backend.nextSample()
     end = await backend.snapshot()
     stored = storedBefore(end.source.cluster)

@@ -1,0 +1,118 @@
+// The HTTP side of Prometheus sensing: instant queries over the documented API (POST
+// /api/v1/query with query= and time=), with Node's own fetch, a timeout per attempt, bounded
+// retries with backoff on what may pass (5xx, network errors, timeouts) and never on an answer
+// that will not change (4xx). Secrets come from files and never reach a message.
+import {readFileSync} from 'node:fs'
+import {InputError, UnreachableError, UsageError} from '../errors.js'
+
+export const DEFAULT_TIMEOUT_SECONDS = 10
+export const DEFAULT_RETRIES = 2
+/** First pause before a retry; doubled each time. */
+const BACKOFF_MS = 250
+
+/** http(s)://host[:port][/prefix], nothing more: credentials in a URL would end up in messages. */
+export const PROMETHEUS_URL_PATTERN = '^https?://[A-Za-z0-9._~\\[\\]:-]+(/[A-Za-z0-9._~/%-]*)?$'
+
+export interface PrometheusAuth {
+  basic?: {username: string; passwordFile: string}
+  bearer?: {tokenFile: string}
+}
+
+/** How to reach Prometheus (the configuration's sensing.prometheus, or --prometheus). */
+export interface PrometheusEndpoint {
+  url: string
+  timeoutSeconds?: number
+  retries?: number
+  auth?: PrometheusAuth
+  tls?: {caFile?: string}
+}
+
+export interface ClientOptions {
+  fetch?: typeof fetch
+  sleep?: (ms: number) => Promise<void>
+  env?: NodeJS.ProcessEnv
+}
+
+/** A secret file's content, without its trailing newline; the message names the file, never what is in it. */
+function secretOf(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8').replace(/\r?\n$/, '')
+  } catch (error) {
+    throw new InputError(`sensing.prometheus.auth: cannot read the ${what} file ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`)
+  }
+}
+
+/** The Authorization header the endpoint asks for, read from its files now. */
+export function authorizationOf(auth: PrometheusAuth | undefined): string | undefined {
+  if (auth?.basic) return `Basic ${Buffer.from(`${auth.basic.username}:${secretOf(auth.basic.passwordFile, 'password')}`).toString('base64')}`
+  if (auth?.bearer) return `Bearer ${secretOf(auth.bearer.tokenFile, 'token')}`
+  return undefined
+}
+
+/** Runs instant queries against one Prometheus. */
+export class PrometheusClient {
+  private readonly endpoint: URL
+  private readonly authorization: string | undefined
+  private readonly fetch: typeof fetch
+  private readonly sleep: (ms: number) => Promise<void>
+
+  constructor(
+    private readonly settings: PrometheusEndpoint,
+    options: ClientOptions = {},
+  ) {
+    if (!new RegExp(PROMETHEUS_URL_PATTERN).test(settings.url)) throw new UsageError(`Prometheus URL ${JSON.stringify(settings.url)}: expected http(s)://host[:port][/path], without credentials or a query`)
+    const env = options.env ?? process.env
+    // Node's fetch trusts a CA only from NODE_EXTRA_CA_CERTS, read when Node starts (undici's
+    // per-request Agent is not a dependency of Sova): say so rather than ignore caFile.
+    if (settings.tls?.caFile !== undefined && env.NODE_EXTRA_CA_CERTS !== settings.tls.caFile) {
+      throw new UsageError(`sensing.prometheus.tls.caFile ${settings.tls.caFile}: Node's fetch takes an extra CA only from the environment at start`, `run Sova with NODE_EXTRA_CA_CERTS=${settings.tls.caFile}`)
+    }
+    this.endpoint = new URL('api/v1/query', settings.url.endsWith('/') ? settings.url : `${settings.url}/`)
+    this.authorization = authorizationOf(settings.auth)
+    this.fetch = options.fetch ?? globalThis.fetch
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)))
+  }
+
+  /** The parsed JSON answer of `query` at `time` (Unix seconds). 69 when Prometheus cannot be reached, 65 when it answers what the API does not document. */
+  async query(query: string, time: number): Promise<unknown> {
+    const retries = this.settings.retries ?? DEFAULT_RETRIES
+    const timeoutMs = (this.settings.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000
+    const where = `Prometheus at ${this.settings.url}`
+    let lastProblem = ''
+    for (let attempt = 0; attempt <= retries; attempt++) {
+      if (attempt > 0) await this.sleep(BACKOFF_MS * 2 ** (attempt - 1))
+      let response: Response
+      try {
+        response = await this.fetch(this.endpoint, {
+          method: 'POST',
+          headers: {'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...(this.authorization ? {authorization: this.authorization} : {})},
+          body: new URLSearchParams({query, time: time.toFixed(3)}),
+          signal: AbortSignal.timeout(timeoutMs),
+        })
+      } catch (error) {
+        const cause = (error as Error & {cause?: {code?: string; message?: string}}).cause
+        lastProblem = (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : (cause?.code ?? cause?.message ?? (error as Error).message)
+        continue
+      }
+      if (response.status >= 500) {
+        lastProblem = `HTTP ${response.status}`
+        await response.body?.cancel()
+        continue
+      }
+      if (response.status === 401 || response.status === 403) {
+        await response.body?.cancel()
+        throw new InputError(`${where} refused Sova's credentials (HTTP ${response.status})`, 'check sensing.prometheus.auth')
+      }
+      let body: unknown
+      try {
+        body = await response.json()
+      } catch {
+        throw new InputError(`${where} answered HTTP ${response.status} with a body that is not JSON: is ${this.settings.url} a Prometheus?`)
+      }
+      // 400 and 422 carry {status: "error"} (the API's documented errors): the reader says which.
+      if (response.status !== 200 && (body as {status?: unknown})?.status !== 'error') throw new InputError(`${where} answered HTTP ${response.status}`)
+      return body
+    }
+    throw new UnreachableError(`${where} cannot be reached (${lastProblem}, ${retries + 1} attempt${retries === 0 ? '' : 's'})`)
+  }
+}

@@ -1,0 +1,150 @@
+// A backend that senses through Prometheus and acts through the hypervisors' tools: snapshots come
+// from a handful of instant queries, every action (and the cluster's clock) goes to the configured
+// backend, which reaches only the hosts a plan touches. The rest of Sova sees a Backend.
+//
+// Rates: the counters at two instants (now and one window before), mapped to two RawSnapshots and
+// fed to collect's one pure toDocument, rather than PromQL's rate(). So a VF that came or went, a
+// restarted domain or a VM that migrated within the window are handled exactly as on a direct
+// reading (no rate across a change of what a counter counts, which rate() cannot tell), the port of
+// a lab summed from its VMs is the same sum, and a cycle needs no earlier local sample.
+import type {Backend, RawSnapshot, StepResult, VfDevice, VmRef} from '../backends/types.js'
+import {InputError, UnreachableError} from '../errors.js'
+import {type ClientOptions, PrometheusClient, type PrometheusEndpoint} from './prom-client.js'
+import {type MappingContext, snapshotOf, withUnchangedTextfiles} from './prom-map.js'
+import {addAnswer, alignTextfile, PrometheusAnswerError, type Reading} from './prom-response.js'
+import {sensingQueries} from './promql.js'
+
+export const DEFAULT_WINDOW_SECONDS = 60
+export const DEFAULT_HOST_LABEL = 'instance'
+export const DEFAULT_MAX_TEXTFILE_AGE_SECONDS = 120
+
+export interface PrometheusSensingSettings extends PrometheusEndpoint {
+  hostLabel?: string
+  windowSeconds?: number
+  maxTextfileAgeSeconds?: number
+}
+
+export interface SensingOptions extends ClientOptions {
+  /** Notes for stderr (hosts Prometheus has that the configuration does not). */
+  log?: (line: string) => void
+  /** Unix ms now; injected for tests. */
+  now?: () => number
+}
+
+export class PrometheusSensing implements Backend {
+  readonly name: string
+  readonly capabilities: Backend['capabilities']
+  private readonly client: PrometheusClient
+  private readonly said = new Set<string>()
+
+  constructor(
+    private readonly acting: Backend,
+    private readonly hosts: readonly {name: string}[],
+    private readonly settings: PrometheusSensingSettings,
+    private readonly options: SensingOptions = {},
+  ) {
+    this.name = acting.name
+    this.capabilities = acting.capabilities
+    this.client = new PrometheusClient(settings, options)
+  }
+
+  private get windowSeconds(): number {
+    return this.settings.windowSeconds ?? DEFAULT_WINDOW_SECONDS
+  }
+
+  private get hostLabel(): string {
+    return this.settings.hostLabel ?? DEFAULT_HOST_LABEL
+  }
+
+  /** Every query of one instant (Unix ms), in parallel, sorted into one reading. */
+  private async read(ms: number): Promise<Reading> {
+    const reading: Reading = new Map()
+    const queries = sensingQueries(this.hostLabel)
+    const answers = await Promise.all(queries.map(({query}) => this.client.query(query, ms / 1000)))
+    try {
+      answers.forEach((answer, i) => addAnswer(reading, answer, this.hostLabel, `Prometheus at ${this.settings.url}, query ${queries[i].name}`))
+    } catch (error) {
+      if (error instanceof PrometheusAnswerError) throw new InputError(error.message)
+      throw error
+    }
+    return reading
+  }
+
+  private async context(): Promise<MappingContext> {
+    return {
+      hosts: this.hosts,
+      hostLabel: this.hostLabel,
+      maxTextfileAgeSeconds: this.settings.maxTextfileAgeSeconds ?? DEFAULT_MAX_TEXTFILE_AGE_SECONDS,
+      source: {backend: this.acting.name, cluster: await this.acting.clusterName()},
+    }
+  }
+
+  /** No host with readings at all: as a direct backend whose hosts all fail to answer (exit 69). */
+  private someHost(snapshot: RawSnapshot): RawSnapshot {
+    if (snapshot.hosts.length > 0) return snapshot
+    const first = snapshot.missing?.[0]
+    throw new UnreachableError(`no host has readings in Prometheus at ${this.settings.url}${first ? ` (${first.host}: ${first.reason})` : ''}`)
+  }
+
+  private snapshotAt(reading: Reading, ms: number, context: MappingContext): RawSnapshot {
+    const {snapshot, foreign} = snapshotOf(reading, new Date(ms).toISOString(), context)
+    const unsaid = foreign.filter((host) => !this.said.has(host))
+    for (const host of unsaid) this.said.add(host)
+    if (unsaid.length > 0) this.options.log?.(`collect: Prometheus has series of hosts the configuration does not list, ignored: ${unsaid.slice(0, 10).join(', ')}${unsaid.length > 10 ? ` and ${unsaid.length - 10} more` : ''}`)
+    return snapshot
+  }
+
+  /** The cluster as Prometheus has it now. */
+  async snapshot(): Promise<RawSnapshot> {
+    const ms = this.nowMs()
+    return this.someHost(this.snapshotAt(await this.read(ms), ms, await this.context()))
+  }
+
+  /**
+   * Counters at the start and end of a window ending now (`seconds`, default windowSeconds), the
+   * textfile's counters aligned to the window (prom-response.ts alignTextfile).
+   */
+  async readWindow(seconds?: number): Promise<{start: RawSnapshot; end: RawSnapshot}> {
+    const window = seconds ?? this.windowSeconds
+    // Whole milliseconds, so the document's window is exactly `window` seconds.
+    const endMs = Math.floor(this.nowMs())
+    const startMs = endMs - Math.round(window * 1000)
+    const [context, startReading, endReading] = await Promise.all([this.context(), this.read(startMs), this.read(endMs)])
+    alignTextfile(startReading, endReading, window)
+    const start = this.snapshotAt(startReading, startMs, context)
+    const end = withUnchangedTextfiles(startReading, this.snapshotAt(endReading, endMs, context), endReading, window)
+    return {start, end: this.someHost(end)}
+  }
+
+  private nowMs(): number {
+    return this.options.now?.() ?? Date.now()
+  }
+
+  clusterName(): Promise<string> {
+    return this.acting.clusterName()
+  }
+  now(): Promise<string> {
+    return this.acting.now()
+  }
+  nextSample(): Promise<void> {
+    return this.acting.nextSample()
+  }
+  wait(seconds: number): Promise<void> {
+    return this.acting.wait(seconds)
+  }
+  attachVf(host: string, vm: VmRef, vf: string, restore?: VfDevice): Promise<StepResult> {
+    return this.acting.attachVf(host, vm, vf, restore)
+  }
+  detachVf(host: string, vm: VmRef, vf: string): Promise<StepResult> {
+    return this.acting.detachVf(host, vm, vf)
+  }
+  migrate(vm: VmRef, from: string, to: string): Promise<StepResult> {
+    return this.acting.migrate(vm, from, to)
+  }
+  migrationCap(): ((host: string) => number) | undefined {
+    return this.acting.migrationCap?.()
+  }
+  close(): void {
+    this.acting.close()
+  }
+}
