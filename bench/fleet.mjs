@@ -12,7 +12,7 @@
 // each a fresh process of the built CLI (npm run build first), with its wall time, its own peak
 // RSS, and Prometheus' own query time meanwhile (its /metrics before and after).
 // Usage:
-//   node bench/fleet.mjs [--hosts 1000,10000] [--vms 40] [--seed 1] [--window 60] [--keep]
+//   node bench/fleet.mjs [--hosts 1000,10000] [--vms 40] [--seed 1] [--window 60] [--timeout 300] [--keep]
 //   node bench/fleet.mjs --hosts 50            (small mode: about half a minute)
 import {mkdtempSync, rmSync, unlinkSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -31,6 +31,7 @@ const {values: args} = parseArgs({
     vms: {type: 'string', default: '40'},
     seed: {type: 'string', default: '1'},
     window: {type: 'string', default: '60'}, // the rate window of the reference queries, seconds
+    timeout: {type: 'string', default: '300'}, // sensing.prometheus.timeoutSeconds of the measured runs
     'setup-ms-per-host': {type: 'string', default: '60'},
     keep: {type: 'boolean', default: false},
   },
@@ -68,16 +69,21 @@ async function measureSize(hosts) {
     if (late < 0) await sleep(-late * 1000)
     log(`${hosts} hosts: ${series} series, ${(bytes / 2 ** 20).toFixed(0)} MiB of OpenMetrics, set up in ${s(result.setupSeconds)}; measuring at ${new Date(at * 1000).toISOString()}`)
     const config = join(dir, 'config.json')
-    writeConfig(config, {cluster: `fleet-${hosts}`, from: 0, to: hosts})
+    writeConfig(config, {cluster: `fleet-${hosts}`, from: 0, to: hosts, url: prometheus.url, timeoutSeconds: Number(args.timeout)})
     const state = join(dir, 'state')
     const common = {env: {SOVA_CONFIG: config, SOVA_STATE_DIR: state}, usageFile: join(dir, 'usage.json'), prometheusUrl: prometheus.url}
+    let offset = Date.now() / 1000 - at
     result.collect = await runSova(['collect', '--prometheus', prometheus.url, '--format', 'json'], {...common, outFile: join(dir, 'collect.ndjson')})
     result.collect.document = result.collect.code === 0 ? documentSummary(join(dir, 'collect.ndjson')) : undefined
+    result.collect.offset = offset
+    offset = Date.now() / 1000 - at
     result.run = await runSova(['run', '--once', '--dry-run', '--prometheus', prometheus.url, '--format', 'json'], {...common, outFile: join(dir, 'run.ndjson')})
     result.run.document = result.run.code === 0 ? documentSummary(join(dir, 'run.ndjson')) : undefined
+    result.run.offset = offset
     const checked = await probe(prometheus.url, referenceQueries(hosts, VMS, VFS_HELD, Number(args.window)))
     result.probe = checked
-    if (Date.now() / 1000 - at > 90 - Number(args.window)) log(`measured past the samples' window: raise --setup-ms-per-host`)
+    // Samples end at +90 s: a run started later reads a window of textfiles that stopped moving.
+    if (offset > 90) log(`run started ${offset.toFixed(0)} s after the samples' moment, past their end: its figures are not those of a live fleet`)
   } finally {
     await prometheus.stop()
     if (args.keep) log(`kept ${dir}`)
@@ -88,21 +94,23 @@ async function measureSize(hosts) {
 
 function report(results) {
   console.log(`fleet: KVM hosts x ${VMS} VMs through Prometheus (${process.version}, sova ./bin/run.js, wall time from process start to exit)`)
-  const head = ['hosts', 'VMs', 'series', 'stage', 'exit', 'wall', 'peak RSS', 'CPU', 'Prom query', 'requests', 'growth']
-  console.log(head.map((h, i) => (i === 3 ? `  ${h.padEnd(22)}` : h.padStart(10))).join(''))
+  const head = ['hosts', 'VMs', 'series', 'stage', 'exit', 'wall', 'peak RSS', 'CPU', 'Prom query', 'Prom CPU', 'requests', 'growth']
+  console.log(head.map((h, i) => (i === 3 ? `  ${h.padEnd(22)}` : h.padStart(11))).join(''))
   const previous = {}
   for (const r of results) {
     for (const [stage, m] of [['collect', r.collect], ['run --once --dry-run', r.run]]) {
       if (!m) continue
       const growth = previous[stage] ? `${(m.wallSeconds / previous[stage].wallSeconds).toFixed(1)}x/${(r.hosts / previous[stage].hosts).toFixed(0)}x` : '-'
-      const cells = [r.hosts, r.vms, r.series, stage, m.code, s(m.wallSeconds), `${m.peakRssMiB.toFixed(0)} MiB`, s(m.cpuSeconds), s(m.prometheus.httpSeconds), m.prometheus.requests, growth]
-      console.log(cells.map((c, i) => (i === 3 ? `  ${String(c).padEnd(22)}` : String(c).padStart(10))).join(''))
+      const cells = [r.hosts, r.vms, r.series, stage, m.code, s(m.wallSeconds), `${m.peakRssMiB.toFixed(0)} MiB`, s(m.cpuSeconds), s(m.prometheus.httpSeconds), s(m.prometheus.cpuSeconds), m.prometheus.requests, growth]
+      console.log(cells.map((c, i) => (i === 3 ? `  ${String(c).padEnd(22)}` : String(c).padStart(11))).join(''))
       if (m.code !== 0) console.log(`    stderr: ${m.stderr.split('\n').slice(-2).join(' | ')}`)
-      if (m.document) console.log(`    document: ${JSON.stringify(m.document)}`)
+      console.log(`    started ${m.offset.toFixed(0)} s after the samples' moment${m.document ? `; document: ${JSON.stringify(m.document)}` : ''}`)
       previous[stage] = {...m, hosts: r.hosts}
     }
     console.log(`    reference queries (the bench's own, ${args.window} s window): ${s(r.probe.seconds)}${r.probe.wrong.length ? `; WRONG: ${r.probe.wrong.join('; ')}` : ', every series there'}`)
   }
+  console.log('wall: from the sova process\'s start to its exit; peak RSS and CPU (user + system): the sova process\'s own')
+  console.log('Prom query: seconds Prometheus\' query API spent on the run\'s requests (summed: they run in parallel); Prom CPU: its process\'s CPU meanwhile')
   console.log('growth: wall-time ratio to the previous size / host ratio (linear: equal)')
 }
 

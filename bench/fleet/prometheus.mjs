@@ -50,7 +50,7 @@ function sumOf(text, name, ...match) {
   return total
 }
 
-/** Prometheus' own counters of query work so far: engine evaluation seconds, API handler seconds and requests. */
+/** Prometheus' own counters of query work so far: engine evaluation seconds, API handler seconds and requests, its CPU seconds. */
 export async function queryCounters(url) {
   const text = await metricsText(url)
   return {
@@ -58,6 +58,7 @@ export async function queryCounters(url) {
     evalSeconds: sumOf(text, 'prometheus_engine_query_duration_seconds_sum', 'slice="inner_eval"'),
     httpSeconds: sumOf(text, 'prometheus_http_request_duration_seconds_sum', 'handler="/api/v1/'),
     requests: sumOf(text, 'prometheus_http_request_duration_seconds_count', 'handler="/api/v1/'),
+    cpuSeconds: sumOf(text, 'process_cpu_seconds_total'),
   }
 }
 

@@ -10,11 +10,16 @@ import {hostName, PORT_DEVICE} from './model.mjs'
 const ROOT = join(import.meta.dirname, '..', '..')
 const PRELOAD = join(import.meta.dirname, 'rss-on-exit.mjs')
 
-/** The configuration of the fleet's hosts (libvirt over ssh, the port the exporters count), as one shard of hosts [from, to). */
-export function writeConfig(path, {cluster, from, to}) {
+/**
+ * The configuration of the fleet's hosts (libvirt over ssh, the port the exporters count), as one
+ * shard of hosts [from, to), sensed through Prometheus with a query timeout long enough to measure
+ * (the default 10 s would end a slow query) and no retries (a retry would repeat the whole cost).
+ */
+export function writeConfig(path, {cluster, from, to, url, timeoutSeconds}) {
   const hosts = []
   for (let h = from; h < to; h++) hosts.push({name: hostName(h), backend: 'libvirt', ssh: `root@${hostName(h)}`, port: {device: PORT_DEVICE}})
-  writeFileSync(path, JSON.stringify({cluster, hosts}, null, 1) + '\n', {mode: 0o600})
+  const sensing = {prometheus: {url, timeoutSeconds, retries: 0}}
+  writeFileSync(path, JSON.stringify({cluster, hosts, sensing}, null, 1) + '\n', {mode: 0o600})
 }
 
 /**
