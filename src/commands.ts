@@ -9,6 +9,7 @@ import Doctor from './commands/doctor.js'
 import Drain from './commands/drain.js'
 import Evaluate from './commands/evaluate.js'
 import Explain from './commands/explain.js'
+import Export from './commands/export.js'
 import Help from './commands/help.js'
 import History from './commands/history.js'
 import Migrate from './commands/migrate.js'
@@ -40,6 +41,7 @@ export const COMMANDS = {
   history: History,
   doctor: Doctor,
   check: Check,
+  export: Export,
   agent: Agent,
   'config:check': ConfigCheck,
   'config:path': ConfigPath,

@@ -140,7 +140,7 @@ describe('libvirt driver: snapshot', () => {
     // The whole port from i40e's port.rx_bytes/port.tx_bytes, not the PF's row in /proc/net/dev (987_654_321_000).
     assert.deepEqual(raw.nic, {
       device: 'enp3s0f0', speedMbps: 10_000, rxBytes: 412_233_900_177, txBytes: 390_112_877_102,
-      basis: 'port-counters', basisWhy: 'i40e port counters port.rx_bytes/port.tx_bytes from ethtool -S',
+      basis: 'port-counters', basisWhy: 'i40e port counters port.rx_bytes/port.tx_bytes from ethtool -S', driver: 'i40e',
     })
     assert.equal(raw.cpus, 32)
     assert.deepEqual(raw.memoryMiB, {total: 128_808, free: 61_440})

@@ -18,7 +18,7 @@ describe('Xen driver snapshot', () => {
     // mlx5_core: the whole port from ethtool -S (the PF's row plus its VFs' traffic, as the MAC counts it).
     assert.deepEqual(host.nic, {
       device: 'eth0', speedMbps: 10_000, rxBytes: 912_345_678_901 + 5_000_000 + 900_000, txBytes: 812_345_678_901 + 7_000_000 + 800_000,
-      basis: 'port-counters', basisWhy: 'mlx5_core port counters rx_bytes_phy/tx_bytes_phy from ethtool -S',
+      basis: 'port-counters', basisWhy: 'mlx5_core port counters rx_bytes_phy/tx_bytes_phy from ethtool -S', driver: 'mlx5_core',
     })
     assert.deepEqual(host.vfs, {total: 3, free: ['0000:04:10.1', '0000:04:10.3']})
     // "bad name" is not a name Sova accepts: not a VM of the snapshot, but said (unmanaged), never hidden.

@@ -47,6 +47,13 @@ export interface RawPortPart {
   basis?: string
 }
 
+/** One VF's own counters, by its PCI address. */
+export interface RawVfCounters {
+  vf: string
+  rxBytes: number
+  txBytes: number
+}
+
 /** A host's physical port: cumulative counters and link speed. */
 export interface RawPort {
   device: string
@@ -63,6 +70,8 @@ export interface RawPort {
   basis?: 'port-counters' | 'pf+vfs' | 'pf-only' | 'pf' | 'vms'
   /** Why this basis, in one sentence (which counters, and if not the port's, why not). */
   basisWhy?: string
+  /** The PF's kernel driver as `ethtool -i` names it (the simulator's `sim`); absent when unknown. */
+  driver?: string
   /**
    * With basis `vms`: the VMs' counters that make up the sum. The port's rate is the sum of the
    * deltas of the VMs in both readings: differencing the sums would read a VM that left as a drop.
@@ -77,6 +86,12 @@ export interface RawHost {
   cpus: number
   memoryMiB: {total: number; free: number}
   vms: RawVm[]
+  /**
+   * The VFs' own cumulative counters (rx = what the VF received), by PCI address, as the PF's
+   * driver reports them in `ip -s link`; only VFs whose counters were read (a driver reads them when
+   * a VM on a VF needs them, or always when asked to, for `sova export`).
+   */
+  vfCounters?: RawVfCounters[]
   /** Domains of this host Sova does not manage (a driver fills it; the cluster backend lifts it to RawSnapshot.unmanaged). */
   unmanaged?: UnmanagedVm[]
 }
@@ -160,6 +175,11 @@ export interface Backend {
    * now. collect uses it instead of a stored previous sample or a window it waits through.
    */
   readWindow?(seconds?: number): Promise<{start: RawSnapshot; end: RawSnapshot}>
+  /**
+   * Present when sensing is not the hypervisors' tools (Prometheus): these hosts read now with the
+   * tools, for the executor's checks just before and after an action (only the hosts it touches).
+   */
+  liveSnapshot?(hosts: readonly string[]): Promise<RawSnapshot>
   /**
    * Reads the cluster now; no time passes. A host that does not answer is listed in `missing`;
    * UnreachableError only when no host answers at all.

@@ -57,12 +57,21 @@ export class Executor {
     }
   }
 
+  /**
+   * The hosts an action touches as their hypervisors' tools show them now: the checks before and
+   * after acting must not read a sensing system that lags (Prometheus). A backend without
+   * liveSnapshot reads itself whole, as it senses.
+   */
+  private live(hosts: string[]): Promise<RawSnapshot> {
+    return this.backend.liveSnapshot ? this.backend.liveSnapshot(hosts) : this.backend.snapshot()
+  }
+
   /** Detach VF, migrate, give a VF on arrival; a failed migration gives the VF back on the source. */
   async migrate(item: PlannedMigration): Promise<Action[]> {
     // The loop turns before each action, so a stop asked for meanwhile is seen even on a backend that never waits.
     await letSignalsIn()
     if (this.shouldStop()) return [this.record({kind: 'migrate', vm: item.vm, host: item.from, to: item.to, reason: item.reason}, 'skipped', Executor.STOPPED)]
-    const live = await this.backend.snapshot()
+    const live = await this.live([item.from, item.to])
     const hosts = placementOf(live)
     const stale = unanswered(live, [item.from, item.to]) ?? this.migrationPrecondition(item, hosts, live) ?? this.ruled(migrationRefusal, item, hosts)
     if (stale) return [this.record({kind: 'migrate', vm: item.vm, host: item.from, to: item.to, reason: item.reason}, 'skipped', stale)]
@@ -87,7 +96,7 @@ export class Executor {
     let moved = await this.perform(migrate)
     // The hypervisors decide, not the tool's exit code: confirm the VM runs on the target and is
     // gone from the source, and journal what is true when either end disagrees.
-    const seen = await this.whereIs(item.vm)
+    const seen = await this.whereIs(item.vm, [item.from, item.to])
     if (moved.status !== 'done' && seen.hosts.length === 1 && seen.hosts[0] === item.to) moved = this.arrivedAnyway(moved)
     else if (moved.status === 'done') moved = await this.confirmArrival(moved, seen)
     actions.push(moved)
@@ -116,7 +125,7 @@ export class Executor {
     const to = migrate.to as string
     let target: Host | undefined
     try {
-      target = placementOf(await this.backend.snapshot()).find((host) => host.name === to)
+      target = placementOf(await this.live([to])).find((host) => host.name === to)
     } catch (error) {
       // The VM has moved: it runs on PV, said in its note, rather than failing the moves beside it.
       return `${to} could not be read on arrival (${(error as Error).message})`
@@ -131,7 +140,7 @@ export class Executor {
     const step = vfChangeStep(change)
     await letSignalsIn()
     if (this.shouldStop()) return this.record(step, 'skipped', Executor.STOPPED)
-    const live = await this.backend.snapshot()
+    const live = await this.live([change.host])
     const hosts = placementOf(live)
     const stale = unanswered(live, [change.host]) ?? this.vfPrecondition(change, hosts) ?? this.ruled(vfChangeRefusal, change, hosts)
     if (stale) return this.record(step, 'skipped', stale)
@@ -153,7 +162,7 @@ export class Executor {
     const rowsOf = (runId: string) => entries.filter((entry) => entry.runId === runId)
     const dead = new Set([...settleable].filter((runId) => rowsOf(runId).some(isUnfinished) || owedDetaches(rowsOf(runId)).length > 0))
     if (dead.size === 0) return []
-    const live = await this.backend.snapshot()
+    const live = await this.live([...new Set(entries.filter((entry) => dead.has(entry.runId)).flatMap((entry) => [entry.host, ...(entry.toHost ? [entry.toHost] : [])]))])
     const fixes = planReconciliation(entries, dead, placementOf(live), new Set(live.missing?.map((entry) => entry.host)))
     const said: string[] = []
     for (const fix of fixes) {
@@ -276,9 +285,9 @@ export class Executor {
    * tool can fail after the VM has already moved (a timeout that killed the client, a lost ssh
    * session): what the hypervisors say decides, not the tool's exit code.
    */
-  private async whereIs(vm: string): Promise<Whereabouts> {
+  private async whereIs(vm: string, among: string[]): Promise<Whereabouts> {
     try {
-      const live = await this.backend.snapshot()
+      const live = await this.live(among)
       const hosts = placementOf(live)
       return {hosts: hosts.filter((host) => host.vms.some((candidate) => candidate.name === vm)).map((host) => host.name), missing: (live.missing ?? []).map((entry) => entry.host)}
     } catch (error) {

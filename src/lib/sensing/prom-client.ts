@@ -60,7 +60,11 @@ export class PrometheusClient {
     private readonly settings: PrometheusEndpoint,
     options: ClientOptions = {},
   ) {
-    if (!new RegExp(PROMETHEUS_URL_PATTERN).test(settings.url)) throw new UsageError(`Prometheus URL ${JSON.stringify(settings.url)}: expected http(s)://host[:port][/path], without credentials or a query`)
+    if (!new RegExp(PROMETHEUS_URL_PATTERN).test(settings.url)) {
+      // Never echo what may hold a password.
+      const shown = settings.url.includes('@') ? 'with credentials' : JSON.stringify(settings.url)
+      throw new UsageError(`Prometheus URL ${shown}: expected http(s)://host[:port][/path], without credentials or a query (credentials go in sensing.prometheus.auth)`)
+    }
     const env = options.env ?? process.env
     // Node's fetch trusts a CA only from NODE_EXTRA_CA_CERTS, read when Node starts (undici's
     // per-request Agent is not a dependency of Sova): say so rather than ignore caFile.

@@ -38,7 +38,8 @@ export class PrometheusSensing implements Backend {
   private readonly said = new Set<string>()
 
   constructor(
-    private readonly acting: Backend,
+    /** The hosts' own backend: acts, and reads the hosts an action touches. */
+    private readonly acting: Backend & {snapshot(only?: readonly string[]): Promise<RawSnapshot>},
     private readonly hosts: readonly {name: string}[],
     private readonly settings: PrometheusSensingSettings,
     private readonly options: SensingOptions = {},
@@ -118,6 +119,11 @@ export class PrometheusSensing implements Backend {
 
   private nowMs(): number {
     return this.options.now?.() ?? Date.now()
+  }
+
+  /** The hosts an action touches, read now with their tools (Prometheus lags by a scrape and a textfile period). */
+  liveSnapshot(hosts: readonly string[]): Promise<RawSnapshot> {
+    return this.acting.snapshot(hosts)
   }
 
   clusterName(): Promise<string> {

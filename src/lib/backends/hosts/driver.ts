@@ -36,6 +36,11 @@ export interface HostDriverContext {
   migration?: MigrationSettings
   /** Unix time in seconds, injected so parsers and tests need no clock. */
   now: () => number
+  /**
+   * Read every VF's own counters even when no VM needs them (RawHost.vfCounters): `sova export`
+   * publishes them; collect leaves it off, to spare a host a tool call per cycle.
+   */
+  readAllVfCounters?: boolean
 }
 
 export interface HostDriver {

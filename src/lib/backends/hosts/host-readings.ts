@@ -48,7 +48,7 @@ export async function readHostPort(ctx: HostDriverContext, vms: RawVm[], ipLinkJ
   }
   if (counters === 'pf') {
     const load = await readPortLoad(ctx, traffic, ipLinkJson)
-    return {device, speedMbps, rxBytes: load.rxBytes, txBytes: load.txBytes, basis: load.basis, basisWhy: load.why}
+    return {device, speedMbps, rxBytes: load.rxBytes, txBytes: load.txBytes, basis: load.basis, basisWhy: load.why, ...(load.driver === undefined ? {} : {driver: load.driver})}
   }
   // Each VM's counters too: collect sums the deltas of the VMs in both readings (one that left is no drop).
   const parts = vms.map((vm) => ({id: vm.uuid, rxBytes: vm.counters.rxBytes, txBytes: vm.counters.txBytes, ...(vm.counters.basis === undefined ? {} : {basis: vm.counters.basis})}))

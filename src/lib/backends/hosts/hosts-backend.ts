@@ -21,6 +21,8 @@ export interface HostsBackendOptions {
   now?: () => number
   /** Builds a host's driver; the default picks xen or libvirt by the host's backend. */
   createDriver?: (context: HostDriverContext) => Promise<HostDriver>
+  /** Every driver reads all VF counters (HostDriverContext.readAllVfCounters). */
+  readAllVfCounters?: boolean
 }
 
 /** Where a host's own files and tools are: its ssh destination, the host of a qemu+ssh URI, or here. */
@@ -91,15 +93,17 @@ export class HostsBackend implements Backend {
     return this.cluster
   }
 
-  async snapshot(): Promise<RawSnapshot> {
+  /** Every host now; with `only`, just those of them (the hosts an action touches). */
+  async snapshot(only?: readonly string[]): Promise<RawSnapshot> {
     let answered = 0
-    const results = await mapSettled(this.hosts, this.options.concurrency ?? DEFAULT_CONCURRENCY, async (host) => {
+    const hosts = only === undefined ? this.hosts : only.map((name) => this.entry(name))
+    const results = await mapSettled(hosts, this.options.concurrency ?? DEFAULT_CONCURRENCY, async (host) => {
       const raw = await (await this.driver(host.name)).snapshot()
-      this.options.onProgress?.(++answered, this.hosts.length)
+      this.options.onProgress?.(++answered, hosts.length)
       return raw
     })
-    const failures = results.flatMap((result, i) => (result.status === 'rejected' ? [{host: this.hosts[i].name, error: result.reason as Error}] : []))
-    if (failures.length === this.hosts.length) throw noReadings(failures)
+    const failures = results.flatMap((result, i) => (result.status === 'rejected' ? [{host: hosts[i].name, error: result.reason as Error}] : []))
+    if (failures.length === hosts.length) throw noReadings(failures)
     const snapshot: RawSnapshot = {
       at: new Date(this.unixNow() * 1000).toISOString(),
       source: {backend: this.name, cluster: this.cluster},
@@ -157,6 +161,7 @@ export class HostsBackend implements Backend {
     if (!driver) {
       const host = this.entry(name)
       const context: HostDriverContext = {host, shell: shellFor(host), timeouts: timeoutsOf(this.config), migration: this.config.migration, now: () => this.unixNow()}
+      if (this.options.readAllVfCounters) context.readAllVfCounters = true
       driver = (this.options.createDriver ?? defaultDriver)(context)
       this.drivers.set(name, driver)
     }

@@ -24,7 +24,7 @@ async function runForText(ctx: HostDriverContext, file: string, args: string[]):
  * snapshot already read for its VMs' VFs, if it did; otherwise it is read here, and only when the
  * port counters cannot be had.
  */
-export async function readPortLoad(ctx: HostDriverContext, pf: ByteCounters, ipLinkJson?: string): Promise<PortLoad> {
+export async function readPortLoad(ctx: HostDriverContext, pf: ByteCounters, ipLinkJson?: string): Promise<PortLoad & {driver?: string}> {
   const device = ctx.host.port.device
   if (!INTERFACE_NAME.test(device)) return {...pf, basis: 'pf-only', why: `port.device ${JSON.stringify(device)} is not an interface name; PF counters only (VF traffic missing)`}
   const [info, stats] = await Promise.all([runForText(ctx, 'ethtool', ['-i', device]), runForText(ctx, 'ethtool', ['-S', device])])
@@ -48,9 +48,10 @@ export async function readPortLoad(ctx: HostDriverContext, pf: ByteCounters, ipL
       ethtoolStats = undefined
     }
   }
-  const choose = (vfs: VfCountersReading): PortLoad => {
+  const choose = (vfs: VfCountersReading): PortLoad & {driver?: string} => {
     const load = portLoad({driver, ethtoolStats, pf, vfs})
-    return load.basis === 'port-counters' || notes.length === 0 ? load : {...load, why: `${notes.join('; ')}; ${load.why}`}
+    const said = load.basis === 'port-counters' || notes.length === 0 ? load : {...load, why: `${notes.join('; ')}; ${load.why}`}
+    return driver === undefined ? said : {...said, driver}
   }
   const first = choose({available: false, why: 'VF counters not read'})
   if (first.basis === 'port-counters') return first

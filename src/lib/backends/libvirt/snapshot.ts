@@ -124,9 +124,13 @@ export async function readHostSnapshot(host: LibvirtHost): Promise<RawHost> {
   })
   const passthrough = host.mode.kind !== 'emulated'
   // A VF's traffic bypasses the tap: it is read from the PF's per-VF counters (rx = received by the VM).
-  const sriov = passthrough && domains.some((domain) => domain.held.length > 0) ? await pool.vfNumbers() : undefined
+  const needed = passthrough && domains.some((domain) => domain.held.length > 0)
+  // sova export asks for every VF's counters; then a failure leaves them unread, not the host.
+  const sriov = needed || (passthrough && ctx.readAllVfCounters) ? await pool.vfNumbers() : undefined
   let ipLinkJson: string | undefined
-  const vfTraffic = sriov ? await readVfCountersOf(ctx, sriov, (json) => (ipLinkJson = json)) : new Map<string, ByteCounters>()
+  const seen = (json: string) => (ipLinkJson = json)
+  const vfRead = !sriov ? undefined : needed ? await readVfCountersOf(ctx, sriov, seen) : await readVfCountersOf(ctx, sriov, seen).catch(() => undefined)
+  const vfTraffic = vfRead ?? new Map<string, ByteCounters>()
   const now = ctx.now()
   const all = domains.map(({stats, info, held, why}) => {
     const vf = held[0] ?? null
@@ -143,6 +147,7 @@ export async function readHostSnapshot(host: LibvirtHost): Promise<RawHost> {
     cpus: node.cpus,
     memoryMiB: {total: Math.round(node.memoryKiB / 1024), free: Math.round(freeKiB / 1024)},
     vms,
+    ...(vfRead ? {vfCounters: [...vfRead].map(([vf, counters]) => ({vf, rxBytes: counters.rxBytes, txBytes: counters.txBytes}))} : {}),
     ...(unmanaged.length > 0 ? {unmanaged} : {}),
   }
 }

@@ -90,10 +90,14 @@ function buildVm(ctx: HostDriverContext, domain: XlDomain, readings: HostReading
   }
 }
 
-/** The VF counters of the PF, read only when some VM without a guest agent holds a VF. */
-async function readNeededVfCounters(ctx: HostDriverContext, sriov: SriovFacts | undefined, needed: boolean, seen: (json: string) => void): Promise<Map<string, ByteCounters>> {
-  if (!sriov || !needed) return new Map()
-  return readVfCountersOf(ctx, sriov, seen)
+/**
+ * The VF counters of the PF, read when some VM without a guest agent holds a VF; else only when
+ * every VF's are asked for (export), and then a failure leaves them unread instead of the host.
+ */
+async function readNeededVfCounters(ctx: HostDriverContext, sriov: SriovFacts | undefined, needed: boolean, seen: (json: string) => void): Promise<Map<string, ByteCounters> | undefined> {
+  if (!sriov) return undefined
+  if (needed) return readVfCountersOf(ctx, sriov, seen)
+  return ctx.readAllVfCounters ? readVfCountersOf(ctx, sriov, seen).catch(() => undefined) : undefined
 }
 
 /** Reads one Xen host; throws UnreachableError when it (or its xl) does not answer. */
@@ -127,12 +131,13 @@ export async function readXenHost(context: HostDriverContext): Promise<RawHost> 
   for (const [domid, agent] of agents) if (staleAgent(agent, ctx.now())) agents.delete(domid)
   const needVfCounters = guests.some((domain) => !agents.has(domain.domid) && domain.pcidevs.some(pool.has))
   let ipLinkJson: string | undefined
+  const vfCounters = await readNeededVfCounters(ctx, sriov, needVfCounters, (json) => (ipLinkJson = json))
   const readings: HostReadings = {
     netDev: parseProcNetDev(netDevText),
     agents,
     rows: new Map(parseXlList(plain).map((row) => [row.domid, row])),
     pool,
-    vfCounters: await readNeededVfCounters(ctx, sriov, needVfCounters, (json) => (ipLinkJson = json)),
+    vfCounters: vfCounters ?? new Map(),
   }
   // nomigrate=1 in the domain's config is the operator's word, kept with the domain: a tag the rules in force pin (rules/tags.ts).
   const vms = managed.flatMap((domain) => {
@@ -148,6 +153,7 @@ export async function readXenHost(context: HostDriverContext): Promise<RawHost> 
     memoryMiB: info.memoryMiB,
     vms,
   }
+  if (vfCounters) host.vfCounters = [...vfCounters].map(([vf, counters]) => ({vf, rxBytes: counters.rxBytes, txBytes: counters.txBytes}))
   if (others.length > 0) host.unmanaged = others.map(({domain, why}) => unmanagedEntry(ctx.host.name, domain, why, pool))
   return host
 }

@@ -1,0 +1,127 @@
+// `sova collect` and `sova run` reading the cluster from Prometheus, through the built CLI against a
+// local server answering in the Prometheus API's JSON (the real Prometheus is in test/lab).
+import assert from 'node:assert/strict'
+import {mkdtempSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {after, describe, it} from 'node:test'
+import {documents, freshStateDir, sova} from './helpers.js'
+import {type FakeHost, fleetAnswer, startFakePrometheus} from '../support/fake-prometheus.js'
+
+const VF = '0000:03:10.1'
+const fleet: FakeHost[] = [
+  {name: 'h1', vfs: [VF], vms: [{name: 'vm1', uuid: '11111111-1111-4111-8111-111111111111', tapBps: 1000, vf: VF, vfBps: 4000, cpu: 0.25}]},
+  {name: 'h2', vfs: [], vms: [{name: 'vm2', uuid: '22222222-2222-4222-8222-222222222222', tapBps: 500, cpu: 1}], portBps: 2e6},
+]
+
+function configFile(sensing: Record<string, unknown>, hosts = ['h1', 'h2']): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sova-prom-cli-'))
+  const path = join(dir, 'config.json')
+  const entries = hosts.map((name) => ({name, backend: 'libvirt', uri: `qemu+ssh://root@${name}/system`, port: {device: 'eth0'}}))
+  writeFileSync(path, JSON.stringify({cluster: 'fleet', hosts: entries, sensing: {prometheus: sensing}}, null, 2), {mode: 0o600})
+  return path
+}
+
+const closers: (() => Promise<void>)[] = []
+after(() => Promise.all(closers.map((close) => close())))
+
+async function prometheus(hosts: FakeHost[]) {
+  const server = await startFakePrometheus((request) => fleetAnswer(hosts, request))
+  closers.push(server.close)
+  return server
+}
+
+describe('sensing through Prometheus', () => {
+  it('collect --prometheus: rates over the configured window from two instants, no ssh to any host', async () => {
+    const server = await prometheus(fleet)
+    const config = configFile({url: 'http://unused.invalid:9090', hostLabel: 'sova_host', windowSeconds: 30})
+    const result = await sova(['collect', '--prometheus', server.url, '--config', config, '--format', 'json'], {state: freshStateDir()})
+    assert.equal(result.exitCode, 0, String(result.stderr))
+    const [doc] = documents(result.stdout)
+    assert.deepEqual(doc.hosts.map((host: {name: string}) => host.name), ['h1', 'h2'])
+    assert.equal(doc.source.windowSeconds, 30)
+    const vm1 = doc.hosts[0].vms[0]
+    assert.deepEqual([vm1.name, vm1.path, vm1.vf, vm1.net.rxBps], ['vm1', 'vf', VF, 5000])
+    assert.equal(doc.hosts[1].nic.rxBps, 2e6)
+    assert.deepEqual(doc.hosts[0].vfs, {total: 1, free: []})
+    // Three queries at each end of the window, 30 s apart.
+    const times = [...new Set(server.requests.map((request) => request.time))].sort()
+    assert.equal(server.requests.length, 6)
+    assert.equal(times.length, 2)
+    assert.ok(Math.abs(times[1] - times[0] - 30) < 1e-6)
+  })
+
+  it('a host whose exporter is down is missing with the reason (exit 69), the others are read', async () => {
+    const server = await prometheus([fleet[0], {...fleet[1], down: true}])
+    const config = configFile({url: server.url, hostLabel: 'sova_host'})
+    const result = await sova(['collect', '--config', config, '--format', 'json'], {state: freshStateDir()})
+    assert.equal(result.exitCode, 69)
+    const [doc] = documents(result.stdout)
+    assert.deepEqual(doc.hosts.map((host: {name: string}) => host.name), ['h1'])
+    assert.match(doc.missing[0].reason, /^read from Prometheus: its exporter target is down in Prometheus \(up == 0: libvirt at h2:9177\)/)
+    assert.match(String(result.stderr), /collect: h2: read from Prometheus: its exporter target is down/)
+  })
+
+  it('Prometheus out of reach: exit 69, one line, no document; an answer the API does not document: exit 65', async () => {
+    const gone = await startFakePrometheus(() => ({status: 200, body: {}}))
+    await gone.close()
+    const unreachable = await sova(['collect', '--config', configFile({url: gone.url, retries: 0})], {state: freshStateDir()})
+    assert.equal(unreachable.exitCode, 69)
+    assert.equal(String(unreachable.stdout), '')
+    assert.match(String(unreachable.stderr), new RegExp(`^sova collect: Prometheus at ${gone.url} cannot be reached \\(ECONNREFUSED, 1 attempt\\)\\n$`))
+    const odd = await startFakePrometheus(() => ({status: 200, body: {status: 'success', data: {resultType: 'matrix', result: []}}}))
+    closers.push(odd.close)
+    const garbled = await sova(['run', '--once', '--dry-run', '--config', configFile({url: odd.url})], {state: freshStateDir()})
+    assert.equal(garbled.exitCode, 65)
+    assert.match(String(garbled.stderr), /^sova run: Prometheus at .*, query hosts: expected data.resultType "vector" with a result list, got "matrix"\n$/)
+  })
+
+  it('run --once --dry-run plans from Prometheus readings', async () => {
+    const server = await prometheus(fleet)
+    const result = await sova(['run', '--once', '--dry-run', '--prometheus', server.url, '--config', configFile({url: server.url, hostLabel: 'sova_host'}), '--format', 'json'], {state: freshStateDir()})
+    assert.equal(result.exitCode, 0, String(result.stderr))
+    const [doc] = documents(result.stdout)
+    assert.deepEqual(doc.hosts.map((host: {name: string}) => host.name), ['h1', 'h2'])
+    assert.ok(doc.scores, 'scored')
+  })
+
+  it('--prometheus without hosts in the configuration is a usage error; a bad URL too', async () => {
+    const none = await sova(['collect', '--prometheus', 'http://127.0.0.1:9', '--backend', 'sim'], {state: freshStateDir()})
+    assert.equal(none.exitCode, 2)
+    assert.match(String(none.stderr), /--prometheus: .* lists no hosts/)
+    const bad = await sova(['collect', '--prometheus', 'http://u:secret@prom:9090', '--config', configFile({url: 'http://prom:9090'})], {state: freshStateDir()})
+    assert.equal(bad.exitCode, 2)
+    assert.doesNotMatch(String(bad.stderr), /secret/)
+  })
+
+  it('config check: every sensing problem on its line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sova-prom-check-'))
+    const file = join(dir, 'config.yaml')
+    writeFileSync(
+      file,
+      [
+        'hosts:',
+        '  - {name: h1, backend: libvirt, port: {device: eth0}}',
+        'sensing:',
+        '  prometheus:',
+        '    url: ftp://prom',
+        '    hostLabel: "bad-label"',
+        '    windowSecs: 30',
+        '',
+      ].join('\n'),
+      {mode: 0o600},
+    )
+    const result = await sova(['config', 'check', '--config', file], {state: freshStateDir()})
+    assert.equal(result.exitCode, 65)
+    const lines = String(result.stdout).trim().split('\n')
+    assert.match(lines[0], new RegExp(`^${file}:5: sensing.prometheus.url: expected a URL such as http://prometheus:9090`))
+    assert.match(lines[1], new RegExp(`^${file}:6: sensing.prometheus.hostLabel: expected a Prometheus label name`))
+    assert.match(lines[2], new RegExp(`^${file}:7: sensing.prometheus.windowSecs: unknown key`))
+    const both = join(dir, 'both.json')
+    writeFileSync(both, JSON.stringify({sensing: {prometheus: {url: 'http://p:9090', auth: {basic: {username: 'u', passwordFile: '/p'}, bearer: {tokenFile: '/t'}}}}}, null, 2), {mode: 0o600})
+    const twice = await sova(['config', 'check', '--config', both], {state: freshStateDir()})
+    assert.equal(twice.exitCode, 65)
+    assert.match(String(twice.stdout), /sensing.prometheus: needs the hosts list/)
+    assert.match(String(twice.stdout), /sensing.prometheus.auth: choose one of basic or bearer/)
+  })
+})

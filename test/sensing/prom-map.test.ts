@@ -1,0 +1,117 @@
+// The pure side of Prometheus sensing: answers read into a reading, a reading mapped to the
+// RawSnapshot a direct reading gives, and two of them through collect's one toDocument.
+import assert from 'node:assert/strict'
+import {describe, it} from 'node:test'
+import {toDocument} from '../../src/lib/loop/collect.js'
+import {snapshotOf, withUnchangedTextfiles} from '../../src/lib/sensing/prom-map.js'
+import {addAnswer, alignTextfile, PrometheusAnswerError, type Reading} from '../../src/lib/sensing/prom-response.js'
+import {sensingQueries} from '../../src/lib/sensing/promql.js'
+import {type FakeHost, fleetSeries, vector} from '../support/fake-prometheus.js'
+
+const UUID1 = '11111111-1111-4111-8111-111111111111'
+const UUID2 = '22222222-2222-4222-8222-222222222222'
+const VF = '0000:03:10.1'
+const VF2 = '0000:03:10.2'
+
+const context = (names: string[], maxTextfileAgeSeconds = 120) => ({hosts: names.map((name) => ({name})), hostLabel: 'sova_host', maxTextfileAgeSeconds, source: {backend: 'libvirt', cluster: 'c'}})
+
+function readingOf(hosts: FakeHost[], time: number): Reading {
+  const reading: Reading = new Map()
+  addAnswer(reading, vector(fleetSeries(hosts, time), time), 'sova_host', 'test')
+  return reading
+}
+
+/** The document over [start, end] of a fake fleet, as the Prometheus source builds it. */
+function documentOver(startHosts: FakeHost[], endHosts: FakeHost[], start: number, end: number, names = endHosts.map((host) => host.name)) {
+  const before = readingOf(startHosts, start)
+  const after = readingOf(endHosts, end)
+  alignTextfile(before, after, end - start)
+  const first = snapshotOf(before, new Date(start * 1000).toISOString(), context(names)).snapshot
+  const last = withUnchangedTextfiles(before, snapshotOf(after, new Date(end * 1000).toISOString(), context(names)).snapshot, after, end - start)
+  return toDocument(first, last)
+}
+
+const host = (vms: FakeHost['vms'], extra: Partial<FakeHost> = {}): FakeHost => ({name: 'h1', vms, vfs: [VF, VF2], ...extra})
+
+describe('Prometheus readings mapped to counters', () => {
+  it('a VM\'s traffic is its taps (libvirt exporter) plus the VF it holds (sova_vf_*); a basis-vms port is the VMs\' sum', () => {
+    const fleet = [host([{name: 'vm1', uuid: UUID1, tapBps: 1000, vf: VF, vfBps: 5000, cpu: 0.5}, {name: 'vm2', uuid: UUID2, tapBps: 2000, cpu: 1}])]
+    const doc = documentOver(fleet, fleet, 1000, 1060)
+    const [h1] = doc.hosts
+    const vm1 = h1.vms.find((vm) => vm.name === 'vm1')
+    assert.equal(vm1?.net.rxBps, 6000)
+    assert.equal(vm1?.path, 'vf')
+    assert.equal(vm1?.vf, VF)
+    assert.ok(Math.abs((vm1?.cpu.usedRatio ?? 0) - 0.5) < 1e-9)
+    assert.equal(h1.nic.rxBps, 8000, 'the port of a basis-vms host is the sum of its VMs')
+    assert.deepEqual(h1.vfs, {total: 2, free: [VF2]})
+    assert.equal(h1.cpus, 16)
+    assert.deepEqual(h1.memoryMiB, {total: 65536, free: 32768})
+    assert.equal(doc.source.windowSeconds, 60)
+  })
+
+  it('a VF that came within the window changes the VM\'s basis: no traffic rate from it this once, and the port leaves it out', () => {
+    const before = [host([{name: 'vm1', uuid: UUID1, tapBps: 1000, cpu: 0.5}, {name: 'vm2', uuid: UUID2, tapBps: 2000, cpu: 1}])]
+    const after = [host([{name: 'vm1', uuid: UUID1, tapBps: 1000, vf: VF, vfBps: 5000, cpu: 0.5}, {name: 'vm2', uuid: UUID2, tapBps: 2000, cpu: 1}])]
+    const doc = documentOver(before, after, 1000, 1060)
+    const vm1 = doc.hosts[0].vms.find((vm) => vm.name === 'vm1')
+    assert.equal(vm1?.net.rxBps, 0)
+    assert.equal(doc.hosts[0].nic.rxBps, 2000, 'only vm2, whose basis did not change')
+    // And the other way: a VF that went.
+    const back = documentOver(after, before, 1000, 1060)
+    assert.equal(back.hosts[0].vms.find((vm) => vm.name === 'vm1')?.net.rxBps, 0)
+  })
+
+  it('a port with its own counters (sova_port_*) is read from them, aligned to the window when the textfile was written at other times', () => {
+    // The textfile is rewritten every 25 s: the two files are 50 s apart in a 60 s window.
+    const fleet = [host([{name: 'vm1', uuid: UUID1, tapBps: 1000, cpu: 0.5}], {portBps: 1e6, textfileAt: (t) => t - (t % 25)})]
+    const doc = documentOver(fleet, fleet, 1000, 1060)
+    assert.equal(doc.hosts[0].nic.basis, 'port-counters')
+    assert.ok(Math.abs(doc.hosts[0].nic.rxBps - 1e6) < 1e-6, `rx ${doc.hosts[0].nic.rxBps}, not 5/6 of it`)
+  })
+
+  it('a target down, a host absent from Prometheus, a stale or unchanged textfile: missing, with the reason', () => {
+    const fleet = [
+      host([], {name: 'down', down: true}),
+      host([], {name: 'stale', textfileAt: (t) => t - 500}),
+      host([], {name: 'stuck', textfileAt: () => 990}),
+      host([{name: 'vm1', uuid: UUID1, tapBps: 1, cpu: 0}], {name: 'fine'}),
+    ]
+    const doc = documentOver(fleet, fleet, 1000, 1060, ['down', 'stale', 'stuck', 'fine', 'absent'])
+    assert.deepEqual(doc.hosts.map((h) => h.name), ['fine'])
+    const reason = (name: string) => doc.missing?.find((entry) => entry.host === name)?.reason ?? ''
+    assert.match(reason('down'), /exporter target is down in Prometheus \(up == 0: libvirt at down:9177\)/)
+    assert.match(reason('stale'), /sova textfile is 500 s old \(more than 120 s\)/)
+    assert.match(reason('stuck'), /not rewritten during the 60 s window/)
+    assert.match(reason('absent'), /Prometheus has no target of it \(no series with sova_host="absent"\)/)
+  })
+
+  it('hosts Prometheus has that the configuration does not list are ignored and named', () => {
+    const fleet = [host([], {name: 'h1'}), host([], {name: 'other'})]
+    const {snapshot, foreign} = snapshotOf(readingOf(fleet, 1000), new Date(1e6).toISOString(), context(['h1']))
+    assert.deepEqual(snapshot.hosts.map((h) => h.name), ['h1'])
+    assert.deepEqual(foreign, ['other'])
+  })
+
+  it('the instance label names a host without its port, so both exporters of a host are that host', () => {
+    const reading: Reading = new Map()
+    const answer = vector([{metric: {instance: 'host1:9100', job: 'node', sova_part: 'up'}, value: 1}, {metric: {instance: 'host1:9177', job: 'libvirt', sova_part: 'up'}, value: 1}], 1)
+    addAnswer(reading, answer, 'instance', 'test')
+    assert.deepEqual([...reading.keys()], ['host1'])
+    assert.equal(reading.get('host1')?.get('up')?.length, 2)
+  })
+
+  it('answers that are not what the API documents are refused', () => {
+    const reading: Reading = new Map()
+    assert.throws(() => addAnswer(reading, {status: 'error', errorType: 'bad_data', error: 'parse error'}, 'instance', 'q'), (error: Error) => error instanceof PrometheusAnswerError && /bad_data: parse error/.test(error.message))
+    assert.throws(() => addAnswer(reading, {status: 'success', data: {resultType: 'matrix', result: []}}, 'instance', 'q'), /"vector"/)
+    assert.throws(() => addAnswer(reading, {status: 'success', data: {resultType: 'vector', result: [{metric: {sova_part: 'up'}, value: [1, 2]}]}}, 'instance', 'q'), /\{metric, value/)
+    assert.throws(() => addAnswer(reading, '<html>', 'instance', 'q'), /not a JSON object/)
+  })
+
+  it('every query aggregates by the host label, so an answer has one series per host, VF or VM interface', () => {
+    for (const {query} of sensingQueries('sova_host')) {
+      for (const part of query.split(' or ')) assert.match(part, /^label_replace\((max|sum|count) by \(sova_host[,)]/)
+    }
+  })
+})

@@ -1,0 +1,129 @@
+// A small local HTTP server that answers /api/v1/query in the documented Prometheus API JSON, and a
+// model of a fleet's series (stock exporters' and sova export --textfile's) at a given time, so tests
+// of the Prometheus source run against real HTTP without a Prometheus.
+import {createServer, type IncomingMessage, type ServerResponse} from 'node:http'
+import type {AddressInfo} from 'node:net'
+
+export interface SeenRequest {
+  method: string
+  path: string
+  query: string
+  time: number
+  authorization?: string
+}
+
+export type Answer = {status: number; body: unknown} | {hang: true}
+
+/** Starts the server on a free loopback port; `answer` decides each response. */
+export async function startFakePrometheus(answer: (request: SeenRequest) => Answer): Promise<{url: string; requests: SeenRequest[]; close: () => Promise<void>}> {
+  const requests: SeenRequest[] = []
+  const hanging: ServerResponse[] = []
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    let body = ''
+    req.on('data', (chunk) => (body += chunk))
+    req.on('end', () => {
+      const form = new URLSearchParams(body)
+      const seen: SeenRequest = {method: req.method ?? '', path: req.url ?? '', query: form.get('query') ?? '', time: Number(form.get('time')), authorization: req.headers.authorization}
+      requests.push(seen)
+      const reply = answer(seen)
+      if ('hang' in reply) return void hanging.push(res)
+      res.writeHead(reply.status, {'content-type': 'application/json'})
+      res.end(typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body))
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const {port} = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () => {
+      for (const res of hanging) res.destroy()
+      server.closeAllConnections()
+      return new Promise((resolve) => server.close(() => resolve()))
+    },
+  }
+}
+
+/** A vector answer of these series. */
+export const vector = (result: {metric: Record<string, string>; value: number}[], time: number) => ({
+  status: 'success',
+  data: {resultType: 'vector', result: result.map((series) => ({metric: series.metric, value: [time, String(series.value)]}))},
+})
+
+export interface FakeVm {
+  name: string
+  uuid: string
+  /** Bytes per second on its taps (libvirt exporter), and on its VF if it holds one. */
+  tapBps: number
+  vf?: string
+  vfBps?: number
+  cpu: number
+}
+
+export interface FakeHost {
+  name: string
+  vms: FakeVm[]
+  vfs: string[]
+  /** `vms`: the port is the sum of the VMs; else port-counters with this many bytes/s. */
+  portBps?: number
+  /** Seconds since the epoch when the textfile was last written (default: the query time, less 5 s). */
+  textfileAt?: (time: number) => number
+  down?: boolean
+}
+
+/** The series a real Prometheus would hold for `hosts` at `time` (hostLabel `sova_host`), by query part. */
+export function fleetSeries(hosts: FakeHost[], time: number): {metric: Record<string, string>; value: number}[] {
+  const out: {metric: Record<string, string>; value: number}[] = []
+  const add = (host: string, part: string, labels: Record<string, string>, value: number) => out.push({metric: {sova_host: host, sova_part: part, ...labels}, value})
+  for (const host of hosts) {
+    const h = host.name
+    add(h, 'up', {instance: `${h}:9100`, job: 'node'}, 1)
+    add(h, 'up', {instance: `${h}:9177`, job: 'libvirt'}, host.down ? 0 : 1)
+    const written = host.textfileAt?.(time) ?? time - 5
+    add(h, 'textfile', {}, written)
+    add(h, 'port', {device: 'eth0', driver: 'mlx5_core', basis: host.portBps === undefined ? 'vms' : 'port-counters'}, 1)
+    add(h, 'port_speed', {device: 'eth0'}, 1.25e9)
+    if (host.portBps !== undefined) {
+      add(h, 'port_rx', {device: 'eth0'}, host.portBps * written)
+      add(h, 'port_tx', {device: 'eth0'}, host.portBps * written)
+    }
+    add(h, 'mem_total', {}, 64 * 2 ** 30)
+    add(h, 'mem_available', {}, 32 * 2 ** 30)
+    add(h, 'cpus', {}, 16)
+    for (const vf of host.vfs) {
+      const holder = host.vms.find((vm) => vm.vf === vf)
+      add(h, 'vf', {pf: 'eth0', vf, ...(holder ? {domain: holder.name, uuid: holder.uuid} : {})}, 1)
+      // The VF's counters run on whoever holds it; written with the textfile.
+      add(h, 'vf_rx', {vf}, (holder?.vfBps ?? 0) * written)
+      add(h, 'vf_tx', {vf}, (holder?.vfBps ?? 0) * written)
+    }
+    if (host.down) continue
+    for (const vm of host.vms) {
+      add(h, 'domain', {domain: vm.name, uuid: vm.uuid, path: vm.vf ? 'vf' : 'pv', ...(vm.vf ? {vf: vm.vf} : {})}, 1)
+      add(h, 'blocked', {domain: vm.name}, 0.1 * written)
+      add(h, 'lv_cpu', {domain: vm.name}, vm.cpu * time)
+      add(h, 'lv_vcpus', {domain: vm.name}, 2)
+      add(h, 'lv_memory', {domain: vm.name}, 2 * 2 ** 30)
+      add(h, 'lv_rx', {domain: vm.name, target_device: 'vnet0'}, vm.tapBps * time)
+      add(h, 'lv_tx', {domain: vm.name, target_device: 'vnet0'}, vm.tapBps * time)
+    }
+  }
+  return out
+}
+
+/** Which of Sova's three queries `query` is (by a metric only it reads). */
+export function queryName(query: string): 'hosts' | 'vfs' | 'domains' {
+  if (query.includes('sova_vf_info')) return 'vfs'
+  if (query.includes('sova_domain_info')) return 'domains'
+  return 'hosts'
+}
+
+const PARTS_OF = {hosts: ['up', 'textfile', 'port', 'port_rx', 'port_tx', 'port_speed', 'mem_total', 'mem_available', 'cpus'], vfs: ['vf', 'vf_rx', 'vf_tx']}
+
+/** The answer of a fake Prometheus holding `hosts` to one of Sova's queries. */
+export function fleetAnswer(hosts: FakeHost[], request: SeenRequest): Answer {
+  const name = queryName(request.query)
+  const parts = name === 'domains' ? undefined : new Set(PARTS_OF[name])
+  const series = fleetSeries(hosts, request.time).filter((s) => (parts ? parts.has(s.metric.sova_part) : !PARTS_OF.hosts.includes(s.metric.sova_part) && !PARTS_OF.vfs.includes(s.metric.sova_part)))
+  return {status: 200, body: vector(series, request.time)}
+}
