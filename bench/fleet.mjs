@@ -32,7 +32,7 @@ const {values: args} = parseArgs({
     seed: {type: 'string', default: '1'},
     window: {type: 'string', default: '60'}, // the rate window of the reference queries, seconds
     timeout: {type: 'string', default: '300'}, // sensing.prometheus.timeoutSeconds of the measured runs
-    'setup-ms-per-host': {type: 'string', default: '60'},
+    'setup-ms-per-host': {type: 'string', default: '90'},
     keep: {type: 'boolean', default: false},
   },
 })
@@ -77,13 +77,16 @@ async function measureSize(hosts) {
     result.collect.document = result.collect.code === 0 ? documentSummary(join(dir, 'collect.ndjson')) : undefined
     result.collect.offset = offset
     offset = Date.now() / 1000 - at
-    result.run = await runSova(['run', '--once', '--dry-run', '--prometheus', prometheus.url, '--format', 'json'], {...common, outFile: join(dir, 'run.ndjson')})
-    result.run.document = result.run.code === 0 ? documentSummary(join(dir, 'run.ndjson')) : undefined
-    result.run.offset = offset
+    // A run senses as collect does: when collect could not, run would only repeat its cost.
+    if (result.collect.code === 0) {
+      result.run = await runSova(['run', '--once', '--dry-run', '--prometheus', prometheus.url, '--format', 'json'], {...common, outFile: join(dir, 'run.ndjson')})
+      result.run.document = result.run.code === 0 ? documentSummary(join(dir, 'run.ndjson')) : undefined
+      result.run.offset = offset
+    } else log(`${hosts} hosts: run --once --dry-run not measured: collect exited ${result.collect.code}`)
     const checked = await probe(prometheus.url, referenceQueries(hosts, VMS, VFS_HELD, Number(args.window)))
     result.probe = checked
     // Samples end at +90 s: a run started later reads a window of textfiles that stopped moving.
-    if (offset > 90) log(`run started ${offset.toFixed(0)} s after the samples' moment, past their end: its figures are not those of a live fleet`)
+    if (result.run && offset > 90) log(`run started ${offset.toFixed(0)} s after the samples' moment, past their end: its figures are not those of a live fleet`)
   } finally {
     await prometheus.stop()
     if (args.keep) log(`kept ${dir}`)
