@@ -14,12 +14,16 @@ usable previous sample it samples over a short window itself. Writes one documen
 On the sim backend each sample is the next loop period (10 s of simulated time). Never reads stdin.
 A host that does not answer is listed in "missing" with why (and how old its last sample is); the
 document covers the others and collect exits 69 after writing it (69 with no document when no host
-answers).`
+answers).
+With --prometheus (or sensing.prometheus in the configuration) the hosts are read from Prometheus
+instead: counters at the end and the start of a window (--sample, else sensing.prometheus.windowSeconds),
+no earlier sample needed (docs/prometheus.md).`
 
   static examples = [
     {description: 'Sample once and pipe into the rest of the loop', command: '<%= config.bin %> collect | <%= config.bin %> score | <%= config.bin %> balance'},
     {description: 'Rates over an explicit 2-second window, as a table', command: '<%= config.bin %> collect --sample 2s --format table'},
     {description: 'One document every 10 s, six times, as NDJSON', command: '<%= config.bin %> collect --watch 10s --count 6 > samples.ndjson'},
+    {description: 'Read the hosts of the configuration from Prometheus, rates over the last minute', command: '<%= config.bin %> collect --prometheus http://prometheus:9090 --sample 60s'},
   ]
 
   static flags = {

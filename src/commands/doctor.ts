@@ -11,7 +11,10 @@ export default class Doctor extends SovaCommand {
   static description = `For each host of the configuration file (or only the HOSTs named): ssh or the libvirt URI
 answers, the hypervisor's tools are there and run, the physical port (PF) is found, its link speed is
 known, SR-IOV is enabled and VFs are free to assign; then, read as collect reads it, how many VMs Sova
-manages there and, by name with why, the domains it does not (the document's "unmanaged"). Prints one
+manages there and, by name with why, the domains it does not (the document's "unmanaged"), and which
+counters its port's load is read from and why (port-counters, pf+vfs; pf-only FAILs: the PF's own
+counters miss the VFs' traffic, see docs/port-counters.md); with sensing.prometheus, whether
+Prometheus has the host's readings (targets up, a fresh sova textfile) or why not. Prints one
 row per check with pass, FAIL or "not checked" (a check it needs failed: the FAIL row is the cause),
 what was seen and how to fix it. Changes nothing. Exit codes: 0 all checks pass, 1 some check failed, 2 bad usage
 (unknown host, no hosts configured), 65 invalid configuration.`
@@ -54,11 +57,15 @@ what was seen and how to fix it. Changes nothing. Exit codes: 0 all checks pass,
     const backend = new HostsBackend(config)
     const hosts = wanted.length > 0 ? wanted : configured
     const results = await mapSettled(hosts, 16, async (name) => checkHost(await backend.driver(name)))
-    const rows = results.flatMap((result, i) =>
+    const checked = results.flatMap((result, i) =>
       result.status === 'fulfilled'
         ? result.value
         : [{host: hosts[i], check: 'checks ran', ok: false, detail: (result.reason as Error).message, fix: 'see the message'}],
     )
+    // Sensing through Prometheus: a row per host saying whether Prometheus has its readings.
+    const sensing = config.sensing?.prometheus
+    const read = sensing ? await (await import('../lib/sensing/doctor-rows.js')).prometheusRows(backend, config.hosts ?? [], sensing, hosts) : []
+    const rows = hosts.flatMap((host) => [...checked.filter((row) => row.host === host), ...read.filter((row) => row.host === host)])
     await this.emitRecords(
       rows.map((row) => ({host: row.host, check: row.check, result: row.notChecked ? 'not checked' : row.ok ? 'pass' : 'FAIL', detail: row.detail, fix: row.ok || row.notChecked ? '' : (row.fix ?? '')})),
       flags,

@@ -20,7 +20,9 @@ A host that does not answer is listed in the document's "missing" with why, and 
 about it or its VMs; the others are managed as usual. No VF change is decided once the cycle's
 sample is older than --max-sample-age (long migrations). When no host answers, --once exits 69
 at once with no document; a loop says so on stderr and tries again next cycle. Exit 1 if any
-action failed, else 69 if some host did not answer in some cycle.`
+action failed, else 69 if some host did not answer in some cycle.
+With --prometheus (or sensing.prometheus in the configuration) each cycle reads the hosts from
+Prometheus; the checks just before and after an action read the hosts it touches with their tools.`
 
   static examples = [
     {description: 'One cycle on the simulated cluster, as a table', command: '<%= config.bin %> run --once --format table'},

@@ -13,7 +13,7 @@ const FAKE_BIN = join(FIXTURES, 'bin', 'xen')
 const START_WORLD = join(FIXTURES, 'xen', 'world.json')
 const config = (name: string) => join(FIXTURES, 'config', name)
 
-const CHECKS = ['ssh reachable', 'xl runs', 'xentop present', 'xenstore-ls present', 'PF found', 'link speed known', 'SR-IOV enabled', 'VFs assignable', 'domains managed']
+const CHECKS = ['ssh reachable', 'xl runs', 'xentop present', 'xenstore-ls present', 'PF found', 'link speed known', 'SR-IOV enabled', 'VFs assignable', 'domains managed', 'port basis']
 
 /** A fresh fake world; `doctor(args)` runs `sova doctor ARGS --format json` with the fakes on PATH. */
 function lab() {
@@ -60,6 +60,9 @@ describe('sova doctor on Xen hosts (fake xl/ssh)', () => {
     // Read as collect reads it: the domain whose name Sova refuses is named, with why.
     assert.equal(detail('xen1', 'domains managed'), '2 VMs managed; 1 not managed (document "unmanaged"; their VFs and traffic still count): "bad name": its name holds a space (Sova accepts letters, digits and . _ : @ + -)')
     assert.equal(detail('xen2', 'domains managed'), '1 VM managed, none left out')
+    // Which counters each port's load is read from, and why: mlx5's port counters; xen2 has no ethtool.
+    assert.equal(detail('xen1', 'port basis'), 'port-counters: mlx5_core port counters rx_bytes_phy/tx_bytes_phy from ethtool -S')
+    assert.match(detail('xen2', 'port basis') ?? '', /^pf\+vfs: ethtool -i eth0 failed: bash: line 1: ethtool: command not found; .*PF plus 2 VF\(s\) from ip -s link/)
   })
 
   it('a host with no assignable VF: that row FAILs with a fix, exit 1, the others still pass', async () => {
@@ -72,7 +75,7 @@ describe('sova doctor on Xen hosts (fake xl/ssh)', () => {
     assert.equal(result.exitCode, 1)
     assert.equal(oneLine(result.stderr), 'sova doctor: 1 check failed (see the fix column)')
     const rows = documents(result.stdout)
-    assert.equal(rows.length, 18)
+    assert.equal(rows.length, 20)
     assert.deepEqual(rows.filter((row) => row.result !== 'pass'), [
       {
         host: 'xen2',
@@ -84,6 +87,22 @@ describe('sova doctor on Xen hosts (fake xl/ssh)', () => {
     ])
   })
 
+  it('a port read on the PF alone (no ethtool, no VF counters in ip) FAILs with how to read the whole port', async () => {
+    // The PF's counters miss every VF's traffic: the hotspot predictor would be blind there.
+    const {doctor, editWorld} = lab()
+    editWorld((w) => {
+      w.hosts.xen2.vfStatsReported = false
+    })
+    const result = await doctor([])
+    assert.equal(result.exitCode, 1)
+    assert.equal(oneLine(result.stderr), 'sova doctor: 1 check failed (see the fix column)')
+    const [failed, ...others] = documents(result.stdout).filter((row) => row.result !== 'pass')
+    assert.deepEqual(others, [])
+    assert.deepEqual([failed.host, failed.check], ['xen2', 'port basis'])
+    assert.match(failed.detail, /^pf-only: .*VF 0 has no byte counters in ip -s -j link.*PF counters only \(VF traffic missing\)$/)
+    assert.match(failed.fix, /^install ethtool on the host/)
+  })
+
   it('a host whose ssh fails: its first row says how to fix ssh, the rest are not checked', async () => {
     // Protects the dead-ssh report: one cause, no failures (or fixes) for the checks behind it.
     const {doctor, editWorld, calls} = lab()
@@ -92,7 +111,7 @@ describe('sova doctor on Xen hosts (fake xl/ssh)', () => {
     })
     const result = await doctor([])
     assert.equal(result.exitCode, 1)
-    assert.equal(oneLine(result.stderr), 'sova doctor: 1 check failed, 8 not checked behind it (see the fix column)')
+    assert.equal(oneLine(result.stderr), 'sova doctor: 1 check failed, 9 not checked behind it (see the fix column)')
     const xen1 = documents(result.stdout).filter((row) => row.host === 'xen1')
     assert.deepEqual(xen1[0], {
       host: 'xen1',
@@ -101,8 +120,8 @@ describe('sova doctor on Xen hosts (fake xl/ssh)', () => {
       detail: 'ssh: connect to host xen1 port 22: Connection refused',
       fix: 'make "ssh -o BatchMode=yes root@xen1 true" work (key-based login, known host key)',
     })
-    assert.deepEqual(xen1.slice(1, -1).map((row) => [row.result, row.detail, row.fix]), CHECKS.slice(1, -1).map(() => ['not checked', 'not checked: ssh does not answer', '']))
-    assert.deepEqual(xen1.at(-1), {host: 'xen1', check: 'domains managed', result: 'not checked', detail: 'not checked: ssh reachable failed', fix: ''})
+    assert.deepEqual(xen1.slice(1, -2).map((row) => [row.result, row.detail, row.fix]), CHECKS.slice(1, -2).map(() => ['not checked', 'not checked: ssh does not answer', '']))
+    assert.deepEqual(xen1.slice(-2), ['domains managed', 'port basis'].map((check) => ({host: 'xen1', check, result: 'not checked', detail: 'not checked: ssh reachable failed', fix: ''})))
     assert.deepEqual(calls().filter((call) => call.host === 'xen1'), [], 'nothing ran on xen1')
   })
 
@@ -114,7 +133,7 @@ describe('sova doctor on Xen hosts (fake xl/ssh)', () => {
     })
     const result = await doctor([])
     assert.equal(result.exitCode, 1)
-    assert.equal(oneLine(result.stderr), 'sova doctor: 1 check failed, 8 not checked behind it (see the fix column)')
+    assert.equal(oneLine(result.stderr), 'sova doctor: 1 check failed, 9 not checked behind it (see the fix column)')
     const rows = documents(result.stdout)
     assert.ok(rows.filter((row) => row.host === 'xen1').every((row) => row.result === 'pass'), 'the other host is checked as usual')
     const xen2 = rows.filter((row) => row.host === 'xen2')
@@ -125,7 +144,7 @@ describe('sova doctor on Xen hosts (fake xl/ssh)', () => {
       detail: 'xen2: name does not resolve (ssh: Could not resolve hostname xen2: Name or service not known)',
       fix: 'make "xen2" resolve here (DNS or /etc/hosts), or write its address in the host\'s "ssh"',
     }])
-    assert.deepEqual(xen2.slice(1, -1).map((row) => row.detail), CHECKS.slice(1, -1).map(() => 'not checked: xen2 does not resolve'))
+    assert.deepEqual(xen2.slice(1, -2).map((row) => row.detail), CHECKS.slice(1, -2).map(() => 'not checked: xen2 does not resolve'))
     assert.ok(xen2.slice(1).every((row) => row.result === 'not checked' && row.fix === ''))
   })
 

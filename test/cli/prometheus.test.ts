@@ -1,9 +1,9 @@
 // `sova collect` and `sova run` reading the cluster from Prometheus, through the built CLI against a
 // local server answering in the Prometheus API's JSON (the real Prometheus is in test/lab).
 import assert from 'node:assert/strict'
-import {mkdtempSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {delimiter, dirname, join} from 'node:path'
 import {after, describe, it} from 'node:test'
 import {documents, freshStateDir, sova} from './helpers.js'
 import {type FakeHost, fleetAnswer, startFakePrometheus} from '../support/fake-prometheus.js'
@@ -49,17 +49,25 @@ describe('sensing through Prometheus', () => {
     assert.equal(server.requests.length, 6)
     assert.equal(times.length, 2)
     assert.ok(Math.abs(times[1] - times[0] - 30) < 1e-6)
+    // The start is read for its counters only: no gauges in its queries.
+    const startQueries = server.requests.filter((request) => request.time === times[0]).map((request) => request.query).join('\n')
+    assert.doesNotMatch(startQueries, /node_memory_MemTotal_bytes|libvirt_domain_info_memory_usage_bytes|sova_port_speed_bytes/)
+    assert.match(startQueries, /libvirt_domain_info_cpu_time_seconds_total/)
   })
 
-  it('a host whose exporter is down is missing with the reason (exit 69), the others are read', async () => {
-    const server = await prometheus([fleet[0], {...fleet[1], down: true}])
-    const config = configFile({url: server.url, hostLabel: 'sova_host'})
+  it('a host whose exporter is down, or whose textfile is stale, is missing with the reason (exit 69); the others are read', async () => {
+    const stale: FakeHost = {name: 'h3', vfs: [], vms: [], textfileAt: (time) => time - 300}
+    const server = await prometheus([fleet[0], {...fleet[1], down: true}, stale])
+    const config = configFile({url: server.url, hostLabel: 'sova_host'}, ['h1', 'h2', 'h3'])
     const result = await sova(['collect', '--config', config, '--format', 'json'], {state: freshStateDir()})
     assert.equal(result.exitCode, 69)
     const [doc] = documents(result.stdout)
     assert.deepEqual(doc.hosts.map((host: {name: string}) => host.name), ['h1'])
-    assert.match(doc.missing[0].reason, /^read from Prometheus: its exporter target is down in Prometheus \(up == 0: libvirt at h2:9177\)/)
+    const reason = (host: string) => doc.missing.find((entry: {host: string}) => entry.host === host)?.reason
+    assert.match(reason('h2'), /^read from Prometheus: its exporter target is down in Prometheus \(up == 0: libvirt at h2:9177\)/)
+    assert.match(reason('h3'), /^read from Prometheus: its sova textfile is 300 s old \(more than 120 s\): its inventory is stale/)
     assert.match(String(result.stderr), /collect: h2: read from Prometheus: its exporter target is down/)
+    assert.match(String(result.stderr), /sova collect: h2, h3 gave no readings/)
   })
 
   it('Prometheus out of reach: exit 69, one line, no document; an answer the API does not document: exit 65', async () => {
@@ -92,6 +100,24 @@ describe('sensing through Prometheus', () => {
     const bad = await sova(['collect', '--prometheus', 'http://u:secret@prom:9090', '--config', configFile({url: 'http://prom:9090'})], {state: freshStateDir()})
     assert.equal(bad.exitCode, 2)
     assert.doesNotMatch(String(bad.stderr), /secret/)
+  })
+
+  it('doctor says per host whether Prometheus has its readings, and why not', async () => {
+    // The Xen stand-ins answer doctor's host checks; the fake Prometheus has xen1, and xen2's exporter down.
+    const fixtures = join(import.meta.dirname, '..', 'fixtures')
+    const server = await prometheus([{name: 'xen1', vfs: [], vms: [], xen: true}, {name: 'xen2', vfs: [], vms: [], xen: true, down: true}])
+    const config = JSON.parse(readFileSync(join(fixtures, 'config', 'xen.json'), 'utf8'))
+    config.sensing = {prometheus: {url: server.url, hostLabel: 'sova_host'}}
+    const path = join(mkdtempSync(join(tmpdir(), 'sova-prom-doctor-')), 'config.json')
+    writeFileSync(path, JSON.stringify(config), {mode: 0o600})
+    const fake = mkdtempSync(join(tmpdir(), 'sova-prom-doctor-fake-'))
+    const env = {PATH: [join(fixtures, 'bin', 'xen'), dirname(process.execPath), process.env.PATH].join(delimiter), SOVA_FAKE_STATE: fake, SOVA_FAKE_LOG: join(fake, 'calls.ndjson'), SOVA_CONFIG: ''}
+    const result = await sova(['doctor', '--config', path, '--format', 'json'], {state: freshStateDir(), env})
+    assert.equal(result.exitCode, 1, String(result.stderr))
+    const rows = documents(result.stdout).filter((row: {check: string}) => row.check === 'prometheus readings')
+    assert.deepEqual(rows.map((row: {host: string; result: string}) => [row.host, row.result]), [['xen1', 'pass'], ['xen2', 'FAIL']])
+    assert.match(rows[1].detail, /its exporter target is down in Prometheus \(up == 0: libvirt at xen2:9177\)/)
+    assert.match(rows[1].fix, /docs\/prometheus.md/)
   })
 
   it('config check: every sensing problem on its line', async () => {

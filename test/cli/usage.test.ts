@@ -93,7 +93,7 @@ describe('usage errors', () => {
 })
 
 describe('help says what works, with units, and points only inside the repository', () => {
-  const COMMANDS = ['collect', 'score', 'balance', 'migrate', 'switch-vf', 'run', 'evaluate', 'explain', 'history', 'status', 'doctor', 'check', 'agent', 'config check', 'schema', 'sim reset', 'sim outage', 'sim scenarios', 'help']
+  const COMMANDS = ['collect', 'score', 'balance', 'migrate', 'switch-vf', 'run', 'evaluate', 'explain', 'history', 'status', 'doctor', 'check', 'agent', 'export', 'config check', 'schema', 'sim reset', 'sim outage', 'sim scenarios', 'help']
 
   it('every command\'s help: no design document outside the repository, every duration default with its unit', async () => {
     const state = freshStateDir()

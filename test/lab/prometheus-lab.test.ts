@@ -76,8 +76,11 @@ describe('sensing through a real Prometheus beside the libvirt lab', {skip, time
   const withProm = (args: string[], config = viaPrometheus) => sova([...args, '--prometheus', stack?.url ?? '', '--config', config, '--format', 'json'], {state})
 
   before(async () => {
-    if (existsSync(join(OTHER_LAB_CACHE, 'guest', '.complete')) && !existsSync(join(LAB_DIR, 'cache', 'guest', '.complete'))) {
-      cpSync(join(OTHER_LAB_CACHE, 'guest'), join(LAB_DIR, 'cache', 'guest'), {recursive: true})
+    // The guest's files and QEMU's probed capabilities, if the other lab has them: no download, no probe.
+    for (const [what, complete] of [['guest', '.complete'], ['qemu-capabilities', '']]) {
+      if (existsSync(join(OTHER_LAB_CACHE, what, complete)) && !existsSync(join(LAB_DIR, 'cache', what, complete))) {
+        cpSync(join(OTHER_LAB_CACHE, what), join(LAB_DIR, 'cache', what), {recursive: true})
+      }
     }
     const up = await execa(LAB_SCRIPT, ['up'], {reject: false, timeout: 300_000, env: {SOVA_LAB_DIR: LAB_DIR}})
     assert.equal(up.exitCode, 0, `scripts/libvirt-lab.sh up failed:\n${up.stderr}`)
@@ -85,11 +88,17 @@ describe('sensing through a real Prometheus beside the libvirt lab', {skip, time
     labConfig = JSON.parse(readFileSync(direct, 'utf8'))
     state = freshStateDir()
     stack = new PrometheusStack(labConfig.hosts.map((host) => ({name: host.name, uri: uri(host.name === 'lab-a' ? 'a' : 'b')})), direct, state)
-    await stack.up()
-    viaPrometheus = configWith('via-prometheus', (config) => {
-      config.sensing = {prometheus: {url: stack?.url, hostLabel: HOST_LABEL, windowSeconds: WINDOW_SECONDS}}
-    })
-    await stack.waitForHistory(WINDOW_SECONDS)
+    try {
+      await stack.up()
+      viaPrometheus = configWith('via-prometheus', (config) => {
+        config.sensing = {prometheus: {url: stack?.url, hostLabel: HOST_LABEL, windowSeconds: WINDOW_SECONDS}}
+      })
+      await stack.waitForHistory(WINDOW_SECONDS)
+    } catch (error) {
+      const logs = ['prometheus', 'node-lab-a', 'libvirt-lab-a'].map((name) => `--- ${name}:\n${stack?.log(name)}`).join('\n')
+      await stack.stop()
+      throw new Error(`${(error as Error).message}\n${logs}`)
+    }
   })
 
   after(async () => {
@@ -110,6 +119,8 @@ describe('sensing through a real Prometheus beside the libvirt lab', {skip, time
     assert.equal(b.source.windowSeconds, WINDOW_SECONDS)
     const shape = (doc: SovaDocument) => doc.hosts.map((host) => ({host: host.name, vfs: host.vfs, vms: host.vms.map((vm) => [vm.name, vm.uuid, vm.path, vm.vf])}))
     assert.deepEqual(shape(b), shape(a))
+    const ratio = (x: number, y: number) => (y === 0 ? 'n/a' : (x / y).toFixed(3))
+    process.stderr.write(`prometheus lab: via Prometheus / direct: ${a.hosts.flatMap((host, i) => [`${host.name} port tx ${ratio(b.hosts[i].nic.txBps, host.nic.txBps)}`, ...host.vms.map((vm, j) => `${vm.name} tx ${ratio(b.hosts[i].vms[j].net.txBps, vm.net.txBps)} cpu ${ratio(b.hosts[i].vms[j].cpu.usedRatio, vm.cpu.usedRatio)}`)]).join(', ')}\n`)
     for (const [i, host] of a.hosts.entries()) {
       const other = b.hosts[i]
       assert.ok(close(host.nic.txBps, other.nic.txBps), `${host.name} port tx: ${host.nic.txBps} direct, ${other.nic.txBps} via Prometheus`)

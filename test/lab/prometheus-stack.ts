@@ -49,6 +49,8 @@ export class PrometheusStack {
     const log = openSync(join(this.dir, `${name}.log`), 'a')
     const child = spawn(command, args, {stdio: ['ignore', log, log]})
     this.children.set(name, child)
+    // The last resort if the test process ends without stop(): none of these outlives it.
+    if (this.children.size === 1) process.once('exit', () => this.children.forEach((running) => running.kill('SIGKILL')))
   }
 
   /** Stops one process of the stack (an exporter "going down"), waiting until it is gone. */
@@ -66,7 +68,8 @@ export class PrometheusStack {
   /** Writes each host's textfile once (sova export --textfile), in turn. */
   async exportOnce(): Promise<void> {
     for (const host of this.hosts) {
-      const result = await sova(['export', '--textfile', join(this.dir, `textfile-${host.name}`), '--host', host.name, '--config', this.exportConfig], {state: this.state})
+      // --remote: the lab's hosts are daemons on their own sockets, read as collect reads them.
+      const result = await sova(['export', '--remote', '--textfile', join(this.dir, `textfile-${host.name}`), '--host', host.name, '--config', this.exportConfig], {state: this.state})
       if (result.exitCode !== 0) throw new Error(`sova export --host ${host.name}: exit ${result.exitCode}: ${String(result.stderr)}`)
     }
   }

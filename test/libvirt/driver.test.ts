@@ -188,6 +188,18 @@ describe('libvirt driver: snapshot', () => {
     assert.deepEqual(shell.runs, [['ip', '-s', '-j', '-d', 'link', 'show', 'enp3s0f0'], ['ethtool', '-i', 'enp3s0f0'], ['ethtool', '-S', 'enp3s0f0']])
   })
 
+  it('reads every VF\'s own counters only when asked (sova export), even with no VM on a VF', async () => {
+    setWorld({[URI1]: hostWorld(['idle1'])})
+    const plain = await driverFor(kvm1).snapshot()
+    assert.equal(plain.vfCounters, undefined, 'collect spares the host the ip call')
+    const shell = fakeShell()
+    const ctx: HostDriverContext = {host: kvm1, shell, timeouts: {toolMs: 10_000, migrateMs: 10_000}, now: () => NOW, readAllVfCounters: true}
+    const raw = await createLibvirtDriver(ctx, FAST).snapshot()
+    assert.ok(shell.runs.some((argv) => argv.join(' ') === 'ip -s -j -d link show enp3s0f0'))
+    assert.ok((raw.vfCounters ?? []).length > 0)
+    for (const vf of raw.vfCounters ?? []) assert.match(vf.vf, /^0000:03:1[0-9a-f]\.[0-7]$/)
+  })
+
   it('finds the PF node device once, then reads only its VFs', async () => {
     setWorld({[URI1]: hostWorld(['idle1'])})
     const driver = driverFor(kvm1)

@@ -5,7 +5,7 @@ import {describe, it} from 'node:test'
 import {toDocument} from '../../src/lib/loop/collect.js'
 import {snapshotOf, withUnchangedTextfiles} from '../../src/lib/sensing/prom-map.js'
 import {addAnswer, alignTextfile, PrometheusAnswerError, type Reading} from '../../src/lib/sensing/prom-response.js'
-import {sensingQueries} from '../../src/lib/sensing/promql.js'
+import {END_ONLY, type PartName, sensingQueries} from '../../src/lib/sensing/promql.js'
 import {type FakeHost, fleetSeries, vector} from '../support/fake-prometheus.js'
 
 const UUID1 = '11111111-1111-4111-8111-111111111111'
@@ -15,18 +15,20 @@ const VF2 = '0000:03:10.2'
 
 const context = (names: string[], maxTextfileAgeSeconds = 120) => ({hosts: names.map((name) => ({name})), hostLabel: 'sova_host', maxTextfileAgeSeconds, source: {backend: 'libvirt', cluster: 'c'}})
 
-function readingOf(hosts: FakeHost[], time: number): Reading {
+/** What Prometheus answers at `time`; at a window's start, counters only (as the start's queries ask). */
+function readingOf(hosts: FakeHost[], time: number, countersOnly = false): Reading {
   const reading: Reading = new Map()
-  addAnswer(reading, vector(fleetSeries(hosts, time), time), 'sova_host', 'test')
+  const series = fleetSeries(hosts, time).filter((one) => !countersOnly || !END_ONLY.includes(one.metric.sova_part as PartName))
+  addAnswer(reading, vector(series, time), 'sova_host', 'test')
   return reading
 }
 
 /** The document over [start, end] of a fake fleet, as the Prometheus source builds it. */
 function documentOver(startHosts: FakeHost[], endHosts: FakeHost[], start: number, end: number, names = endHosts.map((host) => host.name)) {
-  const before = readingOf(startHosts, start)
+  const before = readingOf(startHosts, start, true)
   const after = readingOf(endHosts, end)
   alignTextfile(before, after, end - start)
-  const first = snapshotOf(before, new Date(start * 1000).toISOString(), context(names)).snapshot
+  const first = snapshotOf(before, new Date(start * 1000).toISOString(), {...context(names), countersOnly: true}).snapshot
   const last = withUnchangedTextfiles(before, snapshotOf(after, new Date(end * 1000).toISOString(), context(names)).snapshot, after, end - start)
   return toDocument(first, last)
 }
@@ -62,6 +64,20 @@ describe('Prometheus readings mapped to counters', () => {
     assert.equal(back.hosts[0].vms.find((vm) => vm.name === 'vm1')?.net.rxBps, 0)
   })
 
+  it('without the libvirt exporter (Xen) a VM is read from the textfile\'s sova_domain_* series, aligned to the window, on their basis', () => {
+    // Textfile rewritten every 25 s: the two files are 50 s apart in the 60 s window.
+    const fleet = [host([{name: 'vm1', uuid: UUID1, tapBps: 1000, vf: VF, vfBps: 3000, cpu: 0.5}], {xen: true, textfileAt: (t) => t - (t % 25)})]
+    const doc = documentOver(fleet, fleet, 1000, 1060)
+    const [vm1] = doc.hosts[0].vms
+    assert.ok(Math.abs(vm1.net.rxBps - 4000) < 1e-6, `rx ${vm1.net.rxBps}`)
+    assert.ok(Math.abs(vm1.cpu.usedRatio - 0.5) < 1e-9, `cpu ${vm1.cpu.usedRatio}`)
+    assert.deepEqual([vm1.vcpus, vm1.memoryMiB, vm1.path, vm1.vf], [4, 1024, 'vf', VF])
+    // A VF that came within the window: another basis, no traffic rate this once.
+    const before = [host([{name: 'vm1', uuid: UUID1, tapBps: 1000, cpu: 0.5}], {xen: true})]
+    const after = [host([{name: 'vm1', uuid: UUID1, tapBps: 1000, vf: VF, vfBps: 3000, cpu: 0.5}], {xen: true})]
+    assert.equal(documentOver(before, after, 1000, 1060).hosts[0].vms[0].net.rxBps, 0)
+  })
+
   it('a port with its own counters (sova_port_*) is read from them, aligned to the window when the textfile was written at other times', () => {
     // The textfile is rewritten every 25 s: the two files are 50 s apart in a 60 s window.
     const fleet = [host([{name: 'vm1', uuid: UUID1, tapBps: 1000, cpu: 0.5}], {portBps: 1e6, textfileAt: (t) => t - (t % 25)})]
@@ -86,19 +102,19 @@ describe('Prometheus readings mapped to counters', () => {
     assert.match(reason('absent'), /Prometheus has no target of it \(no series with sova_host="absent"\)/)
   })
 
+  it('a domain\'s tags (sova_domain_tag) reach the document, so rules that select by tag apply; a bad one is set aside with why', () => {
+    const fleet = [host([{name: 'vm1', uuid: UUID1, tapBps: 1, cpu: 0, tags: ['xen:nomigrate', 'database', 'not a tag']}])]
+    const doc = documentOver(fleet, fleet, 1000, 1060)
+    assert.deepEqual(doc.hosts[0].vms[0].tags, ['database', 'xen:nomigrate'].sort())
+    const {snapshot} = snapshotOf(readingOf(fleet, 1000), new Date(1e6).toISOString(), context(['h1']))
+    assert.match(snapshot.hosts[0].vms[0].ignoredTags?.[0] ?? '', /tag "not a tag" ignored/)
+  })
+
   it('hosts Prometheus has that the configuration does not list are ignored and named', () => {
     const fleet = [host([], {name: 'h1'}), host([], {name: 'other'})]
     const {snapshot, foreign} = snapshotOf(readingOf(fleet, 1000), new Date(1e6).toISOString(), context(['h1']))
     assert.deepEqual(snapshot.hosts.map((h) => h.name), ['h1'])
     assert.deepEqual(foreign, ['other'])
-  })
-
-  it('the instance label names a host without its port, so both exporters of a host are that host', () => {
-    const reading: Reading = new Map()
-    const answer = vector([{metric: {instance: 'host1:9100', job: 'node', sova_part: 'up'}, value: 1}, {metric: {instance: 'host1:9177', job: 'libvirt', sova_part: 'up'}, value: 1}], 1)
-    addAnswer(reading, answer, 'instance', 'test')
-    assert.deepEqual([...reading.keys()], ['host1'])
-    assert.equal(reading.get('host1')?.get('up')?.length, 2)
   })
 
   it('answers that are not what the API documents are refused', () => {
@@ -110,8 +126,12 @@ describe('Prometheus readings mapped to counters', () => {
   })
 
   it('every query aggregates by the host label, so an answer has one series per host, VF or VM interface', () => {
-    for (const {query} of sensingQueries('sova_host')) {
-      for (const part of query.split(' or ')) assert.match(part, /^label_replace\((max|sum|count) by \(sova_host[,)]/)
+    for (const {query} of sensingQueries({hostLabel: 'sova_host', hosts: ['h1', 'h2.example']})) {
+      for (const part of query.split(' or ')) {
+        assert.match(part, /^label_replace\(\(?(max|sum|count) by \(sova_host[,)]/)
+        // Only the configuration's hosts are asked about (a shard of a fleet).
+        assert.match(part, /\{(mode="idle", )?sova_host=~"h1\|h2\[\.\]example"\}/)
+      }
     }
   })
 })

@@ -58,6 +58,8 @@ export interface FakeVm {
   vf?: string
   vfBps?: number
   cpu: number
+  /** The domain's metadata tags (sova_domain_tag). */
+  tags?: string[]
 }
 
 export interface FakeHost {
@@ -69,6 +71,8 @@ export interface FakeHost {
   /** Seconds since the epoch when the textfile was last written (default: the query time, less 5 s). */
   textfileAt?: (time: number) => number
   down?: boolean
+  /** No libvirt exporter (Xen): the domains' own textfile series (sova_domain_*) carry their figures. */
+  xen?: boolean
 }
 
 /** The series a real Prometheus would hold for `hosts` at `time` (hostLabel `sova_host`), by query part. */
@@ -101,6 +105,18 @@ export function fleetSeries(hosts: FakeHost[], time: number): {metric: Record<st
     for (const vm of host.vms) {
       add(h, 'domain', {domain: vm.name, uuid: vm.uuid, path: vm.vf ? 'vf' : 'pv', ...(vm.vf ? {vf: vm.vf} : {})}, 1)
       add(h, 'blocked', {domain: vm.name}, 0.1 * written)
+      for (const tag of vm.tags ?? []) add(h, 'tag', {domain: vm.name, tag}, 1)
+      if (host.xen) {
+        // Written with the textfile: as old as the file. The basis says what the counters count.
+        const basis = vm.vf ? `vif+vf ${vm.vf}` : 'vif'
+        const bytes = (vm.tapBps + (vm.vfBps ?? 0)) * written
+        add(h, 'sova_cpu', {domain: vm.name}, vm.cpu * written)
+        add(h, 'sova_vcpus', {domain: vm.name}, 4)
+        add(h, 'sova_memory', {domain: vm.name}, 2 ** 30)
+        add(h, 'sova_rx', {domain: vm.name, basis}, bytes)
+        add(h, 'sova_tx', {domain: vm.name, basis}, bytes)
+        continue
+      }
       add(h, 'lv_cpu', {domain: vm.name}, vm.cpu * time)
       add(h, 'lv_vcpus', {domain: vm.name}, 2)
       add(h, 'lv_memory', {domain: vm.name}, 2 * 2 ** 30)

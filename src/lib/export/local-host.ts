@@ -4,7 +4,7 @@
 import type {BackendName} from '../backends/index.js'
 import {chooseBackend} from '../backends/index.js'
 import type {RawHost} from '../backends/types.js'
-import type {ConfigFile} from '../config.js'
+import type {ConfigFile, HostEntry} from '../config.js'
 import {UnreachableError, UsageError} from '../errors.js'
 import type {Store} from '../store/store.js'
 
@@ -24,6 +24,18 @@ export function pickHost(names: readonly string[], flag: string | undefined, hos
   throw new UsageError(`no host of ${where} is named ${JSON.stringify(hostname)} (this machine's hostname)`, `pass --host NAME, one of: ${list}`)
 }
 
+/**
+ * The host's entry as this machine reads itself: its own tools instead of ssh, and its libvirt
+ * URI without the remote part (`qemu+ssh://root@kvm1/system` is `qemu:///system` here). A timer
+ * on each host then needs no ssh key to itself.
+ */
+export function localEntry(host: HostEntry): HostEntry {
+  const {ssh: _ssh, uri, ...rest} = host
+  if (uri === undefined) return rest
+  const parts = /^([a-z0-9]+)(?:\+[a-z0-9]+)?:\/\/[^/?]*(\/[^?]*)?/.exec(uri)
+  return {...rest, uri: parts ? `${parts[1]}://${parts[2] ?? '/'}` : uri}
+}
+
 export interface LocalHostOptions {
   backend: BackendName | undefined
   config: ConfigFile
@@ -32,6 +44,8 @@ export interface LocalHostOptions {
   hostname: string
   /** The state store, opened only for the simulator (a real host's reading needs none). */
   simStore: () => Promise<Store>
+  /** Read the host over its configured ssh or URI, as collect does, not with this machine's tools. */
+  remote?: boolean
 }
 
 /** One reading of the chosen host, with every VF's own counters the driver can read. */
@@ -48,7 +62,8 @@ export async function readLocalHost(options: LocalHostOptions): Promise<RawHost>
     throw new UnreachableError(`${name} ${snapshot.missing?.find((entry) => entry.host === name)?.reason ?? 'did not answer'}`)
   }
   const {HostsBackend} = await import('../backends/hosts/hosts-backend.js')
-  const backend = new HostsBackend(options.config, {readAllVfCounters: true})
-  const name = pickHost(backend.hostNames(), options.host, options.hostname, options.configSource)
-  return (await backend.driver(name)).snapshot()
+  const hosts = options.config.hosts ?? []
+  const name = pickHost(hosts.map((host) => host.name), options.host, options.hostname, options.configSource)
+  const config = options.remote ? options.config : {...options.config, hosts: hosts.map((host) => (host.name === name ? localEntry(host) : host))}
+  return (await new HostsBackend(config, {readAllVfCounters: true}).driver(name)).snapshot()
 }

@@ -1,4 +1,4 @@
-// Writing DIR/sova.prom for node_exporter's textfile collector: all or nothing (a new temporary
+// Writing DIR/sova-export.prom for node_exporter's textfile collector: all or nothing (a new temporary
 // file in DIR, mode 0644 whatever the umask, fsync, rename), so the collector never reads half a
 // file and, running as another user, can read the whole one. The temporary name is hidden and does
 // not end in .prom (files/safe-write.ts), so the collector never picks it up.
@@ -7,7 +7,8 @@ import {join, resolve} from 'node:path'
 import {EXIT, SovaError} from '../errors.js'
 import {createTemporaryBeside} from '../files/safe-write.js'
 
-export const TEXTFILE_NAME = 'sova.prom'
+// Not sova.prom: that is the loop's own --metrics-file (contrib/systemd/sova.service), possibly in the same directory.
+export const TEXTFILE_NAME = 'sova-export.prom'
 /** Readable by node_exporter, which does not run as root on Debian. */
 export const TEXTFILE_MODE = 0o644
 

@@ -1,6 +1,7 @@
 // One instant's Prometheus reading as the RawSnapshot a direct reading would give: the same counters,
 // so collect's one pure path (loop/collect.ts toDocument) turns two of them into rates. Pure.
 import {isValidName, NAME_RULE} from '../identifiers.js'
+import {acceptTags} from '../rules/tags.js'
 import type {MissingHost, RawHost, RawPort, RawSnapshot, RawVm, UnmanagedVm} from '../backends/types.js'
 import type {PartName} from './promql.js'
 import {type Reading, type Sample, textfileTime} from './prom-response.js'
@@ -12,6 +13,8 @@ export interface MappingContext {
   hostLabel: string
   /** A textfile older than this is stale inventory: the host is missing. */
   maxTextfileAgeSeconds: number
+  /** The reading has counters only (a window's start, promql.ts END_ONLY): its gauges are left 0, never read. */
+  countersOnly?: boolean
   source: RawSnapshot['source']
 }
 
@@ -38,7 +41,7 @@ const sum = (samples: Sample[] | undefined): number => (samples ?? []).reduce((t
 /** Why a host has no usable inventory in this reading, or undefined. */
 function hostProblem(name: string, parts: Parts | undefined, at: number, context: MappingContext): string | undefined {
   const ups = parts?.get('up') ?? []
-  if (ups.length === 0) return `Prometheus has no target of it (no series with ${context.hostLabel}="${name}")`
+  if (ups.length === 0) return `Prometheus has no target of it (no series with ${context.hostLabel === 'instance' ? `instance="${name}:<port>"` : `${context.hostLabel}="${name}"`})`
   const down = ups.filter((sample) => sample.value !== 1).map((sample) => `${sample.labels.job ?? '?'} at ${sample.labels.instance ?? '?'}`)
   if (down.length > 0) return `its exporter target is down in Prometheus (up == 0: ${down.join(', ')})`
   const written = textfileTime(parts)
@@ -46,7 +49,7 @@ function hostProblem(name: string, parts: Parts | undefined, at: number, context
   const age = at - written
   if (age > context.maxTextfileAgeSeconds) return `its sova textfile is ${Math.round(age)} s old (more than ${context.maxTextfileAgeSeconds} s): its inventory is stale`
   if (!parts?.has('port')) return 'its sova textfile has no sova_port_info'
-  if (!parts.has('mem_total') || !parts.has('cpus')) return 'Prometheus has no node_exporter memory and CPU series of it'
+  if (!context.countersOnly && (!parts.has('mem_total') || !parts.has('cpus'))) return 'Prometheus has no node_exporter memory and CPU series of it'
   return undefined
 }
 
@@ -84,6 +87,7 @@ function vmOf(sample: Sample, parts: Parts, lookups: ReturnType<typeof lookupsOf
   }
   counters.blockedSeconds = lookups.blocked.get(domain) ?? 0
   if (counters.basis === undefined) delete counters.basis
+  const {tags, ignored} = acceptTags((lookups.tags.get(domain) ?? []).map((tag) => tag.labels.tag ?? '').sort())
   return {
     name: domain,
     id: uuid,
@@ -93,6 +97,8 @@ function vmOf(sample: Sample, parts: Parts, lookups: ReturnType<typeof lookupsOf
     path: path === 'vf' ? 'vf' : 'pv',
     vf,
     counters,
+    ...(tags.length > 0 ? {tags} : {}),
+    ...(ignored.length > 0 ? {ignoredTags: ignored} : {}),
   }
 }
 
@@ -108,19 +114,20 @@ function lookupsOf(parts: Parts) {
     vfRx: value('vf_rx', 'vf'),
     vfTx: value('vf_tx', 'vf'),
     blocked: value('blocked', 'domain'),
+    tags: byLabel(parts, 'tag', 'domain'),
     sovaRx: byLabel(parts, 'sova_rx', 'domain'),
     sovaTx: byLabel(parts, 'sova_tx', 'domain'),
   }
 }
 
 /** The port: the textfile's whole-port counters on its basis, or (basis `vms`) the sum of the VMs'. */
-function portOf(parts: Parts, vms: RawVm[]): RawPort | string {
+function portOf(parts: Parts, vms: RawVm[], countersOnly: boolean): RawPort | string {
   const info = all(parts, 'port')[0].labels
   const device = info.device ?? ''
   const onDevice = (labels: Record<string, string>) => labels.device === device
   const speed = first(parts, 'port_speed', onDevice)
-  if (speed === undefined || speed <= 0) return `its sova textfile has no sova_port_speed_bytes for ${device}`
-  const speedMbps = (speed * 8) / 1e6
+  if (!countersOnly && (speed === undefined || speed <= 0)) return `its sova textfile has no sova_port_speed_bytes for ${device}`
+  const speedMbps = ((speed ?? 0) * 8) / 1e6
   if (info.basis === 'vms') {
     const counted = vms.map((vm) => ({id: vm.uuid, rxBytes: vm.counters.rxBytes, txBytes: vm.counters.txBytes, ...(vm.counters.basis === undefined ? {} : {basis: vm.counters.basis})}))
     const rxBytes = counted.reduce((total, part) => total + part.rxBytes, 0)
@@ -135,7 +142,7 @@ function portOf(parts: Parts, vms: RawVm[]): RawPort | string {
 }
 
 /** One host's readings, or why it has none. */
-function hostOf(name: string, parts: Parts, unmanaged: UnmanagedVm[]): RawHost | string {
+function hostOf(name: string, parts: Parts, unmanaged: UnmanagedVm[], countersOnly: boolean): RawHost | string {
   const lookups = lookupsOf(parts)
   const vms: RawVm[] = []
   for (const sample of all(parts, 'domain')) {
@@ -149,7 +156,7 @@ function hostOf(name: string, parts: Parts, unmanaged: UnmanagedVm[]): RawHost |
     vms.push(vm)
   }
   vms.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-  const nic = portOf(parts, vms)
+  const nic = portOf(parts, vms, countersOnly)
   if (typeof nic === 'string') return nic
   const vfs = all(parts, 'vf').map((sample) => sample.labels)
   const memTotal = first(parts, 'mem_total') ?? 0
@@ -176,7 +183,7 @@ export function snapshotOf(reading: Reading, at: string, context: MappingContext
   for (const {name} of context.hosts) {
     const parts = reading.get(name)
     const problem = hostProblem(name, parts, seconds, context)
-    const host = problem ?? hostOf(name, parts as Parts, unmanaged)
+    const host = problem ?? hostOf(name, parts as Parts, unmanaged, context.countersOnly === true)
     if (typeof host === 'string') missing.push({host: name, reason: `read from Prometheus: ${host}`})
     else hosts.push(host)
   }

@@ -1,6 +1,6 @@
 // Prometheus's instant-query answers (HTTP API, /api/v1/query) read into one reading per instant,
 // sorted by host and query part in one pass. Pure.
-import {PART_LABEL, PARTS, type PartName, TEXTFILE_COUNTERS} from './promql.js'
+import {hostKeyLabel, PART_LABEL, PARTS, type PartName, TEXTFILE_COUNTERS} from './promql.js'
 
 /** One series of an answer: its labels and value. */
 export interface Sample {
@@ -16,11 +16,10 @@ export class PrometheusAnswerError extends Error {}
 
 const KNOWN_PARTS = new Set<string>(Object.values(PARTS).flatMap((parts) => Object.keys(parts)))
 
-/** The host a series belongs to: its host label; `instance` without its `:port`, so each exporter of a host is that host. */
+/** The host a series belongs to: its host key label (promql.ts hostKeyLabel; `instance` arrives without its `:port`). */
 export function hostOf(labels: Record<string, string>, hostLabel: string): string | undefined {
-  const value = labels[hostLabel]
-  if (value === undefined || value === '') return undefined
-  return hostLabel === 'instance' ? value.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1') : value
+  const value = labels[hostKeyLabel(hostLabel)]
+  return value === undefined || value === '' ? undefined : value
 }
 
 /**

@@ -58,9 +58,9 @@ export class PrometheusSensing implements Backend {
   }
 
   /** Every query of one instant (Unix ms), in parallel, sorted into one reading. */
-  private async read(ms: number): Promise<Reading> {
+  private async read(ms: number, countersOnly = false): Promise<Reading> {
     const reading: Reading = new Map()
-    const queries = sensingQueries(this.hostLabel)
+    const queries = sensingQueries({hostLabel: this.hostLabel, hosts: this.hosts.map((host) => host.name)}, countersOnly)
     const answers = await Promise.all(queries.map(({query}) => this.client.query(query, ms / 1000)))
     try {
       answers.forEach((answer, i) => addAnswer(reading, answer, this.hostLabel, `Prometheus at ${this.settings.url}, query ${queries[i].name}`))
@@ -110,9 +110,10 @@ export class PrometheusSensing implements Backend {
     // Whole milliseconds, so the document's window is exactly `window` seconds.
     const endMs = Math.floor(this.nowMs())
     const startMs = endMs - Math.round(window * 1000)
-    const [context, startReading, endReading] = await Promise.all([this.context(), this.read(startMs), this.read(endMs)])
+    const [context, startReading, endReading] = await Promise.all([this.context(), this.read(startMs, true), this.read(endMs)])
     alignTextfile(startReading, endReading, window)
-    const start = this.snapshotAt(startReading, startMs, context)
+    // The start's gauges are never used (rates need its counters; the document states the end's).
+    const start = this.snapshotAt(startReading, startMs, {...context, countersOnly: true})
     const end = withUnchangedTextfiles(startReading, this.snapshotAt(endReading, endMs, context), endReading, window)
     return {start, end: this.someHost(end)}
   }

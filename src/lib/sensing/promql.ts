@@ -32,6 +32,9 @@ export const PARTS = {
   },
   domains: {
     domain: ['max', 'sova_domain_info', ['domain', 'uuid', 'path', 'vf']],
+    // The domain's metadata tags, rules select VMs by (proposed to the textfile's contract: one
+    // series a tag; none written, none read, and the executor's live check still sees them).
+    tag: ['max', 'sova_domain_tag', ['domain', 'tag']],
     blocked: ['sum', 'sova_domain_cpu_blocked_seconds_total', ['domain']],
     sova_cpu: ['sum', 'sova_domain_cpu_seconds_total', ['domain']],
     sova_vcpus: ['max', 'sova_domain_virtual_cpus', ['domain']],
@@ -54,23 +57,70 @@ export type PartName = {[Q in QueryName]: keyof (typeof PARTS)[Q]}[QueryName]
 /** The counters `sova export --textfile` writes: read at the textfile's own write time, not the scrape's. */
 export const TEXTFILE_COUNTERS: readonly PartName[] = ['port_rx', 'port_tx', 'vf_rx', 'vf_tx', 'blocked', 'sova_cpu', 'sova_rx', 'sova_tx']
 
-/** Labels the reader keeps for `part`, host label first, each once. */
+/**
+ * The textfile's own series of a domain, read only where the libvirt exporter has no such domain
+ * (Xen, or a KVM host without the exporter): on KVM they would double what a response carries.
+ */
+const FALLBACKS: readonly PartName[] = ['sova_cpu', 'sova_vcpus', 'sova_memory', 'sova_rx', 'sova_tx']
+
+/** The label a response names each series' host by: `instance` less its `:port` (computed on the server), or the configured label. */
+export const hostKeyLabel = (hostLabel: string): string => (hostLabel === 'instance' ? 'sova_host_key' : hostLabel)
+
+/** Who is asked about: the host label, and the configuration's hosts (absent: every host Prometheus has). */
+export interface QueryScope {
+  hostLabel: string
+  hosts?: readonly string[]
+}
+
+/**
+ * A matcher of the scope's hosts, so a configuration (a shard of a fleet) is answered about its own
+ * hosts only. Host names are letters, digits and `. _ : @ + -`: `.` and `+` are put in classes.
+ */
+export function hostMatcher(scope: QueryScope): string | undefined {
+  if (!scope.hosts || scope.hosts.length === 0) return undefined
+  const names = scope.hosts.map((name) => name.replace(/[.+]/g, (c) => `[${c}]`)).join('|')
+  return scope.hostLabel === 'instance' ? `instance=~"(?:${names})(?::[0-9]+)?"` : `${scope.hostLabel}=~"${names}"`
+}
+
+/** `metric` of the scope's hosts, with the host key label: for `instance`, its value without a `:port` (so both exporters of a host match). */
+function keyed(metric: string, scope: QueryScope): string {
+  const matcher = hostMatcher(scope)
+  const selector = matcher === undefined ? metric : metric.endsWith('}') ? `${metric.slice(0, -1)}, ${matcher}}` : `${metric}{${matcher}}`
+  return scope.hostLabel === 'instance' ? `label_replace(${selector}, "${hostKeyLabel(scope.hostLabel)}", "$1", "instance", "(.+?)(?::[0-9]+)?")` : selector
+}
+
+/** Labels the reader keeps for `part`, host key first, each once. */
 export function partLabels(part: PartName, hostLabel: string): string[] {
   for (const parts of Object.values(PARTS)) {
     const spec = (parts as Record<string, readonly [string, string, readonly string[]]>)[part]
-    if (spec) return [...new Set([hostLabel, ...spec[2]])]
+    if (spec) return [...new Set([hostKeyLabel(hostLabel), ...spec[2]])]
   }
   throw new Error(`no query part ${part}`)
 }
 
-/** One query: every part of `name`, aggregated by the host label and the part's labels, marked with its part. */
-export function queryText(name: QueryName, hostLabel: string): string {
+/** One part: the metric aggregated by the host key and the part's labels. */
+function partExpression(part: PartName, op: string, metric: string, scope: QueryScope): string {
+  const key = hostKeyLabel(scope.hostLabel)
+  const aggregated = `${op} by (${partLabels(part, scope.hostLabel).join(', ')}) (${keyed(metric, scope)})`
+  if (!FALLBACKS.includes(part)) return aggregated
+  return `(${aggregated} unless on (${key}, domain) ${keyed('libvirt_domain_info_cpu_time_seconds_total', scope)})`
+}
+
+/**
+ * Gauges that only the end of a window needs: the start is read for its counters (and what they
+ * count: the domains' paths and VFs, the interfaces summed), so its answers are smaller.
+ */
+export const END_ONLY: readonly PartName[] = ['port_speed', 'mem_total', 'mem_available', 'cpus', 'sova_vcpus', 'sova_memory', 'lv_vcpus', 'lv_memory']
+
+/** One query: every part of `name` (at a window's start, its counters only), aggregated by the host key and the part's labels, marked with its part. */
+export function queryText(name: QueryName, scope: QueryScope, countersOnly = false): string {
   return Object.entries(PARTS[name])
-    .map(([part, [op, metric]]) => `label_replace(${op} by (${partLabels(part as PartName, hostLabel).join(', ')}) (${metric}), "${PART_LABEL}", "${part}", "", "")`)
+    .filter(([part]) => !countersOnly || !END_ONLY.includes(part as PartName))
+    .map(([part, [op, metric]]) => `label_replace(${partExpression(part as PartName, op, metric, scope)}, "${PART_LABEL}", "${part}", "", "")`)
     .join(' or ')
 }
 
-/** The queries of one reading, by name. */
-export function sensingQueries(hostLabel: string): {name: QueryName; query: string}[] {
-  return (Object.keys(PARTS) as QueryName[]).map((name) => ({name, query: queryText(name, hostLabel)}))
+/** The queries of one reading, by name; `countersOnly` for the start of a window. */
+export function sensingQueries(scope: QueryScope, countersOnly = false): {name: QueryName; query: string}[] {
+  return (Object.keys(PARTS) as QueryName[]).map((name) => ({name, query: queryText(name, scope, countersOnly)}))
 }

@@ -156,8 +156,29 @@ export interface SimHost {
   /** Host cores the PV backend (netback / vhost) may use; PV traffic beyond them is cut. */
   backendCores: number
   reachable: boolean
+  /**
+   * The whole port's counters, as a NIC's port-level statistics (ethtool -S) count them: every
+   * VM's traffic, PV and VF, and the migration streams.
+   */
   port: {rxBytes: number; txBytes: number}
+  /**
+   * The PF's own counters (its PCIe function, /proc/net/dev): PV traffic bridged through it and the
+   * migration streams. VF traffic is switched inside the NIC and never shows here. Absent in
+   * clusters stored before it existed: counted from 0 from their next step on.
+   */
+  pf?: {rxBytes: number; txBytes: number}
+  /** Each VF's own counters (ip -s link), by address: they run on from one holder to the next. */
+  vfStats?: Record<string, {rxBytes: number; txBytes: number}>
+  /**
+   * What the simulated NIC lets Sova read (the document's nic.basis): its port counters (absent:
+   * the default), no port counters but VF counters (`pf+vfs`), or neither (`pf-only`).
+   */
+  nicCounters?: SimNicCounters
 }
+
+/** The counters a simulated NIC offers, by the basis Sova reads them on. */
+export const SIM_NIC_COUNTERS = ['port-counters', 'pf+vfs', 'pf-only'] as const
+export type SimNicCounters = (typeof SIM_NIC_COUNTERS)[number]
 
 /** The whole simulated cluster: one JSON value in the state store. */
 export interface SimCluster {

@@ -1,7 +1,8 @@
 // The simulator's model as pure functions over a plain-data SimCluster: time, reachability and
 // the raw snapshot a backend reports. Inputs are never mutated; each call returns a new cluster.
-import type {RawHost, RawSnapshot} from '../types.js'
-import {type SimCluster, findHost, freeMemoryMiB, freeVfs, vmsOn} from './cluster.js'
+import {ownValue} from '../../named.js'
+import type {RawHost, RawPort, RawSnapshot} from '../types.js'
+import {type SimCluster, type SimHost, findHost, freeMemoryMiB, freeVfs, vmsOn} from './cluster.js'
 import {integrateInPlace} from './step.js'
 
 import {simUuid} from './actions.js'
@@ -35,16 +36,45 @@ export function clusterId(cluster: SimCluster): string {
   return `sim:${cluster.scenario}:${cluster.seed}`
 }
 
+const ZERO = {rxBytes: 0, txBytes: 0}
+
+/** A VF's own counters so far (0 before any traffic). */
+const vfStatsOf = (host: SimHost, vf: string) => ownValue(host.vfStats, vf) ?? ZERO
+
+/**
+ * The port as a real NIC of this kind shows it (docs/port-counters.md): its port counters, else the
+ * PF's plus its VFs', else the PF's alone, which leaves the VFs' traffic out.
+ */
+export function simPort(host: SimHost): RawPort {
+  const basis = host.nicCounters ?? 'port-counters'
+  const pf = host.pf ?? ZERO
+  const vfs = host.vfPool.map((vf) => vfStatsOf(host, vf))
+  const counters =
+    basis === 'port-counters'
+      ? host.port
+      : basis === 'pf+vfs'
+        ? {rxBytes: vfs.reduce((sum, vf) => sum + vf.rxBytes, pf.rxBytes), txBytes: vfs.reduce((sum, vf) => sum + vf.txBytes, pf.txBytes)}
+        : pf
+  const why = {
+    'port-counters': 'the simulated NIC\'s port counters (PV, VF and migration traffic)',
+    'pf+vfs': `the simulated NIC has no port counters (scenario nicCounters: pf+vfs); PF plus ${vfs.length} VF(s)`,
+    'pf-only': 'the simulated NIC has neither port nor VF counters (scenario nicCounters: pf-only); PF counters only (VF traffic missing)',
+  }[basis]
+  return {device: host.device, speedMbps: host.speedMbps, rxBytes: Math.floor(counters.rxBytes), txBytes: Math.floor(counters.txBytes), basis, basisWhy: why, driver: 'sim'}
+}
+
+/** Every VF's own counters, unless the simulated NIC does not report them (pf-only). */
+function simVfCounters(host: SimHost): Pick<RawHost, 'vfCounters'> {
+  if (host.nicCounters === 'pf-only') return {}
+  return {vfCounters: host.vfPool.map((vf) => ({vf, rxBytes: Math.floor(vfStatsOf(host, vf).rxBytes), txBytes: Math.floor(vfStatsOf(host, vf).txBytes)}))}
+}
+
 /** What the sim backend reports: counters (whole bytes), hosts in order, VMs by name per host. */
 export function toSnapshot(cluster: SimCluster): RawSnapshot {
   const hosts: RawHost[] = cluster.hosts.map((host) => ({
     name: host.name,
-    nic: {
-      device: host.device,
-      speedMbps: host.speedMbps,
-      rxBytes: Math.floor(host.port.rxBytes),
-      txBytes: Math.floor(host.port.txBytes),
-    },
+    nic: simPort(host),
+    ...simVfCounters(host),
     vfs: {total: host.vfPool.length, free: freeVfs(cluster, host)},
     cpus: host.cpus,
     memoryMiB: {total: host.memoryMiB, free: freeMemoryMiB(cluster, host)},

@@ -10,6 +10,7 @@ import {InputError, UsageError} from '../../errors.js'
 import {
   type DemandProfile,
   SIM_CONSTANTS,
+  SIM_NIC_COUNTERS,
   type SimCluster,
   type SimHost,
   type SimPhysics,
@@ -54,6 +55,12 @@ const Host = Type.Object(
       {description: 'VF count or their PCI addresses', expected: `a whole number of VFs from 0 to ${MAX_VFS_PER_PORT}, or an array of PCI addresses [DDDD:]BB:SS.F`},
     ),
     backendCores: Type.Optional(atLeast0('cores of the PV backend (default physics.backendCores)')),
+    nicCounters: Type.Optional(
+      Type.Union(SIM_NIC_COUNTERS.map((basis) => Type.Literal(basis)), {
+        description: 'the counters the NIC offers (default port-counters; pf+vfs: no port counters; pf-only: neither port nor VF counters, the VFs\' traffic unseen)',
+        expected: `one of ${SIM_NIC_COUNTERS.join(', ')}`,
+      }),
+    ),
   },
   strict,
 )
@@ -207,6 +214,7 @@ function toCluster(file: ScenarioFile, scenario: string, seed: number, physics: 
     backendCores: host.backendCores ?? physics.backendCores,
     reachable: true,
     port: {rxBytes: 0, txBytes: 0},
+    ...(host.nicCounters === undefined || host.nicCounters === 'port-counters' ? {} : {nicCounters: host.nicCounters}),
   }))
   const nextVf = new Map<string, number>()
   const vms: SimVm[] = file.vms.map((vm, index) => {

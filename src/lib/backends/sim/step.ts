@@ -11,6 +11,7 @@
 import {type SimCluster, type SimHost, type SimVm, vmsOn} from './cluster.js'
 import {type Offered, fairShare, offeredDemand} from './demand.js'
 import {responseBucket} from './metrics.js'
+import {ownValue} from '../../named.js'
 
 /** A migration stream in flight: loads the source port's tx and the target port's rx. */
 export interface MigrationFlow {
@@ -196,6 +197,30 @@ export function allocateHost(cluster: SimCluster, host: SimHost, tick: number, o
   return {host, flows, portRxMbps, portTxMbps, utilisation: Math.max(portRxMbps, portTxMbps) / host.speedMbps, backendCores}
 }
 
+/**
+ * The PF/VF split of the port's traffic, as a real SR-IOV NIC counts it: a VF's traffic on the
+ * VF's own counters only (switched inside the NIC), the rest (PV traffic bridged through the PF,
+ * migration streams) on the PF's. The port counters (stepHost) count both.
+ */
+function countPfAndVfs(host: SimHost, allocation: HostAllocation, dt: number): void {
+  const pf = (host.pf ??= {rxBytes: 0, txBytes: 0})
+  // A plain object, as every copy of the cluster (structuredClone, JSON) makes it: keys are PCI
+  // addresses (the scenario's, checked), read through ownValue all the same.
+  const vfStats = (host.vfStats ??= {})
+  let vfRxMbps = 0
+  let vfTxMbps = 0
+  for (const flow of allocation.flows) {
+    if (flow.vm.path !== 'vf' || flow.vm.vf === null || flow.paused) continue
+    const stats = ownValue(vfStats, flow.vm.vf) ?? (vfStats[flow.vm.vf] = {rxBytes: 0, txBytes: 0})
+    stats.rxBytes += flow.rxMbps * BYTES_PER_MBIT * dt
+    stats.txBytes += flow.txMbps * BYTES_PER_MBIT * dt
+    vfRxMbps += flow.rxMbps
+    vfTxMbps += flow.txMbps
+  }
+  pf.rxBytes += Math.max(0, allocation.portRxMbps - vfRxMbps) * BYTES_PER_MBIT * dt
+  pf.txBytes += Math.max(0, allocation.portTxMbps - vfTxMbps) * BYTES_PER_MBIT * dt
+}
+
 function stepHost(cluster: SimCluster, host: SimHost, tick: number, dt: number, options: StepOptions): void {
   const physics = cluster.physics
   const metrics = cluster.metrics
@@ -224,6 +249,7 @@ function stepHost(cluster: SimCluster, host: SimHost, tick: number, dt: number, 
   }
   host.port.rxBytes += allocation.portRxMbps * BYTES_PER_MBIT * dt
   host.port.txBytes += allocation.portTxMbps * BYTES_PER_MBIT * dt
+  countPfAndVfs(host, allocation, dt)
 
   for (const flow of allocation.flows) {
     metrics.offeredMbit += (flow.offered.rxMbps + flow.offered.txMbps) * dt
