@@ -12,7 +12,7 @@
 // each a fresh process of the built CLI (npm run build first), with its wall time, its own peak
 // RSS, and Prometheus' own query time meanwhile (its /metrics before and after).
 // Usage:
-//   node bench/fleet.mjs [--hosts 1000,10000] [--vms 40] [--seed 1] [--window 60] [--timeout 300] [--keep]
+//   node bench/fleet.mjs [--hosts 1000,10000] [--vms 40] [--seed 1] [--window 60] [--timeout 600] [--query-timeout 10m] [--keep]
 //   node bench/fleet.mjs --hosts 50            (small mode: about half a minute)
 import {mkdtempSync, rmSync, unlinkSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -31,8 +31,9 @@ const {values: args} = parseArgs({
     vms: {type: 'string', default: '40'},
     seed: {type: 'string', default: '1'},
     window: {type: 'string', default: '60'}, // the rate window of the reference queries, seconds
-    timeout: {type: 'string', default: '300'}, // sensing.prometheus.timeoutSeconds of the measured runs
-    'setup-ms-per-host': {type: 'string', default: '90'},
+    timeout: {type: 'string', default: '600'}, // sensing.prometheus.timeoutSeconds of the measured runs
+    'query-timeout': {type: 'string', default: '10m'}, // prometheus --query.timeout (its default: 2m)
+    'setup-ms-per-host': {type: 'string', default: '100'},
     keep: {type: 'boolean', default: false},
   },
 })
@@ -61,11 +62,11 @@ async function measureSize(hosts) {
     unlinkSync(file)
   }
   const ranges = new Set(instants.map((t) => Math.floor(t / 7200))).size
-  const prometheus = await startPrometheus(tsdb, ranges, log)
+  const prometheus = await startPrometheus(tsdb, ranges, log, args['query-timeout'])
   const result = {hosts, vms: hosts * VMS, series, openMetricsMiB: bytes / 2 ** 20, setupSeconds: (performance.now() - setupStarted) / 1000}
   try {
     const late = Date.now() / 1000 - at
-    if (late > 30) throw new Error(`the TSDB was ready ${late.toFixed(0)} s after its samples' moment: raise --setup-ms-per-host`)
+    if (late > 60) throw new Error(`the TSDB was ready ${late.toFixed(0)} s after its samples' moment: raise --setup-ms-per-host`)
     if (late < 0) await sleep(-late * 1000)
     log(`${hosts} hosts: ${series} series, ${(bytes / 2 ** 20).toFixed(0)} MiB of OpenMetrics, set up in ${s(result.setupSeconds)}; measuring at ${new Date(at * 1000).toISOString()}`)
     const config = join(dir, 'config.json')
@@ -83,7 +84,7 @@ async function measureSize(hosts) {
       result.run.document = result.run.code === 0 ? documentSummary(join(dir, 'run.ndjson')) : undefined
       result.run.offset = offset
     } else log(`${hosts} hosts: run --once --dry-run not measured: collect exited ${result.collect.code}`)
-    const checked = await probe(prometheus.url, referenceQueries(hosts, VMS, VFS_HELD, Number(args.window)))
+    const checked = await probe(prometheus.url, referenceQueries(hosts, VMS, VFS_HELD, Number(args.window)), at)
     result.probe = checked
     // Samples end at +90 s: a run started later reads a window of textfiles that stopped moving.
     if (result.run && offset > 90) log(`run started ${offset.toFixed(0)} s after the samples' moment, past their end: its figures are not those of a live fleet`)
@@ -110,7 +111,7 @@ function report(results) {
       console.log(`    started ${m.offset.toFixed(0)} s after the samples' moment${m.document ? `; document: ${JSON.stringify(m.document)}` : ''}`)
       previous[stage] = {...m, hosts: r.hosts}
     }
-    console.log(`    reference queries (the bench's own, ${args.window} s window): ${s(r.probe.seconds)}${r.probe.wrong.length ? `; WRONG: ${r.probe.wrong.join('; ')}` : ', every series there'}`)
+    console.log(`    reference queries (the bench's own, at the samples' moment, ${args.window} s window): ${s(r.probe.seconds)}${r.probe.wrong.length ? `; WRONG: ${r.probe.wrong.join('; ')}` : ', every series there'}`)
   }
   console.log('wall: from the sova process\'s start to its exit; peak RSS and CPU (user + system): the sova process\'s own')
   console.log('Prom query: seconds Prometheus\' query API spent on the run\'s requests (summed: they run in parallel); Prom CPU: its process\'s CPU meanwhile')

@@ -1,5 +1,5 @@
 // The reference queries: instant PromQL queries over the metrics the Prometheus source reads
-// (PROM-CONTRACT.md), sent by the bench itself at the TSDB's current time. They check that the
+// (PROM-CONTRACT.md), sent by the bench itself at the samples' moment (time=). They check that the
 // backfilled fleet is there as a scraped one would be (every VM, rates over the window), and time
 // Prometheus alone, apart from whatever Sova does around its queries.
 
@@ -25,13 +25,13 @@ export function referenceQueries(hosts, vms, held, windowSeconds) {
   ]
 }
 
-/** Runs each reference query once; returns the total seconds and the queries whose series count was not the expected one. */
-export async function probe(url, queries) {
+/** Runs each reference query once at `time` (Unix seconds); returns the total seconds and the queries whose series count was not the expected one. */
+export async function probe(url, queries, time) {
   let seconds = 0
   const wrong = []
   for (const [query, expected] of queries) {
     const started = performance.now()
-    const response = await fetch(`${url}/api/v1/query`, {method: 'POST', body: new URLSearchParams({query})})
+    const response = await fetch(`${url}/api/v1/query`, {method: 'POST', body: new URLSearchParams({query, time: String(time)})})
     const body = await response.json()
     seconds += (performance.now() - started) / 1000
     const got = body.status === 'success' ? body.data.result.length : `${body.errorType}: ${body.error}`
