@@ -97,7 +97,7 @@ async function measureSize(hosts) {
 }
 
 function report(results) {
-  console.log(`fleet: KVM hosts x ${VMS} VMs through Prometheus (${process.version}, sova ./bin/run.js, wall time from process start to exit)`)
+  console.log(`fleet: KVM hosts x ${VMS} VMs through Prometheus (${process.version}, sova ./bin/run.js; prometheus --query.timeout=${args['query-timeout']}, sensing.prometheus.timeoutSeconds ${args.timeout}, retries 0)`)
   const head = ['hosts', 'VMs', 'series', 'stage', 'exit', 'wall', 'peak RSS', 'CPU', 'Prom query', 'Prom CPU', 'requests', 'growth']
   console.log(head.map((h, i) => (i === 3 ? `  ${h.padEnd(22)}` : h.padStart(11))).join(''))
   const previous = {}
