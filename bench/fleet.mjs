@@ -96,28 +96,39 @@ async function measureSize(hosts) {
   return result
 }
 
-function report(results) {
+// The table is printed a size at a time, as each is measured: a long run's first figures are not
+// lost if a later size fails.
+function header() {
   console.log(`fleet: KVM hosts x ${VMS} VMs through Prometheus (${process.version}, sova ./bin/run.js; prometheus --query.timeout=${args['query-timeout']}, sensing.prometheus.timeoutSeconds ${args.timeout}, retries 0)`)
   const head = ['hosts', 'VMs', 'series', 'stage', 'exit', 'wall', 'peak RSS', 'CPU', 'Prom query', 'Prom CPU', 'requests', 'growth']
   console.log(head.map((h, i) => (i === 3 ? `  ${h.padEnd(22)}` : h.padStart(11))).join(''))
-  const previous = {}
-  for (const r of results) {
-    for (const [stage, m] of [['collect', r.collect], ['run --once --dry-run', r.run]]) {
-      if (!m) continue
-      const growth = previous[stage] ? `${(m.wallSeconds / previous[stage].wallSeconds).toFixed(1)}x/${(r.hosts / previous[stage].hosts).toFixed(0)}x` : '-'
-      const cells = [r.hosts, r.vms, r.series, stage, m.code, s(m.wallSeconds), `${m.peakRssMiB.toFixed(0)} MiB`, s(m.cpuSeconds), s(m.prometheus.httpSeconds), s(m.prometheus.cpuSeconds), m.prometheus.requests, growth]
-      console.log(cells.map((c, i) => (i === 3 ? `  ${String(c).padEnd(22)}` : String(c).padStart(11))).join(''))
-      if (m.code !== 0) console.log(`    stderr: ${m.stderr.split('\n').slice(-2).join(' | ')}`)
-      console.log(`    started ${m.offset.toFixed(0)} s after the samples' moment${m.document ? `; document: ${JSON.stringify(m.document)}` : ''}`)
-      previous[stage] = {...m, hosts: r.hosts}
-    }
-    console.log(`    reference queries (the bench's own, at the samples' moment, ${args.window} s window): ${s(r.probe.seconds)}${r.probe.wrong.length ? `; WRONG: ${r.probe.wrong.join('; ')}` : ', every series there'}`)
-  }
-  console.log('wall: from the sova process\'s start to its exit; peak RSS and CPU (user + system): the sova process\'s own')
-  console.log('Prom query: seconds Prometheus\' query API spent on the run\'s requests (summed: they run in parallel); Prom CPU: its process\'s CPU meanwhile')
-  console.log('growth: wall-time ratio to the previous size / host ratio (linear: equal)')
 }
 
-const results = []
-for (const hosts of args.hosts.split(',').map(Number)) results.push(await measureSize(hosts))
-report(results)
+const previous = {}
+function rows(r) {
+  for (const [stage, m] of [['collect', r.collect], ['run --once --dry-run', r.run]]) {
+    if (!m) continue
+    const growth = previous[stage] ? `${(m.wallSeconds / previous[stage].wallSeconds).toFixed(1)}x/${(r.hosts / previous[stage].hosts).toFixed(0)}x` : '-'
+    const cells = [r.hosts, r.vms, r.series, stage, m.code, s(m.wallSeconds), `${m.peakRssMiB.toFixed(0)} MiB`, s(m.cpuSeconds), s(m.prometheus.httpSeconds), s(m.prometheus.cpuSeconds), m.prometheus.requests, growth]
+    console.log(cells.map((c, i) => (i === 3 ? `  ${String(c).padEnd(22)}` : String(c).padStart(11))).join(''))
+    if (m.code !== 0) console.log(`    stderr: ${m.stderr.split('\n').slice(-2).join(' | ')}`)
+    console.log(`    started ${m.offset.toFixed(0)} s after the samples' moment${m.document ? `; document: ${JSON.stringify(m.document)}` : ''}`)
+    if (m.code === 0) previous[stage] = {...m, hosts: r.hosts}
+  }
+  console.log(`    reference queries (the bench's own, at the samples' moment, ${args.window} s window): ${s(r.probe.seconds)}${r.probe.wrong.length ? `; WRONG: ${r.probe.wrong.join('; ')}` : ', every series there'}`)
+}
+
+header()
+let failed = false
+for (const hosts of args.hosts.split(',').map(Number)) {
+  try {
+    rows(await measureSize(hosts))
+  } catch (error) {
+    failed = true
+    console.log(`${String(hosts).padStart(11)}  not measured: ${error.message}`)
+  }
+}
+console.log('wall: from the sova process\'s start to its exit; peak RSS and CPU (user + system): the sova process\'s own')
+console.log('Prom query: seconds Prometheus\' query API spent on the run\'s requests (summed: they run in parallel); Prom CPU: its process\'s CPU meanwhile')
+console.log('growth: wall-time ratio to the previous size measured / host ratio (linear: equal)')
+if (failed) process.exitCode = 1
