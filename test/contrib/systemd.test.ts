@@ -148,6 +148,61 @@ describe('systemd units', () => {
   })
 })
 
+describe('systemd template units for shards (docs/fleets.md)', () => {
+  const TEMPLATE = join(ROOT, 'contrib', 'systemd', 'sova-run@.service')
+  const TEMPLATE_TIMER = join(ROOT, 'contrib', 'systemd', 'sova-run@.timer')
+
+  /** The template's command for shard `shard`: its configuration and state directory moved under `scratch`. */
+  function shardCommand(shard: string, scratch: string): string[] {
+    const argv = one(unitKeys(TEMPLATE), 'Service.ExecStart').split(/\s+/)
+    assert.equal(argv[0], INSTALLED)
+    return argv.slice(1).map((arg) => arg.replace('/etc/sova/shards/', `${scratch}/etc/`).replace('%S/sova/', `${scratch}/state/`).replaceAll('%i', shard))
+  }
+
+  it('run one shard per instance: its configuration and state directory named by the instance, its own log, a minutely timer at a fixed second', () => {
+    const service = unitKeys(TEMPLATE)
+    assert.match(one(service, 'Service.ExecStart'), / run --once --quiet --config \/etc\/sova\/shards\/%i\.json --state %S\/sova\/%i$/)
+    assert.equal(one(service, 'Service.StateDirectory'), 'sova/%i')
+    assert.equal(one(service, 'Service.StandardOutput'), 'append:/var/log/sova-%i.ndjson')
+    assert.ok(one(service, 'Service.SuccessExitStatus').split(/\s+/).includes('75'))
+    const timer = unitKeys(TEMPLATE_TIMER)
+    assert.equal(one(timer, 'Timer.OnCalendar'), '*:*:00')
+    assert.equal(one(timer, 'Timer.FixedRandomDelay'), 'yes')
+  })
+
+  it('an instance of each passes systemd-analyze verify without a word on stderr', () => {
+    const {dir, manpath} = verifiableCopy()
+    writeFileSync(join(dir, 'sova-run@.service'), readFileSync(TEMPLATE, 'utf8').replace(`ExecStart=${INSTALLED} `, `ExecStart=${BIN} `))
+    copyFileSync(TEMPLATE_TIMER, join(dir, 'sova-run@.timer'))
+    symlinkSync('sova-run@.service', join(dir, 'sova-run@rack1.service'))
+    symlinkSync('sova-run@.timer', join(dir, 'sova-run@rack1.timer'))
+    requireProgram('systemd-analyze', 'systemd')
+    const result = spawnSync('systemd-analyze', ['verify', join(dir, 'sova-run@rack1.service'), join(dir, 'sova-run@rack1.timer')], {encoding: 'utf8', env: {...process.env, MANPATH: manpath}})
+    assert.equal(result.stderr, '', 'systemd-analyze verify complained')
+    assert.equal(result.status, 0)
+  })
+
+  it('two shards run side by side: a run holding one shard\'s lock does not stop the other, and makes its own shard exit 75', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'sova-shards-'))
+    mkdirSync(join(scratch, 'etc'))
+    // Configurations without hosts: each shard drives its own simulated cluster in its state directory.
+    for (const shard of ['rack1', 'rack2']) writeFileSync(join(scratch, 'etc', `${shard}.json`), '{}\n')
+    const [rack1, rack2] = [shardCommand('rack1', scratch), shardCommand('rack2', scratch)]
+    assert.equal(rack1[rack1.indexOf('--state') + 1], join(scratch, 'state', 'rack1'))
+    const lock = await holdLock(join(scratch, 'state', 'rack1'))
+    try {
+      const other = await execa(process.execPath, [BIN, ...rack2], {reject: false})
+      assert.equal(other.exitCode, 0, String(other.stderr))
+      assert.equal(documents(other.stdout).length, 1)
+      const same = await execa(process.execPath, [BIN, ...rack1], {reject: false})
+      assert.equal(same.exitCode, 75)
+      assert.match(String(same.stderr), /^sova run: another run holds the lock/)
+    } finally {
+      await lock.release()
+    }
+  })
+})
+
 describe('cron.d line', () => {
   /** The file's variables and its one job. */
   function cronFile(): {env: Record<string, string>; schedule: string; user: string; command: string} {
