@@ -26,11 +26,12 @@ export function precompiledDocumentCheck(root) {
         const [{SovaDocument}, {TypeCompiler}] = await Promise.all([loadSchema(root), import('@sinclair/typebox/compiler')])
         const code = TypeCompiler.Code(SovaDocument, [], {language: 'javascript'})
         // The generated code calls kind() for custom types, format() for string formats and hash() for
-        // unique items; the document uses only formats, looked up at check time as TypeCompiler does.
+        // unique items; the document uses only formats: formats.ts, the functions schema.ts gives
+        // TypeBox's registry, so that the check loads no TypeBox.
         const contents = [
-          "import {FormatRegistry} from '@sinclair/typebox'",
+          "import {FORMATS} from './formats.js'",
           'const kind = () => false',
-          'const format = (name, value) => FormatRegistry.Has(name) && FormatRegistry.Get(name)(value)',
+          'const format = (name, value) => Object.hasOwn(FORMATS, name) && FORMATS[name](value)',
           "const hash = () => { throw new Error('document-check: unique-items hashing is not precompiled') }",
           `const check = (function (kind, format, hash) {\n${code}\n})(kind, format, hash)`,
           'export function isDocumentShape(value) { return check(value) }',

@@ -5,13 +5,16 @@ import {Config} from '@oclif/core/config'
 import {flush} from '@oclif/core/flush'
 import {run as oclifRun} from '@oclif/core/run'
 import {Help, normalizeArgv} from '@oclif/core/help'
+import {readFileSync} from 'node:fs'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
 import {PRIORITY, isStdoutClosed, logLine} from './lib/cli/output.js'
 import {didYouMean, unknownCommand} from './lib/cli/usage.js'
 
 export async function run(root: string): Promise<void> {
   const argv = process.argv.slice(2)
   try {
-    const config = await Config.load(root)
+    const config = await loadConfig(root, argv)
     const refusal = refuseUnknown(config, argv)
     if (refusal) {
       logLine(refusal, PRIORITY.err)
@@ -38,6 +41,23 @@ export async function run(root: string): Promise<void> {
     logLine(`sova: ${(error as Error).message.split('\n')[0]}${process.env.SOVA_DEBUG ? '\n' + (error as Error).stack : ''}`, PRIORITY.err)
     process.exitCode = typeof exit === 'number' ? exit : 70
   }
+}
+
+/**
+ * oclif's configuration. Running one of Sova's own commands (or --version) needs no plugin, so the
+ * completion plugin (package.json oclif.plugins) is loaded only when its commands may be run,
+ * listed or suggested: help, topics, `sova autocomplete`, a mistyped command.
+ */
+async function loadConfig(root: string, argv: string[]): Promise<Config> {
+  const packageRoot = dirname(dirname(fileURLToPath(root)))
+  const pjson = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8'))
+  const own = await Config.load({root: packageRoot, pjson: {...pjson, oclif: {...pjson.oclif, plugins: []}}})
+  if (argv[0] === '--version') return own
+  if (argv.length > 0 && !argv[0].startsWith('-')) {
+    const [id] = normalizeArgv(own, [...argv])
+    if (id !== 'help' && own.findCommand(id)) return own
+  }
+  return Config.load(root)
 }
 
 /** The line refusing a command that does not exist, or nothing when argv names a command, a topic or help. */

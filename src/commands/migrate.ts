@@ -43,7 +43,7 @@ host or the target did not answer (nothing done).`
     if (!args.vm && flags.to) throw new UsageError('--to needs a VM: sova migrate VM --to HOST')
     const maxSampleAge = await resolveMaxSampleAge(flags)
     const [stages, oneOff, {placementOf}] = await Promise.all([
-      import('../lib/loop/stages.js'), import('../lib/loop/one-off.js'), import('../lib/loop/collect.js'),
+      import('../lib/loop/stages.js'), import('../lib/loop/one-off.js'), import('../lib/loop/rates.js'),
     ])
     if (args.vm) {
       oneOff.validateName(args.vm, 'VM')

@@ -43,7 +43,7 @@ vf|pv it switches that one VM (as a table: its actions and the VM after them). E
     const params = await resolvePolicyParams(flags)
     const maxSampleAge = await resolveMaxSampleAge(flags)
     const [stages, oneOff, {placementOf}] = await Promise.all([
-      import('../lib/loop/stages.js'), import('../lib/loop/one-off.js'), import('../lib/loop/collect.js'),
+      import('../lib/loop/stages.js'), import('../lib/loop/one-off.js'), import('../lib/loop/rates.js'),
     ])
     if (args.vm) oneOff.validateName(args.vm, 'VM')
     // Reading a stream, it is a pipeline stage: it shares the lock with the stage feeding it.

@@ -1,6 +1,6 @@
 // Every host, VM, PCI address and MAC is checked here before it can reach an external tool: a name
 // like `web1; rm -rf /` or `--force` is refused as a name, never passed on (issue 4, §7).
-import {NAME_PATTERN, PCI_PATTERN} from './document/schema.js'
+import {NAME_PATTERN, PCI_PATTERN} from './document/constants.js'
 import {UsageError} from './errors.js'
 
 const NAME = new RegExp(NAME_PATTERN)

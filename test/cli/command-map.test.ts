@@ -39,4 +39,22 @@ describe('the command map loaded at start', () => {
     assert.equal(refused.exitCode, 2)
     assert.match(String(refused.stderr), /^sova sim scenarios: unknown flag --no-such-flag/)
   })
+
+  it('a Sova command starts without the completion plugin, which help, did-you-mean and autocomplete still load', async () => {
+    // oclif's debug log names each plugin it loads.
+    const env = {DEBUG: 'oclif:*'}
+    const scenarios = await sova(['sim', 'scenarios', '--format', 'json'], {state: freshStateDir(), env})
+    assert.equal(scenarios.exitCode, 0)
+    assert.doesNotMatch(String(scenarios.stderr), /plugin-autocomplete/)
+    const version = await sova(['--version'], {state: freshStateDir(), env})
+    assert.doesNotMatch(String(version.stderr), /plugin-autocomplete/)
+    const help = await sova(['help'], {state: freshStateDir()})
+    assert.match(String(help.stdout), /^ {2}autocomplete +Display autocomplete installation instructions/m)
+    const mistyped = await sova(['autocomplet'], {state: freshStateDir()})
+    assert.equal(mistyped.exitCode, 2)
+    assert.match(String(mistyped.stderr), /did you mean "autocomplete"\?/)
+    const completion = await sova(['autocomplete', 'script', 'bash'], {state: freshStateDir()})
+    assert.equal(completion.exitCode, 0)
+    assert.match(String(completion.stdout), /SOVA_AC_BASH_SETUP_PATH/)
+  })
 })

@@ -9,12 +9,12 @@ import {pathToFileURL} from 'node:url'
 import {Check} from '@sinclair/typebox/value'
 import {isDocumentShape} from '../../src/lib/document/document-check.js'
 import {SovaDocument} from '../../src/lib/document/schema.js'
-import '../../src/lib/document/validate.js' // registers the date-time format both checks use
+import '../../src/lib/document/validate.js' // schema.ts registers the date-time format (formats.ts) for the interpreted check
 import {doc, host, hostScore, seedScores, vm} from '../helpers/build.js'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 
-/** The precompiled module as scripts/build.mjs bundles it, sharing this process's TypeBox (so its format registry). */
+/** The precompiled module as scripts/build.mjs bundles it (its formats from formats.ts, as TypeBox's registry has them). */
 async function precompiled(): Promise<(value: unknown) => boolean> {
   const plugin = join(ROOT, 'scripts', 'precompiled-check.mjs')
   const {precompiledDocumentCheck} = (await import(pathToFileURL(plugin).href)) as {precompiledDocumentCheck: (root: string) => Plugin}

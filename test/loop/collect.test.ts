@@ -1,7 +1,8 @@
 import {describe, it} from 'node:test'
 import assert from 'node:assert/strict'
 import type {RawHost, RawSnapshot, RawVm, RawVmCounters} from '../../src/lib/backends/types.js'
-import {MAX_RATE_WINDOW_SECONDS, placementOf, toDocument, unusablePrevious, utilisationOf} from '../../src/lib/loop/collect.js'
+import {MAX_RATE_WINDOW_SECONDS, unusablePrevious, utilisationOf} from '../../src/lib/loop/collect.js'
+import {placementOf, toDocument} from '../../src/lib/loop/rates.js'
 import {parseDocument} from '../../src/lib/document/validate.js'
 
 const T0 = '2024-01-01T00:00:00.000Z'

@@ -2,7 +2,7 @@
 // RawSnapshot a direct reading gives, and two of them through collect's one toDocument.
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
-import {toDocument} from '../../src/lib/loop/collect.js'
+import {toDocument} from '../../src/lib/loop/rates.js'
 import {snapshotOf, withUnchangedTextfiles} from '../../src/lib/sensing/prom-map.js'
 import {addAnswer, alignTextfile, PrometheusAnswerError, type Reading} from '../../src/lib/sensing/prom-response.js'
 import {END_ONLY, type PartName, sensingQueries} from '../../src/lib/sensing/promql.js'

@@ -2,6 +2,9 @@
 // number, got "2G"`. Shared by every JSON the program reads (documents, scenario files, config).
 import type {TSchema} from '@sinclair/typebox'
 import {Errors, type ValueError, ValueErrorType} from '@sinclair/typebox/errors'
+import {describeValue} from './describe-value.js'
+
+export {describeValue}
 
 /** `/hosts/2/vms/0/memoryMiB` -> `hosts[2].vms[0].memoryMiB` */
 export function formatPath(pointer: string): string {
@@ -12,16 +15,6 @@ export function formatPath(pointer: string): string {
     .map((part) => part.replaceAll('~1', '/').replaceAll('~0', '~'))
     .map((part, index) => (/^\d+$/.test(part) ? `[${part}]` : index === 0 ? part : `.${part}`))
     .join('')
-}
-
-/** A value as a message shows it; strings quoted as JSON so a newline cannot break the line. */
-export function describeValue(value: unknown): string {
-  if (value === undefined) return 'nothing'
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return 'an array'
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '...' : value)
-  if (typeof value === 'object') return 'an object'
-  return `${typeof value} ${String(value)}`
 }
 
 export interface ErrorWording {

@@ -2,14 +2,20 @@
 // (through Static<>) and the runtime validator, and `sova schema` prints them as JSON Schema.
 // Objects accept unknown properties (JSON Schema's default) so fields added by other tools
 // or later stages pass through untouched.
-import {type Static, type TSchema, Type} from '@sinclair/typebox'
+import {FormatRegistry, type Static, type TSchema, Type} from '@sinclair/typebox'
+import {FORMATS} from './formats.js'
 import {
   formatLimit, MAX_CPUS, MAX_FIGURE, MAX_HOSTS, MAX_MEMORY_MIB, MAX_RATE_BPS, MAX_SPEED_MBPS, MAX_UTILISATION, MAX_VCPUS,
   MAX_VFS, MAX_VMS_PER_HOST, MAX_WINDOW, MIN_SPEED_MBPS,
 } from './limits.js'
 
-/** The document major version this build reads and writes. */
-export const DOCUMENT_VERSION = 1
+import {DOCUMENT_VERSION, NAME_EXPECTED, NAME_PATTERN, PCI_PATTERN, TAG_PATTERN} from './constants.js'
+
+export {DOCUMENT_VERSION, NAME_EXPECTED, NAME_PATTERN, PCI_PATTERN, TAG_PATTERN}
+
+// The string formats the schemas name, for TypeBox's interpreted checks (the precompiled document
+// check reads formats.ts itself).
+for (const [name, check] of Object.entries(FORMATS)) if (!FormatRegistry.Has(name)) FormatRegistry.Set(name, check)
 
 // `expected` is our own annotation: the validator quotes it in error messages.
 const ratio = (description: string) =>
@@ -24,14 +30,9 @@ const figure = (description: string) =>
 const rate = (description: string) => nonNegative(description, MAX_RATE_BPS, '10 Tbit/s')
 const memory = (description: string) => nonNegative(description, MAX_MEMORY_MIB, '1 PiB')
 
-/** Names reach external programs later (xl, virsh): no shell metacharacters, no leading dash. */
-export const NAME_PATTERN = '^[A-Za-z0-9_][A-Za-z0-9_.:@+-]{0,63}$'
-export const NAME_EXPECTED = 'a name of letters, digits and . _ : @ + - (at most 64, not starting with -)'
 const name = (description: string) =>
   Type.String({pattern: NAME_PATTERN, description, expected: NAME_EXPECTED})
 
-/** PCI address `[DDDD:]BB:SS.F` of a virtual function. */
-export const PCI_PATTERN = '^([0-9a-fA-F]{4,8}:)?[0-9a-fA-F]{2}:[0-1][0-9a-fA-F]\\.[0-7]$'
 const pci = (description: string) =>
   Type.String({pattern: PCI_PATTERN, description, expected: 'a PCI address [DDDD:]BB:SS.F'})
 
@@ -43,8 +44,6 @@ const oneOf = <T extends string>(values: readonly T[], description: string) =>
 
 export const NetPath = oneOf(['pv', 'vf'] as const, 'how the VM reaches the physical port now')
 
-/** Tags the hypervisor keeps with a domain (libvirt <metadata>, Xen domain config): rules can select VMs by them. */
-export const TAG_PATTERN = '^[A-Za-z0-9_][A-Za-z0-9_.:@+-]{0,63}$'
 const tag = (description: string) => Type.String({pattern: TAG_PATTERN, description, expected: NAME_EXPECTED})
 
 /** Where each rule in force came from (the configuration's key, a one-off command, drain), for reports. */

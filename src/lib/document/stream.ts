@@ -4,7 +4,7 @@
 import {InputError} from '../errors.js'
 import {splitValues} from './json-split.js'
 import type {SovaDocument} from './schema.js'
-import {parseDocument} from './validate.js'
+import {documentProblem} from './accept.js'
 
 export {MAX_DOCUMENT_BYTES, MAX_NESTING_DEPTH, type RawText, splitJsonValues} from './json-split.js'
 
@@ -42,7 +42,12 @@ export async function* readDocuments(bytes: AsyncIterable<Buffer | string>, name
       throw new InputError(`${name} line ${raw.line}: not valid JSON (${detail})`)
     }
     count++
-    yield parseDocument(value, `${name} line ${raw.line}`)
+    if (documentProblem(value) === undefined) yield value as SovaDocument
+    else {
+      // A refused document: the wording of its refusal loads the schema checker, only now.
+      const {parseDocument} = await import('./validate.js')
+      yield parseDocument(value, `${name} line ${raw.line}`)
+    }
   }
   if (count === 0) {
     throw new InputError(`${name}: no document in the input (expected NDJSON or one JSON document, e.g. from sova collect)`)

@@ -1,97 +1,19 @@
 // One way into the program for a document: parse -> check version -> validate shape -> check
-// cross-references. Every refusal is an InputError whose one-line message names the field path.
-import {FormatRegistry} from '@sinclair/typebox'
+// cross-references (accept.ts). Every refusal is an InputError whose one-line message names the field path.
 import {InputError} from '../errors.js'
-import {MAX_HOSTS, MAX_VMS, MAX_VMS_PER_HOST} from './limits.js'
-import {isDocumentShape} from './document-check.js'
-import {DOCUMENT_VERSION, SovaDocument} from './schema.js'
-import {describeValue, schemaErrorLine} from './schema-errors.js'
-
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/
-if (!FormatRegistry.Has('date-time')) {
-  FormatRegistry.Set('date-time', (value) => ISO_DATE_TIME.test(value) && !Number.isNaN(Date.parse(value)))
-}
+import {documentProblem, SCHEMA_REFUSES} from './accept.js'
+import {SovaDocument} from './schema.js'
+import {schemaErrorLine} from './schema-errors.js'
 
 export {formatPath} from './schema-errors.js'
-
-/** Cross-references the schema cannot express: unique names, one VF per VM, VF counts. */
-function checkReferences(doc: SovaDocument): string | undefined {
-  const hostNames = new Set<string>()
-  const vmWhere = new Map<string, string>()
-  const vfOwner = new Map<string, string>()
-  for (const [h, host] of doc.hosts.entries()) {
-    if (hostNames.has(host.name)) return `hosts[${h}].name: host "${host.name}" appears twice`
-    hostNames.add(host.name)
-    let inUse = 0
-    for (const [v, vm] of host.vms.entries()) {
-      const where = `hosts[${h}].vms[${v}]`
-      const seen = vmWhere.get(vm.name)
-      if (seen) return `${where}.name: VM "${vm.name}" appears twice (also at ${seen})`
-      vmWhere.set(vm.name, where)
-      if (vm.path === 'vf' && !vm.vf) return `${where}.vf: path is "vf" but no VF is named`
-      if (vm.path === 'pv' && vm.vf) return `${where}.vf: path is "pv" but VF ${vm.vf} is named`
-      if (vm.vf) {
-        const key = `${host.name}/${vm.vf}`
-        const owner = vfOwner.get(key)
-        if (owner) return `${where}.vf: VF ${vm.vf} is assigned to two VMs (also ${owner})`
-        vfOwner.set(key, vm.name)
-        if (host.vfs.free.includes(vm.vf)) return `${where}.vf: VF ${vm.vf} is assigned and listed free`
-        inUse++
-      }
-    }
-    if (new Set(host.vfs.free).size !== host.vfs.free.length) return `hosts[${h}].vfs.free: a VF is listed twice`
-    if (inUse + host.vfs.free.length > host.vfs.total) {
-      return `hosts[${h}].vfs: ${inUse} in use + ${host.vfs.free.length} free exceeds total ${host.vfs.total}`
-    }
-  }
-  const missing = new Set<string>()
-  for (const [m, entry] of (doc.missing ?? []).entries()) {
-    if (hostNames.has(entry.host)) return `missing[${m}].host: host "${entry.host}" is both sampled and missing`
-    if (missing.has(entry.host)) return `missing[${m}].host: host "${entry.host}" is listed missing twice`
-    missing.add(entry.host)
-  }
-  return undefined
-}
-
-/**
- * The size limits, checked before the whole document is: refusing a million VMs must not cost
- * checking each of them first.
- */
-function checkSize(value: {hosts?: unknown}): string | undefined {
-  if (!Array.isArray(value.hosts)) return undefined
-  if (value.hosts.length > MAX_HOSTS) return `hosts: ${value.hosts.length} hosts, more than the ${MAX_HOSTS} a document may hold`
-  let vms = 0
-  for (const [h, host] of value.hosts.entries()) {
-    const list = (host as {vms?: unknown} | null)?.vms
-    if (!Array.isArray(list)) continue
-    if (list.length > MAX_VMS_PER_HOST) return `hosts[${h}].vms: ${list.length} VMs, more than the ${MAX_VMS_PER_HOST} a host may hold`
-    vms += list.length
-  }
-  return vms > MAX_VMS ? `hosts: ${vms} VMs, more than the ${MAX_VMS} a document may hold` : undefined
-}
 
 /**
  * Validates one parsed JSON value as a Sova document. `where` locates it in the input
  * (e.g. `stdin line 3`) and prefixes the message.
  */
 export function parseDocument(value: unknown, where: string): SovaDocument {
-  const fail = (detail: string): never => {
-    throw new InputError(`${where}: ${detail}`)
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    fail(`expected a Sova document (a JSON object), got ${describeValue(value)}`)
-  }
-  const version = (value as {sova?: unknown}).sova
-  if (version === undefined) fail('sova: missing document version (expected "sova": 1)')
-  if (typeof version === 'number' && Math.trunc(version) !== DOCUMENT_VERSION) {
-    fail(`sova: unsupported document version ${version} (this sova reads version ${DOCUMENT_VERSION})`)
-  }
-  const tooBig = checkSize(value as {hosts?: unknown})
-  if (tooBig) fail(tooBig)
-  // The compiled check (precompiled in dist/); the interpreted one only words the error.
-  if (!isDocumentShape(value)) fail(schemaErrorLine(SovaDocument, value) ?? 'does not match the document schema (sova schema)')
-  const doc = value as SovaDocument
-  const problem = checkReferences(doc)
-  if (problem) fail(problem)
-  return doc
+  const problem = documentProblem(value)
+  if (problem === undefined) return value as SovaDocument
+  const detail = problem === SCHEMA_REFUSES ? (schemaErrorLine(SovaDocument, value) ?? 'does not match the document schema (sova schema)') : problem
+  throw new InputError(`${where}: ${detail}`)
 }

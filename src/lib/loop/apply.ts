@@ -4,7 +4,8 @@
 import type {Backend, RawSnapshot, StepResult, VfDevice} from '../backends/types.js'
 import {letSignalsIn} from '../event-loop.js'
 import type {Action, Host, PlannedMigration, PlannedVfChange} from '../document/schema.js'
-import {placementOf} from './collect.js'
+import {placementOf} from './rates.js'
+export {dryRunActions} from './dry-run.js'
 import {expandMigration, firstFreeVf, locateVm, vfChangeStep, withUuid, type Step} from './plan-steps.js'
 import {HostLocks, runWithinCaps} from './migration-slots.js'
 import {isUnfinished, owedDetaches, planReconciliation} from './reconcile.js'
@@ -366,9 +367,4 @@ function anotherDomain(vm: string, planned: string | undefined, live: string | u
 function unanswered(live: RawSnapshot, hosts: string[]): string | undefined {
   const missing = live.missing?.find((entry) => hosts.includes(entry.host))
   return missing ? `not started: ${missing.host} gave no readings just before it (${missing.reason})` : undefined
-}
-
-/** Action records of a plan that is not applied (dry run): same steps, nothing touched. */
-export function dryRunActions(steps: Step[]): Action[] {
-  return steps.map((step) => ({...step, status: 'dry-run' as const}))
 }

@@ -1,8 +1,9 @@
 // The stages of the loop as functions over the document. Commands run one; `run` runs them all
 // in one process, in the order of CYCLE, so a pipeline and `sova run` take the same decisions.
-import {dryRunActions, type Executor} from './apply.js'
+import type {Executor} from './apply.js'
+import {dryRunActions} from './dry-run.js'
 import type {Backend, RawSnapshot} from '../backends/types.js'
-import {dateMissing, hostsWithoutReadings, knowledgeOf, toDocument, unusablePrevious, utilisationOf} from './collect.js'
+import {dateMissing, hostsWithoutReadings, knowledgeOf, unusablePrevious, utilisationOf} from './collect.js'
 import type {Action, Host, Plan, Scores, SovaDocument} from '../document/schema.js'
 import {InputError} from '../errors.js'
 import {namedRecordOf, ownValue} from '../named.js'
@@ -60,6 +61,8 @@ export async function collectStage(backend: Backend, store: Store, options: Coll
     stored = storedBefore(end.source.cluster)
   }
   if (end.missing) end = {...end, missing: dateMissing(end.missing, stored?.source.cluster === end.source.cluster ? stored : undefined)}
+  // The schema checker (rates.ts checks each host's limits) loads only for collect, not for every stage.
+  const {toDocument} = await import('./rates.js')
   const rated = toDocument(start as RawSnapshot, end)
   const doc = options.rules ? withRules(rated, options.rules) : rated
   for (const entry of doc.missing ?? []) options.log(`collect: ${entry.host}: ${entry.reason}`)

@@ -1,7 +1,7 @@
 // Tags from a hypervisor's metadata of a domain: what a group's match.tag selects. They come from
 // whoever can edit a domain's XML, so each is checked here before it is used: a tag that is not
 // one is left out with a note, never the VM or its host.
-import {TAG_PATTERN} from '../document/schema.js'
+import {TAG_PATTERN} from '../document/constants.js'
 
 const TAG = new RegExp(TAG_PATTERN)
 

@@ -1,5 +1,5 @@
 // One instant's Prometheus reading as the RawSnapshot a direct reading would give: the same counters,
-// so collect's one pure path (loop/collect.ts toDocument) turns two of them into rates. Pure.
+// so collect's one pure path (loop/rates.ts toDocument) turns two of them into rates. Pure.
 import {isValidName, NAME_RULE} from '../identifiers.js'
 import {acceptTags} from '../rules/tags.js'
 import type {MissingHost, RawHost, RawPort, RawSnapshot, RawVm, UnmanagedVm} from '../backends/types.js'
