@@ -10,6 +10,7 @@
 // The pipeline runs on the simulator, whose own cost grows with the cluster (--pipeline-hosts 0: skip it).
 import {spawnSync} from 'node:child_process'
 import {parseArgs} from 'node:util'
+import {prng} from './lib/prng.mjs'
 
 const {values: args} = parseArgs({
   options: {
@@ -27,18 +28,6 @@ const VMS_PER_HOST = Number(args.vms)
 const RUNS = Number(args.runs)
 
 // --- document generation (deterministic) ------------------------------------------------------
-
-/** mulberry32: a small seeded PRNG, so every run benchmarks the same clusters. */
-function prng(seed) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const VFS_PER_HOST = 8
 const vfAddress = (fn) => `0000:04:10.${fn}`

@@ -2,18 +2,7 @@
 // bulk, cpu, idle) that sets its traffic and CPU; about one host in eight is hot (its bulk VMs
 // surge 5-7x), so the planners have work to do. Attributes are drawn once, in order, from a
 // seeded PRNG and kept in typed arrays; the exposition (openmetrics.mjs) reads them family by family.
-
-/** mulberry32: a small seeded PRNG (the one bench/scale.mjs uses). */
-export function prng(seed) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import {prng} from '../lib/prng.mjs'
 
 // Per kind: share of VMs, rx/tx Mbit/s, CPU used (vCPUs busy), blocked share.
 const KINDS = [

@@ -5,7 +5,7 @@
 import * as nodeFs from 'node:fs'
 import {join, resolve} from 'node:path'
 import {EXIT, SovaError} from '../errors.js'
-import {createTemporaryBeside} from '../files/safe-write.js'
+import {createTemporaryBeside, reasonOf, replaceFile, type SafeFs} from '../files/safe-write.js'
 
 // Not sova.prom: that is the loop's own --metrics-file (contrib/systemd/sova.service), possibly in the same directory.
 export const TEXTFILE_NAME = 'sova-export.prom'
@@ -16,8 +16,6 @@ export const TEXTFILE_MODE = 0o644
 function refuse(dir: string, why: string): SovaError {
   return new SovaError(`--textfile ${dir}: ${why}; nothing was written`, EXIT.badInput, 'name node_exporter\'s textfile directory (--collector.textfile.directory), which must exist and be writable')
 }
-
-const reasonOf = (error: unknown) => (error as NodeJS.ErrnoException).code ?? (error as Error).message
 
 /**
  * Fails now, before the host is read, when `dir` cannot take the file: missing, not a directory, a
@@ -45,29 +43,13 @@ export function checkTextfileDir(dir: string): string {
 }
 
 /** The file operations of a write; a test passes its own to watch or fail one. */
-export type TextfileFs = Pick<typeof nodeFs, 'openSync' | 'fchmodSync' | 'writeFileSync' | 'fsyncSync' | 'closeSync' | 'renameSync' | 'rmSync'>
+export type TextfileFs = SafeFs
 
 /** Replaces `path` with `text` at once; on failure the temporary file goes and `path` keeps its old content. */
 export function writeTextfile(path: string, text: string, fs: TextfileFs = nodeFs): void {
-  let temp: string | undefined
-  let fd: number | undefined
   try {
-    ;({temp, fd} = createTemporaryBeside(path, fs, TEXTFILE_MODE))
-    fs.fchmodSync(fd, TEXTFILE_MODE)
-    fs.writeFileSync(fd, text)
-    fs.fsyncSync(fd)
-    fs.closeSync(fd)
-    fd = undefined
-    fs.renameSync(temp, path)
+    replaceFile(path, text, fs, TEXTFILE_MODE)
   } catch (error) {
-    if (fd !== undefined) {
-      try {
-        fs.closeSync(fd)
-      } catch {
-        // Already failing: the write's error is the one to report.
-      }
-    }
-    if (temp !== undefined) fs.rmSync(temp, {force: true})
     throw new SovaError(`cannot write ${path} (${reasonOf(error)}); its previous content is unchanged`, EXIT.internal)
   }
 }

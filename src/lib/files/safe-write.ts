@@ -10,7 +10,7 @@ import {basename, dirname, join, resolve} from 'node:path'
 import {UsageError} from '../errors.js'
 
 /** The file operations a safe write uses; a test passes its own to fail one of them. */
-export type SafeFs = Pick<typeof nodeFs, 'openSync' | 'writeFileSync' | 'fsyncSync' | 'closeSync' | 'renameSync' | 'rmSync'>
+export type SafeFs = Pick<typeof nodeFs, 'openSync' | 'fchmodSync' | 'writeFileSync' | 'fsyncSync' | 'closeSync' | 'renameSync' | 'rmSync'>
 
 const CREATE_EXCLUSIVE = nodeFs.constants.O_WRONLY | nodeFs.constants.O_CREAT | nodeFs.constants.O_EXCL | (nodeFs.constants.O_NOFOLLOW ?? 0)
 
@@ -36,13 +36,15 @@ export function createTemporaryBeside(path: string, fs: Pick<SafeFs, 'openSync'>
 
 /**
  * Writes `text` to `path` all or nothing: a new temporary file beside it, fsync, rename. On failure the
- * temporary file is removed, `path` keeps its old content, and the error is thrown as it came.
+ * temporary file is removed, `path` keeps its old content, and the error is thrown as it came. With
+ * `mode`, the file has that mode whatever the umask (a reader running as another user needs it).
  */
-export function replaceFile(path: string, text: string, fs: SafeFs = nodeFs): void {
+export function replaceFile(path: string, text: string, fs: SafeFs = nodeFs, mode?: number): void {
   let temp: string | undefined
   let fd: number | undefined
   try {
-    ;({temp, fd} = createTemporaryBeside(path, fs))
+    ;({temp, fd} = createTemporaryBeside(path, fs, mode))
+    if (mode !== undefined) fs.fchmodSync(fd, mode)
     fs.writeFileSync(fd, text)
     fs.fsyncSync(fd)
     fs.closeSync(fd)
@@ -76,7 +78,8 @@ function syncDirectory(dir: string): void {
   }
 }
 
-function reasonOf(error: unknown): string {
+/** An error's code (ENOSPC) or, without one, its message: what a one-line refusal quotes. */
+export function reasonOf(error: unknown): string {
   const e = error as NodeJS.ErrnoException
   return e.code ?? e.message
 }
