@@ -71,7 +71,7 @@ export abstract class SovaCommand extends Command {
 
   private csvHeaderWritten = false
   /** Documents already checked and serialised: a stage keeps a document and then writes it, once each. */
-  private readonly written = new WeakMap<SovaDocument, string>()
+  private readonly written = new WeakMap<SovaDocument, Buffer>()
 
   /** Logs a line on stderr unless --quiet. */
   protected note(quiet: boolean, line: string): void {
@@ -122,7 +122,7 @@ export abstract class SovaCommand extends Command {
     this.assertWritable(doc)
     const output = await this.checkOutput(flags, view)
     if (output.format === 'json') {
-      await writeStdout(this.jsonOf(doc) + '\n')
+      await writeStdout(this.bytesOf(doc))
     } else if (output.format === 'table') {
       const {renderTable} = await import('../render/table.js')
       await writeStdout(renderTable(doc, {...output.table, rows: output.kinds}))
@@ -138,24 +138,25 @@ export abstract class SovaCommand extends Command {
     if (!this.written.has(doc)) assertFiniteDocument(doc, `${this.id ?? 'sova'} output`)
   }
 
-  /** The document's JSON (checked writable), serialised once however many times it is kept and written. */
-  protected jsonOf(doc: SovaDocument): string {
-    let json = this.written.get(doc)
-    if (json === undefined) {
-      this.assertWritable(doc)
-      json = JSON.stringify(doc)
-      this.written.set(doc, json)
+  /** The document's JSON line (checked writable) as bytes, serialised and encoded once however many times it is kept and written. */
+  protected bytesOf(doc: SovaDocument): Buffer {
+    let bytes = this.written.get(doc)
+    if (bytes === undefined) {
+      assertFiniteDocument(doc, `${this.id ?? 'sova'} output`)
+      bytes = Buffer.from(JSON.stringify(doc) + '\n', 'utf8')
+      this.written.set(doc, bytes)
     }
-    return json
+    return bytes
   }
 
   /**
    * Keeps `doc` as the last document of its cluster: what `sova explain` reads with nothing piped
    * in. Every command that writes a document keeps it just before writing it, so in a pipeline a
    * stage keeps its document before the next stage can see it, and the last stage's is kept last.
+   * The bytes kept are the ones written to stdout.
    */
   protected keepLastDocument(store: Pick<Store, 'saveLastDocument'>, doc: SovaDocument): void {
-    store.saveLastDocument(doc.source.cluster, this.jsonOf(doc))
+    store.saveLastDocument(doc.source.cluster, this.bytesOf(doc))
   }
 
   /** Writes flat records (lists, summaries) in the chosen format; `columns` says how a table shows them. */

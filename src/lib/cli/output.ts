@@ -13,7 +13,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 })
 
 /** Writes text to stdout and waits until it is handed to the OS (constant memory when streaming). */
-export function writeStdout(text: string): Promise<void> {
+export function writeStdout(text: string | Uint8Array): Promise<void> {
   if (closed) return Promise.resolve()
   return new Promise((resolve) => {
     // The 'utf8' argument matters: @oclif/test's stub only calls a callback passed third (TOOLING.md).

@@ -74,4 +74,13 @@ export const MIGRATIONS: readonly string[] = [
   HOST_MARKS_SCHEMA,
   // The rules operators set with `sova rule set`, per cluster (rules/rules-sql.ts).
   RULES_SCHEMA,
+  // The last documents moved to files beside the store (last-documents.ts): a stage wrote each
+  // document twice here (WAL, then checkpoint). What stays is which cluster saved when, in order.
+  // The next command to write a document writes it anew.
+  `DROP TABLE last_document;
+   CREATE TABLE last_document_saved (
+     cluster TEXT PRIMARY KEY,
+     saved INTEGER NOT NULL,
+     saved_at TEXT NOT NULL
+   );`,
 ]

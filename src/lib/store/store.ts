@@ -5,6 +5,7 @@
 import type {SampleKnowledge} from '../loop/history.js'
 import {deleteHostMark, deleteHostMarksOf, type HostMark, readHostMarks, writeHostMark} from './host-marks.js'
 import {healOpen, refreshOpen} from './journal-open.js'
+import {documentFilesIn, documentsInMemory, type DocumentFiles} from './last-documents.js'
 import {ADVANCE_JOURNAL_OPEN_UPTO, JOURNAL_COLUMNS, OPEN_CONTEXT_ROWS, OPEN_ROWS} from './journal-sql.js'
 import {openDatabase, openMemoryDatabase, verify} from './open-db.js'
 import {DEFAULT_RETENTION, pruneJournal, pruneSamples, type Retention} from './retention.js'
@@ -64,16 +65,17 @@ export class Store {
     private readonly sql: Sqlite,
     readonly dir: string,
     private readonly retention: Retention,
+    private readonly documentFiles: DocumentFiles,
   ) {}
 
   /** Opens (creating if needed) the store in `dir`; refuses a store this build cannot use (exit 65). */
   static open(dir: string, retention: Retention = DEFAULT_RETENTION): Store {
-    return new Store(openDatabase(dir), dir, retention)
+    return new Store(openDatabase(dir), dir, retention, documentFilesIn(dir))
   }
 
   /** A private store in memory (sova evaluate): same schema and code, gone when closed. */
   static openInMemory(): Store {
-    return new Store(openMemoryDatabase(), ':memory:', DEFAULT_RETENTION)
+    return new Store(openMemoryDatabase(), ':memory:', DEFAULT_RETENTION, documentsInMemory())
   }
 
   /** Refuses (exit 65, with what to do) a store whose pages SQLite finds damaged: acting commands and `check` ask first. */
@@ -250,21 +252,24 @@ export class Store {
 
   // --- last document ---------------------------------------------------------------------
 
-  /** Keeps `json` as the last document of `cluster`, replacing the one before: `sova explain` reads it. */
-  saveLastDocument(cluster: string, json: string): void {
+  /** Keeps `json` as the last document of `cluster`, replacing the one before: `sova explain` reads it (last-documents.ts). */
+  saveLastDocument(cluster: string, json: string | Uint8Array): void {
+    this.documentFiles.write(cluster, json)
     // One statement: the next `saved` number and the upsert happen atomically.
-    this.sql.run(`INSERT INTO last_document (cluster, saved, saved_at, json)
-        VALUES (?, (SELECT coalesce(max(saved), 0) + 1 FROM last_document), ?, ?)
-        ON CONFLICT(cluster) DO UPDATE SET saved = excluded.saved, saved_at = excluded.saved_at, json = excluded.json`,
-      cluster, new Date().toISOString(), json)
+    this.sql.run(`INSERT INTO last_document_saved (cluster, saved, saved_at)
+        VALUES (?, (SELECT coalesce(max(saved), 0) + 1 FROM last_document_saved), ?)
+        ON CONFLICT(cluster) DO UPDATE SET saved = excluded.saved, saved_at = excluded.saved_at`,
+      cluster, new Date().toISOString())
   }
 
   /** The last document saved for `cluster`, or, without one, the most recently saved of any cluster. */
   lastDocument(cluster?: string): StoredDocument | undefined {
-    const row = cluster === undefined
-      ? this.sql.get('SELECT cluster, saved_at AS savedAt, json FROM last_document ORDER BY saved DESC LIMIT 1')
-      : this.sql.get('SELECT cluster, saved_at AS savedAt, json FROM last_document WHERE cluster = ?', cluster)
-    return row as StoredDocument | undefined
+    const row = (cluster === undefined
+      ? this.sql.get('SELECT cluster, saved_at AS savedAt FROM last_document_saved ORDER BY saved DESC LIMIT 1')
+      : this.sql.get('SELECT cluster, saved_at AS savedAt FROM last_document_saved WHERE cluster = ?', cluster)) as Omit<StoredDocument, 'json'> | undefined
+    if (!row) return undefined
+    const json = this.documentFiles.read(row.cluster)
+    return json === undefined ? undefined : {...row, json}
   }
 
   // --- hosts out of service (sova drain) -------------------------------------------------
