@@ -11,21 +11,28 @@ import {fileURLToPath} from 'node:url'
 import {PRIORITY, isStdoutClosed, logLine} from './lib/cli/output.js'
 import {didYouMean, unknownCommand} from './lib/cli/usage.js'
 
-export async function run(root: string): Promise<void> {
+/**
+ * What `run` did: ran the command line, or, in the cached bundle (bin/run.js), found that it needs
+ * the completion plugin, which only the ES-module runtime (dist/cli.js) can load, and did nothing.
+ */
+export type Outcome = 'done' | 'needs-plugins'
+
+export async function run(root: string, {pluginsAllowed = true}: {pluginsAllowed?: boolean} = {}): Promise<Outcome> {
   const argv = process.argv.slice(2)
   try {
-    const config = await loadConfig(root, argv)
+    const config = await loadConfig(root, argv, pluginsAllowed)
+    if (config === undefined) return 'needs-plugins'
     const refusal = refuseUnknown(config, argv)
     if (refusal) {
       logLine(refusal, PRIORITY.err)
       process.exitCode = 2
-      return
+      return 'done'
     }
     // oclif reads `help` as a word to skip when looking for the help subject: `sova help --help` is the help command's own.
     const helpCommand = config.findCommand('help')
     if (argv[0] === 'help' && argv.length > 1 && argv.slice(1).every((arg) => arg === '--help' || arg === '-h') && helpCommand) {
       await new Help(config).showCommandHelp(helpCommand)
-      return
+      return 'done'
     }
     // A reader that went away (`sova --help | head -1`) never drains stdout: do not wait for it.
     const gone = new Promise<void>((resolve) => {
@@ -37,27 +44,31 @@ export async function run(root: string): Promise<void> {
   } catch (error) {
     // Errors inside a command are reported by its catch; these come from oclif before or around one.
     const exit = (error as {oclif?: {exit?: number}}).oclif?.exit
-    if (exit === 0) return
+    if (exit === 0) return 'done'
     logLine(`sova: ${(error as Error).message.split('\n')[0]}${process.env.SOVA_DEBUG ? '\n' + (error as Error).stack : ''}`, PRIORITY.err)
     process.exitCode = typeof exit === 'number' ? exit : 70
   }
+  return 'done'
 }
 
 /**
  * oclif's configuration. Running one of Sova's own commands (or --version) needs no plugin, so the
  * completion plugin (package.json oclif.plugins) is loaded only when its commands may be run,
- * listed or suggested: help, topics, `sova autocomplete`, a mistyped command.
+ * listed or suggested: help, topics, `sova autocomplete`, a mistyped command. Undefined when that
+ * is needed and plugins are not allowed. In the cached bundle, oclif finds Sova's commands in
+ * dist/commands.cjs, which hands over the bundle's own stand-ins (scripts/build.mjs).
  */
-async function loadConfig(root: string, argv: string[]): Promise<Config> {
+async function loadConfig(root: string, argv: string[], pluginsAllowed: boolean): Promise<Config | undefined> {
   const packageRoot = dirname(dirname(fileURLToPath(root)))
   const pjson = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8'))
-  const own = await Config.load({root: packageRoot, pjson: {...pjson, oclif: {...pjson.oclif, plugins: []}}})
+  const commands = pluginsAllowed ? pjson.oclif.commands : {...pjson.oclif.commands, target: './dist/commands.cjs'}
+  const own = await Config.load({root: packageRoot, pjson: {...pjson, oclif: {...pjson.oclif, commands, plugins: []}}})
   if (argv[0] === '--version') return own
   if (argv.length > 0 && !argv[0].startsWith('-')) {
     const [id] = normalizeArgv(own, [...argv])
     if (id !== 'help' && own.findCommand(id)) return own
   }
-  return Config.load(root)
+  return pluginsAllowed ? Config.load(root) : undefined
 }
 
 /** The line refusing a command that does not exist, or nothing when argv names a command, a topic or help. */
