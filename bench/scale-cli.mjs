@@ -29,7 +29,8 @@ function timed(argv, options, dir) {
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6
   if (run.status !== 0) throw new Error(`${argv.join(' ')} exited ${run.status}: ${String(run.stderr).trim().split('\n').slice(-3).join(' | ')}`)
   const [user, system] = readFileSync(timeFile, 'utf8').trim().split('\n').at(-1).split(' ').map(Number)
-  const untimed = Number(/untimed (\S+)/.exec(String(run.stderr))?.[1] ?? 0)
+  // A pipeline of floor processes reports one line each.
+  const untimed = [...String(run.stderr).matchAll(/untimed (\S+)/g)].reduce((sum, match) => sum + Number(match[1]), 0)
   return {wallMs, cpuMs: (user + system) * 1000 - untimed, stdout: run.stdout}
 }
 
@@ -47,9 +48,10 @@ function sideBySide(variants, runs, dir) {
   return samples.map((s) => ({wallMs: median(s.wall), cpuMs: median(s.cpu)}))
 }
 
+// argv[1]: the output document; argv[2] 'first': no input to parse (the first process of a pipeline).
 const PARSE_SERIALISE = `
 const {readFileSync, writeSync} = require('node:fs')
-JSON.parse(readFileSync(0, 'utf8'))
+if (process.argv[2] !== 'first') JSON.parse(readFileSync(0, 'utf8'))
 const before = process.cpuUsage()
 const output = JSON.parse(readFileSync(process.argv[1], 'utf8'))
 const spent = process.cpuUsage(before)
@@ -129,11 +131,26 @@ export function benchPipeline(hosts, vmsPerHost, runs) {
       if (done.status !== 0) throw new Error(`sim reset failed: ${done.stderr}`)
     }
     const sova = (args) => `"${node}" "${bin}" ${args} --quiet`
-    const pipeline = ['collect', 'score', 'balance', 'migrate --dry-run', 'switch-vf --dry-run'].map(sova).join(' | ') + ' > /dev/null'
-    const [piped, once] = sideBySide(
+    const stages = ['collect', 'score', 'balance', 'migrate --dry-run', 'switch-vf --dry-run']
+    const pipeline = stages.map(sova).join(' | ') + ' > /dev/null'
+    // The documents between the stages, for the floor: each stage's output, from one run.
+    reset()
+    const outputs = stages.map((stage) => join(dir, `${stage.split(' ')[0]}.json`))
+    stages.forEach((stage, i) => {
+      const input = i === 0 ? '' : readFileSync(outputs[i - 1])
+      const done = spawnSync('bash', ['-c', `${sova(stage)} > "${outputs[i]}"`], {env, input, maxBuffer: 1 << 30})
+      if (done.status !== 0) throw new Error(`${stage} failed: ${done.stderr}`)
+    })
+    const floorProcess = (i) => `"${node}" -e "$PARSE_SERIALISE" "${outputs[i]}"${i === 0 ? ' first' : ''}`
+    const floorEnv = {...process.env, PARSE_SERIALISE}
+    const [piped, once, floorPipe, floorLast] = sideBySide(
       [
         {before: reset, argv: ['bash', '-o', 'pipefail', '-c', pipeline], options: {env}},
         {before: reset, argv: ['bash', '-c', `${sova('run --once --dry-run')} > /dev/null`], options: {env}},
+        // Five processes that only parse what comes in and serialise what the stage wrote.
+        {argv: ['bash', '-o', 'pipefail', '-c', stages.map((_, i) => floorProcess(i)).join(' | ') + ' > /dev/null'], options: {env: floorEnv}},
+        // What run --once does of that too: one process, serialising the last document.
+        {argv: ['bash', '-c', `"${node}" -e "$PARSE_SERIALISE" "${outputs.at(-1)}" first > /dev/null`], options: {env: floorEnv}},
       ],
       runs,
       dir,
@@ -142,7 +159,13 @@ export function benchPipeline(hosts, vmsPerHost, runs) {
     console.log('variant'.padEnd(50) + 'wall ms'.padStart(10) + 'CPU ms'.padStart(10))
     console.log('collect | score | balance | migrate | switch-vf'.padEnd(50) + piped.wallMs.toFixed(0).padStart(10) + piped.cpuMs.toFixed(0).padStart(10))
     console.log('run --once (both --dry-run)'.padEnd(50) + once.wallMs.toFixed(0).padStart(10) + once.cpuMs.toFixed(0).padStart(10))
+    console.log('five Node processes: parse in, serialise out'.padEnd(50) + floorPipe.wallMs.toFixed(0).padStart(10) + floorPipe.cpuMs.toFixed(0).padStart(10))
+    console.log('one Node process: serialise the last document'.padEnd(50) + floorLast.wallMs.toFixed(0).padStart(10) + floorLast.cpuMs.toFixed(0).padStart(10))
+    // Five processes must do what run --once does, plus what the floor pipeline does beyond one process writing the result.
+    const floorRatio = (once.cpuMs + floorPipe.cpuMs - floorLast.cpuMs) / once.cpuMs
     console.log(`pipeline CPU × run --once: ${(piped.cpuMs / once.cpuMs).toFixed(2)} (target: at most 1.20)`)
+    console.log(`its floor, run --once + what passing the documents between processes costs at least: ${floorRatio.toFixed(2)} × run --once`)
+    console.log(`pipeline CPU × its floor: ${(piped.cpuMs / (once.cpuMs + floorPipe.cpuMs - floorLast.cpuMs)).toFixed(2)}`)
   } finally {
     rmSync(dir, {recursive: true, force: true})
   }
