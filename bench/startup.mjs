@@ -16,6 +16,8 @@ const node = process.execPath
 const bin = join(import.meta.dirname, '..', 'bin', 'run.js')
 const state = mkdtempSync(join(tmpdir(), 'sova-bench-'))
 const env = {...process.env, SOVA_STATE_DIR: state}
+// The other build keeps its own store: one of a different schema version would refuse this one's.
+const otherEnv = {...process.env, SOVA_STATE_DIR: join(state, 'against')}
 
 // One document to score, from the simulated cluster.
 const collected = spawnSync(node, [bin, 'collect', '--quiet'], {env, encoding: 'utf8'})
@@ -36,9 +38,9 @@ const variants = [
   {name: 'sova balance < scored.json', run: () => timed(node, [bin, 'balance', '--quiet'], {env, input: scored})},
   ...(otherBin
     ? [
-        {name: 'against: sova --version', run: () => timed(node, [otherBin, '--version'], {env})},
-        {name: 'against: sova score', run: () => timed(node, [otherBin, 'score', '--quiet'], {env, input: doc})},
-        {name: 'against: sova balance', run: () => timed(node, [otherBin, 'balance', '--quiet'], {env, input: scored})},
+        {name: 'against: sova --version', run: () => timed(node, [otherBin, '--version'], {env: otherEnv})},
+        {name: 'against: sova score', run: () => timed(node, [otherBin, 'score', '--quiet'], {env: otherEnv, input: doc})},
+        {name: 'against: sova balance', run: () => timed(node, [otherBin, 'balance', '--quiet'], {env: otherEnv, input: scored})},
       ]
     : []),
   {
