@@ -5,7 +5,7 @@
 import {loadBundle} from './load-bundle.js'
 
 const {exports: bundle} = loadBundle()
-if ((await bundle.run(import.meta.url, {pluginsAllowed: false})) === 'needs-plugins') {
+if ((await bundle.run(import.meta.url, {fromBundle: true})) === 'needs-plugins') {
   const {run} = await import('../dist/cli.js')
   await run(import.meta.url)
 }

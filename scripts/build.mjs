@@ -62,7 +62,7 @@ await build({
   format: 'cjs',
   // A script compiled from a code cache cannot import() (Node 20 loses its loader), so every
   // import() becomes a require(): Sova's are of bundled modules and of Node's own; oclif imports
-  // only ES-module plugins, which this bundle never loads (src/cli.ts, pluginsAllowed).
+  // only ES-module plugins, which this bundle never loads (src/cli.ts, fromBundle).
   supported: {'dynamic-import': false},
   platform: 'node',
   target: 'node20',

@@ -18,7 +18,7 @@ try {
   const bin = join(import.meta.dirname, '..', 'bin', 'run.js')
   const {exports: bundle, script} = loadBundle({useCache: false})
   process.argv = [process.argv[0], bin, 'run', '--once', '--dry-run', '--quiet', '--format', 'json']
-  await bundle.run(pathToFileURL(bin).href, {pluginsAllowed: false})
+  await bundle.run(pathToFileURL(bin).href, {fromBundle: true})
   if (process.exitCode) throw new Error(`code cache: sova run --once --dry-run exited ${process.exitCode}`)
   writeFileSync(CODE_CACHE, script.createCachedData())
 } finally {

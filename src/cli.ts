@@ -12,15 +12,16 @@ import {PRIORITY, isStdoutClosed, logLine} from './lib/cli/output.js'
 import {didYouMean, unknownCommand} from './lib/cli/usage.js'
 
 /**
- * What `run` did: ran the command line, or, in the cached bundle (bin/run.js), found that it needs
- * the completion plugin, which only the ES-module runtime (dist/cli.js) can load, and did nothing.
+ * What `run` did: ran the command line, or, run from the cached bundle (bin/run.js), found that it
+ * needs the completion plugin, which only the ES-module runtime (dist/cli.js) can import, and did nothing.
  */
 export type Outcome = 'done' | 'needs-plugins'
 
-export async function run(root: string, {pluginsAllowed = true}: {pluginsAllowed?: boolean} = {}): Promise<Outcome> {
+/** Runs the command line. `fromBundle`: this is dist/sova.cjs (src/cli-bundle.ts), which cannot import a plugin. */
+export async function run(root: string, {fromBundle = false}: {fromBundle?: boolean} = {}): Promise<Outcome> {
   const argv = process.argv.slice(2)
   try {
-    const config = await loadConfig(root, argv, pluginsAllowed)
+    const config = await loadConfig(root, argv, fromBundle)
     if (config === undefined) return 'needs-plugins'
     const refusal = refuseUnknown(config, argv)
     if (refusal) {
@@ -54,21 +55,21 @@ export async function run(root: string, {pluginsAllowed = true}: {pluginsAllowed
 /**
  * oclif's configuration. Running one of Sova's own commands (or --version) needs no plugin, so the
  * completion plugin (package.json oclif.plugins) is loaded only when its commands may be run,
- * listed or suggested: help, topics, `sova autocomplete`, a mistyped command. Undefined when that
- * is needed and plugins are not allowed. In the cached bundle, oclif finds Sova's commands in
+ * listed or suggested: help, topics, `sova autocomplete`, a mistyped command; from the bundle, that
+ * is left to the ES-module runtime (undefined). The bundle's oclif finds Sova's commands in
  * dist/commands.cjs, which hands over the bundle's own stand-ins (scripts/build.mjs).
  */
-async function loadConfig(root: string, argv: string[], pluginsAllowed: boolean): Promise<Config | undefined> {
+async function loadConfig(root: string, argv: string[], fromBundle: boolean): Promise<Config | undefined> {
   const packageRoot = dirname(dirname(fileURLToPath(root)))
   const pjson = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8'))
-  const commands = pluginsAllowed ? pjson.oclif.commands : {...pjson.oclif.commands, target: './dist/commands.cjs'}
+  const commands = fromBundle ? {...pjson.oclif.commands, target: './dist/commands.cjs'} : pjson.oclif.commands
   const own = await Config.load({root: packageRoot, pjson: {...pjson, oclif: {...pjson.oclif, commands, plugins: []}}})
   if (argv[0] === '--version') return own
   if (argv.length > 0 && !argv[0].startsWith('-')) {
     const [id] = normalizeArgv(own, [...argv])
     if (id !== 'help' && own.findCommand(id)) return own
   }
-  return pluginsAllowed ? Config.load(root) : undefined
+  return fromBundle ? undefined : Config.load(root)
 }
 
 /** The line refusing a command that does not exist, or nothing when argv names a command, a topic or help. */
