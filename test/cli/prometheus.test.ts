@@ -44,15 +44,31 @@ describe('sensing through Prometheus', () => {
     assert.deepEqual([vm1.name, vm1.path, vm1.vf, vm1.net.rxBps], ['vm1', 'vf', VF, 5000])
     assert.equal(doc.hosts[1].nic.rxBps, 2e6)
     assert.deepEqual(doc.hosts[0].vfs, {total: 1, free: []})
-    // Three queries at each end of the window, 30 s apart.
+    // One query per part at each end of the window, 30 s apart: 20 at the end, the start's 13
+    // without the gauges, and none of the textfile's own domain series (the libvirt exporter has every domain).
     const times = [...new Set(server.requests.map((request) => request.time))].sort()
-    assert.equal(server.requests.length, 6)
+    assert.equal(server.requests.length, 33)
+    assert.ok(server.requests.every((request) => !/sova_domain_cpu_seconds_total/.test(request.query)))
     assert.equal(times.length, 2)
     assert.ok(Math.abs(times[1] - times[0] - 30) < 1e-6)
     // The start is read for its counters only: no gauges in its queries.
     const startQueries = server.requests.filter((request) => request.time === times[0]).map((request) => request.query).join('\n')
     assert.doesNotMatch(startQueries, /node_memory_MemTotal_bytes|libvirt_domain_info_memory_usage_bytes|sova_port_speed_bytes/)
     assert.match(startQueries, /libvirt_domain_info_cpu_time_seconds_total/)
+  })
+
+  it('a host without the libvirt exporter (Xen) is read from its textfile\'s own domain series, asked of that host only', async () => {
+    const xen: FakeHost = {name: 'x1', vfs: [], xen: true, vms: [{name: 'vm3', uuid: '33333333-3333-4333-8333-333333333333', tapBps: 3000, cpu: 0.5}]}
+    const server = await prometheus([...fleet, xen])
+    const result = await sova(['collect', '--config', configFile({url: server.url, hostLabel: 'sova_host'}, ['h1', 'h2', 'x1']), '--format', 'json'], {state: freshStateDir()})
+    assert.equal(result.exitCode, 0, String(result.stderr))
+    const [doc] = documents(result.stdout)
+    const vm3 = doc.hosts[2].vms[0]
+    assert.deepEqual([doc.hosts[2].name, vm3.name, vm3.net.rxBps, vm3.vcpus], ['x1', 'vm3', 3000, 4])
+    const second = server.requests.filter((request) => /sova_domain_(cpu_seconds_total|virtual_cpus|memory_bytes|receive_bytes_total|transmit_bytes_total)\{/.test(request.query))
+    // At the end: CPU, vCPUs, memory, rx, tx; at the start, the counters.
+    assert.equal(second.length, 8)
+    assert.ok(second.every((request) => request.query.includes('{sova_host=~"x1"}')), second.map((request) => request.query).join('\n'))
   })
 
   it('a host whose exporter is down, or whose textfile is stale, is missing with the reason (exit 69); the others are read', async () => {
@@ -81,7 +97,7 @@ describe('sensing through Prometheus', () => {
     closers.push(odd.close)
     const garbled = await sova(['run', '--once', '--dry-run', '--config', configFile({url: odd.url})], {state: freshStateDir()})
     assert.equal(garbled.exitCode, 65)
-    assert.match(String(garbled.stderr), /^sova run: Prometheus at .*, query hosts: expected data.resultType "vector" with a result list, got "matrix"\n$/)
+    assert.match(String(garbled.stderr), /^sova run: Prometheus at .*, query up: expected data.resultType "vector" with a result list, got "matrix"\n$/)
   })
 
   it('run --once --dry-run plans from Prometheus readings', async () => {

@@ -3,6 +3,7 @@
 // of the Prometheus source run against real HTTP without a Prometheus.
 import {createServer, type IncomingMessage, type ServerResponse} from 'node:http'
 import type {AddressInfo} from 'node:net'
+import {PART_NAMES, type PartName, partQuery} from '../../src/lib/sensing/promql.js'
 
 export interface SeenRequest {
   method: string
@@ -127,19 +128,21 @@ export function fleetSeries(hosts: FakeHost[], time: number): {metric: Record<st
   return out
 }
 
-/** Which of Sova's three queries `query` is (by a metric only it reads). */
-export function queryName(query: string): 'hosts' | 'vfs' | 'domains' {
-  if (query.includes('sova_vf_info')) return 'vfs'
-  if (query.includes('sova_domain_info')) return 'domains'
-  return 'hosts'
+/** Which query part `query` asks for (by its metric: each part reads one metric). */
+export function partOf(query: string): PartName {
+  const part = PART_NAMES.find((name) => {
+    const metric = partQuery(name, {hostLabel: 'sova_host'}).replace(/^.*\(([a-zA-Z_:][a-zA-Z0-9_:]*).*$/, '$1')
+    return new RegExp(`\\(${metric}[{)]`).test(query)
+  })
+  if (part === undefined) throw new Error(`the fake Prometheus knows no part of ${query}`)
+  return part
 }
 
-const PARTS_OF = {hosts: ['up', 'textfile', 'port', 'port_rx', 'port_tx', 'port_speed', 'mem_total', 'mem_available', 'cpus'], vfs: ['vf', 'vf_rx', 'vf_tx']}
-
-/** The answer of a fake Prometheus holding `hosts` to one of Sova's queries. */
+/** The answer of a fake Prometheus holding `hosts` to one of Sova's queries (the part's series, without a part label). */
 export function fleetAnswer(hosts: FakeHost[], request: SeenRequest): Answer {
-  const name = queryName(request.query)
-  const parts = name === 'domains' ? undefined : new Set(PARTS_OF[name])
-  const series = fleetSeries(hosts, request.time).filter((s) => (parts ? parts.has(s.metric.sova_part) : !PARTS_OF.hosts.includes(s.metric.sova_part) && !PARTS_OF.vfs.includes(s.metric.sova_part)))
+  const part = partOf(request.query)
+  const series = fleetSeries(hosts, request.time)
+    .filter((one) => one.metric.sova_part === part)
+    .map(({metric: {sova_part: _, ...metric}, value}) => ({metric, value}))
   return {status: 200, body: vector(series, request.time)}
 }

@@ -9,6 +9,11 @@ export const DEFAULT_TIMEOUT_SECONDS = 10
 export const DEFAULT_RETRIES = 2
 /** First pause before a retry; doubled each time. */
 const BACKOFF_MS = 250
+/**
+ * Queries in flight at once: enough to keep a Prometheus's cores busy and hide a round trip, few
+ * enough that neither side holds many whole answers at a time (bench/fleet).
+ */
+export const MAX_CONCURRENT_QUERIES = 4
 
 /** http(s)://host[:port][/prefix], nothing more: credentials in a URL would end up in messages. */
 export const PROMETHEUS_URL_PATTERN = '^https?://[A-Za-z0-9._~\\[\\]:-]+(/[A-Za-z0-9._~/%-]*)?$'
@@ -55,6 +60,8 @@ export class PrometheusClient {
   private readonly authorization: string | undefined
   private readonly fetch: typeof fetch
   private readonly sleep: (ms: number) => Promise<void>
+  private inFlight = 0
+  private readonly waiting: (() => void)[] = []
 
   constructor(
     private readonly settings: PrometheusEndpoint,
@@ -77,8 +84,24 @@ export class PrometheusClient {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)))
   }
 
-  /** The parsed JSON answer of `query` at `time` (Unix seconds). 69 when Prometheus cannot be reached, 65 when it answers what the API does not document. */
+  /**
+   * The parsed JSON answer of `query` at `time` (Unix seconds), at most MAX_CONCURRENT_QUERIES at a
+   * time. 69 when Prometheus cannot be reached, 65 when it answers what the API does not document.
+   */
   async query(query: string, time: number): Promise<unknown> {
+    if (this.inFlight >= MAX_CONCURRENT_QUERIES) await new Promise<void>((resolve) => this.waiting.push(resolve))
+    else this.inFlight++
+    try {
+      return await this.attempts(query, time)
+    } finally {
+      // A waiting query takes this one's place (inFlight unchanged), else the place is freed.
+      const next = this.waiting.shift()
+      if (next) next()
+      else this.inFlight--
+    }
+  }
+
+  private async attempts(query: string, time: number): Promise<unknown> {
     const retries = this.settings.retries ?? DEFAULT_RETRIES
     const timeoutMs = (this.settings.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000
     const where = `Prometheus at ${this.settings.url}`

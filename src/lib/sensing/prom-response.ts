@@ -1,8 +1,8 @@
-// Prometheus's instant-query answers (HTTP API, /api/v1/query) read into one reading per instant,
-// sorted by host and query part in one pass. Pure.
-import {hostKeyLabel, PART_LABEL, PARTS, type PartName, TEXTFILE_COUNTERS} from './promql.js'
+// Prometheus's instant-query answers (HTTP API, /api/v1/query), one answer per query part, read
+// into one reading per instant, sorted by host and part. Pure.
+import {type PartName, partLabels, partOperation, TEXTFILE_COUNTERS} from './promql.js'
 
-/** One series of an answer: its labels and value. */
+/** One series of an answer: the part's labels (promql.ts partLabels, not the host label) and its value. */
 export interface Sample {
   labels: Record<string, string>
   value: number
@@ -14,19 +14,42 @@ export type Reading = Map<string, Map<PartName, Sample[]>>
 /** An answer that is not what the Prometheus HTTP API documents (exit 65). */
 export class PrometheusAnswerError extends Error {}
 
-const KNOWN_PARTS = new Set<string>(Object.values(PARTS).flatMap((parts) => Object.keys(parts)))
+/** `instance` less its `:port`, as Prometheus's anchored `(.+?)(?::[0-9]+)?` takes it: both exporters of a host are one host. */
+const INSTANCE_HOST = /^(.+?)(?::[0-9]+)?$/
 
-/** The host a series belongs to: its host key label (promql.ts hostKeyLabel; `instance` arrives without its `:port`). */
+/** The host a series belongs to: its host label (`instance` without its `:port`). */
 export function hostOf(labels: Record<string, string>, hostLabel: string): string | undefined {
-  const value = labels[hostKeyLabel(hostLabel)]
-  return value === undefined || value === '' ? undefined : value
+  const value = labels[hostLabel]
+  if (value === undefined || value === '') return undefined
+  return hostLabel === 'instance' ? (INSTANCE_HOST.exec(value)?.[1] ?? value) : value
+}
+
+/** Identifies a series within its host and part: the values of the part's labels. */
+const labelsKey = (labels: Record<string, string>, names: readonly string[]): string => names.map((name) => labels[name] ?? '').join('\u0000')
+
+/**
+ * Series of one host and part that came from two `instance`s (two ports of one host) combined as
+ * the part aggregates (sum, max or count), as one server-side aggregation by the host would.
+ */
+function combined(samples: Sample[], part: PartName): Sample[] {
+  const names = partLabels(part)
+  const op = partOperation(part)
+  const byKey = new Map<string, Sample>()
+  for (const sample of samples) {
+    const key = labelsKey(sample.labels, names)
+    const seen = byKey.get(key)
+    if (!seen) byKey.set(key, sample)
+    else seen.value = op === 'max' ? Math.max(seen.value, sample.value) : seen.value + sample.value
+  }
+  return [...byKey.values()]
 }
 
 /**
- * Adds an answer's series to `reading` (the parsed JSON body, read in place, no copy). Throws
- * PrometheusAnswerError on any shape the API does not document, and for `status: "error"`.
+ * Adds the answer to `part`'s query to `reading` (the parsed JSON body; only the part's labels are
+ * kept, so the body can go). Throws PrometheusAnswerError on any shape the API does not document,
+ * and for `status: "error"`.
  */
-export function addAnswer(reading: Reading, body: unknown, hostLabel: string, what: string): void {
+export function addAnswer(reading: Reading, body: unknown, part: PartName, hostLabel: string, what: string): void {
   const answer = body as {status?: unknown; error?: unknown; errorType?: unknown; data?: {resultType?: unknown; result?: unknown}}
   if (typeof answer !== 'object' || answer === null) throw new PrometheusAnswerError(`${what}: the answer is not a JSON object`)
   if (answer.status === 'error') throw new PrometheusAnswerError(`${what}: Prometheus refused the query (${String(answer.errorType)}: ${String(answer.error).slice(0, 200)})`)
@@ -34,31 +57,43 @@ export function addAnswer(reading: Reading, body: unknown, hostLabel: string, wh
   if (answer.data?.resultType !== 'vector' || !Array.isArray(answer.data.result)) {
     throw new PrometheusAnswerError(`${what}: expected data.resultType "vector" with a result list, got ${JSON.stringify(answer.data?.resultType)}`)
   }
+  const names = partLabels(part)
+  // The `instance` of each host's first series of this part: a second one means two ports to combine.
+  const instances = hostLabel === 'instance' && part !== 'up' ? new Map<string, string>() : undefined
+  const mixed = new Set<string>()
   for (const series of answer.data.result as unknown[]) {
     const {metric, value} = (series ?? {}) as {metric?: unknown; value?: unknown}
     if (typeof metric !== 'object' || metric === null || !Array.isArray(value) || value.length !== 2 || typeof value[1] !== 'string') {
       throw new PrometheusAnswerError(`${what}: a result is not {metric, value: [time, "number"]}`)
     }
-    const labels = metric as Record<string, string>
-    const part = labels[PART_LABEL]
-    if (!KNOWN_PARTS.has(part)) throw new PrometheusAnswerError(`${what}: a series without a known ${PART_LABEL} label (${JSON.stringify(part)})`)
     const number = Number(value[1])
     // NaN and Inf are legal in the API; they are no reading.
     if (!Number.isFinite(number)) continue
-    const host = hostOf(labels, hostLabel)
+    const all = metric as Record<string, string>
+    const host = hostOf(all, hostLabel)
     if (host === undefined) continue
+    const labels: Record<string, string> = {}
+    for (const name of names) if (all[name] !== undefined) labels[name] = all[name]
+    if (instances) {
+      const first = instances.get(host)
+      if (first === undefined) instances.set(host, all.instance)
+      else if (first !== all.instance) mixed.add(host)
+    }
     let parts = reading.get(host)
     if (!parts) reading.set(host, (parts = new Map()))
-    const list = parts.get(part as PartName)
+    const list = parts.get(part)
     if (list) list.push({labels, value: number})
-    else parts.set(part as PartName, [{labels, value: number}])
+    else parts.set(part, [{labels, value: number}])
+  }
+  for (const host of mixed) {
+    const parts = reading.get(host)!
+    parts.set(part, combined(parts.get(part)!, part))
   }
 }
 
 /** The labels of a series that identify it within its part and host (not the host label or the part). */
 const seriesKey = (sample: Sample): string =>
   Object.keys(sample.labels)
-    .filter((key) => key !== PART_LABEL)
     .sort()
     .map((key) => `${key}=${sample.labels[key]}`)
     .join(',')

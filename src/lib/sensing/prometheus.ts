@@ -10,9 +10,9 @@
 import type {Backend, RawSnapshot, StepResult, VfDevice, VmRef} from '../backends/types.js'
 import {InputError, UnreachableError} from '../errors.js'
 import {type ClientOptions, PrometheusClient, type PrometheusEndpoint} from './prom-client.js'
-import {type MappingContext, snapshotOf, withUnchangedTextfiles} from './prom-map.js'
+import {hostsLackingExporterDomains, type MappingContext, snapshotOf, withUnchangedTextfiles} from './prom-map.js'
 import {addAnswer, alignTextfile, PrometheusAnswerError, type Reading} from './prom-response.js'
-import {sensingQueries} from './promql.js'
+import {type PartName, sensingQueries} from './promql.js'
 
 export const DEFAULT_WINDOW_SECONDS = 60
 export const DEFAULT_HOST_LABEL = 'instance'
@@ -57,18 +57,28 @@ export class PrometheusSensing implements Backend {
     return this.settings.hostLabel ?? DEFAULT_HOST_LABEL
   }
 
-  /** Every query of one instant (Unix ms), in parallel, sorted into one reading. */
+  /**
+   * Every query of one instant (Unix ms), a few at a time, each answer sorted into the reading as it
+   * comes; then, of the hosts where the libvirt exporter lacks a domain, the textfile's own domain
+   * series. A failure is that of the first query (in PARTS' order) that failed.
+   */
   private async read(ms: number, countersOnly = false): Promise<Reading> {
     const reading: Reading = new Map()
-    const queries = sensingQueries({hostLabel: this.hostLabel, hosts: this.hosts.map((host) => host.name)}, countersOnly)
-    const answers = await Promise.all(queries.map(({query}) => this.client.query(query, ms / 1000)))
-    try {
-      answers.forEach((answer, i) => addAnswer(reading, answer, this.hostLabel, `Prometheus at ${this.settings.url}, query ${queries[i].name}`))
-    } catch (error) {
-      if (error instanceof PrometheusAnswerError) throw new InputError(error.message)
-      throw error
-    }
+    const scope = {hostLabel: this.hostLabel, hosts: this.hosts.map((host) => host.name)}
+    await this.ask(reading, sensingQueries(scope, countersOnly), ms)
+    const lacking = hostsLackingExporterDomains(reading)
+    if (lacking.length > 0) await this.ask(reading, sensingQueries({...scope, hosts: lacking}, countersOnly, true), ms)
     return reading
+  }
+
+  private async ask(reading: Reading, queries: {part: PartName; query: string}[], ms: number): Promise<void> {
+    const outcomes = await Promise.allSettled(
+      queries.map(async ({part, query}) => addAnswer(reading, await this.client.query(query, ms / 1000), part, this.hostLabel, `Prometheus at ${this.settings.url}, query ${part}`)),
+    )
+    const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected')
+    if (!failed) return
+    if (failed.reason instanceof PrometheusAnswerError) throw new InputError(failed.reason.message)
+    throw failed.reason
   }
 
   private async context(): Promise<MappingContext> {
