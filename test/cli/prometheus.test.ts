@@ -7,6 +7,7 @@ import {delimiter, dirname, join} from 'node:path'
 import {after, describe, it} from 'node:test'
 import {documents, freshStateDir, sova} from './helpers.js'
 import {type FakeHost, fleetAnswer, startFakePrometheus} from '../support/fake-prometheus.js'
+import {HOSTS_PER_QUERY} from '../../src/lib/sensing/prometheus.js'
 
 const VF = '0000:03:10.1'
 const fleet: FakeHost[] = [
@@ -69,6 +70,18 @@ describe('sensing through Prometheus', () => {
     // At the end: CPU, vCPUs, memory, rx, tx; at the start, the counters.
     assert.equal(second.length, 8)
     assert.ok(second.every((request) => request.query.includes('{sova_host=~"x1"}')), second.map((request) => request.query).join('\n'))
+  })
+
+  it('a configuration of more than HOSTS_PER_QUERY hosts is asked in slices, so no answer grows with the fleet', async () => {
+    const names = Array.from({length: HOSTS_PER_QUERY + 1}, (_, i) => `n${i + 1}`)
+    const server = await prometheus(names.map((name) => ({name, vfs: [], vms: []})))
+    const result = await sova(['collect', '--config', configFile({url: server.url, hostLabel: 'sova_host'}, names), '--format', 'json'], {state: freshStateDir()})
+    assert.equal(result.exitCode, 0, String(result.stderr))
+    assert.equal(documents(result.stdout)[0].hosts.length, HOSTS_PER_QUERY + 1)
+    // Two slices: each part's query twice at each end, the second of the last host only.
+    assert.equal(server.requests.length, 2 * 33)
+    const asked = server.requests.map((request) => request.query.match(/sova_host=~"([^"]*)"/)?.[1].split('|').length)
+    assert.deepEqual([...new Set(asked)].sort(), [1, HOSTS_PER_QUERY])
   })
 
   it('a host whose exporter is down, or whose textfile is stale, is missing with the reason (exit 69); the others are read', async () => {

@@ -138,11 +138,12 @@ export function partOf(query: string): PartName {
   return part
 }
 
-/** The answer of a fake Prometheus holding `hosts` to one of Sova's queries (the part's series, without a part label). */
+/** The answer of a fake Prometheus holding `hosts` to one of Sova's queries (the part's series of the hosts its matcher names, without a part label). */
 export function fleetAnswer(hosts: FakeHost[], request: SeenRequest): Answer {
   const part = partOf(request.query)
+  const matchers = [...request.query.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)=~"([^"]*)"/g)].map(([, label, pattern]) => ({label, pattern: new RegExp(`^(?:${pattern})$`)}))
   const series = fleetSeries(hosts, request.time)
-    .filter((one) => one.metric.sova_part === part)
+    .filter((one) => one.metric.sova_part === part && matchers.every(({label, pattern}) => pattern.test(one.metric[label] ?? '')))
     .map(({metric: {sova_part: _, ...metric}, value}) => ({metric, value}))
   return {status: 200, body: vector(series, request.time)}
 }
