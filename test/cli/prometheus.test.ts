@@ -45,17 +45,20 @@ describe('sensing through Prometheus', () => {
     assert.deepEqual([vm1.name, vm1.path, vm1.vf, vm1.net.rxBps], ['vm1', 'vf', VF, 5000])
     assert.equal(doc.hosts[1].nic.rxBps, 2e6)
     assert.deepEqual(doc.hosts[0].vfs, {total: 1, free: []})
-    // One query per part at each end of the window, 30 s apart: 20 at the end, the start's 13
-    // without the gauges, and none of the textfile's own domain series (the libvirt exporter has every domain).
-    const times = [...new Set(server.requests.map((request) => request.time))].sort()
-    assert.equal(server.requests.length, 33)
+    // One query per part: what both ends of the window need as a range query with the 30 s window
+    // as its step (13), the gauges as instant queries at its end (7); none of the textfile's own
+    // domain series (the libvirt exporter has every domain).
+    assert.equal(server.requests.length, 20)
     assert.ok(server.requests.every((request) => !/sova_domain_cpu_seconds_total/.test(request.query)))
-    assert.equal(times.length, 2)
-    assert.ok(Math.abs(times[1] - times[0] - 30) < 1e-6)
-    // The start is read for its counters only: no gauges in its queries.
-    const startQueries = server.requests.filter((request) => request.time === times[0]).map((request) => request.query).join('\n')
-    assert.doesNotMatch(startQueries, /node_memory_MemTotal_bytes|libvirt_domain_info_memory_usage_bytes|sova_port_speed_bytes/)
-    assert.match(startQueries, /libvirt_domain_info_cpu_time_seconds_total/)
+    const ranges = server.requests.filter((request) => request.path.endsWith('/api/v1/query_range'))
+    const instants = server.requests.filter((request) => request.path.endsWith('/api/v1/query'))
+    assert.equal(ranges.length, 13)
+    assert.ok(ranges.every((request) => Math.abs(request.end - request.start - 30) < 1e-6 && request.step === 30 && request.end === ranges[0].end))
+    assert.deepEqual([...new Set(instants.map((request) => request.time))], [ranges[0].end])
+    // The start is read for its counters only: no gauges over the window.
+    const overWindow = ranges.map((request) => request.query).join('\n')
+    assert.doesNotMatch(overWindow, /node_memory_MemTotal_bytes|libvirt_domain_info_memory_usage_bytes|sova_port_speed_bytes/)
+    assert.match(overWindow, /libvirt_domain_info_cpu_time_seconds_total/)
   })
 
   it('a host without the libvirt exporter (Xen) is read from its textfile\'s own domain series, asked of that host only', async () => {
@@ -67,8 +70,8 @@ describe('sensing through Prometheus', () => {
     const vm3 = doc.hosts[2].vms[0]
     assert.deepEqual([doc.hosts[2].name, vm3.name, vm3.net.rxBps, vm3.vcpus], ['x1', 'vm3', 3000, 4])
     const second = server.requests.filter((request) => /sova_domain_(cpu_seconds_total|virtual_cpus|memory_bytes|receive_bytes_total|transmit_bytes_total)\{/.test(request.query))
-    // At the end: CPU, vCPUs, memory, rx, tx; at the start, the counters.
-    assert.equal(second.length, 8)
+    // CPU, rx and tx over the window; vCPUs and memory at its end.
+    assert.equal(second.length, 5)
     assert.ok(second.every((request) => request.query.includes('{sova_host=~"x1"}')), second.map((request) => request.query).join('\n'))
   })
 
@@ -78,8 +81,8 @@ describe('sensing through Prometheus', () => {
     const result = await sova(['collect', '--config', configFile({url: server.url, hostLabel: 'sova_host'}, names), '--format', 'json'], {state: freshStateDir()})
     assert.equal(result.exitCode, 0, String(result.stderr))
     assert.equal(documents(result.stdout)[0].hosts.length, HOSTS_PER_QUERY + 1)
-    // Two slices: each part's query twice at each end, the second of the last host only.
-    assert.equal(server.requests.length, 2 * 33)
+    // Two slices: each part's query twice, the second of the last host only.
+    assert.equal(server.requests.length, 2 * 20)
     const asked = server.requests.map((request) => request.query.match(/sova_host=~"([^"]*)"/)?.[1].split('|').length)
     assert.deepEqual([...new Set(asked)].sort(), [1, HOSTS_PER_QUERY])
   })
@@ -106,11 +109,11 @@ describe('sensing through Prometheus', () => {
     assert.equal(unreachable.exitCode, 69)
     assert.equal(String(unreachable.stdout), '')
     assert.match(String(unreachable.stderr), new RegExp(`^sova collect: Prometheus at ${gone.url} cannot be reached \\(ECONNREFUSED, 1 attempt\\)\\n$`))
-    const odd = await startFakePrometheus(() => ({status: 200, body: {status: 'success', data: {resultType: 'matrix', result: []}}}))
+    const odd = await startFakePrometheus(() => ({status: 200, body: {status: 'success', data: {resultType: 'scalar', result: [0, '1']}}}))
     closers.push(odd.close)
     const garbled = await sova(['run', '--once', '--dry-run', '--config', configFile({url: odd.url})], {state: freshStateDir()})
     assert.equal(garbled.exitCode, 65)
-    assert.match(String(garbled.stderr), /^sova run: Prometheus at .*, query up: expected data.resultType "vector" with a result list, got "matrix"\n$/)
+    assert.match(String(garbled.stderr), /^sova run: Prometheus at .*, query up: expected data.resultType "matrix" with a result list, got "scalar"\n$/)
   })
 
   it('run --once --dry-run plans from Prometheus readings', async () => {
@@ -136,10 +139,9 @@ describe('sensing through Prometheus', () => {
     assert.equal(doc.hosts[1].vms[0].rules, undefined)
     assert.match(String(result.stderr), /collect: vm1 on h1: tag "not a tag" ignored: not a tag/)
     // Asked at the end instant only: the start of the window reads counters.
-    const times = [...new Set(server.requests.map((request) => request.time))].sort()
-    const asked = (time: number) => server.requests.filter((request) => request.time === time).map((request) => request.query).join('\n')
-    assert.doesNotMatch(asked(times[0]), /sova_domain_tag/)
-    assert.match(asked(times[1]), /sova_domain_tag/)
+    const asked = (path: string) => server.requests.filter((request) => request.path.endsWith(path)).map((request) => request.query).join('\n')
+    assert.doesNotMatch(asked('/query_range'), /sova_domain_tag/)
+    assert.match(asked('/query'), /sova_domain_tag/)
   })
 
   it('--prometheus without hosts in the configuration is a usage error; a bad URL too', async () => {

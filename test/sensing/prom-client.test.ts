@@ -31,6 +31,12 @@ describe('the Prometheus client', () => {
     assert.deepEqual(server.requests.map((r) => [r.method, r.path, r.query, r.time, r.authorization]), [['POST', '/prom/api/v1/query', 'up', 1234.5, undefined]])
   })
 
+  it('POSTs /api/v1/query_range with query=, start=, end= and step=', async () => {
+    const server = await serve(() => ({status: 200, body: {status: 'success', data: {resultType: 'matrix', result: []}}}))
+    await new PrometheusClient({url: `${server.url}/prom`}).queryRange('up', 940.5, 1000.5, 60)
+    assert.deepEqual(server.requests.map((r) => [r.path, r.query, r.start, r.end, r.step]), [['/prom/api/v1/query_range', 'up', 940.5, 1000.5, 60]])
+  })
+
   it('retries a 5xx and then succeeds', async () => {
     const server = await serve((request, index) => (index === 0 ? {status: 503, body: 'busy'} : {status: 200, body: vector([], request.time)}))
     const answer = await new PrometheusClient({url: server.url, retries: 1}, {sleep: noSleep}).query('up', 1)

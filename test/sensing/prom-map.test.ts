@@ -4,9 +4,9 @@ import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {toDocument} from '../../src/lib/loop/rates.js'
 import {hostsLackingExporterDomains, snapshotOf, withUnchangedTextfiles} from '../../src/lib/sensing/prom-map.js'
-import {addAnswer, alignTextfile, PrometheusAnswerError, type Reading} from '../../src/lib/sensing/prom-response.js'
+import {addAnswer, addRangeAnswer, alignTextfile, PrometheusAnswerError, type Reading} from '../../src/lib/sensing/prom-response.js'
 import {END_ONLY, FALLBACKS, PART_NAMES, sensingQueries} from '../../src/lib/sensing/promql.js'
-import {type FakeHost, fleetSeries, vector} from '../support/fake-prometheus.js'
+import {type FakeHost, fleetSeries, matrix, vector} from '../support/fake-prometheus.js'
 
 const UUID1 = '11111111-1111-4111-8111-111111111111'
 const UUID2 = '22222222-2222-4222-8222-222222222222'
@@ -150,6 +150,20 @@ describe('Prometheus readings mapped to counters', () => {
     assert.deepEqual(reading.get('h1')?.get('lv_cpu'), [{labels: {domain: 'vm1'}, value: 10}, {labels: {domain: 'vm2'}, value: 1}])
     assert.deepEqual(reading.get('h1')?.get('lv_vcpus'), [{labels: {domain: 'vm1'}, value: 6}])
     assert.deepEqual(reading.get('[::1]')?.get('lv_cpu'), [{labels: {domain: 'vm3'}, value: 2}])
+  })
+
+  it('a range answer over the window gives each end its own points; a point at neither end is refused', () => {
+    const ends = {startMs: 940_000, endMs: 1_000_000, start: new Map() as Reading, end: new Map() as Reading}
+    const answer = matrix([
+      {metric: {instance: 'h1:9177', domain: 'vm1'}, values: [[940, 5], [1000, 65]]},
+      // A domain started within the window: a point at the end only.
+      {metric: {instance: 'h1:9177', domain: 'vm2'}, values: [[1000, 3]]},
+    ])
+    addRangeAnswer(ends, answer, 'lv_cpu', 'instance', 'q')
+    assert.deepEqual(ends.start.get('h1')?.get('lv_cpu'), [{labels: {domain: 'vm1'}, value: 5}])
+    assert.deepEqual(ends.end.get('h1')?.get('lv_cpu'), [{labels: {domain: 'vm1'}, value: 65}, {labels: {domain: 'vm2'}, value: 3}])
+    assert.throws(() => addRangeAnswer(ends, matrix([{metric: {instance: 'h1:9177', domain: 'vm1'}, values: [[970, 1]]}]), 'lv_cpu', 'instance', 'q'), /q: a point at 970, neither end of the window/)
+    assert.throws(() => addRangeAnswer(ends, vector([], 1000), 'lv_cpu', 'instance', 'q'), /expected data.resultType "matrix"/)
   })
 
   it('the textfile\'s own domain series are asked of the hosts where the libvirt exporter lacks a domain only', () => {

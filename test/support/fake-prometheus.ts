@@ -9,7 +9,12 @@ export interface SeenRequest {
   method: string
   path: string
   query: string
+  /** An instant query's time (NaN for a range query). */
   time: number
+  /** A range query's start, end and step (NaN for an instant query). */
+  start: number
+  end: number
+  step: number
   authorization?: string
 }
 
@@ -24,7 +29,8 @@ export async function startFakePrometheus(answer: (request: SeenRequest) => Answ
     req.on('data', (chunk) => (body += chunk))
     req.on('end', () => {
       const form = new URLSearchParams(body)
-      const seen: SeenRequest = {method: req.method ?? '', path: req.url ?? '', query: form.get('query') ?? '', time: Number(form.get('time')), authorization: req.headers.authorization}
+      const number = (name: string) => Number(form.get(name) ?? NaN)
+      const seen: SeenRequest = {method: req.method ?? '', path: req.url ?? '', query: form.get('query') ?? '', time: number('time'), start: number('start'), end: number('end'), step: number('step'), authorization: req.headers.authorization}
       requests.push(seen)
       const reply = answer(seen)
       if ('hang' in reply) return void hanging.push(res)
@@ -44,6 +50,12 @@ export async function startFakePrometheus(answer: (request: SeenRequest) => Answ
     },
   }
 }
+
+/** A matrix answer: each series' values at the times given. */
+export const matrix = (result: {metric: Record<string, string>; values: [number, number][]}[]) => ({
+  status: 'success',
+  data: {resultType: 'matrix', result: result.map((series) => ({metric: series.metric, values: series.values.map(([time, value]) => [time, String(value)])}))},
+})
 
 /** A vector answer of these series. */
 export const vector = (result: {metric: Record<string, string>; value: number}[], time: number) => ({
@@ -138,12 +150,23 @@ export function partOf(query: string): PartName {
   return part
 }
 
-/** The answer of a fake Prometheus holding `hosts` to one of Sova's queries (the part's series of the hosts its matcher names, without a part label). */
+/** The answer of a fake Prometheus holding `hosts` to one of Sova's queries (the part's series of the hosts its matcher names, without a part label), instant or range. */
 export function fleetAnswer(hosts: FakeHost[], request: SeenRequest): Answer {
   const part = partOf(request.query)
   const matchers = [...request.query.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)=~"([^"]*)"/g)].map(([, label, pattern]) => ({label, pattern: new RegExp(`^(?:${pattern})$`)}))
-  const series = fleetSeries(hosts, request.time)
-    .filter((one) => one.metric.sova_part === part && matchers.every(({label, pattern}) => pattern.test(one.metric[label] ?? '')))
-    .map(({metric: {sova_part: _, ...metric}, value}) => ({metric, value}))
-  return {status: 200, body: vector(series, request.time)}
+  const at = (time: number) =>
+    fleetSeries(hosts, time)
+      .filter((one) => one.metric.sova_part === part && matchers.every(({label, pattern}) => pattern.test(one.metric[label] ?? '')))
+      .map(({metric: {sova_part: _, ...metric}, value}) => ({metric, value}))
+  if (!request.path.endsWith('/query_range')) return {status: 200, body: vector(at(request.time), request.time)}
+  const series = new Map<string, {metric: Record<string, string>; values: [number, number][]}>()
+  for (let time = request.start; time <= request.end + 1e-9; time += request.step) {
+    for (const {metric, value} of at(time)) {
+      const key = JSON.stringify(metric)
+      const entry = series.get(key) ?? {metric, values: []}
+      entry.values.push([time, value])
+      series.set(key, entry)
+    }
+  }
+  return {status: 200, body: matrix([...series.values()])}
 }

@@ -44,51 +44,101 @@ function combined(samples: Sample[], part: PartName): Sample[] {
   return [...byKey.values()]
 }
 
-/**
- * Adds the answer to `part`'s query to `reading` (the parsed JSON body; only the part's labels are
- * kept, so the body can go). Throws PrometheusAnswerError on any shape the API does not document,
- * and for `status: "error"`.
- */
-export function addAnswer(reading: Reading, body: unknown, part: PartName, hostLabel: string, what: string): void {
+/** The `data.result` of an answer of `resultType`, or PrometheusAnswerError for any shape the API does not document, and for `status: "error"`. */
+function resultOf(body: unknown, resultType: 'vector' | 'matrix', what: string): unknown[] {
   const answer = body as {status?: unknown; error?: unknown; errorType?: unknown; data?: {resultType?: unknown; result?: unknown}}
   if (typeof answer !== 'object' || answer === null) throw new PrometheusAnswerError(`${what}: the answer is not a JSON object`)
   if (answer.status === 'error') throw new PrometheusAnswerError(`${what}: Prometheus refused the query (${String(answer.errorType)}: ${String(answer.error).slice(0, 200)})`)
   if (answer.status !== 'success') throw new PrometheusAnswerError(`${what}: the answer's status is ${JSON.stringify(answer.status)}, not "success"`)
-  if (answer.data?.resultType !== 'vector' || !Array.isArray(answer.data.result)) {
-    throw new PrometheusAnswerError(`${what}: expected data.resultType "vector" with a result list, got ${JSON.stringify(answer.data?.resultType)}`)
+  if (answer.data?.resultType !== resultType || !Array.isArray(answer.data.result)) {
+    throw new PrometheusAnswerError(`${what}: expected data.resultType "${resultType}" with a result list, got ${JSON.stringify(answer.data?.resultType)}`)
   }
-  const names = partLabels(part)
-  // The `instance` of each host's first series of this part: a second one means two ports to combine.
-  const instances = hostLabel === 'instance' && part !== 'up' ? new Map<string, string>() : undefined
-  const mixed = new Set<string>()
-  for (const series of answer.data.result as unknown[]) {
-    const {metric, value} = (series ?? {}) as {metric?: unknown; value?: unknown}
-    if (typeof metric !== 'object' || metric === null || !Array.isArray(value) || value.length !== 2 || typeof value[1] !== 'string') {
-      throw new PrometheusAnswerError(`${what}: a result is not {metric, value: [time, "number"]}`)
-    }
-    const number = Number(value[1])
+  return answer.data.result
+}
+
+const isPoint = (point: unknown): point is [number, string] => Array.isArray(point) && point.length === 2 && typeof point[0] === 'number' && typeof point[1] === 'string'
+
+/**
+ * Sorts one part's series into a reading: only the part's labels are kept (so the answer can go),
+ * and a host's series from two `instance`s (two ports) are combined as the part aggregates.
+ */
+class PartSorter {
+  private readonly names: readonly string[]
+  /** The `instance` of each host's first series of this part: a second one means two ports to combine. */
+  private readonly instances: Map<string, string> | undefined
+  private readonly mixed = new Set<string>()
+
+  constructor(
+    private readonly reading: Reading,
+    private readonly part: PartName,
+    private readonly hostLabel: string,
+  ) {
+    this.names = partLabels(part)
+    this.instances = hostLabel === 'instance' && part !== 'up' ? new Map() : undefined
+  }
+
+  add(metric: Record<string, string>, value: string): void {
+    const number = Number(value)
     // NaN and Inf are legal in the API; they are no reading.
-    if (!Number.isFinite(number)) continue
-    const all = metric as Record<string, string>
-    const host = hostOf(all, hostLabel)
-    if (host === undefined) continue
+    if (!Number.isFinite(number)) return
+    const host = hostOf(metric, this.hostLabel)
+    if (host === undefined) return
     const labels: Record<string, string> = {}
-    for (const name of names) if (all[name] !== undefined) labels[name] = all[name]
-    if (instances) {
-      const first = instances.get(host)
-      if (first === undefined) instances.set(host, all.instance)
-      else if (first !== all.instance) mixed.add(host)
+    for (const name of this.names) if (metric[name] !== undefined) labels[name] = metric[name]
+    if (this.instances) {
+      const first = this.instances.get(host)
+      if (first === undefined) this.instances.set(host, metric.instance)
+      else if (first !== metric.instance) this.mixed.add(host)
     }
-    let parts = reading.get(host)
-    if (!parts) reading.set(host, (parts = new Map()))
-    const list = parts.get(part)
+    let parts = this.reading.get(host)
+    if (!parts) this.reading.set(host, (parts = new Map()))
+    const list = parts.get(this.part)
     if (list) list.push({labels, value: number})
-    else parts.set(part, [{labels, value: number}])
+    else parts.set(this.part, [{labels, value: number}])
   }
-  for (const host of mixed) {
-    const parts = reading.get(host)!
-    parts.set(part, combined(parts.get(part)!, part))
+
+  finish(): void {
+    for (const host of this.mixed) {
+      const parts = this.reading.get(host)!
+      parts.set(this.part, combined(parts.get(this.part)!, this.part))
+    }
   }
+}
+
+const notASeries = (what: string, shape: string) => new PrometheusAnswerError(`${what}: a result is not {metric, ${shape}}`)
+
+/** Adds the answer to `part`'s instant query (the parsed JSON body) to `reading`. */
+export function addAnswer(reading: Reading, body: unknown, part: PartName, hostLabel: string, what: string): void {
+  const sorter = new PartSorter(reading, part, hostLabel)
+  for (const series of resultOf(body, 'vector', what)) {
+    const {metric, value} = (series ?? {}) as {metric?: unknown; value?: unknown}
+    if (typeof metric !== 'object' || metric === null || !isPoint(value)) throw notASeries(what, 'value: [time, "number"]')
+    sorter.add(metric as Record<string, string>, value[1])
+  }
+  sorter.finish()
+}
+
+/**
+ * Adds the answer to `part`'s range query over a window (the parsed JSON body) to the readings of
+ * its two ends: a point at `startMs` to `start`, one at `endMs` to `end` (Unix ms), as two instant
+ * queries at those times would read them.
+ */
+export function addRangeAnswer(ends: {startMs: number; endMs: number; start: Reading; end: Reading}, body: unknown, part: PartName, hostLabel: string, what: string): void {
+  const atStart = new PartSorter(ends.start, part, hostLabel)
+  const atEnd = new PartSorter(ends.end, part, hostLabel)
+  for (const series of resultOf(body, 'matrix', what)) {
+    const {metric, values} = (series ?? {}) as {metric?: unknown; values?: unknown}
+    if (typeof metric !== 'object' || metric === null || !Array.isArray(values)) throw notASeries(what, 'values: [[time, "number"], ...]')
+    for (const point of values) {
+      if (!isPoint(point)) throw notASeries(what, 'values: [[time, "number"], ...]')
+      const ms = Math.round(point[0] * 1000)
+      if (ms === ends.startMs) atStart.add(metric as Record<string, string>, point[1])
+      else if (ms === ends.endMs) atEnd.add(metric as Record<string, string>, point[1])
+      else throw new PrometheusAnswerError(`${what}: a point at ${point[0]}, neither end of the window`)
+    }
+  }
+  atStart.finish()
+  atEnd.finish()
 }
 
 /** The labels of a series that identify it within its part and host (not the host label or the part). */
