@@ -147,9 +147,10 @@ describe('Prometheus readings mapped to counters', () => {
     addAnswer(reading, vector([series('h1:9177', 'vm1', 7), series('h1:9178', 'vm1', 3), series('h1:9177', 'vm2', 1), series('[::1]:9177', 'vm3', 2)], 0), 'lv_cpu', 'instance', 'q')
     addAnswer(reading, vector([series('h1:9177', 'vm1', 4), series('h1:9178', 'vm1', 6)], 0), 'lv_vcpus', 'instance', 'q')
     assert.deepEqual([...reading.keys()], ['h1', '[::1]'])
-    assert.deepEqual(reading.get('h1')?.get('lv_cpu'), [{labels: {domain: 'vm1'}, value: 10}, {labels: {domain: 'vm2'}, value: 1}])
-    assert.deepEqual(reading.get('h1')?.get('lv_vcpus'), [{labels: {domain: 'vm1'}, value: 6}])
-    assert.deepEqual(reading.get('[::1]')?.get('lv_cpu'), [{labels: {domain: 'vm3'}, value: 2}])
+    const values = (host: string, part: 'lv_cpu' | 'lv_vcpus') => reading.get(host)?.get(part)?.map((sample) => [sample.labels.domain, sample.value])
+    assert.deepEqual(values('h1', 'lv_cpu'), [['vm1', 10], ['vm2', 1]])
+    assert.deepEqual(values('h1', 'lv_vcpus'), [['vm1', 6]])
+    assert.deepEqual(values('[::1]', 'lv_cpu'), [['vm3', 2]])
   })
 
   it('a range answer over the window gives each end its own points; a point at neither end is refused', () => {
@@ -160,8 +161,9 @@ describe('Prometheus readings mapped to counters', () => {
       {metric: {instance: 'h1:9177', domain: 'vm2'}, values: [[1000, 3]]},
     ])
     addRangeAnswer(ends, answer, 'lv_cpu', 'instance', 'q')
-    assert.deepEqual(ends.start.get('h1')?.get('lv_cpu'), [{labels: {domain: 'vm1'}, value: 5}])
-    assert.deepEqual(ends.end.get('h1')?.get('lv_cpu'), [{labels: {domain: 'vm1'}, value: 65}, {labels: {domain: 'vm2'}, value: 3}])
+    const values = (reading: Reading) => reading.get('h1')?.get('lv_cpu')?.map((sample) => [sample.labels.domain, sample.value])
+    assert.deepEqual(values(ends.start), [['vm1', 5]])
+    assert.deepEqual(values(ends.end), [['vm1', 65], ['vm2', 3]])
     assert.throws(() => addRangeAnswer(ends, matrix([{metric: {instance: 'h1:9177', domain: 'vm1'}, values: [[970, 1]]}]), 'lv_cpu', 'instance', 'q'), /q: a point at 970, neither end of the window/)
     assert.throws(() => addRangeAnswer(ends, vector([], 1000), 'lv_cpu', 'instance', 'q'), /expected data.resultType "matrix"/)
   })

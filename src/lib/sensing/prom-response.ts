@@ -2,7 +2,7 @@
 // into one reading per instant, sorted by host and part. Pure.
 import {type PartName, partLabels, partOperation, TEXTFILE_COUNTERS} from './promql.js'
 
-/** One series of an answer: the part's labels (promql.ts partLabels, not the host label) and its value. */
+/** One series of an answer: its labels (the host label and the part's, promql.ts partLabels: what the query aggregates by) and its value. */
 export interface Sample {
   labels: Record<string, string>
   value: number
@@ -58,12 +58,26 @@ function resultOf(body: unknown, resultType: 'vector' | 'matrix', what: string):
 
 const isPoint = (point: unknown): point is [number, string] => Array.isArray(point) && point.length === 2 && typeof point[0] === 'number' && typeof point[1] === 'string'
 
+/** A series' host (its host label's value, `instance` without its `:port`), worked out once per distinct value. */
+class HostNames {
+  private readonly known = new Map<string, string | undefined>()
+  constructor(private readonly hostLabel: string) {}
+
+  of(metric: Record<string, string>): string | undefined {
+    const value = metric[this.hostLabel]
+    if (value === undefined) return undefined
+    let host = this.known.get(value)
+    if (host === undefined && !this.known.has(value)) this.known.set(value, (host = hostOf(metric, this.hostLabel)))
+    return host
+  }
+}
+
 /**
- * Sorts one part's series into a reading: only the part's labels are kept (so the answer can go),
- * and a host's series from two `instance`s (two ports) are combined as the part aggregates.
+ * Sorts one part's series into a reading, each keeping the answer's own label object (the query
+ * aggregates by the host label and the part's labels only: nothing else to drop, nothing to copy);
+ * a host's series from two `instance`s (two ports) are combined as the part aggregates.
  */
 class PartSorter {
-  private readonly names: readonly string[]
   /** The `instance` of each host's first series of this part: a second one means two ports to combine. */
   private readonly instances: Map<string, string> | undefined
   private readonly mixed = new Set<string>()
@@ -71,20 +85,15 @@ class PartSorter {
   constructor(
     private readonly reading: Reading,
     private readonly part: PartName,
-    private readonly hostLabel: string,
+    hostLabel: string,
   ) {
-    this.names = partLabels(part)
     this.instances = hostLabel === 'instance' && part !== 'up' ? new Map() : undefined
   }
 
-  add(metric: Record<string, string>, value: string): void {
+  add(metric: Record<string, string>, host: string, value: string): void {
     const number = Number(value)
     // NaN and Inf are legal in the API; they are no reading.
     if (!Number.isFinite(number)) return
-    const host = hostOf(metric, this.hostLabel)
-    if (host === undefined) return
-    const labels: Record<string, string> = {}
-    for (const name of this.names) if (metric[name] !== undefined) labels[name] = metric[name]
     if (this.instances) {
       const first = this.instances.get(host)
       if (first === undefined) this.instances.set(host, metric.instance)
@@ -93,8 +102,8 @@ class PartSorter {
     let parts = this.reading.get(host)
     if (!parts) this.reading.set(host, (parts = new Map()))
     const list = parts.get(this.part)
-    if (list) list.push({labels, value: number})
-    else parts.set(this.part, [{labels, value: number}])
+    if (list) list.push({labels: metric, value: number})
+    else parts.set(this.part, [{labels: metric, value: number}])
   }
 
   finish(): void {
@@ -110,10 +119,12 @@ const notASeries = (what: string, shape: string) => new PrometheusAnswerError(`$
 /** Adds the answer to `part`'s instant query (the parsed JSON body) to `reading`. */
 export function addAnswer(reading: Reading, body: unknown, part: PartName, hostLabel: string, what: string): void {
   const sorter = new PartSorter(reading, part, hostLabel)
+  const hosts = new HostNames(hostLabel)
   for (const series of resultOf(body, 'vector', what)) {
     const {metric, value} = (series ?? {}) as {metric?: unknown; value?: unknown}
     if (typeof metric !== 'object' || metric === null || !isPoint(value)) throw notASeries(what, 'value: [time, "number"]')
-    sorter.add(metric as Record<string, string>, value[1])
+    const host = hosts.of(metric as Record<string, string>)
+    if (host !== undefined) sorter.add(metric as Record<string, string>, host, value[1])
   }
   sorter.finish()
 }
@@ -126,15 +137,16 @@ export function addAnswer(reading: Reading, body: unknown, part: PartName, hostL
 export function addRangeAnswer(ends: {startMs: number; endMs: number; start: Reading; end: Reading}, body: unknown, part: PartName, hostLabel: string, what: string): void {
   const atStart = new PartSorter(ends.start, part, hostLabel)
   const atEnd = new PartSorter(ends.end, part, hostLabel)
+  const hosts = new HostNames(hostLabel)
   for (const series of resultOf(body, 'matrix', what)) {
     const {metric, values} = (series ?? {}) as {metric?: unknown; values?: unknown}
     if (typeof metric !== 'object' || metric === null || !Array.isArray(values)) throw notASeries(what, 'values: [[time, "number"], ...]')
+    const host = hosts.of(metric as Record<string, string>)
     for (const point of values) {
       if (!isPoint(point)) throw notASeries(what, 'values: [[time, "number"], ...]')
       const ms = Math.round(point[0] * 1000)
-      if (ms === ends.startMs) atStart.add(metric as Record<string, string>, point[1])
-      else if (ms === ends.endMs) atEnd.add(metric as Record<string, string>, point[1])
-      else throw new PrometheusAnswerError(`${what}: a point at ${point[0]}, neither end of the window`)
+      if (ms !== ends.startMs && ms !== ends.endMs) throw new PrometheusAnswerError(`${what}: a point at ${point[0]}, neither end of the window`)
+      if (host !== undefined) (ms === ends.startMs ? atStart : atEnd).add(metric as Record<string, string>, host, point[1])
     }
   }
   atStart.finish()
