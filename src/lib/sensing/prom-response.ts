@@ -145,7 +145,9 @@ export function addRangeAnswer(ends: {startMs: number; endMs: number; start: Rea
     for (const point of values) {
       if (!isPoint(point)) throw notASeries(what, 'values: [[time, "number"], ...]')
       const ms = Math.round(point[0] * 1000)
-      if (ms !== ends.startMs && ms !== ends.endMs) throw new PrometheusAnswerError(`${what}: a point at ${point[0]}, neither end of the window`)
+      if (ms !== ends.startMs && ms !== ends.endMs) {
+        throw new PrometheusAnswerError(`${what}: a point at ${point[0]}, neither end of the window (a query frontend that aligns range queries to their step moves them: point sensing.prometheus.url at Prometheus or its querier)`)
+      }
       if (host !== undefined) (ms === ends.startMs ? atStart : atEnd).add(metric as Record<string, string>, host, point[1])
     }
   }
