@@ -68,9 +68,9 @@ export const counterDelta = (after, before) => Object.fromEntries(Object.keys(af
  * Starts prometheus on `tsdb` at a free loopback port and waits until it is ready and has merged
  * the backfilled slices (overlapping blocks are compacted in the background: not while we measure).
  * `blocks`: how many blocks the TSDB holds once merged (one per 2-hour range the samples span);
- * `queryTimeout`: Prometheus' --query.timeout (its default is 2m).
+ * `queryTimeout`: Prometheus' --query.timeout (its default is 2m); `extraArgs`: more flags.
  */
-export async function startPrometheus(tsdb, blocks, log, queryTimeout = '2m') {
+export async function startPrometheus(tsdb, blocks, log, queryTimeout = '2m', extraArgs = []) {
   const port = await freePort()
   const config = join(tsdb, '..', 'prometheus.yml')
   writeFileSync(config, 'global:\n  scrape_interval: 30s\nscrape_configs: []\n')
@@ -82,6 +82,7 @@ export async function startPrometheus(tsdb, blocks, log, queryTimeout = '2m') {
     '--log.level=warn',
     // The default 2 minutes ends a query of a 10,000-host fleet with HTTP 503 on this machine: measure it whole.
     `--query.timeout=${queryTimeout}`,
+    ...extraArgs,
   ], {stdio: ['ignore', 'ignore', 'pipe']})
   let stderr = ''
   child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)))

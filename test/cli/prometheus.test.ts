@@ -7,6 +7,7 @@ import {delimiter, dirname, join} from 'node:path'
 import {after, describe, it} from 'node:test'
 import {documents, freshStateDir, sova} from './helpers.js'
 import {type FakeHost, fleetAnswer, startFakePrometheus} from '../support/fake-prometheus.js'
+import {HOSTS_PER_QUERY} from '../../src/lib/sensing/prometheus.js'
 
 const VF = '0000:03:10.1'
 const fleet: FakeHost[] = [
@@ -44,15 +45,46 @@ describe('sensing through Prometheus', () => {
     assert.deepEqual([vm1.name, vm1.path, vm1.vf, vm1.net.rxBps], ['vm1', 'vf', VF, 5000])
     assert.equal(doc.hosts[1].nic.rxBps, 2e6)
     assert.deepEqual(doc.hosts[0].vfs, {total: 1, free: []})
-    // Three queries at each end of the window, 30 s apart.
-    const times = [...new Set(server.requests.map((request) => request.time))].sort()
-    assert.equal(server.requests.length, 6)
-    assert.equal(times.length, 2)
-    assert.ok(Math.abs(times[1] - times[0] - 30) < 1e-6)
-    // The start is read for its counters only: no gauges in its queries.
-    const startQueries = server.requests.filter((request) => request.time === times[0]).map((request) => request.query).join('\n')
-    assert.doesNotMatch(startQueries, /node_memory_MemTotal_bytes|libvirt_domain_info_memory_usage_bytes|sova_port_speed_bytes/)
-    assert.match(startQueries, /libvirt_domain_info_cpu_time_seconds_total/)
+    // One query per part: what both ends of the window need as a range query with the 30 s window
+    // as its step (13), the gauges as instant queries at its end (7); none of the textfile's own
+    // domain series (the libvirt exporter has every domain).
+    assert.equal(server.requests.length, 20)
+    assert.ok(server.requests.every((request) => !/sova_domain_cpu_seconds_total/.test(request.query)))
+    const ranges = server.requests.filter((request) => request.path.endsWith('/api/v1/query_range'))
+    const instants = server.requests.filter((request) => request.path.endsWith('/api/v1/query'))
+    assert.equal(ranges.length, 13)
+    assert.ok(ranges.every((request) => Math.abs(request.end - request.start - 30) < 1e-6 && request.step === 30 && request.end === ranges[0].end))
+    assert.deepEqual([...new Set(instants.map((request) => request.time))], [ranges[0].end])
+    // The start is read for its counters only: no gauges over the window.
+    const overWindow = ranges.map((request) => request.query).join('\n')
+    assert.doesNotMatch(overWindow, /node_memory_MemTotal_bytes|libvirt_domain_info_memory_usage_bytes|sova_port_speed_bytes/)
+    assert.match(overWindow, /libvirt_domain_info_cpu_time_seconds_total/)
+  })
+
+  it('a host without the libvirt exporter (Xen) is read from its textfile\'s own domain series, asked of that host only', async () => {
+    const xen: FakeHost = {name: 'x1', vfs: [], xen: true, vms: [{name: 'vm3', uuid: '33333333-3333-4333-8333-333333333333', tapBps: 3000, cpu: 0.5}]}
+    const server = await prometheus([...fleet, xen])
+    const result = await sova(['collect', '--config', configFile({url: server.url, hostLabel: 'sova_host'}, ['h1', 'h2', 'x1']), '--format', 'json'], {state: freshStateDir()})
+    assert.equal(result.exitCode, 0, String(result.stderr))
+    const [doc] = documents(result.stdout)
+    const vm3 = doc.hosts[2].vms[0]
+    assert.deepEqual([doc.hosts[2].name, vm3.name, vm3.net.rxBps, vm3.vcpus], ['x1', 'vm3', 3000, 4])
+    const second = server.requests.filter((request) => /sova_domain_(cpu_seconds_total|virtual_cpus|memory_bytes|receive_bytes_total|transmit_bytes_total)\{/.test(request.query))
+    // CPU, rx and tx over the window; vCPUs and memory at its end.
+    assert.equal(second.length, 5)
+    assert.ok(second.every((request) => request.query.includes('{sova_host=~"x1"}')), second.map((request) => request.query).join('\n'))
+  })
+
+  it('a configuration of more than HOSTS_PER_QUERY hosts is asked in slices, so no answer grows with the fleet', async () => {
+    const names = Array.from({length: HOSTS_PER_QUERY + 1}, (_, i) => `n${i + 1}`)
+    const server = await prometheus(names.map((name) => ({name, vfs: [], vms: []})))
+    const result = await sova(['collect', '--config', configFile({url: server.url, hostLabel: 'sova_host'}, names), '--format', 'json'], {state: freshStateDir()})
+    assert.equal(result.exitCode, 0, String(result.stderr))
+    assert.equal(documents(result.stdout)[0].hosts.length, HOSTS_PER_QUERY + 1)
+    // Two slices: each part's query twice, the second of the last host only.
+    assert.equal(server.requests.length, 2 * 20)
+    const asked = server.requests.map((request) => request.query.match(/sova_host=~"([^"]*)"/)?.[1].split('|').length)
+    assert.deepEqual([...new Set(asked)].sort(), [1, HOSTS_PER_QUERY])
   })
 
   it('a host whose exporter is down, or whose textfile is stale, is missing with the reason (exit 69); the others are read', async () => {
@@ -77,11 +109,11 @@ describe('sensing through Prometheus', () => {
     assert.equal(unreachable.exitCode, 69)
     assert.equal(String(unreachable.stdout), '')
     assert.match(String(unreachable.stderr), new RegExp(`^sova collect: Prometheus at ${gone.url} cannot be reached \\(ECONNREFUSED, 1 attempt\\)\\n$`))
-    const odd = await startFakePrometheus(() => ({status: 200, body: {status: 'success', data: {resultType: 'matrix', result: []}}}))
+    const odd = await startFakePrometheus(() => ({status: 200, body: {status: 'success', data: {resultType: 'scalar', result: [0, '1']}}}))
     closers.push(odd.close)
     const garbled = await sova(['run', '--once', '--dry-run', '--config', configFile({url: odd.url})], {state: freshStateDir()})
     assert.equal(garbled.exitCode, 65)
-    assert.match(String(garbled.stderr), /^sova run: Prometheus at .*, query hosts: expected data.resultType "vector" with a result list, got "matrix"\n$/)
+    assert.match(String(garbled.stderr), /^sova run: Prometheus at .*, query up: expected data.resultType "matrix" with a result list, got "scalar"\n$/)
   })
 
   it('run --once --dry-run plans from Prometheus readings', async () => {
@@ -107,10 +139,9 @@ describe('sensing through Prometheus', () => {
     assert.equal(doc.hosts[1].vms[0].rules, undefined)
     assert.match(String(result.stderr), /collect: vm1 on h1: tag "not a tag" ignored: not a tag/)
     // Asked at the end instant only: the start of the window reads counters.
-    const times = [...new Set(server.requests.map((request) => request.time))].sort()
-    const asked = (time: number) => server.requests.filter((request) => request.time === time).map((request) => request.query).join('\n')
-    assert.doesNotMatch(asked(times[0]), /sova_domain_tag/)
-    assert.match(asked(times[1]), /sova_domain_tag/)
+    const asked = (path: string) => server.requests.filter((request) => request.path.endsWith(path)).map((request) => request.query).join('\n')
+    assert.doesNotMatch(asked('/query_range'), /sova_domain_tag/)
+    assert.match(asked('/query'), /sova_domain_tag/)
   })
 
   it('--prometheus without hosts in the configuration is a usage error; a bad URL too', async () => {

@@ -138,10 +138,14 @@ export class PrometheusStack {
   }
 
   /** Prometheus's own count of instant queries answered (to show a command read from it). */
-  async queriesAnswered(): Promise<number> {
+  /** Instant and range queries Prometheus has answered with 200 so far. */
+  async queriesAnswered(): Promise<{instant: number; range: number}> {
     const text = await (await fetch(`${this.url}/metrics`)).text()
-    const line = text.split('\n').find((l) => l.startsWith('prometheus_http_requests_total{') && l.includes('handler="/api/v1/query"') && l.includes('code="200"'))
-    return Number(line?.split(' ').at(-1) ?? 0)
+    const answered = (handler: string) => {
+      const line = text.split('\n').find((l) => l.startsWith('prometheus_http_requests_total{') && l.includes(`handler="${handler}"`) && l.includes('code="200"'))
+      return Number(line?.split(' ').at(-1) ?? 0)
+    }
+    return {instant: answered('/api/v1/query'), range: answered('/api/v1/query_range')}
   }
 
   log(name: string): string {

@@ -6,7 +6,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, describe, it} from 'node:test'
 import {EXIT, SovaError} from '../../src/lib/errors.js'
-import {PrometheusClient} from '../../src/lib/sensing/prom-client.js'
+import {MAX_CONCURRENT_QUERIES, PrometheusClient} from '../../src/lib/sensing/prom-client.js'
 import {type Answer, type SeenRequest, startFakePrometheus, vector} from '../support/fake-prometheus.js'
 
 const noSleep = async () => {}
@@ -29,6 +29,12 @@ describe('the Prometheus client', () => {
     const answer = (await client.query('up', 1234.5)) as {status: string}
     assert.equal(answer.status, 'success')
     assert.deepEqual(server.requests.map((r) => [r.method, r.path, r.query, r.time, r.authorization]), [['POST', '/prom/api/v1/query', 'up', 1234.5, undefined]])
+  })
+
+  it('POSTs /api/v1/query_range with query=, start=, end= and step=', async () => {
+    const server = await serve(() => ({status: 200, body: {status: 'success', data: {resultType: 'matrix', result: []}}}))
+    await new PrometheusClient({url: `${server.url}/prom`}).queryRange('up', 940.5, 1000.5, 60)
+    assert.deepEqual(server.requests.map((r) => [r.path, r.query, r.start, r.end, r.step]), [['/prom/api/v1/query_range', 'up', 940.5, 1000.5, 60]])
   })
 
   it('retries a 5xx and then succeeds', async () => {
@@ -77,5 +83,23 @@ describe('the Prometheus client', () => {
     assert.throws(() => new PrometheusClient({url: 'http://user:pw@prom:9090'}), (error: Error) => exitOf(EXIT.usage)(error) && /with credentials/.test(error.message) && !error.message.includes('pw'))
     assert.throws(() => new PrometheusClient({url: 'https://prom:9090', tls: {caFile: '/etc/ca.pem'}}, {env: {}}), (error: SovaError) => error.remedy === 'run Sova with NODE_EXTRA_CA_CERTS=/etc/ca.pem')
     assert.doesNotThrow(() => new PrometheusClient({url: 'https://prom:9090', tls: {caFile: '/etc/ca.pem'}}, {env: {NODE_EXTRA_CA_CERTS: '/etc/ca.pem'}}))
+  })
+
+  it('has at most MAX_CONCURRENT_QUERIES queries in flight; the next starts when one ends', async () => {
+    const pending: (() => void)[] = []
+    const fetch = (() => new Promise<Response>((resolve) => pending.push(() => resolve(new Response(JSON.stringify({status: 'success'}), {status: 200}))))) as typeof globalThis.fetch
+    const client = new PrometheusClient({url: 'http://prom:9090'}, {fetch})
+    const queries = Array.from({length: MAX_CONCURRENT_QUERIES + 2}, (_, i) => client.query(`q${i}`, 1))
+    const settle = () => new Promise((resolve) => setImmediate(resolve))
+    await settle()
+    assert.equal(pending.length, MAX_CONCURRENT_QUERIES)
+    pending[0]()
+    await settle()
+    assert.equal(pending.length, MAX_CONCURRENT_QUERIES + 1)
+    for (let i = 1; i < pending.length; i++) pending[i]()
+    await settle()
+    pending.at(-1)?.()
+    assert.equal((await Promise.all(queries)).length, MAX_CONCURRENT_QUERIES + 2)
+    assert.equal(pending.length, MAX_CONCURRENT_QUERIES + 2)
   })
 })

@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {toDocument} from '../../src/lib/loop/rates.js'
-import {snapshotOf, withUnchangedTextfiles} from '../../src/lib/sensing/prom-map.js'
-import {addAnswer, alignTextfile, PrometheusAnswerError, type Reading} from '../../src/lib/sensing/prom-response.js'
-import {END_ONLY, type PartName, sensingQueries} from '../../src/lib/sensing/promql.js'
-import {type FakeHost, fleetSeries, vector} from '../support/fake-prometheus.js'
+import {hostsLackingExporterDomains, snapshotOf, withUnchangedTextfiles} from '../../src/lib/sensing/prom-map.js'
+import {addAnswer, addRangeAnswer, alignTextfile, PrometheusAnswerError, type Reading} from '../../src/lib/sensing/prom-response.js'
+import {END_ONLY, FALLBACKS, PART_NAMES, sensingQueries} from '../../src/lib/sensing/promql.js'
+import {type FakeHost, fleetSeries, matrix, vector} from '../support/fake-prometheus.js'
 
 const UUID1 = '11111111-1111-4111-8111-111111111111'
 const UUID2 = '22222222-2222-4222-8222-222222222222'
@@ -18,8 +18,11 @@ const context = (names: string[], maxTextfileAgeSeconds = 120) => ({hosts: names
 /** What Prometheus answers at `time`; at a window's start, counters only (as the start's queries ask). */
 function readingOf(hosts: FakeHost[], time: number, countersOnly = false): Reading {
   const reading: Reading = new Map()
-  const series = fleetSeries(hosts, time).filter((one) => !countersOnly || !END_ONLY.includes(one.metric.sova_part as PartName))
-  addAnswer(reading, vector(series, time), 'sova_host', 'test')
+  // One answer per query part, as Prometheus gives them.
+  for (const part of PART_NAMES.filter((name) => !countersOnly || !END_ONLY.includes(name))) {
+    const series = fleetSeries(hosts, time).filter((one) => one.metric.sova_part === part)
+    addAnswer(reading, vector(series, time), part, 'sova_host', 'test')
+  }
   return reading
 }
 
@@ -119,19 +122,56 @@ describe('Prometheus readings mapped to counters', () => {
 
   it('answers that are not what the API documents are refused', () => {
     const reading: Reading = new Map()
-    assert.throws(() => addAnswer(reading, {status: 'error', errorType: 'bad_data', error: 'parse error'}, 'instance', 'q'), (error: Error) => error instanceof PrometheusAnswerError && /bad_data: parse error/.test(error.message))
-    assert.throws(() => addAnswer(reading, {status: 'success', data: {resultType: 'matrix', result: []}}, 'instance', 'q'), /"vector"/)
-    assert.throws(() => addAnswer(reading, {status: 'success', data: {resultType: 'vector', result: [{metric: {sova_part: 'up'}, value: [1, 2]}]}}, 'instance', 'q'), /\{metric, value/)
-    assert.throws(() => addAnswer(reading, '<html>', 'instance', 'q'), /not a JSON object/)
+    assert.throws(() => addAnswer(reading, {status: 'error', errorType: 'bad_data', error: 'parse error'}, 'up', 'instance', 'q'), (error: Error) => error instanceof PrometheusAnswerError && /bad_data: parse error/.test(error.message))
+    assert.throws(() => addAnswer(reading, {status: 'success', data: {resultType: 'matrix', result: []}}, 'up', 'instance', 'q'), /"vector"/)
+    assert.throws(() => addAnswer(reading, {status: 'success', data: {resultType: 'vector', result: [{metric: {instance: 'h1:9100'}, value: [1, 2]}]}}, 'up', 'instance', 'q'), /\{metric, value/)
+    assert.throws(() => addAnswer(reading, '<html>', 'up', 'instance', 'q'), /not a JSON object/)
   })
 
-  it('every query aggregates by the host label, so an answer has one series per host, VF or VM interface', () => {
-    for (const {query} of sensingQueries({hostLabel: 'sova_host', hosts: ['h1', 'h2.example']})) {
-      for (const part of query.split(' or ')) {
-        assert.match(part, /^label_replace\(\(?(max|sum|count) by \(sova_host[,)]/)
-        // Only the configuration's hosts are asked about (a shard of a fleet).
-        assert.match(part, /\{(mode="idle", )?sova_host=~"h1\|h2\[\.\]example"\}/)
-      }
+  it('every query is one part aggregated by the host label, so an answer has one series per host, VF or VM interface', () => {
+    const queries = [...sensingQueries({hostLabel: 'sova_host', hosts: ['h1', 'h2.example']}), ...sensingQueries({hostLabel: 'sova_host', hosts: ['h1']}, false, true)]
+    assert.deepEqual(queries.map(({part}) => part).sort(), [...PART_NAMES].sort())
+    for (const {query} of queries) {
+      assert.match(query, /^(max|sum|count) by \(sova_host[,)]/)
+      assert.doesNotMatch(query, / or |label_replace|unless/)
+      // Only the configuration's hosts are asked about (a shard of a fleet).
+      assert.match(query, /\{(mode="idle", )?sova_host=~"h1(\|h2\[\.\]example)?"\}/)
     }
+    // The textfile's own domain series are a second round's, never in the first.
+    assert.ok(sensingQueries({hostLabel: 'sova_host'}).every(({part}) => !FALLBACKS.includes(part)))
+  })
+
+  it('instance less its :port is the host; series of one host from two ports are combined as the part aggregates', () => {
+    const reading: Reading = new Map()
+    const series = (instance: string, domain: string, value: number) => ({metric: {instance, domain}, value})
+    addAnswer(reading, vector([series('h1:9177', 'vm1', 7), series('h1:9178', 'vm1', 3), series('h1:9177', 'vm2', 1), series('[::1]:9177', 'vm3', 2)], 0), 'lv_cpu', 'instance', 'q')
+    addAnswer(reading, vector([series('h1:9177', 'vm1', 4), series('h1:9178', 'vm1', 6)], 0), 'lv_vcpus', 'instance', 'q')
+    assert.deepEqual([...reading.keys()], ['h1', '[::1]'])
+    const values = (host: string, part: 'lv_cpu' | 'lv_vcpus') => reading.get(host)?.get(part)?.map((sample) => [sample.labels.domain, sample.value])
+    assert.deepEqual(values('h1', 'lv_cpu'), [['vm1', 10], ['vm2', 1]])
+    assert.deepEqual(values('h1', 'lv_vcpus'), [['vm1', 6]])
+    assert.deepEqual(values('[::1]', 'lv_cpu'), [['vm3', 2]])
+  })
+
+  it('a range answer over the window gives each end its own points; a point at neither end is refused', () => {
+    const ends = {startMs: 940_000, endMs: 1_000_000, start: new Map() as Reading, end: new Map() as Reading}
+    const answer = matrix([
+      {metric: {instance: 'h1:9177', domain: 'vm1'}, values: [[940, 5], [1000, 65]]},
+      // A domain started within the window: a point at the end only.
+      {metric: {instance: 'h1:9177', domain: 'vm2'}, values: [[1000, 3]]},
+    ])
+    addRangeAnswer(ends, answer, 'lv_cpu', 'instance', 'q')
+    const values = (reading: Reading) => reading.get('h1')?.get('lv_cpu')?.map((sample) => [sample.labels.domain, sample.value])
+    assert.deepEqual(values(ends.start), [['vm1', 5]])
+    assert.deepEqual(values(ends.end), [['vm1', 65], ['vm2', 3]])
+    assert.throws(() => addRangeAnswer(ends, matrix([{metric: {instance: 'h1:9177', domain: 'vm1'}, values: [[970, 1]]}]), 'lv_cpu', 'instance', 'q'), /q: a point at 970, neither end of the window/)
+    assert.throws(() => addRangeAnswer(ends, vector([], 1000), 'lv_cpu', 'instance', 'q'), /expected data.resultType "matrix"/)
+  })
+
+  it('the textfile\'s own domain series are asked of the hosts where the libvirt exporter lacks a domain only', () => {
+    const kvm = host([{name: 'vm1', uuid: UUID1, tapBps: 1, cpu: 1}])
+    const xen = host([{name: 'vm2', uuid: UUID2, tapBps: 1, cpu: 1}], {name: 'x1', xen: true})
+    const idle = host([], {name: 'h0'})
+    assert.deepEqual(hostsLackingExporterDomains(readingOf([kvm, xen, idle], 1000)), ['x1'])
   })
 })

@@ -1,6 +1,6 @@
 // The queries Sova sends, evaluated by Prometheus's own engine (promtool test rules) on a few
-// series: the host key is `instance` without its port, so both exporters of a host are one host,
-// and a domain's textfile series are read only where the libvirt exporter lacks the domain.
+// series: each is one part aggregated by `instance` (the reader takes its `:port` off, so both
+// exporters of a host are one host) and the part's labels, of the configuration's hosts only.
 // Skipped without promtool (Debian's prometheus package), required with SOVA_LAB=required (.ci/run).
 import assert from 'node:assert/strict'
 import {spawnSync} from 'node:child_process'
@@ -8,7 +8,7 @@ import {mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
-import {queryText} from '../../src/lib/sensing/promql.js'
+import {partQuery} from '../../src/lib/sensing/promql.js'
 
 const hasPromtool = spawnSync('sh', ['-c', 'command -v promtool']).status === 0
 if (!hasPromtool && process.env.SOVA_LAB === 'required') throw new Error('SOVA_LAB=required, but promtool (Debian package prometheus) is not installed')
@@ -17,7 +17,7 @@ const SCOPE = {hostLabel: 'instance', hosts: ['h1', 'h2', 'h4.x']}
 const series = (name: string, value: number) => ({series: name, values: `${value} ${value}`})
 
 describe('the queries on Prometheus\'s engine', {skip: hasPromtool ? false : 'promtool is not installed (Debian package prometheus)'}, () => {
-  it('instance less its port names the host; only the configuration\'s hosts are asked about; textfile series of a domain only where the libvirt exporter lacks it', () => {
+  it('by instance and the part\'s labels only; only the configuration\'s hosts are asked about', () => {
     const test = {
       tests: [
         {
@@ -38,22 +38,29 @@ describe('the queries on Prometheus\'s engine', {skip: hasPromtool ? false : 'pr
           ],
           promql_expr_test: [
             {
-              expr: queryText('hosts', SCOPE),
+              expr: partQuery('up', SCOPE),
               eval_time: '1m',
               exp_samples: [
-                {labels: '{instance="h1:9100", job="node", sova_host_key="h1", sova_part="up"}', value: 1},
-                {labels: '{instance="h1:9177", job="libvirt", sova_host_key="h1", sova_part="up"}', value: 0},
-                {labels: '{instance="h4.x:9100", job="node", sova_host_key="h4.x", sova_part="up"}', value: 1},
+                {labels: '{instance="h1:9100", job="node"}', value: 1},
+                {labels: '{instance="h1:9177", job="libvirt"}', value: 0},
+                {labels: '{instance="h4.x:9100", job="node"}', value: 1},
+              ],
+            },
+            {expr: partQuery('lv_cpu', SCOPE), eval_time: '1m', exp_samples: [{labels: '{domain="vm1", instance="h1:9177"}', value: 7}]},
+            {
+              expr: partQuery('sova_cpu', SCOPE),
+              eval_time: '1m',
+              exp_samples: [
+                {labels: '{domain="vm1", instance="h1:9100"}', value: 6},
+                {labels: '{domain="vm2", instance="h2:9100"}', value: 5},
               ],
             },
             {
-              expr: queryText('domains', SCOPE),
+              expr: partQuery('tag', SCOPE),
               eval_time: '1m',
               exp_samples: [
-                {labels: '{domain="vm1", sova_host_key="h1", sova_part="lv_cpu"}', value: 7},
-                {labels: '{domain="vm2", sova_host_key="h2", sova_part="sova_cpu"}', value: 5},
-                {labels: '{domain="vm2", sova_host_key="h2", sova_part="tag", tag="database"}', value: 1},
-                {labels: '{domain="vm2", sova_host_key="h2", sova_part="tag", tag="xen:nomigrate"}', value: 1},
+                {labels: '{domain="vm2", instance="h2:9100", tag="database"}', value: 1},
+                {labels: '{domain="vm2", instance="h2:9100", tag="xen:nomigrate"}', value: 1},
               ],
             },
           ],

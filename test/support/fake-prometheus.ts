@@ -3,12 +3,18 @@
 // of the Prometheus source run against real HTTP without a Prometheus.
 import {createServer, type IncomingMessage, type ServerResponse} from 'node:http'
 import type {AddressInfo} from 'node:net'
+import {PART_NAMES, type PartName, partQuery} from '../../src/lib/sensing/promql.js'
 
 export interface SeenRequest {
   method: string
   path: string
   query: string
+  /** An instant query's time (NaN for a range query). */
   time: number
+  /** A range query's start, end and step (NaN for an instant query). */
+  start: number
+  end: number
+  step: number
   authorization?: string
 }
 
@@ -23,7 +29,8 @@ export async function startFakePrometheus(answer: (request: SeenRequest) => Answ
     req.on('data', (chunk) => (body += chunk))
     req.on('end', () => {
       const form = new URLSearchParams(body)
-      const seen: SeenRequest = {method: req.method ?? '', path: req.url ?? '', query: form.get('query') ?? '', time: Number(form.get('time')), authorization: req.headers.authorization}
+      const number = (name: string) => Number(form.get(name) ?? NaN)
+      const seen: SeenRequest = {method: req.method ?? '', path: req.url ?? '', query: form.get('query') ?? '', time: number('time'), start: number('start'), end: number('end'), step: number('step'), authorization: req.headers.authorization}
       requests.push(seen)
       const reply = answer(seen)
       if ('hang' in reply) return void hanging.push(res)
@@ -43,6 +50,12 @@ export async function startFakePrometheus(answer: (request: SeenRequest) => Answ
     },
   }
 }
+
+/** A matrix answer: each series' values at the times given. */
+export const matrix = (result: {metric: Record<string, string>; values: [number, number][]}[]) => ({
+  status: 'success',
+  data: {resultType: 'matrix', result: result.map((series) => ({metric: series.metric, values: series.values.map(([time, value]) => [time, String(value)])}))},
+})
 
 /** A vector answer of these series. */
 export const vector = (result: {metric: Record<string, string>; value: number}[], time: number) => ({
@@ -127,19 +140,33 @@ export function fleetSeries(hosts: FakeHost[], time: number): {metric: Record<st
   return out
 }
 
-/** Which of Sova's three queries `query` is (by a metric only it reads). */
-export function queryName(query: string): 'hosts' | 'vfs' | 'domains' {
-  if (query.includes('sova_vf_info')) return 'vfs'
-  if (query.includes('sova_domain_info')) return 'domains'
-  return 'hosts'
+/** Which query part `query` asks for (by its metric: each part reads one metric). */
+export function partOf(query: string): PartName {
+  const part = PART_NAMES.find((name) => {
+    const metric = partQuery(name, {hostLabel: 'sova_host'}).replace(/^.*\(([a-zA-Z_:][a-zA-Z0-9_:]*).*$/, '$1')
+    return new RegExp(`\\(${metric}[{)]`).test(query)
+  })
+  if (part === undefined) throw new Error(`the fake Prometheus knows no part of ${query}`)
+  return part
 }
 
-const PARTS_OF = {hosts: ['up', 'textfile', 'port', 'port_rx', 'port_tx', 'port_speed', 'mem_total', 'mem_available', 'cpus'], vfs: ['vf', 'vf_rx', 'vf_tx']}
-
-/** The answer of a fake Prometheus holding `hosts` to one of Sova's queries. */
+/** The answer of a fake Prometheus holding `hosts` to one of Sova's queries (the part's series of the hosts its matcher names, without a part label), instant or range. */
 export function fleetAnswer(hosts: FakeHost[], request: SeenRequest): Answer {
-  const name = queryName(request.query)
-  const parts = name === 'domains' ? undefined : new Set(PARTS_OF[name])
-  const series = fleetSeries(hosts, request.time).filter((s) => (parts ? parts.has(s.metric.sova_part) : !PARTS_OF.hosts.includes(s.metric.sova_part) && !PARTS_OF.vfs.includes(s.metric.sova_part)))
-  return {status: 200, body: vector(series, request.time)}
+  const part = partOf(request.query)
+  const matchers = [...request.query.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)=~"([^"]*)"/g)].map(([, label, pattern]) => ({label, pattern: new RegExp(`^(?:${pattern})$`)}))
+  const at = (time: number) =>
+    fleetSeries(hosts, time)
+      .filter((one) => one.metric.sova_part === part && matchers.every(({label, pattern}) => pattern.test(one.metric[label] ?? '')))
+      .map(({metric: {sova_part: _, ...metric}, value}) => ({metric, value}))
+  if (!request.path.endsWith('/query_range')) return {status: 200, body: vector(at(request.time), request.time)}
+  const series = new Map<string, {metric: Record<string, string>; values: [number, number][]}>()
+  for (let time = request.start; time <= request.end + 1e-9; time += request.step) {
+    for (const {metric, value} of at(time)) {
+      const key = JSON.stringify(metric)
+      const entry = series.get(key) ?? {metric, values: []}
+      entry.values.push([time, value])
+      series.set(key, entry)
+    }
+  }
+  return {status: 200, body: matrix([...series.values()])}
 }

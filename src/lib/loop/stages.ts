@@ -40,7 +40,8 @@ export async function collectStage(backend: Backend, store: Store, options: Coll
   if (backend.readWindow) {
     // Sensing that keeps history itself (Prometheus): both ends of the window from it.
     ;({start, end} = await backend.readWindow(options.sampleSeconds))
-    stored = storedBefore(end.source.cluster)
+    // The stored sample (a whole fleet's raw counters) only dates missing hosts here: read it only then.
+    stored = end.missing ? storedBefore(end.source.cluster) : undefined
   } else if (options.sampleSeconds === undefined) {
     await backend.nextSample()
     end = await backend.snapshot()

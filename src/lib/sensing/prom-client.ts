@@ -1,5 +1,5 @@
-// The HTTP side of Prometheus sensing: instant queries over the documented API (POST
-// /api/v1/query with query= and time=), with Node's own fetch, a timeout per attempt, bounded
+// The HTTP side of Prometheus sensing: instant and range queries over the documented API (POST
+// /api/v1/query with query= and time=, /api/v1/query_range with query=, start=, end=, step=), with Node's own fetch, a timeout per attempt, bounded
 // retries with backoff on what may pass (5xx, network errors, timeouts) and never on an answer
 // that will not change (4xx). Secrets come from files and never reach a message.
 import {readFileSync} from 'node:fs'
@@ -9,6 +9,11 @@ export const DEFAULT_TIMEOUT_SECONDS = 10
 export const DEFAULT_RETRIES = 2
 /** First pause before a retry; doubled each time. */
 const BACKOFF_MS = 250
+/**
+ * Queries in flight at once: enough to keep a Prometheus's cores busy and hide a round trip, few
+ * enough that neither side holds many whole answers at a time (bench/fleet).
+ */
+export const MAX_CONCURRENT_QUERIES = 4
 
 /** http(s)://host[:port][/prefix], nothing more: credentials in a URL would end up in messages. */
 export const PROMETHEUS_URL_PATTERN = '^https?://[A-Za-z0-9._~\\[\\]:-]+(/[A-Za-z0-9._~/%-]*)?$'
@@ -51,10 +56,12 @@ export function authorizationOf(auth: PrometheusAuth | undefined): string | unde
 
 /** Runs instant queries against one Prometheus. */
 export class PrometheusClient {
-  private readonly endpoint: URL
+  private readonly base: string
   private readonly authorization: string | undefined
   private readonly fetch: typeof fetch
   private readonly sleep: (ms: number) => Promise<void>
+  private inFlight = 0
+  private readonly waiting: (() => void)[] = []
 
   constructor(
     private readonly settings: PrometheusEndpoint,
@@ -71,14 +78,42 @@ export class PrometheusClient {
     if (settings.tls?.caFile !== undefined && env.NODE_EXTRA_CA_CERTS !== settings.tls.caFile) {
       throw new UsageError(`sensing.prometheus.tls.caFile ${settings.tls.caFile}: Node's fetch takes an extra CA only from the environment at start`, `run Sova with NODE_EXTRA_CA_CERTS=${settings.tls.caFile}`)
     }
-    this.endpoint = new URL('api/v1/query', settings.url.endsWith('/') ? settings.url : `${settings.url}/`)
+    this.base = settings.url.endsWith('/') ? settings.url : `${settings.url}/`
     this.authorization = authorizationOf(settings.auth)
     this.fetch = options.fetch ?? globalThis.fetch
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)))
   }
 
-  /** The parsed JSON answer of `query` at `time` (Unix seconds). 69 when Prometheus cannot be reached, 65 when it answers what the API does not document. */
-  async query(query: string, time: number): Promise<unknown> {
+  /**
+   * The parsed JSON answer of `query` at `time` (Unix seconds), at most MAX_CONCURRENT_QUERIES at a
+   * time. 69 when Prometheus cannot be reached, 65 when it answers what the API does not document.
+   */
+  query(query: string, time: number): Promise<unknown> {
+    return this.limited('api/v1/query', {query, time: time.toFixed(3)})
+  }
+
+  /**
+   * The parsed JSON answer of `query` evaluated at `start`, `start + step`, ... up to `end` (Unix
+   * seconds; each point as an instant query at that time would read it), as `query` is limited.
+   */
+  queryRange(query: string, start: number, end: number, step: number): Promise<unknown> {
+    return this.limited('api/v1/query_range', {query, start: start.toFixed(3), end: end.toFixed(3), step: step.toFixed(3)})
+  }
+
+  private async limited(path: string, form: Record<string, string>): Promise<unknown> {
+    if (this.inFlight >= MAX_CONCURRENT_QUERIES) await new Promise<void>((resolve) => this.waiting.push(resolve))
+    else this.inFlight++
+    try {
+      return await this.attempts(new URL(path, this.base), form)
+    } finally {
+      // A waiting query takes this one's place (inFlight unchanged), else the place is freed.
+      const next = this.waiting.shift()
+      if (next) next()
+      else this.inFlight--
+    }
+  }
+
+  private async attempts(endpoint: URL, form: Record<string, string>): Promise<unknown> {
     const retries = this.settings.retries ?? DEFAULT_RETRIES
     const timeoutMs = (this.settings.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000
     const where = `Prometheus at ${this.settings.url}`
@@ -87,10 +122,10 @@ export class PrometheusClient {
       if (attempt > 0) await this.sleep(BACKOFF_MS * 2 ** (attempt - 1))
       let response: Response
       try {
-        response = await this.fetch(this.endpoint, {
+        response = await this.fetch(endpoint, {
           method: 'POST',
           headers: {'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...(this.authorization ? {authorization: this.authorization} : {})},
-          body: new URLSearchParams({query, time: time.toFixed(3)}),
+          body: new URLSearchParams(form),
           signal: AbortSignal.timeout(timeoutMs),
         })
       } catch (error) {

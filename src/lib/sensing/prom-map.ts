@@ -103,6 +103,19 @@ function vmOf(sample: Sample, parts: Parts, lookups: ReturnType<typeof lookupsOf
   }
 }
 
+/**
+ * Hosts with a managed domain that the libvirt exporter has no CPU time of: their textfile's own
+ * domain series (promql.ts FALLBACKS) stand in for it, so they are asked for of these hosts only.
+ */
+export function hostsLackingExporterDomains(reading: Reading): string[] {
+  const lacking: string[] = []
+  for (const [host, parts] of reading) {
+    const known = new Set(all(parts, 'lv_cpu').map((sample) => sample.labels.domain))
+    if (all(parts, 'domain').some((sample) => !known.has(sample.labels.domain))) lacking.push(host)
+  }
+  return lacking
+}
+
 /** Per-domain and per-VF values of a host, looked up by name. */
 function lookupsOf(parts: Parts) {
   const value = (part: PartName, label: string) => new Map(all(parts, part).map((sample) => [sample.labels[label], sample.value]))

@@ -1,5 +1,5 @@
 // A backend that senses through Prometheus and acts through the hypervisors' tools: snapshots come
-// from a handful of instant queries, every action (and the cluster's clock) goes to the configured
+// from a query per metric (a range query over the window for what both of its ends need), every action (and the cluster's clock) goes to the configured
 // backend, which reaches only the hosts a plan touches. The rest of Sova sees a Backend.
 //
 // Rates: the counters at two instants (now and one window before), mapped to two RawSnapshots and
@@ -10,13 +10,31 @@
 import type {Backend, RawSnapshot, StepResult, VfDevice, VmRef} from '../backends/types.js'
 import {InputError, UnreachableError} from '../errors.js'
 import {type ClientOptions, PrometheusClient, type PrometheusEndpoint} from './prom-client.js'
-import {type MappingContext, snapshotOf, withUnchangedTextfiles} from './prom-map.js'
-import {addAnswer, alignTextfile, PrometheusAnswerError, type Reading} from './prom-response.js'
-import {sensingQueries} from './promql.js'
+import {hostsLackingExporterDomains, type MappingContext, snapshotOf, withUnchangedTextfiles} from './prom-map.js'
+import {addAnswer, addRangeAnswer, alignTextfile, PrometheusAnswerError, type Reading} from './prom-response.js'
+import {END_ONLY, type PartName, sensingQueries} from './promql.js'
+
+/** One query to send, and where its answer goes. */
+interface Asked {
+  fetch: () => Promise<unknown>
+  add: (body: unknown) => void
+}
 
 export const DEFAULT_WINDOW_SECONDS = 60
 export const DEFAULT_HOST_LABEL = 'instance'
 export const DEFAULT_MAX_TEXTFILE_AGE_SECONDS = 120
+/**
+ * Hosts one query asks about: a larger configuration is asked in slices of this many, so no answer
+ * (about 6 MB at 40 VMs a host), and no query's working set in Prometheus, grows with the fleet.
+ */
+export const HOSTS_PER_QUERY = 1000
+
+/** `names` in slices of HOSTS_PER_QUERY. */
+export function hostSlices(names: readonly string[]): string[][] {
+  const slices: string[][] = []
+  for (let from = 0; from < names.length; from += HOSTS_PER_QUERY) slices.push(names.slice(from, from + HOSTS_PER_QUERY))
+  return slices
+}
 
 export interface PrometheusSensingSettings extends PrometheusEndpoint {
   hostLabel?: string
@@ -57,18 +75,54 @@ export class PrometheusSensing implements Backend {
     return this.settings.hostLabel ?? DEFAULT_HOST_LABEL
   }
 
-  /** Every query of one instant (Unix ms), in parallel, sorted into one reading. */
-  private async read(ms: number, countersOnly = false): Promise<Reading> {
+  /** The queries of the configuration's `hosts`, per slice of hosts: every part's but the textfile's domain fallbacks, or those only. */
+  private queries(hosts: readonly string[], fallbacks: boolean): {part: PartName; query: string}[] {
+    return hostSlices(hosts).flatMap((slice) => sensingQueries({hostLabel: this.hostLabel, hosts: slice}, false, fallbacks))
+  }
+
+  private what(part: PartName): string {
+    return `Prometheus at ${this.settings.url}, query ${part}`
+  }
+
+  /** Every query of one instant (Unix ms), then the fallbacks of the hosts where the libvirt exporter lacks a domain. */
+  private async read(ms: number): Promise<Reading> {
     const reading: Reading = new Map()
-    const queries = sensingQueries({hostLabel: this.hostLabel, hosts: this.hosts.map((host) => host.name)}, countersOnly)
-    const answers = await Promise.all(queries.map(({query}) => this.client.query(query, ms / 1000)))
-    try {
-      answers.forEach((answer, i) => addAnswer(reading, answer, this.hostLabel, `Prometheus at ${this.settings.url}, query ${queries[i].name}`))
-    } catch (error) {
-      if (error instanceof PrometheusAnswerError) throw new InputError(error.message)
-      throw error
-    }
+    const asked = (queries: {part: PartName; query: string}[]): Asked[] =>
+      queries.map(({part, query}) => ({fetch: () => this.client.query(query, ms / 1000), add: (body) => addAnswer(reading, body, part, this.hostLabel, this.what(part))}))
+    await this.ask(asked(this.queries(this.hosts.map((host) => host.name), false)))
+    const lacking = hostsLackingExporterDomains(reading)
+    if (lacking.length > 0) await this.ask(asked(this.queries(lacking, true)))
     return reading
+  }
+
+  /**
+   * Both ends of a window (Unix ms): what both need (counters, and what they count) as one range
+   * query a part with the window as its step, which gives exactly the two instants' readings and
+   * costs Prometheus and the answers about two thirds of two instant queries (bench/fleet); the
+   * gauges only the end needs (promql.ts END_ONLY) as instant queries at the end. Then the
+   * fallbacks of the hosts where the libvirt exporter lacks a domain at either end.
+   */
+  private async readEnds(startMs: number, endMs: number): Promise<{start: Reading; end: Reading}> {
+    const ends = {startMs, endMs, start: new Map() as Reading, end: new Map() as Reading}
+    const asked = (queries: {part: PartName; query: string}[]): Asked[] =>
+      queries.map(({part, query}) =>
+        END_ONLY.includes(part)
+          ? {fetch: () => this.client.query(query, endMs / 1000), add: (body) => addAnswer(ends.end, body, part, this.hostLabel, this.what(part))}
+          : {fetch: () => this.client.queryRange(query, startMs / 1000, endMs / 1000, (endMs - startMs) / 1000), add: (body) => addRangeAnswer(ends, body, part, this.hostLabel, this.what(part))},
+      )
+    await this.ask(asked(this.queries(this.hosts.map((host) => host.name), false)))
+    const lacking = [...new Set([...hostsLackingExporterDomains(ends.start), ...hostsLackingExporterDomains(ends.end)])]
+    if (lacking.length > 0) await this.ask(asked(this.queries(lacking, true)))
+    return ends
+  }
+
+  /** Runs the queries (the client keeps a few in flight), each answer sorted in as it comes; a failure is the first query's (in order) that failed. */
+  private async ask(queries: Asked[]): Promise<void> {
+    const outcomes = await Promise.allSettled(queries.map(async ({fetch, add}) => add(await fetch())))
+    const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected')
+    if (!failed) return
+    if (failed.reason instanceof PrometheusAnswerError) throw new InputError(failed.reason.message)
+    throw failed.reason
   }
 
   private async context(): Promise<MappingContext> {
@@ -110,7 +164,7 @@ export class PrometheusSensing implements Backend {
     // Whole milliseconds, so the document's window is exactly `window` seconds.
     const endMs = Math.floor(this.nowMs())
     const startMs = endMs - Math.round(window * 1000)
-    const [context, startReading, endReading] = await Promise.all([this.context(), this.read(startMs, true), this.read(endMs)])
+    const [context, {start: startReading, end: endReading}] = await Promise.all([this.context(), this.readEnds(startMs, endMs)])
     alignTextfile(startReading, endReading, window)
     // The start's gauges are never used (rates need its counters; the document states the end's).
     const start = this.snapshotAt(startReading, startMs, {...context, countersOnly: true})
