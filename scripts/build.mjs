@@ -21,23 +21,27 @@ const BANNER = [
   'const __filename = __sovaFileURLToPath(import.meta.url);',
   'const __dirname = __sovaDirname(__filename);',
 ].join('\n')
-await build({
-  entryPoints: {cli: 'src/cli.ts', commands: 'src/commands-lazy.ts', 'command-classes': 'src/commands.ts'},
+/** What both builds share. */
+const COMMON = {
   outdir: 'dist',
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
   sourcemap: 'linked',
   // Native addon and dev-only loaders stay outside the bundle.
   external: ['better-sqlite3', 'typescript', 'ts-node', 'tsx'],
-  // oclif is CommonJS inside an ESM bundle: give it require/__filename/__dirname.
-  banner: {js: BANNER},
   minify: process.env.SOVA_BUILD_DEBUG ? false : true,
   logLevel: 'warning',
   // The document's checker, compiled from the schema here rather than at every start.
   plugins: [precompiledDocumentCheck(ROOT)],
+}
+await build({
+  ...COMMON,
+  entryPoints: {cli: 'src/cli.ts', commands: 'src/commands-lazy.ts', 'command-classes': 'src/commands.ts'},
+  splitting: true,
+  format: 'esm',
+  // oclif is CommonJS inside an ESM bundle: give it require/__filename/__dirname.
+  banner: {js: BANNER},
 })
 
 // What oclif knows of every command without loading it (help, the command list, did-you-mean,
@@ -55,22 +59,14 @@ writeFileSync(MANIFEST, JSON.stringify(manifest) + '\n')
 // cache made here (scripts/code-cache.mjs): a command starts without loading the ES modules above
 // one by one. oclif finds the bundle's command map through dist/commands.cjs.
 await build({
+  ...COMMON,
   entryPoints: {sova: 'src/cli-bundle.ts'},
-  outdir: 'dist',
   outExtension: {'.js': '.cjs'},
-  bundle: true,
   format: 'cjs',
   // A script compiled from a code cache cannot import() (Node 20 loses its loader), so every
   // import() becomes a require(): Sova's are of bundled modules and of Node's own; oclif imports
   // only ES-module plugins, which this bundle never loads (src/cli.ts, fromBundle).
   supported: {'dynamic-import': false},
-  platform: 'node',
-  target: 'node20',
-  sourcemap: 'linked',
-  external: ['better-sqlite3', 'typescript', 'ts-node', 'tsx'],
-  minify: process.env.SOVA_BUILD_DEBUG ? false : true,
-  logLevel: 'warning',
-  plugins: [precompiledDocumentCheck(ROOT)],
 })
 writeFileSync(
   join(ROOT, 'dist', 'commands.cjs'),

@@ -70,7 +70,8 @@ export abstract class SovaCommand extends Command {
   }
 
   private csvHeaderWritten = false
-  /** Documents already checked and serialised: a stage keeps a document and then writes it, once each. */
+  /** Documents already checked, and serialised: a stage keeps a document and then writes it, each done once. */
+  private readonly checked = new WeakSet<SovaDocument>()
   private readonly written = new WeakMap<SovaDocument, Buffer>()
 
   /** Logs a line on stderr unless --quiet. */
@@ -135,14 +136,16 @@ export abstract class SovaCommand extends Command {
 
   /** A document with a non-finite figure is a bug: stop (exit 70) before writing it anywhere. */
   protected assertWritable(doc: SovaDocument): void {
-    if (!this.written.has(doc)) assertFiniteDocument(doc, `${this.id ?? 'sova'} output`)
+    if (this.checked.has(doc)) return
+    assertFiniteDocument(doc, `${this.id ?? 'sova'} output`)
+    this.checked.add(doc)
   }
 
   /** The document's JSON line (checked writable) as bytes, serialised and encoded once however many times it is kept and written. */
   protected bytesOf(doc: SovaDocument): Buffer {
     let bytes = this.written.get(doc)
     if (bytes === undefined) {
-      assertFiniteDocument(doc, `${this.id ?? 'sova'} output`)
+      this.assertWritable(doc)
       bytes = Buffer.from(JSON.stringify(doc) + '\n', 'utf8')
       this.written.set(doc, bytes)
     }

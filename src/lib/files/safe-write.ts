@@ -38,15 +38,17 @@ export function createTemporaryBeside(path: string, fs: Pick<SafeFs, 'openSync'>
  * Writes `text` to `path` all or nothing: a new temporary file beside it, fsync, rename. On failure the
  * temporary file is removed, `path` keeps its old content, and the error is thrown as it came. With
  * `mode`, the file has that mode whatever the umask (a reader running as another user needs it).
+ * `durable: false` skips both fsyncs, for a copy whose loss in a power cut costs nothing: a reader
+ * still sees the old content or the new, never part of one.
  */
-export function replaceFile(path: string, text: string, fs: SafeFs = nodeFs, mode?: number): void {
+export function replaceFile(path: string, text: string | Uint8Array, fs: SafeFs = nodeFs, mode?: number, {durable = true}: {durable?: boolean} = {}): void {
   let temp: string | undefined
   let fd: number | undefined
   try {
     ;({temp, fd} = createTemporaryBeside(path, fs, mode))
     if (mode !== undefined) fs.fchmodSync(fd, mode)
     fs.writeFileSync(fd, text)
-    fs.fsyncSync(fd)
+    if (durable) fs.fsyncSync(fd)
     fs.closeSync(fd)
     fd = undefined
     fs.renameSync(temp, path)
@@ -61,7 +63,7 @@ export function replaceFile(path: string, text: string, fs: SafeFs = nodeFs, mod
     if (temp !== undefined) fs.rmSync(temp, {force: true})
     throw error
   }
-  syncDirectory(dirname(resolve(path)))
+  if (durable) syncDirectory(dirname(resolve(path)))
 }
 
 /** Makes the rename itself durable; best effort, since not every file system lets a directory be fsynced. */

@@ -8,9 +8,9 @@
 // Each save replaces the file by rename, so a reader sees the old document or the new one, never
 // part of one. It is not fsynced: the file is a copy of what went to stdout, and losing the newest
 // one in a power cut costs only explain's default input (which then says what is wrong with it).
-import {closeSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {createTemporaryBeside} from '../files/safe-write.js'
+import {replaceFile} from '../files/safe-write.js'
 
 export const LAST_DOCUMENTS_DIR = 'last-documents'
 
@@ -32,19 +32,7 @@ export function documentFilesIn(stateDir: string): DocumentFiles {
   return {
     write(cluster, json) {
       mkdirSync(dir, {recursive: true, mode: 0o700})
-      const target = join(dir, fileNameOf(cluster))
-      const {temp, fd} = createTemporaryBeside(target, undefined, 0o600)
-      try {
-        try {
-          writeFileSync(fd, json)
-        } finally {
-          closeSync(fd)
-        }
-        renameSync(temp, target)
-      } catch (error) {
-        rmSync(temp, {force: true})
-        throw error
-      }
+      replaceFile(join(dir, fileNameOf(cluster)), json, undefined, 0o600, {durable: false})
     },
     read(cluster) {
       try {
