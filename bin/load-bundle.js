@@ -2,17 +2,18 @@
 // vm.Script with the code cache the build made for this Node (dist/sova.cjs.cache): V8 then
 // deserialises the functions a stage runs instead of parsing and compiling them. A cache from
 // another Node or V8 is rejected by V8 itself, and the bundle compiles as usual.
-import {readFileSync} from 'node:fs'
-import {createRequire} from 'node:module'
-import {dirname, join} from 'node:path'
-import {fileURLToPath} from 'node:url'
-import vm from 'node:vm'
+// CommonJS (bin/package.json), as bin/run.js: Node starts a CommonJS entry without its ES-module loader.
+'use strict'
+const {readFileSync} = require('node:fs')
+const {createRequire} = require('node:module')
+const {dirname, join} = require('node:path')
+const vm = require('node:vm')
 
-export const BUNDLE = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'sova.cjs')
-export const CODE_CACHE = `${BUNDLE}.cache`
+const BUNDLE = join(__dirname, '..', 'dist', 'sova.cjs')
+const CODE_CACHE = `${BUNDLE}.cache`
 
 /** The bundle's exports, and the script they came from (whose code the build asks V8 for). */
-export function loadBundle({useCache = true} = {}) {
+function loadBundle({useCache = true} = {}) {
   const source = readFileSync(BUNDLE, 'utf8')
   let cachedData
   if (useCache) {
@@ -28,3 +29,5 @@ export function loadBundle({useCache = true} = {}) {
   script.runInThisContext()(module.exports, createRequire(BUNDLE), module, BUNDLE, dirname(BUNDLE))
   return {exports: module.exports, script}
 }
+
+module.exports = {BUNDLE, CODE_CACHE, loadBundle}

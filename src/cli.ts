@@ -69,7 +69,7 @@ async function loadConfig(root: string, argv: string[], fromBundle: boolean): Pr
     const [id] = normalizeArgv(own, [...argv])
     if (id !== 'help' && own.findCommand(id)) return own
   }
-  return fromBundle ? undefined : Config.load(root)
+  return fromBundle ? undefined : Config.load(packageRoot)
 }
 
 /** The line refusing a command that does not exist, or nothing when argv names a command, a topic or help. */
