@@ -33,21 +33,23 @@ describe('store: last document', () => {
     for (let n = 1; n <= 20; n++) store.saveLastDocument(n % 2 ? 'rack7' : 'sim:paper:1', `{"n":${n}}`)
     assert.equal(store.lastDocument()?.json, '{"n":20}')
     assert.equal(store.lastDocument('rack7')?.json, '{"n":19}')
+    const savedAt = Date.parse(store.lastDocument()?.savedAt ?? '')
+    assert.ok(Math.abs(savedAt - Date.now()) < 60_000, `saved just now, by the file's time (${store.lastDocument()?.savedAt})`)
     store.close()
     const files = join(dir, 'last-documents')
     assert.equal(statSync(files).mode & 0o777, 0o700)
-    assert.deepEqual(readdirSync(files).sort(), [`${Buffer.from('rack7').toString('hex')}.json`, `${Buffer.from('sim:paper:1').toString('hex')}.json`].sort(), 'one file per cluster, no temporary left')
+    assert.deepEqual(readdirSync(files).sort(), [`${Buffer.from('rack7').toString('hex')}.json`, `${Buffer.from('sim:paper:1').toString('hex')}.json`, 'latest'].sort(), 'one file per cluster and the latest one\'s name, no temporary left')
     for (const name of readdirSync(files)) assert.equal(statSync(join(files, name)).mode & 0o777, 0o600)
   })
 
-  it('a store of the version before (documents in a table) is brought up to date, its old table gone', () => {
+  it('a store of the version before last (documents in a table) is brought up to date, its old tables gone', () => {
     const dir = freshStateDir()
     Store.open(dir).close()
-    // Back to the version before this one, with a document in the old table.
+    // Back to two versions before this one, with a document in the old table.
     const db = new Database(join(dir, 'state.db'))
-    db.exec(`DROP TABLE last_document_saved; CREATE TABLE last_document (cluster TEXT PRIMARY KEY, saved INTEGER NOT NULL, saved_at TEXT NOT NULL, json TEXT NOT NULL);
+    db.exec(`CREATE TABLE last_document (cluster TEXT PRIMARY KEY, saved INTEGER NOT NULL, saved_at TEXT NOT NULL, json TEXT NOT NULL);
       INSERT INTO last_document VALUES ('rack7', 1, '2026-01-01T00:00:00.000Z', '{"n":1}')`)
-    db.pragma(`user_version = ${MIGRATIONS.length - 1}`)
+    db.pragma(`user_version = ${MIGRATIONS.length - 2}`)
     db.close()
     const store = Store.open(dir)
     assert.equal(store.lastDocument(), undefined, 'the next command to write a document keeps it anew')
@@ -55,7 +57,7 @@ describe('store: last document', () => {
     assert.equal(store.lastDocument()?.json, '{"n":2}')
     store.close()
     const after = new Database(join(dir, 'state.db'), {readonly: true})
-    assert.deepEqual(after.prepare("SELECT name FROM sqlite_master WHERE name LIKE 'last_document%'").all(), [{name: 'last_document_saved'}])
+    assert.deepEqual(after.prepare("SELECT name FROM sqlite_master WHERE name LIKE 'last_document%'").all(), [], 'nothing of the last documents is in SQLite')
     after.close()
   })
 

@@ -83,4 +83,7 @@ export const MIGRATIONS: readonly string[] = [
      saved INTEGER NOT NULL,
      saved_at TEXT NOT NULL
    );`,
+  // Which cluster saved last, and when, moved to the files too (last-documents.ts): a stage that
+  // only reads the store then writes nothing to it.
+  `DROP TABLE last_document_saved;`,
 ]

@@ -5,7 +5,9 @@
 import type {SampleKnowledge} from '../loop/history.js'
 import {deleteHostMark, deleteHostMarksOf, type HostMark, readHostMarks, writeHostMark} from './host-marks.js'
 import {healOpen, refreshOpen} from './journal-open.js'
-import {documentFilesIn, documentsInMemory, type DocumentFiles} from './last-documents.js'
+import {documentFilesIn, documentsInMemory, type DocumentFiles, type StoredDocument} from './last-documents.js'
+
+export type {StoredDocument} from './last-documents.js'
 import {ADVANCE_JOURNAL_OPEN_UPTO, JOURNAL_COLUMNS, OPEN_CONTEXT_ROWS, OPEN_ROWS} from './journal-sql.js'
 import {openDatabase, openMemoryDatabase, verify} from './open-db.js'
 import {DEFAULT_RETENTION, pruneJournal, pruneSamples, type Retention} from './retention.js'
@@ -43,13 +45,6 @@ export interface StoredSample {
   utilisation: Record<string, number>
   /** What the policy remembers of the sample (placement, paths, rates); absent in samples of older stores. */
   knowledge?: SampleKnowledge
-}
-
-/** A document as `saveLastDocument` kept it, with its cluster and when it was saved (wall-clock ISO time). */
-export interface StoredDocument {
-  cluster: string
-  savedAt: string
-  json: string
 }
 
 type SampleRow = {at: string; raw: string; utilisation: string; knowledge: string | null}
@@ -255,21 +250,11 @@ export class Store {
   /** Keeps `json` as the last document of `cluster`, replacing the one before: `sova explain` reads it (last-documents.ts). */
   saveLastDocument(cluster: string, json: string | Uint8Array): void {
     this.documentFiles.write(cluster, json)
-    // One statement: the next `saved` number and the upsert happen atomically.
-    this.sql.run(`INSERT INTO last_document_saved (cluster, saved, saved_at)
-        VALUES (?, (SELECT coalesce(max(saved), 0) + 1 FROM last_document_saved), ?)
-        ON CONFLICT(cluster) DO UPDATE SET saved = excluded.saved, saved_at = excluded.saved_at`,
-      cluster, new Date().toISOString())
   }
 
   /** The last document saved for `cluster`, or, without one, the most recently saved of any cluster. */
   lastDocument(cluster?: string): StoredDocument | undefined {
-    const row = (cluster === undefined
-      ? this.sql.get('SELECT cluster, saved_at AS savedAt FROM last_document_saved ORDER BY saved DESC LIMIT 1')
-      : this.sql.get('SELECT cluster, saved_at AS savedAt FROM last_document_saved WHERE cluster = ?', cluster)) as Omit<StoredDocument, 'json'> | undefined
-    if (!row) return undefined
-    const json = this.documentFiles.read(row.cluster)
-    return json === undefined ? undefined : {...row, json}
+    return this.documentFiles.read(cluster)
   }
 
   // --- hosts out of service (sova drain) -------------------------------------------------
