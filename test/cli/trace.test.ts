@@ -54,6 +54,17 @@ describe('sova sim reset --scenario trace', () => {
     assert.equal((await dryRun(state)).source.scenario, 'steady')
   })
 
+  it('sova evaluate runs the trace scenario like a built-in one', async () => {
+    const evaluation = await sova(['evaluate', '--scenario', 'trace', '--traces', PER_VM, '--hosts', '1', '--vms-per-host', '3', '--duration', '1m', '--policies', 'seed,sova', '--format', 'json', '--quiet'], {state: freshStateDir()})
+    assert.equal(evaluation.exitCode, 0, String(evaluation.stderr))
+    const [result] = documents(evaluation.stdout)
+    assert.equal(result.scenario, 'trace')
+    assert.deepEqual(result.policies.map((p: any) => p.policy), ['seed', 'sova'])
+    // Both policies saw the same offered traffic: the traced VMs' demand, a pure function of (seed, VM, second).
+    assert.ok(result.policies[0].offeredMbit > 0)
+    assert.equal(result.policies[1].offeredMbit, result.policies[0].offeredMbit)
+  })
+
   it('takes the directory from SOVA_TRACES: the shared traces at 8 hosts × 30 VMs', {skip: sharedTraces().skip}, async () => {
     const state = freshStateDir()
     const env = {SOVA_TRACES: sharedTraces().dir}
