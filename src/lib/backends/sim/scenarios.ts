@@ -278,7 +278,7 @@ function checkOptions(name: string, spec: ScenarioSpec, options: ScenarioOptions
   const given = Object.entries(options).filter(([, value]) => value !== undefined)
   if (given.length === 0) return
   if (!spec.parametric) {
-    throw new UsageError(`scenario "${name}" takes no --hosts or --vms-per-host (only "large" does)`)
+    throw new UsageError(`scenario "${name}" takes no --hosts or --vms-per-host (only "large" and "trace" do)`)
   }
   for (const [key, value] of given) {
     const limits = LARGE_LIMITS[key as keyof typeof LARGE_LIMITS]
@@ -293,7 +293,7 @@ function checkOptions(name: string, spec: ScenarioSpec, options: ScenarioOptions
 export function buildScenario(name: string, seed: number, options: ScenarioOptions = {}): SimCluster {
   const spec = Object.hasOwn(SPECS, name) ? SPECS[name] : undefined
   if (!spec) {
-    throw new UsageError(`unknown scenario "${name}"; expected one of ${Object.keys(SPECS).join(', ')}, or a scenario file (a path with / or ending in .json)`, 'sova sim scenarios lists them')
+    throw new UsageError(`unknown scenario "${name}"; expected one of ${Object.keys(SPECS).join(', ')}, trace, or a scenario file (a path with / or ending in .json)`, 'sova sim scenarios lists them')
   }
   if (!Number.isSafeInteger(seed)) throw new UsageError(`seed must be a whole number, got ${seed}`)
   checkOptions(name, spec, options)
