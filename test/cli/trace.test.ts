@@ -50,7 +50,7 @@ describe('sova sim reset --scenario trace', () => {
     assert.equal(String(reset.stdout), '')
     const stderr = String(reset.stderr).trim()
     assert.equal(stderr.split('\n').length, 1, stderr)
-    assert.ok(stderr.startsWith(`sova sim reset: ${file}: line 3: network received throughput [kb/s]: expected a number >= 0, got "2x1"`), stderr)
+    assert.ok(stderr.startsWith(`sova sim reset: ${file}: line 3: Network received throughput [KB/s]: expected a number >= 0, got "2x1"`), stderr)
     assert.equal((await dryRun(state)).source.scenario, 'steady')
   })
 

@@ -89,8 +89,8 @@ describe('trace formats', () => {
 
   it('refuses a bad file with one line naming the file and the line (exit 65)', () => {
     const cases: [string, string, (text: string) => string, RegExp][] = [
-      [PER_VM, 'rnd/2013-8/2.csv', (t) => t.replace(/;\t33;/, ';\tabc;'), /rnd\/2013-8\/2\.csv: line 3: network received throughput \[kb\/s\]: expected a number >= 0, got "abc"$/],
-      [PER_VM, 'rnd/2013-7/1.csv', (t) => t.replace('Network transmitted', 'Net transmitted'), /rnd\/2013-7\/1\.csv: line 1: missing column "network transmitted throughput \[kb\/s\]"/],
+      [PER_VM, 'rnd/2013-8/2.csv', (t) => t.replace(/;\t33;/, ';\tabc;'), /rnd\/2013-8\/2\.csv: line 3: Network received throughput \[KB\/s\]: expected a number >= 0, got "abc"$/],
+      [PER_VM, 'rnd/2013-7/1.csv', (t) => t.replace('Network transmitted', 'Net transmitted'), /rnd\/2013-7\/1\.csv: line 1: missing column "Network transmitted throughput \[KB\/s\]"/],
       [PER_VM, 'rnd/2013-7/5.csv', (t) => t.replace(/\n1372630802;[^\n]*/, '\n1372630802;\t1'), /rnd\/2013-7\/5\.csv: line 5: expected 11 ';'-separated columns, got 2$/],
       [GRID, 'net_tx_KBps_5min.csv', (t) => t.replace('\n1372630500,', '\n1372630500,7,'), /net_tx_KBps_5min\.csv: line 5: expected 4 cells like the header, got 5$/],
       [GRID, 'net_rx_KBps_5min.csv', (t) => t.replace('\n1372630200,', '\n13726x0200,'), /net_rx_KBps_5min\.csv: line 4: t_utc_s: expected Unix seconds/],

@@ -193,14 +193,15 @@ function readGridWindows(index: TraceIndex, windows: readonly TraceWindow[]): Tr
 
 // ---- the dataset's per-VM files --------------------------------------------------------------
 
+/** The columns used, by their header names in the dataset (matched ignoring case). */
 const PER_VM_COLUMNS = {
-  t: 'timestamp [ms]',
-  cores: 'cpu cores',
-  capacity: 'cpu capacity provisioned [mhz]',
-  usage: 'cpu usage [mhz]',
-  mem: 'memory capacity provisioned [kb]',
-  rx: 'network received throughput [kb/s]',
-  tx: 'network transmitted throughput [kb/s]',
+  t: 'Timestamp [ms]',
+  cores: 'CPU cores',
+  capacity: 'CPU capacity provisioned [MHZ]',
+  usage: 'CPU usage [MHZ]',
+  mem: 'Memory capacity provisioned [KB]',
+  rx: 'Network received throughput [KB/s]',
+  tx: 'Network transmitted throughput [KB/s]',
 } as const
 type PerVmColumn = keyof typeof PER_VM_COLUMNS
 
@@ -213,7 +214,7 @@ function perVmHeader(file: string, text: string): Record<PerVmColumn, number> {
   const names = splitPerVm(text.replace(/^\uFEFF/, '')).map((name) => name.toLowerCase())
   const out = {} as Record<PerVmColumn, number>
   for (const [key, name] of Object.entries(PER_VM_COLUMNS) as [PerVmColumn, string][]) {
-    const at = names.indexOf(name)
+    const at = names.indexOf(name.toLowerCase())
     if (at < 0) bad(file, 1, `missing column "${name}" (columns are ';'-separated, e.g. "Timestamp [ms];\tCPU cores;\t...")`)
     out[key] = at
   }
@@ -280,8 +281,8 @@ function readPerVmWindow(index: TraceIndex, w: TraceWindow): TraceSlice {
       if (text.trim() === '') continue
       const cells = splitPerVm(text)
       if (cells.length < 11) bad(file, i + 1, `expected 11 ';'-separated columns, got ${cells.length}`)
-      const raw = cell(cells[at.t], file, i + 1, 'Timestamp [ms]')
-      if (!Number.isFinite(raw)) bad(file, i + 1, 'Timestamp [ms]: missing')
+      const raw = cell(cells[at.t], file, i + 1, PER_VM_COLUMNS.t)
+      if (!Number.isFinite(raw)) bad(file, i + 1, `${PER_VM_COLUMNS.t}: missing`)
       const bin = Math.floor((toSeconds(raw) - index.originS) / TRACE_BIN_S)
       if (bin < w.fromBin || bin >= w.fromBin + w.bins || seen.has(text)) continue
       seen.add(text) // the dataset repeats some rows exactly: count them once
