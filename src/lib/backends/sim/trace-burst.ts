@@ -26,12 +26,19 @@ function normal(seed: number, vm: number, step: number, slot: number): number {
 }
 
 // The weights of a VM's current step, so a tick costs one lookup, not a step's worth of draws.
-const cache = new Map<number, {key: string; weights: Float64Array}>()
+interface CachedStep {
+  seed: number
+  step: number
+  stepS: number
+  slotS: number
+  sigma: number
+  weights: Float64Array
+}
+const cache = new Map<number, CachedStep>()
 
 function stepWeights(seed: number, vm: number, step: number, stepS: number, burst: TraceBurst): Float64Array {
-  const key = `${seed}:${step}:${stepS}:${burst.slotS}:${burst.sigma}`
   const hit = cache.get(vm)
-  if (hit && hit.key === key) return hit.weights
+  if (hit && hit.seed === seed && hit.step === step && hit.stepS === stepS && hit.slotS === burst.slotS && hit.sigma === burst.sigma) return hit.weights
   const slots = Math.max(1, Math.ceil(stepS / burst.slotS))
   const weights = new Float64Array(slots)
   let total = 0
@@ -42,7 +49,7 @@ function stepWeights(seed: number, vm: number, step: number, stepS: number, burs
   }
   for (let k = 0; k < slots; k++) weights[k] *= stepS / total
   if (cache.size > 100_000) cache.clear()
-  cache.set(vm, {key, weights})
+  cache.set(vm, {seed, step, stepS, slotS: burst.slotS, sigma: burst.sigma, weights})
   return weights
 }
 
