@@ -1,6 +1,7 @@
 import * as Flags from '@oclif/core/flags'
 import {SovaCommand} from '../lib/cli/base-command.js'
 import {configFlag, durationFlag} from '../lib/cli/flags.js'
+import {traceFlagValues, traceFlags} from '../lib/cli/trace-flags.js'
 import {writeStdout} from '../lib/cli/output.js'
 import type {PolicyName} from '../lib/policy/policies.js'
 import {resolveFormat} from '../lib/render/view.js'
@@ -17,6 +18,7 @@ bound (perfect knowledge of demand, free switching and moves). JSON adds a per-p
   static examples = [
     {description: 'Every policy on the paper scenario, 30 simulated minutes', command: '<%= config.bin %> evaluate --scenario paper --format table'},
     {description: 'Three policies on a flash crowd, with a plot', command: '<%= config.bin %> evaluate --scenario flash-crowd --policies seed,sova,oracle --seed 7 --plot flash.svg'},
+    {description: 'Real traces: 8 hosts of 30 VMs, busiest port at 80% at peak, 30 simulated minutes', command: '<%= config.bin %> evaluate --scenario trace --traces ../shared/traces/bitbrains-rnd --hosts 8 --vms-per-host 30 --target-peak 0.8 --trace-start 1d9h --policies seed,sova,dsriov'},
     {description: 'A bigger cluster, as JSON with the series', command: '<%= config.bin %> evaluate --scenario steady --hosts 10 --vms-per-host 20 --duration 10m --format json'},
   ]
 
@@ -29,6 +31,7 @@ bound (perfect knowledge of demand, free switching and moves). JSON adds a per-p
     'vms-per-host': Flags.integer({description: 'VMs per host (overrides the scenario\'s).', min: 1}),
     ...configFlag,
     plot: Flags.string({description: 'Also draw delivered traffic and p99 response time over time as an SVG file.', helpValue: 'FILE.svg'}),
+    ...traceFlags,
   }
 
   async run(): Promise<void> {
@@ -61,6 +64,7 @@ bound (perfect knowledge of demand, free switching and moves). JSON adds a per-p
         durationSeconds: flags.duration,
         hosts: flags.hosts,
         vmsPerHost: flags['vms-per-host'],
+        trace: traceFlagValues(flags.scenario, flags),
         policies,
         paramsFor,
         onProgress: progress.onProgress,

@@ -1,6 +1,7 @@
 import * as Flags from '@oclif/core/flags'
 import {UsageError} from '../../lib/errors.js'
 import {SovaCommand} from '../../lib/cli/base-command.js'
+import {traceFlagValues, traceFlags} from '../../lib/cli/trace-flags.js'
 
 export default class SimReset extends SovaCommand {
   static summary = 'Start the simulated cluster over from a named, seeded scenario or a scenario file.'
@@ -9,7 +10,8 @@ export default class SimReset extends SovaCommand {
 hosts drained in the old cluster.
 --scenario takes a built-in name (sova sim scenarios) or a scenario file: a value containing "/"
 or ending in .json (format: docs/scenario-file.md). --hosts and --vms-per-host size the "large"
-scenario. Takes the run lock: it will not reset under a running loop. Prints one summary record.
+scenario and the trace scenario (real per-VM traces, --traces and the TRACE flags: docs/traces.md).
+Takes the run lock: it will not reset under a running loop. Prints one summary record.
 
 --faults injects failures into acting calls (attach-vf, detach-vf, migrate), each kind at its rate
 per call (0 to 1), drawn from the seed so the same calls fail again in a rerun:
@@ -25,6 +27,7 @@ vanish: the VM is destroyed during the call; its VF is freed.
     {description: 'A flash crowd, in a separate state directory', command: '<%= config.bin %> sim reset --scenario flash-crowd --seed 7 --state /tmp/sova-flash'},
     {description: 'A 50-host cluster with 30 VMs a host', command: '<%= config.bin %> sim reset --scenario large --hosts 50 --vms-per-host 30'},
     {description: 'Your own cluster', command: '<%= config.bin %> sim reset --scenario ./my-cluster.json'},
+    {description: '8 hosts of 30 VMs from real traces, scaled so the busiest port peaks at 80%', command: '<%= config.bin %> sim reset --scenario trace --traces ../shared/traces/bitbrains-rnd --hosts 8 --vms-per-host 30 --target-peak 0.8 --trace-start 1d9h'},
     {description: 'The paper\'s testbed with injected faults', command: '<%= config.bin %> sim reset --faults attach=0.1,migrate=0.1,timeout=0.02,outage=0.01,vanish=0.01'},
   ]
 
@@ -34,19 +37,21 @@ vanish: the VM is destroyed during the call; its VF is freed.
     hosts: Flags.integer({description: 'Hosts of the "large" scenario (default 20).', min: 1}),
     'vms-per-host': Flags.integer({description: 'VMs per host of the "large" scenario (default 20).', min: 1}),
     faults: Flags.string({description: 'Fault rates per acting call: KIND=RATE,... with KIND one of attach, detach, migrate, timeout, outage, vanish and RATE from 0 to 1; or none.', default: 'none', helpValue: 'KIND=RATE,...|none'}),
+    ...traceFlags,
   }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(SimReset)
-    const [{resetSim}, {resolveScenario}, {withFaults}, {formatFaults, parseFaults}] = await Promise.all([
+    const [{resetSim}, {resolveScenario}, {withFaults}, {formatFaults, parseFaults}, {traceSummary}] = await Promise.all([
       import('../../lib/backends/sim/backend.js'),
       import('../../lib/backends/sim/scenarios.js'),
       import('../../lib/backends/sim/cluster.js'),
       import('../../lib/backends/sim/faults.js'),
+      import('../../lib/backends/sim/trace-options.js'),
     ])
     // Built before the store is touched: a bad name, file or fault spec changes nothing.
     const rates = parseFaults(flags.faults)
-    const built = withFaults(resolveScenario(flags.scenario, flags.seed, {hosts: flags.hosts, vmsPerHost: flags['vms-per-host']}), rates)
+    const built = withFaults(resolveScenario(flags.scenario, flags.seed, {hosts: flags.hosts, vmsPerHost: flags['vms-per-host'], trace: traceFlagValues(flags.scenario, flags)}), rates)
     // A cluster no document may describe would be refused by every stage after collect (README "Document limits").
     const {clusterSizeProblem} = await import('../../lib/document/limits.js')
     const tooBig = clusterSizeProblem(built.hosts.map((host) => host.name), built.vms.map((vm) => vm.host))
@@ -63,6 +68,7 @@ vanish: the VM is destroyed during the call; its VF is freed.
         vfsPerHost: cluster.hosts[0]?.vfPool.length ?? 0,
         vfs: cluster.hosts.reduce((sum, host) => sum + host.vfPool.length, 0),
         faults: formatFaults(cluster.faults?.rates),
+        ...(cluster.traceSource ? traceSummary(cluster.traceSource) : {}),
         stateDir: store.dir,
       }
       this.note(flags.quiet, `sim: cluster reset to scenario ${cluster.scenario}, seed ${cluster.seed}`)

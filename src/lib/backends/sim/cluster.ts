@@ -3,6 +3,7 @@
 import type {NetPath} from '../../document/schema.js'
 import type {FaultRates, SimFaults} from './faults.js'
 import {type SimMetrics, emptyMetrics} from './metrics.js'
+import type {TraceSource} from './trace-scenario.js'
 
 /** The format of a stored SimCluster; another value is refused (reset the simulator). */
 export const SIM_FORMAT = 2
@@ -116,6 +117,10 @@ export interface DemandTrace {
   rxMbps: number[]
   txMbps: number[]
   cpuCores?: number[]
+  /** Variation inside each step (trace-burst.ts); absent: the step's value every second. */
+  burst?: {slotS: number; sigma: number}
+  /** Per-VM cap of each direction's offered rate, Mbit/s, after the burst model. */
+  capMbps?: number
 }
 
 /** Cumulative counters of one VM since the scenario started (what a hypervisor reports). */
@@ -195,6 +200,8 @@ export interface SimCluster {
   metrics: SimMetrics
   /** Injected faults (faults.ts); absent in clusters stored before faults existed = none. */
   faults?: SimFaults
+  /** How a trace scenario was made (trace-scenario.ts); absent for other scenarios. */
+  traceSource?: TraceSource
 }
 
 /** A VF's PCI address on a host's port: bus per host, VFs from slot 0x10 upwards (8 functions a slot). */

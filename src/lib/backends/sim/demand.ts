@@ -1,6 +1,7 @@
 // Offered demand as a pure function of (seed, VM, tick): no RNG state to persist, so any way of
 // slicing time gives the same cluster. The hash is a 32-bit integer mixer (murmur3's finaliser).
 import type {DemandProfile, SimVm, Surge} from './cluster.js'
+import {burstWeight} from './trace-burst.js'
 
 function mix32(value: number): number {
   let h = value | 0
@@ -61,18 +62,23 @@ export function burstFactor(seed: number, vm: SimVm, tick: number): number {
   return hashUnit(seed, vm.index, slot, BURST) < onOff.onShare ? onOff.factor : 1
 }
 
-/** Base rates at `tick`: the profile's, or the trace's value for that step (the trace repeats). */
-function baseRates(profile: DemandProfile, tick: number): Offered {
+/**
+ * Base rates at `tick`: the profile's, or the trace's value for that step (the trace repeats), shaped
+ * inside the step by its burst model (trace-burst.ts) and clipped at its per-VM cap.
+ */
+function baseRates(profile: DemandProfile, tick: number, seed: number, vmIndex: number): Offered {
   const trace = profile.trace
   if (!trace || trace.rxMbps.length === 0) return {rxMbps: profile.rxMbps, txMbps: profile.txMbps, cpuCores: profile.cpuCores}
   const i = Math.floor(tick / Math.max(trace.stepS, 1e-9)) % trace.rxMbps.length
-  return {rxMbps: trace.rxMbps[i], txMbps: trace.txMbps[i] ?? 0, cpuCores: trace.cpuCores?.[i] ?? profile.cpuCores}
+  const weight = burstWeight(seed, vmIndex, tick, trace.stepS, trace.burst)
+  const cap = trace.capMbps ?? Number.POSITIVE_INFINITY
+  return {rxMbps: Math.min(cap, trace.rxMbps[i] * weight), txMbps: Math.min(cap, (trace.txMbps[i] ?? 0) * weight), cpuCores: trace.cpuCores?.[i] ?? profile.cpuCores}
 }
 
 /** What the VM offers during the whole second `tick`: its profile (or trace), the time envelope, bursts and noise. */
 export function offeredDemand(seed: number, vm: SimVm, tick: number): Offered {
   const profile = vm.demand
-  const base = baseRates(profile, tick)
+  const base = baseRates(profile, tick, seed, vm.index)
   const netNoise = 2 * hashUnit(seed, vm.index, tick, NET) - 1
   const cpuNoise = 2 * hashUnit(seed, vm.index, tick, CPU) - 1
   const net = envelope(profile, tick) * burstFactor(seed, vm, tick) * Math.max(0, 1 + profile.jitter * netNoise)

@@ -20,6 +20,7 @@ import {
   newCluster,
   pciAddress,
 } from './cluster.js'
+import {isTraceScenarioFile, loadTraceScenario, traceRequestFromFile} from './trace-options.js'
 
 /** The most VFs one port may have (ixgbe: 63). */
 export const MAX_VFS_PER_PORT = 63
@@ -137,7 +138,7 @@ export const ScenarioFile = Type.Object(
 export type ScenarioFile = Static<typeof ScenarioFile>
 
 /** Defaults of the built-in kinds, for what a file leaves out. */
-const KIND_DEFAULTS: Record<VmKind, {ioWait: number; requestKiB: number; cpuCores: (vcpus: number) => number}> = {
+export const KIND_DEFAULTS: Record<VmKind, {ioWait: number; requestKiB: number; cpuCores: (vcpus: number) => number}> = {
   web: {ioWait: 0.85, requestKiB: 32, cpuCores: () => 0.25},
   bulk: {ioWait: 0.35, requestKiB: 1024, cpuCores: () => 0.3},
   cpu: {ioWait: 0.05, requestKiB: 8, cpuCores: (vcpus) => 0.85 * vcpus},
@@ -266,8 +267,11 @@ export function parseScenarioFile(value: unknown, where: string, seed: number): 
   return toCluster(file, scenario, seed, physics)
 }
 
-/** Reads, validates and builds a scenario file. Unreadable: UsageError (exit 2); invalid: InputError (exit 65). */
-export function loadScenarioFile(path: string, seed: number): SimCluster {
+/**
+ * Reads, validates and builds a scenario file, or a trace scenario file (one with "traces", trace-options.ts;
+ * `durationHintS` is its slice's default length). Unreadable: UsageError (exit 2); invalid: InputError (exit 65).
+ */
+export function loadScenarioFile(path: string, seed: number, durationHintS?: number): SimCluster {
   let text: string
   try {
     text = readFileSync(path, 'utf8')
@@ -281,5 +285,6 @@ export function loadScenarioFile(path: string, seed: number): SimCluster {
   } catch (error) {
     throw new InputError(`${path}: not valid JSON (${(error as Error).message})`, 'see docs/scenario-file.md for the format')
   }
+  if (isTraceScenarioFile(value)) return loadTraceScenario(traceRequestFromFile(value, path, basename(path).replace(/\.json$/i, ''), durationHintS), seed)
   return parseScenarioFile(value, path, seed)
 }

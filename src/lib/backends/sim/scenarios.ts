@@ -17,6 +17,7 @@ import {
 } from './cluster.js'
 import {hashInt, hashUnit} from './demand.js'
 import {loadScenarioFile} from './scenario-file.js'
+import {TRACE_SCENARIO, type TraceFlagValues, hasTraceFlags, loadTraceScenario, traceRequestFromFlags} from './trace-options.js'
 
 interface KindSpec {
   vcpus: [number, number]
@@ -78,10 +79,14 @@ interface ScenarioSpec {
   layout: (seed: number, options: ScenarioOptions) => Layout
 }
 
-/** Options of the parametric scenarios (`large`). */
+/** Options of the parametric scenarios (`large`, `trace`). */
 export interface ScenarioOptions {
   hosts?: number
   vmsPerHost?: number
+  /** The trace scenario's own options (trace-options.ts). */
+  trace?: TraceFlagValues
+  /** How long the scenario will run, s: a trace slice's default length (evaluate's --duration). */
+  durationHintS?: number
 }
 
 const PAPER_MIX = () => ({web: 3, bulk: 3, cpu: 3, idle: 3})
@@ -273,7 +278,7 @@ function checkOptions(name: string, spec: ScenarioSpec, options: ScenarioOptions
   const given = Object.entries(options).filter(([, value]) => value !== undefined)
   if (given.length === 0) return
   if (!spec.parametric) {
-    throw new UsageError(`scenario "${name}" takes no --hosts or --vms-per-host (only "large" does)`)
+    throw new UsageError(`scenario "${name}" takes no --hosts or --vms-per-host (only "large" and "trace" do)`)
   }
   for (const [key, value] of given) {
     const limits = LARGE_LIMITS[key as keyof typeof LARGE_LIMITS]
@@ -288,7 +293,7 @@ function checkOptions(name: string, spec: ScenarioSpec, options: ScenarioOptions
 export function buildScenario(name: string, seed: number, options: ScenarioOptions = {}): SimCluster {
   const spec = Object.hasOwn(SPECS, name) ? SPECS[name] : undefined
   if (!spec) {
-    throw new UsageError(`unknown scenario "${name}"; expected one of ${Object.keys(SPECS).join(', ')}, or a scenario file (a path with / or ending in .json)`, 'sova sim scenarios lists them')
+    throw new UsageError(`unknown scenario "${name}"; expected one of ${Object.keys(SPECS).join(', ')}, trace, or a scenario file (a path with / or ending in .json)`, 'sova sim scenarios lists them')
   }
   if (!Number.isSafeInteger(seed)) throw new UsageError(`seed must be a whole number, got ${seed}`)
   checkOptions(name, spec, options)
@@ -323,10 +328,13 @@ export function isScenarioFile(value: string): boolean {
 
 /** A built-in scenario by name, or a scenario file by path (see docs/scenario-file.md). */
 export function resolveScenario(nameOrPath: string, seed: number, options: ScenarioOptions = {}): SimCluster {
-  if (!isScenarioFile(nameOrPath)) return buildScenario(nameOrPath, seed, options)
-  if (Object.values(options).some((value) => value !== undefined)) {
-    throw new UsageError('--hosts and --vms-per-host apply to the large scenario only, not to a scenario file')
+  const {trace, durationHintS, ...sizes} = options
+  if (nameOrPath === TRACE_SCENARIO) return loadTraceScenario(traceRequestFromFlags(trace ?? {}, sizes, durationHintS), seed)
+  if (hasTraceFlags(trace)) throw new UsageError(`--traces and the other trace options apply to the ${TRACE_SCENARIO} scenario only`, 'a trace scenario file carries its own "traces" options')
+  if (!isScenarioFile(nameOrPath)) return buildScenario(nameOrPath, seed, sizes)
+  if (Object.values(sizes).some((value) => value !== undefined)) {
+    throw new UsageError('--hosts and --vms-per-host apply to the large and trace scenarios only, not to a scenario file')
   }
   if (!Number.isSafeInteger(seed)) throw new UsageError(`seed must be a whole number, got ${seed}`)
-  return loadScenarioFile(nameOrPath, seed)
+  return loadScenarioFile(nameOrPath, seed, durationHintS)
 }
