@@ -1,6 +1,7 @@
 import * as Flags from '@oclif/core/flags'
 import {SovaCommand} from '../lib/cli/base-command.js'
 import {configFlag, durationFlag} from '../lib/cli/flags.js'
+import {physicsFlag} from '../lib/cli/physics-flag.js'
 import {traceFlagValues, traceFlags} from '../lib/cli/trace-flags.js'
 import {writeStdout} from '../lib/cli/output.js'
 import type {PolicyName} from '../lib/policy/policies.js'
@@ -32,6 +33,7 @@ bound (perfect knowledge of demand, free switching and moves). JSON adds a per-p
     ...configFlag,
     plot: Flags.string({description: 'Also draw delivered traffic and p99 response time over time as an SVG file.', helpValue: 'FILE.svg'}),
     ...traceFlags,
+    ...physicsFlag,
   }
 
   async run(): Promise<void> {
@@ -44,6 +46,7 @@ bound (perfect knowledge of demand, free switching and moves). JSON adds a per-p
       import('../lib/config.js'),
       import('../lib/cli/flags.js'),
     ])
+    const {parsePhysicsOverrides} = await import('../lib/backends/sim/physics-overrides.js')
     await this.checkRecordColumns(flags, EVALUATION_COLUMNS)
     // The configuration's parameters apply to every policy evaluated (its policy name does not).
     const config = loadConfig(flags.config)
@@ -65,6 +68,7 @@ bound (perfect knowledge of demand, free switching and moves). JSON adds a per-p
         hosts: flags.hosts,
         vmsPerHost: flags['vms-per-host'],
         trace: traceFlagValues(flags.scenario, flags),
+        physics: parsePhysicsOverrides(flags.physics ?? []),
         policies,
         paramsFor,
         onProgress: progress.onProgress,

@@ -1,6 +1,7 @@
 import * as Flags from '@oclif/core/flags'
 import {UsageError} from '../../lib/errors.js'
 import {SovaCommand} from '../../lib/cli/base-command.js'
+import {physicsFlag} from '../../lib/cli/physics-flag.js'
 import {traceFlagValues, traceFlags} from '../../lib/cli/trace-flags.js'
 
 export default class SimReset extends SovaCommand {
@@ -38,6 +39,7 @@ vanish: the VM is destroyed during the call; its VF is freed.
     'vms-per-host': Flags.integer({description: 'VMs per host of the "large" scenario (default 20).', min: 1}),
     faults: Flags.string({description: 'Fault rates per acting call: KIND=RATE,... with KIND one of attach, detach, migrate, timeout, outage, vanish and RATE from 0 to 1; or none.', default: 'none', helpValue: 'KIND=RATE,...|none'}),
     ...traceFlags,
+    ...physicsFlag,
   }
 
   async run(): Promise<void> {
@@ -51,7 +53,9 @@ vanish: the VM is destroyed during the call; its VF is freed.
     ])
     // Built before the store is touched: a bad name, file or fault spec changes nothing.
     const rates = parseFaults(flags.faults)
-    const built = withFaults(resolveScenario(flags.scenario, flags.seed, {hosts: flags.hosts, vmsPerHost: flags['vms-per-host'], trace: traceFlagValues(flags.scenario, flags)}), rates)
+    const {parsePhysicsOverrides} = await import('../../lib/backends/sim/physics-overrides.js')
+    const physics = parsePhysicsOverrides(flags.physics ?? [])
+    const built = withFaults(resolveScenario(flags.scenario, flags.seed, {hosts: flags.hosts, vmsPerHost: flags['vms-per-host'], trace: traceFlagValues(flags.scenario, flags), physics}), rates)
     // A cluster no document may describe would be refused by every stage after collect (README "Document limits").
     const {clusterSizeProblem} = await import('../../lib/document/limits.js')
     const tooBig = clusterSizeProblem(built.hosts.map((host) => host.name), built.vms.map((vm) => vm.host))

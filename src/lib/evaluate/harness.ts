@@ -8,6 +8,7 @@ import {SIM_SAMPLE_SECONDS, SimBackend, readSimCluster} from '../backends/sim/ba
 import type {SimCluster} from '../backends/sim/cluster.js'
 import {resolveScenario} from '../backends/sim/scenarios.js'
 import type {TraceFlagValues} from '../backends/sim/trace-options.js'
+import type {PhysicsOverride} from '../backends/sim/physics-overrides.js'
 import {freshnessOf, policyParams} from '../cli/flags.js'
 import {UsageError} from '../errors.js'
 import {SampleHistory} from '../loop/history.js'
@@ -41,6 +42,8 @@ export interface EvaluationOptions {
   vmsPerHost?: number
   /** The trace scenario's options (its slice defaults to durationSeconds). */
   trace?: TraceFlagValues
+  /** Physics other than the scenario's own (--physics). */
+  physics?: readonly PhysicsOverride[]
   policies: readonly EvaluationPolicyName[]
   /** Each loop policy's parameters (flags and configuration file); default: its defaults. */
   paramsFor?: (policy: PolicyName) => PolicyParams
@@ -103,7 +106,7 @@ async function runLoopPolicy(
 /** Builds the scenario once (a bad name or file fails here, before any run) and evaluates each policy. */
 export async function evaluate(options: EvaluationOptions): Promise<Evaluation> {
   if (!(options.durationSeconds > 0)) throw new UsageError(`--duration: expected a duration above 0, got ${options.durationSeconds} s`)
-  const cluster = resolveScenario(options.scenario, options.seed, {hosts: options.hosts, vmsPerHost: options.vmsPerHost, trace: options.trace, durationHintS: options.durationSeconds})
+  const cluster = resolveScenario(options.scenario, options.seed, {hosts: options.hosts, vmsPerHost: options.vmsPerHost, trace: options.trace, durationHintS: options.durationSeconds, physics: options.physics})
   const results: PolicyEvaluation[] = []
   for (const [index, policy] of options.policies.entries()) {
     const report = (elapsedSeconds: number, result?: PolicyEvaluation) =>

@@ -150,12 +150,19 @@ function unknownKeyWords(path: string): string {
   return 'unknown key (see docs/scenario-file.md)'
 }
 
-/** Checks the schema cannot express; returns the first problem as `path: message`. */
-function crossCheck(file: ScenarioFile, physics: SimPhysics): string | undefined {
+/** What is wrong with a set of physics figures beyond each being a number >= 0, as `physics.NAME: message`. */
+export function physicsProblem(physics: SimPhysics): string | undefined {
   if (physics.portEfficiency <= 0 || physics.portEfficiency > 1) return `physics.portEfficiency: expected a number > 0 and <= 1, got number ${physics.portEfficiency}`
   if (physics.maxQueueUtilisation >= 1) return `physics.maxQueueUtilisation: expected a number below 1, got number ${physics.maxQueueUtilisation}`
   if (physics.downtimeMinMs > physics.downtimeMaxMs) return `physics.downtimeMinMs: ${physics.downtimeMinMs} exceeds downtimeMaxMs ${physics.downtimeMaxMs}`
   if (physics.maxOverloadFactor < 1) return `physics.maxOverloadFactor: expected a number >= 1, got number ${physics.maxOverloadFactor}`
+  return undefined
+}
+
+/** Checks the schema cannot express; returns the first problem as `path: message`. */
+function crossCheck(file: ScenarioFile, physics: SimPhysics): string | undefined {
+  const problem = physicsProblem(physics)
+  if (problem) return problem
   const hosts = new Map<string, number>()
   for (const [h, host] of file.hosts.entries()) {
     const seen = hosts.get(host.name)

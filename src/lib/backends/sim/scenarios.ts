@@ -3,6 +3,7 @@
 // that a host turns hot, a backend saturates, or VFs are worth moving. The seed varies sizes, base
 // rates, phases and timing through the hash, never through RNG state; demand stays a pure function
 // of (seed, VM, tick) (demand.ts).
+import {type PhysicsOverride, withPhysics} from './physics-overrides.js'
 import {UsageError} from '../../errors.js'
 import {
   type DemandProfile,
@@ -87,6 +88,8 @@ export interface ScenarioOptions {
   trace?: TraceFlagValues
   /** How long the scenario will run, s: a trace slice's default length (evaluate's --duration). */
   durationHintS?: number
+  /** Physics other than the scenario's own (--physics). */
+  physics?: readonly PhysicsOverride[]
 }
 
 const PAPER_MIX = () => ({web: 3, bulk: 3, cpu: 3, idle: 3})
@@ -328,6 +331,11 @@ export function isScenarioFile(value: string): boolean {
 
 /** A built-in scenario by name, or a scenario file by path (see docs/scenario-file.md). */
 export function resolveScenario(nameOrPath: string, seed: number, options: ScenarioOptions = {}): SimCluster {
+  const {physics = [], ...rest} = options
+  return withPhysics(resolveScenarioOwnPhysics(nameOrPath, seed, rest), physics)
+}
+
+function resolveScenarioOwnPhysics(nameOrPath: string, seed: number, options: Omit<ScenarioOptions, 'physics'>): SimCluster {
   const {trace, durationHintS, ...sizes} = options
   if (nameOrPath === TRACE_SCENARIO) return loadTraceScenario(traceRequestFromFlags(trace ?? {}, sizes, durationHintS), seed)
   if (hasTraceFlags(trace)) throw new UsageError(`--traces and the other trace options apply to the ${TRACE_SCENARIO} scenario only`, 'a trace scenario file carries its own "traces" options')
