@@ -11,6 +11,8 @@ import {describe, it} from 'node:test'
 import fc from 'fast-check'
 import {parseXml, type XmlElement} from '../../src/lib/backends/libvirt/xml.js'
 
+// fast-check's seed is fixed for a reproducible CI run; FC_SEED=N explores others.
+const FC_SEED = process.env.FC_SEED === undefined ? 20_261_204 : Number(process.env.FC_SEED)
 const hasXmllint = spawnSync('xmllint', ['--version']).status === 0
 const skip = hasXmllint ? false : 'xmllint (libxml2) is not installed: no reference XML parser here'
 
@@ -42,7 +44,9 @@ const readBySova = (text: string): Shape | undefined => {
 
 // Text as hand-edited and libvirt-written XML has it: plain words, the five entities, character references, odd characters.
 const chars = fc.constantFrom('a', 'Z', '0', ' ', '-', '/', ':', '=', 'é', '\t', '\n', '&amp;', '&lt;', '&gt;', '&quot;', '&apos;', '&#65;', '&#x42;', '&#xe9;', '"', "'", '>', ']')
-const text = fc.array(chars, {maxLength: 8}).map((parts) => parts.join(''))
+// `]]>` may not appear in character data (XML 1.0 §2.4): not inside one text, and no text ends in `]`,
+// so none forms across two texts side by side either.
+const text = fc.array(chars, {maxLength: 8}).map((parts) => parts.join('').replaceAll(']]>', ']]&gt;')).map((value) => (value.endsWith(']') ? `${value}.` : value))
 const attrValue = (quote: string) => text.map((value) => value.replaceAll(quote, quote === '"' ? '&quot;' : '&apos;'))
 // A namespace declaration's value is a URI (an empty one would undeclare the prefix, which XML 1.0 forbids).
 const attribute = fc.tuple(fc.constantFrom('type', 'name', 'address', 'dev', 'id', 'managed', 'xmlns:app'), fc.constantFrom('"', "'"), fc.constantFrom('', ' ', '\n  ')).chain(([name, quote, space]) =>
@@ -81,7 +85,7 @@ describe('the libvirt XML reader against libxml2', {skip}, () => {
         assert.ok(reference !== undefined, `libxml2 refused a generated document: ${doc}`)
         assert.deepEqual(readBySova(doc), readBySova(reference), doc)
       }),
-      {numRuns: 150},
+      {numRuns: 150, seed: FC_SEED},
     )
   })
 
@@ -93,7 +97,7 @@ describe('the libvirt XML reader against libxml2', {skip}, () => {
         if (reference === undefined) assert.equal(sova, undefined, `libxml2 refuses this, Sova read it: ${doc}`)
         else if (sova !== undefined) assert.deepEqual(sova, readBySova(reference), doc)
       }),
-      {numRuns: 300},
+      {numRuns: 300, seed: FC_SEED},
     )
   })
 })
