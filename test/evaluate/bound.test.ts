@@ -114,6 +114,15 @@ describe('bound: tiny clusters with a known best', () => {
     close(summary.deliveredMbit, USABLE * 10, 'delivered: the one port\'s rx')
   })
 
+  it('the simulator counts a VM-second unserved when the VM gets less than its demand', () => {
+    const cluster = tiny([{rx: 5000}, {rx: 100}], {vfs: 0})
+    integrateInPlace(cluster, 10_000)
+    close(cluster.metrics.vmSeconds, 20, 'VM-seconds')
+    close(cluster.metrics.unservedVmSeconds, 10, 'the 5000 Mbit/s VM on PV, every second')
+    const floor = summaryOf(runBound(tiny([{rx: 5000}, {rx: 100}], {vfs: 0}), 10, 10)).unservedShare
+    close(floor, 0.5, 'the bound knows no VF could help it')
+  })
+
   it('the response floor is the best path, unloaded: base latency plus service time', () => {
     const cluster = tiny([{rx: 100, tx: 100}], {vfs: 1})
     const vm = cluster.vms[0]
