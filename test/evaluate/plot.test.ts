@@ -60,9 +60,9 @@ describe('plot', () => {
     assert.equal(strokes.size, 4, 'distinct colours')
   })
 
-  it('has a legend entry naming each policy, and scenario and seed in the title (escaped)', () => {
+  it('has a legend entry naming each policy (the bound as the best possible), and scenario and seed in the title (escaped)', () => {
     const entries = [...svg.matchAll(/<g class="legend-entry" data-policy="([^"]+)">.*?<text[^>]*>([^<]+)<\/text><\/g>/g)].map((m) => m[2])
-    assert.deepEqual(entries, ['static-pv', 'seed', 'sova', 'bound'])
+    assert.deepEqual(entries, ['static-pv', 'seed', 'sova', 'bound (best possible)'], 'the bound says what its line is')
     assert.match(svg, /<title>sova evaluate: scenario odd &lt;name&gt; &amp; &quot;quotes&quot;, seed 7<\/title>/)
   })
 
