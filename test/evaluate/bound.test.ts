@@ -119,8 +119,12 @@ describe('bound: tiny clusters with a known best', () => {
     integrateInPlace(cluster, 10_000)
     close(cluster.metrics.vmSeconds, 20, 'VM-seconds')
     close(cluster.metrics.unservedVmSeconds, 10, 'the 5000 Mbit/s VM on PV, every second')
-    const floor = summaryOf(runBound(tiny([{rx: 5000}, {rx: 100}], {vfs: 0}), 10, 10)).unservedShare
-    close(floor, 0.5, 'the bound knows no VF could help it')
+    const floor = summaryOf(runBound(tiny([{rx: 5000}, {rx: 5000}, {rx: 100}], {vfs: 0}), 10, 10)).unservedShare
+    close(floor, 2 / 3, 'the bound knows no VF could help either heavy VM')
+    const withVf = summaryOf(runBound(tiny([{rx: 5000}, {rx: 5000}, {rx: 100}], {vfs: 1}), 10, 10)).unservedShare
+    close(withVf, 1 / 3, 'with one VF, at least one of them (the other could have it)')
+    const three = summaryOf(runBound(tiny([{rx: 5000}, {rx: 5000}, {rx: 5000}, {rx: 10}], {hosts: 2, vfs: 1}), 10, 10)).unservedShare
+    close(three, 1 / 4, 'two VFs (one per host) for three VMs that need one: one left on PV')
   })
 
   it('the response floor is the best path, unloaded: base latency plus service time', () => {

@@ -152,6 +152,11 @@ export function deliverableBoundMbps(demands: readonly Demand[], limits: PooledL
   return best
 }
 
+/** The paths a VM could be on and their caps per direction: PV always, a VF if the cluster has any. */
+function pathsOf(limits: PooledLimits): Array<readonly ['vf' | 'pv', number]> {
+  return limits.vfs > 0 ? [['vf', limits.vfCapMbps], ['pv', limits.pvCapMbps]] : [['pv', limits.pvCapMbps]]
+}
+
 /**
  * The least response time (ms) any request of `vm` can have this second, whatever the policy: on its
  * best path with an empty queue, its demand met as far as that path could carry it; or, paused by a
@@ -163,7 +168,7 @@ export function responseFloorMs(cluster: SimCluster, vm: SimVm, demand: Demand, 
   const physics = cluster.physics
   const shortestPause = Math.max(1e-9, Math.floor(Math.min(physics.downtimeMinMs, physics.downtimeMaxMs)))
   let floor = Number.POSITIVE_INFINITY
-  for (const [path, cap] of [['vf', limits.vfCapMbps], ['pv', limits.pvCapMbps]] as const) {
+  for (const [path, cap] of pathsOf(limits)) {
     const onPath = {...vm, path}
     const carried = Math.min(demand.rxMbps, cap) + Math.min(demand.txMbps, cap)
     floor = Math.min(floor, responseTimeMs(cluster, onPath, cap, 0, offered, carried), responseTimeMs(cluster, onPath, cap, 0, offered, offered, shortestPause))
@@ -176,15 +181,20 @@ export function boundSecond(cluster: SimCluster, tick: number, limits: PooledLim
   const demands: Demand[] = []
   let offeredNet = 0
   let unservable = 0
+  let needVf = 0
+  const vfOk = limits.vfs > 0
   for (const vm of cluster.vms) {
     const offered = offeredDemand(cluster.seed, vm, tick)
     const demand = {rxMbps: offered.rxMbps, txMbps: offered.txMbps}
     demands.push(demand)
     const net = demand.rxMbps + demand.txMbps
     offeredNet += net
-    // A VM whose demand no path carries is below demand under every policy.
-    const carried = Math.min(demand.rxMbps, limits.vfCapMbps) + Math.min(demand.txMbps, limits.vfCapMbps)
-    if (carried < net * UNSERVED_BELOW) unservable++
+    // A VM whose demand neither path it could be on carries is below demand under every policy; one
+    // that only a VF serves is, unless it is among the (at most K) VMs holding one.
+    const onPv = Math.min(demand.rxMbps, limits.pvCapMbps) + Math.min(demand.txMbps, limits.pvCapMbps) >= net * UNSERVED_BELOW
+    const onVf = vfOk && Math.min(demand.rxMbps, limits.vfCapMbps) + Math.min(demand.txMbps, limits.vfCapMbps) >= net * UNSERVED_BELOW
+    if (!onPv && !onVf) unservable++
+    else if (!onPv) needVf++
     const requests = requestsPerSecond(vm, net) * dt
     if (requests > 0) {
       const floor = responseFloorMs(cluster, vm, demand, limits)
@@ -196,7 +206,8 @@ export function boundSecond(cluster: SimCluster, tick: number, limits: PooledLim
   const deliverable = Math.min(offeredNet, deliverableBoundMbps(demands, limits))
   // If every VM were served, the cluster would deliver its whole demand: when the bound says it
   // cannot, at least one VM is below demand.
-  const unserved = unservable > 0 ? unservable : deliverable < offeredNet * UNSERVED_BELOW ? 1 : 0
+  const counted = unservable + Math.max(0, needVf - limits.vfs)
+  const unserved = counted > 0 ? counted : deliverable < offeredNet * UNSERVED_BELOW ? 1 : 0
   metrics.offeredMbit += offeredNet * dt
   metrics.deliveredMbit += deliverable * dt
   metrics.vmSeconds += cluster.vms.length * dt
