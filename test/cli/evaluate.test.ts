@@ -59,6 +59,17 @@ describe('sova evaluate', () => {
     }
   })
 
+  it('table: header arrows say which way is better; the bound\'s row leaves what it does not bound as "-"', async () => {
+    const state = freshStateDir()
+    const result = await sova(['evaluate', '--scenario', 'steady', '--policies', 'seed,bound', '--duration', '1m', '--format', 'table', '--quiet', '--columns', 'policy,delivered_ratio,host_seconds_hot,p99_response_ms,unserved_share,migrations'], {state})
+    assert.equal(result.exitCode, 0, String(result.stderr))
+    const [header, seed, bound] = String(result.stdout).trim().split('\n').map((line) => line.trim().split(/\s{2,}/))
+    assert.deepEqual(header, ['POLICY', 'DELIVERED_RATIO ↑', 'HOST_SECONDS_HOT ↓', 'P99_RESPONSE_MS ↓', 'UNSERVED_SHARE ↓', 'MIGRATIONS ↓'])
+    assert.equal(seed[0], 'seed')
+    assert.deepEqual([bound[0], bound[2], bound[5]], ['bound', '-', '-'])
+    assert.ok(Number(bound[1]) >= Number(seed[1]), `bound ${bound[1]} >= seed ${seed[1]}`)
+  })
+
   it('a bad policy list exits 2 with one line naming the valid policies, and nothing on stdout', async () => {
     const state = freshStateDir()
     for (const policies of ['seed,nope', 'seed,seed', '']) {
