@@ -153,6 +153,46 @@ describe('bound: tiny clusters with a known best', () => {
   })
 })
 
+/**
+ * The pooled relaxation's integer optimum by enumeration (tiny n): every VF set S, |S| ≤ K; with S
+ * fixed, VF traffic costs no backend, so the best is min(C, VF rx) + min(C, VF tx) plus the PV traffic
+ * the ports still take, up to the backend.
+ */
+function pooledOptimum(demands: Array<{rxMbps: number; txMbps: number}>, limits: ReturnType<typeof pooledLimits>): number {
+  const {vfCapMbps: U, pvCapMbps: P, portMbps: C, backendMbps: B, vfs: K} = limits
+  let best = 0
+  for (let mask = 0; mask < 1 << demands.length; mask++) {
+    const members = demands.filter((_, i) => mask & (1 << i))
+    if (members.length > K) continue
+    const others = demands.filter((_, i) => !(mask & (1 << i)))
+    const vfRx = members.reduce((sum, d) => sum + Math.min(d.rxMbps, U), 0)
+    const vfTx = members.reduce((sum, d) => sum + Math.min(d.txMbps, U), 0)
+    const pvRx = Math.min(others.reduce((sum, d) => sum + Math.min(d.rxMbps, P), 0), Math.max(0, C - vfRx))
+    const pvTx = Math.min(others.reduce((sum, d) => sum + Math.min(d.txMbps, P), 0), Math.max(0, C - vfTx))
+    best = Math.max(best, Math.min(C, vfRx) + Math.min(C, vfTx) + Math.min(B, pvRx + pvTx))
+  }
+  return best
+}
+
+describe('bound: at least the pooled relaxation\'s optimum (random tiny instances, by enumeration)', () => {
+  it('never below the best any VF set achieves', () => {
+    const demandArb = fc.record({rxMbps: fc.integer({min: 0, max: 12_000}), txMbps: fc.integer({min: 0, max: 12_000})})
+    fc.assert(
+      fc.property(
+        fc.array(demandArb, {minLength: 1, maxLength: 7}),
+        fc.record({hosts: fc.integer({min: 1, max: 3}), vfs: fc.integer({min: 0, max: 3}), backendCores: fc.constantFrom(0, 0.5, 1, 2, 4, 8)}),
+        (demands, shape) => {
+          const limits = pooledLimits(tiny([{rx: 0}], shape))
+          const optimum = pooledOptimum(demands, limits)
+          const bound = deliverableBoundMbps(demands, limits)
+          assert.ok(bound >= optimum - 1e-6 * Math.max(1, optimum), `bound ${bound} < optimum ${optimum} for ${JSON.stringify({demands, shape})}`)
+        },
+      ),
+      {numRuns: 2000, seed: FC_SEED},
+    )
+  })
+})
+
 describe('bound: no policy beats it (random scenarios and seeds, 2–4 simulated minutes)', () => {
   it('delivered traffic at most the bound; p99, mean response and unserved share at least its floors', async () => {
     const loose = (value: number) => value * (1 + 1e-9) + 1e-9
