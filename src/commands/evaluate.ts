@@ -11,21 +11,25 @@ export default class Evaluate extends SovaCommand {
   static summary = 'Compare policies on one simulated scenario and seed, side by side.'
   static description = `Runs the scenario under each policy on its own private copy of the simulated cluster (in
 memory: --state is never touched), through the same loop as sova run, one 10 s period at a time,
-and reports per policy: delivered/offered traffic, mean and p99 response time, host-seconds above
-90% port utilisation, migrations, VF switches and backend CPU. "oracle" is an idealised upper
-bound (perfect knowledge of demand, free switching and moves). JSON adds a per-period series;
---plot draws it as an SVG. Progress goes to stderr.`
+and scores every policy over exactly --duration of simulated time. Reports per policy, header
+arrows saying which way is better: delivered/offered traffic, host-seconds above 90% port
+utilisation (beside it: fewer is only better at equal delivery), p99 and mean response time, the
+share of VM-seconds below demand (unserved), migrations, VF switches and backend CPU. "bound" is
+an upper bound that provably holds under the simulator's rules (most traffic, least response time
+and unserved share any policy could reach; docs/bound.md); "clairvoyant" a heuristic that knows
+each second's demand and moves for free, not a bound. JSON adds a per-period series; --plot draws
+it as an SVG. Progress goes to stderr.`
 
   static examples = [
     {description: 'Every policy on the paper scenario, 30 simulated minutes', command: '<%= config.bin %> evaluate --scenario paper --format table'},
-    {description: 'Three policies on a flash crowd, with a plot', command: '<%= config.bin %> evaluate --scenario flash-crowd --policies seed,sova,oracle --seed 7 --plot flash.svg'},
+    {description: 'Three policies on a flash crowd, with a plot', command: '<%= config.bin %> evaluate --scenario flash-crowd --policies seed,sova,bound --seed 7 --plot flash.svg'},
     {description: 'Real traces: 8 hosts of 30 VMs, busiest port at 80% at peak, 30 simulated minutes', command: '<%= config.bin %> evaluate --scenario trace --traces ../shared/traces/bitbrains-rnd --hosts 8 --vms-per-host 30 --target-peak 0.8 --trace-start 1d9h --policies seed,sova,dsriov'},
     {description: 'A bigger cluster, as JSON with the series', command: '<%= config.bin %> evaluate --scenario steady --hosts 10 --vms-per-host 20 --duration 10m --format json'},
   ]
 
   static flags = {
     scenario: Flags.string({description: 'Scenario: a built-in name (sova sim scenarios) or a scenario file.', default: 'paper', helpValue: 'NAME|FILE'}),
-    policies: Flags.string({description: 'Comma-separated policies to compare, in order. Default: static-pv, static-vf, dsriov, vlm, seed, sova, oracle.', helpValue: 'a,b,c'}),
+    policies: Flags.string({description: 'Comma-separated policies to compare, in order. Default: static-pv, static-vf, dsriov, vlm, seed, sova, clairvoyant, bound.', helpValue: 'a,b,c'}),
     seed: Flags.integer({description: 'Seed of the scenario\'s variation.', default: 1, min: 0}),
     duration: durationFlag({description: 'Simulated time per policy.', default: 1800}),
     hosts: Flags.integer({description: 'Number of hosts (overrides the scenario\'s).', min: 1}),

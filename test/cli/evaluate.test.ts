@@ -13,7 +13,7 @@ describe('sova evaluate', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sova-eval-'))
     const plot = join(dir, 'out.svg')
     const result = await sova(
-      ['evaluate', '--scenario', 'paper', '--policies', 'static-pv,seed,oracle', '--duration', '5m', '--plot', plot, '--format', 'csv', '--state', state],
+      ['evaluate', '--scenario', 'paper', '--policies', 'static-pv,seed,bound', '--duration', '5m', '--plot', plot, '--format', 'csv', '--state', state],
       {state},
     )
     assert.equal(result.exitCode, 0, String(result.stderr))
@@ -37,7 +37,7 @@ describe('sova evaluate', () => {
 
   it('JSON: one entry per requested policy, in order, each with its series; --quiet keeps stderr empty', async () => {
     const state = freshStateDir()
-    const result = await sova(['evaluate', '--scenario', 'paper', '--policies', 'oracle,static-vf', '--duration', '2m', '--seed', '3', '--format', 'json', '--quiet'], {state})
+    const result = await sova(['evaluate', '--scenario', 'paper', '--policies', 'bound,static-vf', '--duration', '2m', '--seed', '3', '--format', 'json', '--quiet'], {state})
     assert.equal(result.exitCode, 0, String(result.stderr))
     assert.equal(String(result.stderr), '')
     assert.deepEqual(readdirSync(state), [], 'the state directory stays empty')
@@ -46,12 +46,28 @@ describe('sova evaluate', () => {
     assert.equal(evaluation.seed, 3)
     assert.equal(evaluation.durationSeconds, 120)
     assert.equal(evaluation.periodSeconds, 10)
-    assert.deepEqual(evaluation.policies.map((p: any) => p.policy), ['oracle', 'static-vf'])
+    assert.deepEqual(evaluation.policies.map((p: any) => p.policy), ['bound', 'static-vf'])
+    assert.deepEqual(evaluation.policies.map((p: any) => p.kind), ['bound', 'policy'])
+    const [bound, staticVf] = evaluation.policies
+    assert.equal(bound.migrations, null, 'the bound does not bound migrations')
+    assert.ok(bound.deliveredMbit >= staticVf.deliveredMbit, 'static-vf delivers no more than the bound')
     for (const policy of evaluation.policies) {
+      assert.equal(policy.seconds, 120, `${policy.policy} is scored over exactly --duration`)
       assert.ok(policy.deliveredRatio > 0 && policy.deliveredRatio <= 1 + 1e-9, `${policy.policy} delivered/offered ${policy.deliveredRatio}`)
       assert.ok(policy.series.length >= 10, `${policy.policy} has a series point per period`)
       assert.deepEqual(Object.keys(policy.series[0]).sort(), ['deliveredGbps', 'p99Ms', 't'])
     }
+  })
+
+  it('table: header arrows say which way is better; the bound\'s row leaves what it does not bound as "-"', async () => {
+    const state = freshStateDir()
+    const result = await sova(['evaluate', '--scenario', 'steady', '--policies', 'seed,bound', '--duration', '1m', '--format', 'table', '--quiet', '--columns', 'policy,delivered_ratio,host_seconds_hot,p99_response_ms,unserved_share,migrations'], {state})
+    assert.equal(result.exitCode, 0, String(result.stderr))
+    const [header, seed, bound] = String(result.stdout).trim().split('\n').map((line) => line.trim().split(/\s{2,}/))
+    assert.deepEqual(header, ['POLICY', 'DELIVERED_RATIO ↑', 'HOST_SECONDS_HOT ↓', 'P99_RESPONSE_MS ↓', 'UNSERVED_SHARE ↓', 'MIGRATIONS ↓'])
+    assert.equal(seed[0], 'seed')
+    assert.deepEqual([bound[0], bound[2], bound[5]], ['bound', '-', '-'])
+    assert.ok(Number(bound[1]) >= Number(seed[1]), `bound ${bound[1]} >= seed ${seed[1]}`)
   })
 
   it('a bad policy list exits 2 with one line naming the valid policies, and nothing on stdout', async () => {
@@ -61,7 +77,7 @@ describe('sova evaluate', () => {
       assert.equal(result.exitCode, 2, `${policies}: ${result.stderr}`)
       assert.equal(String(result.stdout), '')
       assert.equal(String(result.stderr).trim().split('\n').length, 1, String(result.stderr))
-      assert.match(String(result.stderr), /valid policies: static-pv, static-vf, dsriov, vlm, seed, sova, oracle/)
+      assert.match(String(result.stderr), /valid policies: static-pv, static-vf, dsriov, vlm, seed, sova, clairvoyant, bound/)
     }
   })
 
@@ -71,7 +87,7 @@ describe('sova evaluate', () => {
     assert.equal(unknown.exitCode, 2, String(unknown.stderr))
     assert.equal(String(unknown.stdout), '')
     const plot = join(state, 'missing-dir', 'out.svg')
-    const unwritable = await sova(['evaluate', '--policies', 'oracle', '--duration', '1m', '--plot', plot], {state})
+    const unwritable = await sova(['evaluate', '--policies', 'bound', '--duration', '1m', '--plot', plot], {state})
     assert.equal(unwritable.exitCode, 2, String(unwritable.stderr))
     assert.equal(String(unwritable.stdout), '')
     assert.match(String(unwritable.stderr), /--plot: cannot write/)

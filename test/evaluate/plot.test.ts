@@ -13,6 +13,7 @@ function run(policy: EvaluationPolicyName, scale: number): PolicyEvaluation {
   const series = Array.from({length: 30}, (_, i) => ({t: (i + 1) * 10, deliveredGbps: scale * (5 + Math.sin(i / 3)), p99Ms: scale * (1 + i * i)}))
   return {
     policy,
+    kind: policy === 'bound' ? 'bound' : 'policy',
     seconds: 300,
     offeredMbit: 1,
     deliveredMbit: 1,
@@ -23,6 +24,7 @@ function run(policy: EvaluationPolicyName, scale: number): PolicyEvaluation {
     migrations: 0,
     vfSwitches: 0,
     backendCoresMean: 0,
+    unservedShare: 0,
     series,
   }
 }
@@ -32,7 +34,7 @@ const evaluation: Evaluation = {
   seed: 7,
   durationSeconds: 300,
   periodSeconds: 10,
-  policies: [run('static-pv', 0.5), run('seed', 0.8), run('sova', 0.9), run('oracle', 1)],
+  policies: [run('static-pv', 0.5), run('seed', 0.8), run('sova', 0.9), run('bound', 1)],
 }
 
 /** The text of one `<g id="...">…</g>` group (groups do not nest a second `</g>` before theirs in panels). */
@@ -52,15 +54,15 @@ describe('plot', () => {
   it('draws one polyline per policy in each of the two panels, in the policies\' order', () => {
     for (const id of ['panel-delivered', 'panel-p99']) {
       const lines = [...group(svg, id).matchAll(/<polyline [^>]*data-policy="([^"]+)"/g)].map((m) => m[1])
-      assert.deepEqual(lines, ['static-pv', 'seed', 'sova', 'oracle'], id)
+      assert.deepEqual(lines, ['static-pv', 'seed', 'sova', 'bound'], id)
     }
     const strokes = new Set([...group(svg, 'panel-delivered').matchAll(/<polyline [^>]*stroke="(#[0-9A-Fa-f]{6})"/g)].map((m) => m[1]))
     assert.equal(strokes.size, 4, 'distinct colours')
   })
 
-  it('has a legend entry naming each policy, and scenario and seed in the title (escaped)', () => {
+  it('has a legend entry naming each policy (the bound as the best possible), and scenario and seed in the title (escaped)', () => {
     const entries = [...svg.matchAll(/<g class="legend-entry" data-policy="([^"]+)">.*?<text[^>]*>([^<]+)<\/text><\/g>/g)].map((m) => m[2])
-    assert.deepEqual(entries, ['static-pv', 'seed', 'sova', 'oracle'])
+    assert.deepEqual(entries, ['static-pv', 'seed', 'sova', 'bound (best possible)'], 'the bound says what its line is')
     assert.match(svg, /<title>sova evaluate: scenario odd &lt;name&gt; &amp; &quot;quotes&quot;, seed 7<\/title>/)
   })
 

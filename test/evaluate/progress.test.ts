@@ -5,12 +5,12 @@ import type {EvaluationProgress} from '../../src/lib/evaluate/harness.js'
 import {barLine, progressReporter} from '../../src/lib/evaluate/progress.js'
 
 const step = (index: number, elapsedSeconds: number, done = false): EvaluationProgress => ({
-  policy: index === 0 ? 'seed' : 'oracle',
+  policy: index === 0 ? 'seed' : 'bound',
   index,
   count: 2,
   elapsedSeconds,
   durationSeconds: 600,
-  result: done ? ({deliveredRatio: 0.9, p99ResponseMs: 12.5, migrations: 3, vfSwitches: 7} as EvaluationProgress['result']) : undefined,
+  result: done ? ({kind: index === 0 ? 'policy' : 'bound', deliveredRatio: 0.9, p99ResponseMs: 12.5, migrations: index === 0 ? 3 : null, vfSwitches: index === 0 ? 7 : null} as EvaluationProgress['result']) : undefined,
 })
 
 describe('evaluation progress', () => {
@@ -32,8 +32,12 @@ describe('evaluation progress', () => {
     const reporter = progressReporter({isTTY: false, write: (text) => (out += text)})
     reporter.onProgress(step(0, 300))
     reporter.onProgress(step(0, 600, true))
-    reporter.done()
-    assert.equal(out, 'evaluate: seed done (1 of 2): delivered/offered 0.900, p99 12.50 ms, 3 migrations, 7 VF switches\n')
+    reporter.onProgress(step(1, 600, true))
+    assert.equal(
+      out,
+      'evaluate: seed done (1 of 2): delivered/offered 0.900, p99 12.50 ms, 3 migrations, 7 VF switches\n' +
+        'evaluate: bound done (2 of 2): delivered/offered at most 0.900, p99 at least 12.50 ms\n',
+    )
     const quiet = progressReporter(undefined)
     quiet.onProgress(step(0, 600, true))
     quiet.done()

@@ -44,8 +44,8 @@ describe('sim metrics', () => {
   })
 
   it('summariseMetrics: after − before over the seconds; ratio 1 when nothing offered', () => {
-    const before: SimMetrics = {...emptyMetrics(), offeredMbit: 100, deliveredMbit: 90, requests: 10, responseMsSum: 20, backendCoreSeconds: 5, migrations: 1, vfSwitches: 2, hostSecondsHot: 3}
-    const after: SimMetrics = {...emptyMetrics(), offeredMbit: 300, deliveredMbit: 240, requests: 30, responseMsSum: 80, backendCoreSeconds: 25, migrations: 2, vfSwitches: 6, hostSecondsHot: 13}
+    const before: SimMetrics = {...emptyMetrics(), offeredMbit: 100, deliveredMbit: 90, requests: 10, responseMsSum: 20, backendCoreSeconds: 5, migrations: 1, vfSwitches: 2, hostSecondsHot: 3, vmSeconds: 40, unservedVmSeconds: 4}
+    const after: SimMetrics = {...emptyMetrics(), offeredMbit: 300, deliveredMbit: 240, requests: 30, responseMsSum: 80, backendCoreSeconds: 25, migrations: 2, vfSwitches: 6, hostSecondsHot: 13, vmSeconds: 80, unservedVmSeconds: 14}
     after.responseHistogram[101] = 20
     assert.deepEqual(summariseMetrics(before, after, 10), {
       seconds: 10,
@@ -58,11 +58,13 @@ describe('sim metrics', () => {
       migrations: 1,
       vfSwitches: 4,
       backendCoresMean: 2,
+      unservedShare: 0.25,
     })
     const none = summariseMetrics(emptyMetrics(), emptyMetrics(), 0)
     assert.equal(none.deliveredRatio, 1)
     assert.equal(none.meanResponseMs, 0)
     assert.equal(none.backendCoresMean, 0)
+    assert.equal(none.unservedShare, 0)
   })
 
   it('the cluster keeps score: offered >= delivered, requests weigh responses, actions count successes', () => {
@@ -77,6 +79,8 @@ describe('sim metrics', () => {
     const s = summariseMetrics(emptyMetrics(), m, 300)
     assert.ok(s.deliveredRatio < 1, 'host1\'s bulk VMs on PV are not fully served after their ramp')
     assert.ok(s.p99ResponseMs > s.meanResponseMs)
+    assert.ok(Math.abs(m.vmSeconds - 300 * c.vms.length) < 1e-6, 'every VM, every second')
+    assert.ok(s.unservedShare > 0 && s.unservedShare < 1, `the PV-capped bulk VMs are unserved part of the time: ${s.unservedShare}`)
 
     const vf = findVm(c, 'web1')!.vf!
     c = detachVf(c, 'host1', 'web1', vf).cluster

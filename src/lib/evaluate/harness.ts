@@ -1,7 +1,9 @@
 // Runs one scenario and seed under several policies, each on its own copy of the simulated
 // cluster in a private in-memory store (never the user's state), through exactly the code
 // `sova run` uses: startCycle (reconcile, collect), then runCycle with the default sample-age
-// limit, once per loop period.
+// limit, once per loop period. Every row is scored over exactly the same simulated window,
+// --duration from the scenario's start: the cluster's scoreboard stops at the window's end
+// (SimCluster.scoreUntilMs) even when a loop period, or the actions in it, runs past it.
 import {NO_RULES, type RuleSet} from '../policy/rules.js'
 import {Executor} from '../loop/apply.js'
 import {SIM_SAMPLE_SECONDS, SimBackend, readSimCluster} from '../backends/sim/backend.js'
@@ -16,7 +18,8 @@ import {EVALUATION_POLICIES, type EvaluationPolicyName, type PolicyName, type Po
 import {DEFAULT_MAX_SAMPLE_AGE_SECONDS} from '../loop/freshness.js'
 import {runCycle, startCycle} from '../loop/stages.js'
 import {Store} from '../store/store.js'
-import {runOracle} from './oracle.js'
+import {runBound} from './bound.js'
+import {runClairvoyant} from './clairvoyant.js'
 import {type Evaluation, type PolicyEvaluation, type ScoreboardPoint, evaluationOf} from './summary.js'
 
 /** Where an evaluation stands, for progress reporting. */
@@ -34,7 +37,7 @@ export interface EvaluationProgress {
 export interface EvaluationOptions {
   /** A built-in scenario name or a scenario file. */
   scenario: string
-  /** The configuration's rules: every loop policy evaluated honours them (the oracle does not). */
+  /** The configuration's rules: every loop policy evaluated honours them (clairvoyant and bound do not). */
   rules?: RuleSet
   seed: number
   durationSeconds: number
@@ -58,6 +61,9 @@ export function parsePolicies(input: string | undefined): EvaluationPolicyName[]
   if (names.every((name) => name === '')) throw new UsageError(`--policies: expected a comma-separated list, got "${input}"; ${valid}`)
   const seen = new Set<string>()
   for (const name of names) {
+    if (name === 'oracle') {
+      throw new UsageError(`--policies: "oracle" is no longer offered (it was no upper bound): "bound" is the upper bound, "clairvoyant" the heuristic it was; ${valid}`)
+    }
     if (!(EVALUATION_POLICIES as readonly string[]).includes(name)) {
       throw new UsageError(`--policies: unknown policy "${name}"; ${valid}`)
     }
@@ -67,11 +73,16 @@ export function parsePolicies(input: string | undefined): EvaluationPolicyName[]
   return names as EvaluationPolicyName[]
 }
 
+/** The scoreboard now; past the scoring window's end, the window's end (the scoreboard stopped there). */
 function pointOf(cluster: SimCluster): ScoreboardPoint {
-  return {timeMs: cluster.timeMs, metrics: structuredClone(cluster.metrics)}
+  return {timeMs: Math.min(cluster.timeMs, cluster.scoreUntilMs ?? Number.POSITIVE_INFINITY), metrics: structuredClone(cluster.metrics)}
 }
 
-/** One loop policy on its own in-memory store, for at least `durationSeconds` of simulated time. */
+/**
+ * One loop policy on its own in-memory store until `durationSeconds` of simulated time have passed.
+ * The last period may run past that (a collect is 10 s, actions take their time); the scoreboard
+ * does not: it stops at the window's end, so the run is scored over exactly `durationSeconds`.
+ */
 async function runLoopPolicy(
   cluster: SimCluster,
   params: PolicyParams,
@@ -81,7 +92,8 @@ async function runLoopPolicy(
 ): Promise<ScoreboardPoint[]> {
   const store = Store.openInMemory()
   try {
-    store.writeSim(JSON.stringify(cluster))
+    const endMs = cluster.timeMs + Math.round(durationSeconds * 1000)
+    store.writeSim(JSON.stringify({...cluster, scoreUntilMs: endMs}))
     const backend = new SimBackend(store)
     const history = new SampleHistory(store)
     const executor = new Executor(backend, store, `evaluate/${params.policy}`, undefined, {rules: () => rules})
@@ -89,7 +101,6 @@ async function runLoopPolicy(
     const context = {backend, store, executor, isRunLive: () => true, log: () => {}, rules: () => rules}
     const freshness = freshnessOf(DEFAULT_MAX_SAMPLE_AGE_SECONDS, backend)
     const points = [pointOf(cluster)]
-    const endMs = cluster.timeMs + durationSeconds * 1000
     // A period is one collect (10 s of simulated time) plus whatever time the actions took.
     for (let cycle = 1; (points.at(-1) as ScoreboardPoint).timeMs < endMs; cycle++) {
       const sample = await startCycle(context, cycle)
@@ -107,15 +118,23 @@ async function runLoopPolicy(
 export async function evaluate(options: EvaluationOptions): Promise<Evaluation> {
   if (!(options.durationSeconds > 0)) throw new UsageError(`--duration: expected a duration above 0, got ${options.durationSeconds} s`)
   const cluster = resolveScenario(options.scenario, options.seed, {hosts: options.hosts, vmsPerHost: options.vmsPerHost, trace: options.trace, durationHintS: options.durationSeconds, physics: options.physics})
+  return evaluateCluster(cluster, options)
+}
+
+/** Evaluates each policy on its own copy of an already built cluster (the scenario options are not read). */
+export async function evaluateCluster(cluster: SimCluster, options: Omit<EvaluationOptions, 'scenario' | 'hosts' | 'vmsPerHost' | 'trace' | 'physics'>): Promise<Evaluation> {
+  if (!(options.durationSeconds > 0)) throw new UsageError(`--duration: expected a duration above 0, got ${options.durationSeconds} s`)
   const results: PolicyEvaluation[] = []
   for (const [index, policy] of options.policies.entries()) {
     const report = (elapsedSeconds: number, result?: PolicyEvaluation) =>
       options.onProgress?.({policy, index, count: options.policies.length, elapsedSeconds, durationSeconds: options.durationSeconds, result})
     const copy = structuredClone(cluster)
     const points =
-      policy === 'oracle'
-        ? runOracle(copy, options.durationSeconds, SIM_SAMPLE_SECONDS, report).points
-        : await runLoopPolicy(copy, (options.paramsFor ?? ((name) => policyParams({policy: name})))(policy), options.durationSeconds, report, options.rules)
+      policy === 'bound'
+        ? runBound(copy, options.durationSeconds, SIM_SAMPLE_SECONDS, report)
+        : policy === 'clairvoyant'
+          ? runClairvoyant(copy, options.durationSeconds, SIM_SAMPLE_SECONDS, report).points
+          : await runLoopPolicy(copy, (options.paramsFor ?? ((name) => policyParams({policy: name})))(policy), options.durationSeconds, report, options.rules)
     const result = evaluationOf(policy, points)
     results.push(result)
     report(options.durationSeconds, result)

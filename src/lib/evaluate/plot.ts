@@ -138,6 +138,11 @@ function strokeOf(i: number): string {
   return `fill="none" stroke="${COLOURS[i % COLOURS.length]}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ''} stroke-linejoin="round"`
 }
 
+/** A legend label: the policy's name; the bound's says what its line is (no policy does better). */
+function labelOf(run: PolicyEvaluation): string {
+  return run.kind === 'bound' ? `${run.policy} (best possible)` : run.policy
+}
+
 function legend(runs: readonly PolicyEvaluation[]): string {
   const x = WIDTH - RIGHT + 20
   const out: string[] = ['<g id="legend">', `<text class="panel-title" x="${x}" y="${TOP - 10}">policy</text>`]
@@ -146,7 +151,7 @@ function legend(runs: readonly PolicyEvaluation[]): string {
     out.push(
       `<g class="legend-entry" data-policy="${escapeXml(run.policy)}">` +
         `<line x1="${x}" x2="${x + 36}" y1="${y}" y2="${y}" ${strokeOf(i)}/>` +
-        `<text x="${x + 44}" y="${y}" dominant-baseline="middle">${escapeXml(run.policy)}</text></g>`,
+        `<text x="${x + 44}" y="${y}" dominant-baseline="middle">${escapeXml(labelOf(run))}</text></g>`,
     )
   }
   out.push('</g>')

@@ -16,9 +16,11 @@ function minutes(seconds: number): string {
 /** The one-line report of a finished policy, for logs. */
 export function finishedLine(progress: EvaluationProgress): string {
   const r = progress.result
-  const figures = r
-    ? `: delivered/offered ${r.deliveredRatio.toFixed(3)}, p99 ${r.p99ResponseMs.toFixed(2)} ms, ${r.migrations} migrations, ${r.vfSwitches} VF switches`
-    : ''
+  const figures = !r
+    ? ''
+    : r.kind === 'bound'
+      ? `: delivered/offered at most ${r.deliveredRatio.toFixed(3)}, p99 at least ${r.p99ResponseMs.toFixed(2)} ms`
+      : `: delivered/offered ${r.deliveredRatio.toFixed(3)}, p99 ${r.p99ResponseMs.toFixed(2)} ms, ${r.migrations} migrations, ${r.vfSwitches} VF switches`
   return `evaluate: ${progress.policy} done (${progress.index + 1} of ${progress.count})${figures}`
 }
 

@@ -1,6 +1,7 @@
 // The policies Sova can run, by name. Each is a choice of analysis (scores), cluster-level plan
 // (migrations) and host-level plan (VF changes); the stages call these and never know which
-// policy runs. `oracle` exists only inside `sova evaluate` (it needs the simulator's true demand).
+// policy runs. `clairvoyant` and `bound` exist only inside `sova evaluate` (they need the
+// simulator's true demand).
 import type {Host, PlannedMigration, PlannedVfChange, Scores, SovaDocument} from '../document/schema.js'
 import type {HistoryEntry} from '../loop/history.js'
 import {seriesOf} from '../loop/history.js'
@@ -22,8 +23,8 @@ export type PolicyName = (typeof POLICY_NAMES)[number]
 /** The default policy of every command. */
 export const DEFAULT_POLICY: PolicyName = 'sova'
 
-/** What `sova evaluate` compares: the loop's policies and the oracle upper bound. */
-export const EVALUATION_POLICIES = [...POLICY_NAMES, 'oracle'] as const
+/** What `sova evaluate` compares: the loop's policies, a clairvoyant heuristic and the upper bound. */
+export const EVALUATION_POLICIES = [...POLICY_NAMES, 'clairvoyant', 'bound'] as const
 export type EvaluationPolicyName = (typeof EVALUATION_POLICIES)[number]
 
 /** One line per policy, for --help and listings. */
@@ -34,7 +35,8 @@ export const POLICY_DOCS: Readonly<Record<EvaluationPolicyName, string>> = Objec
   vlm: "the seed's cluster level only: hotspot migrations; VFs stay where they are (an arrival gets a free one)",
   seed: "the research prototype's policy: dynamic SR-IOV and hotspot migration (README: Policies)",
   sova: 'VFs to the VMs they are worth most to, with hysteresis; migration by relief vs cost with reserved headroom, cooldowns and caps',
-  oracle: 'evaluation only: knows each second\'s demand, switches and moves instantly and for free (an idealised comparator)',
+  clairvoyant: 'evaluation only, a heuristic (not a bound): knows each second\'s demand, switches and moves instantly and for free',
+  bound: 'evaluation only, not a policy: the most traffic (and least response time) any policy could reach under the simulator\'s rules (docs/bound.md)',
 })
 
 /** Everything a policy decides with, from flags and defaults. */

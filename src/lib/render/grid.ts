@@ -22,6 +22,14 @@ export interface Column {
   colourOf?: (text: string) => Colour | undefined
   /** Shown only with --wide or when named in --columns (CSV always has it). */
   wideOnly?: boolean
+  /** Which way a figure is better: the table header says so with an arrow (↑ higher, ↓ lower). */
+  better?: 'higher' | 'lower'
+}
+
+/** A column's table header: its name in capitals, with the arrow of its better direction if any. */
+export function headingOf(column: Column): string {
+  const arrow = column.better === 'higher' ? ' ↑' : column.better === 'lower' ? ' ↓' : ''
+  return column.name.toUpperCase() + arrow
 }
 
 export type Row = Record<string, Cell | undefined>
@@ -133,7 +141,7 @@ export function renderGrid(columns: readonly Column[], rows: readonly Row[], opt
   const texts = ordered.map((row) => new Map(chosen.map((column) => [column, flat(textOf(row[column.name]))])))
   // A column empty in every row (e.g. the tier under sova) is left out unless asked for.
   if (!explicit && rows.length > 0) chosen = chosen.filter((column) => texts.some((row) => row.get(column) !== ''))
-  const natural = new Map(chosen.map((column) => [column, Math.max(options.noHeaders ? 0 : column.name.length, ...texts.map((row) => widthOf(row.get(column)!)))]))
+  const natural = new Map(chosen.map((column) => [column, Math.max(options.noHeaders ? 0 : widthOf(headingOf(column)), ...texts.map((row) => widthOf(row.get(column)!)))]))
   const unlimited = options.wide || options.width === undefined
   const widths = unlimited ? natural : fit(chosen, natural, options.width!, explicit)
   const shown = chosen.filter((column) => widths.has(column))
@@ -149,7 +157,7 @@ export function renderGrid(columns: readonly Column[], rows: readonly Row[], opt
       .join(GAP)
       .trimEnd()
   const out: string[] = []
-  if (!options.noHeaders) out.push(line(shown.map((column) => ({text: column.name.toUpperCase()}))))
+  if (!options.noHeaders) out.push(line(shown.map((column) => ({text: headingOf(column)}))))
   for (const [index, row] of ordered.entries()) {
     out.push(line(shown.map((column) => {
       const cell = row[column.name]

@@ -6,7 +6,7 @@ import type {StepResult} from '../types.js'
 import {type SimCluster, type SimHost, type SimVm, findHost, findVm, freeMemoryMiB, freeVfs} from './cluster.js'
 import {offeredDemand} from './demand.js'
 import {FAULT_TIMEOUT_S, type FaultDecision, type FaultOp, decideFault, hasFaults} from './faults.js'
-import {integrateInPlace, migrationShareMbps, portUsableMbps} from './step.js'
+import {integrateInPlace, migrationShareMbps, portUsableMbps, scoring} from './step.js'
 
 /** A transition's outcome: the cluster afterwards and what happened. */
 export interface Transition {
@@ -15,6 +15,11 @@ export interface Transition {
 }
 
 const MBIT_PER_MIB = 8 * 1.048576
+
+/** Counts an action that completed now on the scoreboard, unless it completed after the scoring window. */
+function countAction(cluster: SimCluster, kind: 'vfSwitches' | 'migrations'): void {
+  if (scoring(cluster) || cluster.timeMs === cluster.scoreUntilMs) cluster.metrics[kind] += 1
+}
 
 export function refuse(cluster: SimCluster, error: string, ms = cluster.physics.refusalMs): Transition {
   const next = structuredClone(cluster)
@@ -106,7 +111,7 @@ export function attachVf(cluster: SimCluster, hostName: string, vmName: string, 
   const moved = findVm(next, vm.name) as SimVm
   moved.vf = vf
   moved.path = 'vf'
-  next.metrics.vfSwitches += 1
+  countAction(next, 'vfSwitches')
   return {cluster: next, result: {ok: true, durationMs: ms}}
 }
 
@@ -128,7 +133,7 @@ export function detachVf(cluster: SimCluster, hostName: string, vmName: string, 
   moved.path = 'pv'
   const ms = next.physics.detachMs
   integrateInPlace(next, ms)
-  next.metrics.vfSwitches += 1
+  countAction(next, 'vfSwitches')
   return {cluster: next, result: {ok: true, durationMs: ms}}
 }
 
@@ -186,7 +191,7 @@ export function migrate(cluster: SimCluster, vmName: string, fromName: string, t
   integrateInPlace(next, downtimeMs, {flows, paused: new Set([vm.name]), pauseMs: downtimeMs})
   const moved = findVm(next, vm.name) as SimVm
   moved.host = to.name
-  next.metrics.migrations += 1
+  countAction(next, 'migrations')
   if (!fault) return {cluster: next, result: {ok: true, durationMs: precopyMs + downtimeMs}}
   // A timeout after which the VM had moved anyway: the migration completed, the reply was lost, and the
   // client gave up at its deadline (or at once, when the migration outlasted it).

@@ -202,6 +202,12 @@ export interface SimCluster {
   faults?: SimFaults
   /** How a trace scenario was made (trace-scenario.ts); absent for other scenarios. */
   traceSource?: TraceSource
+  /**
+   * End of the scoring window, simulated ms: the scoreboard (metrics) counts nothing from this
+   * instant on, although time, counters and actions go on. Set by `sova evaluate` so every policy is
+   * scored over exactly --duration; absent = always scored.
+   */
+  scoreUntilMs?: number
 }
 
 /** A VF's PCI address on a host's port: bus per host, VFs from slot 0x10 upwards (8 functions a slot). */

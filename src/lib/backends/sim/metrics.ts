@@ -22,7 +22,17 @@ export interface SimMetrics {
   migrations: number
   /** Successful VF attaches + detaches. */
   vfSwitches: number
+  /** Σ over running and paused VMs of seconds simulated (the denominator of the unserved share). */
+  vmSeconds: number
+  /** Σ over VMs of seconds in which a VM got less than its demand (delivered < offered × UNSERVED_BELOW). */
+  unservedVmSeconds: number
 }
+
+/**
+ * A VM-second is unserved when the VM delivered less than this share of what it offered: any cut by
+ * its path, the backend, the port or a pause counts; the margin only absorbs float rounding.
+ */
+export const UNSERVED_BELOW = 1 - 1e-6
 
 /**
  * Response-time buckets: bucket 0 is [0, 0.01 ms), bucket k (1..350) is
@@ -65,6 +75,8 @@ export function emptyMetrics(): SimMetrics {
     backendCoreSeconds: 0,
     migrations: 0,
     vfSwitches: 0,
+    vmSeconds: 0,
+    unservedVmSeconds: 0,
   }
 }
 
@@ -82,6 +94,8 @@ export interface MetricsSummary {
   vfSwitches: number
   /** Mean backend cores busy with PV traffic, summed over hosts. */
   backendCoresMean: number
+  /** Share of VM-seconds in which a VM got less than its demand (0 when no VM ran). */
+  unservedShare: number
 }
 
 /**
@@ -110,6 +124,12 @@ export function percentileMs(histogram: readonly number[], p: number): number {
   return RESPONSE_HIGHEST_MS
 }
 
+/** Unserved VM-seconds / VM-seconds between two scoreboards (scoreboards stored before they were counted: 0). */
+function unservedShareOf(before: SimMetrics, after: SimMetrics): number {
+  const vmSeconds = (after.vmSeconds ?? 0) - (before.vmSeconds ?? 0)
+  return vmSeconds > 0 ? ((after.unservedVmSeconds ?? 0) - (before.unservedVmSeconds ?? 0)) / vmSeconds : 0
+}
+
 /** What happened between two scoreboards of one cluster (after − before), over `seconds`. */
 export function summariseMetrics(before: SimMetrics, after: SimMetrics, seconds: number): MetricsSummary {
   const offeredMbit = after.offeredMbit - before.offeredMbit
@@ -127,5 +147,6 @@ export function summariseMetrics(before: SimMetrics, after: SimMetrics, seconds:
     migrations: after.migrations - before.migrations,
     vfSwitches: after.vfSwitches - before.vfSwitches,
     backendCoresMean: seconds > 0 ? (after.backendCoreSeconds - before.backendCoreSeconds) / seconds : 0,
+    unservedShare: unservedShareOf(before, after),
   }
 }

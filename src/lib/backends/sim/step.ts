@@ -10,7 +10,7 @@
 // took theirs. One pass in that order: backend capacity a port cut leaves unused is not handed on.
 import {type SimCluster, type SimHost, type SimVm, vmsOn} from './cluster.js'
 import {type Offered, fairShare, offeredDemand} from './demand.js'
-import {responseBucket} from './metrics.js'
+import {UNSERVED_BELOW, responseBucket} from './metrics.js'
 import {ownValue} from '../../named.js'
 
 /** A migration stream in flight: loads the source port's tx and the target port's rx. */
@@ -125,6 +125,20 @@ export function responseTimeMs(
   return queued * overload
 }
 
+/** Requests per second a VM offering `offeredNetMbps` (rx+tx) issues: offered bits / request size. */
+export function requestsPerSecond(vm: SimVm, offeredNetMbps: number): number {
+  return (offeredNetMbps * 1e6) / (Math.max(vm.demand.requestKiB, 1e-3) * 8192)
+}
+
+/**
+ * Whether the scoreboard counts what happens from the cluster's present instant on: always, unless
+ * the cluster carries a scoring window (scoreUntilMs, set by `sova evaluate` so every policy is
+ * scored over exactly its --duration) and the clock has reached its end.
+ */
+export function scoring(cluster: SimCluster): boolean {
+  return cluster.scoreUntilMs === undefined || cluster.timeMs < cluster.scoreUntilMs
+}
+
 function flowSum(flows: readonly MigrationFlow[], pick: (flow: MigrationFlow) => boolean): number {
   return flows.filter(pick).reduce((sum, flow) => sum + flow.mbps, 0)
 }
@@ -176,7 +190,7 @@ export function allocateHost(cluster: SimCluster, host: SimHost, tick: number, o
     const i = byName.get(vm.name)
     const offered = i === undefined ? offeredDemand(cluster.seed, vm, tick) : wants[i].offered
     const offeredNet = offered.rxMbps + offered.txMbps
-    const requestsPerS = (offeredNet * 1e6) / (Math.max(vm.demand.requestKiB, 1e-3) * 8192)
+    const requestsPerS = requestsPerSecond(vm, offeredNet)
     const vmRx = i === undefined ? 0 : rx[i]
     const vmTx = i === undefined ? 0 : tx[i]
     const rho = Math.min(physics.maxQueueUtilisation, Math.max(Math.max(vmRx, vmTx) / cap, rhoPort, pv ? rhoBackend : 0))
@@ -251,9 +265,14 @@ function stepHost(cluster: SimCluster, host: SimHost, tick: number, dt: number, 
   host.port.txBytes += allocation.portTxMbps * BYTES_PER_MBIT * dt
   countPfAndVfs(host, allocation, dt)
 
+  if (!scoring(cluster)) return
   for (const flow of allocation.flows) {
-    metrics.offeredMbit += (flow.offered.rxMbps + flow.offered.txMbps) * dt
-    metrics.deliveredMbit += (flow.rxMbps + flow.txMbps) * dt
+    const offeredNet = flow.offered.rxMbps + flow.offered.txMbps
+    const deliveredNet = flow.rxMbps + flow.txMbps
+    metrics.offeredMbit += offeredNet * dt
+    metrics.deliveredMbit += deliveredNet * dt
+    metrics.vmSeconds = (metrics.vmSeconds ?? 0) + dt
+    if (deliveredNet < offeredNet * UNSERVED_BELOW) metrics.unservedVmSeconds = (metrics.unservedVmSeconds ?? 0) + dt
     const requests = flow.requestsPerS * dt
     if (requests > 0) {
       metrics.requests += requests
@@ -265,12 +284,16 @@ function stepHost(cluster: SimCluster, host: SimHost, tick: number, dt: number, 
   metrics.backendCoreSeconds += allocation.backendCores * dt
 }
 
-/** Advances `cluster` (mutated: pass a copy) by `ms` whole milliseconds, in segments of ≤ 1 s. */
+/**
+ * Advances `cluster` (mutated: pass a copy) by `ms` whole milliseconds, in segments of ≤ 1 s that
+ * also end at the scoring window's end, if any (so the scoreboard stops exactly there).
+ */
 export function integrateInPlace(cluster: SimCluster, ms: number, options: StepOptions = {}): void {
   if (!Number.isInteger(ms) || ms < 0) throw new RangeError(`simulated time step must be whole ms >= 0, got ${ms}`)
   let left = ms
   while (left > 0) {
-    const segment = Math.min(left, 1000 - (cluster.timeMs % 1000))
+    const untilWindowEnd = scoring(cluster) && cluster.scoreUntilMs !== undefined ? cluster.scoreUntilMs - cluster.timeMs : left
+    const segment = Math.min(left, 1000 - (cluster.timeMs % 1000), untilWindowEnd)
     const tick = Math.floor(cluster.timeMs / 1000)
     for (const host of cluster.hosts) stepHost(cluster, host, tick, segment / 1000, options)
     cluster.timeMs += segment

@@ -1,4 +1,4 @@
-// The oracle: a free, all-knowing rearrangement every second. It must keep the simulator's rules
+// The clairvoyant heuristic: a free, all-knowing rearrangement every second. It must keep the simulator's rules
 // and deliver at least what a cluster without VFs delivers.
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
@@ -7,7 +7,7 @@ import {toSnapshot} from '../../src/lib/backends/sim/model.js'
 import {buildScenario} from '../../src/lib/backends/sim/scenarios.js'
 import {integrateInPlace} from '../../src/lib/backends/sim/step.js'
 import {evaluate} from '../../src/lib/evaluate/harness.js'
-import {rearrangeForSecond, runOracle} from '../../src/lib/evaluate/oracle.js'
+import {rearrangeForSecond, runClairvoyant} from '../../src/lib/evaluate/clairvoyant.js'
 import {checkInvariants} from '../../src/lib/invariants.js'
 
 function memoryProblems(cluster: SimCluster): string[] {
@@ -18,7 +18,7 @@ function memoryProblems(cluster: SimCluster): string[] {
   })
 }
 
-describe('oracle', () => {
+describe('clairvoyant heuristic', () => {
   for (const scenario of ['paper', 'flash-crowd']) {
     it(`never breaks the invariants, second by second (${scenario}, 5 simulated minutes)`, () => {
       const cluster = structuredClone(buildScenario(scenario, 3))
@@ -39,17 +39,17 @@ describe('oracle', () => {
     const cluster = buildScenario('paper', 1)
     const before = JSON.stringify(cluster)
     const elapsed: number[] = []
-    const {points} = runOracle(cluster, 35, 10, (s) => elapsed.push(s))
+    const {points} = runClairvoyant(cluster, 35, 10, (s) => elapsed.push(s))
     assert.equal(JSON.stringify(cluster), before)
     assert.deepEqual(elapsed, [10, 20, 30, 35])
     assert.deepEqual(points.map((point) => point.timeMs), [0, 10_000, 20_000, 30_000, 35_000])
   })
 
   it('delivers at least what static-pv delivers (paper, 3 simulated minutes)', async () => {
-    const evaluation = await evaluate({scenario: 'paper', seed: 1, durationSeconds: 180, policies: ['static-pv', 'oracle']})
-    const [pv, oracle] = evaluation.policies
-    assert.deepEqual([pv.policy, oracle.policy], ['static-pv', 'oracle'])
-    assert.ok(oracle.deliveredRatio >= pv.deliveredRatio, `oracle ${oracle.deliveredRatio} >= static-pv ${pv.deliveredRatio}`)
-    assert.ok(oracle.p99ResponseMs <= pv.p99ResponseMs, `oracle p99 ${oracle.p99ResponseMs} <= static-pv ${pv.p99ResponseMs}`)
+    const evaluation = await evaluate({scenario: 'paper', seed: 1, durationSeconds: 180, policies: ['static-pv', 'clairvoyant']})
+    const [pv, clairvoyant] = evaluation.policies
+    assert.deepEqual([pv.policy, clairvoyant.policy], ['static-pv', 'clairvoyant'])
+    assert.ok(clairvoyant.deliveredRatio >= pv.deliveredRatio, `clairvoyant ${clairvoyant.deliveredRatio} >= static-pv ${pv.deliveredRatio}`)
+    assert.ok(clairvoyant.p99ResponseMs <= pv.p99ResponseMs, `clairvoyant p99 ${clairvoyant.p99ResponseMs} <= static-pv ${pv.p99ResponseMs}`)
   })
 })

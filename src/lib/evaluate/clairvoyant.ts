@@ -1,17 +1,18 @@
-// The oracle: an upper bound for `sova evaluate`, not a policy the loop could run.
+// The clairvoyant heuristic for `sova evaluate`: NOT an upper bound and not a policy the loop could
+// run. (It was called the oracle; it is no bound: it hands out VFs by gain above the PV cap and
+// ignores the backend CPU, and loop policies beat it. The bound is bound.ts.)
 //
-// What it relaxes, honestly stated (so its figures read as an idealised comparator, never as a
-// target a real controller must reach):
+// What it assumes (so its figures read as an idealised comparator, never as a target or a limit):
 // - Perfect knowledge of the present: every simulated second it sees each VM's true offered demand
 //   for that very second (offeredDemand, the simulator's own trace), with no measurement, no
 //   sampling window and no prediction error.
 // - Free, instant changes: VF hot-plug/unplug and live migrations take no time, carry no traffic,
 //   cost no CPU and no downtime (VMs are teleported). They are counted, so the table shows how much
-//   churn the bound relies on, but they never cost anything.
-// - Greedy, not exact: per second it applies two greedy heuristics (placement, then per-host VF
-//   allocation) rather than solving the joint optimisation, so a cleverer arrangement could in
-//   principle do slightly better still. It never breaks the simulator's rules: a VM runs on one
-//   host, within host memory; a host hands out at most its pool of VFs, each to one VM.
+//   churn it relies on, but they never cost anything.
+// - Greedy: per second it applies two greedy heuristics (placement, then per-host VF allocation),
+//   which ignore the backend CPU limit, so a loop policy can do better. It never breaks the
+//   simulator's rules: a VM runs on one host, within host memory; a host hands out at most its
+//   pool of VFs, each to one VM.
 // It does not run the loop (no collect/score/balance); it rearranges a clone of the cluster each
 // second and lets the simulator's physics (step.ts) deliver what the arrangement allows.
 import {type SimCluster, type SimHost, type SimVm, freeMemoryMiB, vmsOn} from '../backends/sim/cluster.js'
@@ -199,24 +200,27 @@ export function rearrangeForSecond(cluster: SimCluster): {migrations: number; vf
 }
 
 /**
- * Runs the oracle on a copy of `cluster` for `durationSeconds`, rearranging before every simulated
+ * Runs the clairvoyant heuristic on a copy of `cluster` for `durationSeconds`, rearranging before every simulated
  * second, and returns the scoreboard at the start and after every `periodSeconds`.
  */
-export function runOracle(
+export function runClairvoyant(
   cluster: SimCluster,
   durationSeconds: number,
   periodSeconds: number,
   onPeriod: (elapsedSeconds: number) => void = () => {},
 ): {points: ScoreboardPoint[]; cluster: SimCluster} {
   const working = structuredClone(cluster)
-  const points: ScoreboardPoint[] = [{timeMs: working.timeMs, metrics: structuredClone(working.metrics)}]
-  const seconds = Math.ceil(durationSeconds)
+  const startMs = working.timeMs
+  const endMs = startMs + Math.round(durationSeconds * 1000)
+  const points: ScoreboardPoint[] = [{timeMs: startMs, metrics: structuredClone(working.metrics)}]
+  const seconds = Math.ceil((endMs - startMs) / 1000)
   for (let s = 1; s <= seconds; s++) {
     rearrangeForSecond(working)
-    integrateInPlace(working, 1000)
+    // The last second may be a part of one: the window is exactly durationSeconds.
+    integrateInPlace(working, Math.min(1000, endMs - working.timeMs))
     if (s % periodSeconds === 0 || s === seconds) {
       points.push({timeMs: working.timeMs, metrics: structuredClone(working.metrics)})
-      onPeriod(s)
+      onPeriod((working.timeMs - startMs) / 1000)
     }
   }
   return {points, cluster: working}
