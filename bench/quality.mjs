@@ -184,7 +184,7 @@ for (const scenario of scenarios) {
   console.log('  ' + 'policy'.padEnd(9) + metrics.map((m) => `${m.label} (${m.better === 'higher' ? '↑' : '↓'})`.padStart(24)).join(''))
   const stats = {}
   for (const policy of policies) {
-    stats[policy] = Object.fromEntries(metrics.map((m) => [m.key, meanCi(ok.map((run) => run.by[policy]?.[m.key]).filter((v) => v !== undefined))]))
+    stats[policy] = Object.fromEntries(metrics.map((m) => [m.key, meanCi(ok.map((run) => run.by[policy]?.[m.key]).filter((v) => typeof v === 'number'))]))
     console.log('  ' + policy.padEnd(9) + metrics.map((m) => ci(stats[policy][m.key], m.digits).padStart(24)).join(''))
   }
   summary.push({scenario, stats})
