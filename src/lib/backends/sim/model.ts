@@ -2,7 +2,7 @@
 // the raw snapshot a backend reports. Inputs are never mutated; each call returns a new cluster.
 import {ownValue} from '../../named.js'
 import type {RawHost, RawPort, RawSnapshot} from '../types.js'
-import {type SimCluster, type SimHost, findHost, freeMemoryMiB, freeVfs, vmsByHost, vmsOn} from './cluster.js'
+import {type SimCluster, type SimHost, cloneCluster, findHost, freeMemoryMiB, freeVfs, vmsByHost, vmsOn} from './cluster.js'
 import {integrateInPlace} from './step.js'
 
 import {simUuid} from './actions.js'
@@ -16,7 +16,7 @@ export function advance(cluster: SimCluster, seconds: number): SimCluster {
   if (!Number.isFinite(seconds) || seconds < 0) {
     throw new RangeError(`simulated time can only move forward: expected seconds >= 0, got ${seconds}`)
   }
-  const next = structuredClone(cluster)
+  const next = cloneCluster(cluster)
   integrateInPlace(next, Math.round(seconds * 1000))
   return next
 }
@@ -26,7 +26,7 @@ export function setReachable(cluster: SimCluster, host: string, reachable: boole
   if (!findHost(cluster, host)) {
     throw new RangeError(`unknown host ${host}; expected one of ${cluster.hosts.map((h) => h.name).join(', ')}`)
   }
-  const next = structuredClone(cluster)
+  const next = cloneCluster(cluster)
   ;(findHost(next, host) as NonNullable<ReturnType<typeof findHost>>).reachable = reachable
   return next
 }
