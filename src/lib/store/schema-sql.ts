@@ -86,5 +86,5 @@ export const MIGRATIONS: readonly string[] = [
   // The simulator's state as its last full copy (sim 'cluster') plus the calls made on it since,
   // one row each: an action writes its call, not the whole cluster again (backends/sim/backend.ts).
   // 'epoch' names the full copy a log continues; 'base' is the last call it includes.
-  `CREATE TABLE sim_log (seq INTEGER PRIMARY KEY, op TEXT NOT NULL);`,
+  `CREATE TABLE IF NOT EXISTS sim_log (seq INTEGER PRIMARY KEY, op TEXT NOT NULL);`,
 ]
