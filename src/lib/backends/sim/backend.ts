@@ -75,7 +75,6 @@ function unreadable(store: Store, error: unknown): SovaError {
  * cluster a caller gets is shared: never mutate it (the model's functions return new ones).
  */
 function load(store: Store): SimCluster {
-  watchClose(store)
   const position = store.simPosition()
   const last = seen.get(store)
   if (last && last.epoch === position.epoch && last.seq === position.head) return last.cluster
@@ -110,7 +109,10 @@ function load(store: Store): SimCluster {
 
 const watched = new WeakSet<Store>()
 
-/** Writes the full copy when the store closes, if calls were logged since: the next process replays none. */
+/**
+ * Writes the full copy when a store this process logged calls on closes (if none were logged since
+ * the last copy): the next process replays none. A process that only reads writes nothing.
+ */
 function watchClose(store: Store): void {
   if (watched.has(store) || store.dir === ':memory:') return
   watched.add(store)
@@ -124,6 +126,7 @@ function watchClose(store: Store): void {
 
 /** Applies `op` to the stored cluster in one transaction and logs it; returns its result. */
 function update(store: Store, op: SimOp): StepResult | undefined {
+  watchClose(store)
   try {
     return store.transaction(() => {
       const {cluster, result} = applySimOp(load(store), op)
