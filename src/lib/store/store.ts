@@ -264,6 +264,11 @@ export class Store {
     return this.simValue('cluster')
   }
 
+  /** Whether the store holds a simulated cluster (without reading it). */
+  hasSim(): boolean {
+    return this.sql.get("SELECT 1 AS one FROM sim WHERE key = 'cluster'") !== undefined
+  }
+
   /** Replaces the simulated cluster with `json`: a new copy under a new epoch, and no log. */
   writeSim(json: string): void {
     this.transaction(() => {

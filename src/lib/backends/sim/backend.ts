@@ -146,7 +146,7 @@ function update(store: Store, op: SimOp): StepResult | undefined {
 /** The stored simulated cluster (the default scenario is created on first use). */
 export function readSimCluster(store: Store): SimCluster {
   // Reading needs no write lock once a cluster exists; creating the default takes one.
-  return store.readSim() === undefined ? store.transaction(() => load(store)) : load(store)
+  return store.hasSim() ? load(store) : store.transaction(() => load(store))
 }
 
 /**
