@@ -112,6 +112,11 @@ export class Store {
     return this.sql.transaction(fn)
   }
 
+  /** Runs `fn` in one read transaction: what it reads is one state of the store, and it takes no write lock. */
+  readTransaction<T>(fn: () => T): T {
+    return this.sql.readTransaction(fn)
+  }
+
   // --- samples -------------------------------------------------------------------------
 
   /**

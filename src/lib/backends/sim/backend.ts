@@ -124,12 +124,17 @@ function watchClose(store: Store): void {
   })
 }
 
-/** Applies `op` to the stored cluster in one transaction and logs it; returns its result. */
-function update(store: Store, op: SimOp): StepResult | undefined {
+/**
+ * Applies `op` to the stored cluster in one transaction and logs it; returns its result. `check`
+ * sees the cluster first, in the same transaction, and may refuse the call by throwing.
+ */
+function update(store: Store, op: SimOp, check?: (cluster: SimCluster) => void): StepResult | undefined {
   watchClose(store)
   try {
     return store.transaction(() => {
-      const {cluster, result} = applySimOp(load(store), op)
+      const current = load(store)
+      check?.(current)
+      const {cluster, result} = applySimOp(current, op)
       const seq = store.appendSimOp(JSON.stringify(op))
       const {epoch, base} = store.simPosition()
       if (seq - base >= SIM_LOG_LIMIT) store.compactSim(JSON.stringify(cluster), seq)
@@ -145,8 +150,9 @@ function update(store: Store, op: SimOp): StepResult | undefined {
 
 /** The stored simulated cluster (the default scenario is created on first use). */
 export function readSimCluster(store: Store): SimCluster {
-  // Reading needs no write lock once a cluster exists; creating the default takes one.
-  return store.hasSim() ? load(store) : store.transaction(() => load(store))
+  // Reading needs no write lock once a cluster exists (one read transaction: the full copy and the
+  // log as of one moment); creating the default takes one.
+  return store.hasSim() ? store.readTransaction(() => load(store)) : store.transaction(() => load(store))
 }
 
 /**
@@ -173,13 +179,13 @@ export function setSimFaults(store: Store, rates: FaultRates): SimCluster {
 
 /** Starts or ends a simulated outage of one host (`sova sim outage HOST [--clear]`). */
 export function setHostReachable(store: Store, host: string, reachable: boolean): void {
-  const cluster = readSimCluster(store)
-  if (!cluster.hosts.some((h) => h.name === host)) {
-    throw new UsageError(
-      `unknown host "${host}"; the simulated cluster has ${cluster.hosts.map((h) => h.name).join(', ')}`,
-    )
-  }
-  update(store, {op: 'reachable', host, reachable})
+  update(store, {op: 'reachable', host, reachable}, (cluster) => {
+    if (!cluster.hosts.some((h) => h.name === host)) {
+      throw new UsageError(
+        `unknown host "${host}"; the simulated cluster has ${cluster.hosts.map((h) => h.name).join(', ')}`,
+      )
+    }
+  })
 }
 
 /** The default backend: a deterministic simulated cluster that runs anywhere. */
