@@ -6,7 +6,8 @@ import {after, describe, it} from 'node:test'
 import Database from 'better-sqlite3'
 import {SIM_LOG_LIMIT, SimBackend, readSimCluster, resetSim} from '../../src/lib/backends/sim/backend.js'
 import {cloneCluster, vmsByHost, vmsOn} from '../../src/lib/backends/sim/cluster.js'
-import {advance, toSnapshot} from '../../src/lib/backends/sim/model.js'
+import {advance, identityRefusal, simUuid, toSnapshot} from '../../src/lib/backends/sim/model.js'
+import {simIndexOf} from '../../src/lib/backends/sim/actions.js'
 import {LARGE_LIMITS, buildScenario} from '../../src/lib/backends/sim/scenarios.js'
 import {MIGRATIONS} from '../../src/lib/store/schema-sql.js'
 import {Store} from '../../src/lib/store/store.js'
@@ -55,6 +56,17 @@ describe('sim at scale', () => {
     copy.metrics.responseHistogram[3] += 1
     assert.deepEqual(cluster, before, 'the original is untouched')
     assert.notDeepEqual(moved, cluster)
+  })
+
+  it('finds a domain by its UUID as simUuid writes it, and no other spelling', () => {
+    for (const index of [0, 1, 255, 4096, 2 ** 40, 2 ** 48 - 1, 2 ** 48, 2 ** 52]) assert.equal(simIndexOf(simUuid(index)), index)
+    for (const other of ['5e7a0000-0000-4000-8000-00000000000A', '5e7a0000-0000-4000-8000-0000000000001', '5e7a0000-0000-4000-8000-', 'x5e7a0000-0000-4000-8000-000000000001', '22222222-2222-4222-8222-222222222222']) {
+      assert.equal(simIndexOf(other), undefined, other)
+    }
+    const cluster = buildScenario('paper', 1)
+    assert.equal(identityRefusal(cluster, {name: 'web2', uuid: simUuid(1)}), undefined)
+    assert.equal(identityRefusal(cluster, {name: 'web1', uuid: simUuid(1)}), `refused: domain ${simUuid(1)} is named web2, not web1`)
+    assert.equal(identityRefusal(cluster, {name: 'web1', uuid: simUuid(999)}), `refused: no domain with UUID ${simUuid(999)} (meant: web1)`)
   })
 
   it('builds the large scenario up to 10,000 hosts and refuses more', () => {

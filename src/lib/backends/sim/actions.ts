@@ -59,12 +59,23 @@ export function simUuid(index: number): string {
   return `5e7a0000-0000-4000-8000-${index.toString(16).padStart(12, '0')}`
 }
 
+const SIM_UUID = /^5e7a0000-0000-4000-8000-([0-9a-f]+)$/
+
+/** The index whose simUuid is `uuid`, or undefined when no index has it (compared as numbers, not as a string per VM). */
+export function simIndexOf(uuid: string): number | undefined {
+  const match = SIM_UUID.exec(uuid)
+  if (!match) return undefined
+  const index = Number.parseInt(match[1], 16)
+  return simUuid(index) === uuid ? index : undefined
+}
+
 /**
  * Why an action addressed to domain `uuid` meant for `name` must not run: no such domain, or it
  * bears another name now (a plan made before a rename or a re-creation). Undefined when it may.
  */
 export function identityRefusal(cluster: SimCluster, ref: {name: string; uuid: string}): string | undefined {
-  const vm = cluster.vms.find((candidate) => simUuid(candidate.index) === ref.uuid)
+  const index = simIndexOf(ref.uuid)
+  const vm = index === undefined ? undefined : cluster.vms.find((candidate) => candidate.index === index)
   if (!vm) return `refused: no domain with UUID ${ref.uuid} (meant: ${ref.name})`
   if (vm.name !== ref.name) return `refused: domain ${ref.uuid} is named ${vm.name}, not ${ref.name}`
   return undefined
