@@ -35,7 +35,7 @@ Exit 69 when a host did not answer (the rest is still printed).`
     try {
       const backend = await this.openBackendFor(flags, store)
       // A store with no simulated cluster stays without one: creating it is not status's to do.
-      const none = backend.name === 'sim' && store.readSim() === undefined
+      const none = backend.name === 'sim' && !store.hasSim()
       let snapshot: RawSnapshot | undefined
       let unreachable: UnreachableError | undefined
       try {

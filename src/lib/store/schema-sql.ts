@@ -86,4 +86,8 @@ export const MIGRATIONS: readonly string[] = [
   // Which cluster saved last, and when, moved to the files too (last-documents.ts): a stage that
   // only reads the store then writes nothing to it.
   `DROP TABLE last_document_saved;`,
+  // The simulator's state as its last full copy (sim 'cluster') plus the calls made on it since,
+  // one row each: an action writes its call, not the whole cluster again (backends/sim/backend.ts).
+  // 'epoch' names the full copy a log continues; 'base' is the last call it includes.
+  `CREATE TABLE IF NOT EXISTS sim_log (seq INTEGER PRIMARY KEY, op TEXT NOT NULL);`,
 ]

@@ -85,6 +85,30 @@ export class Sqlite {
   }
 
   /**
+   * `fn` in one read transaction: its reads see one state of the file however others write
+   * meanwhile (WAL), and it takes no write lock. Nested in another transaction, just `fn`.
+   */
+  readTransaction<T>(fn: () => T): T {
+    if (this.db.inTransaction) return fn()
+    try {
+      // A read that meets BUSY (a WAL being recovered) is retried whole: it changed nothing.
+      return retryBusy(() => {
+        this.db.exec('BEGIN DEFERRED')
+        try {
+          const result = fn()
+          this.db.exec('COMMIT')
+          return result
+        } catch (error) {
+          if (this.db.inTransaction) this.db.exec('ROLLBACK')
+          throw error
+        }
+      }, this.file, this.busy)
+    } catch (error) {
+      throw isCorrupt(error) ? damaged(this.file, (error as Error).message) : error
+    }
+  }
+
+  /**
    * `fn` in one write transaction that takes the write lock up front (BEGIN IMMEDIATE, retried
    * while busy: nothing has happened yet). Nested calls become savepoints of the outer one.
    */

@@ -2,6 +2,7 @@
 // the simulator's cluster and the run lock. WAL mode; one writer at a time; every call waits
 // and retries while a neighbour holds the lock (sqlite.ts); a file it cannot trust is refused
 // with what to do (open-db.ts).
+import {randomBytes} from 'node:crypto'
 import type {SampleKnowledge} from '../loop/history.js'
 import {deleteHostMark, deleteHostMarksOf, type HostMark, readHostMarks, writeHostMark} from './host-marks.js'
 import {healOpen, refreshOpen} from './journal-open.js'
@@ -78,9 +79,23 @@ export class Store {
     verify(this.sql)
   }
 
+  private readonly closing: Array<() => void> = []
+
+  /** Runs `fn` when the store closes, before anything else (what a user of the store leaves tidy). */
+  whenClosing(fn: () => void): void {
+    this.closing.push(fn)
+  }
+
   /** Closes the store, giving back the run lock if this process took it. */
   close(): void {
     if (!this.sql.db.open) return
+    for (const fn of this.closing.splice(0)) {
+      try {
+        fn()
+      } catch {
+        // Tidying is optional: what it would have written is already stored another way.
+      }
+    }
     if (this.holdsLock) this.releaseRunLock()
     this.sql.db.close()
   }
@@ -90,6 +105,11 @@ export class Store {
   /** Runs `fn` in one write transaction that takes the write lock up front. */
   transaction<T>(fn: () => T): T {
     return this.sql.transaction(fn)
+  }
+
+  /** Runs `fn` in one read transaction: what it reads is one state of the store, and it takes no write lock. */
+  readTransaction<T>(fn: () => T): T {
+    return this.sql.readTransaction(fn)
   }
 
   // --- samples -------------------------------------------------------------------------
@@ -236,13 +256,66 @@ export class Store {
 
   // --- simulator state -----------------------------------------------------------------
 
+  // The cluster is kept as a full copy (JSON) and a log of the calls made on it since, each a row
+  // (sim_log): what the copy plus the log replayed gives is the cluster now (backends/sim/backend.ts).
+
+  /** The full copy of the simulated cluster (JSON), without the calls logged since; undefined when there is none. */
   readSim(): string | undefined {
-    const row = this.sql.get("SELECT value FROM sim WHERE key = 'cluster'") as {value: string} | undefined
-    return row?.value
+    return this.simValue('cluster')
   }
 
+  /** Whether the store holds a simulated cluster (without reading it). */
+  hasSim(): boolean {
+    return this.sql.get("SELECT 1 AS one FROM sim WHERE key = 'cluster'") !== undefined
+  }
+
+  /** Replaces the simulated cluster with `json`: a new copy under a new epoch, and no log. */
   writeSim(json: string): void {
-    this.sql.run("INSERT INTO sim (key, value) VALUES ('cluster', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", json)
+    this.transaction(() => {
+      this.setSimValue('cluster', json)
+      this.setSimValue('epoch', randomBytes(8).toString('hex'))
+      this.setSimValue('base', '0')
+      this.sql.run('DELETE FROM sim_log')
+    })
+  }
+
+  /**
+   * Where the stored cluster stands: the epoch of its full copy (a store written before the log
+   * existed: 'legacy'), the last logged call that copy includes, and the last call logged.
+   */
+  simPosition(): {epoch: string; base: number; head: number} {
+    const base = Number(this.simValue('base') ?? '0')
+    const head = this.sql.get<{head: number | null}>('SELECT max(seq) AS head FROM sim_log')?.head ?? base
+    return {epoch: this.simValue('epoch') ?? 'legacy', base, head: Math.max(base, head)}
+  }
+
+  /** The calls logged after `seq`, in order. */
+  simLogAfter(seq: number): {seq: number; op: string}[] {
+    return this.sql.all<{seq: number; op: string}>('SELECT seq, op FROM sim_log WHERE seq > ? ORDER BY seq', seq)
+  }
+
+  /** Logs one call on the simulated cluster (JSON); returns its sequence number. */
+  appendSimOp(op: string): number {
+    const {head} = this.simPosition()
+    this.sql.run('INSERT INTO sim_log (seq, op) VALUES (?, ?)', head + 1, op)
+    return head + 1
+  }
+
+  /** Stores `json`, the cluster after call `seq` of the current epoch, as its full copy, and drops the calls it includes. */
+  compactSim(json: string, seq: number): void {
+    this.transaction(() => {
+      this.setSimValue('cluster', json)
+      this.setSimValue('base', String(seq))
+      this.sql.run('DELETE FROM sim_log WHERE seq <= ?', seq)
+    })
+  }
+
+  private simValue(key: string): string | undefined {
+    return this.sql.get<{value: string}>('SELECT value FROM sim WHERE key = ?', key)?.value
+  }
+
+  private setSimValue(key: string, value: string): void {
+    this.sql.run('INSERT INTO sim (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', key, value)
   }
 
   // --- last document ---------------------------------------------------------------------

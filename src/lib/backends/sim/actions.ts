@@ -3,7 +3,7 @@
 // StepResult. A refused action leaves the cluster as it was, apart from the time the refusal took.
 // A call that passes its checks may still meet an injected fault (faults.ts) when the cluster has any.
 import type {StepResult} from '../types.js'
-import {type SimCluster, type SimHost, type SimVm, findHost, findVm, freeMemoryMiB, freeVfs} from './cluster.js'
+import {type SimCluster, type SimHost, type SimVm, cloneCluster, findHost, findVm, freeMemoryMiB, freeVfs} from './cluster.js'
 import {offeredDemand} from './demand.js'
 import {FAULT_TIMEOUT_S, type FaultDecision, type FaultOp, decideFault, hasFaults} from './faults.js'
 import {integrateInPlace, migrationShareMbps, portUsableMbps, scoring} from './step.js'
@@ -22,7 +22,7 @@ function countAction(cluster: SimCluster, kind: 'vfSwitches' | 'migrations'): vo
 }
 
 export function refuse(cluster: SimCluster, error: string, ms = cluster.physics.refusalMs): Transition {
-  const next = structuredClone(cluster)
+  const next = cloneCluster(cluster)
   integrateInPlace(next, ms)
   return {cluster: next, result: {ok: false, durationMs: ms, error}}
 }
@@ -47,7 +47,7 @@ function faulted(cluster: SimCluster, fault: FaultDecision, op: FaultOp, verb: s
       return refuse(cluster, `${verb}: timed out after ${FAULT_TIMEOUT_S[op]} s (injected fault)`, FAULT_TIMEOUT_S[op] * 1000)
     case 'outage': {
       const host = hosts[fault.host]
-      const down = structuredClone(cluster)
+      const down = cloneCluster(cluster)
       ;(findHost(down, host) as SimHost).reachable = false
       return refuse(down, `${verb}: ${host}: unreachable (injected outage; sova sim outage ${host} --clear ends it)`, cluster.physics.unreachableTimeoutMs)
     }
@@ -64,12 +64,23 @@ export function simUuid(index: number): string {
   return `5e7a0000-0000-4000-8000-${index.toString(16).padStart(12, '0')}`
 }
 
+const SIM_UUID = /^5e7a0000-0000-4000-8000-([0-9a-f]+)$/
+
+/** The index whose simUuid is `uuid`, or undefined when no index has it (compared as numbers, not as a string per VM). */
+export function simIndexOf(uuid: string): number | undefined {
+  const match = SIM_UUID.exec(uuid)
+  if (!match) return undefined
+  const index = Number.parseInt(match[1], 16)
+  return simUuid(index) === uuid ? index : undefined
+}
+
 /**
  * Why an action addressed to domain `uuid` meant for `name` must not run: no such domain, or it
  * bears another name now (a plan made before a rename or a re-creation). Undefined when it may.
  */
 export function identityRefusal(cluster: SimCluster, ref: {name: string; uuid: string}): string | undefined {
-  const vm = cluster.vms.find((candidate) => simUuid(candidate.index) === ref.uuid)
+  const index = simIndexOf(ref.uuid)
+  const vm = index === undefined ? undefined : cluster.vms.find((candidate) => candidate.index === index)
   if (!vm) return `refused: no domain with UUID ${ref.uuid} (meant: ${ref.name})`
   if (vm.name !== ref.name) return `refused: domain ${ref.uuid} is named ${vm.name}, not ${ref.name}`
   return undefined
@@ -105,7 +116,7 @@ export function attachVf(cluster: SimCluster, hostName: string, vmName: string, 
     const where = {source: host.name, target: host.name}
     return faulted(drawn.cluster, drawn.fault, 'attach', verb, vm.name, where, cluster.physics.attachMs, `hot-plug of PCI device ${vf} failed: device or resource busy`)
   }
-  const next = structuredClone(drawn.cluster)
+  const next = cloneCluster(drawn.cluster)
   const ms = next.physics.attachMs
   integrateInPlace(next, ms) // hot-plug in progress: the VM still runs on its PV NIC
   const moved = findVm(next, vm.name) as SimVm
@@ -127,7 +138,7 @@ export function detachVf(cluster: SimCluster, hostName: string, vmName: string, 
     const where = {source: hostName, target: hostName}
     return faulted(drawn.cluster, drawn.fault, 'detach', verb, vm.name, where, cluster.physics.detachMs, `guest did not release PCI device ${vf}: device still in use`)
   }
-  const next = structuredClone(drawn.cluster)
+  const next = cloneCluster(drawn.cluster)
   const moved = findVm(next, vm.name) as SimVm
   moved.vf = null
   moved.path = 'pv'
@@ -178,7 +189,7 @@ export function migrate(cluster: SimCluster, vmName: string, fromName: string, t
   const {cluster: drawnCluster, fault} = drawFault(cluster, 'migrate')
   if (fault?.kind === 'fail') {
     // Aborted half-way through pre-copy: the stream loaded both ports, the VM never left the source.
-    const next = structuredClone(drawnCluster)
+    const next = cloneCluster(drawnCluster)
     const ms = Math.max(1, Math.round(precopyMs / 2))
     integrateInPlace(next, ms, {flows})
     return {cluster: next, result: {ok: false, durationMs: ms, error: `${verb}: migration aborted: connection to ${to.name} reset during pre-copy (injected fault)`}}
@@ -186,7 +197,7 @@ export function migrate(cluster: SimCluster, vmName: string, fromName: string, t
   if (fault && !(fault.kind === 'timeout' && fault.moved)) {
     return faulted(drawnCluster, fault, 'migrate', verb, vm.name, {source: from.name, target: to.name}, 0, '')
   }
-  const next = structuredClone(drawnCluster)
+  const next = cloneCluster(drawnCluster)
   integrateInPlace(next, precopyMs, {flows})
   integrateInPlace(next, downtimeMs, {flows, paused: new Set([vm.name]), pauseMs: downtimeMs})
   const moved = findVm(next, vm.name) as SimVm

@@ -1,12 +1,15 @@
-// The sim backend: the simulated cluster lives in the state store as JSON, and every
-// read-modify-write runs in one store transaction, so the separate processes of a shell pipeline
-// (and successive cron runs) see and change one cluster.
+// The sim backend: the simulated cluster lives in the state store, and every call on it runs in
+// one store transaction, so the separate processes of a shell pipeline (and successive cron runs)
+// see and change one cluster. The store keeps a full copy of the cluster and a log of the calls
+// made on it since (one row each): an action writes its call, not the whole cluster, and each
+// process keeps the cluster it last saw, so it replays only the calls others logged meanwhile.
+// The model is deterministic, so a replay gives exactly the cluster the call gave.
 import {EXIT, SovaError, UnreachableError, UsageError} from '../../errors.js'
 import type {Store} from '../../store/store.js'
 import type {Backend, BackendCapabilities, RawSnapshot, StepResult, VmRef} from '../types.js'
 import {type SimCluster, parseSimCluster, withFaults} from './cluster.js'
 import type {FaultRates} from './faults.js'
-import {type Transition, advance, attachVf, clusterId, detachVf, identityRefusal, migrate, refuse, setReachable, toSnapshot} from './model.js'
+import {type Transition, advance, attachVf, clusterId, detachVf, identityRefusal, migrate, refuse, setReachable, simTimeOf, toSnapshot} from './model.js'
 import {type ScenarioOptions, buildScenario, resolveScenario} from './scenarios.js'
 
 /** The scenario and seed a store without a cluster starts with. */
@@ -15,37 +18,141 @@ export const DEFAULT_SCENARIO = {name: 'paper', seed: 1} as const
 /** One loop period of the seed policy (ALGORITHM.md §1): what `nextSample()` advances. */
 export const SIM_SAMPLE_SECONDS = 10
 
-function load(store: Store): SimCluster {
-  const json = store.readSim()
-  if (json === undefined) {
-    const cluster = buildScenario(DEFAULT_SCENARIO.name, DEFAULT_SCENARIO.seed)
-    store.writeSim(JSON.stringify(cluster))
-    return cluster
-  }
-  try {
-    return parseSimCluster(json)
-  } catch (error) {
-    throw new SovaError(
-      `simulator state in ${store.dir} cannot be read (${(error as Error).message})`,
-      EXIT.internal,
-      'sova sim reset starts a fresh simulated cluster',
-    )
+/**
+ * Calls logged before the full copy is written again: another process replays at most this many
+ * (each about one action's work), while a long run writes the whole cluster once per this many
+ * actions. A process also writes it when it closes the store.
+ */
+export const SIM_LOG_LIMIT = 1000
+
+/** A call that changes the simulated cluster, as the log keeps it. */
+export type SimOp =
+  | {op: 'wait'; seconds: number}
+  | {op: 'attach'; host: string; vm: VmRef; vf: string}
+  | {op: 'detach'; host: string; vm: VmRef; vf: string}
+  | {op: 'migrate'; vm: VmRef; from: string; to: string}
+  | {op: 'faults'; rates: FaultRates}
+  | {op: 'reachable'; host: string; reachable: boolean}
+
+/** One transition on the domain `vm.uuid`, refused unless it still bears `vm.name`. */
+function act(cluster: SimCluster, vm: VmRef, transition: (cluster: SimCluster) => Transition): Transition {
+  const refused = identityRefusal(cluster, vm)
+  return refused ? refuse(cluster, refused) : transition(cluster)
+}
+
+/** What `op` does to `cluster` (pure): the cluster afterwards and, for an action, its result. */
+export function applySimOp(cluster: SimCluster, op: SimOp): {cluster: SimCluster; result?: StepResult} {
+  switch (op.op) {
+    case 'wait':
+      return {cluster: advance(cluster, op.seconds)}
+    case 'attach':
+      return act(cluster, op.vm, (c) => attachVf(c, op.host, op.vm.name, op.vf))
+    case 'detach':
+      return act(cluster, op.vm, (c) => detachVf(c, op.host, op.vm.name, op.vf))
+    case 'migrate':
+      return act(cluster, op.vm, (c) => migrate(c, op.vm.name, op.from, op.to))
+    case 'faults':
+      return {cluster: withFaults(cluster, op.rates)}
+    case 'reachable':
+      return {cluster: setReachable(cluster, op.host, op.reachable)}
   }
 }
 
-/** Runs `change` on the stored cluster in one transaction and stores what it returns. */
-function update<T>(store: Store, change: (cluster: SimCluster) => {cluster: SimCluster; value: T}): T {
-  return store.transaction(() => {
-    const {cluster, value} = change(load(store))
-    store.writeSim(JSON.stringify(cluster))
-    return value
+/** The cluster each open store was last seen holding, and where in the log that was. */
+const seen = new WeakMap<Store, {epoch: string; seq: number; cluster: SimCluster}>()
+
+function unreadable(store: Store, error: unknown): SovaError {
+  return new SovaError(
+    `simulator state in ${store.dir} cannot be read (${(error as Error).message})`,
+    EXIT.internal,
+    'sova sim reset starts a fresh simulated cluster',
+  )
+}
+
+/**
+ * The stored cluster now: the one this process saw last when no call was logged since, else it
+ * (or the full copy, when it is older than the copy) with the calls logged since replayed. A
+ * cluster a caller gets is shared: never mutate it (the model's functions return new ones).
+ */
+function load(store: Store): SimCluster {
+  const position = store.simPosition()
+  const last = seen.get(store)
+  if (last && last.epoch === position.epoch && last.seq === position.head) return last.cluster
+  let cluster: SimCluster
+  let seq: number
+  if (last && last.epoch === position.epoch && last.seq >= position.base && last.seq < position.head) {
+    ;({cluster, seq} = last)
+  } else {
+    const json = store.readSim()
+    if (json === undefined) {
+      const fresh = buildScenario(DEFAULT_SCENARIO.name, DEFAULT_SCENARIO.seed)
+      store.writeSim(JSON.stringify(fresh))
+      const created = store.simPosition()
+      seen.set(store, {epoch: created.epoch, seq: created.head, cluster: fresh})
+      return fresh
+    }
+    try {
+      cluster = parseSimCluster(json)
+    } catch (error) {
+      throw unreadable(store, error)
+    }
+    seq = position.base
+  }
+  try {
+    for (const row of store.simLogAfter(seq)) cluster = applySimOp(cluster, JSON.parse(row.op) as SimOp).cluster
+  } catch (error) {
+    throw unreadable(store, error)
+  }
+  seen.set(store, {epoch: position.epoch, seq: position.head, cluster})
+  return cluster
+}
+
+const watched = new WeakSet<Store>()
+
+/**
+ * Writes the full copy when a store this process logged calls on closes (if none were logged since
+ * the last copy): the next process replays none. A process that only reads writes nothing.
+ */
+function watchClose(store: Store): void {
+  if (watched.has(store) || store.dir === ':memory:') return
+  watched.add(store)
+  store.whenClosing(() => {
+    const last = seen.get(store)
+    const position = store.simPosition()
+    if (!last || last.epoch !== position.epoch || last.seq !== position.head || position.head === position.base) return
+    store.compactSim(JSON.stringify(last.cluster), last.seq)
   })
+}
+
+/**
+ * Applies `op` to the stored cluster in one transaction and logs it; returns its result. `check`
+ * sees the cluster first, in the same transaction, and may refuse the call by throwing.
+ */
+function update(store: Store, op: SimOp, check?: (cluster: SimCluster) => void): StepResult | undefined {
+  watchClose(store)
+  try {
+    return store.transaction(() => {
+      const current = load(store)
+      check?.(current)
+      const {cluster, result} = applySimOp(current, op)
+      const seq = store.appendSimOp(JSON.stringify(op))
+      const {epoch, base} = store.simPosition()
+      if (seq - base >= SIM_LOG_LIMIT) store.compactSim(JSON.stringify(cluster), seq)
+      seen.set(store, {epoch, seq, cluster})
+      return result
+    })
+  } catch (error) {
+    // Rolled back: what this process saw is no longer what is stored.
+    seen.delete(store)
+    throw error
+  }
 }
 
 /** The stored simulated cluster (the default scenario is created on first use). */
 export function readSimCluster(store: Store): SimCluster {
-  // Reading needs no write lock once a cluster exists; creating the default takes one.
-  return store.readSim() === undefined ? store.transaction(() => load(store)) : load(store)
+  // Reading needs no write lock once a cluster exists (one read transaction: the full copy and the
+  // log as of one moment); creating the default takes one.
+  return store.hasSim() ? store.readTransaction(() => load(store)) : store.transaction(() => load(store))
 }
 
 /**
@@ -66,21 +173,18 @@ export function resetSim(store: Store, scenario: SimCluster | string, seed: numb
 
 /** Sets (or, with no rates, clears) the stored cluster's injected faults in place, draws from 0. */
 export function setSimFaults(store: Store, rates: FaultRates): SimCluster {
-  return update(store, (cluster) => {
-    const next = withFaults(cluster, rates)
-    return {cluster: next, value: next}
-  })
+  update(store, {op: 'faults', rates: {...rates}})
+  return load(store)
 }
 
 /** Starts or ends a simulated outage of one host (`sova sim outage HOST [--clear]`). */
 export function setHostReachable(store: Store, host: string, reachable: boolean): void {
-  update(store, (cluster) => {
+  update(store, {op: 'reachable', host, reachable}, (cluster) => {
     if (!cluster.hosts.some((h) => h.name === host)) {
       throw new UsageError(
         `unknown host "${host}"; the simulated cluster has ${cluster.hosts.map((h) => h.name).join(', ')}`,
       )
     }
-    return {cluster: setReachable(cluster, host, reachable), value: undefined}
   })
 }
 
@@ -96,18 +200,33 @@ export class SimBackend implements Backend {
   }
 
   async snapshot(): Promise<RawSnapshot> {
+    return this.read()
+  }
+
+  /**
+   * The executor's checks before and after an action read only the hosts it touches: a snapshot
+   * of those, as snapshot() gives them, so that an action's cost does not grow with the cluster.
+   */
+  async liveSnapshot(hosts: readonly string[]): Promise<RawSnapshot> {
+    return this.read(new Set(hosts))
+  }
+
+  /** The snapshot of every host, or of the hosts named in `only`. */
+  private read(only?: ReadonlySet<string>): RawSnapshot {
     const cluster = readSimCluster(this.store)
-    const full = toSnapshot(cluster)
+    const full = toSnapshot(cluster, only)
     const down = new Set(cluster.hosts.filter((host) => !host.reachable).map((host) => host.name))
     if (down.size === 0) return full
     const outage = (host: string) => `did not answer (simulated outage; sova sim outage ${host} --clear ends it)`
     if (down.size === cluster.hosts.length) throw new UnreachableError(`no host answered: ${[...down].map((host) => `${host} ${outage(host)}`).join('; ')}`)
     // An unreachable host is seen by nobody: its readings are not in the snapshot, only why.
-    return {...full, hosts: full.hosts.filter((host) => !down.has(host.name)), missing: [...down].map((host) => ({host, reason: outage(host)}))}
+    const missing = [...down].filter((host) => !only || only.has(host))
+    if (missing.length === 0) return full
+    return {...full, hosts: full.hosts.filter((host) => !down.has(host.name)), missing: missing.map((host) => ({host, reason: outage(host)}))}
   }
 
   async now(): Promise<string> {
-    return toSnapshot(readSimCluster(this.store)).at
+    return simTimeOf(readSimCluster(this.store))
   }
 
   async nextSample(): Promise<void> {
@@ -118,31 +237,22 @@ export class SimBackend implements Backend {
     if (!Number.isFinite(seconds) || seconds < 0) {
       throw new UsageError(`wait: expected a number of seconds >= 0, got ${seconds}`)
     }
-    update(this.store, (cluster) => ({cluster: advance(cluster, seconds), value: undefined}))
+    update(this.store, {op: 'wait', seconds})
   }
 
   // A simulated VF has no definition beyond its address: what is given back is the VF itself.
   async attachVf(host: string, vm: VmRef, vf: string): Promise<StepResult> {
-    return this.act(vm, (cluster) => attachVf(cluster, host, vm.name, vf))
+    return update(this.store, {op: 'attach', host, vm: {name: vm.name, uuid: vm.uuid}, vf}) as StepResult
   }
 
   async detachVf(host: string, vm: VmRef, vf: string): Promise<StepResult> {
-    return this.act(vm, (cluster) => detachVf(cluster, host, vm.name, vf))
+    return update(this.store, {op: 'detach', host, vm: {name: vm.name, uuid: vm.uuid}, vf}) as StepResult
   }
 
   async migrate(vm: VmRef, from: string, to: string): Promise<StepResult> {
-    return this.act(vm, (cluster) => migrate(cluster, vm.name, from, to))
+    return update(this.store, {op: 'migrate', vm: {name: vm.name, uuid: vm.uuid}, from, to}) as StepResult
   }
 
   /** The store belongs to the caller, who closes it. */
   close(): void {}
-
-  /** One transition on the domain `vm.uuid`, refused unless it still bears `vm.name`. */
-  private act(vm: VmRef, transition: (cluster: SimCluster) => Transition): StepResult {
-    return update(this.store, (cluster) => {
-      const refused = identityRefusal(cluster, vm)
-      const {cluster: next, result} = refused ? refuse(cluster, refused) : transition(cluster)
-      return {cluster: next, value: result}
-    })
-  }
 }

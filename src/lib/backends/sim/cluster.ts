@@ -233,6 +233,29 @@ export function withFaults(cluster: SimCluster, rates: FaultRates): SimCluster {
   return Object.values(rates).some((rate) => (rate ?? 0) > 0) ? {...rest, faults: {rates: {...rates}, draws: 0}} : rest
 }
 
+/**
+ * A copy of `cluster` that the model may change (integrateInPlace, the actions): what time and
+ * actions change is copied (counters, port, PF and VF counters, placement, path, reachability,
+ * the scoreboard, the fault draws); what they never change is shared (demand profiles, tags, VF
+ * pools, physics). As structuredClone would give, for a fraction of its cost.
+ */
+export function cloneCluster(cluster: SimCluster): SimCluster {
+  const metrics = cluster.metrics
+  const copy: SimCluster = {
+    ...cluster,
+    hosts: cluster.hosts.map((host) => {
+      const next: SimHost = {...host, port: {...host.port}}
+      if (host.pf) next.pf = {...host.pf}
+      if (host.vfStats) next.vfStats = Object.fromEntries(Object.entries(host.vfStats).map(([vf, stats]) => [vf, {...stats}]))
+      return next
+    }),
+    vms: cluster.vms.map((vm) => ({...vm, counters: {...vm.counters}})),
+    metrics: {...metrics, responseHistogram: [...metrics.responseHistogram]},
+  }
+  if (cluster.faults) copy.faults = {rates: {...cluster.faults.rates}, draws: cluster.faults.draws}
+  return copy
+}
+
 /** Looks up a host by name (undefined when unknown). */
 export function findHost(cluster: SimCluster, name: string): SimHost | undefined {
   return cluster.hosts.find((host) => host.name === name)
@@ -243,20 +266,35 @@ export function findVm(cluster: SimCluster, name: string): SimVm | undefined {
   return cluster.vms.find((vm) => vm.name === name)
 }
 
-/** VMs placed on a host, in index order. */
+/** VMs placed on a host, in index order (one pass over every VM: for one host, not for each). */
 export function vmsOn(cluster: SimCluster, host: string): SimVm[] {
   return cluster.vms.filter((vm) => vm.host === host)
 }
 
-/** The host's VFs no VM on it holds, in pool order. */
-export function freeVfs(cluster: SimCluster, host: SimHost): string[] {
-  const held = new Set(vmsOn(cluster, host.name).map((vm) => vm.vf))
+/**
+ * Every host's VMs in index order, as vmsOn gives them, in one pass over the VMs: what a step of
+ * every host reads, so that it costs hosts + VMs rather than hosts × VMs. A placement that
+ * changes afterwards (a migration) needs a new one.
+ */
+export function vmsByHost(cluster: SimCluster): Map<string, SimVm[]> {
+  const byHost = new Map<string, SimVm[]>(cluster.hosts.map((host) => [host.name, []]))
+  for (const vm of cluster.vms) {
+    const list = byHost.get(vm.host)
+    if (list) list.push(vm)
+    else byHost.set(vm.host, [vm])
+  }
+  return byHost
+}
+
+/** The host's VFs no VM on it holds, in pool order (`vms`: the host's VMs, when known). */
+export function freeVfs(cluster: SimCluster, host: SimHost, vms: readonly SimVm[] = vmsOn(cluster, host.name)): string[] {
+  const held = new Set(vms.map((vm) => vm.vf))
   return host.vfPool.filter((vf) => !held.has(vf))
 }
 
 /** Memory a new VM could still get on the host: total − reserve − Σ VM memory (never below 0). */
-export function freeMemoryMiB(cluster: SimCluster, host: SimHost): number {
-  const used = vmsOn(cluster, host.name).reduce((sum, vm) => sum + vm.memoryMiB, 0)
+export function freeMemoryMiB(cluster: SimCluster, host: SimHost, vms: readonly SimVm[] = vmsOn(cluster, host.name)): number {
+  const used = vms.reduce((sum, vm) => sum + vm.memoryMiB, 0)
   return Math.max(0, host.memoryMiB - cluster.physics.hostReserveMiB - used)
 }
 

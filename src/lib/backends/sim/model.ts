@@ -2,7 +2,7 @@
 // the raw snapshot a backend reports. Inputs are never mutated; each call returns a new cluster.
 import {ownValue} from '../../named.js'
 import type {RawHost, RawPort, RawSnapshot} from '../types.js'
-import {type SimCluster, type SimHost, findHost, freeMemoryMiB, freeVfs, vmsOn} from './cluster.js'
+import {type SimCluster, type SimHost, cloneCluster, findHost, freeMemoryMiB, freeVfs, vmsByHost, vmsOn} from './cluster.js'
 import {integrateInPlace} from './step.js'
 
 import {simUuid} from './actions.js'
@@ -16,7 +16,7 @@ export function advance(cluster: SimCluster, seconds: number): SimCluster {
   if (!Number.isFinite(seconds) || seconds < 0) {
     throw new RangeError(`simulated time can only move forward: expected seconds >= 0, got ${seconds}`)
   }
-  const next = structuredClone(cluster)
+  const next = cloneCluster(cluster)
   integrateInPlace(next, Math.round(seconds * 1000))
   return next
 }
@@ -26,7 +26,7 @@ export function setReachable(cluster: SimCluster, host: string, reachable: boole
   if (!findHost(cluster, host)) {
     throw new RangeError(`unknown host ${host}; expected one of ${cluster.hosts.map((h) => h.name).join(', ')}`)
   }
-  const next = structuredClone(cluster)
+  const next = cloneCluster(cluster)
   ;(findHost(next, host) as NonNullable<ReturnType<typeof findHost>>).reachable = reachable
   return next
 }
@@ -69,16 +69,28 @@ function simVfCounters(host: SimHost): Pick<RawHost, 'vfCounters'> {
   return {vfCounters: host.vfPool.map((vf) => ({vf, rxBytes: Math.floor(vfStatsOf(host, vf).rxBytes), txBytes: Math.floor(vfStatsOf(host, vf).txBytes)}))}
 }
 
-/** What the sim backend reports: counters (whole bytes), hosts in order, VMs by name per host. */
-export function toSnapshot(cluster: SimCluster): RawSnapshot {
-  const hosts: RawHost[] = cluster.hosts.map((host) => ({
+/** The simulated clock as a snapshot's `at`. */
+export function simTimeOf(cluster: SimCluster): string {
+  return new Date(SIM_EPOCH_MS + cluster.timeMs).toISOString()
+}
+
+/**
+ * What the sim backend reports: counters (whole bytes), hosts in order, VMs by name per host; of
+ * the hosts named in `only`, when given (their VMs found without a pass over every VM).
+ */
+export function toSnapshot(cluster: SimCluster, only?: ReadonlySet<string>): RawSnapshot {
+  const shown = only ? cluster.hosts.filter((host) => only.has(host.name)) : cluster.hosts
+  const byHost = only ? new Map(shown.map((host) => [host.name, vmsOn(cluster, host.name)])) : vmsByHost(cluster)
+  const hosts: RawHost[] = shown.map((host) => {
+    const onHost = byHost.get(host.name) ?? []
+    return {
     name: host.name,
     nic: simPort(host),
     ...simVfCounters(host),
-    vfs: {total: host.vfPool.length, free: freeVfs(cluster, host)},
+    vfs: {total: host.vfPool.length, free: freeVfs(cluster, host, onHost)},
     cpus: host.cpus,
-    memoryMiB: {total: host.memoryMiB, free: freeMemoryMiB(cluster, host)},
-    vms: vmsOn(cluster, host.name)
+    memoryMiB: {total: host.memoryMiB, free: freeMemoryMiB(cluster, host, onHost)},
+    vms: onHost
       .slice()
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
       .map((vm) => ({
@@ -98,9 +110,10 @@ export function toSnapshot(cluster: SimCluster): RawSnapshot {
         },
         ...(vm.tags?.length ? {tags: [...vm.tags]} : {}),
       })),
-  }))
+    }
+  })
   return {
-    at: new Date(SIM_EPOCH_MS + cluster.timeMs).toISOString(),
+    at: simTimeOf(cluster),
     source: {
       backend: 'sim',
       cluster: clusterId(cluster),

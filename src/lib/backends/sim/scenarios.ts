@@ -231,7 +231,7 @@ export const SCENARIOS: ReadonlyArray<{name: string; description: string}> = Obj
 )
 
 /** Limits of the parametric scenario's options. */
-export const LARGE_LIMITS = {hosts: [1, 500], vmsPerHost: [1, 100]} as const
+export const LARGE_LIMITS = {hosts: [1, 10_000], vmsPerHost: [1, 100]} as const
 
 function buildHost(hostIndex: number, layout: Layout): SimHost {
   return {
@@ -306,6 +306,7 @@ export function buildScenario(name: string, seed: number, options: ScenarioOptio
   const ordinals: Record<VmKind, number> = {web: 0, bulk: 0, cpu: 0, idle: 0}
   for (let h = 0; h < layout.hosts; h++) {
     const mix = layout.mix(h)
+    const firstOnHost = vms.length
     for (const kind of KIND_ORDER) {
       for (let j = 0; j < mix[kind]; j++) {
         ordinals[kind] += 1
@@ -314,7 +315,7 @@ export function buildScenario(name: string, seed: number, options: ScenarioOptio
     }
     // VFs were handed out at boot, first come first served, to the kinds that started first; the
     // first rankings then move them to the VMs that gain.
-    const onHost = vms.filter((vm) => vm.host === hosts[h].name)
+    const onHost = vms.slice(firstOnHost)
     const bootedFirst = layout.bootVfKinds.flatMap((kind) => onHost.filter((vm) => vm.kind === kind))
     for (const [fn, vm] of bootedFirst.slice(0, layout.vfsPerHost).entries()) {
       vm.vf = hosts[h].vfPool[fn]

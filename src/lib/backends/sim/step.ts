@@ -8,7 +8,7 @@
 // max-min fairly (PV traffic costs pvBackendCoresPerGbps cores per Gbit/s rx+tx, VF traffic none),
 // then every VM gets its max-min fair share of each port direction after the migration streams
 // took theirs. One pass in that order: backend capacity a port cut leaves unused is not handed on.
-import {type SimCluster, type SimHost, type SimVm, vmsOn} from './cluster.js'
+import {type SimCluster, type SimHost, type SimVm, vmsByHost, vmsOn} from './cluster.js'
 import {type Offered, fairShare, offeredDemand} from './demand.js'
 import {UNSERVED_BELOW, responseBucket} from './metrics.js'
 import {ownValue} from '../../named.js'
@@ -143,9 +143,12 @@ function flowSum(flows: readonly MigrationFlow[], pick: (flow: MigrationFlow) =>
   return flows.filter(pick).reduce((sum, flow) => sum + flow.mbps, 0)
 }
 
-/** What each running VM on the host offers during `tick`, limited by its path and (PV) the backend CPU. */
-export function hostWants(cluster: SimCluster, host: SimHost, tick: number, paused?: ReadonlySet<string>): VmWant[] {
-  const wants = vmsOn(cluster, host.name)
+/**
+ * What each running VM on the host offers during `tick`, limited by its path and (PV) the backend
+ * CPU (`vms`: the host's VMs in index order, when known).
+ */
+export function hostWants(cluster: SimCluster, host: SimHost, tick: number, paused?: ReadonlySet<string>, vms: readonly SimVm[] = vmsOn(cluster, host.name)): VmWant[] {
+  const wants = vms
     .filter((vm) => !paused?.has(vm.name))
     .map((vm) => {
       const offered = offeredDemand(cluster.seed, vm, tick)
@@ -165,14 +168,14 @@ export function hostWants(cluster: SimCluster, host: SimHost, tick: number, paus
   return wants
 }
 
-/** Throughput, backend use and response times of every VM on `host` during `tick` (pure). */
-export function allocateHost(cluster: SimCluster, host: SimHost, tick: number, options: StepOptions = {}): HostAllocation {
+/** Throughput, backend use and response times of every VM on `host` (`vms`, when known) during `tick` (pure). */
+export function allocateHost(cluster: SimCluster, host: SimHost, tick: number, options: StepOptions = {}, vms: readonly SimVm[] = vmsOn(cluster, host.name)): HostAllocation {
   const physics = cluster.physics
   const migrations = options.flows ?? []
   const usable = portUsableMbps(cluster, host)
   const inbound = flowSum(migrations, (flow) => flow.to === host.name)
   const outbound = flowSum(migrations, (flow) => flow.from === host.name)
-  const wants = hostWants(cluster, host, tick, options.paused)
+  const wants = hostWants(cluster, host, tick, options.paused, vms)
   const rx = fairShare(wants.map((w) => w.rxMbps), Math.max(0, usable - inbound))
   const tx = fairShare(wants.map((w) => w.txMbps), Math.max(0, usable - outbound))
   const portRxMbps = inbound + rx.reduce((sum, r) => sum + r, 0)
@@ -184,7 +187,7 @@ export function allocateHost(cluster: SimCluster, host: SimHost, tick: number, o
   const rhoBackend = Number.isFinite(backendCapacity) ? pvMbps / Math.max(backendCapacity, 1e-9) : 0
 
   const byName = new Map(wants.map((w, i) => [w.vm.name, i]))
-  const flows: VmFlow[] = vmsOn(cluster, host.name).map((vm) => {
+  const flows: VmFlow[] = vms.map((vm) => {
     const cap = pathCapMbps(cluster, host, vm)
     const pv = vm.path !== 'vf'
     const i = byName.get(vm.name)
@@ -235,10 +238,10 @@ function countPfAndVfs(host: SimHost, allocation: HostAllocation, dt: number): v
   pf.txBytes += Math.max(0, allocation.portTxMbps - vfTxMbps) * BYTES_PER_MBIT * dt
 }
 
-function stepHost(cluster: SimCluster, host: SimHost, tick: number, dt: number, options: StepOptions): void {
+function stepHost(cluster: SimCluster, host: SimHost, vms: readonly SimVm[], tick: number, dt: number, options: StepOptions): void {
   const physics = cluster.physics
   const metrics = cluster.metrics
-  const allocation = allocateHost(cluster, host, tick, options)
+  const allocation = allocateHost(cluster, host, tick, options, vms)
   const running = allocation.flows.filter((flow) => !flow.paused)
 
   const cpuWant = running.map((flow) => {
@@ -291,11 +294,13 @@ function stepHost(cluster: SimCluster, host: SimHost, tick: number, dt: number, 
 export function integrateInPlace(cluster: SimCluster, ms: number, options: StepOptions = {}): void {
   if (!Number.isInteger(ms) || ms < 0) throw new RangeError(`simulated time step must be whole ms >= 0, got ${ms}`)
   let left = ms
+  // Placement does not change while time passes: each host's VMs are found once, not per segment.
+  const byHost = left > 0 ? vmsByHost(cluster) : new Map<string, SimVm[]>()
   while (left > 0) {
     const untilWindowEnd = scoring(cluster) && cluster.scoreUntilMs !== undefined ? cluster.scoreUntilMs - cluster.timeMs : left
     const segment = Math.min(left, 1000 - (cluster.timeMs % 1000), untilWindowEnd)
     const tick = Math.floor(cluster.timeMs / 1000)
-    for (const host of cluster.hosts) stepHost(cluster, host, tick, segment / 1000, options)
+    for (const host of cluster.hosts) stepHost(cluster, host, byHost.get(host.name) ?? [], tick, segment / 1000, options)
     cluster.timeMs += segment
     left -= segment
   }
