@@ -4,6 +4,7 @@
 // limit, once per loop period. Every row is scored over exactly the same simulated window,
 // --duration from the scenario's start: the cluster's scoreboard stops at the window's end
 // (SimCluster.scoreUntilMs) even when a loop period, or the actions in it, runs past it.
+import type {SovaDocument} from '../document/schema.js'
 import {NO_RULES, type RuleSet} from '../policy/rules.js'
 import {Executor} from '../loop/apply.js'
 import {SIM_SAMPLE_SECONDS, SimBackend, readSimCluster} from '../backends/sim/backend.js'
@@ -51,6 +52,8 @@ export interface EvaluationOptions {
   /** Each loop policy's parameters (flags and configuration file); default: its defaults. */
   paramsFor?: (policy: PolicyName) => PolicyParams
   onProgress?: (progress: EvaluationProgress) => void
+  /** Each loop policy's document of each cycle, as `sova run` would write it (a test compares the two). */
+  onCycle?: (policy: PolicyName, doc: SovaDocument) => void
 }
 
 /** Parses `--policies a,b,c`: known names, none twice, at least one; absent means all of them. */
@@ -89,6 +92,7 @@ async function runLoopPolicy(
   durationSeconds: number,
   onPeriod: (elapsedSeconds: number) => void,
   rules: RuleSet = NO_RULES,
+  onCycle: (doc: SovaDocument) => void = () => {},
 ): Promise<ScoreboardPoint[]> {
   const store = Store.openInMemory()
   try {
@@ -104,7 +108,7 @@ async function runLoopPolicy(
     // A period is one collect (10 s of simulated time) plus whatever time the actions took.
     for (let cycle = 1; (points.at(-1) as ScoreboardPoint).timeMs < endMs; cycle++) {
       const sample = await startCycle(context, cycle)
-      await runCycle(sample, history, params, executor, freshness)
+      onCycle(await runCycle(sample, history, params, executor, freshness))
       points.push(pointOf(readSimCluster(store)))
       onPeriod(((points.at(-1) as ScoreboardPoint).timeMs - cluster.timeMs) / 1000)
     }
@@ -134,7 +138,7 @@ export async function evaluateCluster(cluster: SimCluster, options: Omit<Evaluat
         ? runBound(copy, options.durationSeconds, SIM_SAMPLE_SECONDS, report)
         : policy === 'clairvoyant'
           ? runClairvoyant(copy, options.durationSeconds, SIM_SAMPLE_SECONDS, report).points
-          : await runLoopPolicy(copy, (options.paramsFor ?? ((name) => policyParams({policy: name})))(policy), options.durationSeconds, report, options.rules)
+          : await runLoopPolicy(copy, (options.paramsFor ?? ((name) => policyParams({policy: name})))(policy), options.durationSeconds, report, options.rules, (doc) => options.onCycle?.(policy as PolicyName, doc))
     const result = evaluationOf(policy, points)
     results.push(result)
     report(options.durationSeconds, result)
