@@ -42,15 +42,15 @@ it as an SVG. Progress goes to stderr.`
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Evaluate)
-    const [{evaluate, parsePolicies}, {progressReporter}, {csvRows, tableRows, EVALUATION_COLUMNS}, files, {loadConfig}, {policyParams}] = await Promise.all([
+    const [{evaluate, parsePolicies}, {progressReporter}, {csvRows, tableRows, EVALUATION_COLUMNS}, files, {loadConfig}, {policyParams}, {parsePhysicsOverrides}] = await Promise.all([
       import('../lib/evaluate/harness.js'),
       import('../lib/evaluate/progress.js'),
       import('../lib/evaluate/summary.js'),
       import('../lib/evaluate/write-file.js'),
       import('../lib/config.js'),
       import('../lib/cli/flags.js'),
+      import('../lib/backends/sim/physics-overrides.js'),
     ])
-    const {parsePhysicsOverrides} = await import('../lib/backends/sim/physics-overrides.js')
     await this.checkRecordColumns(flags, EVALUATION_COLUMNS)
     // The configuration's parameters apply to every policy evaluated (its policy name does not).
     const config = loadConfig(flags.config)

@@ -44,16 +44,16 @@ vanish: the VM is destroyed during the call; its VF is freed.
 
   async run(): Promise<void> {
     const {flags} = await this.parse(SimReset)
-    const [{resetSim}, {resolveScenario}, {withFaults}, {formatFaults, parseFaults}, {traceSummary}] = await Promise.all([
+    const [{resetSim}, {resolveScenario}, {withFaults}, {formatFaults, parseFaults}, {traceSummary}, {parsePhysicsOverrides}] = await Promise.all([
       import('../../lib/backends/sim/backend.js'),
       import('../../lib/backends/sim/scenarios.js'),
       import('../../lib/backends/sim/cluster.js'),
       import('../../lib/backends/sim/faults.js'),
       import('../../lib/backends/sim/trace-options.js'),
+      import('../../lib/backends/sim/physics-overrides.js'),
     ])
     // Built before the store is touched: a bad name, file or fault spec changes nothing.
     const rates = parseFaults(flags.faults)
-    const {parsePhysicsOverrides} = await import('../../lib/backends/sim/physics-overrides.js')
     const physics = parsePhysicsOverrides(flags.physics ?? [])
     const built = withFaults(resolveScenario(flags.scenario, flags.seed, {hosts: flags.hosts, vmsPerHost: flags['vms-per-host'], trace: traceFlagValues(flags.scenario, flags), physics}), rates)
     // A cluster no document may describe would be refused by every stage after collect (README "Document limits").

@@ -118,16 +118,21 @@ async function runLoopPolicy(
   }
 }
 
+/** Refuses a window of no simulated time, before anything is built or run. */
+function refuseDuration(seconds: number): void {
+  if (!(seconds > 0)) throw new UsageError(`--duration: expected a duration above 0, got ${seconds} s`)
+}
+
 /** Builds the scenario once (a bad name or file fails here, before any run) and evaluates each policy. */
 export async function evaluate(options: EvaluationOptions): Promise<Evaluation> {
-  if (!(options.durationSeconds > 0)) throw new UsageError(`--duration: expected a duration above 0, got ${options.durationSeconds} s`)
+  refuseDuration(options.durationSeconds)
   const cluster = resolveScenario(options.scenario, options.seed, {hosts: options.hosts, vmsPerHost: options.vmsPerHost, trace: options.trace, durationHintS: options.durationSeconds, physics: options.physics})
   return evaluateCluster(cluster, options)
 }
 
 /** Evaluates each policy on its own copy of an already built cluster (the scenario options are not read). */
 export async function evaluateCluster(cluster: SimCluster, options: Omit<EvaluationOptions, 'scenario' | 'hosts' | 'vmsPerHost' | 'trace' | 'physics'>): Promise<Evaluation> {
-  if (!(options.durationSeconds > 0)) throw new UsageError(`--duration: expected a duration above 0, got ${options.durationSeconds} s`)
+  refuseDuration(options.durationSeconds)
   const results: PolicyEvaluation[] = []
   for (const [index, policy] of options.policies.entries()) {
     const report = (elapsedSeconds: number, result?: PolicyEvaluation) =>
