@@ -102,7 +102,7 @@ describe('sova: VF swaps against demand that flips', () => {
     const result = plan(entries, current)
     assert.deepEqual(result.items, [])
     const line = (result.rejected ?? []).find((text) => text.includes('flip1'))
-    assert.match(line ?? '', /flip1 .* does not displace flip2: its need has lasted 60 s \(median of the latest episodes\) and this one is \d+ s old, less than the 60 s a swap commits the VF/)
+    assert.match(line ?? '', /flip1 .* does not displace flip2: its need has lasted 60 s \(median of the latest episodes\) and this one is \d+ s old, no longer than the 60 s a swap commits the VF/)
   })
 
   it('swaps when the need lasts long enough to pay back', () => {

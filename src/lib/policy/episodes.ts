@@ -62,6 +62,6 @@ export function episodesOf(timesMs: readonly number[], holds: readonly boolean[]
  */
 export function expectedRemainingSeconds(stats: Pick<EpisodeStats, 'ageSeconds' | 'typicalSeconds'>, horizonSeconds: number): number {
   if (stats.typicalSeconds === undefined) return horizonSeconds
-  const left = stats.typicalSeconds > stats.ageSeconds ? stats.typicalSeconds - stats.ageSeconds : stats.ageSeconds
+  const left = stats.ageSeconds <= stats.typicalSeconds ? stats.typicalSeconds - stats.ageSeconds : stats.ageSeconds
   return Math.min(horizonSeconds, left)
 }

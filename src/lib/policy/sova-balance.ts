@@ -259,6 +259,16 @@ interface Candidate {
 }
 
 /**
+ * What a migration stream leaving `source` can expect, Mbit/s: what its tx has spare, and never
+ * less than a max-min fair share of the port among the VMs that send and the stream (a stream
+ * competing with greedy flows gets at least that much).
+ */
+function copyRateMbps(source: Ledger): number {
+  const senders = source.host.vms.reduce((count, vm) => (vm.net.txBps > 0 ? count + 1 : count), 0)
+  return Math.max(source.capacityMbps - source.txMbps, source.capacityMbps / (senders + 1))
+}
+
+/**
  * The best move off `source`, if any pays: its relief counts over the `lastingSeconds` the hot
  * spell is expected to last (at most the horizon), from when the copy could at best be done.
  */
@@ -273,6 +283,7 @@ function planOne(doc: SovaDocument, source: Ledger, ledgers: Ledger[], direction
   let unpaid = 0
   // The rules that hold back a VM carrying load in the hot direction: named if nothing else can go.
   const held: string[] = []
+  const streamMbps = copyRateMbps(source)
   for (const vm of [...residents.of(name)].sort(byName)) {
     const blocker = migrationBlocker(vm, source.host)
     if (blocker) {
@@ -301,8 +312,8 @@ function planOne(doc: SovaDocument, source: Ledger, ledgers: Ledger[], direction
     const copyMiB = vm.memoryMiB * (1 + dirty)
     // Leaving through the hot port's tx, the copy adds to the very direction that is hot.
     const extraMbit = direction === 'tx' ? copyMiB * MBIT_PER_MIB : 0
-    // No copy ends sooner than its bytes take at line rate: the relief only starts then.
-    const copySeconds = (copyMiB * MBIT_PER_MIB) / source.capacityMbps
+    // The relief only starts once the copy is done, and the copy leaves through the source's tx.
+    const copySeconds = (copyMiB * MBIT_PER_MIB) / streamMbps
     const reliefSeconds = Math.max(0, lastingSeconds - copySeconds)
     const benefitMbit = Math.min(relief, needed) * reliefSeconds
     if (benefitMbit <= extraMbit) {

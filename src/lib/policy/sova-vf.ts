@@ -130,12 +130,14 @@ function planHost(host: Host, scores: Scores, arrivals: ReadonlySet<string>, at:
     // A swap commits the VF for the hold: a need that came and went faster than that (demand that
     // flips) would leave the VF with the wrong VM by the time it may move again. Chasing it loses.
     const need = guest.score.memory
-    if (need?.needForSeconds !== undefined && need.needEpisodeSeconds !== undefined) {
-      const lasting = expectedRemainingSeconds({ageSeconds: need.needForSeconds, typicalSeconds: need.needEpisodeSeconds}, Number.POSITIVE_INFINITY)
-      if (lasting < params.vfHoldSeconds) {
+    if (need?.needEpisodeSeconds !== undefined) {
+      // A need not yet confirmed by the samples (its first sample) is 0 s old.
+      const age = need.needForSeconds ?? 0
+      const lasting = expectedRemainingSeconds({ageSeconds: age, typicalSeconds: need.needEpisodeSeconds}, Number.POSITIVE_INFINITY)
+      if (lasting <= params.vfHoldSeconds) {
         rejected.push(
           `${host.name}: ${guest.name} (${mbps(guest.value)}) does not displace ${holder.name}: its need has lasted ${Math.round(need.needEpisodeSeconds)} s ` +
-            `(median of the latest episodes) and this one is ${Math.round(need.needForSeconds)} s old, less than the ${params.vfHoldSeconds} s a swap commits the VF`,
+            `(median of the latest episodes) and this one is ${Math.round(age)} s old, no longer than the ${params.vfHoldSeconds} s a swap commits the VF`,
         )
         continue
       }
