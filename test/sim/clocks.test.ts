@@ -9,7 +9,7 @@ import {after, describe, it} from 'node:test'
 import {SIM_SAMPLE_SECONDS, SimBackend, readSimCluster, resetSim, setSimFaults} from '../../src/lib/backends/sim/backend.js'
 import {type SimCluster, findHost, findVm, hostClockMs} from '../../src/lib/backends/sim/cluster.js'
 import type {SimMetrics} from '../../src/lib/backends/sim/metrics.js'
-import {advance, attachVf, detachVf, migrate, migrationPlan, simUuid} from '../../src/lib/backends/sim/model.js'
+import {advance, attachVf, detachVf, migrate, migrationPlan, simUuid, toSnapshot} from '../../src/lib/backends/sim/model.js'
 import {buildScenario} from '../../src/lib/backends/sim/scenarios.js'
 import {integrateInPlace} from '../../src/lib/backends/sim/step.js'
 import {Store} from '../../src/lib/store/store.js'
@@ -80,11 +80,19 @@ describe('per-host clocks', () => {
       assert.equal(msOf((await backend.liveSnapshot(['host2'])).at), start.timeMs, 'host2 has not moved')
       assert.equal(msOf((await backend.liveSnapshot(['host1', 'host2'])).at), start.timeMs + start.physics.detachMs, 'the later of the two')
       assert.equal(msOf(await backend.now()), start.timeMs + start.physics.detachMs, 'now: by when every action ended')
+      const stored = readSimCluster(store)
       const full = await backend.snapshot()
       assert.equal(msOf(full.at), start.timeMs + start.physics.detachMs)
-      const synced = readSimCluster(store)
+      assert.equal(readSimCluster(store), stored, 'reading changed nothing')
+      // Every host read as it is at that instant: as the next wait passes through it.
+      const synced = advance(stored, 0)
       assert.deepEqual(new Set(Object.values(clocks(synced))), new Set([start.timeMs + start.physics.detachMs]), 'every host at one clock')
-      assert.equal(synced.timeMs, start.timeMs + start.physics.detachMs)
+      assert.deepEqual(full.hosts, toSnapshot(synced).hosts)
+      const host2At = (c: SimCluster) => findHost(c, 'host2')!.port.rxBytes
+      assert.ok(host2At(synced) > host2At(stored), 'host2 read half a second on')
+      await backend.wait(1)
+      const later = readSimCluster(store)
+      assert.ok(host2At(later) > host2At(synced))
     } finally {
       store.close()
     }

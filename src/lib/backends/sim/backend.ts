@@ -6,7 +6,7 @@
 // The model is deterministic, so a replay gives exactly the cluster the call gave.
 // Each simulated host runs on its own clock (actions.ts): an action moves only its hosts' clocks,
 // nextSample / wait bring every host to one instant after the latest of them, and a snapshot of
-// every host first brings the hosts that lag to the latest clock (a logged `wait` of 0 s).
+// every host reads them as they are at the latest clock (in memory: reading changes nothing).
 import {EXIT, SovaError, UnreachableError, UsageError} from '../../errors.js'
 import type {Store} from '../../store/store.js'
 import type {Backend, BackendCapabilities, RawSnapshot, StepResult, VmRef} from '../types.js'
@@ -129,17 +129,14 @@ function watchClose(store: Store): void {
 
 /**
  * Applies `op` to the stored cluster in one transaction and logs it; returns its result. `check`
- * sees the cluster first, in the same transaction, and may refuse the call by throwing; `needed`,
- * when given, may find the call has nothing to do (another process did it meanwhile): nothing is
- * logged then.
+ * sees the cluster first, in the same transaction, and may refuse the call by throwing.
  */
-function update(store: Store, op: SimOp, check?: (cluster: SimCluster) => void, needed?: (cluster: SimCluster) => boolean): StepResult | undefined {
+function update(store: Store, op: SimOp, check?: (cluster: SimCluster) => void): StepResult | undefined {
   watchClose(store)
   try {
     return store.transaction(() => {
       const current = load(store)
       check?.(current)
-      if (needed && !needed(current)) return undefined
       const {cluster, result} = applySimOp(current, op)
       const seq = store.appendSimOp(JSON.stringify(op))
       const {epoch, base} = store.simPosition()
@@ -206,12 +203,12 @@ export class SimBackend implements Backend {
   }
 
   /**
-   * Every host at one instant: hosts whose actions ended earlier (or that had none) first run on to
-   * the latest host clock (a logged wait of 0 s, only when clocks differ; the loop's snapshot follows
-   * nextSample, which leaves none apart).
+   * Every host at one instant, the latest host clock: a host whose actions ended earlier (or that
+   * had none) is read as it will be then, computed in memory (the next wait brings it there the
+   * same way), so reading changes nothing. The loop's snapshot follows nextSample, which leaves no
+   * host apart.
    */
   async snapshot(): Promise<RawSnapshot> {
-    if (clocksApart(readSimCluster(this.store))) update(this.store, {op: 'wait', seconds: 0}, undefined, clocksApart)
     return this.read()
   }
 
@@ -226,7 +223,8 @@ export class SimBackend implements Backend {
 
   /** The snapshot of every host, or of the hosts named in `only`. */
   private read(only?: ReadonlySet<string>): RawSnapshot {
-    const cluster = readSimCluster(this.store)
+    const stored = readSimCluster(this.store)
+    const cluster = only || !clocksApart(stored) ? stored : advance(stored, 0)
     const full = toSnapshot(cluster, only)
     const down = new Set((only ? full.hosts.map((host) => hostNamed(cluster, host.name) as SimHost) : cluster.hosts).filter((host) => !host.reachable).map((host) => host.name))
     if (down.size === 0) return full
