@@ -216,7 +216,7 @@ export interface SimCluster {
   traceSource?: TraceSource
   /**
    * End of the scoring window, simulated ms: the scoreboard (metrics) counts nothing from this
-   * instant on, although time, counters and actions go on. Set by `sova evaluate` so every policy is
+   * instant on (each host by its own clock), although time, counters and actions go on. Set by `sova evaluate` so every policy is
    * scored over exactly --duration; absent = always scored.
    */
   scoreUntilMs?: number

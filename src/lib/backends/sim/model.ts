@@ -94,9 +94,9 @@ export function clocksApart(cluster: SimCluster): boolean {
  * What the sim backend reports: counters (whole bytes), hosts in order, VMs by name per host; of
  * the hosts named in `only`, when given (found without a pass over the hosts or VMs). Each host is
  * read at its own clock; `at` (and the tick) is the latest clock among the hosts read: for a
- * snapshot of every host after advance (the backend's full snapshot brings every host to one clock
- * first), the one instant they all are at; for a few hosts read between actions (the executor's
- * checks), the instant by when every reading shown had been made.
+ * snapshot of every host after advance (the backend's full snapshot reads advance(cluster, 0) when
+ * clocks differ), the one instant they all are at; for a few hosts read between actions (the
+ * executor's checks), the instant by when every reading shown had been made.
  */
 export function toSnapshot(cluster: SimCluster, only?: ReadonlySet<string>): RawSnapshot {
   const positions = only ? [...only].map((name) => hostPosition(cluster, name)).filter((p): p is number => p !== undefined).sort((a, b) => a - b) : undefined

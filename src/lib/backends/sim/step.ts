@@ -134,15 +134,6 @@ export function requestsPerSecond(vm: SimVm, offeredNetMbps: number): number {
   return (offeredNetMbps * 1e6) / (Math.max(vm.demand.requestKiB, 1e-3) * 8192)
 }
 
-/**
- * Whether the scoreboard counts what happens from the cluster's present instant on: always, unless
- * the cluster carries a scoring window (scoreUntilMs, set by `sova evaluate` so every policy is
- * scored over exactly its --duration) and the clock has reached its end.
- */
-export function scoring(cluster: SimCluster, atMs = cluster.timeMs): boolean {
-  return cluster.scoreUntilMs === undefined || atMs < cluster.scoreUntilMs
-}
-
 function flowSum(flows: readonly MigrationFlow[], pick: (flow: MigrationFlow) => boolean): number {
   return flows.filter(pick).reduce((sum, flow) => sum + flow.mbps, 0)
 }
