@@ -30,7 +30,9 @@ describe('sim at scale', () => {
     // integrates only its hosts, so actions on different hosts overlap in simulated time): every
     // fingerprint changed then, by design. Before, they matched commit 0d14b3a (the simulator before
     // its tick was indexed and its state logged) with the scoreboard's unserved counters and exact
-    // scoring window.
+    // scoring window. The evaluate fingerprint runs the policies too: it changed again when sova
+    // began to weigh its actions against how long their cause lasts (episodes.ts), the simulator's
+    // own fingerprints did not.
     assert.deepEqual(await simFingerprints(), {
       'pure paper-1': '0e40e2d8f2058307',
       'backend paper-1': '3e7d45f39d931d9c',
@@ -38,7 +40,7 @@ describe('sim at scale', () => {
       'backend flash-crowd-3': '962927598c60406e',
       'pure large-12x10-2': 'e3d7b66d014ee7a9',
       'backend large-12x10-2': '4b090a896bd47d5f',
-      'evaluate flash-crowd-3': 'c6943c2d78fac8d3',
+      'evaluate flash-crowd-3': '5a6c28f5dd755942',
     })
   })
 
