@@ -226,7 +226,7 @@ export function planSovaMigrations(
       continue
     }
     // A move relieves only from when it completes, and only while the spell lasts (episodes.ts).
-    const lasting = expectedRemainingSeconds({ageSeconds: hostScore?.hotForSeconds ?? 0, typicalSeconds: hostScore?.hotSpellSeconds}, own.horizonSeconds)
+    const lasting = expectedRemainingSeconds({ageSeconds: hostScore?.hotForSeconds ?? 0, typicalSeconds: hostScore?.hotSpellSeconds}, Number.POSITIVE_INFINITY)
     while (source.out < own.maxMigrationsPerHost) {
       if (migrations.length >= params.maxMigrationsPerCycle) {
         rejected.push(`${name}: predicted hot, but the cycle's limit of ${params.maxMigrationsPerCycle} migration(s) is reached`)
@@ -269,8 +269,8 @@ function copyRateMbps(source: Ledger): number {
 }
 
 /**
- * The best move off `source`, if any pays: its relief counts over the `lastingSeconds` the hot
- * spell is expected to last (at most the horizon), from when the copy could at best be done.
+ * The best move off `source`, if any pays: its relief counts from when its copy is done, for the
+ * horizon, or for what is left then of the `lastingSeconds` the hot spell is expected to last.
  */
 function planOne(doc: SovaDocument, source: Ledger, ledgers: Ledger[], direction: Direction, needed: number, residents: Residents, lastingSeconds: number) {
   const params = source.params
@@ -314,15 +314,15 @@ function planOne(doc: SovaDocument, source: Ledger, ledgers: Ledger[], direction
     const extraMbit = direction === 'tx' ? copyMiB * MBIT_PER_MIB : 0
     // The relief only starts once the copy is done, and the copy leaves through the source's tx.
     const copySeconds = (copyMiB * MBIT_PER_MIB) / streamMbps
-    const reliefSeconds = Math.max(0, lastingSeconds - copySeconds)
+    const reliefSeconds = Math.min(params.horizonSeconds, Math.max(0, lastingSeconds - copySeconds))
     const benefitMbit = Math.min(relief, needed) * reliefSeconds
     if (benefitMbit <= extraMbit) {
       unpaid++
-      const over = lastingSeconds < params.horizonSeconds ? `the ${Math.round(lastingSeconds)} s the spell is expected to last` : `${params.horizonSeconds} s`
-      rejected.push(
-        `${name}: ${vm.name} stays: its ${mbps(relief)} of ${direction} over ${over}, from when its copy could be done, relieves less than its ` +
-          `${Math.round(copyMiB)} MiB copy adds to that ${direction}`,
-      )
+      const copy = `its ~${Math.round(copySeconds)} s copy`
+      const over = reliefSeconds < params.horizonSeconds
+        ? `the ${Math.round(reliefSeconds)} s left of the spell once ${copy} is done (the spell is expected to last ${Math.round(lastingSeconds)} s more)`
+        : `${params.horizonSeconds} s after ${copy}`
+      rejected.push(`${name}: ${vm.name} stays: its ${mbps(relief)} of ${direction} over ${over} relieves less than its ${Math.round(copyMiB)} MiB copy adds to that ${direction}`)
       continue
     }
     candidates.push({vm, score, relief, now, copyMiB})
