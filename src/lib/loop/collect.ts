@@ -56,12 +56,18 @@ export function vmRateMbps(vm: Vm): number {
   return Math.max(vm.net.rxBps, vm.net.txBps) * MBIT
 }
 
-/** The compact part of a sample the loop remembers: host peaks, VM placement, paths and rates. */
+/** The compact part of a sample the loop remembers: host peaks and PV load, VM placement, paths and rates. */
 export function knowledgeOf(doc: SovaDocument): SampleKnowledge {
-  const knowledge: SampleKnowledge = {peak: namedRecord<number>(), vms: []}
+  const knowledge: SampleKnowledge = {peak: namedRecord<number>(), vms: [], pv: namedRecord<[number, number | null]>()}
+  const pv = knowledge.pv as Record<string, [number, number | null]>
   for (const host of doc.hosts) {
     knowledge.peak[host.name] = peakUtilisation(host)
-    for (const vm of host.vms) knowledge.vms.push([vm.name, host.name, vm.path, vmRateMbps(vm)])
+    let pvBps = 0
+    for (const vm of host.vms) {
+      knowledge.vms.push([vm.name, host.name, vm.path, vmRateMbps(vm)])
+      if (vm.path === 'pv') pvBps += vm.net.rxBps + vm.net.txBps
+    }
+    pv[host.name] = [pvBps * MBIT, host.backend?.busyCores ?? null]
   }
   return knowledge
 }

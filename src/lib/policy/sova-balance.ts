@@ -12,6 +12,7 @@ import {byName, capRejected, formatFigure, formatMbps as mbps} from './format-fi
 import type {HostParams, HostParamsOf} from './host-params.js'
 import type {HotspotParams} from './hotspot.js'
 import {secondsSince} from './memory.js'
+import {PATH_CAPACITY} from './path-capacity.js'
 import type {SovaParams} from './sova-params.js'
 import {ownValue} from '../named.js'
 import {Residents, vfOnArrival} from './rule-checks.js'
@@ -50,6 +51,8 @@ interface Ledger {
   /** This host's own parameters (its configuration overrides over the cluster's). */
   params: SovaParams
   hotThreshold: number
+  /** The PV path's cap on this host as scoring took it (given, estimated or the prior). */
+  pvCapMbps: number
 }
 
 function ledgerOf(host: Host, score: HostScore | undefined, vmScores: Scores['vms'], own: HostParams): Ledger {
@@ -75,6 +78,8 @@ function ledgerOf(host: Host, score: HostScore | undefined, vmScores: Scores['vm
     in: 0,
     params,
     hotThreshold: own.hotspot.threshold,
+    // Scores of older versions carry no capacity: the given figure, else the estimator's prior.
+    pvCapMbps: score?.capacity?.pvCapMbps ?? params.pvCapMbps ?? PATH_CAPACITY.pvCapPriorShare * capacityMbps,
   }
 }
 
@@ -102,10 +107,13 @@ export function cooldownLeft(score: VmScore | undefined, at: string, params: Sov
   return Math.max(0, cooldown - since)
 }
 
-/** Whether a VM's known or estimated demand is above the PV path: it needs a VF to keep its throughput. */
-function needsVf(vm: Vm, score: VmScore | undefined, params: SovaParams): boolean {
+/**
+ * Whether a VM's known or estimated demand is above the PV path (its host's, as scored: the PV
+ * path is taken to be one cluster-wide, path-capacity.ts): it needs a VF to keep its throughput.
+ */
+function needsVf(vm: Vm, score: VmScore | undefined, source: Ledger): boolean {
   const demand = score?.demandMbps ?? Math.max(vm.net.rxBps, vm.net.txBps) * MBIT
-  return demand > params.saturatedShare * params.pvCapMbps
+  return demand > source.params.saturatedShare * source.pvCapMbps
 }
 
 interface TargetChoice {
@@ -311,7 +319,7 @@ function planOne(doc: SovaDocument, source: Ledger, ledgers: Ledger[], direction
   })
   for (const candidate of candidates) {
     const {vm, score, relief, now, copyMiB} = candidate
-    const wantsVf = vm.rules?.vf !== 'never' && needsVf(vm, score, params)
+    const wantsVf = vm.rules?.vf !== 'never' && needsVf(vm, score, source)
     const choice = chooseTarget(vm, source, ledgers, wantsVf, residents)
     if (!choice.target || choice.headroom === undefined) {
       rejected.push(`${name}: ${vm.name} (${mbps(relief)} of ${direction}) has no target: ${choice.rejected.join('; ') || 'no other host'}`)

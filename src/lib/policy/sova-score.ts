@@ -4,11 +4,12 @@
 // demand, plus a latency term for its traffic. Pure.
 import {formatMbps as mbps} from './format-figure.js'
 import {peakUtilisation, vmRateMbps} from '../loop/collect.js'
-import type {Host, HostScore, Scores, SovaDocument, Vm, VmMemory, VmScore} from '../document/schema.js'
+import type {Host, HostCapacity, HostScore, Scores, SovaDocument, Vm, VmMemory, VmScore} from '../document/schema.js'
 import type {HistoryEntry} from '../loop/history.js'
 import {seriesOf} from '../loop/history.js'
 import {assessHotspot, type HotspotAssessment, type HotspotParams} from './hotspot.js'
 import {memoryLookup, remember} from './memory.js'
+import {estimatePathCapacities} from './path-capacity.js'
 import {ioRatio, netScore} from './seed-scores.js'
 import type {SovaParams} from './sova-params.js'
 import {namedRecord} from '../named.js'
@@ -22,11 +23,13 @@ export interface VfValue {
 }
 
 
-/** What a VM's VF value depends on beyond the VM itself: its host's port and PV backend load. */
+/** What a VM's VF value depends on beyond the VM itself: its host's port, PV path and PV backend. */
 export interface HostContext {
   lineRateMbps: number
   /** PV traffic (rx + tx, Mbit/s) on the host now. */
   pvTrafficMbps: number
+  /** The host's PV path cap and backend capacity, and how each was had (path-capacity.ts). */
+  capacity: Pick<HostCapacity, 'pvCapMbps' | 'pvCapFrom' | 'backendMbps' | 'backendFrom'>
 }
 
 /** PV traffic (rx + tx) of a host, Mbit/s: what its backend carries. */
@@ -44,7 +47,7 @@ export function pvTrafficMbps(host: Host): number {
  */
 export function vfValue(vm: Vm, memory: VmMemory | undefined, host: HostContext, params: SovaParams): VfValue {
   const rateMbps = vmRateMbps(vm)
-  const pvCap = params.pvCapMbps
+  const {pvCapMbps: pvCap, backendMbps: backendCapacity} = host.capacity
   const saturated = vm.path === 'pv' && rateMbps >= params.saturatedShare * pvCap
   let demandMbps = rateMbps
   let demandWords = vm.path === 'vf' ? `on a VF at ${mbps(rateMbps)}` : `on PV at ${mbps(rateMbps)}`
@@ -52,19 +55,19 @@ export function vfValue(vm: Vm, memory: VmMemory | undefined, host: HostContext,
     const known = memory?.vfRateMbps
     demandMbps = known !== undefined && known > rateMbps ? known : rateMbps * params.saturatedDemandFactor
     demandWords += known !== undefined && known > rateMbps
-      ? `, saturated (≥ ${Math.round(params.saturatedShare * 100)}% of PV ${mbps(pvCap)}); reached ${mbps(known)} on a VF before`
-      : `, saturated (≥ ${Math.round(params.saturatedShare * 100)}% of PV ${mbps(pvCap)}); demand guessed ${mbps(demandMbps)}`
+      ? `, saturated (≥ ${Math.round(params.saturatedShare * 100)}% of PV ${mbps(pvCap)}, ${host.capacity.pvCapFrom}); reached ${mbps(known)} on a VF before`
+      : `, saturated (≥ ${Math.round(params.saturatedShare * 100)}% of PV ${mbps(pvCap)}, ${host.capacity.pvCapFrom}); demand guessed ${mbps(demandMbps)}`
   }
   const throughput = Math.max(0, Math.min(demandMbps, host.lineRateMbps) - Math.min(demandMbps, pvCap))
   const bothWays = (vm.net.rxBps + vm.net.txBps) * 8e-6
   const backendWithVm = host.pvTrafficMbps + (vm.path === 'vf' ? bothWays : 0)
-  const backendBusy = backendWithVm >= params.saturatedShare * params.backendCapacityMbps
+  const backendBusy = backendWithVm >= params.saturatedShare * backendCapacity
   const backend = backendBusy ? bothWays : 0
   const latency = params.latencyWeight * rateMbps
   const valueMbps = throughput + backend + latency
   // One string per VM, built without intermediate arrays: 400,000 of them at 10,000 hosts.
-  const gained = throughput > 0 ? `${mbps(throughput)} above the PV path` : 'nothing above the PV path'
-  const relieved = backendBusy ? ` + ${mbps(backend)} off a PV backend near saturation (${mbps(backendWithVm)} of ${mbps(params.backendCapacityMbps)})` : ''
+  const gained = throughput > 0 ? `${mbps(throughput)} above the PV path (${mbps(pvCap)}, ${host.capacity.pvCapFrom})` : 'nothing above the PV path'
+  const relieved = backendBusy ? ` + ${mbps(backend)} off a PV backend near saturation (${mbps(backendWithVm)} of ${mbps(backendCapacity)}, ${host.capacity.backendFrom})` : ''
   const reason = `${demandWords}: a VF is worth ${mbps(valueMbps)} (${gained}${relieved} + latency ${mbps(latency)})`
   return {rateMbps, demandMbps, valueMbps, reason}
 }
@@ -102,6 +105,7 @@ export function scoreSova(
 ): Scores {
   const remembered = remember(entries, hotspot.recent)
   const memoryOf = memoryLookup(remembered)
+  const capacities = estimatePathCapacities(doc, entries, (host) => of(host).sova)
   const shed = remembered.lastShedAt
   let position = 0 // the current sample's knowledge lists VMs in document order
   const series = seriesOf(entries, doc, 'peak', windowLength)
@@ -109,7 +113,8 @@ export function scoreSova(
   const hosts = namedRecord<HostScore>()
   for (const host of doc.hosts) {
     const own = of(host.name)
-    const context: HostContext = {lineRateMbps: host.nic.speedMbps, pvTrafficMbps: pvTrafficMbps(host)}
+    const capacity = capacities.get(host.name) as HostCapacity
+    const context: HostContext = {lineRateMbps: host.nic.speedMbps, pvTrafficMbps: pvTrafficMbps(host), capacity}
     for (const vm of host.vms) {
       const memory = memoryOf(vm.name, position++)
       const value = vfValue(vm, memory, context, own.sova)
@@ -139,6 +144,7 @@ export function scoreSova(
       threshold: own.hotspot.threshold,
       hot: assessment.hot,
       reason: `busier direction: ${assessment.reason}`,
+      capacity,
     }
   }
   return {policy: 'sova', vms, hosts}

@@ -179,6 +179,8 @@ export interface SimHost {
    * the default), no port counters but VF counters (`pf+vfs`), or neither (`pf-only`).
    */
   nicCounters?: SimNicCounters
+  /** CPU seconds the PV backend has used since the scenario started (absent in clusters stored before it: from 0). */
+  backendCpuSeconds?: number
 }
 
 /** The counters a simulated NIC offers, by the basis Sova reads them on. */

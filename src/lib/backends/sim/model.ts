@@ -69,6 +69,9 @@ function simVfCounters(host: SimHost): Pick<RawHost, 'vfCounters'> {
   return {vfCounters: host.vfPool.map((vf) => ({vf, rxBytes: Math.floor(vfStatsOf(host, vf).rxBytes), txBytes: Math.floor(vfStatsOf(host, vf).txBytes)}))}
 }
 
+/** What the simulator's backend CPU figure counts: its PV traffic alone (a real dom0 counts more). */
+const SIM_BACKEND_INCLUDES = 'the simulated PV backend\'s CPU for PV traffic alone'
+
 /** The simulated clock as a snapshot's `at`. */
 export function simTimeOf(cluster: SimCluster): string {
   return new Date(SIM_EPOCH_MS + cluster.timeMs).toISOString()
@@ -110,6 +113,7 @@ export function toSnapshot(cluster: SimCluster, only?: ReadonlySet<string>): Raw
         },
         ...(vm.tags?.length ? {tags: [...vm.tags]} : {}),
       })),
+    backend: {cpuSeconds: host.backendCpuSeconds ?? 0, cores: host.backendCores, includes: SIM_BACKEND_INCLUDES},
     }
   })
   return {
