@@ -57,6 +57,8 @@ export const PATH_CAPACITY = Object.freeze({
 })
 
 const MBIT = 8 / 1e6
+
+type SampleTuple = NonNullable<HistoryEntry['knowledge']>['vms'][number]
 const K = PATH_CAPACITY.ceilingSamples
 
 /** Inserts `value` into `top` (descending, length K, starting at -1): the K largest seen. Returns the slot, or -1. */
@@ -110,17 +112,7 @@ export function estimatePathCapacities(
       seen.samples++
     }
   }
-  for (const entry of past) {
-    const pv = entry.knowledge?.pv
-    if (!pv) continue
-    for (let h = 0; h < hosts.length; h++) {
-      const figures = ownValue(pv, hosts[h].name)
-      if (figures) observe(h, figures[0], figures[1])
-    }
-  }
   const pvNow = hosts.map((host) => host.vms.reduce((sum, vm) => (vm.path === 'pv' ? sum + (vm.net.rxBps + vm.net.txBps) * MBIT : sum), 0))
-  for (let h = 0; h < hosts.length; h++) observe(h, pvNow[h], hosts[h].backend?.busyCores)
-  const backend = hosts.map((host, h) => backendFigure(host.nic.speedMbps, host.backend, paramsOf(host.name).backendCapacityMbps, evidence[h], levels, h))
 
   // PV cap: the K largest PV rates cluster-wide (with their VMs), the largest of all, and each VM's best on a VF.
   const top = new Float64Array(K).fill(-1)
@@ -128,9 +120,17 @@ export function estimatePathCapacities(
   let highestPv = 0
   let highestVf = 0
   const vfBest = new Map<string, number>()
-  // A host-sample at or near saturation of its port or backend: its PV VMs' fair shares look like a ceiling.
-  const saturated = (peak: number | undefined, pvMbps: number | undefined, h: number | undefined) =>
-    (peak ?? 0) >= PATH_CAPACITY.busyShare || (h !== undefined && (pvMbps ?? 0) >= PATH_CAPACITY.busyShare * backend[h].backendMbps)
+  // A host-sample at or near saturation of its port or backend: its PV VMs' fair shares look like a
+  // ceiling. The backend counts as saturated by its measured CPU, or against a given capacity: a
+  // capacity estimated from the level PV traffic flattens at would call every flat host saturated.
+  const givenBackend = hosts.map((host) => paramsOf(host.name).backendCapacityMbps)
+  const saturated = (peak: number | undefined, figures: readonly [number, number | null] | undefined, h: number | undefined) => {
+    if ((peak ?? 0) >= PATH_CAPACITY.busyShare) return true
+    if (h === undefined || !figures) return false
+    const cores = hosts[h].backend?.cores
+    const given = givenBackend[h]
+    return (figures[1] !== null && cores !== undefined && figures[1] >= PATH_CAPACITY.busyShare * cores) || (given !== undefined && figures[0] >= PATH_CAPACITY.busyShare * given)
+  }
   const onVf = (vm: string, rate: number) => {
     if (rate > highestVf) highestVf = rate
     if (rate > (vfBest.get(vm) ?? -1)) vfBest.set(vm, rate)
@@ -140,12 +140,25 @@ export function estimatePathCapacities(
     for (let i = K - 1; i > slot; i--) topVm[i] = topVm[i - 1]
     topVm[slot] = vm
   }
+  // Hosts a VM came to, left or changed path on since the previous sample: that sample's window
+  // counts the VM's traffic on one path or host although part of it ran on the other, so its PV
+  // traffic is no measure against the backend's CPU. Found by position (samples list VMs in one
+  // order as a rule); a VM out of place is not compared.
+  const changed = new Set<string>()
+  const compare = (before: SampleTuple | undefined, vm: string, host: string, path: string) => {
+    if (before === undefined || before[0] !== vm || (before[1] === host && before[2] === path)) return
+    changed.add(host)
+    changed.add(before[1])
+  }
+  let previous: readonly SampleTuple[] = []
   // Index loops, no closures per VM: this runs for every VM of every remembered sample.
   for (const entry of past) {
     const knowledge = entry.knowledge as NonNullable<HistoryEntry['knowledge']>
     const tuples = knowledge.vms
+    changed.clear()
     for (let i = 0; i < tuples.length; i++) {
       const tuple = tuples[i]
+      compare(previous[i], tuple[0], tuple[1], tuple[2])
       const rate = tuple[3]
       if (tuple[2] === 'vf') {
         onVf(tuple[0], rate)
@@ -154,13 +167,24 @@ export function estimatePathCapacities(
       if (rate > highestPv) highestPv = rate
       if (rate <= top[K - 1]) continue
       const host = tuple[1]
-      if (!saturated(ownValue(knowledge.peak, host), ownValue(knowledge.pv, host)?.[0], index.get(host))) onTop(tuple[0], rate)
+      if (!saturated(ownValue(knowledge.peak, host), ownValue(knowledge.pv, host), index.get(host))) onTop(tuple[0], rate)
     }
+    const pv = knowledge.pv
+    if (pv) {
+      for (let h = 0; h < hosts.length; h++) {
+        const figures = ownValue(pv, hosts[h].name)
+        if (figures && !changed.has(hosts[h].name)) observe(h, figures[0], figures[1])
+      }
+    }
+    previous = tuples
   }
+  changed.clear()
+  let position = 0
   for (let h = 0; h < hosts.length; h++) {
     const host = hosts[h]
-    const busy = saturated(peakUtilisation(host), pvNow[h], h)
+    const busy = saturated(peakUtilisation(host), [pvNow[h], host.backend?.busyCores ?? null], h)
     for (const vm of host.vms) {
+      compare(previous[position++], vm.name, host.name, vm.path)
       const rate = Math.max(vm.net.rxBps, vm.net.txBps) * MBIT
       if (vm.path === 'vf') {
         onVf(vm.name, rate)
@@ -170,6 +194,8 @@ export function estimatePathCapacities(
       if (rate > top[K - 1] && !busy) onTop(vm.name, rate)
     }
   }
+  for (let h = 0; h < hosts.length; h++) if (!changed.has(hosts[h].name)) observe(h, pvNow[h], hosts[h].backend?.busyCores)
+  const backend = hosts.map((host, h) => backendFigure(host.nic.speedMbps, host.backend, givenBackend[h], evidence[h], levels, h))
   const ceiling = pvCeiling(top, topVm, highestPv, highestVf, vfBest)
 
   const capacities = new Map<string, HostCapacity>()
