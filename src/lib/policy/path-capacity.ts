@@ -9,8 +9,8 @@
 // higher. The evidence is pooled across hosts: one hypervisor build has one PV path (netfront →
 // netback → bridge), so a ceiling seen on one host holds on the others; a host whose PV path
 // differs gets its own figure through the host's configuration (hosts[].policy.sova.pvCapMbps).
-// Samples of a host whose port's busier direction or PV backend was near saturation are left out:
-// fair shares of a saturated port or backend look like a ceiling too.
+// Samples of a host whose port's busier direction or PV backend (by its measured CPU, or against a
+// given capacity) was near saturation are left out: fair shares there look like a ceiling too.
 //
 // Backend capacity (rx + tx of PV traffic). Where the backend's CPU is reported (document
 // host.backend: the simulator's backend, Xen's Domain-0), capacity ≈ PV traffic × cores / busy
@@ -119,7 +119,6 @@ export function estimatePathCapacities(
   const topVm: string[] = new Array(K).fill('')
   let highestPv = 0
   let highestVf = 0
-  const vfBest = new Map<string, number>()
   // A host-sample at or near saturation of its port or backend: its PV VMs' fair shares look like a
   // ceiling. The backend counts as saturated by its measured CPU, or against a given capacity: a
   // capacity estimated from the level PV traffic flattens at would call every flat host saturated.
@@ -130,10 +129,6 @@ export function estimatePathCapacities(
     const cores = hosts[h].backend?.cores
     const given = givenBackend[h]
     return (figures[1] !== null && cores !== undefined && figures[1] >= PATH_CAPACITY.busyShare * cores) || (given !== undefined && figures[0] >= PATH_CAPACITY.busyShare * given)
-  }
-  const onVf = (vm: string, rate: number) => {
-    if (rate > highestVf) highestVf = rate
-    if (rate > (vfBest.get(vm) ?? -1)) vfBest.set(vm, rate)
   }
   const onTop = (vm: string, rate: number) => {
     const slot = insertTop(top, 0, rate)
@@ -161,7 +156,7 @@ export function estimatePathCapacities(
       compare(previous[i], tuple[0], tuple[1], tuple[2])
       const rate = tuple[3]
       if (tuple[2] === 'vf') {
-        onVf(tuple[0], rate)
+        if (rate > highestVf) highestVf = rate
         continue
       }
       if (rate > highestPv) highestPv = rate
@@ -187,7 +182,7 @@ export function estimatePathCapacities(
       compare(previous[position++], vm.name, host.name, vm.path)
       const rate = Math.max(vm.net.rxBps, vm.net.txBps) * MBIT
       if (vm.path === 'vf') {
-        onVf(vm.name, rate)
+        if (rate > highestVf) highestVf = rate
         continue
       }
       if (rate > highestPv) highestPv = rate
@@ -196,7 +191,7 @@ export function estimatePathCapacities(
   }
   for (let h = 0; h < hosts.length; h++) if (!changed.has(hosts[h].name)) observe(h, pvNow[h], hosts[h].backend?.busyCores)
   const backend = hosts.map((host, h) => backendFigure(host.nic.speedMbps, host.backend, givenBackend[h], evidence[h], levels, h))
-  const ceiling = pvCeiling(top, topVm, highestPv, highestVf, vfBest)
+  const ceiling = pvCeiling(top, topVm, highestPv, highestVf, (vm) => bestOnVf(vm, past, hosts))
 
   const capacities = new Map<string, HostCapacity>()
   for (let h = 0; h < hosts.length; h++) {
@@ -219,8 +214,30 @@ interface Figure {
   why: string
 }
 
+/**
+ * The most `vm` carried on a VF over the window, or undefined if never on one. Asked only of the
+ * few VMs at the top of a candidate ceiling: a pass over the samples without a map of every VM.
+ */
+function bestOnVf(vm: string, past: readonly HistoryEntry[], hosts: SovaDocument['hosts']): number | undefined {
+  let best: number | undefined
+  for (const entry of past) {
+    const tuples = (entry.knowledge as NonNullable<HistoryEntry['knowledge']>).vms
+    for (let i = 0; i < tuples.length; i++) {
+      const tuple = tuples[i]
+      if (tuple[2] === 'vf' && tuple[0] === vm && (best === undefined || tuple[3] > best)) best = tuple[3]
+    }
+  }
+  for (const host of hosts) {
+    for (const one of host.vms) {
+      const rate = Math.max(one.net.rxBps, one.net.txBps) * MBIT
+      if (one.path === 'vf' && one.name === vm && (best === undefined || rate > best)) best = rate
+    }
+  }
+  return best
+}
+
 /** The pooled PV ceiling, or why there is none (for the prior's reason). */
-function pvCeiling(top: Float64Array, topVm: readonly string[], highestPv: number, highestVf: number, vfBest: ReadonlyMap<string, number>): {value?: number; why: string} {
+function pvCeiling(top: Float64Array, topVm: readonly string[], highestPv: number, highestVf: number, bestOnVfOf: (vm: string) => number | undefined): {value?: number; why: string} {
   const {vfAbove, ceilingTolerance} = PATH_CAPACITY
   const best = top[0]
   if (best <= 0) return {why: 'no PV traffic seen yet'}
@@ -229,8 +246,8 @@ function pvCeiling(top: Float64Array, topVm: readonly string[], highestPv: numbe
   if (highestPv > best * (1 + ceilingTolerance)) return {why: `${seen}, above the level of the others (a port or backend near saturation)`}
   if (highestVf < vfAbove * best) return {why: `${seen}, and no VF carried more than ${vfAbove} × that: it may be what the VMs want`}
   // A VM at the top that carried the same on a VF shows that the top is its demand, not the path's.
-  for (const vm of topVm) {
-    const onVf = vfBest.get(vm)
+  for (const vm of new Set(topVm)) {
+    const onVf = bestOnVfOf(vm)
     if (onVf !== undefined && onVf >= (1 - ceilingTolerance) * best && onVf < vfAbove * best) {
       return {why: `${seen}, but ${vm} carried as much on a VF: the top is its demand`}
     }
