@@ -40,8 +40,8 @@ import type {SovaParams} from './sova-params.js'
 export const PATH_CAPACITY = Object.freeze({
   /** A ceiling needs at least this many samples at the top (of one VM or several): one sample is noise. */
   ceilingSamples: 3,
-  /** Samples within this share below the top count as "at the top". */
-  ceilingTolerance: 0.03,
+  /** Samples within this share below the top count as "at the top" (a capped VM's 10 s average dips below the cap when its demand does). */
+  ceilingTolerance: 0.05,
   /** A PV ceiling counts only when some VM on a VF carried at least this multiple of it. */
   vfAbove: 1.1,
   /** A host-sample whose port (busier direction) or backend is at this share of capacity is left out of the PV ceiling. */
@@ -245,10 +245,11 @@ function pvCeiling(top: Float64Array, topVm: readonly string[], highestPv: numbe
   if (!levelsOff(top, 0)) return {why: `${seen}, no ${K} PV samples level off at a top`}
   if (highestPv > best * (1 + ceilingTolerance)) return {why: `${seen}, above the level of the others (a port or backend near saturation)`}
   if (highestVf < vfAbove * best) return {why: `${seen}, and no VF carried more than ${vfAbove} × that: it may be what the VMs want`}
-  // A VM at the top that carried the same on a VF shows that the top is its demand, not the path's.
+  // A VM at the top that carried no more on a VF (down to the tolerance below) shows that the top
+  // is its demand, not the path's; one that carried more was capped, and says nothing against it.
   for (const vm of new Set(topVm)) {
     const onVf = bestOnVfOf(vm)
-    if (onVf !== undefined && onVf >= (1 - ceilingTolerance) * best && onVf < vfAbove * best) {
+    if (onVf !== undefined && onVf >= (1 - ceilingTolerance) * best && onVf <= best) {
       return {why: `${seen}, but ${vm} carried as much on a VF: the top is its demand`}
     }
   }
