@@ -60,6 +60,17 @@ describe('path capacity: the PV cap', () => {
     assert.match(capacity?.pvCapWhy ?? '', /no VF carried more than 1\.1 × that/)
   })
 
+  it('takes no level for a ceiling when a VM at it carried no more on a VF: the level is its demand', () => {
+    // a and b level off at 1200 while fast goes faster on a VF, but a carried 1190 on a VF before.
+    const {current, entries} = samples(
+      [host('h1', [talker('a', 1190, 'vf'), talker('b', 1200), talker('fast', 3000, 'vf')])],
+      ...[0, 1, 2].map(() => [host('h1', [talker('a', 1200), talker('b', 1200), talker('fast', 3000, 'vf')])]),
+    )
+    const capacity = estimatePathCapacities(current, entries, estimated).get('h1')
+    assert.equal(capacity?.pvCapFrom, 'prior')
+    assert.match(capacity?.pvCapWhy ?? '', /but a carried as much on a VF: the top is its demand/)
+  })
+
   it('leaves out PV VMs of a saturated port: their fair shares look like a ceiling', () => {
     // Three PV VMs at one fair share of a port at 95%: no evidence about the PV path.
     const busy = () => loadedHost('h1', 0.95, [talker('a', 800), talker('b', 800), talker('c', 800)])
