@@ -51,6 +51,11 @@ export function peakUtilisation(host: Host): number {
   return (Math.max(host.nic.rxBps, host.nic.txBps) * MBIT) / host.nic.speedMbps
 }
 
+/** PV traffic (rx + tx) of a host, Mbit/s: what its backend carries. */
+export function pvTrafficMbps(host: Host): number {
+  return host.vms.reduce((sum, vm) => (vm.path === 'pv' ? sum + (vm.net.rxBps + vm.net.txBps) * MBIT : sum), 0)
+}
+
 /** A VM's busier direction, Mbit/s. */
 export function vmRateMbps(vm: Vm): number {
   return Math.max(vm.net.rxBps, vm.net.txBps) * MBIT

@@ -31,7 +31,7 @@
 // backend's prior is low: a quarter of the line rate.
 import type {FigureSource, HostCapacity, SovaDocument} from '../document/schema.js'
 import type {HistoryEntry} from '../loop/history.js'
-import {peakUtilisation} from '../loop/collect.js'
+import {peakUtilisation, pvTrafficMbps, vmRateMbps} from '../loop/collect.js'
 import {ownValue} from '../named.js'
 import {formatMbps as mbps} from './format-figure.js'
 import type {SovaParams} from './sova-params.js'
@@ -55,8 +55,6 @@ export const PATH_CAPACITY = Object.freeze({
   /** The backend capacity's prior (rx + tx), as a share of the host's line rate: low, the cheaper error. */
   backendPriorShare: 0.25,
 })
-
-const MBIT = 8 / 1e6
 
 type SampleTuple = NonNullable<HistoryEntry['knowledge']>['vms'][number]
 const K = PATH_CAPACITY.ceilingSamples
@@ -112,7 +110,7 @@ export function estimatePathCapacities(
       seen.samples++
     }
   }
-  const pvNow = hosts.map((host) => host.vms.reduce((sum, vm) => (vm.path === 'pv' ? sum + (vm.net.rxBps + vm.net.txBps) * MBIT : sum), 0))
+  const pvNow = hosts.map(pvTrafficMbps)
 
   // PV cap: the K largest PV rates cluster-wide (with their VMs), the largest of all, and each VM's best on a VF.
   const top = new Float64Array(K).fill(-1)
@@ -180,7 +178,7 @@ export function estimatePathCapacities(
     const busy = saturated(peakUtilisation(host), [pvNow[h], host.backend?.busyCores ?? null], h)
     for (const vm of host.vms) {
       compare(previous[position++], vm.name, host.name, vm.path)
-      const rate = Math.max(vm.net.rxBps, vm.net.txBps) * MBIT
+      const rate = vmRateMbps(vm)
       if (vm.path === 'vf') {
         if (rate > highestVf) highestVf = rate
         continue
@@ -229,7 +227,7 @@ function bestOnVf(vm: string, past: readonly HistoryEntry[], hosts: SovaDocument
   }
   for (const host of hosts) {
     for (const one of host.vms) {
-      const rate = Math.max(one.net.rxBps, one.net.txBps) * MBIT
+      const rate = vmRateMbps(one)
       if (one.path === 'vf' && one.name === vm && (best === undefined || rate > best)) best = rate
     }
   }

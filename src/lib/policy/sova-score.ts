@@ -3,8 +3,8 @@
 // worth to it: the throughput it gains above the PV path, estimated from what is known of its
 // demand, plus a latency term for its traffic. Pure.
 import {formatMbps as mbps} from './format-figure.js'
-import {peakUtilisation, vmRateMbps} from '../loop/collect.js'
-import type {Host, HostCapacity, HostScore, Scores, SovaDocument, Vm, VmMemory, VmScore} from '../document/schema.js'
+import {peakUtilisation, pvTrafficMbps, vmRateMbps} from '../loop/collect.js'
+import type {HostCapacity, HostScore, Scores, SovaDocument, Vm, VmMemory, VmScore} from '../document/schema.js'
 import type {HistoryEntry} from '../loop/history.js'
 import {seriesOf} from '../loop/history.js'
 import {assessHotspot, type HotspotAssessment, type HotspotParams} from './hotspot.js'
@@ -32,10 +32,7 @@ export interface HostContext {
   capacity: Pick<HostCapacity, 'pvCapMbps' | 'pvCapFrom' | 'backendMbps' | 'backendFrom'>
 }
 
-/** PV traffic (rx + tx) of a host, Mbit/s: what its backend carries. */
-export function pvTrafficMbps(host: Host): number {
-  return host.vms.reduce((sum, vm) => (vm.path === 'pv' ? sum + (vm.net.rxBps + vm.net.txBps) * 8e-6 : sum), 0)
-}
+export {pvTrafficMbps}
 
 /**
  * A VM's demand in its busier direction and a VF's value to it. On a VF its rate is its demand.
