@@ -112,7 +112,7 @@ export function estimatePathCapacities(
   }
   const pvNow = hosts.map(pvTrafficMbps)
 
-  // PV cap: the K largest PV rates cluster-wide (with their VMs), the largest of all, and each VM's best on a VF.
+  // PV cap: the K largest PV rates cluster-wide (with their VMs), and the largest PV and VF rates of all.
   const top = new Float64Array(K).fill(-1)
   const topVm: string[] = new Array(K).fill('')
   let highestPv = 0
@@ -144,7 +144,7 @@ export function estimatePathCapacities(
     changed.add(before[1])
   }
   let previous: readonly SampleTuple[] = []
-  // Index loops, no closures per VM: this runs for every VM of every remembered sample.
+  // Index loops, nothing allocated per VM: this runs for every VM of every remembered sample.
   for (const entry of past) {
     const knowledge = entry.knowledge as NonNullable<HistoryEntry['knowledge']>
     const tuples = knowledge.vms
