@@ -20,7 +20,7 @@ import {POLICY_NAMES} from './policy/policies.js'
 // The operator's rules (what Sova may touch): their own section, schema in rules/config-rules.ts.
 import {RulesSection} from './rules/config-rules.js'
 import {SEED_BALANCE_PARAM_DOCS} from './policy/balance-seed.js'
-import {SOVA_DEFAULTS, SOVA_PARAM_DOCS} from './policy/sova-params.js'
+import {SOVA_PARAM_DOCS} from './policy/sova-params.js'
 // Where the cluster is read from (Prometheus), schema in sensing/config-sensing.ts.
 import {SensingSection} from './sensing/config-sensing.js'
 
@@ -46,7 +46,7 @@ const policyParameters = {
     seed: Type.Optional(Type.Object({targetBelow: number(SEED_BALANCE_PARAM_DOCS.targetBelow)}, strict)),
     sova: Type.Optional(
       Type.Object(
-        Object.fromEntries(Object.keys(SOVA_DEFAULTS).map((key) => [key, number(SOVA_PARAM_DOCS[key as keyof typeof SOVA_DEFAULTS])])),
+        Object.fromEntries(Object.keys(SOVA_PARAM_DOCS).map((key) => [key, number(SOVA_PARAM_DOCS[key as keyof typeof SOVA_PARAM_DOCS])])),
         strict,
       ),
     ),

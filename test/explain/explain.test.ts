@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {policyParams} from '../../src/lib/cli/flags.js'
-import type {Host, HostScore, SovaDocument, VmMemory, VmScore} from '../../src/lib/document/schema.js'
+import type {Host, HostCapacity, HostScore, SovaDocument, VmMemory, VmScore} from '../../src/lib/document/schema.js'
 import {parseDocument} from '../../src/lib/document/validate.js'
 import {UsageError} from '../../src/lib/errors.js'
 import {explainDocument, type VmExplanation} from '../../src/lib/explain/explain-vm.js'
@@ -26,12 +26,19 @@ const HOT = 'busier direction: 3 of last 3 >= 0.85 and burg AR(4) forecast 0.95 
 const talker = (name: string, mbit: number, tweak: Partial<Parameters<typeof vm>[1] & object> = {}) =>
   vm(name, {net: {rxBps: mbit * MBIT, txBps: 0, activeRatio: 1}, ...tweak})
 
+/** The PV cap and backend capacity of the cases, as if given by --pv-cap and --backend-capacity. */
+const GIVEN_CAPACITY: HostCapacity = {
+  pvCapMbps: 2474, pvCapFrom: 'given', pvCapWhy: 'given (--pv-cap or the configuration)',
+  backendMbps: 7273, backendFrom: 'given', backendWhy: 'given (--backend-capacity or the configuration)',
+}
+
 /** A document scored as sova scores it (VF values from the real formula), hosts cool unless told. */
 function sovaDoc(hosts: Host[], hostScores: Record<string, Partial<HostScore>> = {}, memory: Record<string, VmMemory> = {}): SovaDocument {
   const vms: Record<string, VmScore> = {}
   const scores: Record<string, HostScore> = {}
   for (const one of hosts) {
-    const context = {lineRateMbps: one.nic.speedMbps, pvTrafficMbps: pvTrafficMbps(one)}
+    const capacity = {...GIVEN_CAPACITY, ...hostScores[one.name]?.capacity}
+    const context = {lineRateMbps: one.nic.speedMbps, pvTrafficMbps: pvTrafficMbps(one), capacity}
     for (const guest of one.vms) {
       const value = vfValue(guest, memory[guest.name], context, SOVA_DEFAULTS)
       vms[guest.name] = {
@@ -39,7 +46,7 @@ function sovaDoc(hosts: Host[], hostScores: Record<string, Partial<HostScore>> =
         vfValueMbps: value.valueMbps, memory: memory[guest.name] ?? {recentMoves: 0}, reason: value.reason,
       }
     }
-    scores[one.name] = hostScore({utilisation: one.nic.utilisation, measure: 'peak', reason: COOL, ...hostScores[one.name]})
+    scores[one.name] = hostScore({utilisation: one.nic.utilisation, measure: 'peak', reason: COOL, ...hostScores[one.name], capacity})
   }
   return doc(hosts, {scores: {policy: 'sova', vms, hosts: scores}})
 }
@@ -61,6 +68,20 @@ function explainOne(input: SovaDocument, name: string): VmExplanation {
 const limit = (explanation: VmExplanation, what: string) => explanation.thresholds.find((one) => one.what === what)
 
 describe('explain: sova VF paths', () => {
+  it('says whether the PV cap a VM was measured against was estimated, and from what', async () => {
+    const estimated: HostCapacity = {
+      ...GIVEN_CAPACITY, pvCapMbps: 1200, pvCapFrom: 'estimated',
+      pvCapWhy: 'estimated: 3 PV samples (2 VMs) level off at 1200 Mbit/s while a VF carried 3000 Mbit/s',
+    }
+    const output = await cycle(sovaDoc([host('host1', [talker('capped', 1190), vm('idle')])], {host1: {capacity: estimated}}))
+    const capped = explainOne(output, 'capped')
+    assert.equal(capped.path, 'vf')
+    assert.match(capped.decidedBy, /demand 1785 Mbit\/s > PV cap 1200 Mbit\/s$/)
+    assert.deepEqual(limit(capped, 'PV path capacity'), {what: 'PV path capacity', flag: '--pv-cap', value: 1200, unit: 'Mbit/s', source: estimated.pvCapWhy})
+    // The VM's own reason says the figure was estimated (the host's capacity says from what).
+    assert.match(output.scores?.vms.capped.reason ?? '', /saturated \(≥ 90% of PV 1200 Mbit\/s, estimated\)/)
+  })
+
   it('a VM that gets a free VF because of its value: the value against the free-VF minimum', async () => {
     const output = await cycle(sovaDoc([host('host1', [talker('bulk', 400), vm('idle')])]))
     const bulk = explainOne(output, 'bulk')
@@ -144,7 +165,7 @@ describe('explain: sova migrations', () => {
     assert.match(big.placement, /^Would move host1 -> host2 \(dry run, not executed\): host1 predicted hot \(busier direction: 3 of last 3 >= 0\.85/)
     assert.match(big.placement, /host2 keeps the most headroom \(0\.30 below 0\.70 after the move\)/)
     assert.equal(big.path, 'vf')
-    assert.match(big.pathReason, /^Would be given free VF 0000:03:10\.0 on arrival \(arrived from host1: gets a free VF\): its demand 4500 Mbit\/s is above the PV path \(0\.90 × 2474 Mbit\/s \(from the document\) = 2227 Mbit\/s\)\.$/)
+    assert.match(big.pathReason, /^Would be given free VF 0000:03:10\.0 on arrival \(arrived from host1: gets a free VF\): its demand 4500 Mbit\/s is above the PV path \(0\.90 × 2474 Mbit\/s \(given \(--pv-cap or the configuration\)\) = 2227 Mbit\/s\)\.$/)
     assert.deepEqual(big.hosts.map((status) => [status.host, status.hot]), [['host2', false], ['host1', true]])
     assert.deepEqual(limit(big, 'hotspot threshold'), {what: 'hotspot threshold', flag: '--threshold', value: 0.85, unit: 'share', source: 'document'})
     assert.equal(limit(big, 'a target must stay below')?.source, 'document')

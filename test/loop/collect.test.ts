@@ -201,6 +201,23 @@ describe('toDocument', () => {
   })
 })
 
+describe('the PV backend\'s CPU, per host', () => {
+  const T20 = '2024-01-01T00:00:20.000Z'
+  const withBackend = (at: string, cpuSeconds: number) =>
+    snapshot(at, [{...rawHost('h', 0, 0, []), backend: {cpuSeconds, cores: 8, includes: "all of Domain-0's CPU"}}])
+
+  it('is the backend CPU time over the window, in cores, with what it counts', () => {
+    const result = toDocument(withBackend(T0, 100), withBackend(T10, 125))
+    assert.deepEqual(result.hosts[0].backend, {busyCores: 2.5, cores: 8, includes: "all of Domain-0's CPU"})
+    parseDocument(result, 'test')
+  })
+
+  it('is absent when a reading lacks it, or its counter went back (a restart): never a negative or made-up figure', () => {
+    assert.equal(toDocument(snapshot(T0, [rawHost('h', 0, 0, [])]), withBackend(T10, 125)).hosts[0].backend, undefined)
+    assert.equal(toDocument(withBackend(T10, 125), withBackend(T20, 3)).hosts[0].backend, undefined)
+  })
+})
+
 describe('the port counter basis, per host', () => {
   const T20 = '2024-01-01T00:00:20.000Z'
   // A lab host counted as the sum of its VMs: each VM's part, and the sum, as readHostPort reports them.

@@ -21,6 +21,10 @@ describe('Xen driver snapshot', () => {
       basis: 'port-counters', basisWhy: 'mlx5_core port counters rx_bytes_phy/tx_bytes_phy from ethtool -S', driver: 'mlx5_core',
     })
     assert.deepEqual(host.vfs, {total: 3, free: ['0000:04:10.1', '0000:04:10.3']})
+    // The PV backend's CPU is Domain-0's (xl list: its Time(s) and VCPUs), and says it counts all of dom0's work.
+    assert.equal(host.backend?.cpuSeconds, 9876.5) // world.json: xen1.dom0
+    assert.equal(host.backend?.cores, 8)
+    assert.match(host.backend?.includes ?? '', /all of Domain-0's CPU/)
     // "bad name" is not a name Sova accepts: not a VM of the snapshot, but said (unmanaged), never hidden.
     assert.deepEqual(host.vms.map((vm) => vm.name), ['web1', 'db1'])
     assert.deepEqual(host.unmanaged, [

@@ -94,6 +94,19 @@ export interface RawHost {
   vfCounters?: RawVfCounters[]
   /** Domains of this host Sova does not manage (a driver fills it; the cluster backend lifts it to RawSnapshot.unmanaged). */
   unmanaged?: UnmanagedVm[]
+  /** The PV backend's cumulative CPU time, where the backend can read it (collect turns it into busy cores). */
+  backend?: RawBackendCpu
+}
+
+/**
+ * The CPU the PV backend (netback, vhost) has used since some start, and the cores it may use: the
+ * simulator's backend exactly; on Xen, Domain-0's CPU time, which counts more than netback.
+ */
+export interface RawBackendCpu {
+  cpuSeconds: number
+  cores: number
+  /** What the CPU time counts, in words (the document's host.backend.includes). */
+  includes?: string
 }
 
 /**

@@ -127,7 +127,8 @@ const followingPolicy = Flags.option({
 
 /** A parameter's unit, from its name: the default in --help says it (60 s, 20 Mbit/s). */
 const unitOf = (key: string) => (/Seconds$/.test(key) ? ' s' : /Mbps$/.test(key) ? ' Mbit/s' : '')
-const sovaHelp = (key: keyof SovaParams) => `${SOVA_PARAM_DOCS[key]} sova only; default ${+SOVA_DEFAULTS[key].toFixed(2)}${unitOf(key)}.`
+const sovaHelp = (key: keyof SovaParams) =>
+  `${SOVA_PARAM_DOCS[key]} sova only; default ${key === 'pvCapMbps' || key === 'backendCapacityMbps' ? 'estimated per host' : `${+SOVA_DEFAULTS[key].toFixed(2)}${unitOf(key)}`}.`
 const sovaNumber = (key: keyof SovaParams) => numberFlag({description: sovaHelp(key), helpGroup: 'POLICY (SOVA)'})
 const sovaWhole = (key: keyof SovaParams) => Flags.integer({description: sovaHelp(key), min: 0, helpGroup: 'POLICY (SOVA)'})
 const sovaSeconds = (key: keyof SovaParams) => durationFlag({description: sovaHelp(key), helpGroup: 'POLICY (SOVA)'})

@@ -93,6 +93,13 @@ export const Vm = Type.Object({
   rules: Type.Optional(VmRules),
 })
 
+/** The PV backend's CPU over the window: what sova's backend-capacity estimate divides PV traffic by (docs/path-capacity.md). */
+export const HostBackend = Type.Object({
+  busyCores: nonNegative('CPU the PV backend used over the window, in cores (CPU seconds / window length)', MAX_CPUS, 'one per host CPU'),
+  cores: nonNegative('cores the PV backend may use', MAX_CPUS, 'one per host CPU'),
+  includes: Type.Optional(Type.String({maxLength: 1000, description: 'what the CPU figure counts, in words (on Xen: all of Domain-0\'s work, not netback alone)'})),
+}, {description: 'the PV backend\'s CPU (simulator: its backend; Xen: Domain-0); absent where the backend cannot report it (libvirt)'})
+
 export const Host = Type.Object({
   name: name('host name, unique in the cluster'),
   nic: Type.Object({
@@ -121,6 +128,7 @@ export const Host = Type.Object({
   cpus: count('physical CPUs', MAX_CPUS),
   memoryMiB: Type.Object({total: memory('host memory'), free: memory('memory free for VMs')}),
   vms: Type.Array(Vm, {maxItems: MAX_VMS_PER_HOST, expected: `at most ${MAX_VMS_PER_HOST} VMs on a host`}),
+  backend: Type.Optional(HostBackend),
   rules: Type.Optional(HostRules),
 })
 
@@ -163,6 +171,18 @@ export const VmScore = Type.Object({
 
 export const Predictor = oneOf(['burg', 'lsq'] as const, 'how the AR(p) forecast was fitted')
 
+export const FigureSource = oneOf(['given', 'estimated', 'prior'] as const, 'given: a flag or the configuration; estimated: from the samples; prior: nothing observed yet, the safe default')
+
+/** The PV path's cap and the PV backend's capacity sova decided this host with, and where each came from (sova). */
+export const HostCapacity = Type.Object({
+  pvCapMbps: nonNegative('PV path capacity per direction, Mbit/s'),
+  pvCapFrom: FigureSource,
+  pvCapWhy: Type.String({description: 'what the figure rests on, in one line'}),
+  backendMbps: nonNegative('PV traffic (rx + tx, Mbit/s) the backend carries before its CPU saturates'),
+  backendFrom: FigureSource,
+  backendWhy: Type.String({description: 'what the figure rests on, in one line'}),
+}, {description: 'the PV cap and backend capacity sova used for this host, given or estimated (docs/path-capacity.md)'})
+
 export const HostScore = Type.Object({
   utilisation: nonNegative('port utilisation of this sample', MAX_UTILISATION),
   window: Type.Array(figure('a utilisation'), {maxItems: MAX_WINDOW, description: 'utilisation history the prediction used, oldest first, this sample last'}),
@@ -178,6 +198,7 @@ export const HostScore = Type.Object({
   hotSpellSeconds: Type.Optional(nonNegative('median length of its latest finished spells at or above the threshold within the remembered samples, seconds (sova, hot hosts)')),
   hot: Type.Boolean(),
   reason: Type.String(),
+  capacity: Type.Optional(HostCapacity),
 })
 
 export const Scores = Type.Object({
@@ -286,6 +307,9 @@ export type Tier = Static<typeof Tier>
 export type VmScore = Static<typeof VmScore>
 export type VmMemory = Static<typeof VmMemory>
 export type HostScore = Static<typeof HostScore>
+export type HostCapacity = Static<typeof HostCapacity>
+export type FigureSource = Static<typeof FigureSource>
+export type HostBackend = Static<typeof HostBackend>
 export type Scores = Static<typeof Scores>
 export type Predictor = Static<typeof Predictor>
 export type PlannedMigration = Static<typeof PlannedMigration>

@@ -6,12 +6,12 @@ import {SOVA_DEFAULTS} from '../policy/sova-params.js'
 import {holdLeft} from '../policy/sova-vf.js'
 import type {CycleView} from './cycle-view.js'
 import {failure, type PathExplanation, type PathFacts, takesEffect, verb} from './path-facts.js'
-import {formatLimit, formatThresholdValue, type Threshold} from './thresholds.js'
+import {formatLimit, formatThresholdValue, pvCapOf, type Threshold} from './thresholds.js'
 
-/** The sova thresholds, all present for a sova document. */
-function sovaLimits(view: CycleView) {
+/** The sova thresholds, all present for a sova document; the PV cap is the one `host` was scored with. */
+function sovaLimits(view: CycleView, host?: string) {
   const t = view.thresholds as Required<CycleView['thresholds']>
-  return {min: t.vfMinValue, margin: t.swapMargin, hold: t.hold, pvCap: t.pvCap, saturated: t.saturatedShare}
+  return {min: t.vfMinValue, margin: t.swapMargin, hold: t.hold, pvCap: host === undefined ? t.pvCap : pvCapOf(view.doc, host), saturated: t.saturatedShare}
 }
 
 /** The VF value a VM must beat a holder's by: the swap margin plus its hot-plug's cost over the horizon. */
@@ -73,7 +73,7 @@ function sovaKeeps(facts: PathFacts, value: number): {text: string; short: strin
 /** Why a VM without a VF before the cycle got one. */
 function sovaAttached(facts: PathFacts, attach: Action, value: number): {text: string; short: string} {
   const {view, vm} = facts
-  const {min, margin, pvCap, saturated} = sovaLimits(view)
+  const {min, margin, pvCap, saturated} = sovaLimits(view, facts.score?.host)
   if (attach.reason.startsWith('arrived from')) {
     const demand = facts.score?.demandMbps ?? 0
     const needs = `its demand ${mbps(demand)} is above the PV path (${saturated.value.toFixed(2)} × ${formatLimit(pvCap)} = ${mbps(saturated.value * pvCap.value)})`
@@ -96,7 +96,7 @@ function sovaAttached(facts: PathFacts, attach: Action, value: number): {text: s
 /** Why a VM that held a VF before the cycle lost it. */
 function sovaDetached(facts: PathFacts, detach: Action, value: number): {text: string; short: string} {
   const {view} = facts
-  const {margin, pvCap, saturated} = sovaLimits(view)
+  const {margin, pvCap, saturated} = sovaLimits(view, facts.score?.host)
   const to = /^detach before migrating to (\S+)/.exec(detach.reason)?.[1]
   if (to) {
     const move = view.migrationOf(facts.vm)
@@ -175,7 +175,8 @@ function sovaStaysPv(facts: PathFacts, value: number): {text: string; short: str
 /** Why the VM has its path under sova, with the figures against the thresholds. */
 export function explainSova(facts: PathFacts): PathExplanation {
   const {view, score, vf} = facts
-  const {min, margin, hold, pvCap, saturated} = sovaLimits(view)
+  // The PV cap of the host the VM was scored on: the one its value and any migration were decided with.
+  const {min, margin, hold, pvCap, saturated} = sovaLimits(view, score?.host)
   const thresholds = [min, margin, hold, pvCap, saturated]
   if (score?.vfValueMbps === undefined) {
     return {decidedBy: 'no VF value in the document', text: 'The document has no VF value for it (run sova score).', short: 'no figures', thresholds}

@@ -4,6 +4,7 @@
 import type {SovaDocument} from '../document/schema.js'
 import {SEED_BALANCE_DEFAULTS} from '../policy/balance-seed.js'
 import {HOTSPOT_DEFAULTS} from '../policy/hotspot.js'
+import {PATH_CAPACITY} from '../policy/path-capacity.js'
 import {SOVA_DEFAULTS, SOVA_HOT_THRESHOLD} from '../policy/sova-params.js'
 import {ownValue} from '../named.js'
 
@@ -95,7 +96,7 @@ export function policyThresholds(doc: SovaDocument, policy: string): PolicyThres
       swapMargin: threshold('swap margin', '--vf-swap-margin', 'Mbit/s',
         stated(doc, [new RegExp(`margin ${NUMBER} Mbit/s`)]), SOVA_DEFAULTS.vfSwapMarginMbps, policy),
       hold: threshold('path hold', '--vf-hold', 's', stated(doc, [new RegExp(`within the ${NUMBER} s hold`)]), SOVA_DEFAULTS.vfHoldSeconds, policy),
-      pvCap: threshold('PV path capacity', '--pv-cap', 'Mbit/s', stated(doc, [new RegExp(`of PV ${NUMBER} Mbit/s`)]), SOVA_DEFAULTS.pvCapMbps, policy),
+      pvCap: clusterPvCap(doc),
       saturatedShare: threshold('PV counts as saturated from', '--saturated-share', 'percent',
         percentToShare(stated(doc, [new RegExp(`≥ ${NUMBER}% of PV`)])), SOVA_DEFAULTS.saturatedShare, policy),
       cooldown: threshold('cooldown after a move', '--cooldown', 's', undefined, SOVA_DEFAULTS.cooldownSeconds, policy),
@@ -108,6 +109,38 @@ export function policyThresholds(doc: SovaDocument, policy: string): PolicyThres
     }
   }
   return {}
+}
+
+const PV_CAP = 'PV path capacity'
+
+/**
+ * The PV cap sova scored `host` with: given, estimated (and from what) or the prior, as its score
+ * says (docs/path-capacity.md); the cluster's figure when the score carries none.
+ */
+export function pvCapOf(doc: SovaDocument, host: string): Threshold {
+  const capacity = ownValue(doc.scores?.hosts, host)?.capacity
+  return capacity ? {what: PV_CAP, flag: '--pv-cap', value: capacity.pvCapMbps, unit: 'Mbit/s', source: capacity.pvCapWhy} : clusterPvCap(doc)
+}
+
+/**
+ * The PV cap across the document's hosts: one figure when they share it (it is pooled, unless a
+ * host's own is given), else the lowest with the range; from the reasons of scores that predate the
+ * estimate; else the estimator's prior (the line rate), said as such.
+ */
+function clusterPvCap(doc: SovaDocument): Threshold {
+  const capacities = Object.values(doc.scores?.hosts ?? {}).flatMap((score) => (score.capacity ? [score.capacity] : []))
+  if (capacities.length > 0) {
+    const values = capacities.map((capacity) => capacity.pvCapMbps)
+    const low = Math.min(...values)
+    const high = Math.max(...values)
+    const first = capacities[values.indexOf(low)]
+    const source = low === high ? first.pvCapWhy : `per host, ${Math.round(low)}–${Math.round(high)} Mbit/s; the lowest: ${first.pvCapWhy}`
+    return {what: PV_CAP, flag: '--pv-cap', value: low, unit: 'Mbit/s', source}
+  }
+  const found = stated(doc, [new RegExp(`of PV ${NUMBER} Mbit/s`)])
+  if (found !== undefined) return {what: PV_CAP, flag: '--pv-cap', value: found, unit: 'Mbit/s', source: FROM_DOCUMENT}
+  const lineRate = doc.hosts[0]?.nic.speedMbps ?? 0
+  return {what: PV_CAP, flag: '--pv-cap', value: PATH_CAPACITY.pvCapPriorShare * lineRate, unit: 'Mbit/s', source: 'sova prior: the line rate, nothing estimated in this document'}
 }
 
 /** A threshold's value as people read it: 0.85, 90%, 10 Mbit/s, 60 s. */

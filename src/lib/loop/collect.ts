@@ -51,17 +51,28 @@ export function peakUtilisation(host: Host): number {
   return (Math.max(host.nic.rxBps, host.nic.txBps) * MBIT) / host.nic.speedMbps
 }
 
+/** PV traffic (rx + tx) of a host, Mbit/s: what its backend carries. */
+export function pvTrafficMbps(host: Host): number {
+  return host.vms.reduce((sum, vm) => (vm.path === 'pv' ? sum + (vm.net.rxBps + vm.net.txBps) * MBIT : sum), 0)
+}
+
 /** A VM's busier direction, Mbit/s. */
 export function vmRateMbps(vm: Vm): number {
   return Math.max(vm.net.rxBps, vm.net.txBps) * MBIT
 }
 
-/** The compact part of a sample the loop remembers: host peaks, VM placement, paths and rates. */
+/** The compact part of a sample the loop remembers: host peaks and PV load, VM placement, paths and rates. */
 export function knowledgeOf(doc: SovaDocument): SampleKnowledge {
-  const knowledge: SampleKnowledge = {peak: namedRecord<number>(), vms: []}
+  const knowledge: SampleKnowledge = {peak: namedRecord<number>(), vms: [], pv: namedRecord<[number, number | null]>()}
+  const pv = knowledge.pv as Record<string, [number, number | null]>
   for (const host of doc.hosts) {
     knowledge.peak[host.name] = peakUtilisation(host)
-    for (const vm of host.vms) knowledge.vms.push([vm.name, host.name, vm.path, vmRateMbps(vm)])
+    let pvBps = 0
+    for (const vm of host.vms) {
+      knowledge.vms.push([vm.name, host.name, vm.path, vmRateMbps(vm)])
+      if (vm.path === 'pv') pvBps += vm.net.rxBps + vm.net.txBps
+    }
+    pv[host.name] = [pvBps * MBIT, host.backend?.busyCores ?? null]
   }
   return knowledge
 }

@@ -12,6 +12,11 @@ export interface SampleKnowledge {
   peak: Record<string, number>
   /** One [VM, host, path, busier-direction rate in Mbit/s] per VM: tuples stay fast at 400,000 VMs. */
   vms: [string, string, NetPath, number][]
+  /**
+   * Per host, its PV traffic (rx + tx of its PV VMs, Mbit/s) and the PV backend's busy cores (null
+   * when not reported): what the backend-capacity estimate looks back on. Absent in older samples.
+   */
+  pv?: Record<string, [number, number | null]>
 }
 
 /** One remembered sample; `knowledge` is absent for samples written by older versions. */

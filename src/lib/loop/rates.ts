@@ -103,7 +103,18 @@ function hostRates(host: RawHost, before: RawHost, vmsBefore: Map<string, RawVm>
     cpus: host.cpus,
     memoryMiB: {...host.memoryMiB},
     vms: host.vms.map((vm) => vmRates(vm, vmsBefore.get(vm.name), seconds)),
+    ...backendRates(host, before, seconds),
   }
+}
+
+/** The PV backend's busy cores over the window, when both readings have its CPU time and it did not restart (went back). */
+function backendRates(host: RawHost, before: RawHost, seconds: number): Pick<Host, 'backend'> {
+  const now = host.backend
+  const then = before.backend
+  if (!now || !then || now.cpuSeconds < then.cpuSeconds) return {}
+  const backend: NonNullable<Host['backend']> = {busyCores: (now.cpuSeconds - then.cpuSeconds) / seconds, cores: now.cores}
+  if (now.includes !== undefined) backend.includes = now.includes
+  return {backend}
 }
 
 /** Why a host's figures cannot go into a document (limits.ts: a counter that jumped, a port faster than any), or undefined. */

@@ -13,6 +13,7 @@ import type {HostParams, HostParamsOf} from './host-params.js'
 import type {HotspotParams} from './hotspot.js'
 import {secondsSince} from './memory.js'
 import {expectedRemainingSeconds} from './episodes.js'
+import {PATH_CAPACITY} from './path-capacity.js'
 import type {SovaParams} from './sova-params.js'
 import {ownValue} from '../named.js'
 import {Residents, vfOnArrival} from './rule-checks.js'
@@ -51,6 +52,8 @@ interface Ledger {
   /** This host's own parameters (its configuration overrides over the cluster's). */
   params: SovaParams
   hotThreshold: number
+  /** The PV path's cap on this host as scoring took it (given, estimated or the prior). */
+  pvCapMbps: number
 }
 
 function ledgerOf(host: Host, score: HostScore | undefined, vmScores: Scores['vms'], own: HostParams): Ledger {
@@ -76,6 +79,8 @@ function ledgerOf(host: Host, score: HostScore | undefined, vmScores: Scores['vm
     in: 0,
     params,
     hotThreshold: own.hotspot.threshold,
+    // Scores of older versions carry no capacity: the given figure, else the estimator's prior.
+    pvCapMbps: score?.capacity?.pvCapMbps ?? params.pvCapMbps ?? PATH_CAPACITY.pvCapPriorShare * capacityMbps,
   }
 }
 
@@ -103,10 +108,13 @@ export function cooldownLeft(score: VmScore | undefined, at: string, params: Sov
   return Math.max(0, cooldown - since)
 }
 
-/** Whether a VM's known or estimated demand is above the PV path: it needs a VF to keep its throughput. */
-function needsVf(vm: Vm, score: VmScore | undefined, params: SovaParams): boolean {
+/**
+ * Whether a VM's known or estimated demand is above the PV path (its host's, as scored: the PV
+ * path is taken to be one cluster-wide, path-capacity.ts): it needs a VF to keep its throughput.
+ */
+function needsVf(vm: Vm, score: VmScore | undefined, source: Ledger): boolean {
   const demand = score?.demandMbps ?? Math.max(vm.net.rxBps, vm.net.txBps) * MBIT
-  return demand > params.saturatedShare * params.pvCapMbps
+  return demand > source.params.saturatedShare * source.pvCapMbps
 }
 
 interface TargetChoice {
@@ -337,14 +345,14 @@ function planOne(doc: SovaDocument, source: Ledger, ledgers: Ledger[], direction
   })
   for (const candidate of candidates) {
     const {vm, score, relief, now, copyMiB} = candidate
-    const wantsVf = vm.rules?.vf !== 'never' && needsVf(vm, score, params)
+    const wantsVf = vm.rules?.vf !== 'never' && needsVf(vm, score, source)
     let choice = chooseTarget(vm, source, ledgers, wantsVf, residents)
     let ontoPv = ''
     if (!choice.target && wantsVf && vm.rules?.vf !== 'always') {
       // No target has a VF for it: on another host's PV path it loses what it carries above that
       // path, but the hot port may gain more. It moves when the port gains more than it loses.
       const plain = chooseTarget(vm, source, ledgers, false, residents)
-      const lossMbps = Math.max(0, (score?.demandMbps ?? now) - params.pvCapMbps)
+      const lossMbps = Math.max(0, (score?.demandMbps ?? now) - source.pvCapMbps)
       const gainMbps = Math.min(relief, needed)
       if (plain.target && gainMbps > lossMbps) {
         ontoPv = `; no target has a VF to spare, so it runs on its PV NIC there: it loses up to ${mbps(lossMbps)} above the PV path while the port gains ${mbps(gainMbps)}`

@@ -27,10 +27,10 @@ export interface SovaParams {
   vfMinValueMbps: number
   /** A VF moves from one VM to another only if the gain exceeds the loss by at least this much (Mbit/s). */
   vfSwapMarginMbps: number
-  /** The PV path's capacity per direction, Mbit/s: above it a VM gains throughput from a VF. */
-  pvCapMbps: number
-  /** PV traffic (rx + tx, Mbit/s) a host's backend (netback, vhost) carries before its CPU saturates. */
-  backendCapacityMbps: number
+  /** The PV path's capacity per direction, Mbit/s: above it a VM gains throughput from a VF. Absent: estimated per host (path-capacity.ts). */
+  pvCapMbps?: number
+  /** PV traffic (rx + tx, Mbit/s) a host's backend (netback, vhost) carries before its CPU saturates. Absent: estimated per host. */
+  backendCapacityMbps?: number
   /** A PV VM at or above this share of pvCapMbps is taken as saturated (its demand is higher than it gets). */
   saturatedShare: number
   /** A saturated VM's demand is guessed as this multiple of its rate, until it has been seen on a VF. */
@@ -50,7 +50,14 @@ export const SOVA_HOT_THRESHOLD = 0.85
 /** sova calls a port hot after 2 of its last 3 samples (with the forecast): 20–30 s, not the seed's 30–50 s. */
 export const SOVA_HOT_RECENT = Object.freeze({recent: 3, hotSamplesNeeded: 2})
 
-export const SOVA_DEFAULTS: Readonly<SovaParams> = Object.freeze({
+/** The parameters sova has defaults for: every one but the two path figures it estimates unless told. */
+export type SovaDefaults = Required<Omit<SovaParams, EstimatedParam>>
+
+/** Parameters that are estimated per host unless a flag or the configuration gives them. */
+export const ESTIMATED_PARAMS = ['pvCapMbps', 'backendCapacityMbps'] as const
+export type EstimatedParam = (typeof ESTIMATED_PARAMS)[number]
+
+export const SOVA_DEFAULTS: Readonly<SovaDefaults> = Object.freeze({
   targetBelow: 0.7,
   cpuHeadroom: 0.9,
   maxMigrationsPerCycle: 2,
@@ -63,10 +70,8 @@ export const SOVA_DEFAULTS: Readonly<SovaParams> = Object.freeze({
   vfHoldSeconds: 60,
   vfMinValueMbps: 10,
   vfSwapMarginMbps: 20,
-  // 9.4 Gbit/s of a 10 GbE VF / 3.8 (ALGORITHM.md §4): the same figure the simulator uses.
-  pvCapMbps: 9400 / 3.8,
-  // 4 backend cores at 0.55 core per Gbit/s: the simulator's figures (Santos et al., ATC 2008, order of magnitude).
-  backendCapacityMbps: 4000 / 0.55,
+  // pvCapMbps and backendCapacityMbps have no default: unless given, each host's are estimated from
+  // what the samples show (path-capacity.ts), never copied from the simulator's constants.
   saturatedShare: 0.9,
   saturatedDemandFactor: 1.5,
   latencyWeight: 0.1,
@@ -86,8 +91,8 @@ export const SOVA_PARAM_DOCS: Readonly<Record<keyof SovaParams, string>> = Objec
   vfHoldSeconds: 'A VM whose VF was attached or detached keeps its path at least this many seconds (hysteresis).',
   vfMinValueMbps: 'A free VF goes only to a VM it is worth at least this many Mbit/s to.',
   vfSwapMarginMbps: 'A VF moves between VMs only if the gain exceeds the loss by at least this many Mbit/s.',
-  pvCapMbps: 'Throughput of the para-virtual path per direction, Mbit/s; above it a VF pays off.',
-  backendCapacityMbps: "PV traffic (rx + tx, Mbit/s) a host's backend (netback, vhost) carries before its CPU saturates; near it, every PV VM gains from a VF.",
+  pvCapMbps: 'Throughput of the para-virtual path per direction, Mbit/s; above it a VF pays off. Given, it is used as known; unset, it is estimated from PV VMs that level off below what VFs carry (docs/path-capacity.md).',
+  backendCapacityMbps: "PV traffic (rx + tx, Mbit/s) a host's backend (netback, vhost) carries before its CPU saturates; near it, every PV VM gains from a VF. Given, it is used as known; unset, it is estimated per host from the backend's CPU against its PV traffic (docs/path-capacity.md).",
   saturatedShare: 'A VM on its PV NIC at or above this share of the PV capacity counts as saturated.',
   saturatedDemandFactor: 'A saturated VM\'s demand is guessed as this multiple of its rate until it has been seen on a VF.',
   latencyWeight: 'Mbit/s of VF value per Mbit/s of traffic, for lower latency and less host backend CPU.',
@@ -103,8 +108,9 @@ const SHARES: ReadonlySet<keyof SovaParams> = new Set(['targetBelow', 'cpuHeadro
 /** Every problem with a parameter set at once, each saying what was expected and what came in. */
 export function validateSovaParams(params: SovaParams): string[] {
   const errors: string[] = []
-  for (const key of Object.keys(SOVA_DEFAULTS) as (keyof SovaParams)[]) {
+  for (const key of Object.keys(SOVA_PARAM_DOCS) as (keyof SovaParams)[]) {
     const value = params[key]
+    if (value === undefined && (ESTIMATED_PARAMS as readonly string[]).includes(key)) continue // estimated
     const shown = `${typeof value} ${String(value)}`
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
       errors.push(`${key}: expected a number >= 0, got ${shown}`)

@@ -3,13 +3,14 @@
 // worth to it: the throughput it gains above the PV path, estimated from what is known of its
 // demand, plus a latency term for its traffic. Pure.
 import {formatMbps as mbps} from './format-figure.js'
-import {peakUtilisation, vmRateMbps} from '../loop/collect.js'
-import type {Host, HostScore, Scores, SovaDocument, Vm, VmMemory, VmScore} from '../document/schema.js'
+import {peakUtilisation, pvTrafficMbps, vmRateMbps} from '../loop/collect.js'
+import type {HostCapacity, HostScore, Scores, SovaDocument, Vm, VmMemory, VmScore} from '../document/schema.js'
 import type {HistoryEntry} from '../loop/history.js'
 import {seriesOf} from '../loop/history.js'
 import {assessHotspot, type HotspotAssessment, type HotspotParams} from './hotspot.js'
 import {episodesOf} from './episodes.js'
 import {memoryLookup, remember} from './memory.js'
+import {estimatePathCapacities} from './path-capacity.js'
 import {ioRatio, netScore} from './seed-scores.js'
 import type {SovaParams} from './sova-params.js'
 import {namedRecord, ownValue} from '../named.js'
@@ -23,17 +24,16 @@ export interface VfValue {
 }
 
 
-/** What a VM's VF value depends on beyond the VM itself: its host's port and PV backend load. */
+/** What a VM's VF value depends on beyond the VM itself: its host's port, PV path and PV backend. */
 export interface HostContext {
   lineRateMbps: number
   /** PV traffic (rx + tx, Mbit/s) on the host now. */
   pvTrafficMbps: number
+  /** The host's PV path cap and backend capacity, and how each was had (path-capacity.ts). */
+  capacity: Pick<HostCapacity, 'pvCapMbps' | 'pvCapFrom' | 'backendMbps' | 'backendFrom'>
 }
 
-/** PV traffic (rx + tx) of a host, Mbit/s: what its backend carries. */
-export function pvTrafficMbps(host: Host): number {
-  return host.vms.reduce((sum, vm) => (vm.path === 'pv' ? sum + (vm.net.rxBps + vm.net.txBps) * 8e-6 : sum), 0)
-}
+export {pvTrafficMbps}
 
 /**
  * A VM's demand in its busier direction and a VF's value to it. On a VF its rate is its demand.
@@ -45,7 +45,7 @@ export function pvTrafficMbps(host: Host): number {
  */
 export function vfValue(vm: Vm, memory: VmMemory | undefined, host: HostContext, params: SovaParams): VfValue {
   const rateMbps = vmRateMbps(vm)
-  const pvCap = params.pvCapMbps
+  const {pvCapMbps: pvCap, backendMbps: backendCapacity} = host.capacity
   const saturated = vm.path === 'pv' && rateMbps >= params.saturatedShare * pvCap
   let demandMbps = rateMbps
   let demandWords = vm.path === 'vf' ? `on a VF at ${mbps(rateMbps)}` : `on PV at ${mbps(rateMbps)}`
@@ -53,19 +53,19 @@ export function vfValue(vm: Vm, memory: VmMemory | undefined, host: HostContext,
     const known = memory?.vfRateMbps
     demandMbps = known !== undefined && known > rateMbps ? known : rateMbps * params.saturatedDemandFactor
     demandWords += known !== undefined && known > rateMbps
-      ? `, saturated (≥ ${Math.round(params.saturatedShare * 100)}% of PV ${mbps(pvCap)}); reached ${mbps(known)} on a VF before`
-      : `, saturated (≥ ${Math.round(params.saturatedShare * 100)}% of PV ${mbps(pvCap)}); demand guessed ${mbps(demandMbps)}`
+      ? `, saturated (≥ ${Math.round(params.saturatedShare * 100)}% of PV ${mbps(pvCap)}, ${host.capacity.pvCapFrom}); reached ${mbps(known)} on a VF before`
+      : `, saturated (≥ ${Math.round(params.saturatedShare * 100)}% of PV ${mbps(pvCap)}, ${host.capacity.pvCapFrom}); demand guessed ${mbps(demandMbps)}`
   }
   const throughput = Math.max(0, Math.min(demandMbps, host.lineRateMbps) - Math.min(demandMbps, pvCap))
   const bothWays = (vm.net.rxBps + vm.net.txBps) * 8e-6
   const backendWithVm = host.pvTrafficMbps + (vm.path === 'vf' ? bothWays : 0)
-  const backendBusy = backendWithVm >= params.saturatedShare * params.backendCapacityMbps
+  const backendBusy = backendWithVm >= params.saturatedShare * backendCapacity
   const backend = backendBusy ? bothWays : 0
   const latency = params.latencyWeight * rateMbps
   const valueMbps = throughput + backend + latency
   // One string per VM, built without intermediate arrays: 400,000 of them at 10,000 hosts.
-  const gained = throughput > 0 ? `${mbps(throughput)} above the PV path` : 'nothing above the PV path'
-  const relieved = backendBusy ? ` + ${mbps(backend)} off a PV backend near saturation (${mbps(backendWithVm)} of ${mbps(params.backendCapacityMbps)})` : ''
+  const gained = throughput > 0 ? `${mbps(throughput)} above the PV path (${mbps(pvCap)}, ${host.capacity.pvCapFrom})` : 'nothing above the PV path'
+  const relieved = backendBusy ? ` + ${mbps(backend)} off a PV backend near saturation (${mbps(backendWithVm)} of ${mbps(backendCapacity)}, ${host.capacity.backendFrom})` : ''
   const reason = `${demandWords}: a VF is worth ${mbps(valueMbps)} (${gained}${relieved} + latency ${mbps(latency)})`
   return {rateMbps, demandMbps, valueMbps, reason}
 }
@@ -120,10 +120,12 @@ export function scoreSova(
   of: (host: string) => {hotspot: HotspotParams; sova: SovaParams} = () => ({hotspot, sova: params}),
   windowLength = Math.max(hotspot.recent, hotspot.window),
 ): Scores {
-  // A VM is in need while its rate reaches what counts as saturating its host's PV path.
+  const capacities = estimatePathCapacities(doc, entries, (host) => of(host).sova)
+  // A VM is in need while its rate reaches what counts as saturating its host's PV path (a host
+  // gone from this sample has no figure: its VMs' need is not timed there).
   const remembered = remember(entries, hotspot.recent, (host) => {
-    const own = of(host).sova
-    return own.saturatedShare * own.pvCapMbps
+    const pvCap = capacities.get(host)?.pvCapMbps
+    return pvCap === undefined ? Number.POSITIVE_INFINITY : of(host).sova.saturatedShare * pvCap
   })
   const memoryOf = memoryLookup(remembered)
   const shed = remembered.lastShedAt
@@ -133,7 +135,8 @@ export function scoreSova(
   const hosts = namedRecord<HostScore>()
   for (const host of doc.hosts) {
     const own = of(host.name)
-    const context: HostContext = {lineRateMbps: host.nic.speedMbps, pvTrafficMbps: pvTrafficMbps(host)}
+    const capacity = capacities.get(host.name) as HostCapacity
+    const context: HostContext = {lineRateMbps: host.nic.speedMbps, pvTrafficMbps: pvTrafficMbps(host), capacity}
     for (const vm of host.vms) {
       const memory = memoryOf(vm.name, position++)
       const value = vfValue(vm, memory, context, own.sova)
@@ -167,6 +170,7 @@ export function scoreSova(
       threshold: own.hotspot.threshold,
       hot: assessment.hot,
       reason: `busier direction: ${assessment.reason}`,
+      capacity,
     }
   }
   return {policy: 'sova', vms, hosts}

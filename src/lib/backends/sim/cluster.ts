@@ -185,6 +185,8 @@ export interface SimHost {
    * the next advance brings every host to one instant. Absent: at timeMs.
    */
   clockMs?: number
+  /** CPU seconds the PV backend has used since the scenario started (absent in clusters stored before it: from 0). */
+  backendCpuSeconds?: number
 }
 
 /** The counters a simulated NIC offers, by the basis Sova reads them on. */

@@ -75,6 +75,9 @@ function simVfCounters(host: SimHost): Pick<RawHost, 'vfCounters'> {
   return {vfCounters: host.vfPool.map((vf) => ({vf, rxBytes: Math.floor(vfStatsOf(host, vf).rxBytes), txBytes: Math.floor(vfStatsOf(host, vf).txBytes)}))}
 }
 
+/** What the simulator's backend CPU figure counts: its PV traffic alone (a real dom0 counts more). */
+const SIM_BACKEND_INCLUDES = 'the simulated PV backend\'s CPU for PV traffic alone'
+
 /** Simulated ms as an ISO instant. */
 function instantOf(ms: number): string {
   return new Date(SIM_EPOCH_MS + ms).toISOString()
@@ -132,6 +135,7 @@ export function toSnapshot(cluster: SimCluster, only?: ReadonlySet<string>): Raw
         },
         ...(vm.tags?.length ? {tags: [...vm.tags]} : {}),
       })),
+    backend: {cpuSeconds: host.backendCpuSeconds ?? 0, cores: host.backendCores, includes: SIM_BACKEND_INCLUDES},
     }
   })
   return {

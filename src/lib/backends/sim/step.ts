@@ -262,6 +262,7 @@ function stepHost(cluster: SimCluster, host: SimHost, vms: readonly SimVm[], tic
   host.port.rxBytes += allocation.portRxMbps * BYTES_PER_MBIT * dt
   host.port.txBytes += allocation.portTxMbps * BYTES_PER_MBIT * dt
   countPfAndVfs(host, allocation, dt)
+  host.backendCpuSeconds = (host.backendCpuSeconds ?? 0) + allocation.backendCores * dt
 
   if (!scored) return
   for (const flow of allocation.flows) {

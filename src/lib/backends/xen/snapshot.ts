@@ -103,6 +103,13 @@ async function readNeededVfCounters(ctx: HostDriverContext, sriov: SriovFacts | 
   return ctx.readAllVfCounters ? readVfCountersOf(ctx, sriov, seen).catch(() => undefined) : undefined
 }
 
+/**
+ * What Domain-0's CPU time (xl list) counts: netback, but also blkback, QEMU device models, the
+ * toolstack, migration streams and Sova's own reads. PV traffic over it underestimates what netback
+ * alone could carry (docs/path-capacity.md): the safe side.
+ */
+const DOM0_INCLUDES = "all of Domain-0's CPU (xl list): netback, and also blkback, device models, the toolstack and migration streams"
+
 /** What a snapshot reads of dom0, besides the port and the PF's VFs. */
 const XEN_READS: ShellCommand[] = [
   {file: 'xl', args: ['info']},
@@ -179,6 +186,8 @@ export async function readXenHost(context: HostDriverContext, hints: XenReadHint
     memoryMiB: info.memoryMiB,
     vms,
   }
+  const dom0 = readings.rows.get(0)
+  if (dom0) host.backend = {cpuSeconds: dom0.cpuSeconds, cores: dom0.vcpus, includes: DOM0_INCLUDES}
   if (vfCounters) host.vfCounters = [...vfCounters].map(([vf, counters]) => ({vf, rxBytes: counters.rxBytes, txBytes: counters.txBytes}))
   if (others.length > 0) host.unmanaged = others.map(({domain, why}) => unmanagedEntry(ctx.host.name, domain, why, pool))
   return host
