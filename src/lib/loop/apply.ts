@@ -8,7 +8,7 @@ import {placementOf} from './rates.js'
 export {dryRunActions} from './dry-run.js'
 import {expandMigration, firstFreeVf, locateVm, vfChangeStep, withUuid, type Step} from './plan-steps.js'
 import {type ActionBounds, DEFAULT_ACTION_BOUNDS} from './action-bounds.js'
-import {HostLocks, runByHost, runWithinCaps} from './migration-slots.js'
+import {HostLocks, runByHost, runWithinCaps, type Stop} from './migration-slots.js'
 import {isUnfinished, owedDetaches, planReconciliation} from './reconcile.js'
 import type {Store} from '../store/store.js'
 import type {RuleSet} from '../policy/rules.js'
@@ -52,10 +52,13 @@ export class Executor {
     return this.options.bounds ?? DEFAULT_ACTION_BOUNDS
   }
 
-  /** Lets the event loop turn (a signal is seen even on a backend that never waits), then says whether to stop. */
-  private readonly stopAsked = async (): Promise<boolean> => {
-    await letSignalsIn()
-    return this.shouldStop()
+  /** Whether to stop starting actions: after letting the event loop turn (a signal is seen even on a backend that never waits), or now. */
+  private readonly stop: Stop = {
+    poll: async () => {
+      await letSignalsIn()
+      return this.shouldStop()
+    },
+    asked: () => this.shouldStop(),
   }
 
   /**
@@ -65,7 +68,7 @@ export class Executor {
    */
   async migrateAll(items: readonly PlannedMigration[]): Promise<Action[]> {
     const {migrationsPerHost, migrationsInCluster} = this.bounds
-    const results = await runWithinCaps(items, {perHost: migrationsPerHost, total: migrationsInCluster}, (item) => this.migrateNow(item), this.stopAsked)
+    const results = await runWithinCaps(items, {perHost: migrationsPerHost, total: migrationsInCluster}, (item) => this.migrateNow(item), this.stop)
     return items.flatMap((item, index) => results[index] ?? [this.notStarted(migrationStep(item))])
   }
 
@@ -75,7 +78,7 @@ export class Executor {
    * the bounds allow. Actions in plan order; after a stop, as migrateAll.
    */
   async switchVfAll(changes: readonly PlannedVfChange[]): Promise<Action[]> {
-    const results = await runByHost(changes, (change) => change.host, this.bounds.vfHostsAtOnce, (change) => this.switchVfNow(change), this.stopAsked)
+    const results = await runByHost(changes, (change) => change.host, this.bounds.vfHostsAtOnce, (change) => this.switchVfNow(change), this.stop)
     return changes.map((change, index) => results[index] ?? this.notStarted(vfChangeStep(change)))
   }
 
@@ -90,7 +93,7 @@ export class Executor {
 
   /** Detach VF, migrate, give a VF on arrival; a failed migration gives the VF back on the source. */
   async migrate(item: PlannedMigration): Promise<Action[]> {
-    return (await this.stopAsked()) ? [this.notStarted(migrationStep(item))] : this.migrateNow(item)
+    return (await this.stop.poll()) ? [this.notStarted(migrationStep(item))] : this.migrateNow(item)
   }
 
   private async migrateNow(item: PlannedMigration): Promise<Action[]> {
@@ -204,7 +207,7 @@ export class Executor {
 
   /** One VF hot-plug or unplug, if it still makes sense on the live cluster. */
   async switchVf(change: PlannedVfChange): Promise<Action> {
-    return (await this.stopAsked()) ? this.notStarted(vfChangeStep(change)) : this.switchVfNow(change)
+    return (await this.stop.poll()) ? this.notStarted(vfChangeStep(change)) : this.switchVfNow(change)
   }
 
   private async switchVfNow(change: PlannedVfChange): Promise<Action> {

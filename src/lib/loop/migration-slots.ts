@@ -16,10 +16,18 @@ export interface MigrationCaps {
   total: number
 }
 
-/** Asked before each start (it may let the event loop turn, so a signal is seen): true stops new starts. */
-export type StopCheck = () => Promise<boolean>
+/**
+ * Whether to stop starting actions. `poll` lets the event loop turn first, so a signal is seen even
+ * on a backend that never waits (the simulator); `asked` does not. A batch of actions that fit is
+ * polled for once and then started together, so on such a backend too they are under way side by
+ * side (their steps interleave) rather than each finishing before the next one's turn.
+ */
+export interface Stop {
+  poll(): Promise<boolean>
+  asked(): boolean
+}
 
-const never: StopCheck = async () => false
+const NEVER: Stop = {poll: async () => false, asked: () => false}
 
 /**
  * Runs `run` on every item within the caps; results in item order, `undefined` for an item not
@@ -31,7 +39,7 @@ export async function runWithinCaps<T extends {from: string; to: string; vm?: st
   items: readonly T[],
   caps: MigrationCaps,
   run: (item: T) => Promise<R>,
-  stop: StopCheck = never,
+  stop: Stop = NEVER,
 ): Promise<(R | undefined)[]> {
   const results: (R | undefined)[] = new Array(items.length).fill(undefined)
   const busy = new Map<string, number>()
@@ -42,9 +50,14 @@ export async function runWithinCaps<T extends {from: string; to: string; vm?: st
   const fits = (item: T) => underWay.size < total && count(item.from) < Math.max(1, caps.perHost(item.from)) && count(item.to) < Math.max(1, caps.perHost(item.to)) && !waitsFor(item)
   const running = new Set<Promise<void>>()
   let failure: {error: unknown} | undefined
+  let batchStart = true
   for (const [index, item] of items.entries()) {
-    while (!fits(item) && !failure) await Promise.race(running)
-    if (failure || (await stop()) || failure) break
+    while (!fits(item) && !failure) {
+      await Promise.race(running)
+      batchStart = true
+    }
+    if (failure || (batchStart ? await stop.poll() : stop.asked()) || failure) break
+    batchStart = false
     // Counted before anything awaits: a later item sees this one's hosts taken.
     for (const host of [item.from, item.to]) busy.set(host, count(host) + 1)
     underWay.add(index)
@@ -79,31 +92,42 @@ export async function runByHost<T, R>(
   hostOf: (item: T) => string,
   hostsAtOnce: number,
   run: (item: T) => Promise<R>,
-  stop: StopCheck = never,
+  stop: Stop = NEVER,
 ): Promise<(R | undefined)[]> {
   const results: (R | undefined)[] = new Array(items.length).fill(undefined)
-  const groups = new Map<string, number[]>()
-  for (const [index, item] of items.entries()) groups.set(hostOf(item), [...(groups.get(hostOf(item)) ?? []), index])
-  const queue = [...groups.values()]
+  const byHost = new Map<string, number[]>()
+  for (const [index, item] of items.entries()) byHost.set(hostOf(item), [...(byHost.get(hostOf(item)) ?? []), index])
+  const groups = [...byHost.values()]
   let stopped = false
   let failure: {error: unknown} | undefined
-  const worker = async () => {
-    for (let group = queue.shift(); group && !stopped && !failure; group = queue.shift()) {
-      for (const index of group) {
-        if (stopped || failure) return
-        if (await stop()) {
-          stopped = true
-          return
-        }
-        try {
-          results[index] = await run(items[index])
-        } catch (error) {
-          failure ??= {error}
-        }
+  const runGroup = async (group: number[]) => {
+    for (const [position, index] of group.entries()) {
+      if (stopped || failure || (position > 0 && stop.asked())) {
+        stopped ||= !failure
+        return
+      }
+      try {
+        results[index] = await run(items[index])
+      } catch (error) {
+        failure ??= {error}
       }
     }
   }
-  await Promise.all(Array.from({length: Math.max(1, Math.min(hostsAtOnce, queue.length))}, worker))
+  const running = new Set<Promise<void>>()
+  let next = 0
+  while (next < groups.length && !stopped && !failure) {
+    if (await stop.poll()) {
+      stopped = true
+      break
+    }
+    // Started together: their first steps interleave even on a backend that never waits.
+    for (; running.size < Math.max(1, hostsAtOnce) && next < groups.length; next++) {
+      const task: Promise<void> = runGroup(groups[next]).finally(() => running.delete(task))
+      running.add(task)
+    }
+    if (next < groups.length) await Promise.race(running)
+  }
+  await Promise.all(running)
   if (failure) throw failure.error
   return results
 }
