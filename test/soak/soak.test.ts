@@ -1,6 +1,8 @@
 // The soak test of issue 5: 5,000 cycles of the whole loop on the simulator with every kind of
 // fault injected, and after every cycle `sova check`'s own checks over the cluster and the journal:
-// zero violations, no VM lost but those the faults destroyed, no action left half-journalled.
+// zero violations, no VM lost but those the faults destroyed, no action left half-journalled. The
+// executor runs with its default bounds (actions side by side); the test counts the cycles whose
+// journal shows two actions' steps interleaved, and asserts there were some.
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {Executor} from '../../src/lib/loop/apply.js'
@@ -29,6 +31,12 @@ function faultKind(error: string): string {
   return 'not injected' // e.g. a give-back to a VM a fault had just destroyed
 }
 
+/** True when a VM's rows are split by another VM's: two actions were under way at once. */
+function stepsInterleaved(rows: readonly {vm: string}[]): boolean {
+  const runs = rows.map((row) => row.vm).filter((vm, index, vms) => index === 0 || vms[index - 1] !== vm)
+  return new Set(runs).size < runs.length
+}
+
 describe('soak', () => {
   it(`${CYCLES} cycles with faults on: no violation after any cycle, nothing lost`, {timeout: 300_000}, async () => {
     const store = Store.openInMemory()
@@ -45,9 +53,11 @@ describe('soak', () => {
       let partial = 0
       let reconciled = 0
       let retries = 0
+      let interleaved = 0
       // An outage lasts into the next cycle, which then runs on the hosts that answer.
       const downSince = new Map<string, number>()
       for (let cycle = 0; cycle < CYCLES; cycle++) {
+        const rowsBefore = store.journalCount()
         try {
           const sample = await collectStage(backend, store, {log: () => {}})
           if (sample.missing) partial++
@@ -57,6 +67,7 @@ describe('soak', () => {
           if (!(error instanceof UnreachableError)) throw error
           interrupted++
         }
+        if (stepsInterleaved(store.journal(store.journalCount() - rowsBefore))) interleaved++
         for (const host of readSimCluster(store).hosts.filter((h) => !h.reachable)) {
           const since = downSince.get(host.name) ?? cycle
           downSince.set(host.name, since)
@@ -100,6 +111,7 @@ describe('soak', () => {
         cyclesWithNoHostAnswering: interrupted,
         reconciliationFixes: reconciled,
         giveBackRetries: retries,
+        cyclesWithActionsInterleaved: interleaved,
         vmsLeft: vms.size,
         violations: 0,
       }
@@ -108,6 +120,7 @@ describe('soak', () => {
       for (const kind of FAULT_KINDS) assert.ok((faults[kind] ?? 0) > 0, `no ${kind} fault was injected: ${JSON.stringify(faults)}`)
       assert.ok(figures.rolledBack > 0, 'a failed migration gave a VF back at least once')
       assert.ok(partial > 0, 'some cycles ran with a host missing')
+      assert.ok(interleaved > 0, 'some cycles ran actions side by side')
     } finally {
       store.close()
     }
