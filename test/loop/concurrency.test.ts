@@ -226,6 +226,23 @@ describe('actions at the same time', () => {
     store.close()
   })
 
+  it('a move into a host an earlier move is still leaving waits for it (the plan counted on what it frees), and the moves behind wait too', async () => {
+    const backend = new HandBackend([rawHost('h1', [rawVm('b')]), rawHost('h2', [rawVm('a')]), rawHost('h3', []), rawHost('h4', [rawVm('c')]), rawHost('h5', [])])
+    const store = Store.openInMemory()
+    const running = executorOn(backend, store).migrateAll([move('a', 'h2', 'h3'), move('b', 'h1', 'h2'), move('c', 'h4', 'h5')])
+    await until('a\'s move in flight', () => backend.pending.length === 1)
+    await settle()
+    assert.deepEqual(backend.pending.map((call) => call.text), ['migrate a h2 h3'])
+    backend.take('migrate a').finish()
+    await until('b and c in flight', () => backend.pending.length === 2)
+    backend.take('migrate b').finish()
+    backend.take('migrate c').finish()
+    const actions = await running
+    assert.deepEqual(actions.map((action) => `${action.vm} ${action.status}`), ['a done', 'b done', 'c done'])
+    assert.deepEqual(backend.started, ['migrate a h2 h3', 'migrate b h1 h2', 'migrate c h4 h5'])
+    store.close()
+  })
+
   it('a migration that fails on one pair of hosts gives its VF back while the move beside it completes', async () => {
     const backend = new HandBackend([rawHost('h1', [rawVm('a', VF0)]), rawHost('h2', [], [VF1]), rawHost('h3', [rawVm('b', VF0)]), rawHost('h4', [], [VF2])])
     const store = Store.openInMemory()
