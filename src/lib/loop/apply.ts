@@ -97,13 +97,15 @@ export class Executor {
   }
 
   private async migrateNow(item: PlannedMigration): Promise<Action[]> {
-    const checked = await this.hostLocks.hold(item.to, () => this.checkMigration(item))
+    const checked = await this.hostLocks.hold(item.to, async () => {
+      const found = await this.checkMigration(item)
+      // Bound to the target within the check's lock, until the move returns: every later check counts it.
+      if ('hosts' in found) this.bindArrival(item, found.memoryMiB)
+      return found
+    })
     if ('stale' in checked) return [this.record(migrationStep(item), 'skipped', checked.stale)]
-    const {hosts, memoryMiB} = checked
-    // Bound to the target from the check until the move returns: a move checked meanwhile counts it.
-    this.bindArrival(item, memoryMiB)
     try {
-      return await this.migrateChecked(item, hosts)
+      return await this.migrateChecked(item, checked.hosts)
     } finally {
       // Under the target's lock: a check reading the target now sees the move's outcome or counts it, never neither.
       await this.hostLocks.hold(item.to, async () => this.unbindArrival(item))
