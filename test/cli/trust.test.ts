@@ -82,21 +82,23 @@ describe('what a migration reason promises about a VF is true', () => {
 })
 
 describe('warm-up: no VF is taken away on too little evidence', () => {
-  it('a first run on a fresh cluster attaches free VFs but detaches none until each holder was seen in 3 samples, and says so', async () => {
+  it('a first run on a fresh cluster attaches free VFs but detaches none until each holder was watched for 10 s on its host, and says so', async () => {
     const state = freshStateDir()
     dirs.push(state)
     assert.equal((await sova(['sim', 'reset', '--scenario', 'mixed', '-q'], {state})).exitCode, 0)
-    const run = await sova(['run', '--cycles', '4', '--interval', '0s', '-q', '--format', 'json'], {state})
+    const run = await sova(['run', '--cycles', '3', '--interval', '0s', '-q', '--format', 'json'], {state})
     assert.equal(run.exitCode, 0, String(run.stderr))
     const docs = documents(run.stdout)
     const detaches = (doc: any) => (doc.actions ?? []).filter((a: any) => a.kind === 'detach-vf')
-    for (const doc of docs.slice(0, 2)) {
-      assert.deepEqual(detaches(doc), [], `cycle at ${doc.at} detached on a warm-up sample`)
-      assert.match(doc.plan.noop.vf, /^no VF change: warm-up \(no VF is taken away before a VM has been seen in 3 samples on its host\)/)
-      assert.ok(doc.plan.rejected.vf.some((line: string) => /^host1: warm-up: no VF is taken from cpu1 \([12] so far\)/.test(line)), doc.plan.rejected.vf.join('\n'))
-    }
-    // Once warm, the VFs go where they are worth most (this scenario booted them on the wrong VMs).
-    assert.ok(detaches(docs[2]).length > 0, 'expected VF moves once the warm-up is over')
+    // The first sample covers 2 s: every holder has been watched for 0 s.
+    const first = docs[0]
+    assert.equal(first.source.windowSeconds, 2)
+    assert.deepEqual(detaches(first), [], `the first cycle detached on a 2-second sample`)
+    assert.match(first.plan.noop.vf, /^no VF change: warm-up \(no VF is taken away before the loop has watched its VM for 10 s on its host\)/)
+    assert.ok(first.plan.rejected.vf.some((line: string) => /^host1: warm-up: no VF is taken from cpu1 \(0 s so far\)/.test(line)), first.plan.rejected.vf.join('\n'))
+    // Once watched long enough, the VFs go where they are worth most (this scenario booted them on the wrong VMs).
+    assert.ok(Date.parse(docs[1].at) - Date.parse(first.at) >= 10_000, `the second sample is ${docs[1].at}`)
+    assert.ok(detaches(docs[1]).length > 0, 'expected VF moves once the warm-up is over')
   })
 })
 

@@ -10,7 +10,7 @@ import type {Evaluation, PolicyEvaluation} from '../../src/lib/evaluate/summary.
 import type {EvaluationPolicyName} from '../../src/lib/policy/policies.js'
 
 function run(policy: EvaluationPolicyName, scale: number): PolicyEvaluation {
-  const series = Array.from({length: 30}, (_, i) => ({t: (i + 1) * 10, deliveredGbps: scale * (5 + Math.sin(i / 3)), p99Ms: scale * (1 + i * i)}))
+  const series = Array.from({length: 30}, (_, i) => ({t: (i + 1) * 10, offeredGbps: 6 + Math.sin(i / 3), deliveredGbps: scale * (5 + Math.sin(i / 3)), p99Ms: scale * (1 + i * i)}))
   return {
     policy,
     kind: policy === 'bound' ? 'bound' : 'policy',
@@ -56,7 +56,7 @@ describe('plot', () => {
       const lines = [...group(svg, id).matchAll(/<polyline [^>]*data-policy="([^"]+)"/g)].map((m) => m[1])
       assert.deepEqual(lines, ['static-pv', 'seed', 'sova', 'bound'], id)
     }
-    const strokes = new Set([...group(svg, 'panel-delivered').matchAll(/<polyline [^>]*stroke="(#[0-9A-Fa-f]{6})"/g)].map((m) => m[1]))
+    const strokes = new Set([...group(svg, 'panel-delivered').matchAll(/<polyline [^>]*data-policy="[^"]+"[^>]*stroke="(#[0-9A-Fa-f]{6})"/g)].map((m) => m[1]))
     assert.equal(strokes.size, 4, 'distinct colours')
   })
 
@@ -64,6 +64,16 @@ describe('plot', () => {
     const entries = [...svg.matchAll(/<g class="legend-entry" data-policy="([^"]+)">.*?<text[^>]*>([^<]+)<\/text><\/g>/g)].map((m) => m[2])
     assert.deepEqual(entries, ['static-pv', 'seed', 'sova', 'bound (best possible)'], 'the bound says what its line is')
     assert.match(svg, /<title>sova evaluate: scenario odd &lt;name&gt; &amp; &quot;quotes&quot;, seed 7<\/title>/)
+  })
+
+  it('draws the offered traffic under the policies in the delivered panel only, and names it in the legend', () => {
+    const delivered = group(svg, 'panel-delivered')
+    const offered = /<polyline class="offered" points="([^"]+)"/.exec(delivered)
+    assert.ok(offered, 'an offered line in the delivered panel')
+    assert.ok(delivered.indexOf('class="offered"') < delivered.indexOf('data-policy='), 'drawn first, so the policies lie on top of it')
+    assert.equal(offered[1].split(' ').length, 30, 'one point per period')
+    assert.doesNotMatch(group(svg, 'panel-p99'), /class="offered"/)
+    assert.match(svg, /<g class="legend-entry" data-offered="true">.*<text[^>]*>offered traffic<\/text><\/g>/)
   })
 
   it('switches the p99 panel to a log scale when its values span more than 20×', () => {

@@ -1,7 +1,7 @@
 // Property tests of the operator's rules under every policy: random documents with random rules
 // (pins, exclusions, vf always/never, anti-affinity groups, hosts in maintenance or excluded), run
 // through the stages `sova score | balance | migrate --dry-run | switch-vf --dry-run` run, three
-// samples in a row (so sova's warm-up ends). Checked on each cycle's plan and the cluster as the
+// samples 10 s apart (so sova's warm-up ends). Checked on each cycle's plan and the cluster as the
 // plan leaves it. fast-check's seed is fixed for a reproducible CI run; FC_SEED=N explores others.
 import assert from 'node:assert/strict'
 import {after, describe, it} from 'node:test'

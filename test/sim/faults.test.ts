@@ -377,8 +377,9 @@ describe('through the Executor', () => {
       }
       const journal = store.journal(1_000_000)
       assert.equal(journal.filter((row) => row.status === 'planned' || row.status === 'started').length, 0, 'no action left half-journalled')
-      // The bursty scenario keeps the policy acting, so every kind of damage happens (deterministically).
-      assert.ok(injected.actions > 100 && injected.outages > 0 && injected.vanished > 0 && journal.some((row) => row.status === 'failed'), JSON.stringify(injected))
+      // The bursty scenario keeps the policy acting, so every kind of damage happens (deterministically);
+      // sova leaves most of its short hot spells alone, so some 100 actions in 1,000 cycles.
+      assert.ok(injected.actions > 50 && injected.outages > 0 && injected.vanished > 0 && journal.some((row) => row.status === 'failed'), JSON.stringify(injected))
     } finally {
       store.close()
     }

@@ -1,7 +1,6 @@
 // Fingerprints of what the simulator produces for fixed scenarios, seeds and sequences of calls:
-// snapshots, scoreboards, action results, and an evaluation. test/sim/scale.test.ts pins them to
-// what the simulator produced before its tick was indexed by host and its state persisted as a
-// log (commit 0d14b3a), so the speed-ups provably change no result.
+// snapshots, scoreboards, action results, and an evaluation. test/sim/scale.test.ts pins them, so
+// a speed-up provably changes no result (they last changed when each host got its own clock).
 import {createHash} from 'node:crypto'
 import {SimBackend, readSimCluster, resetSim, setSimFaults} from '../../src/lib/backends/sim/backend.js'
 import type {SimCluster} from '../../src/lib/backends/sim/cluster.js'

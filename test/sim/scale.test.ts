@@ -25,18 +25,22 @@ after(() => {
 })
 
 describe('sim at scale', () => {
-  it('gives exactly what the simulator gave before its tick was indexed and its state logged', async () => {
-    // Captured by running test/sim/fingerprint.ts on commit 0d14b3a, the simulator before its tick
-    // was indexed and its state logged (the fingerprints of acd2f46 matched that change too; the
-    // scoreboard's unserved counters and exact scoring window, merged since, changed them all).
+  it('gives exactly what the simulator gave when hosts got their own clocks', async () => {
+    // Captured by running test/sim/fingerprint.ts when each host got its own clock (an action
+    // integrates only its hosts, so actions on different hosts overlap in simulated time): every
+    // fingerprint changed then, by design. Before, they matched commit 0d14b3a (the simulator before
+    // its tick was indexed and its state logged) with the scoreboard's unserved counters and exact
+    // scoring window. The evaluate fingerprint runs the policies too: it changed again when sova
+    // began to weigh its actions against how long their cause lasts (episodes.ts), the simulator's
+    // own fingerprints did not.
     assert.deepEqual(await simFingerprints(), {
-      'pure paper-1': 'c807b1d921fac20d',
-      'backend paper-1': '40d134fef2eebabb',
-      'pure flash-crowd-3': '6251c4aaf507170f',
-      'backend flash-crowd-3': 'b12f27afe5ee433b',
-      'pure large-12x10-2': '944f552e6fcb5120',
-      'backend large-12x10-2': 'f734c08eb1c4ff39',
-      'evaluate flash-crowd-3': 'd454652b22000f11',
+      'pure paper-1': '0e40e2d8f2058307',
+      'backend paper-1': '3e7d45f39d931d9c',
+      'pure flash-crowd-3': '9421cc380cfca97c',
+      'backend flash-crowd-3': '962927598c60406e',
+      'pure large-12x10-2': 'e3d7b66d014ee7a9',
+      'backend large-12x10-2': '4b090a896bd47d5f',
+      'evaluate flash-crowd-3': '5a6c28f5dd755942',
     })
   })
 

@@ -141,9 +141,12 @@ export const VmMemory = Type.Object({
   lastPathChangeAt: Type.Optional(Type.String({format: 'date-time', description: 'first sample that showed its current path (pv or vf)'})),
   vfRateMbps: Type.Optional(nonNegative('highest busier-direction rate seen while on a VF, Mbit/s: its demand, known')),
   sustainedMbps: Type.Optional(nonNegative('lowest busier-direction rate of its latest samples on this host, Mbit/s: load that lasts')),
-  samplesOnHost: Type.Optional(count('samples the loop has seen the VM in on its current host: a VF is taken from it only after the warm-up')),
+  samplesOnHost: Type.Optional(count('samples the loop has seen the VM in on its current host')),
+  secondsOnHost: Type.Optional(nonNegative('seconds from the first to the latest sample that showed it on its current host: a VF is taken from it only after the warm-up (sova)')),
   recentFailures: Type.Optional(count('actions on the VM that failed within the remembered window: they count for its backoff like moves')),
   lastFailureAt: Type.Optional(Type.String({format: 'date-time', description: 'when the last of them failed (cluster clock)'})),
+  needForSeconds: Type.Optional(nonNegative('seconds its rate has been at or above what its PV path carries, from the first sample that showed it (sova); absent when it is not')),
+  needEpisodeSeconds: Type.Optional(nonNegative('median length of its latest finished episodes of such need within the remembered samples, seconds (sova)')),
 }, {description: 'what the loop remembers of the VM from recent samples (cooldowns, hysteresis, demand)'})
 
 export const VmScore = Type.Object({
@@ -171,6 +174,8 @@ export const HostScore = Type.Object({
   lastShedAt: Type.Optional(Type.String({format: 'date-time', description: 'first sample that showed a VM of this host gone elsewhere (sova)'})),
   measure: Type.Optional(oneOf(['sum', 'peak'] as const, 'sum: (rx + tx) / line rate (seed); peak: busier direction / line rate (sova)')),
   threshold: Type.Optional(nonNegative('the hotspot threshold this host\'s samples and forecast were held against')),
+  hotForSeconds: Type.Optional(nonNegative('seconds its samples have been at or above the threshold, from the first that was (sova, hot hosts)')),
+  hotSpellSeconds: Type.Optional(nonNegative('median length of its latest finished spells at or above the threshold within the remembered samples, seconds (sova, hot hosts)')),
   hot: Type.Boolean(),
   reason: Type.String(),
 })

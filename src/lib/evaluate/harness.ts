@@ -79,7 +79,11 @@ export function parsePolicies(input: string | undefined): EvaluationPolicyName[]
   return names as EvaluationPolicyName[]
 }
 
-/** The scoreboard now; past the scoring window's end, the window's end (the scoreboard stopped there). */
+/**
+ * The scoreboard now, dated at the cluster's common time (hosts that acted since may be ahead of it:
+ * what they did counts in this point); past the scoring window's end, the window's end (the
+ * scoreboard stopped there for every host).
+ */
 function pointOf(cluster: SimCluster): ScoreboardPoint {
   return {timeMs: Math.min(cluster.timeMs, cluster.scoreUntilMs ?? Number.POSITIVE_INFINITY), metrics: structuredClone(cluster.metrics)}
 }

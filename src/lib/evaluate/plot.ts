@@ -9,7 +9,7 @@ const DASHES = ['', '7 3', '2 3', '9 3 2 3', '4 4', '1 2', '12 4', '6 2 2 2 2 2'
 
 const WIDTH = 960
 const LEFT = 78
-const RIGHT = 190
+const RIGHT = 230
 const TOP = 84
 const PANEL_HEIGHT = 230
 const GAP = 72
@@ -94,6 +94,9 @@ function timeAxis(endSeconds: number): TimeAxis {
   return {toX: (s) => LEFT + (s / end) * PLOT_WIDTH, ticks: linearTicks(0, end / scale, 6).map((t) => t * scale), unit}
 }
 
+/** The offered traffic: a wide pale line under the policies' (what they all are measured against). */
+const OFFERED_STROKE = 'fill="none" stroke="#bbbbbb" stroke-width="6" stroke-linejoin="round"'
+
 function panel(
   id: string,
   title: string,
@@ -102,8 +105,9 @@ function panel(
   runs: readonly PolicyEvaluation[],
   pick: (point: SeriesPoint) => number,
   time: TimeAxis,
+  offered?: readonly SeriesPoint[],
 ): string {
-  const axis = valueAxis(runs.flatMap((run) => run.series.map(pick)), top)
+  const axis = valueAxis([...runs.flatMap((run) => run.series.map(pick)), ...(offered ?? []).map((point) => point.offeredGbps)], top)
   const bottom = top + PANEL_HEIGHT
   const out: string[] = [`<g id="${id}">`]
   out.push(`<text class="panel-title" x="${LEFT}" y="${top - 10}">${escapeXml(title)}${axis.log ? ' (log scale)' : ''}</text>`)
@@ -122,6 +126,10 @@ function panel(
   const middle = top + PANEL_HEIGHT / 2
   out.push(`<text class="axis-label" transform="translate(${LEFT - 56} ${middle}) rotate(-90)" text-anchor="middle">${escapeXml(unitLabel)}</text>`)
   out.push(`<text class="axis-label" x="${LEFT + PLOT_WIDTH / 2}" y="${bottom + 34}" text-anchor="middle">simulated time (${time.unit})</text>`)
+  if (offered) {
+    const points = offered.map((point) => `${num(time.toX(point.t))},${num(axis.toY(point.offeredGbps))}`).join(' ')
+    out.push(`<polyline class="offered" points="${points}" ${OFFERED_STROKE}/>`)
+  }
   for (const [i, run] of runs.entries()) {
     const points = run.series
       .filter((point) => Number.isFinite(pick(point)))
@@ -143,7 +151,7 @@ function labelOf(run: PolicyEvaluation): string {
   return run.kind === 'bound' ? `${run.policy} (best possible)` : run.policy
 }
 
-function legend(runs: readonly PolicyEvaluation[]): string {
+function legend(runs: readonly PolicyEvaluation[], offered: boolean): string {
   const x = WIDTH - RIGHT + 20
   const out: string[] = ['<g id="legend">', `<text class="panel-title" x="${x}" y="${TOP - 10}">policy</text>`]
   for (const [i, run] of runs.entries()) {
@@ -153,6 +161,10 @@ function legend(runs: readonly PolicyEvaluation[]): string {
         `<line x1="${x}" x2="${x + 36}" y1="${y}" y2="${y}" ${strokeOf(i)}/>` +
         `<text x="${x + 44}" y="${y}" dominant-baseline="middle">${escapeXml(labelOf(run))}</text></g>`,
     )
+  }
+  if (offered) {
+    const y = TOP + 14 + runs.length * 24
+    out.push(`<g class="legend-entry" data-offered="true"><line x1="${x}" x2="${x + 36}" y1="${y}" y2="${y}" ${OFFERED_STROKE}/><text x="${x + 44}" y="${y}" dominant-baseline="middle">offered traffic</text></g>`)
   }
   out.push('</g>')
   return out.join('\n')
@@ -164,6 +176,9 @@ export function renderPlot(evaluation: Evaluation): string {
   const end = Math.max(evaluation.durationSeconds, ...runs.flatMap((run) => run.series.map((point) => point.t)))
   const time = timeAxis(end)
   const title = `sova evaluate: scenario ${evaluation.scenario}, seed ${evaluation.seed}`
+  // Every policy faces the same demand: the run with the finest periods draws it best (a policy
+  // whose actions take long has long periods).
+  const offered = runs.reduce<PolicyEvaluation | undefined>((finest, run) => (!finest || run.series.length > finest.series.length ? run : finest), undefined)?.series
   const subtitle = `${runs.length} ${runs.length === 1 ? 'policy' : 'policies'}, ${evaluation.periodSeconds} s periods over ${tickLabel(evaluation.durationSeconds / 60)} simulated minutes`
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
@@ -173,9 +188,9 @@ export function renderPlot(evaluation: Evaluation): string {
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="#fafafa"/>`,
     `<text x="${LEFT}" y="22" font-size="16" font-weight="bold">${escapeXml(title)}</text>`,
     `<text x="${LEFT}" y="38" fill="#555">${escapeXml(subtitle)}</text>`,
-    panel('panel-delivered', 'Delivered traffic (Gbit/s)', 'Gbit/s', TOP, runs, (point) => point.deliveredGbps, time),
+    panel('panel-delivered', 'Delivered traffic (Gbit/s)', 'Gbit/s', TOP, runs, (point) => point.deliveredGbps, time, offered),
     panel('panel-p99', 'p99 response time (ms)', 'ms', TOP + PANEL_HEIGHT + GAP, runs, (point) => point.p99Ms, time),
-    legend(runs),
+    legend(runs, offered !== undefined),
     '</svg>',
     '',
   ].join('\n')

@@ -11,9 +11,10 @@ export interface ScoreboardPoint {
   metrics: SimMetrics
 }
 
-/** One period of a run: when it ended (s), what was delivered (Gbit/s) and the p99 response (ms). */
+/** One period of a run: when it ended (s), what was offered and delivered (Gbit/s) and the p99 response (ms). */
 export interface SeriesPoint {
   t: number
+  offeredGbps: number
   deliveredGbps: number
   p99Ms: number
 }
@@ -60,7 +61,7 @@ export function seriesOf(points: readonly ScoreboardPoint[]): SeriesPoint[] {
     const seconds = (points[i].timeMs - points[i - 1].timeMs) / 1000
     if (seconds <= 0) continue
     const period = summariseMetrics(points[i - 1].metrics, points[i].metrics, seconds)
-    series.push({t: points[i].timeMs / 1000, deliveredGbps: period.deliveredMbit / seconds / 1000, p99Ms: period.p99ResponseMs})
+    series.push({t: points[i].timeMs / 1000, offeredGbps: period.offeredMbit / seconds / 1000, deliveredGbps: period.deliveredMbit / seconds / 1000, p99Ms: period.p99ResponseMs})
   }
   return series
 }

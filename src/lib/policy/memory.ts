@@ -5,6 +5,7 @@
 // so a cooldown counted from that date is never shorter than the one intended.
 import type {NetPath, VmMemory} from '../document/schema.js'
 import type {HistoryEntry} from '../loop/history.js'
+import {EPISODES_KEPT, medianSeconds} from './episodes.js'
 
 /** What the samples tell about VMs and hosts (when each last shed a VM). */
 export interface Remembered {
@@ -41,15 +42,58 @@ interface Trace {
   seen: number
   /** Index of the last entry that listed the VM. */
   lastEntry: number
+  /** When the first sample showed it on its current host (ms). */
+  hostSince: number
+  /** Its latest samples' need flags, newest in bit 0: an episode is smoothed as the hotspot test smooths spells. */
+  needBits: number
+  /** When its current need episode began (ms), NaN when it is not in need (or needs are not tracked). */
+  needStart: number
+  /** Whether a sample showed it out of need: only an episode that began after one has a known length. */
+  needClear: boolean
+  /** Lengths (s) of its latest finished need episodes, a ring of EPISODES_KEPT; NaN where none. */
+  episode0: number
+  episode1: number
+  episode2: number
+  episodes: number
+}
+
+/** The rate (busier direction, Mbit/s) at or above which a VM on `host` needs more than its PV path: its need episodes are timed. */
+export type NeedThreshold = (host: string) => number
+
+/** A VM is in a need episode while 2 of its latest 3 samples show need: one sample either way neither starts nor ends one. */
+const NEED_RECENT_MASK = 0b111
+const NEED_SAMPLES = 2
+
+/** Follows a VM's need episodes: one sample at `at` (ms) that shows it in need or not. */
+function trackNeed(trace: Trace, needs: boolean, at: number): void {
+  trace.needBits = ((trace.needBits << 1) | (needs ? 1 : 0)) & NEED_RECENT_MASK
+  let shown = 0
+  for (let bits = trace.needBits; bits > 0; bits >>= 1) shown += bits & 1
+  const inNeed = shown >= NEED_SAMPLES
+  if (inNeed) {
+    if (Number.isNaN(trace.needStart)) trace.needStart = at
+    return
+  }
+  if (!Number.isNaN(trace.needStart) && trace.needClear) {
+    const length = (at - trace.needStart) / 1000
+    const slot = trace.episodes % EPISODES_KEPT
+    if (slot === 0) trace.episode0 = length
+    else if (slot === 1) trace.episode1 = length
+    else trace.episode2 = length
+    trace.episodes++
+  }
+  trace.needStart = Number.NaN
+  trace.needClear = true
 }
 
 /**
  * The memory of the VMs of the latest entry and the hosts' last sheds, over `entries` (oldest
  * first, the current sample last). `sustainedSamples`: how many of the latest samples on its
  * current host a VM's sustained rate (the lowest of them) looks at, so a burst does not pass for
- * lasting load.
+ * lasting load. `needAt`, when given, times each VM's need episodes (samples at or above its
+ * host's threshold), so a VF swap can be weighed against how long such a need lasted before.
  */
-export function remember(entries: readonly HistoryEntry[], sustainedSamples = 5): Remembered {
+export function remember(entries: readonly HistoryEntry[], sustainedSamples = 5, needAt?: NeedThreshold): Remembered {
   const lastShed = new Map<string, number>()
   const k = Math.max(1, sustainedSamples)
   // Every trace's latest k rates, in one typed array: no per-VM arrays to allocate.
@@ -98,8 +142,12 @@ export function remember(entries: readonly HistoryEntry[], sustainedSamples = 5)
           grown.set(rates)
           rates = grown
         }
-        trace = {host, path, moves: 0, lastMove: Number.NaN, pathChangedAt: Number.NaN, vfRateMbps: path === 'vf' ? rate : -1, slot: slots++, seen: 0, lastEntry: e}
+        trace = {
+          host, path, moves: 0, lastMove: Number.NaN, pathChangedAt: Number.NaN, vfRateMbps: path === 'vf' ? rate : -1, slot: slots++, seen: 0, lastEntry: e, hostSince: entry.at,
+          needBits: 0, needStart: Number.NaN, needClear: false, episode0: Number.NaN, episode1: Number.NaN, episode2: Number.NaN, episodes: 0,
+        }
         record(trace, rate)
+        if (needAt) trackNeed(trace, rate >= needAt(host), entry.at)
         next[i] = trace
         continue
       }
@@ -112,6 +160,7 @@ export function remember(entries: readonly HistoryEntry[], sustainedSamples = 5)
         lastShed.set(trace.host, entry.at)
         trace.host = host
         trace.seen = 0
+        trace.hostSince = entry.at
       }
       if (trace.path !== path) {
         trace.pathChangedAt = entry.at
@@ -119,6 +168,7 @@ export function remember(entries: readonly HistoryEntry[], sustainedSamples = 5)
       }
       if (path === 'vf' && rate > trace.vfRateMbps) trace.vfRateMbps = rate
       record(trace, rate)
+      if (needAt) trackNeed(trace, rate >= needAt(host), entry.at)
     }
     // Fewer of the previous VMs found than there were: the ones this entry did not list wait.
     if (found < aligned.length) {
@@ -130,16 +180,22 @@ export function remember(entries: readonly HistoryEntry[], sustainedSamples = 5)
     previous = e
   }
   const current = latest?.vms ?? []
+  const latestAt = previous >= 0 ? entries[previous].at : Number.NaN
   const vms: VmMemory[] = new Array(current.length)
   const names: string[] = new Array(current.length)
   for (let i = 0; i < current.length; i++) {
     const trace = aligned[i]
     let sustained = Number.POSITIVE_INFINITY
     for (let j = 0, n = Math.min(trace.seen, k); j < n; j++) sustained = Math.min(sustained, rates[trace.slot * k + j])
-    const item: VmMemory = {recentMoves: trace.moves, sustainedMbps: sustained, samplesOnHost: trace.seen}
+    const item: VmMemory = {recentMoves: trace.moves, sustainedMbps: sustained, samplesOnHost: trace.seen, secondsOnHost: (latestAt - trace.hostSince) / 1000}
     if (!Number.isNaN(trace.lastMove)) item.lastMoveAt = new Date(trace.lastMove).toISOString()
     if (!Number.isNaN(trace.pathChangedAt)) item.lastPathChangeAt = new Date(trace.pathChangedAt).toISOString()
     if (trace.vfRateMbps >= 0) item.vfRateMbps = trace.vfRateMbps
+    if (needAt) {
+      if (!Number.isNaN(trace.needStart)) item.needForSeconds = (latestAt - trace.needStart) / 1000
+      const typical = trace.episodes > 0 ? medianSeconds([trace.episode0, trace.episode1, trace.episode2].slice(0, Math.min(trace.episodes, EPISODES_KEPT))) : undefined
+      if (typical !== undefined) item.needEpisodeSeconds = typical
+    }
     vms[i] = item
     names[i] = current[i][0]
   }

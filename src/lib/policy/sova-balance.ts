@@ -12,6 +12,7 @@ import {byName, capRejected, formatFigure, formatMbps as mbps} from './format-fi
 import type {HostParams, HostParamsOf} from './host-params.js'
 import type {HotspotParams} from './hotspot.js'
 import {secondsSince} from './memory.js'
+import {expectedRemainingSeconds} from './episodes.js'
 import type {SovaParams} from './sova-params.js'
 import {ownValue} from '../named.js'
 import {Residents, vfOnArrival} from './rule-checks.js'
@@ -218,11 +219,14 @@ export function planSovaMigrations(
       rejected.push(blocked[blocked.length - 1])
       continue
     }
-    const settling = own.hostSettleSeconds - secondsSince(ownValue(scores.hosts, name)?.lastShedAt, doc.at)
+    const hostScore = ownValue(scores.hosts, name)
+    const settling = own.hostSettleSeconds - secondsSince(hostScore?.lastShedAt, doc.at)
     if (settling > 0) {
       rejected.push(`${name}: predicted hot, but it shed a VM ${Math.round(own.hostSettleSeconds - settling)} s ago; waits ${Math.ceil(settling)} s for the samples to show the effect`)
       continue
     }
+    // A move relieves only from when it completes, and only while the spell lasts (episodes.ts).
+    const lasting = expectedRemainingSeconds({ageSeconds: hostScore?.hotForSeconds ?? 0, typicalSeconds: hostScore?.hotSpellSeconds}, Number.POSITIVE_INFINITY)
     while (source.out < own.maxMigrationsPerHost) {
       if (migrations.length >= params.maxMigrationsPerCycle) {
         rejected.push(`${name}: predicted hot, but the cycle's limit of ${params.maxMigrationsPerCycle} migration(s) is reached`)
@@ -235,7 +239,7 @@ export function planSovaMigrations(
         if (source.out === 0) rejected.push(`${name}: predicted hot, but planned moves already bring its ${direction} below ${limit}`)
         break
       }
-      const planned = planOne(doc, source, ledgers, direction, needed, residents)
+      const planned = planOne(doc, source, ledgers, direction, needed, residents, lasting)
       rejected.push(...planned.rejected)
       if (planned.blocked) blocked.push(planned.blocked)
       if (!planned.migration) break
@@ -254,15 +258,32 @@ interface Candidate {
   copyMiB: number
 }
 
-function planOne(doc: SovaDocument, source: Ledger, ledgers: Ledger[], direction: Direction, needed: number, residents: Residents) {
+/**
+ * What a migration stream leaving `source` can expect, Mbit/s: what its tx has spare, and never
+ * less than a max-min fair share of the port among the VMs that send and the stream (a stream
+ * competing with greedy flows gets at least that much).
+ */
+function copyRateMbps(source: Ledger): number {
+  const senders = source.host.vms.reduce((count, vm) => (vm.net.txBps > 0 ? count + 1 : count), 0)
+  return Math.max(source.capacityMbps - source.txMbps, source.capacityMbps / (senders + 1))
+}
+
+/**
+ * The best move off `source`, if any pays: its relief counts from when its copy is done, for the
+ * horizon, or for what is left then of the `lastingSeconds` the hot spell is expected to last.
+ */
+function planOne(doc: SovaDocument, source: Ledger, ledgers: Ledger[], direction: Direction, needed: number, residents: Residents, lastingSeconds: number) {
   const params = source.params
   const scores = doc.scores as NonNullable<SovaDocument['scores']>
   const name = source.host.name
   const rejected: string[] = []
   const candidates: Candidate[] = []
   let cooling = 0
+  // VMs whose move would relieve the port, but not for long enough to pay back their copy.
+  let unpaid = 0
   // The rules that hold back a VM carrying load in the hot direction: named if nothing else can go.
   const held: string[] = []
+  const streamMbps = copyRateMbps(source)
   for (const vm of [...residents.of(name)].sort(byName)) {
     const blocker = migrationBlocker(vm, source.host)
     if (blocker) {
@@ -291,12 +312,17 @@ function planOne(doc: SovaDocument, source: Ledger, ledgers: Ledger[], direction
     const copyMiB = vm.memoryMiB * (1 + dirty)
     // Leaving through the hot port's tx, the copy adds to the very direction that is hot.
     const extraMbit = direction === 'tx' ? copyMiB * MBIT_PER_MIB : 0
-    const benefitMbit = Math.min(relief, needed) * params.horizonSeconds
+    // The relief only starts once the copy is done, and the copy leaves through the source's tx.
+    const copySeconds = (copyMiB * MBIT_PER_MIB) / streamMbps
+    const reliefSeconds = Math.min(params.horizonSeconds, Math.max(0, lastingSeconds - copySeconds))
+    const benefitMbit = Math.min(relief, needed) * reliefSeconds
     if (benefitMbit <= extraMbit) {
-      rejected.push(
-        `${name}: ${vm.name} stays: its ${mbps(relief)} of ${direction} over ${params.horizonSeconds} s relieves less than its ` +
-          `${Math.round(copyMiB)} MiB copy adds to that ${direction}`,
-      )
+      unpaid++
+      const copy = `its ~${Math.round(copySeconds)} s copy`
+      const over = reliefSeconds < params.horizonSeconds
+        ? `the ${Math.round(reliefSeconds)} s left of the spell once ${copy} is done (the spell is expected to last ${Math.round(lastingSeconds)} s more)`
+        : `${params.horizonSeconds} s after ${copy}`
+      rejected.push(`${name}: ${vm.name} stays: its ${mbps(relief)} of ${direction} over ${over} relieves less than its ${Math.round(copyMiB)} MiB copy adds to that ${direction}`)
       continue
     }
     candidates.push({vm, score, relief, now, copyMiB})
@@ -312,13 +338,27 @@ function planOne(doc: SovaDocument, source: Ledger, ledgers: Ledger[], direction
   for (const candidate of candidates) {
     const {vm, score, relief, now, copyMiB} = candidate
     const wantsVf = vm.rules?.vf !== 'never' && needsVf(vm, score, params)
-    const choice = chooseTarget(vm, source, ledgers, wantsVf, residents)
+    let choice = chooseTarget(vm, source, ledgers, wantsVf, residents)
+    let ontoPv = ''
+    if (!choice.target && wantsVf && vm.rules?.vf !== 'always') {
+      // No target has a VF for it: on another host's PV path it loses what it carries above that
+      // path, but the hot port may gain more. It moves when the port gains more than it loses.
+      const plain = chooseTarget(vm, source, ledgers, false, residents)
+      const lossMbps = Math.max(0, (score?.demandMbps ?? now) - params.pvCapMbps)
+      const gainMbps = Math.min(relief, needed)
+      if (plain.target && gainMbps > lossMbps) {
+        ontoPv = `; no target has a VF to spare, so it runs on its PV NIC there: it loses up to ${mbps(lossMbps)} above the PV path while the port gains ${mbps(gainMbps)}`
+        choice = {...plain, rejected: choice.rejected}
+      } else if (plain.target) {
+        choice = {...choice, rejected: [...choice.rejected, `on a PV path elsewhere it would lose ${mbps(lossMbps)}, more than the ${mbps(gainMbps)} the port gains`]}
+      }
+    }
     if (!choice.target || choice.headroom === undefined) {
       rejected.push(`${name}: ${vm.name} (${mbps(relief)} of ${direction}) has no target: ${choice.rejected.join('; ') || 'no other host'}`)
       continue
     }
     const target = choice.target
-    const giveVf = vfOnArrival(vm, target.host, target.freeVfs, wantsVf)
+    const giveVf = vfOnArrival(vm, target.host, target.freeVfs, wantsVf && !ontoPv)
     const promise = giveVf ? vfPromise(target, score?.demandMbps ?? relief) : ''
     reserve(source, target, vm, giveVf)
     residents.move(vm, name, target.host.name)
@@ -340,7 +380,7 @@ function planOne(doc: SovaDocument, source: Ledger, ledgers: Ledger[], direction
           `, ${enough}, ` +
           `copying ~${Math.round(copyMiB)} MiB; ${target.host.name} keeps the most headroom (${share(choice.headroom)} below ` +
           `${share(target.params.targetBelow)} after the move)` +
-          promise + others,
+          promise + ontoPv + others,
       } satisfies PlannedMigration,
     }
   }
@@ -348,7 +388,9 @@ function planOne(doc: SovaDocument, source: Ledger, ledgers: Ledger[], direction
   if (candidates.length === 0 && held.length > 0) {
     blocked = `${name}: hotspot blocked: no VM that may move relieves its ${direction} (${held.join('; ')})`
     rejected.push(blocked)
-  } else if (candidates.length === 0 && cooling === 0) rejected.push(`${name}: predicted hot, but no VM's move would relieve its ${direction}`)
+  } else if (candidates.length === 0 && cooling === 0) {
+    rejected.push(unpaid > 0 ? `${name}: predicted hot, but no VM's move pays back its copy while the load lasts` : `${name}: predicted hot, but no VM's move would relieve its ${direction}`)
+  }
   return {rejected, migration: undefined, blocked}
 }
 

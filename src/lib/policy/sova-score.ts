@@ -8,10 +8,11 @@ import type {Host, HostScore, Scores, SovaDocument, Vm, VmMemory, VmScore} from 
 import type {HistoryEntry} from '../loop/history.js'
 import {seriesOf} from '../loop/history.js'
 import {assessHotspot, type HotspotAssessment, type HotspotParams} from './hotspot.js'
+import {episodesOf} from './episodes.js'
 import {memoryLookup, remember} from './memory.js'
 import {ioRatio, netScore} from './seed-scores.js'
 import type {SovaParams} from './sova-params.js'
-import {namedRecord} from '../named.js'
+import {namedRecord, ownValue} from '../named.js'
 
 /** What a VF is worth to one VM, and the words that say why. */
 export interface VfValue {
@@ -89,6 +90,25 @@ export function assessSovaHotspot(window: readonly number[], hotspot: HotspotPar
 }
 
 /**
+ * A host's hot spells over the remembered samples, smoothed as the hotspot test smooths them: a
+ * sample is in a spell while `hotSamplesNeeded` of the latest `recent` reach the threshold, so
+ * one sample below it does not split a spell in two.
+ */
+function hotSpells(entries: readonly HistoryEntry[], host: string, hotspot: HotspotParams) {
+  const times: number[] = []
+  const hot: boolean[] = []
+  const reached: boolean[] = []
+  for (const entry of entries) {
+    const peak = ownValue(entry.knowledge?.peak, host)
+    if (peak === undefined) continue
+    times.push(entry.at)
+    reached.push(peak >= hotspot.threshold)
+    hot.push(reached.slice(-hotspot.recent).filter(Boolean).length >= hotspot.hotSamplesNeeded)
+  }
+  return episodesOf(times, hot)
+}
+
+/**
  * Scores of one document under sova. `entries` are the remembered samples, oldest first, this
  * one last (SampleHistory.window); prediction looks at the last max(recent, window) of them.
  */
@@ -100,7 +120,11 @@ export function scoreSova(
   of: (host: string) => {hotspot: HotspotParams; sova: SovaParams} = () => ({hotspot, sova: params}),
   windowLength = Math.max(hotspot.recent, hotspot.window),
 ): Scores {
-  const remembered = remember(entries, hotspot.recent)
+  // A VM is in need while its rate reaches what counts as saturating its host's PV path.
+  const remembered = remember(entries, hotspot.recent, (host) => {
+    const own = of(host).sova
+    return own.saturatedShare * own.pvCapMbps
+  })
   const memoryOf = memoryLookup(remembered)
   const shed = remembered.lastShedAt
   let position = 0 // the current sample's knowledge lists VMs in document order
@@ -129,8 +153,12 @@ export function scoreSova(
     const window = (series.get(host.name) ?? [peak]).slice(-Math.max(own.hotspot.recent, own.hotspot.window))
     const assessment = assessSovaHotspot(window, own.hotspot)
     const lastShed = shed.get(host.name)
+    // Only a hot host needs its spells timed (a migration is weighed against how long they last).
+    const spells = assessment.hot ? hotSpells(entries, host.name, own.hotspot) : undefined
     hosts[host.name] = {
       ...(lastShed === undefined ? {} : {lastShedAt: lastShed}),
+      ...(spells === undefined ? {} : {hotForSeconds: spells.ageSeconds}),
+      ...(spells?.typicalSeconds === undefined ? {} : {hotSpellSeconds: spells.typicalSeconds}),
       utilisation: peak,
       window,
       forecast: assessment.forecast,

@@ -9,6 +9,7 @@
 import {capRejected, formatMbps as mbps} from './format-figure.js'
 import type {Host, PlannedVfChange, Scores, VmScore} from '../document/schema.js'
 import {secondsSince} from './memory.js'
+import {expectedRemainingSeconds} from './episodes.js'
 import type {SovaParams} from './sova-params.js'
 import {ownValue} from '../named.js'
 import {vfRuleSaid} from './rule-checks.js'
@@ -22,11 +23,13 @@ export interface SovaVfPlan {
 
 
 /**
- * Warm-up: a VF is taken away from a VM only once the loop has seen it in this many samples on its
- * host (the samples its sustained rate is the lowest of). A first run on a 2-second sample attaches
- * free VFs, but takes none away on so little evidence.
+ * Warm-up: a VF is taken away from a VM only once the loop has watched it on its host for this
+ * many seconds (first to latest sample): one sampling period of the prototype (ALGORITHM.md §1).
+ * A first run, whose only sample may cover 2 seconds, attaches free VFs but takes none away on so
+ * little evidence; counted in time rather than samples, the warm-up costs a loop that samples
+ * every 10 s one cycle, not two, of a saturated backend that the VFs booted on the wrong VMs leave.
  */
-export const VF_TAKE_WARMUP_SAMPLES = 3
+export const VF_TAKE_WARMUP_SECONDS = 10
 
 interface Guest {
   name: string
@@ -85,11 +88,11 @@ function planHost(host: Host, scores: Scores, arrivals: ReadonlySet<string>, at:
   const byValueDesc = (a: Guest, b: Guest) => b.value - a.value || (a.name < b.name ? -1 : 1)
   const wanting = guests.filter((guest) => !guest.vf && guest.value >= params.vfMinValueMbps).sort(byValueDesc)
   // Holders that may give their VF up, least valuable first; not before the warm-up.
-  const warming = guests.filter((guest) => guest.vf && guest.hold === 0 && seenFor(guest) < VF_TAKE_WARMUP_SAMPLES)
-  const holders = guests.filter((guest) => guest.vf && guest.hold === 0 && seenFor(guest) >= VF_TAKE_WARMUP_SAMPLES).sort((a, b) => -byValueDesc(a, b))
+  const warming = guests.filter((guest) => guest.vf && guest.hold === 0 && watchedFor(guest) < VF_TAKE_WARMUP_SECONDS)
+  const holders = guests.filter((guest) => guest.vf && guest.hold === 0 && watchedFor(guest) >= VF_TAKE_WARMUP_SECONDS).sort((a, b) => -byValueDesc(a, b))
   if (warming.length > 0) {
-    const seen = warming.map((guest) => `${guest.name} (${seenFor(guest)} so far)`).join(', ')
-    rejected.push(`${host.name}: warm-up: no VF is taken from ${seen} until the loop has seen it in ${VF_TAKE_WARMUP_SAMPLES} samples on ${host.name}`)
+    const seen = warming.map((guest) => `${guest.name} (${Math.round(watchedFor(guest))} s so far)`).join(', ')
+    rejected.push(`${host.name}: warm-up: no VF is taken from ${seen} until the loop has watched it for ${VF_TAKE_WARMUP_SECONDS} s on ${host.name}`)
   }
   const inWarmUp = warming.length > 0 ? ', in its warm-up' : ''
   const free = [...host.vfs.free, ...returned].sort()
@@ -124,6 +127,21 @@ function planHost(host: Host, scores: Scores, arrivals: ReadonlySet<string>, at:
       rejected.push(`${host.name}: ${guest.name} (${mbps(guest.value)}) gets no VF: every VF is held by a VM within its hold time or already given this cycle${inWarmUp}`)
       continue
     }
+    // A swap commits the VF for the hold: a need that came and went faster than that (demand that
+    // flips) would leave the VF with the wrong VM by the time it may move again. Chasing it loses.
+    const need = guest.score.memory
+    if (need?.needEpisodeSeconds !== undefined) {
+      // A need not yet confirmed by the samples (its first sample) is 0 s old.
+      const age = need.needForSeconds ?? 0
+      const lasting = expectedRemainingSeconds({ageSeconds: age, typicalSeconds: need.needEpisodeSeconds}, Number.POSITIVE_INFINITY)
+      if (lasting <= params.vfHoldSeconds) {
+        rejected.push(
+          `${host.name}: ${guest.name} (${mbps(guest.value)}) does not displace ${holder.name}: its need has lasted ${Math.round(need.needEpisodeSeconds)} s ` +
+            `(median of the latest episodes) and this one is ${Math.round(age)} s old, no longer than the ${params.vfHoldSeconds} s a swap commits the VF`,
+        )
+        continue
+      }
+    }
     // The hot-plug keeps the gainer on PV for attachSeconds: its value is lost that long.
     const switchCost = (guest.value * params.attachSeconds) / params.horizonSeconds
     const gain = guest.value - holder.value
@@ -144,10 +162,10 @@ function planHost(host: Host, scores: Scores, arrivals: ReadonlySet<string>, at:
 }
 
 /**
- * Samples the loop has seen the VM in on its host. Scores that carry no count (a document scored
- * by another tool or an older version) vouch for their own figures: no warm-up is imposed on them.
+ * Seconds the loop has watched the VM on its host. Scores that carry no such figure (a document
+ * scored by another tool or an older version) vouch for their own figures: no warm-up is imposed on them.
  */
-const seenFor = (guest: Guest) => guest.score.memory?.samplesOnHost ?? Number.POSITIVE_INFINITY
+const watchedFor = (guest: Guest) => guest.score.memory?.secondsOnHost ?? Number.POSITIVE_INFINITY
 
 /**
  * Plans sova's VF moves on every host. `hosts` is the cluster after this cycle's migrations;
@@ -172,7 +190,7 @@ export function planSovaVf(
   const kept = capRejected(rejected)
   if (changes.length > 0) return {changes, rejected: kept}
   if (rejected.some((line) => /: warm-up: /.test(line))) {
-    return {changes, rejected: kept, noop: `no VF change: warm-up (no VF is taken away before a VM has been seen in ${VF_TAKE_WARMUP_SAMPLES} samples on its host), and every other alternative was rejected (see plan.rejected.vf)`}
+    return {changes, rejected: kept, noop: `no VF change: warm-up (no VF is taken away before the loop has watched its VM for ${VF_TAKE_WARMUP_SECONDS} s on its host), and every other alternative was rejected (see plan.rejected.vf)`}
   }
   return {
     changes,

@@ -4,12 +4,15 @@
 // made on it since (one row each): an action writes its call, not the whole cluster, and each
 // process keeps the cluster it last saw, so it replays only the calls others logged meanwhile.
 // The model is deterministic, so a replay gives exactly the cluster the call gave.
+// Each simulated host runs on its own clock (actions.ts): an action moves only its hosts' clocks,
+// nextSample / wait bring every host to one instant after the latest of them, and a snapshot of
+// every host reads them as they are at the latest clock (in memory: reading changes nothing).
 import {EXIT, SovaError, UnreachableError, UsageError} from '../../errors.js'
 import type {Store} from '../../store/store.js'
 import type {Backend, BackendCapabilities, RawSnapshot, StepResult, VmRef} from '../types.js'
-import {type SimCluster, parseSimCluster, withFaults} from './cluster.js'
+import {type SimCluster, type SimHost, hostNamed, parseSimCluster, withFaults} from './cluster.js'
 import type {FaultRates} from './faults.js'
-import {type Transition, advance, attachVf, clusterId, detachVf, identityRefusal, migrate, refuse, setReachable, simTimeOf, toSnapshot} from './model.js'
+import {type Transition, advance, attachVf, clocksApart, clusterId, detachVf, identityRefusal, migrate, refuse, setReachable, simTimeOf, toSnapshot} from './model.js'
 import {type ScenarioOptions, buildScenario, resolveScenario} from './scenarios.js'
 
 /** The scenario and seed a store without a cluster starts with. */
@@ -34,10 +37,10 @@ export type SimOp =
   | {op: 'faults'; rates: FaultRates}
   | {op: 'reachable'; host: string; reachable: boolean}
 
-/** One transition on the domain `vm.uuid`, refused unless it still bears `vm.name`. */
-function act(cluster: SimCluster, vm: VmRef, transition: (cluster: SimCluster) => Transition): Transition {
-  const refused = identityRefusal(cluster, vm)
-  return refused ? refuse(cluster, refused) : transition(cluster)
+/** One transition on the domain `vm.uuid` through `host`, refused (on that host's clock) unless it still bears `vm.name`. */
+function act(cluster: SimCluster, vm: VmRef, host: string, transition: (cluster: SimCluster) => Transition): Transition {
+  const refused = identityRefusal(cluster, vm, host)
+  return refused ? refuse(cluster, refused, undefined, host) : transition(cluster)
 }
 
 /** What `op` does to `cluster` (pure): the cluster afterwards and, for an action, its result. */
@@ -46,11 +49,11 @@ export function applySimOp(cluster: SimCluster, op: SimOp): {cluster: SimCluster
     case 'wait':
       return {cluster: advance(cluster, op.seconds)}
     case 'attach':
-      return act(cluster, op.vm, (c) => attachVf(c, op.host, op.vm.name, op.vf))
+      return act(cluster, op.vm, op.host, (c) => attachVf(c, op.host, op.vm.name, op.vf))
     case 'detach':
-      return act(cluster, op.vm, (c) => detachVf(c, op.host, op.vm.name, op.vf))
+      return act(cluster, op.vm, op.host, (c) => detachVf(c, op.host, op.vm.name, op.vf))
     case 'migrate':
-      return act(cluster, op.vm, (c) => migrate(c, op.vm.name, op.from, op.to))
+      return act(cluster, op.vm, op.from, (c) => migrate(c, op.vm.name, op.from, op.to))
     case 'faults':
       return {cluster: withFaults(cluster, op.rates)}
     case 'reachable':
@@ -199,6 +202,12 @@ export class SimBackend implements Backend {
     return clusterId(readSimCluster(this.store))
   }
 
+  /**
+   * Every host at one instant, the latest host clock: a host whose actions ended earlier (or that
+   * had none) is read as it will be then, computed in memory (the next wait brings it there the
+   * same way), so reading changes nothing. The loop's snapshot follows nextSample, which leaves no
+   * host apart.
+   */
   async snapshot(): Promise<RawSnapshot> {
     return this.read()
   }
@@ -206,6 +215,7 @@ export class SimBackend implements Backend {
   /**
    * The executor's checks before and after an action read only the hosts it touches: a snapshot
    * of those, as snapshot() gives them, so that an action's cost does not grow with the cluster.
+   * Each host is read at its own clock (no host is moved on); `at` is the latest of theirs.
    */
   async liveSnapshot(hosts: readonly string[]): Promise<RawSnapshot> {
     return this.read(new Set(hosts))
@@ -213,9 +223,10 @@ export class SimBackend implements Backend {
 
   /** The snapshot of every host, or of the hosts named in `only`. */
   private read(only?: ReadonlySet<string>): RawSnapshot {
-    const cluster = readSimCluster(this.store)
+    const stored = readSimCluster(this.store)
+    const cluster = only || !clocksApart(stored) ? stored : advance(stored, 0)
     const full = toSnapshot(cluster, only)
-    const down = new Set(cluster.hosts.filter((host) => !host.reachable).map((host) => host.name))
+    const down = new Set((only ? full.hosts.map((host) => hostNamed(cluster, host.name) as SimHost) : cluster.hosts).filter((host) => !host.reachable).map((host) => host.name))
     if (down.size === 0) return full
     const outage = (host: string) => `did not answer (simulated outage; sova sim outage ${host} --clear ends it)`
     if (down.size === cluster.hosts.length) throw new UnreachableError(`no host answered: ${[...down].map((host) => `${host} ${outage(host)}`).join('; ')}`)

@@ -179,6 +179,12 @@ export interface SimHost {
    * the default), no port counters but VF counters (`pf+vfs`), or neither (`pf-only`).
    */
   nicCounters?: SimNicCounters
+  /**
+   * This host's own clock, simulated ms since the scenario started: an action integrates only the
+   * hosts it touches, so a host that acted runs ahead of the cluster's common time (timeMs) until
+   * the next advance brings every host to one instant. Absent: at timeMs.
+   */
+  clockMs?: number
 }
 
 /** The counters a simulated NIC offers, by the basis Sova reads them on. */
@@ -190,8 +196,14 @@ export interface SimCluster {
   format: typeof SIM_FORMAT
   scenario: string
   seed: number
-  /** Simulated milliseconds since the scenario started (whole numbers). */
+  /**
+   * The cluster's common time, simulated ms since the scenario started (whole numbers): every host's
+   * clock is at it or ahead of it (SimHost.clockMs). advance() sets it, and every host's clock, to
+   * one instant; actions move only their hosts' clocks.
+   */
   timeMs: number
+  /** The latest of the hosts' clocks (absent: timeMs), so finding it costs no pass over the hosts. */
+  latestMs?: number
   physics: SimPhysics
   hosts: SimHost[]
   /** VMs in index order; `host` is the placement. */
@@ -204,7 +216,7 @@ export interface SimCluster {
   traceSource?: TraceSource
   /**
    * End of the scoring window, simulated ms: the scoreboard (metrics) counts nothing from this
-   * instant on, although time, counters and actions go on. Set by `sova evaluate` so every policy is
+   * instant on (each host by its own clock), although time, counters and actions go on. Set by `sova evaluate` so every policy is
    * scored over exactly --duration; absent = always scored.
    */
   scoreUntilMs?: number
@@ -284,6 +296,134 @@ export function vmsByHost(cluster: SimCluster): Map<string, SimVm[]> {
     else byHost.set(vm.host, [vm])
   }
   return byHost
+}
+
+/** Where a host's clock stands (its own when it ran ahead, else the common time). */
+export function hostClockMs(cluster: SimCluster, host: SimHost): number {
+  return host.clockMs ?? cluster.timeMs
+}
+
+/** The latest clock of any host: the instant by which every action so far has ended. */
+export function latestClockMs(cluster: SimCluster): number {
+  return Math.max(cluster.timeMs, cluster.latestMs ?? cluster.timeMs)
+}
+
+// Indexes for the model's lookups of one host and its VMs, so that an action costs the VMs of the
+// hosts it touches rather than a pass over the cluster. Kept per array (arrays of a cluster are
+// never changed once made: the model copies what it changes), by position: a copy that replaces
+// entries keeps the positions and so shares the index. A cluster edited in place by hand (tests,
+// the clairvoyant's working copy) goes through vmsOn / vmsByHost, which never read these.
+const hostPositions = new WeakMap<readonly SimHost[], Map<string, number>>()
+const vmPositions = new WeakMap<readonly SimVm[], Map<string, number[]>>()
+
+function hostIndexOf(hosts: readonly SimHost[]): Map<string, number> {
+  let index = hostPositions.get(hosts)
+  if (!index) {
+    index = new Map(hosts.map((host, i) => [host.name, i]))
+    hostPositions.set(hosts, index)
+  }
+  return index
+}
+
+function vmIndexOf(vms: readonly SimVm[]): Map<string, number[]> {
+  let index = vmPositions.get(vms)
+  if (!index) {
+    index = new Map()
+    for (const [i, vm] of vms.entries()) {
+      const list = index.get(vm.host)
+      if (list) list.push(i)
+      else index.set(vm.host, [i])
+    }
+    vmPositions.set(vms, index)
+  }
+  return index
+}
+
+/** The position of a host in cluster.hosts (undefined when unknown), without a pass over the hosts. */
+export function hostPosition(cluster: SimCluster, name: string): number | undefined {
+  const position = hostIndexOf(cluster.hosts).get(name)
+  if (position !== undefined && cluster.hosts[position]?.name === name) return position
+  // A stale index (an array changed in place): built again once.
+  hostPositions.delete(cluster.hosts)
+  const again = hostIndexOf(cluster.hosts).get(name)
+  return again !== undefined && cluster.hosts[again]?.name === name ? again : undefined
+}
+
+/** A host by name as findHost finds it, from the index. */
+export function hostNamed(cluster: SimCluster, name: string): SimHost | undefined {
+  const position = hostPosition(cluster, name)
+  return position === undefined ? undefined : cluster.hosts[position]
+}
+
+/** Positions in cluster.vms of a host's VMs, ascending (index order), from the index. */
+function vmPositionsOn(cluster: SimCluster, host: string): number[] {
+  const positions = vmIndexOf(cluster.vms).get(host) ?? []
+  if (positions.every((i) => cluster.vms[i]?.host === host)) return positions
+  vmPositions.delete(cluster.vms)
+  return vmIndexOf(cluster.vms).get(host) ?? []
+}
+
+/** A host's VMs as vmsOn gives them, from the index: costs that host's VMs only. */
+export function vmsOfHost(cluster: SimCluster, host: string): SimVm[] {
+  return vmPositionsOn(cluster, host).map((i) => cluster.vms[i])
+}
+
+/** A VM by name, looked for on `host` first (its VMs only), then in the whole cluster. */
+export function findVmNear(cluster: SimCluster, name: string, host: string | undefined): SimVm | undefined {
+  return (host === undefined ? undefined : vmsOfHost(cluster, host).find((vm) => vm.name === name)) ?? findVm(cluster, name)
+}
+
+/** A copy of one host that the model may change (its counters and clock); the rest is shared. */
+function cloneHost(host: SimHost): SimHost {
+  const next: SimHost = {...host, port: {...host.port}}
+  if (host.pf) next.pf = {...host.pf}
+  if (host.vfStats) next.vfStats = Object.fromEntries(Object.entries(host.vfStats).map(([vf, stats]) => [vf, {...stats}]))
+  return next
+}
+
+const cloneVm = (vm: SimVm): SimVm => ({...vm, counters: {...vm.counters}})
+
+/**
+ * A copy of `cluster` in which the named hosts (known ones), their VMs, the scoreboard and the fault
+ * draws may change, and every other host and VM is the very object of `cluster` (structural
+ * sharing): it costs the touched hosts' VMs, plus one copy of the two arrays' references. Returns
+ * the copy and each touched host with its VMs (index order), as the copy holds them.
+ */
+export function cloneForHosts(cluster: SimCluster, names: readonly string[]): {cluster: SimCluster; touched: Array<{host: SimHost; vms: SimVm[]}>} {
+  const hosts = cluster.hosts.slice()
+  const vms = cluster.vms.slice()
+  const touched: Array<{host: SimHost; vms: SimVm[]}> = []
+  for (const name of new Set(names)) {
+    const position = hostPosition(cluster, name)
+    if (position === undefined) continue
+    const host = (hosts[position] = cloneHost(hosts[position]))
+    touched.push({host, vms: vmPositionsOn(cluster, name).map((i) => (vms[i] = cloneVm(vms[i])))})
+  }
+  // Same positions: the copy's arrays share the indexes.
+  hostPositions.set(hosts, hostIndexOf(cluster.hosts))
+  vmPositions.set(vms, vmIndexOf(cluster.vms))
+  const metrics = cluster.metrics
+  const copy: SimCluster = {...cluster, hosts, vms, metrics: {...metrics, responseHistogram: [...metrics.responseHistogram]}}
+  if (cluster.faults) copy.faults = {rates: {...cluster.faults.rates}, draws: cluster.faults.draws}
+  return {cluster: copy, touched}
+}
+
+/**
+ * Records in the index of `cluster` (a copy from cloneForHosts) that the VM `vm` now runs on
+ * `to` rather than on `from`: the copy gets an index of its own (a copy of the per-host lists'
+ * references, with the two hosts' lists changed).
+ */
+export function reindexMove(cluster: SimCluster, vm: SimVm, from: string, to: string): void {
+  const old = vmIndexOf(cluster.vms)
+  const position = (old.get(from) ?? []).find((i) => cluster.vms[i] === vm)
+  if (position === undefined) {
+    vmPositions.delete(cluster.vms)
+    return
+  }
+  const index = new Map(old)
+  index.set(from, (old.get(from) ?? []).filter((i) => i !== position))
+  index.set(to, [...(old.get(to) ?? []), position].sort((a, b) => a - b))
+  vmPositions.set(cluster.vms, index)
 }
 
 /** The host's VFs no VM on it holds, in pool order (`vms`: the host's VMs, when known). */

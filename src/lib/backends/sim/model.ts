@@ -1,8 +1,9 @@
 // The simulator's model as pure functions over a plain-data SimCluster: time, reachability and
 // the raw snapshot a backend reports. Inputs are never mutated; each call returns a new cluster.
+// Hosts run on their own clocks (actions.ts); advance brings them all to one instant.
 import {ownValue} from '../../named.js'
 import type {RawHost, RawPort, RawSnapshot} from '../types.js'
-import {type SimCluster, type SimHost, cloneCluster, findHost, freeMemoryMiB, freeVfs, vmsByHost, vmsOn} from './cluster.js'
+import {type SimCluster, type SimHost, cloneCluster, cloneForHosts, freeMemoryMiB, freeVfs, hostClockMs, hostPosition, latestClockMs, vmsByHost, vmsOfHost} from './cluster.js'
 import {integrateInPlace} from './step.js'
 
 import {simUuid} from './actions.js'
@@ -11,7 +12,12 @@ export {attachVf, detachVf, identityRefusal, migrate, migrationPlan, refuse, sim
 /** Simulated time zero: the scenario starts at this instant, so `at` is reproducible. */
 export const SIM_EPOCH_MS = Date.parse('2026-01-01T00:00:00.000Z')
 
-/** Lets `seconds` of simulated time pass (rounded to whole ms), integrating in steps of ≤ 1 s. */
+/**
+ * Lets `seconds` of simulated time pass (rounded to whole ms) after the latest host clock,
+ * integrating in steps of ≤ 1 s: every host ends at that one instant, the cluster's new common
+ * time (a loop waits for its slowest host's actions, then its period). 0 s only brings the hosts
+ * that lag to the latest clock.
+ */
 export function advance(cluster: SimCluster, seconds: number): SimCluster {
   if (!Number.isFinite(seconds) || seconds < 0) {
     throw new RangeError(`simulated time can only move forward: expected seconds >= 0, got ${seconds}`)
@@ -23,11 +29,11 @@ export function advance(cluster: SimCluster, seconds: number): SimCluster {
 
 /** Cuts a host off (an outage) or restores it; its VMs keep running either way. */
 export function setReachable(cluster: SimCluster, host: string, reachable: boolean): SimCluster {
-  if (!findHost(cluster, host)) {
+  if (hostPosition(cluster, host) === undefined) {
     throw new RangeError(`unknown host ${host}; expected one of ${cluster.hosts.map((h) => h.name).join(', ')}`)
   }
-  const next = cloneCluster(cluster)
-  ;(findHost(next, host) as NonNullable<ReturnType<typeof findHost>>).reachable = reachable
+  const {cluster: next, touched} = cloneForHosts(cluster, [host])
+  touched[0].host.reachable = reachable
   return next
 }
 
@@ -69,18 +75,34 @@ function simVfCounters(host: SimHost): Pick<RawHost, 'vfCounters'> {
   return {vfCounters: host.vfPool.map((vf) => ({vf, rxBytes: Math.floor(vfStatsOf(host, vf).rxBytes), txBytes: Math.floor(vfStatsOf(host, vf).txBytes)}))}
 }
 
-/** The simulated clock as a snapshot's `at`. */
+/** Simulated ms as an ISO instant. */
+function instantOf(ms: number): string {
+  return new Date(SIM_EPOCH_MS + ms).toISOString()
+}
+
+/** The simulated clock now: the latest host clock, by when every action so far has ended. */
 export function simTimeOf(cluster: SimCluster): string {
-  return new Date(SIM_EPOCH_MS + cluster.timeMs).toISOString()
+  return instantOf(latestClockMs(cluster))
+}
+
+/** Whether some host's clock is ahead of the others (an action ran since the last advance). */
+export function clocksApart(cluster: SimCluster): boolean {
+  return latestClockMs(cluster) > cluster.timeMs
 }
 
 /**
  * What the sim backend reports: counters (whole bytes), hosts in order, VMs by name per host; of
- * the hosts named in `only`, when given (their VMs found without a pass over every VM).
+ * the hosts named in `only`, when given (found without a pass over the hosts or VMs). Each host is
+ * read at its own clock; `at` (and the tick) is the latest clock among the hosts read: for a
+ * snapshot of every host after advance (the backend's full snapshot reads advance(cluster, 0) when
+ * clocks differ), the one instant they all are at; for a few hosts read between actions (the
+ * executor's checks), the instant by when every reading shown had been made.
  */
 export function toSnapshot(cluster: SimCluster, only?: ReadonlySet<string>): RawSnapshot {
-  const shown = only ? cluster.hosts.filter((host) => only.has(host.name)) : cluster.hosts
-  const byHost = only ? new Map(shown.map((host) => [host.name, vmsOn(cluster, host.name)])) : vmsByHost(cluster)
+  const positions = only ? [...only].map((name) => hostPosition(cluster, name)).filter((p): p is number => p !== undefined).sort((a, b) => a - b) : undefined
+  const shown = positions ? positions.map((p) => cluster.hosts[p]) : cluster.hosts
+  const byHost = only ? new Map(shown.map((host) => [host.name, vmsOfHost(cluster, host.name)])) : vmsByHost(cluster)
+  const atMs = shown.reduce((latest, host) => Math.max(latest, hostClockMs(cluster, host)), cluster.timeMs)
   const hosts: RawHost[] = shown.map((host) => {
     const onHost = byHost.get(host.name) ?? []
     return {
@@ -113,13 +135,13 @@ export function toSnapshot(cluster: SimCluster, only?: ReadonlySet<string>): Raw
     }
   })
   return {
-    at: simTimeOf(cluster),
+    at: instantOf(atMs),
     source: {
       backend: 'sim',
       cluster: clusterId(cluster),
       scenario: cluster.scenario,
       seed: cluster.seed,
-      tick: Math.floor(cluster.timeMs / 1000),
+      tick: Math.floor(atMs / 1000),
     },
     hosts,
   }

@@ -3,12 +3,16 @@
 // steps from a whole second give bit-identical counters and metrics however grouped
 // (10 × 1 s = 1 × 10 s); other slicings agree up to float rounding.
 //
+// Each host runs on its own clock (SimHost.clockMs): an action integrates only the hosts it
+// touches (integrateHostsInPlace), from their clock on; integrateInPlace first brings every host
+// that lags to the latest clock, each on its own, then integrates all of them together.
+//
 // Per host and segment (allocateHost, a pure function): each VM's offered rx/tx is cut by its
 // path's cap (VF ≈ line rate, PV ≈ 1/3.8 of it), then the PV VMs share the host's backend CPU
 // max-min fairly (PV traffic costs pvBackendCoresPerGbps cores per Gbit/s rx+tx, VF traffic none),
 // then every VM gets its max-min fair share of each port direction after the migration streams
 // took theirs. One pass in that order: backend capacity a port cut leaves unused is not handed on.
-import {type SimCluster, type SimHost, type SimVm, vmsByHost, vmsOn} from './cluster.js'
+import {type SimCluster, type SimHost, type SimVm, hostClockMs, latestClockMs, vmsByHost, vmsOn} from './cluster.js'
 import {type Offered, fairShare, offeredDemand} from './demand.js'
 import {UNSERVED_BELOW, responseBucket} from './metrics.js'
 import {ownValue} from '../../named.js'
@@ -130,15 +134,6 @@ export function requestsPerSecond(vm: SimVm, offeredNetMbps: number): number {
   return (offeredNetMbps * 1e6) / (Math.max(vm.demand.requestKiB, 1e-3) * 8192)
 }
 
-/**
- * Whether the scoreboard counts what happens from the cluster's present instant on: always, unless
- * the cluster carries a scoring window (scoreUntilMs, set by `sova evaluate` so every policy is
- * scored over exactly its --duration) and the clock has reached its end.
- */
-export function scoring(cluster: SimCluster): boolean {
-  return cluster.scoreUntilMs === undefined || cluster.timeMs < cluster.scoreUntilMs
-}
-
 function flowSum(flows: readonly MigrationFlow[], pick: (flow: MigrationFlow) => boolean): number {
   return flows.filter(pick).reduce((sum, flow) => sum + flow.mbps, 0)
 }
@@ -238,7 +233,7 @@ function countPfAndVfs(host: SimHost, allocation: HostAllocation, dt: number): v
   pf.txBytes += Math.max(0, allocation.portTxMbps - vfTxMbps) * BYTES_PER_MBIT * dt
 }
 
-function stepHost(cluster: SimCluster, host: SimHost, vms: readonly SimVm[], tick: number, dt: number, options: StepOptions): void {
+function stepHost(cluster: SimCluster, host: SimHost, vms: readonly SimVm[], tick: number, dt: number, options: StepOptions, scored: boolean): void {
   const physics = cluster.physics
   const metrics = cluster.metrics
   const allocation = allocateHost(cluster, host, tick, options, vms)
@@ -268,7 +263,7 @@ function stepHost(cluster: SimCluster, host: SimHost, vms: readonly SimVm[], tic
   host.port.txBytes += allocation.portTxMbps * BYTES_PER_MBIT * dt
   countPfAndVfs(host, allocation, dt)
 
-  if (!scoring(cluster)) return
+  if (!scored) return
   for (const flow of allocation.flows) {
     const offeredNet = flow.offered.rxMbps + flow.offered.txMbps
     const deliveredNet = flow.rxMbps + flow.txMbps
@@ -287,35 +282,97 @@ function stepHost(cluster: SimCluster, host: SimHost, vms: readonly SimVm[], tic
   metrics.backendCoreSeconds += allocation.backendCores * dt
 }
 
+/** A host to integrate and its VMs (index order). */
+export interface HostVms {
+  host: SimHost
+  vms: readonly SimVm[]
+}
+
 /**
- * Advances `cluster` (mutated: pass a copy) by `ms` whole milliseconds, in segments of ≤ 1 s that
- * also end at the scoring window's end, if any (so the scoreboard stops exactly there).
+ * Integrates `group` (hosts of `cluster`, mutated, all at clock `fromMs`) by `ms`, in segments of
+ * ≤ 1 s that also end at the scoring window's end, if any, so the scoreboard stops exactly there
+ * for each host whatever its clock. Returns the clock reached; sets no clock itself.
  */
-export function integrateInPlace(cluster: SimCluster, ms: number, options: StepOptions = {}): void {
-  if (!Number.isInteger(ms) || ms < 0) throw new RangeError(`simulated time step must be whole ms >= 0, got ${ms}`)
+function integrateGroup(cluster: SimCluster, group: readonly HostVms[], fromMs: number, ms: number, options: StepOptions): number {
+  let nowMs = fromMs
   let left = ms
-  // Placement does not change while time passes: each host's VMs are found once, not per segment.
-  const byHost = left > 0 ? vmsByHost(cluster) : new Map<string, SimVm[]>()
+  const windowEnd = cluster.scoreUntilMs
   while (left > 0) {
-    const untilWindowEnd = scoring(cluster) && cluster.scoreUntilMs !== undefined ? cluster.scoreUntilMs - cluster.timeMs : left
-    const segment = Math.min(left, 1000 - (cluster.timeMs % 1000), untilWindowEnd)
-    const tick = Math.floor(cluster.timeMs / 1000)
-    for (const host of cluster.hosts) stepHost(cluster, host, byHost.get(host.name) ?? [], tick, segment / 1000, options)
-    cluster.timeMs += segment
+    const scored = windowEnd === undefined || nowMs < windowEnd
+    const untilWindowEnd = scored && windowEnd !== undefined ? windowEnd - nowMs : left
+    const segment = Math.min(left, 1000 - (nowMs % 1000), untilWindowEnd)
+    const tick = Math.floor(nowMs / 1000)
+    for (const {host, vms} of group) stepHost(cluster, host, vms, tick, segment / 1000, options, scored)
+    nowMs += segment
     left -= segment
   }
+  return nowMs
+}
+
+function checkStep(ms: number): void {
+  if (!Number.isInteger(ms) || ms < 0) throw new RangeError(`simulated time step must be whole ms >= 0, got ${ms}`)
+}
+
+/**
+ * Advances the hosts of `group` (of `cluster`, mutated: pass a copy whose touched hosts and VMs
+ * are its own) by `ms` whole milliseconds from their common clock: what an action on them does.
+ * Every other host stays where its clock is. The hosts must be at one clock (a migration brings
+ * its two there first: syncHostsInPlace).
+ */
+export function integrateHostsInPlace(cluster: SimCluster, group: readonly HostVms[], ms: number, options: StepOptions = {}): void {
+  checkStep(ms)
+  if (group.length === 0) return
+  const fromMs = hostClockMs(cluster, group[0].host)
+  if (group.some(({host}) => hostClockMs(cluster, host) !== fromMs)) {
+    throw new RangeError(`hosts ${group.map(({host}) => host.name).join(', ')} are at different clocks: bring them to one first`)
+  }
+  const untilMs = integrateGroup(cluster, group, fromMs, ms, options)
+  for (const {host} of group) host.clockMs = untilMs
+  if (untilMs > latestClockMs(cluster)) cluster.latestMs = untilMs
+}
+
+/** Brings the hosts of `group` to the latest of their clocks, each lagging one on its own (mutated). */
+export function syncHostsInPlace(cluster: SimCluster, group: readonly HostVms[]): void {
+  const untilMs = Math.max(...group.map(({host}) => hostClockMs(cluster, host)))
+  for (const member of group) integrateHostsInPlace(cluster, [member], untilMs - hostClockMs(cluster, member.host))
+}
+
+/**
+ * Advances the whole `cluster` (mutated: pass a copy) to `ms` whole milliseconds after its latest
+ * host clock: each host that lags (its actions ended earlier, or it had none) first runs on its
+ * own up to that clock, then every host runs together, and the common time is that instant.
+ */
+export function integrateInPlace(cluster: SimCluster, ms: number, options: StepOptions = {}): void {
+  checkStep(ms)
+  const latestMs = latestClockMs(cluster)
+  // Placement does not change while time passes: each host's VMs are found once, not per segment.
+  const byHost = ms > 0 || latestMs > cluster.timeMs ? vmsByHost(cluster) : new Map<string, SimVm[]>()
+  const group = cluster.hosts.map((host) => ({host, vms: byHost.get(host.name) ?? []}))
+  for (const member of group) {
+    const lagMs = latestMs - hostClockMs(cluster, member.host)
+    if (lagMs > 0) integrateGroup(cluster, [member], hostClockMs(cluster, member.host), lagMs, {})
+  }
+  cluster.timeMs = integrateGroup(cluster, group, latestMs, ms, options)
+  for (const host of cluster.hosts) delete host.clockMs
+  delete cluster.latestMs
 }
 
 /**
  * The rate a new migration stream would get now: its max-min fair share of the source port's tx
  * and of the target port's rx (the smaller), never below the configured floor.
  */
-export function migrationShareMbps(cluster: SimCluster, from: SimHost, to: SimHost): number {
+export function migrationShareMbps(
+  cluster: SimCluster,
+  from: SimHost,
+  to: SimHost,
+  vms: {from: readonly SimVm[]; to: readonly SimVm[]} = {from: vmsOn(cluster, from.name), to: vmsOn(cluster, to.name)},
+): number {
   const physics = cluster.physics
-  const tick = Math.floor(cluster.timeMs / 1000)
+  // The stream starts once both hosts are free: at the later of their clocks.
+  const tick = Math.floor(Math.max(hostClockMs(cluster, from), hostClockMs(cluster, to)) / 1000)
   const want = physics.migrationMaxMbps
-  const txWants = hostWants(cluster, from, tick).map((w) => w.txMbps)
-  const rxWants = hostWants(cluster, to, tick).map((w) => w.rxMbps)
+  const txWants = hostWants(cluster, from, tick, undefined, vms.from).map((w) => w.txMbps)
+  const rxWants = hostWants(cluster, to, tick, undefined, vms.to).map((w) => w.rxMbps)
   const onSource = fairShare([...txWants, want], portUsableMbps(cluster, from)).at(-1) ?? want
   const onTarget = fairShare([...rxWants, want], portUsableMbps(cluster, to)).at(-1) ?? want
   return Math.max(physics.migrationMinMbps, Math.min(onSource, onTarget))

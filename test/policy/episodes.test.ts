@@ -1,0 +1,184 @@
+// How long a condition is expected to last, from its earlier episodes (episodes.ts), and what sova
+// does with it: a VF swap is refused for a need that came and went faster than the hold commits
+// the VF (demand that flips), a migration's relief counts only while the hot spell is expected to
+// last, and a heavy VM may move onto a PV path elsewhere when no target has a VF but the port gains
+// more than the VM loses.
+import assert from 'node:assert/strict'
+import {describe, it} from 'node:test'
+import {policyParams} from '../../src/lib/cli/flags.js'
+import type {Host, NetPath, SovaDocument, Vm} from '../../src/lib/document/schema.js'
+import type {HistoryEntry} from '../../src/lib/loop/history.js'
+import {knowledgeOf, utilisationOf} from '../../src/lib/loop/collect.js'
+import {episodesOf, expectedRemainingSeconds} from '../../src/lib/policy/episodes.js'
+import {remember} from '../../src/lib/policy/memory.js'
+import {planMigrations, planVf, scorePolicy} from '../../src/lib/policy/policies.js'
+import {DEFAULT_VFS, doc, host, vm} from '../helpers/build.js'
+
+const T0 = Date.parse('2024-01-01T00:00:00Z')
+const seconds = (list: number[]) => list.map((s) => T0 + s * 1000)
+
+describe('episodes of a condition', () => {
+  it('times finished episodes from the first sample that shows the condition to the first that does not, and the current one by its age', () => {
+    const stats = episodesOf(seconds([0, 10, 20, 30, 40, 50, 60, 70]), [false, true, true, false, false, true, true, true])
+    assert.deepEqual(stats, {ageSeconds: 20, typicalSeconds: 20, finished: 1})
+  })
+
+  it('does not count an episode already running when the samples begin: its length is unknown', () => {
+    const stats = episodesOf(seconds([0, 10, 20, 30, 40]), [true, true, false, true, false])
+    assert.deepEqual(stats, {ageSeconds: 0, typicalSeconds: 10, finished: 1})
+  })
+
+  it('takes the median of the latest three finished episodes', () => {
+    // Episodes of 10, 50, 20 and 30 s: the first falls out, the median of 50, 20, 30 is 30.
+    const holds = [false, true, false, true, true, true, true, true, false, true, true, false, true, true, true, false]
+    const stats = episodesOf(seconds(holds.map((_, i) => i * 10)), holds)
+    assert.equal(stats.finished, 3)
+    assert.equal(stats.typicalSeconds, 30)
+  })
+
+  it('expects a typical episode minus its age; the horizon when nothing finished; its age again when it has outlived the typical one', () => {
+    assert.equal(expectedRemainingSeconds({ageSeconds: 20, typicalSeconds: 50}, 120), 30)
+    assert.equal(expectedRemainingSeconds({ageSeconds: 20}, 120), 120)
+    assert.equal(expectedRemainingSeconds({ageSeconds: 80, typicalSeconds: 50}, 120), 80)
+    assert.equal(expectedRemainingSeconds({ageSeconds: 300, typicalSeconds: 50}, 120), 120)
+  })
+})
+
+/** A VM sending `mbps` (tx) on `path`; on a VF it holds the host's VF `vf`. */
+const sender = (name: string, mbps: number, path: NetPath, vf: string | null = null): Vm =>
+  vm(name, {net: {rxBps: 0, txBps: (mbps * 1e6) / 8, activeRatio: 1}, path, vf, memoryMiB: 1024})
+
+/** A host whose port carries what its VMs send. */
+function carrying(name: string, vms: Vm[], tweak: Partial<Host> = {}): Host {
+  const built = host(name, vms, tweak)
+  const txBps = vms.reduce((sum, guest) => sum + guest.net.txBps, 0)
+  built.nic = {...built.nic, txBps, utilisation: (txBps * 8) / (built.nic.speedMbps * 1e6)}
+  return built
+}
+
+/** Samples every 10 s from T0, each the document `at(i)` gives; the last is the current one. */
+function history(count: number, at: (i: number) => SovaDocument): {entries: HistoryEntry[]; current: SovaDocument} {
+  const docs = Array.from({length: count}, (_, i) => ({...at(i), at: new Date(T0 + i * 10_000).toISOString()}))
+  const entries = docs.map((sample) => ({at: Date.parse(sample.at), utilisation: utilisationOf(sample), knowledge: knowledgeOf(sample)}))
+  return {entries, current: docs[docs.length - 1]}
+}
+
+const sovaParams = policyParams({policy: 'sova'})
+const PV_CAP = sovaParams.sova.pvCapMbps
+
+describe("a VM's need episodes (memory)", () => {
+  it('times the episodes of a rate at or above the need threshold, smoothed over 2 of 3 samples', () => {
+    // Above 2,000 Mbit/s for 60 s, below for 60 s, three times over; one stray sample does not count.
+    const rate = (i: number) => (Math.floor(i / 6) % 2 === 0 ? 3000 : i === 9 ? 3000 : 300)
+    const {entries} = history(28, (i) => doc([carrying('h1', [sender('v1', rate(i), 'vf', DEFAULT_VFS[0])])]))
+    const [memory] = remember(entries, 3, () => 2000).vms
+    assert.equal(memory.needEpisodeSeconds, 60)
+    // Samples 24..27 are above the threshold: in need since the second of them (25), 20 s ago.
+    assert.equal(memory.needForSeconds, 20)
+  })
+})
+
+describe('sova: VF swaps against demand that flips', () => {
+  // h1 has one VF. flip1 and flip2 take turns needing it, each `phase` seconds at 3,500 Mbit/s
+  // (above the PV path) and then 300. flip2 holds the VF; now flip1 needs it and flip2 does not.
+  function flipping(phase: number, samples: number) {
+    const phaseSamples = phase / 10
+    return history(samples, (i) => {
+      const flip1High = Math.floor((samples - 1 - i) / phaseSamples) % 2 === 0 // flip1 high in the latest phase
+      const flip1 = sender('flip1', flip1High ? PV_CAP : 300, 'pv')
+      const flip2 = sender('flip2', flip1High ? 300 : 3500, 'vf', DEFAULT_VFS[0])
+      return doc([carrying('h1', [flip1, flip2], {vfs: {total: 1, free: []}})])
+    })
+  }
+
+  const plan = (entries: HistoryEntry[], current: SovaDocument) => {
+    const scores = scorePolicy(current, entries, sovaParams)
+    return planVf(current.hosts, scores, new Set(), current.at, sovaParams)
+  }
+
+  it('does not chase a need whose episodes last less than the hold commits the VF, and says why', () => {
+    // 60 s phases; flip1 has been high for 20 s of this one.
+    const {entries, current} = flipping(60, 6 * 8 + 3)
+    const result = plan(entries, current)
+    assert.deepEqual(result.items, [])
+    const line = (result.rejected ?? []).find((text) => text.includes('flip1'))
+    assert.match(line ?? '', /flip1 .* does not displace flip2: its need has lasted 60 s \(median of the latest episodes\) and this one is \d+ s old, no longer than the 60 s a swap commits the VF/)
+  })
+
+  it('swaps when the need lasts long enough to pay back', () => {
+    // 5-minute phases: flip1's need is expected to outlast the hold.
+    const {entries, current} = flipping(300, 30 * 4 + 3)
+    const result = plan(entries, current)
+    assert.deepEqual(result.items.map((change) => `${change.op} ${change.vm}`), ['detach flip2', 'attach flip1'])
+  })
+})
+
+describe('sova: a migration pays only while the hot spell lasts', () => {
+  // h1's port is hot (tx) in spells of `spell` seconds with 60 s between them; the current spell has
+  // lasted `samples` samples. bulk1 (2 GiB) is the cheapest VM whose move relieves enough; web1
+  // (8 GiB) would cost more to copy. h2 is idle.
+  function spells(spell: number, samples: number, earlier = 4) {
+    const hot: boolean[] = [...Array(6).fill(false)]
+    for (let n = 0; n < earlier; n++) hot.push(...Array(spell / 10).fill(true), ...Array(6).fill(false))
+    hot.push(...Array(samples).fill(true))
+    return history(hot.length, (i) => {
+      const bulk1 = vm('bulk1', {net: {rxBps: 0, txBps: ((hot[i] ? 6500 : 1000) * 1e6) / 8, activeRatio: 1}, memoryMiB: 2048})
+      const web1 = sender('web1', 2500, 'vf', DEFAULT_VFS[0])
+      web1.memoryMiB = 8192
+      return doc([carrying('h1', [bulk1, web1]), carrying('h2', [])])
+    })
+  }
+
+  const plan = (entries: HistoryEntry[], current: SovaDocument) => {
+    const scored = {...current, scores: scorePolicy(current, entries, sovaParams)}
+    return {scored, plan: planMigrations(scored, sovaParams)}
+  }
+
+  it('keeps a VM home when the spell is expected to end before its copy could pay back, and says so', () => {
+    const {entries, current} = spells(30, 3)
+    const {scored, plan: result} = plan(entries, current)
+    assert.equal(scored.scores?.hosts.h1.hot, true)
+    assert.equal(scored.scores?.hosts.h1.hotSpellSeconds, 30)
+    assert.equal(scored.scores?.hosts.h1.hotForSeconds, 10)
+    assert.deepEqual(result.items, [])
+    const said = (result.rejected ?? []).join('\n')
+    assert.match(said, /^h1: bulk1 stays: its 6500 Mbit\/s of tx over the \d+ s left of the spell once its ~\d+ s copy is done \(the spell is expected to last 20 s more\) relieves less than its \d+ MiB copy adds to that tx$/m)
+    assert.match(said, /^h1: predicted hot, but no VM's move pays back its copy while the load lasts$/m)
+  })
+
+  it('moves the VM when no earlier spell says this one will end soon', () => {
+    const {entries, current} = spells(30, 3, 0)
+    const {scored, plan: result} = plan(entries, current)
+    assert.equal(scored.scores?.hosts.h1.hotSpellSeconds, undefined)
+    assert.deepEqual(result.items.map((move) => `${move.vm} ${move.from}→${move.to}`), ['bulk1 h1→h2'])
+  })
+})
+
+describe('sova: onto a PV path elsewhere when no target has a VF', () => {
+  // h1's port is hot with heavy1 on a VF at 3,000 Mbit/s (above the PV path) and web VMs; h2 has room
+  // but every VF of it is held by a VM that needs it; heavy1 is the only VM whose move relieves enough.
+  function cluster(heavyMbps: number, webMbps: number) {
+    const heavy1 = sender('heavy1', heavyMbps, 'vf', DEFAULT_VFS[0])
+    const webs = Array.from({length: 10}, (_, n) => sender(`web${n + 1}`, webMbps, 'pv'))
+    const holders = DEFAULT_VFS.map((vf, n) => sender(`hold${n + 1}`, 250, 'vf', vf))
+    return history(4, () => doc([carrying('h1', [heavy1, ...webs]), carrying('h2', holders)]))
+  }
+
+  const plan = (entries: HistoryEntry[], current: SovaDocument) => planMigrations({...current, scores: scorePolicy(current, entries, sovaParams)}, sovaParams)
+
+  it('moves it when the port gains more than it loses above the PV path, and says so', () => {
+    // 9,500 Mbit/s on h1: 1,000 must go; heavy1 alone carries enough, and loses ~530 above the PV path.
+    const {entries, current} = cluster(3000, 650)
+    const result = plan(entries, current)
+    assert.deepEqual(result.items.map((move) => `${move.vm} ${move.from}→${move.to} vf:${move.giveVfOnArrival}`), ['heavy1 h1→h2 vf:false'])
+    assert.match(result.items[0].reason, /no target has a VF to spare, so it runs on its PV NIC there: it loses up to \d+ Mbit\/s above the PV path while the port gains \d+ Mbit\/s/)
+  })
+
+  it('keeps it when it would lose more than the port gains', () => {
+    // At 5,500 Mbit/s it would lose ~3,000 Mbit/s on a PV path: more than the 1,000 the port must shed.
+    const {entries, current} = cluster(5500, 400)
+    const result = plan(entries, current)
+    assert.deepEqual(result.items.filter((move) => move.vm === 'heavy1'), [])
+    assert.ok((result.rejected ?? []).some((line) => /heavy1 .* has no target: .*on a PV path elsewhere it would lose \d+ Mbit\/s, more than the \d+ Mbit\/s the port gains/.test(line)), (result.rejected ?? []).join('\n'))
+  })
+})
