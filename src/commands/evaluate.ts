@@ -75,6 +75,8 @@ it as an SVG. Progress goes to stderr.`
         physics: parsePhysicsOverrides(flags.physics ?? []),
         policies,
         paramsFor,
+        // The configuration's bounds on actions at once, as sova run would act.
+        bounds: (await import('../lib/config-bounds.js')).actionBoundsOf(config),
         onProgress: progress.onProgress,
       })
     } finally {

@@ -3,6 +3,7 @@
 // Nothing here is passed to a tool unless it is set: an unconfigured cluster migrates exactly as before.
 import {isIP} from 'node:net'
 import {Type} from '@sinclair/typebox'
+import {DEFAULT_MIGRATIONS_IN_CLUSTER, DEFAULT_MIGRATIONS_PER_HOST} from './loop/action-bounds.js'
 
 const strict = {additionalProperties: false} as const
 const flag = (description: string) => Type.Optional(Type.Boolean({description, expected: 'true or false'}))
@@ -23,7 +24,7 @@ export const migrationHow = {
   postcopy: flag('libvirt: switch to post-copy when pre-copy does not converge (virsh migrate --postcopy --postcopy-after-precopy); a failure during post-copy loses the VM'),
   tls: flag('libvirt: encrypt the migration stream with TLS (virsh migrate --tls; QEMU TLS certificates needed on both hosts)'),
   compressed: flag('libvirt: compress the memory pages sent (virsh migrate --compressed)'),
-  maxParallel: Type.Optional(Type.Integer({minimum: 1, maximum: 64, description: 'at most this many migrations leaving or entering one host at the same time (default 1)', expected: 'a whole number 1..64'})),
+  maxParallel: Type.Optional(Type.Integer({minimum: 1, maximum: 64, description: `at most this many migrations leaving or entering one host at the same time (default ${DEFAULT_MIGRATIONS_PER_HOST})`, expected: 'a whole number 1..64'})),
   sshCommand: Type.Optional(
     Type.String({
       pattern: SSH_COMMAND_PATTERN,
@@ -39,7 +40,12 @@ const migrationWhere = {
   listenAddress: Type.Optional(Type.String({pattern: ADDRESS_PATTERN, description: 'libvirt: the IP address this host\'s incoming QEMU listens on (virsh migrate --listen-address)', expected: 'an IP address'})),
 }
 
-export const MigrationSection = Type.Object(migrationHow, {...strict, description: 'how every host migrates (a host\'s own migration section overrides it key by key)'})
+/** The whole cluster's cap: top-level only (a host's section cannot speak for the cluster). */
+const migrationCluster = {
+  maxParallelInCluster: Type.Optional(Type.Integer({minimum: 1, maximum: 1024, description: `at most this many migrations under way in the whole cluster at the same time (default ${DEFAULT_MIGRATIONS_IN_CLUSTER}; 1: one after another)`, expected: 'a whole number 1..1024'})),
+}
+
+export const MigrationSection = Type.Object({...migrationHow, ...migrationCluster}, {...strict, description: 'how every host migrates (a host\'s own migration section overrides it key by key)'})
 export const HostMigrationSection = Type.Object({...migrationHow, ...migrationWhere}, {...strict, description: 'this host\'s migration settings: overrides of the top-level migration section, and where it receives migrations'})
 
 export interface MigrationSettings {
@@ -49,6 +55,7 @@ export interface MigrationSettings {
   tls?: boolean
   compressed?: boolean
   maxParallel?: number
+  maxParallelInCluster?: number
   sshCommand?: string
   address?: string
   listenAddress?: string
@@ -73,12 +80,10 @@ export function migrationSettings(cluster: MigrationSettings | undefined, host: 
 
 /**
  * Each host's cap of migrations leaving or entering it at once: its own maxParallel, else the
- * cluster's, else 1. Undefined when none is set anywhere: migrations then run one at a time in the
- * whole cluster, as they always did.
+ * cluster's, else DEFAULT_MIGRATIONS_PER_HOST.
  */
-export function migrationCapOf(config: {migration?: MigrationSettings; hosts?: {name: string; migration?: MigrationSettings}[]}): ((host: string) => number) | undefined {
+export function migrationCapOf(config: {migration?: MigrationSettings; hosts?: {name: string; migration?: MigrationSettings}[]}): (host: string) => number {
   const own = new Map((config.hosts ?? []).flatMap((host) => (host.migration?.maxParallel === undefined ? [] : [[host.name, host.migration.maxParallel] as const])))
-  const cluster = config.migration?.maxParallel
-  if (cluster === undefined && own.size === 0) return undefined
-  return (host) => own.get(host) ?? cluster ?? 1
+  const cluster = config.migration?.maxParallel ?? DEFAULT_MIGRATIONS_PER_HOST
+  return (host) => own.get(host) ?? cluster
 }

@@ -11,6 +11,8 @@ import {NAME_EXPECTED, NAME_PATTERN, PCI_PATTERN} from './document/schema.js'
 // config-check reads ConfigFile only when called, so this import cycle is harmless.
 import {checkConfigText, configProblems, permissionProblems} from './config-check.js'
 import {HostMigrationSection, MigrationSection} from './config-migration.js'
+// How many actions run at once: migration.maxParallel(InCluster) and vfChanges (config-bounds.ts).
+import {VfChangesSection} from './config-bounds.js'
 import {locateConfig, userConfigDir} from './config-path.js'
 import {readConfigText} from './config-text.js'
 import {InputError, UsageError} from './errors.js'
@@ -129,6 +131,7 @@ export const ConfigFile = Type.Object(
     maxSampleAgeSeconds: Type.Optional(Type.Number({exclusiveMinimum: 0, description: `no decision is taken on a sample older than this by the cluster's clock (default ${DEFAULT_MAX_SAMPLE_AGE_SECONDS})`, expected: 'a number > 0'})),
     policy: Type.Optional(PolicySection),
     migration: Type.Optional(MigrationSection),
+    vfChanges: Type.Optional(VfChangesSection),
     rules: Type.Optional(RulesSection),
     sensing: Type.Optional(SensingSection),
   },

@@ -40,12 +40,18 @@ describe('vfNotGivenBack', () => {
   })
 
   it('reports a VF detached before a failed migration and never given back', () => {
-    const detach = row('detach-vf', 'a', {vf: VF})
+    const detach = row('detach-vf', 'a', {vf: VF, reason: 'detach before migrating to host2'})
     const migrate = row('migrate', 'a', {toHost: 'host2', status: 'failed'})
     const found = vfNotGivenBack([detach, migrate, row('attach-vf', 'a', {vf: VF, status: 'failed'})], isLive)
     assert.equal(found.length, 1)
     assert.deepEqual({...found[0], detail: ''}, {invariant: 'vf-given-back', host: 'host1', vm: 'a', vf: VF, detail: ''})
     assert.match(found[0].detail, new RegExp(`by #${detach.id} was not given back after migrate #${migrate.id} to host2 failed`))
+  })
+
+  it('a VF change of an earlier cycle that took the VM\'s VF is owed nothing when a later move of it fails', () => {
+    // Protects against a false violation: the policy's own detach is no migration's.
+    const journal = [row('detach-vf', 'a', {vf: VF, reason: 'list3: I/O ratio 1.05 ranks 8 of 10'}), row('attach-vf', 'b', {vf: VF}), row('migrate', 'a', {toHost: 'host2', status: 'failed'})]
+    assert.deepEqual(vfNotGivenBack(journal, isLive), [])
   })
 
   it('leaves a live run that may still be giving the VF back', () => {

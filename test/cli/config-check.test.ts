@@ -39,7 +39,7 @@ describe('sova config check', () => {
         `${file}:12: hosts[1].backend: expected xen or libvirt, got "kvm"`,
         `${file}:14: hosts[1].vfs.allow[1]: expected a PCI address [DDDD:]BB:SS.F, got "not-a-bdf"`,
         `${file}:17: timeouts.toolSeconds: expected a number, got "30"`,
-        `${file}:18: polcy: unknown key (expected cluster, hosts, timeouts, maxSampleAgeSeconds, policy, migration, rules or sensing)`,
+        `${file}:18: polcy: unknown key (expected cluster, hosts, timeouts, maxSampleAgeSeconds, policy, migration, vfChanges, rules or sensing)`,
         '',
       ].join('\n'),
     )

@@ -3,12 +3,13 @@
 // that changes nothing, idempotence, a drain killed midway finished by the next, and undrain.
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
-import {writeFileSync} from 'node:fs'
+import Database from 'better-sqlite3'
+import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {describe, it} from 'node:test'
 import {SimBackend} from '../../src/lib/backends/sim/backend.js'
-import {Store} from '../../src/lib/store/store.js'
+import {type JournalEntry, Store} from '../../src/lib/store/store.js'
 import {BIN, documents, freshStateDir, sova, withStore} from './helpers.js'
 
 const CLUSTER = 'sim:paper:1'
@@ -26,6 +27,61 @@ const marks = (state: string) => withStore(state, (store) => store.hostMarks(CLU
 
 async function journal(state: string): Promise<any[]> {
   return documents((await sova(['history', '--format', 'json', '--limit', '100000'], {state})).stdout)
+}
+
+/** Waits until `pid` is stopped (SIGSTOP delivered), reading its state in /proc. */
+async function frozen(pid: number): Promise<void> {
+  for (let polls = 0; polls < 1000; polls++) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      if (/^\d+ \(.*\) [Tt] /.test(stat)) return
+    } catch {
+      return // gone
+    }
+    await sleep(1)
+  }
+}
+
+/**
+ * The journal as committed, read without taking any lock: a process frozen (SIGSTOP) while it
+ * holds the store's write lock would keep Store.open waiting.
+ */
+function journalRead(state: string): Pick<JournalEntry, 'id' | 'kind' | 'vm' | 'status' | 'reason'>[] {
+  const db = new Database(join(state, 'state.db'), {readonly: true, fileMustExist: true, timeout: 50})
+  try {
+    return db.prepare('SELECT id, kind, vm, status, reason FROM journal ORDER BY id').all() as Pick<JournalEntry, 'id' | 'kind' | 'vm' | 'status' | 'reason'>[]
+  } finally {
+    db.close()
+  }
+}
+
+/** `read()`, or undefined when the store is busy (SQLITE_BUSY) at this instant. */
+function readable<T>(read: () => T): T | undefined {
+  try {
+    return read()
+  } catch (error) {
+    if ((error as {code?: string}).code?.startsWith('SQLITE_BUSY')) return undefined
+    throw error
+  }
+}
+
+/**
+ * The VMs a run's journal shows in the middle of their move: a step planned or started, a VF
+ * detached for a move not yet journalled, a move done whose promised VF on arrival is not yet
+ * journalled, a move failed whose VF is not given back yet.
+ */
+function movesUnderWay(rows: readonly Pick<JournalEntry, 'id' | 'kind' | 'vm' | 'status' | 'reason'>[]): string[] {
+  const last = new Map<string, (typeof rows)[number]>()
+  for (const row of rows) last.set(row.vm, row)
+  return [...last.values()]
+    .filter((row) => {
+      if (row.status === 'planned' || row.status === 'started') return true
+      if (row.kind === 'detach-vf' && row.status === 'done') return /^detach before migrating/.test(row.reason)
+      if (row.kind === 'migrate' && row.status === 'done') return row.reason.includes(', a VF on arrival')
+      return row.kind === 'migrate' && row.status === 'failed' && rows.some((other) => other.vm === row.vm && other.kind === 'detach-vf' && other.status === 'done' && other.id < row.id)
+    })
+    .map((row) => row.vm)
+    .sort()
 }
 
 describe('sova drain / undrain', () => {
@@ -221,6 +277,49 @@ describe('sova drain / undrain', () => {
     assert.deepEqual(Object.entries(where).filter(([, hosts]) => hosts[0] === 'host1'), [])
     assert.ok((await journal(state)).every((row) => ['done', 'failed', 'rolled-back', 'skipped'].includes(row.status)))
     assert.deepEqual(withStore(state, (store) => store.hostMarks('sim:large:1')).map((mark) => mark.state), ['maintenance'])
+  })
+
+  it('kill -9 while several moves of a drain are under way side by side: the next acting run settles every row, each VM on one host, sova check clean', async () => {
+    const state = freshStateDir()
+    assert.equal((await sova(['sim', 'reset', '--scenario', 'large', '--hosts', '8', '--vms-per-host', '20'], {state})).exitCode, 0)
+    const child = spawn(process.execPath, [BIN, 'drain', 'host1', '--quiet'], {env: {...process.env, SOVA_STATE_DIR: state}, stdio: 'ignore'})
+    const exited = new Promise<void>((resolve) => child.on('close', () => resolve()))
+    let closed = false
+    void exited.then(() => (closed = true))
+    // The drain is frozen (SIGSTOP) now and then and its journal read: once two or more moves are
+    // under way at that instant it is killed right there, so the journal read is what it leaves.
+    let underWayAtKill: string[] = []
+    try {
+      for (let looks = 0; !closed && looks < 20_000; looks++) {
+        await sleep(2)
+        if (closed || !child.kill('SIGSTOP')) break
+        await frozen(child.pid as number)
+        // Frozen in the middle of a commit, its journal cannot be read this time: look again later.
+        const open = readable(() => movesUnderWay(journalRead(state)))
+        if (open && open.length >= 2) {
+          child.kill('SIGKILL')
+          underWayAtKill = open
+          break
+        }
+        child.kill('SIGCONT')
+      }
+    } finally {
+      if (!closed) child.kill('SIGKILL')
+    }
+    await exited
+    assert.ok(underWayAtKill.length >= 2, `the drain ended before two moves were seen under way at once (${underWayAtKill.join(', ')})`)
+    assert.deepEqual(movesUnderWay(journalRead(state)), underWayAtKill, 'the journal is what the killed run left')
+
+    const drain = await sova(['drain', 'host1'], {state})
+    assert.equal(drain.exitCode, 0, String(drain.stderr))
+    const rows = await journal(state)
+    assert.deepEqual(rows.filter((row) => !['done', 'failed', 'rolled-back', 'skipped'].includes(row.status)), [])
+    assert.deepEqual(movesUnderWay(journalRead(state)), [])
+    const where = await placement(state)
+    assert.ok(Object.values(where).every((hosts) => hosts.length === 1), JSON.stringify(where))
+    assert.deepEqual(await vmsOn(state, 'host1'), [])
+    const check = await sova(['check'], {state})
+    assert.equal(check.exitCode, 0, `${check.stdout}${check.stderr}`)
   })
 
   it('undrain is refused (exit 75) while an acting run holds the lock, and the mark stays', async () => {

@@ -28,7 +28,7 @@ describe('config check', () => {
       'c.json:8: hosts[0].port.speed: unknown key in hosts[0].port (see docs/configuration.md)',
       'c.json:12: hosts[1].name: expected a name of letters, digits and . _ : @ + - (at most 64, not starting with -), got "web1; rm -rf /"',
       'c.json:13: hosts[1].backend: expected xen or libvirt, got "kvm"',
-      'c.json:19: polcy: unknown key (expected cluster, hosts, timeouts, maxSampleAgeSeconds, policy, migration, rules or sensing)',
+      'c.json:19: polcy: unknown key (expected cluster, hosts, timeouts, maxSampleAgeSeconds, policy, migration, vfChanges, rules or sensing)',
     ])
   })
 

@@ -2,6 +2,7 @@
 // its line where it does not (a libvirt option on Xen hosts, an address no tool should see).
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
+import {actionBoundsOf} from '../../src/lib/config-bounds.js'
 import {checkConfigText} from '../../src/lib/config-check.js'
 
 const LIBVIRT = `# libvirt cluster with a migration network
@@ -65,5 +66,21 @@ describe('config: migration options', () => {
     assert.deepEqual(bad({bandwidthMiBs: 0}), ['c.json:10: hosts[0].migration.bandwidthMiBs: expected a whole number of MiB/s, 1..1048576, got number 0'])
     assert.deepEqual(bad({postcopy: 'yes'}), ['c.json:10: hosts[0].migration.postcopy: expected true or false, got "yes"'])
     assert.deepEqual(bad({sshCommand: '/usr/bin/ssh'}), ['c.json:10: hosts[0].migration.sshCommand: a Xen option (xl migrate -s): libvirt reaches the target by its URI'])
+  })
+
+  it('the bounds on actions at once: defaults when unset (2 per host, 5 in the cluster, 16 hosts of VF changes), each setting read, a host\'s own cap first', () => {
+    // Protects the documented defaults and where each setting is read from.
+    const defaults = actionBoundsOf({})
+    assert.deepEqual([defaults.migrationsPerHost('kvm1'), defaults.migrationsInCluster, defaults.vfHostsAtOnce], [2, 5, 16])
+    const set = actionBoundsOf({migration: {maxParallel: 3, maxParallelInCluster: 1}, hosts: [{name: 'kvm2', migration: {maxParallel: 6}}], vfChanges: {maxParallelHosts: 1}})
+    assert.deepEqual([set.migrationsPerHost('kvm1'), set.migrationsPerHost('kvm2'), set.migrationsInCluster, set.vfHostsAtOnce], [3, 6, 1, 1])
+  })
+
+  it('the bounds are checked: whole numbers from 1, the cluster cap at the top level only', () => {
+    const text = (config: Record<string, unknown>) => checkConfigText(JSON.stringify(config, null, 2), 'c.json')
+    assert.deepEqual(text({migration: {maxParallelInCluster: 8}, vfChanges: {maxParallelHosts: 4}}), [])
+    assert.deepEqual(text({migration: {maxParallelInCluster: 0}}), ['c.json:3: migration.maxParallelInCluster: expected a whole number 1..1024, got number 0'])
+    assert.deepEqual(text({vfChanges: {maxParallelHosts: 2.5}}), ['c.json:3: vfChanges.maxParallelHosts: expected a whole number 1..1024, got number 2.5'])
+    assert.match(text({hosts: [{name: 'kvm1', backend: 'libvirt', port: {device: 'eth0'}, migration: {maxParallelInCluster: 2}}]}).join('\n'), /hosts\[0\]\.migration\.maxParallelInCluster: unknown key/)
   })
 })

@@ -40,7 +40,7 @@ describe('configuration file', () => {
 
   for (const [why, value, message] of [
     ['a typo in a sova parameter', {policy: {sova: {cooldownSecond: 10}}}, /policy\.sova\.cooldownSecond: unknown key/],
-    ['an unknown top-level key', {polcy: {}}, /polcy: unknown key \(expected cluster, hosts, timeouts, maxSampleAgeSeconds, policy, migration, rules or sensing\)/],
+    ['an unknown top-level key', {polcy: {}}, /polcy: unknown key \(expected cluster, hosts, timeouts, maxSampleAgeSeconds, policy, migration, vfChanges, rules or sensing\)/],
     ['an unknown policy', {policy: {name: 'fastest'}}, /policy\.name: expected one of static-pv, static-vf, dsriov, vlm, seed, sova, got "fastest"/],
     ['a string for a number', {policy: {hotspot: {threshold: '0.8'}}}, /policy\.hotspot\.threshold: expected a number, got "0\.8"/],
     ['not an object', [1, 2], /expected a configuration/],

@@ -1,7 +1,7 @@
-// The per-host cap of migrations at once (migration.maxParallel), enforced by the executor: how
-// many moves leave or enter each host at the same time, measured on a fake backend whose moves
-// take a fixed number of event-loop turns (no clock), and that VFs given on arrival to moves
-// running side by side are never the same VF.
+// The per-host cap of migrations at once (migration.maxParallel) and the cluster's
+// (migration.maxParallelInCluster), enforced by the executor: how many moves leave or enter each
+// host at the same time, measured on a fake backend whose moves take a fixed number of event-loop
+// turns (no clock), and that VFs given on arrival to moves running side by side are never the same VF.
 import assert from 'node:assert/strict'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -9,7 +9,9 @@ import {join} from 'node:path'
 import {setImmediate as nextTurn} from 'node:timers/promises'
 import {after, describe, it} from 'node:test'
 import type {Backend, RawHost, RawSnapshot, RawVm, StepResult, VmRef} from '../../src/lib/backends/types.js'
+import {actionBoundsOf} from '../../src/lib/config-bounds.js'
 import {migrationCapOf} from '../../src/lib/config-migration.js'
+import {type ActionBounds, DEFAULT_MIGRATIONS_PER_HOST} from '../../src/lib/loop/action-bounds.js'
 import type {PlannedMigration} from '../../src/lib/document/schema.js'
 import {Executor} from '../../src/lib/loop/apply.js'
 import {runWithinCaps} from '../../src/lib/loop/migration-slots.js'
@@ -34,11 +36,8 @@ class TimedBackend implements Backend {
   private underWay = 0
   readonly attached: string[] = []
 
-  constructor(private readonly hosts: RawHost[], private readonly cap?: (host: string) => number) {}
+  constructor(private readonly hosts: RawHost[]) {}
 
-  migrationCap() {
-    return this.cap
-  }
   async snapshot(): Promise<RawSnapshot> {
     return {at: '2024-01-01T00:00:10.000Z', source: {backend: 'timed', cluster: 'timed'}, hosts: structuredClone(this.hosts)}
   }
@@ -88,48 +87,66 @@ const dirs: string[] = []
 after(() => {
   for (const dir of dirs) rmSync(dir, {recursive: true, force: true})
 })
-function executorFor(backend: Backend): Executor {
+function executorFor(backend: Backend, bounds?: ActionBounds): Executor {
   const dir = mkdtempSync(join(tmpdir(), 'sova-slots-'))
   dirs.push(dir)
-  return new Executor(backend, Store.open(dir), 'run-1')
+  return new Executor(backend, Store.open(dir), 'run-1', undefined, {bounds})
 }
+/** The bounds of a configuration with these migration settings, VF changes left at their default. */
+const boundsOf = (config: Parameters<typeof actionBoundsOf>[0]) => actionBoundsOf(config)
 const move = (vm: string, from: string, to: string, giveVfOnArrival = false): PlannedMigration => ({vm, from, to, migrationFactor: 1, giveVfOnArrival, reason: 'test'})
 
-describe('per-host migration cap (migration.maxParallel)', () => {
-  it('unset everywhere: one migration at a time in the whole cluster, as before', async () => {
-    // Protects "defaults unchanged": no cap configured, no concurrency.
-    assert.equal(migrationCapOf({hosts: [{name: 'h1'}], migration: {bandwidthMiBs: 10}}), undefined)
+describe('migration caps (migration.maxParallel, migration.maxParallelInCluster)', () => {
+  it('unset everywhere: 2 per host (KubeVirt\'s default), so moves side by side by default', async () => {
+    // Protects "concurrency on by default" with the documented default.
+    assert.equal(migrationCapOf({hosts: [{name: 'h1'}], migration: {bandwidthMiBs: 10}})('h1'), DEFAULT_MIGRATIONS_PER_HOST)
+    const backend = new TimedBackend([rawHost('h1', [rawVm('a'), rawVm('b'), rawVm('d')]), rawHost('h2', []), rawHost('h3', [rawVm('c')]), rawHost('h4', [])])
+    const actions = await executorFor(backend).migrateAll([move('a', 'h1', 'h2'), move('c', 'h3', 'h4'), move('b', 'h1', 'h2'), move('d', 'h1', 'h2')])
+    assert.deepEqual(actions.map((action) => `${action.vm} ${action.status}`), ['a done', 'c done', 'b done', 'd done'])
+    assert.equal(backend.most.get('h1'), 2)
+    assert.equal(backend.mostAtOnce, 3)
+  })
+
+  it('maxParallelInCluster 1: one migration at a time in the whole cluster, as before', async () => {
+    // Protects the setting that turns concurrency off.
     const backend = new TimedBackend([rawHost('h1', [rawVm('a'), rawVm('b')]), rawHost('h2', []), rawHost('h3', [rawVm('c')]), rawHost('h4', [])])
-    const actions = await executorFor(backend).migrateAll([move('a', 'h1', 'h2'), move('c', 'h3', 'h4'), move('b', 'h1', 'h2')])
+    const actions = await executorFor(backend, boundsOf({migration: {maxParallelInCluster: 1}})).migrateAll([move('a', 'h1', 'h2'), move('c', 'h3', 'h4'), move('b', 'h1', 'h2')])
     assert.deepEqual(actions.map((action) => `${action.vm} ${action.status}`), ['a done', 'c done', 'b done'])
     assert.equal(backend.mostAtOnce, 1)
   })
 
   it('a cap of 2 on h1 (1 elsewhere): at most 2 leave h1 at once, at most 1 enters each other host; actions in plan order', async () => {
     // Protects the cap itself, both directions, and the order of the document's actions.
-    const cap = migrationCapOf({hosts: [{name: 'h1', migration: {maxParallel: 2}}, {name: 'h2'}, {name: 'h3'}, {name: 'h4'}]}) as (host: string) => number
-    assert.deepEqual(['h1', 'h2'].map(cap), [2, 1])
-    const backend = new TimedBackend([rawHost('h1', ['a', 'b', 'c', 'd'].map((name) => rawVm(name))), rawHost('h2', []), rawHost('h3', []), rawHost('h4', [])], cap)
+    const config = {migration: {maxParallel: 1}, hosts: [{name: 'h1', migration: {maxParallel: 2}}, {name: 'h2'}, {name: 'h3'}, {name: 'h4'}]}
+    assert.deepEqual(['h1', 'h2'].map(migrationCapOf(config)), [2, 1])
+    const backend = new TimedBackend([rawHost('h1', ['a', 'b', 'c', 'd'].map((name) => rawVm(name))), rawHost('h2', []), rawHost('h3', []), rawHost('h4', [])])
     const plan = [move('a', 'h1', 'h2'), move('b', 'h1', 'h3'), move('c', 'h1', 'h4'), move('d', 'h1', 'h2')]
-    const actions = await executorFor(backend).migrateAll(plan)
+    const actions = await executorFor(backend, boundsOf(config)).migrateAll(plan)
     assert.deepEqual(actions.map((action) => `${action.vm} ${action.to} ${action.status}`), ['a h2 done', 'b h3 done', 'c h4 done', 'd h2 done'])
     assert.equal(backend.most.get('h1'), 2)
     for (const host of ['h2', 'h3', 'h4']) assert.equal(backend.most.get(host), 1, host)
     assert.equal(backend.mostAtOnce, 2)
   })
 
-  it('a cluster-wide cap of 3: moves between disjoint hosts run side by side', async () => {
+  it('a top-level cap of 3: moves between disjoint hosts run side by side', async () => {
     // Protects the top-level maxParallel as every host's cap.
-    const cap = migrationCapOf({migration: {maxParallel: 3}}) as (host: string) => number
-    const backend = new TimedBackend([rawHost('h1', [rawVm('a'), rawVm('b')]), rawHost('h2', []), rawHost('h3', [rawVm('c')]), rawHost('h4', [])], cap)
-    await executorFor(backend).migrateAll([move('a', 'h1', 'h2'), move('c', 'h3', 'h4'), move('b', 'h1', 'h2')])
-    assert.equal(backend.mostAtOnce, 3)
+    const backend = new TimedBackend([rawHost('h1', [rawVm('a'), rawVm('b'), rawVm('e')]), rawHost('h2', []), rawHost('h3', [rawVm('c')]), rawHost('h4', [])])
+    await executorFor(backend, boundsOf({migration: {maxParallel: 3}})).migrateAll([move('a', 'h1', 'h2'), move('c', 'h3', 'h4'), move('b', 'h1', 'h2'), move('e', 'h1', 'h2')])
+    assert.equal(backend.most.get('h1'), 3)
+    assert.equal(backend.mostAtOnce, 4)
+  })
+
+  it('a cluster cap of 2 holds across disjoint hosts', async () => {
+    // Protects maxParallelInCluster against the per-host caps that alone would allow more.
+    const backend = new TimedBackend([rawHost('h1', [rawVm('a')]), rawHost('h2', []), rawHost('h3', [rawVm('c')]), rawHost('h4', []), rawHost('h5', [rawVm('e')]), rawHost('h6', [])])
+    const actions = await executorFor(backend, boundsOf({migration: {maxParallel: 4, maxParallelInCluster: 2}})).migrateAll([move('a', 'h1', 'h2'), move('c', 'h3', 'h4'), move('e', 'h5', 'h6')])
+    assert.deepEqual(actions.map((action) => `${action.vm} ${action.status}`), ['a done', 'c done', 'e done'])
+    assert.equal(backend.mostAtOnce, 2)
   })
 
   it('two moves arriving side by side on one host get two different free VFs', async () => {
     // Protects against a race: both arrivals planned on one snapshot would pick the same lowest VF.
-    const cap = migrationCapOf({migration: {maxParallel: 2}}) as (host: string) => number
-    const backend = new TimedBackend([rawHost('h1', [rawVm('a'), rawVm('b')]), rawHost('h2', [], ['0000:03:10.1', '0000:03:10.0'])], cap)
+    const backend = new TimedBackend([rawHost('h1', [rawVm('a'), rawVm('b')]), rawHost('h2', [], ['0000:03:10.1', '0000:03:10.0'])])
     const actions = await executorFor(backend).migrateAll([move('a', 'h1', 'h2', true), move('b', 'h1', 'h2', true)])
     assert.equal(backend.mostAtOnce, 2)
     assert.deepEqual(actions.filter((action) => action.kind === 'attach-vf').map((action) => `${action.vm} ${action.vf} ${action.status}`), ['a 0000:03:10.0 done', 'b 0000:03:10.1 done'])
@@ -138,8 +155,7 @@ describe('per-host migration cap (migration.maxParallel)', () => {
 
   it('side by side with one free VF for two arrivals: one gets it, the other runs on PV with the reason in its note', async () => {
     // Protects the note that says why a VF wanted on arrival was not given.
-    const cap = migrationCapOf({migration: {maxParallel: 2}}) as (host: string) => number
-    const backend = new TimedBackend([rawHost('h1', [rawVm('a'), rawVm('b')]), rawHost('h2', [], ['0000:03:10.0'])], cap)
+    const backend = new TimedBackend([rawHost('h1', [rawVm('a'), rawVm('b')]), rawHost('h2', [], ['0000:03:10.0'])])
     const actions = await executorFor(backend).migrateAll([move('a', 'h1', 'h2', true), move('b', 'h1', 'h2', true)])
     assert.deepEqual(actions.map((action) => `${action.kind} ${action.vm} ${action.status}${action.note ? ` (${action.note})` : ''}`), [
       'migrate a done',
@@ -153,7 +169,7 @@ describe('per-host migration cap (migration.maxParallel)', () => {
     const started: string[] = []
     const items = [{from: 'h1', to: 'h2', name: 'a'}, {from: 'h1', to: 'h3', name: 'b'}, {from: 'h1', to: 'h4', name: 'c'}]
     await assert.rejects(
-      runWithinCaps(items, () => 2, async (item) => {
+      runWithinCaps(items, {perHost: () => 2, total: 5}, async (item) => {
         started.push(item.name)
         await nextTurn()
         if (item.name === 'a') throw new Error('h2 unreachable')

@@ -217,10 +217,5 @@ export interface Backend {
   detachVf(host: string, vm: VmRef, vf: string): Promise<StepResult>
   /** Live migration of the domain `vm.uuid` (checked to bear `vm.name`); the VM must have no VF attached. */
   migrate(vm: VmRef, from: string, to: string): Promise<StepResult>
-  /**
-   * How many migrations may leave or enter a host at once (the configuration's migration.maxParallel);
-   * absent or undefined: one migration at a time in the whole cluster.
-   */
-  migrationCap?(): ((host: string) => number) | undefined
   close(): void
 }

@@ -42,7 +42,8 @@ export function vfNotGivenBack(journal: readonly JournalEntry[], isRunLive: Live
       if (migrate.kind !== 'migrate' || migrate.status !== 'failed') continue
       const before = rows.slice(0, index).reverse()
       const detach = before.find((row) => row.vm === migrate.vm && (row.kind === 'detach-vf' || row.kind === 'migrate'))
-      if (!detach || detach.kind !== 'detach-vf' || detach.status !== 'done') continue
+      // Only the move's own detach is owed back: a VF change of an earlier cycle that took the VM's VF is not.
+      if (!detach || detach.kind !== 'detach-vf' || detach.status !== 'done' || !/^detach before migrating/.test(detach.reason)) continue
       const givenBack = ordered.some((row) => row.id > migrate.id && row.vm === migrate.vm && row.kind === 'attach-vf' && row.status === 'done')
       // A VM the hypervisor says was destroyed (during or after the move) has nothing to give back to.
       const destroyed = ordered.some((row) => row.id >= migrate.id && row.vm === migrate.vm && DESTROYED.test(row.error ?? ''))

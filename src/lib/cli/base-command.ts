@@ -3,6 +3,7 @@
 import {Command} from '@oclif/core/command'
 import * as Flags from '@oclif/core/flags'
 import type {Executor} from '../loop/apply.js'
+import type {ActionBounds} from '../loop/action-bounds.js'
 import type {BackendName} from '../backends/index.js'
 import type {Backend} from '../backends/types.js'
 import {assertFiniteDocument} from '../document/finite.js'
@@ -228,6 +229,12 @@ export abstract class SovaCommand extends Command {
     return () => rulesInForce(config, store, cluster, drainRules(store, cluster))
   }
 
+  /** How many actions the executor runs at once: the configuration's bounds (config-bounds.ts). */
+  protected async boundsFor(flags: {config?: string}): Promise<ActionBounds> {
+    const [{loadConfig}, {actionBoundsOf}] = await Promise.all([import('../config.js'), import('../config-bounds.js')])
+    return actionBoundsOf(loadConfig(flags.config))
+  }
+
   /**
    * What an acting command needs: the store, the backend, and an executor, unless this is a dry
    * run (then nothing is locked and nothing can act). The caller closes the store. `stage`: see lockRun.
@@ -245,7 +252,7 @@ export abstract class SovaCommand extends Command {
       const runId = `${new Date().toISOString()}/${process.pid}`
       // SIGINT/SIGTERM: the action under way finishes (a migration with its VF steps), no new one starts.
       stopGracefully(() => this.note(Boolean(flags.quiet), `${this.id}: stopping after the current action`))
-      const executor = new Executor(backend, store, runId, stopRequested, {rules})
+      const executor = new Executor(backend, store, runId, stopRequested, {rules, bounds: await this.boundsFor(flags)})
       const {isRunLive} = await import('../store/run-liveness.js')
       for (const line of await executor.reconcile((runId) => isRunLive(runId))) this.note(Boolean(flags.quiet), `${this.id}: ${line}`)
       return {store, backend, executor, rules}

@@ -7,6 +7,7 @@
 import type {SovaDocument} from '../document/schema.js'
 import {NO_RULES, type RuleSet} from '../policy/rules.js'
 import {Executor} from '../loop/apply.js'
+import type {ActionBounds} from '../loop/action-bounds.js'
 import {SIM_SAMPLE_SECONDS, SimBackend, readSimCluster} from '../backends/sim/backend.js'
 import type {SimCluster} from '../backends/sim/cluster.js'
 import {resolveScenario} from '../backends/sim/scenarios.js'
@@ -52,6 +53,8 @@ export interface EvaluationOptions {
   /** Each loop policy's parameters (flags and configuration file); default: its defaults. */
   paramsFor?: (policy: PolicyName) => PolicyParams
   onProgress?: (progress: EvaluationProgress) => void
+  /** How many actions run at once (the configuration's, config-bounds.ts), as `sova run` runs them; default DEFAULT_ACTION_BOUNDS. */
+  bounds?: ActionBounds
   /** Each loop policy's document of each cycle, as `sova run` would write it (a test compares the two). */
   onCycle?: (policy: PolicyName, doc: SovaDocument) => void
 }
@@ -97,6 +100,7 @@ async function runLoopPolicy(
   onPeriod: (elapsedSeconds: number) => void,
   rules: RuleSet = NO_RULES,
   onCycle: (doc: SovaDocument) => void = () => {},
+  bounds?: ActionBounds,
 ): Promise<ScoreboardPoint[]> {
   const store = Store.openInMemory()
   try {
@@ -104,7 +108,7 @@ async function runLoopPolicy(
     store.writeSim(JSON.stringify({...cluster, scoreUntilMs: endMs}))
     const backend = new SimBackend(store)
     const history = new SampleHistory(store)
-    const executor = new Executor(backend, store, `evaluate/${params.policy}`, undefined, {rules: () => rules})
+    const executor = new Executor(backend, store, `evaluate/${params.policy}`, undefined, {rules: () => rules, bounds})
     // The private store holds no other run; the loop's own rows are its to settle.
     const context = {backend, store, executor, isRunLive: () => true, log: () => {}, rules: () => rules}
     const freshness = freshnessOf(DEFAULT_MAX_SAMPLE_AGE_SECONDS, backend)
@@ -147,7 +151,7 @@ export async function evaluateCluster(cluster: SimCluster, options: Omit<Evaluat
         ? runBound(copy, options.durationSeconds, SIM_SAMPLE_SECONDS, report)
         : policy === 'clairvoyant'
           ? runClairvoyant(copy, options.durationSeconds, SIM_SAMPLE_SECONDS, report).points
-          : await runLoopPolicy(copy, (options.paramsFor ?? ((name) => policyParams({policy: name})))(policy), options.durationSeconds, report, options.rules, (doc) => options.onCycle?.(policy as PolicyName, doc))
+          : await runLoopPolicy(copy, (options.paramsFor ?? ((name) => policyParams({policy: name})))(policy), options.durationSeconds, report, options.rules, (doc) => options.onCycle?.(policy as PolicyName, doc), options.bounds)
     const result = evaluationOf(policy, points)
     results.push(result)
     report(options.durationSeconds, result)

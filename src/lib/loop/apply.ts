@@ -7,7 +7,8 @@ import type {Action, Host, PlannedMigration, PlannedVfChange} from '../document/
 import {placementOf} from './rates.js'
 export {dryRunActions} from './dry-run.js'
 import {expandMigration, firstFreeVf, locateVm, vfChangeStep, withUuid, type Step} from './plan-steps.js'
-import {HostLocks, runWithinCaps} from './migration-slots.js'
+import {type ActionBounds, DEFAULT_ACTION_BOUNDS} from './action-bounds.js'
+import {HostLocks, runByHost, runWithinCaps, type Stop} from './migration-slots.js'
 import {isUnfinished, owedDetaches, planReconciliation} from './reconcile.js'
 import type {Store} from '../store/store.js'
 import type {RuleSet} from '../policy/rules.js'
@@ -20,6 +21,8 @@ export interface ExecutorOptions {
    * after the plan was made, even during a long run) is skipped.
    */
   rules?: () => RuleSet
+  /** How many actions run at once (the configuration's, config-bounds.ts); default DEFAULT_ACTION_BOUNDS. */
+  bounds?: ActionBounds
 }
 
 export class Executor {
@@ -27,35 +30,56 @@ export class Executor {
     private readonly backend: Backend,
     private readonly store: Store,
     private readonly runId: string,
-    /** True once SIGINT/SIGTERM asked to stop: the action under way finishes, later ones do not start. */
+    /** True once SIGINT/SIGTERM asked to stop: the actions under way finish, later ones do not start. */
     private readonly shouldStop: () => boolean = () => false,
     private readonly options: ExecutorOptions = {},
   ) {}
 
   private static readonly STOPPED = 'not started: a stop was requested (SIGINT/SIGTERM); the action under way finished'
 
-  /** Set while migrations run side by side: a VF on arrival is then chosen on its host's live state, one arrival at a time per host. */
-  private concurrent = false
-  private readonly arrivals = new HostLocks()
+  /**
+   * A lock per host for what two moves must not interleave on it: reading a target's memory and
+   * counting the moves already bound there, and choosing a free VF on arrival.
+   */
+  private readonly hostLocks = new HostLocks()
+  /**
+   * Memory (MiB) promised to moves under way into each host, by VM, and whether the move's call has
+   * returned: counted against the host until the host shows the VM after the call returned.
+   */
+  private readonly arriving = new Map<string, Map<string, {memoryMiB: number; returned: boolean}>>()
+
+  private get bounds(): ActionBounds {
+    return this.options.bounds ?? DEFAULT_ACTION_BOUNDS
+  }
+
+  /** Whether to stop starting actions: after letting the event loop turn (a signal is seen even on a backend that never waits), or now. */
+  private readonly stop: Stop = {
+    poll: async () => {
+      await letSignalsIn()
+      return this.shouldStop()
+    },
+    asked: () => this.shouldStop(),
+  }
 
   /**
-   * Every planned migration, each as migrate() does it: one after another, or, when the
-   * configuration caps migrations per host (migration.maxParallel), as many at once as every
-   * host's cap allows, started in plan order. Actions in plan order.
+   * Every planned migration, each as migrate() does it, as many at once as the bounds allow (per
+   * host, in the whole cluster), started in plan order. Actions in plan order; after a stop, the
+   * moves not started are journalled as such once those under way have finished.
    */
   async migrateAll(items: readonly PlannedMigration[]): Promise<Action[]> {
-    const cap = this.backend.migrationCap?.()
-    if (!cap || items.length < 2) {
-      const actions: Action[] = []
-      for (const item of items) actions.push(...(await this.migrate(item)))
-      return actions
-    }
-    this.concurrent = true
-    try {
-      return (await runWithinCaps(items, cap, (item) => this.migrate(item))).flat()
-    } finally {
-      this.concurrent = false
-    }
+    const {migrationsPerHost, migrationsInCluster} = this.bounds
+    const results = await runWithinCaps(items, {perHost: migrationsPerHost, total: migrationsInCluster}, (item) => this.migrateNow(item), this.stop)
+    return items.flatMap((item, index) => results[index] ?? [this.notStarted(migrationStep(item))])
+  }
+
+  /**
+   * Every planned VF change, each as switchVf() does it: one after another on a host, in plan order
+   * (a detach that frees a VF comes before the attach that takes it), and as many hosts at once as
+   * the bounds allow. Actions in plan order; after a stop, as migrateAll.
+   */
+  async switchVfAll(changes: readonly PlannedVfChange[]): Promise<Action[]> {
+    const results = await runByHost(changes, (change) => change.host, this.bounds.vfHostsAtOnce, (change) => this.switchVfNow(change), this.stop)
+    return changes.map((change, index) => results[index] ?? this.notStarted(vfChangeStep(change)))
   }
 
   /**
@@ -69,20 +93,64 @@ export class Executor {
 
   /** Detach VF, migrate, give a VF on arrival; a failed migration gives the VF back on the source. */
   async migrate(item: PlannedMigration): Promise<Action[]> {
-    // The loop turns before each action, so a stop asked for meanwhile is seen even on a backend that never waits.
-    await letSignalsIn()
-    if (this.shouldStop()) return [this.record({kind: 'migrate', vm: item.vm, host: item.from, to: item.to, reason: item.reason}, 'skipped', Executor.STOPPED)]
+    return (await this.stop.poll()) ? [this.notStarted(migrationStep(item))] : this.migrateNow(item)
+  }
+
+  private async migrateNow(item: PlannedMigration): Promise<Action[]> {
+    const checked = await this.hostLocks.hold(item.to, async () => {
+      const found = await this.checkMigration(item)
+      // Bound to the target within the check's lock, until the move returns: every later check counts it.
+      if ('hosts' in found) this.bindArrival(item, found.memoryMiB)
+      return found
+    })
+    if ('stale' in checked) return [this.record(migrationStep(item), 'skipped', checked.stale)]
+    try {
+      return await this.migrateChecked(item, checked.hosts)
+    } finally {
+      // Under the target's lock: a check reading the target now sees the move's outcome or counts it, never neither.
+      await this.hostLocks.hold(item.to, async () => this.unbindArrival(item))
+    }
+  }
+
+  /** The live state a move starts from, or why it must not start. Run under the target's lock. */
+  private async checkMigration(item: PlannedMigration): Promise<{hosts: Host[]; memoryMiB: number} | {stale: string}> {
     const live = await this.live([item.from, item.to])
     const hosts = placementOf(live)
     const stale = unanswered(live, [item.from, item.to]) ?? this.migrationPrecondition(item, hosts, live) ?? this.ruled(migrationRefusal, item, hosts)
-    if (stale) return [this.record({kind: 'migrate', vm: item.vm, host: item.from, to: item.to, reason: item.reason}, 'skipped', stale)]
+    return stale ? {stale} : {hosts, memoryMiB: locateVm(hosts, item.vm)?.vm.memoryMiB ?? 0}
+  }
 
+  private bindArrival(item: PlannedMigration, memoryMiB: number): void {
+    const bound = this.arriving.get(item.to) ?? new Map<string, {memoryMiB: number; returned: boolean}>()
+    bound.set(item.vm, {memoryMiB, returned: false})
+    this.arriving.set(item.to, bound)
+  }
+
+  private unbindArrival(item: PlannedMigration): void {
+    const bound = this.arriving.get(item.to)
+    bound?.delete(item.vm)
+    if (bound?.size === 0) this.arriving.delete(item.to)
+  }
+
+  /**
+   * Memory promised to moves under way into `host` that its live reading may not count yet: every
+   * move whose call has not returned (an incoming domain can be listed before its memory is all
+   * there), and those that returned while the reading does not show their VM.
+   */
+  private boundTo(host: Host): number {
+    let total = 0
+    for (const [vm, {memoryMiB, returned}] of this.arriving.get(host.name) ?? []) if (!returned || !host.vms.some((resident) => resident.name === vm)) total += memoryMiB
+    return total
+  }
+
+  /** The steps of a move whose checks passed on `hosts`. */
+  private async migrateChecked(item: PlannedMigration, hosts: Host[]): Promise<Action[]> {
     const rules = this.options.rules?.()
-    const steps = expandMigration(rules ? vfOnArrivalAllowed(rules, item, hosts) : item, hosts)
+    const allowed = rules ? vfOnArrivalAllowed(rules, item, hosts) : item
+    const steps = expandMigration(allowed, hosts)
     const actions: Action[] = []
     const detach = steps.find((step) => step.kind === 'detach-vf')
     const migrate = steps.find((step) => step.kind === 'migrate') as Step
-    const arrival = steps.find((step) => step.kind === 'attach-vf')
 
     let detached: Action | undefined
     let taken: VfDevice | undefined
@@ -95,6 +163,8 @@ export class Executor {
       }
     }
     let moved = await this.perform(migrate)
+    const binding = this.arriving.get(item.to)?.get(item.vm)
+    if (binding) binding.returned = true
     // The hypervisors decide, not the tool's exit code: confirm the VM runs on the target and is
     // gone from the source, and journal what is true when either end disagrees.
     const seen = await this.whereIs(item.vm, [item.from, item.to])
@@ -110,10 +180,11 @@ export class Executor {
       }
       return actions
     }
-    // Side by side, two arrivals could pick the same free VF: choose it on the host as it is now, one arrival at a time.
-    const given = this.concurrent && item.giveVfOnArrival ? await this.arrivals.hold(item.to, () => this.arriveWithFreeVf(migrate)) : arrival ? await this.perform(arrival) : `${item.to} had no free VF on arrival`
+    if (!allowed.giveVfOnArrival) return actions
+    // Moves side by side could pick the same free VF: it is chosen on the target as it is now, one arrival at a time.
+    const given = await this.hostLocks.hold(item.to, () => this.arriveWithFreeVf(migrate))
     if (typeof given !== 'string') actions.push(given)
-    else if (item.giveVfOnArrival) {
+    else {
       // Said, not left for the operator to find out: the plan wanted a VF on arrival and none was given.
       const note = `${given}: ${item.vm} runs on its para-virtual NIC until a VF is free`
       actions[actions.length - 1] = {...moved, note: moved.note ? `${moved.note}; ${note}` : note}
@@ -138,9 +209,11 @@ export class Executor {
 
   /** One VF hot-plug or unplug, if it still makes sense on the live cluster. */
   async switchVf(change: PlannedVfChange): Promise<Action> {
+    return (await this.stop.poll()) ? this.notStarted(vfChangeStep(change)) : this.switchVfNow(change)
+  }
+
+  private async switchVfNow(change: PlannedVfChange): Promise<Action> {
     const step = vfChangeStep(change)
-    await letSignalsIn()
-    if (this.shouldStop()) return this.record(step, 'skipped', Executor.STOPPED)
     const live = await this.live([change.host])
     const hosts = placementOf(live)
     const stale = unanswered(live, [change.host]) ?? this.vfPrecondition(change, hosts) ?? this.ruled(vfChangeRefusal, change, hosts)
@@ -206,8 +279,10 @@ export class Executor {
       if (missing) return undefined // said by unanswered(), with the host's reason
       return `refused: the target ${item.to} is not a host of the cluster (hosts: ${hosts.map((host) => host.name).join(', ')})`
     }
-    if (target.memoryMiB.free < where.vm.memoryMiB) {
-      return `refused: ${item.to} has ${Math.round(target.memoryMiB.free)} MiB free, ${item.vm} needs ${where.vm.memoryMiB} MiB`
+    const bound = this.boundTo(target)
+    if (target.memoryMiB.free - bound < where.vm.memoryMiB) {
+      const promised = bound > 0 ? ` (${Math.round(bound)} MiB of it promised to moves under way into it)` : ''
+      return `refused: ${item.to} has ${Math.round(target.memoryMiB.free)} MiB free${promised}, ${item.vm} needs ${where.vm.memoryMiB} MiB`
     }
     return undefined
   }
@@ -326,6 +401,11 @@ export class Executor {
     return {...rest, status: 'done', note}
   }
 
+  /** An action not started because a stop was asked for: journalled, with why. */
+  private notStarted(step: Step): Action {
+    return this.record(step, 'skipped', Executor.STOPPED)
+  }
+
   /** A step decided against at execution time is journalled too, with why. */
   private record(step: Step, status: 'skipped' | 'failed', error: string): Action {
     const journalId = this.journalPlanned(step)
@@ -348,6 +428,11 @@ export class Executor {
   }
 }
 
+
+/** A planned move as the one step it is journalled as when it does not start. */
+function migrationStep(item: PlannedMigration): Step {
+  return {kind: 'migrate', vm: item.vm, ...withUuid(item.uuid), host: item.from, to: item.to, reason: item.reason}
+}
 
 /** Where a VM runs now by the backend's account: the hosts that list it, and those that did not answer. */
 interface Whereabouts {

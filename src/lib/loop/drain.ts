@@ -87,8 +87,7 @@ export async function drainHost(context: DrainContext, host: string, limitsOf: (
   const before = store.hostMarks(cluster).find((mark) => mark.host === host)
   const collected = await collectStage(backend, store, {log: context.log, rules: context.rules?.()})
   const owed = before?.state === 'draining' && executor ? owedVfs(store, host, collected, context.isRunLive) : []
-  const kept: Action[] = []
-  for (const change of owed) kept.push(await (executor as NonNullable<Acting>).switchVf(change))
+  const kept: Action[] = owed.length > 0 ? await (executor as NonNullable<Acting>).switchVfAll(owed) : []
   // The VFs just given are not free for this plan's arrivals.
   const sample = owed.length === 0 ? collected : {...collected, hosts: applyActions(collected.hosts, kept), plan: {policy: 'drain', migrations: [], vf: owed}, actions: kept}
   const source = sample.hosts.find((candidate) => candidate.name === host)

@@ -181,11 +181,7 @@ export async function switchVfStage(doc: SovaDocument, params: PolicyParams, exe
   const {noop, rejected} = planned
   const changes = meaning(planned.items, doc.hosts)
   const plan = planOf(doc, chosen.policy)
-  const actions: Action[] = [...done]
-  for (const change of changes) {
-    if (executor) actions.push(await executor.switchVf(change))
-    else actions.push(...dryRunActions([vfChangeStep(change)]))
-  }
+  const actions: Action[] = [...done, ...(executor ? await executor.switchVfAll(changes) : dryRunActions(changes.map(vfChangeStep)))]
   return {...doc, plan: {...plan, vf: changes, noop: {...plan.noop, vf: noop}, rejected: {...plan.rejected, vf: rejected}}, actions}
 }
 

@@ -202,9 +202,6 @@ export class PrometheusSensing implements Backend {
   migrate(vm: VmRef, from: string, to: string): Promise<StepResult> {
     return this.acting.migrate(vm, from, to)
   }
-  migrationCap(): ((host: string) => number) | undefined {
-    return this.acting.migrationCap?.()
-  }
   close(): void {
     this.acting.close()
   }

@@ -3,7 +3,6 @@
 // what a host is and how to act on it is the driver's business.
 import {setTimeout as sleep} from 'node:timers/promises'
 import type {ConfigFile, HostEntry} from '../../config.js'
-import {migrationCapOf} from '../../config-migration.js'
 import {UnreachableError, UsageError} from '../../errors.js'
 import {type HostShell, localShell, sshShell, type SshMultiplexing} from '../../exec.js'
 import {mapSettled} from '../../concurrency.js'
@@ -156,10 +155,6 @@ export class HostsBackend implements Backend {
     const host = this.hosts.find((h) => h.name === name)
     if (!host) throw new UsageError(`${name} is not a host of the configuration (hosts: ${this.hosts.map((h) => h.name).join(', ')})`)
     return host
-  }
-
-  migrationCap(): ((host: string) => number) | undefined {
-    return migrationCapOf(this.config)
   }
 
   /** Each host's driver, built once. */
