@@ -338,7 +338,9 @@ describe('through the Executor', () => {
       const backend = new SimBackend(store)
       const executor = new Executor(backend, store, 'loop')
       const history = new SampleHistory(store)
-      const params = policyParams({policy: 'sova'})
+      // The seed policy acts on every burst: some thousand actions meet every kind of fault. sova
+      // leaves short hot spells alone and acts too rarely here to meet them all.
+      const params = policyParams({policy: 'seed'})
       let vms = new Set(readSimCluster(store).vms.map((vm) => vm.name))
       const injected = {outages: 0, vanished: 0, interrupted: 0, actions: 0}
       for (let cycle = 0; cycle < 1000; cycle++) {
@@ -377,9 +379,8 @@ describe('through the Executor', () => {
       }
       const journal = store.journal(1_000_000)
       assert.equal(journal.filter((row) => row.status === 'planned' || row.status === 'started').length, 0, 'no action left half-journalled')
-      // The bursty scenario keeps the policy acting, so every kind of damage happens (deterministically);
-      // sova leaves most of its short hot spells alone, so some 100 actions in 1,000 cycles.
-      assert.ok(injected.actions > 50 && injected.outages > 0 && injected.vanished > 0 && journal.some((row) => row.status === 'failed'), JSON.stringify(injected))
+      // The bursty scenario keeps the policy acting, so every kind of damage happens (deterministically).
+      assert.ok(injected.actions > 100 && injected.outages > 0 && injected.vanished > 0 && journal.some((row) => row.status === 'failed'), JSON.stringify(injected))
     } finally {
       store.close()
     }
