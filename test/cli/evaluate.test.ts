@@ -19,8 +19,9 @@ describe('sova evaluate', () => {
     assert.equal(result.exitCode, 0, String(result.stderr))
     assert.equal(existsSync(state), false, 'the state directory was not created')
     const svg = readFileSync(plot, 'utf8')
-    assert.equal((svg.match(/<polyline /g) ?? []).length, 6, 'three policies × two panels')
-    assert.equal((svg.match(/class="legend-entry"/g) ?? []).length, 3)
+    assert.equal((svg.match(/<polyline [^>]*data-policy=/g) ?? []).length, 6, 'three policies × two panels')
+    assert.equal((svg.match(/<polyline class="offered"/g) ?? []).length, 1, 'the offered traffic, in the delivered panel')
+    assert.equal((svg.match(/class="legend-entry"/g) ?? []).length, 4, 'three policies and the offered traffic')
     assert.deepEqual(readdirSync(dir), ['out.svg'], 'no temporary file left behind')
     const rows = String(result.stdout).trim().split('\n')
     assert.equal(rows.length, 4, 'CSV: a header and one row per policy')
@@ -55,7 +56,7 @@ describe('sova evaluate', () => {
       assert.equal(policy.seconds, 120, `${policy.policy} is scored over exactly --duration`)
       assert.ok(policy.deliveredRatio > 0 && policy.deliveredRatio <= 1 + 1e-9, `${policy.policy} delivered/offered ${policy.deliveredRatio}`)
       assert.ok(policy.series.length >= 10, `${policy.policy} has a series point per period`)
-      assert.deepEqual(Object.keys(policy.series[0]).sort(), ['deliveredGbps', 'p99Ms', 't'])
+      assert.deepEqual(Object.keys(policy.series[0]).sort(), ['deliveredGbps', 'offeredGbps', 'p99Ms', 't'])
     }
   })
 
