@@ -42,7 +42,7 @@ it as an SVG. Progress goes to stderr.`
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Evaluate)
-    const [{evaluate, parsePolicies}, {progressReporter}, {csvRows, tableRows, EVALUATION_COLUMNS}, files, {loadConfig}, {policyParams}, {parsePhysicsOverrides}] = await Promise.all([
+    const [{evaluate, parsePolicies}, {progressReporter}, {csvRows, tableRows, EVALUATION_COLUMNS}, files, {loadConfig}, {policyParams}, {parsePhysicsOverrides}, {actionBoundsOf}] = await Promise.all([
       import('../lib/evaluate/harness.js'),
       import('../lib/evaluate/progress.js'),
       import('../lib/evaluate/summary.js'),
@@ -50,6 +50,7 @@ it as an SVG. Progress goes to stderr.`
       import('../lib/config.js'),
       import('../lib/cli/flags.js'),
       import('../lib/backends/sim/physics-overrides.js'),
+      import('../lib/config-bounds.js'),
     ])
     await this.checkRecordColumns(flags, EVALUATION_COLUMNS)
     // The configuration's parameters apply to every policy evaluated (its policy name does not).
@@ -76,7 +77,7 @@ it as an SVG. Progress goes to stderr.`
         policies,
         paramsFor,
         // The configuration's bounds on actions at once, as sova run would act.
-        bounds: (await import('../lib/config-bounds.js')).actionBoundsOf(config),
+        bounds: actionBoundsOf(config),
         onProgress: progress.onProgress,
       })
     } finally {

@@ -30,6 +30,16 @@ async function journal(state: string): Promise<any[]> {
 }
 
 /** Waits until `pid` is stopped (SIGSTOP delivered), reading its state in /proc. */
+/** `sova drain HOST` started in the background on `state`, for a test to kill: the child, when it has exited, and whether it has. */
+function drainInBackground(state: string, host: string) {
+  const child = spawn(process.execPath, [BIN, 'drain', host, '--quiet'], {env: {...process.env, SOVA_STATE_DIR: state}, stdio: 'ignore'})
+  let closed = false
+  const exited = new Promise<void>((resolve) => child.on('close', () => resolve())).then(() => {
+    closed = true
+  })
+  return {child, exited, closed: () => closed}
+}
+
 async function frozen(pid: number): Promise<void> {
   for (let polls = 0; polls < 1000; polls++) {
     try {
@@ -262,12 +272,9 @@ describe('sova drain / undrain', () => {
   it('kill -9 at whatever point of a drain: the next drain finishes it, each VM on exactly one host', async () => {
     const state = freshStateDir()
     assert.equal((await sova(['sim', 'reset', '--scenario', 'large', '--hosts', '8', '--vms-per-host', '20'], {state})).exitCode, 0)
-    const child = spawn(process.execPath, [BIN, 'drain', 'host1', '--quiet'], {env: {...process.env, SOVA_STATE_DIR: state}, stdio: 'ignore'})
-    const exited = new Promise<void>((resolve) => child.on('close', () => resolve()))
-    let closed = false
-    void exited.then(() => (closed = true))
+    const {child, exited, closed} = drainInBackground(state, 'host1')
     // Killed once the journal shows its first step (or when it ended first on a fast machine).
-    while (!closed && withStore(state, (store) => store.journalCount()) === 0) await sleep(5)
+    while (!closed() && withStore(state, (store) => store.journalCount()) === 0) await sleep(5)
     child.kill('SIGKILL')
     await exited
     const drain = await sova(['drain', 'host1'], {state})
@@ -282,17 +289,14 @@ describe('sova drain / undrain', () => {
   it('kill -9 while several moves of a drain are under way side by side: the next acting run settles every row, each VM on one host, sova check clean', async () => {
     const state = freshStateDir()
     assert.equal((await sova(['sim', 'reset', '--scenario', 'large', '--hosts', '8', '--vms-per-host', '20'], {state})).exitCode, 0)
-    const child = spawn(process.execPath, [BIN, 'drain', 'host1', '--quiet'], {env: {...process.env, SOVA_STATE_DIR: state}, stdio: 'ignore'})
-    const exited = new Promise<void>((resolve) => child.on('close', () => resolve()))
-    let closed = false
-    void exited.then(() => (closed = true))
+    const {child, exited, closed} = drainInBackground(state, 'host1')
     // The drain is frozen (SIGSTOP) now and then and its journal read: once two or more moves are
     // under way at that instant it is killed right there, so the journal read is what it leaves.
     let underWayAtKill: string[] = []
     try {
-      for (let looks = 0; !closed && looks < 20_000; looks++) {
+      for (let looks = 0; !closed() && looks < 20_000; looks++) {
         await sleep(2)
-        if (closed || !child.kill('SIGSTOP')) break
+        if (closed() || !child.kill('SIGSTOP')) break
         await frozen(child.pid as number)
         // Frozen in the middle of a commit, its journal cannot be read this time: look again later.
         const open = readable(() => movesUnderWay(journalRead(state)))
@@ -304,7 +308,7 @@ describe('sova drain / undrain', () => {
         child.kill('SIGCONT')
       }
     } finally {
-      if (!closed) child.kill('SIGKILL')
+      if (!closed()) child.kill('SIGKILL')
     }
     await exited
     assert.ok(underWayAtKill.length >= 2, `the drain ended before two moves were seen under way at once (${underWayAtKill.join(', ')})`)

@@ -67,12 +67,8 @@ export function knowledgeOf(doc: SovaDocument): SampleKnowledge {
   const pv = knowledge.pv as Record<string, [number, number | null]>
   for (const host of doc.hosts) {
     knowledge.peak[host.name] = peakUtilisation(host)
-    let pvBps = 0
-    for (const vm of host.vms) {
-      knowledge.vms.push([vm.name, host.name, vm.path, vmRateMbps(vm)])
-      if (vm.path === 'pv') pvBps += vm.net.rxBps + vm.net.txBps
-    }
-    pv[host.name] = [pvBps * MBIT, host.backend?.busyCores ?? null]
+    for (const vm of host.vms) knowledge.vms.push([vm.name, host.name, vm.path, vmRateMbps(vm)])
+    pv[host.name] = [pvTrafficMbps(host), host.backend?.busyCores ?? null]
   }
   return knowledge
 }

@@ -33,8 +33,6 @@ export interface HostContext {
   capacity: Pick<HostCapacity, 'pvCapMbps' | 'pvCapFrom' | 'backendMbps' | 'backendFrom'>
 }
 
-export {pvTrafficMbps}
-
 /**
  * A VM's demand in its busier direction and a VF's value to it. On a VF its rate is its demand.
  * On its PV NIC near the PV capacity it is saturated: its demand is the rate it reached on a VF
