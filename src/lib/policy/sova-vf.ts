@@ -12,6 +12,7 @@ import {secondsSince} from './memory.js'
 import {expectedRemainingSeconds} from './episodes.js'
 import type {SovaParams} from './sova-params.js'
 import {ownValue} from '../named.js'
+import {PATH_CAPACITY} from './path-capacity.js'
 import {vfRuleSaid} from './rule-checks.js'
 import {vfHandOutBlocker, vfRuleOf} from './rules.js'
 
@@ -23,11 +24,15 @@ export interface SovaVfPlan {
 
 
 /**
- * Warm-up: a VF is taken away from a VM only once the loop has watched it on its host for this
- * many seconds (first to latest sample): one sampling period of the prototype (ALGORITHM.md §1).
- * A first run, whose only sample may cover 2 seconds, attaches free VFs but takes none away on so
- * little evidence; counted in time rather than samples, the warm-up costs a loop that samples
- * every 10 s one cycle, not two, of a saturated backend that the VFs booted on the wrong VMs leave.
+ * Warm-up: a VF its holder uses is taken away only once the loop has watched the holder on its
+ * host for this many seconds (first to latest sample): one sampling period of the prototype
+ * (ALGORITHM.md §1). A first run, whose only sample may cover 2 seconds, takes no VF away on so
+ * little evidence from a VM that carries as much as its PV path does: on PV it could lose
+ * throughput. A holder whose traffic fits well within its PV path (below `saturatedShare` of it)
+ * stands to lose latency only, while the VMs waiting for its VF lose their whole gain every second
+ * of the wait: the warm-up does not hold that VF back (a misjudged holder takes one again after
+ * the hold). Counted in time rather than samples, the warm-up costs a loop sampling every 10 s at
+ * most one cycle.
  */
 export const VF_TAKE_WARMUP_SECONDS = 10
 
@@ -87,12 +92,18 @@ function planHost(host: Host, scores: Scores, arrivals: ReadonlySet<string>, at:
   }
   const byValueDesc = (a: Guest, b: Guest) => b.value - a.value || (a.name < b.name ? -1 : 1)
   const wanting = guests.filter((guest) => !guest.vf && guest.value >= params.vfMinValueMbps).sort(byValueDesc)
-  // Holders that may give their VF up, least valuable first; not before the warm-up.
-  const warming = guests.filter((guest) => guest.vf && guest.hold === 0 && watchedFor(guest) < VF_TAKE_WARMUP_SECONDS)
-  const holders = guests.filter((guest) => guest.vf && guest.hold === 0 && watchedFor(guest) >= VF_TAKE_WARMUP_SECONDS).sort((a, b) => -byValueDesc(a, b))
+  // Holders that may give their VF up, least valuable first; one that could lose throughput on PV, not before the warm-up.
+  const pvCapMbps = ownValue(scores.hosts, host.name)?.capacity?.pvCapMbps ?? params.pvCapMbps ?? PATH_CAPACITY.pvCapPriorShare * host.nic.speedMbps
+  const fillsPv = (guest: Guest) => (guest.score.demandMbps ?? Number.POSITIVE_INFINITY) >= params.saturatedShare * pvCapMbps
+  const warmingUp = (guest: Guest) => watchedFor(guest) < VF_TAKE_WARMUP_SECONDS && fillsPv(guest)
+  const warming = guests.filter((guest) => guest.vf && guest.hold === 0 && warmingUp(guest))
+  const holders = guests.filter((guest) => guest.vf && guest.hold === 0 && !warmingUp(guest)).sort((a, b) => -byValueDesc(a, b))
   if (warming.length > 0) {
-    const seen = warming.map((guest) => `${guest.name} (${Math.round(watchedFor(guest))} s so far)`).join(', ')
-    rejected.push(`${host.name}: warm-up: no VF is taken from ${seen} until the loop has watched it for ${VF_TAKE_WARMUP_SECONDS} s on ${host.name}`)
+    const seen = warming.map((guest) => `${guest.name} (${mbps(guest.score.demandMbps ?? 0)}, ${Math.round(watchedFor(guest))} s so far)`).join(', ')
+    rejected.push(
+      `${host.name}: warm-up: no VF is taken from ${seen} until the loop has watched it for ${VF_TAKE_WARMUP_SECONDS} s on ${host.name}: ` +
+        `it carries ${Math.round(params.saturatedShare * 100)}% or more of the PV path (${mbps(pvCapMbps)}), so it could lose throughput there`,
+    )
   }
   const inWarmUp = warming.length > 0 ? ', in its warm-up' : ''
   const free = [...host.vfs.free, ...returned].sort()
@@ -190,7 +201,7 @@ export function planSovaVf(
   const kept = capRejected(rejected)
   if (changes.length > 0) return {changes, rejected: kept}
   if (rejected.some((line) => /: warm-up: /.test(line))) {
-    return {changes, rejected: kept, noop: `no VF change: warm-up (no VF is taken away before the loop has watched its VM for ${VF_TAKE_WARMUP_SECONDS} s on its host), and every other alternative was rejected (see plan.rejected.vf)`}
+    return {changes, rejected: kept, noop: `no VF change: warm-up (no VF is taken from a VM that carries as much as its PV path before the loop has watched it for ${VF_TAKE_WARMUP_SECONDS} s on its host), and every other alternative was rejected (see plan.rejected.vf)`}
   }
   return {
     changes,
