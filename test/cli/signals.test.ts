@@ -109,7 +109,7 @@ describe('signals stop an acting run after the action under way', () => {
     const state = freshStateDir()
     assert.equal((await sova(['sim', 'reset', '--scenario', 'large', '--hosts', '100', '--vms-per-host', '20'], {state})).exitCode, 0)
     // The first line a fresh run writes comes before its sample, scores, plan and every action.
-    // The seed policy acts at once on a first sample (sova's warm-up takes no VF away on one): some 200 actions.
+    // The seed policy acts at once on a first sample, on every VM it ranks: some 200 actions.
     const run = await signalWhen(['run', '--once', '--policy', 'seed'], state, ['SIGINT'], {stderr: /sampling for/})
     assert.equal(run.exitCode, 0, run.stderr)
     assert.match(run.stderr, /^run: stopping after the current action$/m)
