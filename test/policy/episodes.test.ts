@@ -159,7 +159,8 @@ describe('sova: onto a PV path elsewhere when no target has a VF', () => {
   // h1's port is hot with heavy1 on a VF at 3,000 Mbit/s (above the PV path) and web VMs; h2 has room
   // but every VF of it is held by a VM that needs it; heavy1 is the only VM whose move relieves enough.
   function cluster(heavyMbps: number, webMbps: number) {
-    const heavy1 = sender('heavy1', heavyMbps, 'vf', DEFAULT_VFS[0])
+    // A small memory: its copy is short, so doing without its VF meanwhile costs it little.
+    const heavy1 = {...sender('heavy1', heavyMbps, 'vf', DEFAULT_VFS[0]), memoryMiB: 256}
     const webs = Array.from({length: 10}, (_, n) => sender(`web${n + 1}`, webMbps, 'pv'))
     const holders = DEFAULT_VFS.map((vf, n) => sender(`hold${n + 1}`, 250, 'vf', vf))
     return history(4, () => doc([carrying('h1', [heavy1, ...webs]), carrying('h2', holders)]))
@@ -181,5 +182,24 @@ describe('sova: onto a PV path elsewhere when no target has a VF', () => {
     const result = plan(entries, current)
     assert.deepEqual(result.items.filter((move) => move.vm === 'heavy1'), [])
     assert.ok((result.rejected ?? []).some((line) => /heavy1 .* has no target: .*on a PV path elsewhere it would lose \d+ Mbit\/s, more than the \d+ Mbit\/s the port gains/.test(line)), (result.rejected ?? []).join('\n'))
+  })
+})
+
+describe('sova: a VF holder pays for the copy without its VF', () => {
+  // h1's tx is hot at 9,500 Mbit/s: 1,000 must go. vfvm (2 GiB, on a VF at 3,000 Mbit/s, above the
+  // PV path) and pvvm (3 GiB, on PV at 2,000) each relieve enough; three 16 GiB fillers too.
+  function cluster() {
+    const vfvm = sender('vfvm', 3000, 'vf', DEFAULT_VFS[0])
+    vfvm.memoryMiB = 2048
+    const pvvm = sender('pvvm', 2000, 'pv')
+    pvvm.memoryMiB = 3072
+    const fillers = Array.from({length: 3}, (_, n) => ({...sender(`fill${n + 1}`, 1500, 'pv'), memoryMiB: 16384}))
+    return history(4, () => doc([carrying('h1', [vfvm, pvvm, ...fillers]), carrying('h2', [])]))
+  }
+
+  it('moves the VM on PV although its copy is larger: the VF holder would do without its VF while it copies', () => {
+    const {entries, current} = cluster()
+    const result = planMigrations({...current, scores: scorePolicy(current, entries, sovaParams)}, sovaParams)
+    assert.deepEqual(result.items.map((move) => `${move.vm} ${move.from}→${move.to}`), ['pvvm h1→h2'])
   })
 })

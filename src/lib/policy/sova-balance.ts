@@ -264,6 +264,8 @@ interface Candidate {
   /** Its rate in the hot direction now: relief is the part of it that lasts. */
   now: number
   copyMiB: number
+  /** Mbit the move costs: what its copy displaces on the hot direction, plus what the VM loses on PV while it copies. */
+  costMbit: number
 }
 
 /**
@@ -324,24 +326,30 @@ function planOne(doc: SovaDocument, source: Ledger, ledgers: Ledger[], direction
     const copySeconds = (copyMiB * MBIT_PER_MIB) / streamMbps
     const reliefSeconds = Math.min(params.horizonSeconds, Math.max(0, lastingSeconds - copySeconds))
     const benefitMbit = Math.min(relief, needed) * reliefSeconds
-    if (benefitMbit <= extraMbit) {
+    // A VF is detached before the copy and given back on arrival: meanwhile the VM runs on its PV
+    // path, without what its VF is worth to it (throughput above PV, backend relief, latency).
+    const vfWorthMbps = vm.vf ? score?.vfValueMbps ?? 0 : 0
+    const vfLossMbit = vfWorthMbps * (copySeconds + params.attachSeconds)
+    const costMbit = extraMbit + vfLossMbit
+    if (benefitMbit <= costMbit) {
       unpaid++
       const copy = `its ~${Math.round(copySeconds)} s copy`
       const over = reliefSeconds < params.horizonSeconds
         ? `the ${Math.round(reliefSeconds)} s left of the spell once ${copy} is done (the spell is expected to last ${Math.round(lastingSeconds)} s more)`
         : `${params.horizonSeconds} s after ${copy}`
-      rejected.push(`${name}: ${vm.name} stays: its ${mbps(relief)} of ${direction} over ${over} relieves less than its ${Math.round(copyMiB)} MiB copy adds to that ${direction}`)
+      const lost = vfLossMbit > 0 ? `, plus its VF (worth ${mbps(vfWorthMbps)} to it) for the copy and the hot-plug` : ''
+      rejected.push(`${name}: ${vm.name} stays: its ${mbps(relief)} of ${direction} over ${over} relieves less than its ${Math.round(copyMiB)} MiB copy adds to that ${direction}${lost}`)
       continue
     }
-    candidates.push({vm, score, relief, now, copyMiB})
+    candidates.push({vm, score, relief, now, copyMiB, costMbit})
   }
-  // Cheapest move that relieves enough; if none does alone, the most relief (the next cycle can add another).
+  // Cheapest move (copy and VF time lost) that relieves enough; if none does alone, the most relief (the next cycle can add another).
   candidates.sort((a, b) => {
     const aEnough = a.relief >= needed
     const bEnough = b.relief >= needed
     if (aEnough !== bEnough) return aEnough ? -1 : 1
-    if (aEnough) return a.copyMiB - b.copyMiB || byName(a.vm, b.vm)
-    return b.relief - a.relief || a.copyMiB - b.copyMiB || byName(a.vm, b.vm)
+    if (aEnough) return a.costMbit - b.costMbit || byName(a.vm, b.vm)
+    return b.relief - a.relief || a.costMbit - b.costMbit || byName(a.vm, b.vm)
   })
   for (const candidate of candidates) {
     const {vm, score, relief, now, copyMiB} = candidate
