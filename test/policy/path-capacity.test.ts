@@ -26,18 +26,28 @@ function samples(...hostsOf: Host[][]): {current: SovaDocument; entries: History
 const estimated = () => ({})
 
 describe('path capacity: the PV cap', () => {
-  it('finds a shared ceiling: PV VMs level off at one rate while a VF carries more', () => {
-    // Two PV VMs within 1% of 1200 Mbit/s over several samples; a VM on a VF reaches 3000.
+  it('finds a shared ceiling: PV VMs level off at one rate, and one of them goes faster on a VF at once', () => {
+    // Two PV VMs within 1% of 1200 Mbit/s over several samples; then a gets a VF and carries 3000.
     const {current, entries} = samples(
-      ...[1200, 1195, 1199, 1192].map((top) => [host('h1', [talker('a', top), talker('b', 1190), talker('fast', 3000, 'vf')]), host('h2', [talker('c', 300)])]),
+      ...[1200, 1195, 1199].map((top) => [host('h1', [talker('a', top), talker('b', 1190)]), host('h2', [talker('c', 300)])]),
+      [host('h1', [talker('a', 3000, 'vf'), talker('b', 1192)]), host('h2', [talker('c', 300)])],
     )
     const capacities = estimatePathCapacities(current, entries, estimated)
     for (const name of ['h1', 'h2']) {
       const capacity = capacities.get(name)
       assert.equal(capacity?.pvCapFrom, 'estimated', `${name} shares the pooled ceiling`)
       assert.ok(Math.abs((capacity?.pvCapMbps ?? 0) - 1200) < 12, `${name}: ${capacity?.pvCapMbps}`)
-      assert.match(capacity?.pvCapWhy ?? '', /^estimated: 3 PV samples \(\d VMs?\) level off at 1200 Mbit\/s while a VF carried 3000 Mbit\/s$/)
+      assert.match(capacity?.pvCapWhy ?? '', /^estimated: 3 PV samples \(\d VMs?\) level off at 1200 Mbit\/s, and a went from 1199 Mbit\/s on PV to 3000 Mbit\/s on a VF$/)
     }
+  })
+
+  it('takes no level for a ceiling from VMs that want the same, however fast another VM goes on a VF', () => {
+    // Three replicas at 451 Mbit/s on PV, and a VM that has always been on a VF at 3000: nothing
+    // shows that PV held the replicas back.
+    const {current, entries} = samples(...[0, 1, 2, 3].map(() => [host('h1', [talker('r1', 451), talker('r2', 450), talker('r3', 449), talker('fast', 3000, 'vf')])]))
+    const capacity = estimatePathCapacities(current, entries, estimated).get('h1')
+    assert.equal(capacity?.pvCapFrom, 'prior')
+    assert.match(capacity?.pvCapWhy ?? '', /3 PV samples level off there, but no VM at that level went 1\.1 × faster on a VF right after leaving its PV path/)
   })
 
   it('does not invent a ceiling from a single sample at the top', () => {

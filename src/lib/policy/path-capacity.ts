@@ -5,8 +5,8 @@
 // cheap at 10,000 hosts × 40 VMs (docs/path-capacity.md).
 //
 // PV cap (per direction). A PV path that saturates shows a shared ceiling: several PV samples (of
-// different VMs, or of one VM over several samples) at the same top rate, while VMs on VFs go
-// higher. The evidence is pooled across hosts: one hypervisor build has one PV path (netfront →
+// different VMs, or of one VM over several samples) at the same top rate, and a VM at it that goes
+// faster on a VF as soon as it gets one. The evidence is pooled across hosts: one hypervisor build has one PV path (netfront →
 // netback → bridge), so a ceiling seen on one host holds on the others; a host whose PV path
 // differs gets its own figure through the host's configuration (hosts[].policy.sova.pvCapMbps).
 // Samples of a host whose port's busier direction or PV backend (by its measured CPU, or against a
@@ -189,7 +189,7 @@ export function estimatePathCapacities(
   }
   for (let h = 0; h < hosts.length; h++) if (!changed.has(hosts[h].name)) observe(h, pvNow[h], hosts[h].backend?.busyCores)
   const backend = hosts.map((host, h) => backendFigure(host.nic.speedMbps, host.backend, givenBackend[h], evidence[h], levels, h))
-  const ceiling = pvCeiling(top, topVm, highestPv, highestVf, (vm) => bestOnVf(vm, past, hosts))
+  const ceiling = pvCeiling(top, topVm, highestPv, highestVf, (vm) => vfRecordOf(vm, past, hosts))
 
   const capacities = new Map<string, HostCapacity>()
   for (let h = 0; h < hosts.length; h++) {
@@ -212,30 +212,49 @@ interface Figure {
   why: string
 }
 
+/** What the samples show of one VM on a VF: its best rate there, and its switches from PV to a VF. */
+interface VfRecord {
+  /** The most it carried on a VF over the window; undefined if never on one. */
+  best?: number
+  /** Each switch from PV to a VF between two of its consecutive samples: [last rate on PV, first on the VF]. */
+  switches: [number, number][]
+}
+
 /**
- * The most `vm` carried on a VF over the window, or undefined if never on one. Asked only of the
- * few VMs at the top of a candidate ceiling: a pass over the samples without a map of every VM.
+ * What `vm` showed on a VF over the window. Asked only of the few VMs at the top of a candidate
+ * ceiling: a pass over the samples without a map of every VM.
  */
-function bestOnVf(vm: string, past: readonly HistoryEntry[], hosts: SovaDocument['hosts']): number | undefined {
-  let best: number | undefined
+function vfRecordOf(vm: string, past: readonly HistoryEntry[], hosts: SovaDocument['hosts']): VfRecord {
+  const record: VfRecord = {switches: []}
+  let pvBefore: number | undefined // its rate in its previous sample, if that was on PV
+  const see = (path: string, rate: number) => {
+    if (path === 'vf') {
+      if (record.best === undefined || rate > record.best) record.best = rate
+      if (pvBefore !== undefined) record.switches.push([pvBefore, rate])
+    }
+    pvBefore = path === 'vf' ? undefined : rate
+  }
   for (const entry of past) {
     const tuples = (entry.knowledge as NonNullable<HistoryEntry['knowledge']>).vms
+    let listed = false
     for (let i = 0; i < tuples.length; i++) {
       const tuple = tuples[i]
-      if (tuple[2] === 'vf' && tuple[0] === vm && (best === undefined || tuple[3] > best)) best = tuple[3]
+      if (tuple[0] !== vm) continue
+      see(tuple[2], tuple[3])
+      listed = true
+      break
     }
+    if (!listed) pvBefore = undefined // a gap: the samples either side are not consecutive
   }
   for (const host of hosts) {
-    for (const one of host.vms) {
-      const rate = vmRateMbps(one)
-      if (one.path === 'vf' && one.name === vm && (best === undefined || rate > best)) best = rate
-    }
+    const one = host.vms.find((guest) => guest.name === vm)
+    if (one) see(one.path, vmRateMbps(one))
   }
-  return best
+  return record
 }
 
 /** The pooled PV ceiling, or why there is none (for the prior's reason). */
-function pvCeiling(top: Float64Array, topVm: readonly string[], highestPv: number, highestVf: number, bestOnVfOf: (vm: string) => number | undefined): {value?: number; why: string} {
+function pvCeiling(top: Float64Array, topVm: readonly string[], highestPv: number, highestVf: number, vfRecordOf: (vm: string) => VfRecord): {value?: number; why: string} {
   const {vfAbove, ceilingTolerance} = PATH_CAPACITY
   const best = top[0]
   if (best <= 0) return {why: 'no PV traffic seen yet'}
@@ -244,17 +263,23 @@ function pvCeiling(top: Float64Array, topVm: readonly string[], highestPv: numbe
   if (highestPv > best * (1 + ceilingTolerance)) return {why: `${seen}, above the level of the others (a port or backend near saturation)`}
   if (highestVf < vfAbove * best) return {why: `${seen}, and no VF carried more than ${vfAbove} × that: it may be what the VMs want`}
   // A VM at the top that carried no more on a VF (down to the tolerance below) shows that the top
-  // is its demand, not the path's; one that carried more was capped, and says nothing against it.
+  // is its demand, not the path's. VMs that want the same (replicas behind one balancer) level off
+  // together too: only a VM that left its PV path at the top and went faster on a VF at once (its
+  // next sample) shows that the path held it back.
+  let capped: {vm: string; pv: number; vf: number} | undefined
   for (const vm of new Set(topVm)) {
-    const onVf = bestOnVfOf(vm)
-    if (onVf !== undefined && onVf >= (1 - ceilingTolerance) * best && onVf <= best) {
+    const record = vfRecordOf(vm)
+    if (record.best !== undefined && record.best >= (1 - ceilingTolerance) * best && record.best <= best) {
       return {why: `${seen}, but ${vm} carried as much on a VF: the top is its demand`}
     }
+    const jump = record.switches.find(([pv, vf]) => pv >= (1 - ceilingTolerance) * best && vf >= vfAbove * pv)
+    if (jump && !capped) capped = {vm, pv: jump[0], vf: jump[1]}
   }
+  if (!capped) return {why: `${seen}: ${K} PV samples level off there, but no VM at that level went ${vfAbove} × faster on a VF right after leaving its PV path (VMs that want the same level off together too)`}
   const vms = new Set(topVm).size
   return {
     value: best,
-    why: `estimated: ${K} PV samples (${vms} VM${vms === 1 ? '' : 's'}) level off at ${mbps(best)} while a VF carried ${mbps(highestVf)}`,
+    why: `estimated: ${K} PV samples (${vms} VM${vms === 1 ? '' : 's'}) level off at ${mbps(best)}, and ${capped.vm} went from ${mbps(capped.pv)} on PV to ${mbps(capped.vf)} on a VF`,
   }
 }
 
