@@ -18,12 +18,13 @@ after(() => rmSync(dir, {recursive: true, force: true}))
 
 /**
  * Senders that want more than any PV cap of the test (8 Gbit/s out each) on a 40 GbE port with a
- * large backend: the PV ones level off at the PV cap, the one on a VF goes higher.
+ * large backend: the PV ones level off at the PV cap, the one on a VF goes higher, and h1's free
+ * VF, handed to one of its PV senders, shows that sender going faster at once: the evidence of a cap.
  */
 const SENDERS = join(dir, 'senders.json')
 writeFileSync(SENDERS, JSON.stringify({
   name: 'senders',
-  hosts: [{name: 'h1', speedMbps: 40_000, vfs: 1, backendCores: 64}, {name: 'h2', speedMbps: 40_000, vfs: 1, backendCores: 64}],
+  hosts: [{name: 'h1', speedMbps: 40_000, vfs: 2, backendCores: 64}, {name: 'h2', speedMbps: 40_000, vfs: 1, backendCores: 64}],
   vms: [
     ...['a', 'b', 'c'].map((name) => ({name, host: 'h1', vcpus: 4, memoryMiB: 4096, kind: 'bulk', vf: name === 'a', demand: {rxMbps: 50, txMbps: 8000, jitter: 0.02}})),
     {name: 'd', host: 'h2', vcpus: 4, memoryMiB: 4096, kind: 'bulk', demand: {rxMbps: 50, txMbps: 8000, jitter: 0.02}},

@@ -138,10 +138,14 @@ export function estimatePathCapacities(
   // traffic is no measure against the backend's CPU. Found by position (samples list VMs in one
   // order as a rule); a VM out of place is not compared.
   const changed = new Set<string>()
-  const compare = (before: SampleTuple | undefined, vm: string, host: string, path: string) => {
+  // Every switch of a VM from PV to a VF between two consecutive samples: [its last rate on PV, its
+  // first on the VF]. Few (a switch is an action), so kept in a list.
+  const switches: Switch[] = []
+  const compare = (before: SampleTuple | undefined, vm: string, host: string, path: string, rate: number) => {
     if (before === undefined || before[0] !== vm || (before[1] === host && before[2] === path)) return
     changed.add(host)
     changed.add(before[1])
+    if (before[2] !== 'vf' && path === 'vf') switches.push({vm, pvMbps: before[3], vfMbps: rate})
   }
   let previous: readonly SampleTuple[] = []
   // Index loops, nothing allocated per VM: this runs for every VM of every remembered sample.
@@ -151,7 +155,7 @@ export function estimatePathCapacities(
     changed.clear()
     for (let i = 0; i < tuples.length; i++) {
       const tuple = tuples[i]
-      compare(previous[i], tuple[0], tuple[1], tuple[2])
+      compare(previous[i], tuple[0], tuple[1], tuple[2], tuple[3])
       const rate = tuple[3]
       if (tuple[2] === 'vf') {
         if (rate > highestVf) highestVf = rate
@@ -177,8 +181,8 @@ export function estimatePathCapacities(
     const host = hosts[h]
     const busy = saturated(peakUtilisation(host), [pvNow[h], host.backend?.busyCores ?? null], h)
     for (const vm of host.vms) {
-      compare(previous[position++], vm.name, host.name, vm.path)
       const rate = vmRateMbps(vm)
+      compare(previous[position++], vm.name, host.name, vm.path, rate)
       if (vm.path === 'vf') {
         if (rate > highestVf) highestVf = rate
         continue
@@ -189,7 +193,7 @@ export function estimatePathCapacities(
   }
   for (let h = 0; h < hosts.length; h++) if (!changed.has(hosts[h].name)) observe(h, pvNow[h], hosts[h].backend?.busyCores)
   const backend = hosts.map((host, h) => backendFigure(host.nic.speedMbps, host.backend, givenBackend[h], evidence[h], levels, h))
-  const ceiling = pvCeiling(top, topVm, highestPv, highestVf, (vm) => vfRecordOf(vm, past, hosts))
+  const ceiling = pvCeiling(top, topVm, highestPv, highestVf, switches, (vm) => bestOnVf(vm, past, hosts))
 
   const capacities = new Map<string, HostCapacity>()
   for (let h = 0; h < hosts.length; h++) {
@@ -212,49 +216,45 @@ interface Figure {
   why: string
 }
 
-/** What the samples show of one VM on a VF: its best rate there, and its switches from PV to a VF. */
-interface VfRecord {
-  /** The most it carried on a VF over the window; undefined if never on one. */
-  best?: number
-  /** Each switch from PV to a VF between two of its consecutive samples: [last rate on PV, first on the VF]. */
-  switches: [number, number][]
+/** A VM's switch from PV to a VF between two consecutive samples. */
+interface Switch {
+  vm: string
+  /** Its rate in its last sample on PV, and in its first on the VF. */
+  pvMbps: number
+  vfMbps: number
 }
 
 /**
- * What `vm` showed on a VF over the window. Asked only of the few VMs at the top of a candidate
- * ceiling: a pass over the samples without a map of every VM.
+ * The most `vm` carried on a VF over the window, or undefined if never on one. Asked only of the
+ * few VMs at the top of a candidate ceiling: a pass over the samples without a map of every VM.
  */
-function vfRecordOf(vm: string, past: readonly HistoryEntry[], hosts: SovaDocument['hosts']): VfRecord {
-  const record: VfRecord = {switches: []}
-  let pvBefore: number | undefined // its rate in its previous sample, if that was on PV
-  const see = (path: string, rate: number) => {
-    if (path === 'vf') {
-      if (record.best === undefined || rate > record.best) record.best = rate
-      if (pvBefore !== undefined) record.switches.push([pvBefore, rate])
-    }
-    pvBefore = path === 'vf' ? undefined : rate
-  }
+function bestOnVf(vm: string, past: readonly HistoryEntry[], hosts: SovaDocument['hosts']): number | undefined {
+  let best: number | undefined
   for (const entry of past) {
     const tuples = (entry.knowledge as NonNullable<HistoryEntry['knowledge']>).vms
-    let listed = false
     for (let i = 0; i < tuples.length; i++) {
       const tuple = tuples[i]
-      if (tuple[0] !== vm) continue
-      see(tuple[2], tuple[3])
-      listed = true
-      break
+      if (tuple[2] === 'vf' && tuple[0] === vm && (best === undefined || tuple[3] > best)) best = tuple[3]
     }
-    if (!listed) pvBefore = undefined // a gap: the samples either side are not consecutive
   }
   for (const host of hosts) {
-    const one = host.vms.find((guest) => guest.name === vm)
-    if (one) see(one.path, vmRateMbps(one))
+    for (const one of host.vms) {
+      const rate = vmRateMbps(one)
+      if (one.path === 'vf' && one.name === vm && (best === undefined || rate > best)) best = rate
+    }
   }
-  return record
+  return best
 }
 
 /** The pooled PV ceiling, or why there is none (for the prior's reason). */
-function pvCeiling(top: Float64Array, topVm: readonly string[], highestPv: number, highestVf: number, vfRecordOf: (vm: string) => VfRecord): {value?: number; why: string} {
+function pvCeiling(
+  top: Float64Array,
+  topVm: readonly string[],
+  highestPv: number,
+  highestVf: number,
+  switches: readonly Switch[],
+  bestOnVfOf: (vm: string) => number | undefined,
+): {value?: number; why: string} {
   const {vfAbove, ceilingTolerance} = PATH_CAPACITY
   const best = top[0]
   if (best <= 0) return {why: 'no PV traffic seen yet'}
@@ -263,23 +263,22 @@ function pvCeiling(top: Float64Array, topVm: readonly string[], highestPv: numbe
   if (highestPv > best * (1 + ceilingTolerance)) return {why: `${seen}, above the level of the others (a port or backend near saturation)`}
   if (highestVf < vfAbove * best) return {why: `${seen}, and no VF carried more than ${vfAbove} × that: it may be what the VMs want`}
   // A VM at the top that carried no more on a VF (down to the tolerance below) shows that the top
-  // is its demand, not the path's. VMs that want the same (replicas behind one balancer) level off
-  // together too: only a VM that left its PV path at the top and went faster on a VF at once (its
-  // next sample) shows that the path held it back.
-  let capped: {vm: string; pv: number; vf: number} | undefined
+  // is its demand, not the path's; one that carried more was capped, and says nothing against it.
   for (const vm of new Set(topVm)) {
-    const record = vfRecordOf(vm)
-    if (record.best !== undefined && record.best >= (1 - ceilingTolerance) * best && record.best <= best) {
+    const onVf = bestOnVfOf(vm)
+    if (onVf !== undefined && onVf >= (1 - ceilingTolerance) * best && onVf <= best) {
       return {why: `${seen}, but ${vm} carried as much on a VF: the top is its demand`}
     }
-    const jump = record.switches.find(([pv, vf]) => pv >= (1 - ceilingTolerance) * best && vf >= vfAbove * pv)
-    if (jump && !capped) capped = {vm, pv: jump[0], vf: jump[1]}
   }
-  if (!capped) return {why: `${seen}: ${K} PV samples level off there, but no VM at that level went ${vfAbove} × faster on a VF right after leaving its PV path (VMs that want the same level off together too)`}
+  // VMs that want the same (replicas behind one balancer) level off together too: only a VM that
+  // left its PV path at the level and went faster on a VF at once (its next sample) shows that the
+  // path held it back.
+  const jump = switches.find((one) => one.pvMbps >= (1 - ceilingTolerance) * best && one.vfMbps >= vfAbove * one.pvMbps)
+  if (!jump) return {why: `${seen}: ${K} PV samples level off there, but no VM at that level went ${vfAbove} × faster on a VF right after leaving its PV path (VMs that want the same level off together too)`}
   const vms = new Set(topVm).size
   return {
     value: best,
-    why: `estimated: ${K} PV samples (${vms} VM${vms === 1 ? '' : 's'}) level off at ${mbps(best)}, and ${capped.vm} went from ${mbps(capped.pv)} on PV to ${mbps(capped.vf)} on a VF`,
+    why: `estimated: ${K} PV samples (${vms} VM${vms === 1 ? '' : 's'}) level off at ${mbps(best)}, and ${jump.vm} went from ${mbps(jump.pvMbps)} on PV to ${mbps(jump.vfMbps)} on a VF`,
   }
 }
 
