@@ -10,8 +10,8 @@ moves into plan.migrations, each with its reason; or says in plan.noop.migration
 The policy is the one that scored the document (or --policy). sova: only a port whose busier
 direction is predicted hot sheds a VM; the victim relieves it most for the memory it copies (and
 the VF it does without meanwhile), the target keeps the most headroom after the move (reserved
-within the cycle) and has the memory, CPU and a free VF if needed; cooldowns with backoff and per-cycle/per-host caps; every rejected
-alternative is listed in plan.rejected.migrations. seed: the VM with the largest migration factor
+within the cycle) and has the memory, CPU and a free VF if needed; cooldowns with backoff and
+per-cycle/per-host caps; every rejected alternative is listed in plan.rejected.migrations. seed: the VM with the largest migration factor
 goes to the least utilised host if below --target-below. Plans only: sova migrate executes.`
 
   static examples = [

@@ -6,9 +6,10 @@
 //
 // PV cap (per direction). A PV path that saturates shows a shared ceiling: several PV samples (of
 // different VMs, or of one VM over several samples) at the same top rate, and a VM at it that goes
-// faster on a VF as soon as it gets one. The evidence is pooled across hosts: one hypervisor build has one PV path (netfront →
-// netback → bridge), so a ceiling seen on one host holds on the others; a host whose PV path
-// differs gets its own figure through the host's configuration (hosts[].policy.sova.pvCapMbps).
+// faster on a VF as soon as it gets one. The evidence is pooled across hosts: one hypervisor build
+// has one PV path (netfront → netback → bridge), so a ceiling seen on one host holds on the
+// others; a host whose PV path differs gets its own figure through the host's configuration
+// (hosts[].policy.sova.pvCapMbps).
 // Samples of a host whose port's busier direction or PV backend (by its measured CPU, or against a
 // given capacity) was near saturation are left out: fair shares there look like a ceiling too.
 //
@@ -29,7 +30,7 @@
 // audit measured on `mixed` with half the backend); taken too low, PV VMs are valued by their
 // traffic, which again ranks them by traffic, at the price of a few more VF swaps. So the
 // backend's prior is low: a quarter of the line rate.
-import type {FigureSource, HostCapacity, SovaDocument} from '../document/schema.js'
+import type {FigureSource, HostCapacity, HostScore, SovaDocument} from '../document/schema.js'
 import type {HistoryEntry} from '../loop/history.js'
 import {peakUtilisation, pvTrafficMbps, vmRateMbps} from '../loop/collect.js'
 import {ownValue} from '../named.js'
@@ -55,6 +56,14 @@ export const PATH_CAPACITY = Object.freeze({
   /** The backend capacity's prior (rx + tx), as a share of the host's line rate: low, the cheaper error. */
   backendPriorShare: 0.25,
 })
+
+/**
+ * The PV cap a host was scored with; for scores that carry none (an older version's, another
+ * tool's), the given figure, else the prior.
+ */
+export function scoredPvCapMbps(score: HostScore | undefined, params: Pick<SovaParams, 'pvCapMbps'>, lineRateMbps: number): number {
+  return score?.capacity?.pvCapMbps ?? params.pvCapMbps ?? PATH_CAPACITY.pvCapPriorShare * lineRateMbps
+}
 
 type SampleTuple = NonNullable<HistoryEntry['knowledge']>['vms'][number]
 const K = PATH_CAPACITY.ceilingSamples

@@ -13,7 +13,7 @@ import type {HostParams, HostParamsOf} from './host-params.js'
 import type {HotspotParams} from './hotspot.js'
 import {secondsSince} from './memory.js'
 import {expectedRemainingSeconds} from './episodes.js'
-import {PATH_CAPACITY} from './path-capacity.js'
+import {scoredPvCapMbps} from './path-capacity.js'
 import type {SovaParams} from './sova-params.js'
 import {ownValue} from '../named.js'
 import {Residents, vfOnArrival} from './rule-checks.js'
@@ -79,8 +79,7 @@ function ledgerOf(host: Host, score: HostScore | undefined, vmScores: Scores['vm
     in: 0,
     params,
     hotThreshold: own.hotspot.threshold,
-    // Scores of older versions carry no capacity: the given figure, else the estimator's prior.
-    pvCapMbps: score?.capacity?.pvCapMbps ?? params.pvCapMbps ?? PATH_CAPACITY.pvCapPriorShare * capacityMbps,
+    pvCapMbps: scoredPvCapMbps(score, params, capacityMbps),
   }
 }
 
@@ -343,7 +342,8 @@ function planOne(doc: SovaDocument, source: Ledger, ledgers: Ledger[], direction
     }
     candidates.push({vm, score, relief, now, copyMiB, costMbit})
   }
-  // Cheapest move (copy and VF time lost) that relieves enough; if none does alone, the most relief (the next cycle can add another).
+  // Cheapest move (copy, and VF time lost) that relieves enough; if none does alone, the most
+  // relief (the next cycle can add another).
   candidates.sort((a, b) => {
     const aEnough = a.relief >= needed
     const bEnough = b.relief >= needed

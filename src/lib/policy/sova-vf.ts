@@ -12,7 +12,7 @@ import {secondsSince} from './memory.js'
 import {expectedRemainingSeconds} from './episodes.js'
 import type {SovaParams} from './sova-params.js'
 import {ownValue} from '../named.js'
-import {PATH_CAPACITY} from './path-capacity.js'
+import {scoredPvCapMbps} from './path-capacity.js'
 import {vfRuleSaid} from './rule-checks.js'
 import {vfHandOutBlocker, vfRuleOf} from './rules.js'
 
@@ -93,7 +93,7 @@ function planHost(host: Host, scores: Scores, arrivals: ReadonlySet<string>, at:
   const byValueDesc = (a: Guest, b: Guest) => b.value - a.value || (a.name < b.name ? -1 : 1)
   const wanting = guests.filter((guest) => !guest.vf && guest.value >= params.vfMinValueMbps).sort(byValueDesc)
   // Holders that may give their VF up, least valuable first; one that could lose throughput on PV, not before the warm-up.
-  const pvCapMbps = ownValue(scores.hosts, host.name)?.capacity?.pvCapMbps ?? params.pvCapMbps ?? PATH_CAPACITY.pvCapPriorShare * host.nic.speedMbps
+  const pvCapMbps = scoredPvCapMbps(ownValue(scores.hosts, host.name), params, host.nic.speedMbps)
   const fillsPv = (guest: Guest) => (guest.score.demandMbps ?? Number.POSITIVE_INFINITY) >= params.saturatedShare * pvCapMbps
   const warmingUp = (guest: Guest) => watchedFor(guest) < VF_TAKE_WARMUP_SECONDS && fillsPv(guest)
   const warming = guests.filter((guest) => guest.vf && guest.hold === 0 && warmingUp(guest))
