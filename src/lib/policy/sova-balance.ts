@@ -14,6 +14,7 @@ import type {HotspotParams} from './hotspot.js'
 import {secondsSince} from './memory.js'
 import {expectedRemainingSeconds} from './episodes.js'
 import {scoredPvCapMbps} from './path-capacity.js'
+import {pvTrafficMbps} from '../loop/collect.js'
 import type {SovaParams} from './sova-params.js'
 import {ownValue} from '../named.js'
 import {Residents, vfOnArrival} from './rule-checks.js'
@@ -54,6 +55,9 @@ interface Ledger {
   hotThreshold: number
   /** The PV path's cap on this host as scoring took it (given, estimated or the prior). */
   pvCapMbps: number
+  /** Its PV backend's capacity as scoring took it, and the PV traffic it carries now (rx + tx, Mbit/s). */
+  backendMbps: number
+  pvTrafficMbps: number
 }
 
 function ledgerOf(host: Host, score: HostScore | undefined, vmScores: Scores['vms'], own: HostParams): Ledger {
@@ -80,6 +84,8 @@ function ledgerOf(host: Host, score: HostScore | undefined, vmScores: Scores['vm
     params,
     hotThreshold: own.hotspot.threshold,
     pvCapMbps: scoredPvCapMbps(score, params, capacityMbps),
+    backendMbps: score?.capacity?.backendMbps ?? Number.POSITIVE_INFINITY,
+    pvTrafficMbps: pvTrafficMbps(host),
   }
 }
 
@@ -268,6 +274,21 @@ interface Candidate {
 }
 
 /**
+ * What a VM on a VF loses each second it runs on its PV path instead (while its memory copies: the
+ * VF is detached first), Mbit/s: its own demand above the PV path, its latency term, and what its
+ * PV traffic pushes the source's backend beyond its capacity (the other PV VMs lose that).
+ */
+function withoutVfLossMbps(vm: Vm, score: VmScore | undefined, source: Ledger): number {
+  const params = source.params
+  const busier = score?.rateMbps ?? Math.max(rate(vm, 'rx'), rate(vm, 'tx'))
+  const demand = score?.demandMbps ?? busier
+  const above = Math.max(0, Math.min(demand, source.capacityMbps) - Math.min(demand, source.pvCapMbps))
+  const onPv = Math.min(rate(vm, 'rx'), source.pvCapMbps) + Math.min(rate(vm, 'tx'), source.pvCapMbps)
+  const overflow = Math.max(0, source.pvTrafficMbps + onPv - Math.max(source.pvTrafficMbps, source.backendMbps))
+  return above + params.latencyWeight * busier + overflow
+}
+
+/**
  * What a migration stream leaving `source` can expect, Mbit/s: what its tx has spare, and never
  * less than a max-min fair share of the port among the VMs that send and the stream (a stream
  * competing with greedy flows gets at least that much).
@@ -325,10 +346,9 @@ function planOne(doc: SovaDocument, source: Ledger, ledgers: Ledger[], direction
     const copySeconds = (copyMiB * MBIT_PER_MIB) / streamMbps
     const reliefSeconds = Math.min(params.horizonSeconds, Math.max(0, lastingSeconds - copySeconds))
     const benefitMbit = Math.min(relief, needed) * reliefSeconds
-    // A VF is detached before the copy and given back on arrival: meanwhile the VM runs on its PV
-    // path, without what its VF is worth to it (throughput above PV, backend relief, latency).
-    const vfWorthMbps = vm.vf ? score?.vfValueMbps ?? 0 : 0
-    const vfLossMbit = vfWorthMbps * (copySeconds + params.attachSeconds)
+    // A VF is detached before the copy and given back on arrival: meanwhile the VM runs on its PV path.
+    const withoutVfMbps = vm.vf ? withoutVfLossMbps(vm, score, source) : 0
+    const vfLossMbit = withoutVfMbps * (copySeconds + params.attachSeconds)
     const costMbit = extraMbit + vfLossMbit
     if (benefitMbit <= costMbit) {
       unpaid++
@@ -336,7 +356,7 @@ function planOne(doc: SovaDocument, source: Ledger, ledgers: Ledger[], direction
       const over = reliefSeconds < params.horizonSeconds
         ? `the ${Math.round(reliefSeconds)} s left of the spell once ${copy} is done (the spell is expected to last ${Math.round(lastingSeconds)} s more)`
         : `${params.horizonSeconds} s after ${copy}`
-      const lost = vfLossMbit > 0 ? `, plus its VF (worth ${mbps(vfWorthMbps)} to it) for the copy and the hot-plug` : ''
+      const lost = vfLossMbit > 0 ? `, plus the ${mbps(withoutVfMbps)} it and its host's PV VMs lose while it copies without its VF` : ''
       rejected.push(`${name}: ${vm.name} stays: its ${mbps(relief)} of ${direction} over ${over} relieves less than its ${Math.round(copyMiB)} MiB copy adds to that ${direction}${lost}`)
       continue
     }
