@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import {setImmediate as nextTurn} from 'node:timers/promises'
 import {describe, it} from 'node:test'
-import type {Backend, RawHost, RawSnapshot, RawVm, StepResult, VmRef} from '../../src/lib/backends/types.js'
+import type {Backend, RawHost, RawVm, StepResult, VmRef} from '../../src/lib/backends/types.js'
 import {SimBackend, resetSim} from '../../src/lib/backends/sim/backend.js'
 import {buildScenario} from '../../src/lib/backends/sim/scenarios.js'
 import {policyParams} from '../../src/lib/cli/flags.js'
@@ -15,17 +15,12 @@ import {Executor} from '../../src/lib/loop/apply.js'
 import {SampleHistory} from '../../src/lib/loop/history.js'
 import {collectStage, runCycle} from '../../src/lib/loop/stages.js'
 import {Store} from '../../src/lib/store/store.js'
+import {RawClusterBackend, rawHost, rawVm} from '../helpers/raw-cluster.js'
 
 const VF0 = '0000:03:10.0'
 const VF1 = '0000:03:10.1'
 const VF2 = '0000:03:10.2'
 
-const rawVm = (name: string, vf: string | null = null, memoryMiB = 1024): RawVm => ({
-  name, id: name, uuid: `uuid-${name}`, vcpus: 1, memoryMiB, path: vf ? 'vf' : 'pv', vf, counters: {cpuSeconds: 0, blockedSeconds: 0, rxBytes: 0, txBytes: 0},
-})
-const rawHost = (name: string, vms: RawVm[], free: string[] = [], freeMiB = 32_768): RawHost => ({
-  name, nic: {device: 'eth0', speedMbps: 10_000, rxBytes: 0, txBytes: 0}, vfs: {total: 4, free}, cpus: 16, memoryMiB: {total: 65_536, free: freeMiB}, vms,
-})
 
 /** One acting call the executor made and the test has not answered yet. */
 interface Call {
@@ -37,9 +32,7 @@ interface Call {
 }
 
 /** A cluster whose acting calls wait for the test; snapshots answer at once, as the cluster is then. */
-class HandBackend implements Backend {
-  readonly name = 'by-hand'
-  readonly capabilities = {canMigrate: true, canSwitchVf: true}
+class HandBackend extends RawClusterBackend {
   readonly pending: Call[] = []
   /** Every call in the order it reached the backend. */
   readonly started: string[] = []
@@ -47,20 +40,9 @@ class HandBackend implements Backend {
   mostAtOnce = 0
   private readonly onHost = new Map<string, number>()
 
-  constructor(private readonly hosts: RawHost[]) {}
-
-  async snapshot(): Promise<RawSnapshot> {
-    return {at: '2024-01-01T00:00:10.000Z', source: {backend: 'by-hand', cluster: 'by-hand'}, hosts: structuredClone(this.hosts)}
+  constructor(hosts: RawHost[]) {
+    super('by-hand', hosts)
   }
-  async now() {
-    return '2024-01-01T00:00:10.000Z'
-  }
-  async clusterName() {
-    return 'by-hand'
-  }
-  async nextSample() {}
-  async wait() {}
-  close() {}
 
   attachVf(host: string, ref: VmRef, vf: string): Promise<StepResult> {
     return this.call(`attach ${host} ${ref.name} ${vf}`, [host], () => {

@@ -8,7 +8,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {setImmediate as nextTurn} from 'node:timers/promises'
 import {after, describe, it} from 'node:test'
-import type {Backend, RawHost, RawSnapshot, RawVm, StepResult, VmRef} from '../../src/lib/backends/types.js'
+import type {Backend, RawHost, RawVm, StepResult, VmRef} from '../../src/lib/backends/types.js'
 import {actionBoundsOf} from '../../src/lib/config-bounds.js'
 import {migrationCapOf} from '../../src/lib/config-migration.js'
 import {type ActionBounds, DEFAULT_MIGRATIONS_PER_HOST} from '../../src/lib/loop/action-bounds.js'
@@ -16,40 +16,22 @@ import type {PlannedMigration} from '../../src/lib/document/schema.js'
 import {Executor} from '../../src/lib/loop/apply.js'
 import {runWithinCaps} from '../../src/lib/loop/migration-slots.js'
 import {Store} from '../../src/lib/store/store.js'
+import {RawClusterBackend, rawHost, rawVm} from '../helpers/raw-cluster.js'
 
 const TURNS = 40
 
-const rawVm = (name: string, vf: string | null = null): RawVm => ({
-  name, id: name, uuid: `uuid-${name}`, vcpus: 1, memoryMiB: 1024, path: vf ? 'vf' : 'pv', vf, counters: {cpuSeconds: 0, blockedSeconds: 0, rxBytes: 0, txBytes: 0},
-})
-const rawHost = (name: string, vms: RawVm[], free: string[] = []): RawHost => ({
-  name, nic: {device: 'eth0', speedMbps: 10_000, rxBytes: 0, txBytes: 0}, vfs: {total: 4, free}, cpus: 16, memoryMiB: {total: 65_536, free: 32_768}, vms,
-})
 
 /** A cluster whose moves take TURNS event-loop turns; it counts the moves under way per host and cluster-wide. */
-class TimedBackend implements Backend {
-  readonly name = 'timed'
-  readonly capabilities = {canMigrate: true, canSwitchVf: true}
+class TimedBackend extends RawClusterBackend {
   readonly busy = new Map<string, number>()
   readonly most = new Map<string, number>()
   mostAtOnce = 0
   private underWay = 0
   readonly attached: string[] = []
 
-  constructor(private readonly hosts: RawHost[]) {}
-
-  async snapshot(): Promise<RawSnapshot> {
-    return {at: '2024-01-01T00:00:10.000Z', source: {backend: 'timed', cluster: 'timed'}, hosts: structuredClone(this.hosts)}
+  constructor(hosts: RawHost[]) {
+    super('timed', hosts)
   }
-  async now() {
-    return '2024-01-01T00:00:10.000Z'
-  }
-  async clusterName() {
-    return 'timed'
-  }
-  async nextSample() {}
-  async wait() {}
-  close() {}
 
   async migrate(ref: VmRef, from: string, to: string): Promise<StepResult> {
     this.underWay++

@@ -96,7 +96,12 @@ export async function runByHost<T, R>(
 ): Promise<(R | undefined)[]> {
   const results: (R | undefined)[] = new Array(items.length).fill(undefined)
   const byHost = new Map<string, number[]>()
-  for (const [index, item] of items.entries()) byHost.set(hostOf(item), [...(byHost.get(hostOf(item)) ?? []), index])
+  for (const [index, item] of items.entries()) {
+    const host = hostOf(item)
+    const group = byHost.get(host)
+    if (group) group.push(index)
+    else byHost.set(host, [index])
+  }
   const groups = [...byHost.values()]
   let stopped = false
   let failure: {error: unknown} | undefined
