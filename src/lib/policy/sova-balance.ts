@@ -14,6 +14,7 @@ import type {HotspotParams} from './hotspot.js'
 import {secondsSince} from './memory.js'
 import {expectedRemainingSeconds} from './episodes.js'
 import {scoredPvCapMbps} from './path-capacity.js'
+import {abovePvMbps} from './sova-score.js'
 import {pvTrafficMbps} from '../loop/collect.js'
 import type {SovaParams} from './sova-params.js'
 import {ownValue} from '../named.js'
@@ -282,7 +283,7 @@ function withoutVfLossMbps(vm: Vm, score: VmScore | undefined, source: Ledger): 
   const params = source.params
   const busier = score?.rateMbps ?? Math.max(rate(vm, 'rx'), rate(vm, 'tx'))
   const demand = score?.demandMbps ?? busier
-  const above = Math.max(0, Math.min(demand, source.capacityMbps) - Math.min(demand, source.pvCapMbps))
+  const above = abovePvMbps(demand, source.capacityMbps, source.pvCapMbps)
   const onPv = Math.min(rate(vm, 'rx'), source.pvCapMbps) + Math.min(rate(vm, 'tx'), source.pvCapMbps)
   const overflow = Math.max(0, source.pvTrafficMbps + onPv - Math.max(source.pvTrafficMbps, source.backendMbps))
   return above + params.latencyWeight * busier + overflow

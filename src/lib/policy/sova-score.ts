@@ -54,7 +54,7 @@ export function vfValue(vm: Vm, memory: VmMemory | undefined, host: HostContext,
       ? `, saturated (≥ ${Math.round(params.saturatedShare * 100)}% of PV ${mbps(pvCap)}, ${host.capacity.pvCapFrom}); reached ${mbps(known)} on a VF before`
       : `, saturated (≥ ${Math.round(params.saturatedShare * 100)}% of PV ${mbps(pvCap)}, ${host.capacity.pvCapFrom}); demand guessed ${mbps(demandMbps)}`
   }
-  const throughput = Math.max(0, Math.min(demandMbps, host.lineRateMbps) - Math.min(demandMbps, pvCap))
+  const throughput = abovePvMbps(demandMbps, host.lineRateMbps, pvCap)
   const bothWays = (vm.net.rxBps + vm.net.txBps) * 8e-6
   const backendWithVm = host.pvTrafficMbps + (vm.path === 'vf' ? bothWays : 0)
   const backendBusy = backendWithVm >= params.saturatedShare * backendCapacity
@@ -66,6 +66,11 @@ export function vfValue(vm: Vm, memory: VmMemory | undefined, host: HostContext,
   const relieved = backendBusy ? ` + ${mbps(backend)} off a PV backend near saturation (${mbps(backendWithVm)} of ${mbps(backendCapacity)}, ${host.capacity.backendFrom})` : ''
   const reason = `${demandWords}: a VF is worth ${mbps(valueMbps)} (${gained}${relieved} + latency ${mbps(latency)})`
   return {rateMbps, demandMbps, valueMbps, reason}
+}
+
+/** What a VM wanting `demandMbps` carries on a VF beyond what its PV path would, within the port's line rate. */
+export function abovePvMbps(demandMbps: number, lineRateMbps: number, pvCapMbps: number): number {
+  return Math.max(0, Math.min(demandMbps, lineRateMbps) - Math.min(demandMbps, pvCapMbps))
 }
 
 /**
