@@ -9,7 +9,8 @@
 //          [--traces DIR] [--perturb] [--perturb-scenarios a,b] [--jobs N] [--json FILE] [--plot FILE.svg]
 // A trace scenario is written trace-HOSTSxVMS@PEAK: HOSTS hosts of VMS VMs drawn from the traces
 // (--traces, else $SOVA_TRACES, else ../shared/traces/bitbrains-rnd), scaled so the busiest port
-// offers PEAK of its line rate at peak (docs/traces.md). Evaluations run --jobs at a time.
+// offers PEAK of its line rate at peak (docs/traces.md). Evaluations run --jobs at a time, each
+// in one thread (evaluate --jobs 1): the seeds, not the policies, fill the cores.
 import {spawn, spawnSync} from 'node:child_process'
 import {existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {availableParallelism, tmpdir} from 'node:os'
@@ -107,7 +108,7 @@ function scenarioArgs(name) {
 
 /** One evaluation: every policy on one scenario, seed and physics; resolves to its policies' figures by name. */
 function evaluate({scenario, seed, physics}) {
-  const argv = [bin, 'evaluate', ...scenarioArgs(scenario), '--policies', policies.join(','), '--seed', String(seed), '--duration', args.duration, '--format', 'json', '--quiet']
+  const argv = [bin, 'evaluate', ...scenarioArgs(scenario), '--policies', policies.join(','), '--seed', String(seed), '--duration', args.duration, '--format', 'json', '--quiet', '--jobs', '1']
   if (physics) argv.push('--physics', physics)
   return new Promise((done) => {
     const child = spawn(process.execPath, argv, {env, stdio: ['ignore', 'pipe', 'pipe']})

@@ -8,3 +8,9 @@ import {COMMANDS} from './commands-lazy.js'
 export {run} from './cli.js'
 
 ;(globalThis as Record<symbol, unknown>)[Symbol.for('sova.commands')] = COMMANDS
+
+/** A worker thread of `sova evaluate --jobs` (bin/evaluate-worker.js): loaded only there. */
+export async function runPolicyInWorker(): Promise<void> {
+  const {runPolicyInWorker: run} = await import('./lib/evaluate/workers.js')
+  return run()
+}

@@ -1,10 +1,11 @@
 import * as Flags from '@oclif/core/flags'
+import {availableParallelism} from 'node:os'
+import {join} from 'node:path'
 import {SovaCommand} from '../lib/cli/base-command.js'
 import {configFlag, durationFlag} from '../lib/cli/flags.js'
 import {physicsFlag} from '../lib/cli/physics-flag.js'
 import {traceFlagValues, traceFlags} from '../lib/cli/trace-flags.js'
 import {writeStdout} from '../lib/cli/output.js'
-import type {PolicyName} from '../lib/policy/policies.js'
 import {resolveFormat} from '../lib/render/view.js'
 
 export default class Evaluate extends SovaCommand {
@@ -35,6 +36,7 @@ it as an SVG. Progress goes to stderr.`
     hosts: Flags.integer({description: 'Number of hosts (overrides the scenario\'s).', min: 1}),
     'vms-per-host': Flags.integer({description: 'VMs per host (overrides the scenario\'s).', min: 1}),
     ...configFlag,
+    jobs: Flags.integer({description: 'Policies evaluated at once, each in a worker thread of its own (the results do not depend on it). Default: the machine\'s cores, at most the number of policies.', min: 1, helpValue: 'N'}),
     plot: Flags.string({description: 'Also draw delivered traffic and p99 response time over time as an SVG file.', helpValue: 'FILE.svg'}),
     ...traceFlags,
     ...physicsFlag,
@@ -42,32 +44,32 @@ it as an SVG. Progress goes to stderr.`
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Evaluate)
-    const [{evaluate, parsePolicies}, {progressReporter}, {csvRows, tableRows, EVALUATION_COLUMNS}, files, {loadConfig}, {policyParams}, {parsePhysicsOverrides}, {actionBoundsOf}] = await Promise.all([
+    const [{evaluate, parsePolicies}, {progressReporter}, {csvRows, tableRows, EVALUATION_COLUMNS}, files, {loadConfig}, {parsePhysicsOverrides}, {evaluationSetup}, {workerRunner}] = await Promise.all([
       import('../lib/evaluate/harness.js'),
       import('../lib/evaluate/progress.js'),
       import('../lib/evaluate/summary.js'),
       import('../lib/evaluate/write-file.js'),
       import('../lib/config.js'),
-      import('../lib/cli/flags.js'),
       import('../lib/backends/sim/physics-overrides.js'),
-      import('../lib/config-bounds.js'),
+      import('../lib/evaluate/setup.js'),
+      import('../lib/evaluate/workers.js'),
     ])
     await this.checkRecordColumns(flags, EVALUATION_COLUMNS)
-    // The configuration's parameters apply to every policy evaluated (its policy name does not).
     const config = loadConfig(flags.config)
-    const {name: _chosen, ...tuning} = config.policy ?? {}
-    const paramsFor = (policy: PolicyName) => policyParams({policy}, tuning)
-    paramsFor('sova') // bad parameters are refused before anything runs
+    // The configuration's tuning, rules and bounds on actions at once (bad parameters are refused here, before anything runs).
+    const setup = evaluationSetup(config)
     const policies = parsePolicies(flags.policies)
     if (flags.plot !== undefined) files.checkWritable(flags.plot, 'plot')
+    const jobs = Math.min(flags.jobs ?? availableParallelism(), policies.length)
+    // Each worker thread runs bin/evaluate-worker.js, which builds the same setup from the same configuration.
+    const runner = jobs > 1 ? workerRunner(join(this.config.root, 'bin', 'evaluate-worker.js'), config, flags.duration) : undefined
     const sink = flags.quiet ? undefined : {isTTY: Boolean(process.stderr.isTTY), write: (text: string) => process.stderr.write(text)}
     const progress = progressReporter(sink)
     let evaluation
     try {
       evaluation = await evaluate({
         scenario: flags.scenario,
-        // The configuration's rules hold in the comparison too (one-off rules are of a real cluster's store).
-        rules: (await import('../lib/rules/config-rules.js')).rulesFromConfig(config.rules, (await import('../lib/rules/in-force.js')).METADATA_RULES),
+        ...setup,
         seed: flags.seed,
         durationSeconds: flags.duration,
         hosts: flags.hosts,
@@ -75,9 +77,8 @@ it as an SVG. Progress goes to stderr.`
         trace: traceFlagValues(flags.scenario, flags),
         physics: parsePhysicsOverrides(flags.physics ?? []),
         policies,
-        paramsFor,
-        // The configuration's bounds on actions at once, as sova run would act.
-        bounds: actionBoundsOf(config),
+        jobs,
+        runner,
         onProgress: progress.onProgress,
       })
     } finally {

@@ -1,7 +1,7 @@
 // sova evaluate through the real CLI: short runs (≤ 5 simulated minutes) to keep CI fast.
 import assert from 'node:assert/strict'
 import {spawnSync} from 'node:child_process'
-import {existsSync, mkdtempSync, readFileSync, readdirSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
@@ -80,6 +80,24 @@ describe('sova evaluate', () => {
       assert.equal(String(result.stderr).trim().split('\n').length, 1, String(result.stderr))
       assert.match(String(result.stderr), /valid policies: static-pv, static-vf, dsriov, vlm, seed, sova, clairvoyant, bound/)
     }
+  })
+
+  it('--jobs: policies run side by side in worker threads give the very JSON of one thread, the configuration read in each', async () => {
+    const state = freshStateDir()
+    // A configuration that changes what sova does on this run: no migrations (sova migrates once without it).
+    const config = join(mkdtempSync(join(tmpdir(), 'sova-eval-config-')), 'sova.json')
+    writeFileSync(config, JSON.stringify({policy: {sova: {maxMigrationsPerCycle: 0}}}))
+    const run = async (jobs: string, ...extra: string[]) => {
+      const result = await sova(['evaluate', '--scenario', 'flash-crowd', '--policies', 'seed,sova,dsriov', '--duration', '4m', '--format', 'json', '--quiet', '--jobs', jobs, ...extra], {state})
+      assert.equal(result.exitCode, 0, String(result.stderr))
+      return JSON.parse(String(result.stdout))
+    }
+    const [alone, sideBySide, configured, configuredSideBySide] = [await run('1'), await run('3'), await run('1', '--config', config), await run('3', '--config', config)]
+    assert.deepEqual(sideBySide, alone)
+    assert.deepEqual(configuredSideBySide, configured)
+    const sovaRow = (evaluation: any) => evaluation.policies.find((p: any) => p.policy === 'sova')
+    assert.equal(sovaRow(alone).migrations, 1, 'sova migrates once on this run')
+    assert.equal(sovaRow(configuredSideBySide).migrations, 0, 'the worker read the configuration')
   })
 
   it('an unknown scenario or an unwritable plot path exits 2, nothing on stdout', async () => {

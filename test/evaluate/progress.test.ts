@@ -27,6 +27,15 @@ describe('evaluation progress', () => {
     assert.match(barLine(step(0, 300)), /25% seed \(1\/2\) 5m\/10m/)
   })
 
+  it('on a terminal, policies side by side (--jobs): the bar sums every run\'s part', () => {
+    let out = ''
+    const reporter = progressReporter({isTTY: true, write: (text) => (out += text)})
+    reporter.onProgress(step(1, 600, true))
+    reporter.onProgress(step(0, 300, true))
+    assert.match(out, /\[#{15}\.{15}\] {2}50% bound \(2\/2\)/, 'bound done, seed not started: half')
+    assert.match(out, /100% seed \(1\/2\)/, 'both done')
+  })
+
   it('not on a terminal: one line per finished policy; quiet: nothing', () => {
     let out = ''
     const reporter = progressReporter({isTTY: false, write: (text) => (out += text)})

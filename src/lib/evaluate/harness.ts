@@ -18,6 +18,7 @@ import {UsageError} from '../errors.js'
 import {SampleHistory} from '../loop/history.js'
 import {EVALUATION_POLICIES, type EvaluationPolicyName, type PolicyName, type PolicyParams} from '../policy/policies.js'
 import {DEFAULT_MAX_SAMPLE_AGE_SECONDS} from '../loop/freshness.js'
+import {mapSettled} from '../concurrency.js'
 import {runCycle, startCycle} from '../loop/stages.js'
 import {Store} from '../store/store.js'
 import {runBound} from './bound.js'
@@ -57,6 +58,10 @@ export interface EvaluationOptions {
   bounds?: ActionBounds
   /** Each loop policy's document of each cycle, as `sova run` would write it (a test compares the two). */
   onCycle?: (policy: PolicyName, doc: SovaDocument) => void
+  /** How many policies run at once (default 1). Each run is its own, so the results do not depend on it. */
+  jobs?: number
+  /** Where each policy runs (default: in this thread, runPolicy); workers.ts runs each in a worker thread. */
+  runner?: PolicyRunner
 }
 
 /** Parses `--policies a,b,c`: known names, none twice, at least one; absent means all of them. */
@@ -138,29 +143,41 @@ export async function evaluate(options: EvaluationOptions): Promise<Evaluation> 
   return evaluateCluster(cluster, options)
 }
 
-/** Evaluates each policy on its own copy of an already built cluster (the scenario options are not read). */
+/** Runs one policy on `copy` (its own), reporting each period's end: in this thread (runPolicy) or in a worker thread (workers.ts). */
+export type PolicyRunner = (policy: EvaluationPolicyName, copy: SimCluster, onPeriod: (elapsedSeconds: number) => void) => Promise<ScoreboardPoint[]>
+
+/** What one policy's run reads of the evaluation's options. */
+export type PolicyRunOptions = Pick<EvaluationOptions, 'durationSeconds' | 'rules' | 'paramsFor' | 'bounds' | 'onCycle'>
+
+/** The scoreboard of `policy` run on `copy` (its own) in this thread: the bound, the clairvoyant heuristic, or a loop policy as `sova run` runs it. */
+export async function runPolicy(policy: EvaluationPolicyName, copy: SimCluster, options: PolicyRunOptions, onPeriod: (elapsedSeconds: number) => void): Promise<ScoreboardPoint[]> {
+  if (policy === 'bound') return runBound(copy, options.durationSeconds, SIM_SAMPLE_SECONDS, onPeriod)
+  if (policy === 'clairvoyant') return runClairvoyant(copy, options.durationSeconds, SIM_SAMPLE_SECONDS, onPeriod).points
+  const params = (options.paramsFor ?? ((name) => policyParams({policy: name})))(policy)
+  return runLoopPolicy(copy, params, options.durationSeconds, onPeriod, options.rules, (doc) => options.onCycle?.(policy, doc), options.bounds)
+}
+
+/**
+ * Evaluates each policy on its own copy of an already built cluster (the scenario options are not
+ * read), `jobs` at a time; the rows come in the order of `policies` however the runs interleave.
+ */
 export async function evaluateCluster(cluster: SimCluster, options: Omit<EvaluationOptions, 'scenario' | 'hosts' | 'vmsPerHost' | 'trace' | 'physics'>): Promise<Evaluation> {
   refuseDuration(options.durationSeconds)
-  const results: PolicyEvaluation[] = []
-  for (const [index, policy] of options.policies.entries()) {
+  const runner: PolicyRunner = options.runner ?? ((policy, copy, onPeriod) => runPolicy(policy, copy, options, onPeriod))
+  const settled = await mapSettled(options.policies, options.jobs ?? 1, async (policy, index) => {
     const report = (elapsedSeconds: number, result?: PolicyEvaluation) =>
       options.onProgress?.({policy, index, count: options.policies.length, elapsedSeconds, durationSeconds: options.durationSeconds, result})
-    const copy = structuredClone(cluster)
-    const points =
-      policy === 'bound'
-        ? runBound(copy, options.durationSeconds, SIM_SAMPLE_SECONDS, report)
-        : policy === 'clairvoyant'
-          ? runClairvoyant(copy, options.durationSeconds, SIM_SAMPLE_SECONDS, report).points
-          : await runLoopPolicy(copy, (options.paramsFor ?? ((name) => policyParams({policy: name})))(policy), options.durationSeconds, report, options.rules, (doc) => options.onCycle?.(policy as PolicyName, doc), options.bounds)
-    const result = evaluationOf(policy, points)
-    results.push(result)
+    const result = evaluationOf(policy, await runner(policy, structuredClone(cluster), report))
     report(options.durationSeconds, result)
-  }
+    return result
+  })
+  const failed = settled.find((outcome) => outcome.status === 'rejected')
+  if (failed) throw failed.reason
   return {
     scenario: cluster.scenario,
     seed: options.seed,
     durationSeconds: options.durationSeconds,
     periodSeconds: SIM_SAMPLE_SECONDS,
-    policies: results,
+    policies: settled.map((outcome) => (outcome as PromiseFulfilledResult<PolicyEvaluation>).value),
   }
 }

@@ -24,10 +24,16 @@ export function finishedLine(progress: EvaluationProgress): string {
   return `evaluate: ${progress.policy} done (${progress.index + 1} of ${progress.count})${figures}`
 }
 
-/** The bar for where the evaluation stands, without the leading carriage return. */
-export function barLine(progress: EvaluationProgress): string {
-  const within = Math.min(1, progress.elapsedSeconds / progress.durationSeconds)
-  const share = (progress.index + within) / progress.count
+/** How far one policy's run is, from 0 to 1. */
+function shareDone(progress: EvaluationProgress): number {
+  return progress.result ? 1 : Math.min(1, progress.elapsedSeconds / progress.durationSeconds)
+}
+
+/**
+ * The bar for where the evaluation stands, without the leading carriage return: `share` of the whole
+ * done (default: the policies before this one, and this one's part), naming the policy that reported.
+ */
+export function barLine(progress: EvaluationProgress, share = (progress.index + shareDone(progress)) / progress.count): string {
   const filled = Math.round(share * BAR_WIDTH)
   return (
     `evaluate [${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${String(Math.floor(share * 100)).padStart(3)}% ` +
@@ -43,12 +49,15 @@ export function progressReporter(sink: ProgressSink | undefined): {onProgress: (
   }
   let shown = ''
   let drawnAt = 0
+  // Policies may run side by side (--jobs): the bar shows the sum of every run's part.
+  const parts = new Map<number, number>()
   return {
     onProgress: (p) => {
+      parts.set(p.index, shareDone(p))
       const now = Date.now()
       if (!p.result && now - drawnAt < 100) return
       drawnAt = now
-      const line = barLine(p)
+      const line = barLine(p, [...parts.values()].reduce((sum, part) => sum + part, 0) / p.count)
       if (line !== shown) sink.write(`\r${line}\u001B[K`)
       shown = line
     },
