@@ -20,12 +20,12 @@ const seconds = (list: number[]) => list.map((s) => T0 + s * 1000)
 describe('episodes of a condition', () => {
   it('times finished episodes from the first sample that shows the condition to the first that does not, and the current one by its age', () => {
     const stats = episodesOf(seconds([0, 10, 20, 30, 40, 50, 60, 70]), [false, true, true, false, false, true, true, true])
-    assert.deepEqual(stats, {ageSeconds: 20, typicalSeconds: 20, finished: 1})
+    assert.deepEqual(stats, {ageSeconds: 20, typicalSeconds: 20, finished: 1, watchedSeconds: 70})
   })
 
   it('does not count an episode already running when the samples begin: its length is unknown', () => {
     const stats = episodesOf(seconds([0, 10, 20, 30, 40]), [true, true, false, true, false])
-    assert.deepEqual(stats, {ageSeconds: 0, typicalSeconds: 10, finished: 1})
+    assert.deepEqual(stats, {ageSeconds: 0, typicalSeconds: 10, finished: 1, watchedSeconds: 40})
   })
 
   it('takes the median of the latest three finished episodes', () => {
@@ -79,6 +79,31 @@ describe("a VM's need episodes (memory)", () => {
   })
 })
 
+describe("a VM's bursts (memory)", () => {
+  const memoryOf = (rate: (i: number) => number, count: number, path: (i: number) => NetPath = () => 'pv') =>
+    remember(history(count, (i) => doc([carrying('h1', [sender('v1', rate(i), path(i))])])).entries).vms[0]
+
+  it('times bursts above twice its floor that fall back, and gives the floor while one is under way', () => {
+    // A floor of 100; bursts to 900 for 30 s at samples 5-7 and 15-17; bursting again at 25-27.
+    const memory = memoryOf((i) => ([5, 6, 7, 15, 16, 17, 25, 26, 27].includes(i) ? 900 : 100), 28)
+    assert.equal(memory.burstEpisodeSeconds, 30)
+    assert.equal(memory.burstForSeconds, 10, 'in a burst since sample 26 (2 of 3 samples)')
+    assert.equal(memory.floorMbps, 100)
+  })
+
+  it('takes a rise that does not fall back within 2 minutes for a new level, not a burst', () => {
+    const memory = memoryOf((i) => (i < 5 ? 100 : 900), 25)
+    assert.equal(memory.burstEpisodeSeconds, undefined)
+    assert.equal(memory.burstForSeconds, undefined)
+    assert.equal(memory.floorMbps, undefined, 'the floor is given only while it bursts')
+  })
+
+  it('does not count a rise that came with a change of path (a VF lifts what PV capped) as a burst', () => {
+    const memory = memoryOf((i) => (i >= 5 && i <= 7 ? 900 : 100), 12, (i) => (i >= 5 && i <= 7 ? 'vf' : 'pv'))
+    assert.equal(memory.burstEpisodeSeconds, undefined)
+  })
+})
+
 describe('sova: VF swaps against demand that flips', () => {
   // h1 has one VF. flip1 and flip2 take turns needing it, each `phase` seconds at 3,500 Mbit/s
   // (above the PV path) and then 300. flip2 holds the VF; now flip1 needs it and flip2 does not.
@@ -118,8 +143,8 @@ describe('sova: a migration pays only while the hot spell lasts', () => {
   // h1's port is hot (tx) in spells of `spell` seconds with 60 s between them; the current spell has
   // lasted `samples` samples. bulk1 (2 GiB) is the cheapest VM whose move relieves enough; web1
   // (8 GiB) would cost more to copy. h2 is idle.
-  function spells(spell: number, samples: number, earlier = 4) {
-    const hot: boolean[] = [...Array(6).fill(false)]
+  function spells(spell: number, samples: number, earlier = 4, calm = 6) {
+    const hot: boolean[] = [...Array(calm).fill(false)]
     for (let n = 0; n < earlier; n++) hot.push(...Array(spell / 10).fill(true), ...Array(6).fill(false))
     hot.push(...Array(samples).fill(true))
     return history(hot.length, (i) => {
@@ -143,12 +168,13 @@ describe('sova: a migration pays only while the hot spell lasts', () => {
     assert.equal(scored.scores?.hosts.h1.hotForSeconds, 10)
     assert.deepEqual(result.items, [])
     const said = (result.rejected ?? []).join('\n')
-    assert.match(said, /^h1: bulk1 stays: its 6500 Mbit\/s of tx over the \d+ s left of the spell once its ~\d+ s copy is done \(the spell is expected to last 20 s more\) relieves less than its \d+ MiB copy adds to that tx$/m)
+    assert.match(said, /^h1: bulk1 stays: its 6500 Mbit\/s of tx over the \d+ s left of the spell once its ~\d+ s copy is done \(the spell is expected to last 20 s more, as (?:its earlier spells did|its VMs' bursts are expected to)\) relieves less than its \d+ MiB copy adds to that tx$/m)
     assert.match(said, /^h1: predicted hot, but no VM's move pays back its copy while the load lasts$/m)
   })
 
   it('moves the VM when no earlier spell says this one will end soon', () => {
-    const {entries, current} = spells(30, 3, 0)
+    // 2 minutes of calm first: the loop has watched h1 for more than one horizon.
+    const {entries, current} = spells(30, 3, 0, 13)
     const {scored, plan: result} = plan(entries, current)
     assert.equal(scored.scores?.hosts.h1.hotSpellSeconds, undefined)
     assert.deepEqual(result.items.map((move) => `${move.vm} ${move.from}→${move.to}`), ['bulk1 h1→h2'])
@@ -201,5 +227,72 @@ describe('sova: a VF holder pays for the copy without its VF', () => {
     const {entries, current} = cluster()
     const result = planMigrations({...current, scores: scorePolicy(current, entries, sovaParams)}, sovaParams)
     assert.deepEqual(result.items.map((move) => `${move.vm} ${move.from}→${move.to}`), ['pvvm h1→h2'])
+  })
+})
+
+describe("sova: a spell made of its VMs' bursts", () => {
+  // h1 (10,000 Mbit/s, hot at 85%) carries steady1 (8 GiB) at 6,000 Mbit/s tx throughout and burster
+  // (4 GiB) at a floor of 200. With `earlier`, burster burst to 1,500 for 30 s twice (h1 stayed below 85%:
+  // no hot spell of h1 ever ended); now it bursts to 3,500 for the latest 3 samples and h1 is hot.
+  // h2 is idle.
+  function bursts(earlier: boolean) {
+    const burstAt = (i: number) => (i >= 30 ? 3500 : earlier && ((i >= 4 && i <= 6) || (i >= 16 && i <= 18)) ? 1500 : 200)
+    return history(33, (i) => {
+      const steady1 = {...sender('steady1', 6000, 'pv'), memoryMiB: 8192}
+      const burster = {...sender('burster', burstAt(i), 'pv'), memoryMiB: 4096}
+      return doc([carrying('h1', [steady1, burster]), carrying('h2', [])])
+    })
+  }
+
+  const plan = (entries: HistoryEntry[], current: SovaDocument) => {
+    const scored = {...current, scores: scorePolicy(current, entries, sovaParams)}
+    return {scored, plan: planMigrations(scored, sovaParams)}
+  }
+
+  it('keeps the steady VM home when the spell is a burst expected to end before its copy, and says why', () => {
+    const {entries, current} = bursts(true)
+    const {scored, plan: result} = plan(entries, current)
+    assert.equal(scored.scores?.hosts.h1.hot, true)
+    assert.equal(scored.scores?.hosts.h1.hotSpellSeconds, undefined, "no spell of h1 ended: the evidence is the burster's")
+    assert.equal(scored.scores?.vms.burster.memory?.burstEpisodeSeconds, 30)
+    assert.equal(scored.scores?.vms.burster.memory?.floorMbps, 200)
+    assert.deepEqual(result.items, [])
+    const said = (result.rejected ?? []).join('\n')
+    assert.match(said, /^h1: steady1 stays: .*\(the spell is expected to last 20 s more, as its VMs' bursts are expected to\)/m)
+    assert.match(said, /^h1: burster stays: .*\(the spell is expected to last 20 s more, as its VMs' bursts are expected to\)/m)
+  })
+
+  it('moves a VM when no burst was ever seen to end: nothing says the spell will (the cheaper copy goes)', () => {
+    const {entries, current} = bursts(false)
+    const {plan: result} = plan(entries, current)
+    assert.deepEqual(result.items.map((move) => `${move.vm} ${move.from}→${move.to}`), ['burster h1→h2'], (result.rejected ?? []).join('\n'))
+  })
+})
+
+describe('sova: no migration while the loop cannot yet tell a burst from a lasting spell', () => {
+  // On h1, base1 (32 GiB) sends 4,000 Mbit/s and bulk1 (1 GiB) 3,000 for `calm` samples, then 5,000
+  // for `hot` (h1 hot at 90%); h2 is idle.
+  function turning(calm: number, hot: number) {
+    return history(calm + hot, (i) => {
+      const base1 = {...sender('base1', 4000, 'pv'), memoryMiB: 32768}
+      return doc([carrying('h1', [base1, sender('bulk1', i < calm ? 3000 : 5000, 'pv')]), carrying('h2', [])])
+    })
+  }
+  const plan = (entries: HistoryEntry[], current: SovaDocument) => planMigrations({...current, scores: scorePolicy(current, entries, sovaParams)}, sovaParams)
+
+  it('holds a spell that began after less than one horizon of watching, and says why', () => {
+    const {entries, current} = turning(6, 3)
+    const result = plan(entries, current)
+    assert.deepEqual(result.items, [])
+    assert.match((result.rejected ?? []).join('\n'), /^h1: predicted hot, but its spell began \d+ s ago and the loop has watched it for 80 s, less than the 120 s a move pays back over: too early to tell a burst from a lasting spell$/m)
+    assert.match(result.noop ?? '', /no beneficial migration/)
+  })
+
+  it('moves off a host no sample showed calm (hot before anyone watched), or once one horizon was watched', () => {
+    for (const [calm, hot] of [[0, 5], [13, 3]]) {
+      const {entries, current} = turning(calm, hot)
+      const result = plan(entries, current)
+      assert.deepEqual(result.items.map((move) => `${move.vm} ${move.from}→${move.to}`), ['bulk1 h1→h2'], `calm ${calm}, hot ${hot}: ${(result.rejected ?? []).join('; ')}`)
+    }
   })
 })

@@ -155,6 +155,9 @@ export const VmMemory = Type.Object({
   lastFailureAt: Type.Optional(Type.String({format: 'date-time', description: 'when the last of them failed (cluster clock)'})),
   needForSeconds: Type.Optional(nonNegative('seconds its rate has been at or above what its PV path carries, from the first sample that showed it (sova); absent when it is not')),
   needEpisodeSeconds: Type.Optional(nonNegative('median length of its latest finished episodes of such need within the remembered samples, seconds (sova)')),
+  floorMbps: Type.Optional(nonNegative('the busier-direction rate it falls back to between bursts, Mbit/s: the lowest it reached, rising towards a higher rate with a 2-minute time constant (sova); given while it bursts')),
+  burstForSeconds: Type.Optional(nonNegative('seconds its current burst (a rate at least twice its floor) has lasted, from the first sample that showed it (sova); absent when it is not bursting')),
+  burstEpisodeSeconds: Type.Optional(nonNegative('median length of its latest finished bursts within the remembered samples, seconds (sova)')),
 }, {description: 'what the loop remembers of the VM from recent samples (cooldowns, hysteresis, demand)'})
 
 export const VmScore = Type.Object({
@@ -196,6 +199,7 @@ export const HostScore = Type.Object({
   threshold: Type.Optional(nonNegative('the hotspot threshold this host\'s samples and forecast were held against')),
   hotForSeconds: Type.Optional(nonNegative('seconds its samples have been at or above the threshold, from the first that was (sova, hot hosts)')),
   hotSpellSeconds: Type.Optional(nonNegative('median length of its latest finished spells at or above the threshold within the remembered samples, seconds (sova, hot hosts)')),
+  watchedSeconds: Type.Optional(nonNegative('seconds from the first remembered sample of the host to this one, given when a sample showed it below the threshold (sova, hot hosts): a spell that began while the loop had watched it for less than one horizon is too young to tell a burst from a lasting change; one that held from the first sample has none')),
   hot: Type.Boolean(),
   reason: Type.String(),
   capacity: Type.Optional(HostCapacity),

@@ -16,6 +16,8 @@ export interface EpisodeStats {
   typicalSeconds?: number
   /** How many finished episodes the median is of. */
   finished: number
+  /** Seconds from the first sample to the last: how long the condition was watched. */
+  watchedSeconds: number
 }
 
 /** The median of up to EPISODES_KEPT lengths (the middle one, or the mean of the middle two). */
@@ -51,7 +53,8 @@ export function episodesOf(timesMs: readonly number[], holds: readonly boolean[]
   const last = timesMs.length - 1
   const ageSeconds = start === undefined || last < 0 ? 0 : (timesMs[last] - start) / 1000
   const typicalSeconds = medianSeconds(lengths)
-  return typicalSeconds === undefined ? {ageSeconds, finished: 0} : {ageSeconds, typicalSeconds, finished: lengths.length}
+  const watchedSeconds = last < 0 ? 0 : (timesMs[last] - timesMs[0]) / 1000
+  return typicalSeconds === undefined ? {ageSeconds, finished: 0, watchedSeconds} : {ageSeconds, typicalSeconds, finished: lengths.length, watchedSeconds}
 }
 
 /**

@@ -44,46 +44,114 @@ interface Trace {
   lastEntry: number
   /** When the first sample showed it on its current host (ms). */
   hostSince: number
-  /** Its latest samples' need flags, newest in bit 0: an episode is smoothed as the hotspot test smooths spells. */
-  needBits: number
-  /** When its current need episode began (ms), NaN when it is not in need (or needs are not tracked). */
-  needStart: number
-  /** Whether a sample showed it out of need: only an episode that began after one has a known length. */
-  needClear: boolean
-  /** Lengths (s) of its latest finished need episodes, a ring of EPISODES_KEPT; NaN where none. */
-  episode0: number
-  episode1: number
-  episode2: number
-  episodes: number
+  /** Its need episodes (rate at or above what its PV path carries), when needs are timed. */
+  need: EpisodeTrack | undefined
+  /** The rate it falls back to between bursts (Mbit/s): NaN before its first sample. */
+  floorMbps: number
+  /** When the sample that set `floorMbps` was taken (ms). */
+  floorAt: number
+  /** Its bursts: samples at BURST_FACTOR × its floor or more. */
+  burst: EpisodeTrack
+}
+
+/**
+ * Episodes of one condition of one VM: its latest samples' flags (newest in bit 0; an episode is
+ * smoothed as the hotspot test smooths spells), the current episode's start, and the lengths of
+ * its latest finished ones.
+ */
+class EpisodeTrack {
+  bits = 0
+  /** When the current episode began (ms), NaN when the condition does not hold. */
+  start = Number.NaN
+  /** Whether a sample showed the condition clear: only an episode that began after one has a known length. */
+  clear = false
+  /** Lengths (s) of the latest finished episodes, a ring of EPISODES_KEPT; NaN where none. */
+  length0 = Number.NaN
+  length1 = Number.NaN
+  length2 = Number.NaN
+  finished = 0
+
+  /** Seconds the current episode has lasted at `latestAt` (ms), undefined when none is under way. */
+  ageAt(latestAt: number): number | undefined {
+    return Number.isNaN(this.start) ? undefined : (latestAt - this.start) / 1000
+  }
+
+  /** Median length of the latest finished episodes (s), undefined when none finished. */
+  typicalSeconds(): number | undefined {
+    return this.finished > 0 ? medianSeconds([this.length0, this.length1, this.length2].slice(0, Math.min(this.finished, EPISODES_KEPT))) : undefined
+  }
 }
 
 /** The rate (busier direction, Mbit/s) at or above which a VM on `host` needs more than its PV path: its need episodes are timed. */
 export type NeedThreshold = (host: string) => number
 
-/** A VM is in a need episode while 2 of its latest 3 samples show need: one sample either way neither starts nor ends one. */
-const NEED_RECENT_MASK = 0b111
-const NEED_SAMPLES = 2
+/** A VM is in an episode (of need, of a burst) while 2 of its latest 3 samples show it: one sample either way neither starts nor ends one. */
+const EPISODE_RECENT_MASK = 0b111
+const EPISODE_SAMPLES = 2
 
-/** Follows a VM's need episodes: one sample at `at` (ms) that shows it in need or not. */
-function trackNeed(trace: Trace, needs: boolean, at: number): void {
-  trace.needBits = ((trace.needBits << 1) | (needs ? 1 : 0)) & NEED_RECENT_MASK
+/** Follows a VM's episodes of one condition: one sample at `at` (ms) that shows it or not. */
+function track(episodes: EpisodeTrack, holds: boolean, at: number): void {
+  episodes.bits = ((episodes.bits << 1) | (holds ? 1 : 0)) & EPISODE_RECENT_MASK
   let shown = 0
-  for (let bits = trace.needBits; bits > 0; bits >>= 1) shown += bits & 1
-  const inNeed = shown >= NEED_SAMPLES
-  if (inNeed) {
-    if (Number.isNaN(trace.needStart)) trace.needStart = at
+  for (let bits = episodes.bits; bits > 0; bits >>= 1) shown += bits & 1
+  if (shown >= EPISODE_SAMPLES) {
+    if (Number.isNaN(episodes.start)) episodes.start = at
     return
   }
-  if (!Number.isNaN(trace.needStart) && trace.needClear) {
-    const length = (at - trace.needStart) / 1000
-    const slot = trace.episodes % EPISODES_KEPT
-    if (slot === 0) trace.episode0 = length
-    else if (slot === 1) trace.episode1 = length
-    else trace.episode2 = length
-    trace.episodes++
+  if (!Number.isNaN(episodes.start) && episodes.clear) {
+    const length = (at - episodes.start) / 1000
+    const slot = episodes.finished % EPISODES_KEPT
+    if (slot === 0) episodes.length0 = length
+    else if (slot === 1) episodes.length1 = length
+    else episodes.length2 = length
+    episodes.finished++
   }
-  trace.needStart = Number.NaN
-  trace.needClear = true
+  episodes.start = Number.NaN
+  episodes.clear = true
+}
+
+/**
+ * A burst: a rate at least BURST_FACTOR times the VM's floor, and BURST_MIN_MBPS above it (an
+ * idle VM's noise is no burst), that falls back within LEVEL_SECONDS. The floor is the rate the VM
+ * falls back to: it drops at once to a lower rate and, outside bursts, rises towards a higher one
+ * with a time constant of FLOOR_RISE_SECONDS. A "burst" that has not fallen back within
+ * LEVEL_SECONDS is a new level: it becomes the floor and is not counted as a burst, so a lasting
+ * change of load never passes for a burst that will end.
+ */
+export const BURST_FACTOR = 2
+export const BURST_MIN_MBPS = 10
+export const FLOOR_RISE_SECONDS = 120
+export const LEVEL_SECONDS = 120
+
+/**
+ * A VM that changed host or path starts its floor afresh, and a burst under way is dropped
+ * unmeasured: its rate on another path or port says nothing of its bursts (a VF lifts a rate the
+ * PV path capped). The lengths of its finished bursts stay: they are the VM's own.
+ */
+function restartFloor(trace: Trace): void {
+  trace.floorMbps = Number.NaN
+  trace.burst.bits = 0
+  trace.burst.start = Number.NaN
+  trace.burst.clear = false
+}
+
+/** Follows a VM's floor and bursts: its busier-direction `rate` at `at` (ms). */
+function trackBurst(trace: Trace, rate: number, at: number): void {
+  if (Number.isNaN(trace.floorMbps)) trace.floorMbps = rate
+  const burstSample = rate >= BURST_FACTOR * trace.floorMbps && rate - trace.floorMbps >= BURST_MIN_MBPS
+  if (rate <= trace.floorMbps) {
+    trace.floorMbps = rate
+  } else if (!burstSample && Number.isNaN(trace.burst.start)) {
+    const seconds = Math.max(0, (at - trace.floorAt) / 1000)
+    trace.floorMbps += (rate - trace.floorMbps) * (1 - Math.exp(-seconds / FLOOR_RISE_SECONDS))
+  }
+  trace.floorAt = at
+  track(trace.burst, burstSample, at)
+  if (!Number.isNaN(trace.burst.start) && at - trace.burst.start > LEVEL_SECONDS * 1000) {
+    // Not fallen back: a new level, not a burst.
+    restartFloor(trace)
+    trace.floorMbps = rate
+  }
 }
 
 /**
@@ -144,10 +212,11 @@ export function remember(entries: readonly HistoryEntry[], sustainedSamples = 5,
         }
         trace = {
           host, path, moves: 0, lastMove: Number.NaN, pathChangedAt: Number.NaN, vfRateMbps: path === 'vf' ? rate : -1, slot: slots++, seen: 0, lastEntry: e, hostSince: entry.at,
-          needBits: 0, needStart: Number.NaN, needClear: false, episode0: Number.NaN, episode1: Number.NaN, episode2: Number.NaN, episodes: 0,
+          need: needAt ? new EpisodeTrack() : undefined, floorMbps: Number.NaN, floorAt: entry.at, burst: new EpisodeTrack(),
         }
         record(trace, rate)
-        if (needAt) trackNeed(trace, rate >= needAt(host), entry.at)
+        if (trace.need && needAt) track(trace.need, rate >= needAt(host), entry.at)
+        trackBurst(trace, rate, entry.at)
         next[i] = trace
         continue
       }
@@ -161,14 +230,17 @@ export function remember(entries: readonly HistoryEntry[], sustainedSamples = 5,
         trace.host = host
         trace.seen = 0
         trace.hostSince = entry.at
+        restartFloor(trace)
       }
       if (trace.path !== path) {
         trace.pathChangedAt = entry.at
         trace.path = path
+        restartFloor(trace)
       }
       if (path === 'vf' && rate > trace.vfRateMbps) trace.vfRateMbps = rate
       record(trace, rate)
-      if (needAt) trackNeed(trace, rate >= needAt(host), entry.at)
+      if (trace.need && needAt) track(trace.need, rate >= needAt(host), entry.at)
+      trackBurst(trace, rate, entry.at)
     }
     // Fewer of the previous VMs found than there were: the ones this entry did not list wait.
     if (found < aligned.length) {
@@ -191,11 +263,20 @@ export function remember(entries: readonly HistoryEntry[], sustainedSamples = 5,
     if (!Number.isNaN(trace.lastMove)) item.lastMoveAt = new Date(trace.lastMove).toISOString()
     if (!Number.isNaN(trace.pathChangedAt)) item.lastPathChangeAt = new Date(trace.pathChangedAt).toISOString()
     if (trace.vfRateMbps >= 0) item.vfRateMbps = trace.vfRateMbps
-    if (needAt) {
-      if (!Number.isNaN(trace.needStart)) item.needForSeconds = (latestAt - trace.needStart) / 1000
-      const typical = trace.episodes > 0 ? medianSeconds([trace.episode0, trace.episode1, trace.episode2].slice(0, Math.min(trace.episodes, EPISODES_KEPT))) : undefined
+    if (trace.need) {
+      const age = trace.need.ageAt(latestAt)
+      if (age !== undefined) item.needForSeconds = age
+      const typical = trace.need.typicalSeconds()
       if (typical !== undefined) item.needEpisodeSeconds = typical
     }
+    // The floor says how much of a burst's rate is the burst: given while it bursts.
+    const burstAge = trace.burst.ageAt(latestAt)
+    if (burstAge !== undefined) {
+      item.burstForSeconds = burstAge
+      item.floorMbps = trace.floorMbps
+    }
+    const burstTypical = trace.burst.typicalSeconds()
+    if (burstTypical !== undefined) item.burstEpisodeSeconds = burstTypical
     vms[i] = item
     names[i] = current[i][0]
   }

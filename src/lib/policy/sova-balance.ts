@@ -12,7 +12,7 @@ import {byName, capRejected, formatFigure, formatMbps as mbps} from './format-fi
 import type {HostParams, HostParamsOf} from './host-params.js'
 import type {HotspotParams} from './hotspot.js'
 import {secondsSince} from './memory.js'
-import {expectedRemainingSeconds} from './episodes.js'
+import {expectedRemainingSeconds, medianSeconds} from './episodes.js'
 import {scoredPvCapMbps} from './path-capacity.js'
 import {abovePvMbps} from './sova-score.js'
 import {pvTrafficMbps} from '../loop/collect.js'
@@ -218,6 +218,8 @@ export function planSovaMigrations(
     }
   }
 
+  // How long the bursts of the cluster's VMs lasted: what a burst of a VM never seen to end one is expected to last.
+  const clusterBurstSeconds = medianSeconds(Object.values(scores.vms).flatMap((score) => score.memory?.burstEpisodeSeconds ?? []))
   const hot = ledgers
     .filter((ledger) => ledger.hot)
     .sort((a, b) => (ownValue(scores.hosts, b.host.name)?.forecast ?? 0) - (ownValue(scores.hosts, a.host.name)?.forecast ?? 0) || byName(a.host, b.host))
@@ -239,8 +241,15 @@ export function planSovaMigrations(
       rejected.push(`${name}: predicted hot, but it shed a VM ${Math.round(own.hostSettleSeconds - settling)} s ago; waits ${Math.ceil(settling)} s for the samples to show the effect`)
       continue
     }
-    // A move relieves only from when it completes, and only while the spell lasts (episodes.ts).
-    const lasting = expectedRemainingSeconds({ageSeconds: hostScore?.hotForSeconds ?? 0, typicalSeconds: hostScore?.hotSpellSeconds}, Number.POSITIVE_INFINITY)
+    // A move relieves only from when it completes, and only while the spell lasts.
+    const lasting = spellLasting(source, hostScore, scores.vms, clusterBurstSeconds)
+    if (!lasting) {
+      rejected.push(
+        `${name}: predicted hot, but its spell began ${Math.round(hostScore?.hotForSeconds ?? 0)} s ago and the loop has watched it for ${Math.round(hostScore?.watchedSeconds ?? 0)} s, ` +
+          `less than the ${own.horizonSeconds} s a move pays back over: too early to tell a burst from a lasting spell`,
+      )
+      continue
+    }
     while (source.out < own.maxMigrationsPerHost) {
       if (migrations.length >= params.maxMigrationsPerCycle) {
         rejected.push(`${name}: predicted hot, but the cycle's limit of ${params.maxMigrationsPerCycle} migration(s) is reached`)
@@ -253,7 +262,7 @@ export function planSovaMigrations(
         if (source.out === 0) rejected.push(`${name}: predicted hot, but planned moves already bring its ${direction} below ${limit}`)
         break
       }
-      const planned = planOne(doc, source, ledgers, direction, needed, residents, lasting)
+      const planned = planOne(doc, source, ledgers, direction, needed, residents, lasting, clusterBurstSeconds)
       rejected.push(...planned.rejected)
       if (planned.blocked) blocked.push(planned.blocked)
       if (!planned.migration) break
@@ -261,6 +270,65 @@ export function planSovaMigrations(
     }
   }
   return finish(migrations, rejected, undefined, blocked)
+}
+
+/**
+ * A VM's burst under way, and how long it is expected to last: as its own earlier bursts did, else
+ * as the cluster's VMs' bursts did (`clusterBurstSeconds`); undefined when it is not bursting or no
+ * burst was yet seen to end.
+ */
+function burstOf(score: VmScore | undefined, clusterBurstSeconds: number | undefined): {remainingSeconds: number; floorMbps: number} | undefined {
+  const memory = score?.memory
+  const typicalSeconds = memory?.burstEpisodeSeconds ?? clusterBurstSeconds
+  if (memory?.burstForSeconds === undefined || typicalSeconds === undefined || memory.floorMbps === undefined) return undefined
+  return {remainingSeconds: expectedRemainingSeconds({ageSeconds: memory.burstForSeconds, typicalSeconds}, Number.POSITIVE_INFINITY), floorMbps: memory.floorMbps}
+}
+
+/**
+ * How long a spell made of bursts is expected to last (s): when `direction` of the port would be
+ * below `goal` without the part above their floor of its VMs' bursts under way (those whose length
+ * can be told), the spell ends with the last of them. Undefined otherwise: load that is no burst,
+ * or a burst of a kind never seen to end, gives nothing to go by.
+ */
+function burstSpellSeconds(source: Ledger, vmScores: Scores['vms'], direction: Direction, goal: number, clusterBurstSeconds: number | undefined): number | undefined {
+  let burstMbps = 0
+  let lastingSeconds = 0
+  for (const vm of source.host.vms) {
+    const burst = burstOf(ownValue(vmScores, vm.name), clusterBurstSeconds)
+    const busier = Math.max(rate(vm, 'rx'), rate(vm, 'tx'))
+    if (!burst || busier <= 0) continue
+    burstMbps += rate(vm, direction) * Math.max(0, 1 - burst.floorMbps / busier)
+    lastingSeconds = Math.max(lastingSeconds, burst.remainingSeconds)
+  }
+  return burstMbps > 0 && load(source, direction) - burstMbps < goal ? lastingSeconds : undefined
+}
+
+/** How long a hot host's spell is expected to last (s), and on what evidence (for the reasons given). */
+interface Lasting {
+  seconds: number
+  basis: string
+}
+
+/**
+ * How long `source`'s hot spell is expected to last (episodes.ts): as its earlier spells did; if
+ * it is made of bursts, no longer than they are expected to last; with neither yet seen to end,
+ * for the horizon. Undefined at a cold start: the spell began while the loop watched, and the loop
+ * has watched the host for less than one horizon, the span a move must pay back over, so it
+ * cannot yet tell a burst from a lasting change. (A host no sample showed calm was hot before
+ * anyone watched: it is not held back.)
+ */
+function spellLasting(source: Ledger, hostScore: HostScore | undefined, vmScores: Scores['vms'], clusterBurstSeconds: number | undefined): Lasting | undefined {
+  const ageSeconds = hostScore?.hotForSeconds ?? 0
+  const direction: Direction = source.txMbps >= source.rxMbps ? 'tx' : 'rx'
+  const bursts = burstSpellSeconds(source, vmScores, direction, source.hotThreshold * source.capacityMbps, clusterBurstSeconds)
+  const typicalSeconds = hostScore?.hotSpellSeconds
+  const spell = typicalSeconds === undefined ? undefined : expectedRemainingSeconds({ageSeconds, typicalSeconds}, Number.POSITIVE_INFINITY)
+  if (bursts !== undefined && (spell === undefined || bursts < spell)) return {seconds: bursts, basis: "as its VMs' bursts are expected to"}
+  if (spell !== undefined) return {seconds: spell, basis: 'as its earlier spells did'}
+  // Given only once a sample showed the host calm: one hot since the first sample is not held back.
+  const watched = hostScore?.watchedSeconds ?? Number.POSITIVE_INFINITY
+  if (watched < source.params.horizonSeconds) return undefined
+  return {seconds: Number.POSITIVE_INFINITY, basis: 'no spell or burst seen to end'}
 }
 
 interface Candidate {
@@ -301,9 +369,9 @@ function copyRateMbps(source: Ledger): number {
 
 /**
  * The best move off `source`, if any pays: its relief counts from when its copy is done, for the
- * horizon, or for what is left then of the `lastingSeconds` the hot spell is expected to last.
+ * horizon, or for what is left then of the time the hot spell is expected to last (`lasting`).
  */
-function planOne(doc: SovaDocument, source: Ledger, ledgers: Ledger[], direction: Direction, needed: number, residents: Residents, lastingSeconds: number) {
+function planOne(doc: SovaDocument, source: Ledger, ledgers: Ledger[], direction: Direction, needed: number, residents: Residents, lasting: Lasting, clusterBurstSeconds: number | undefined) {
   const params = source.params
   const scores = doc.scores as NonNullable<SovaDocument['scores']>
   const name = source.host.name
@@ -332,12 +400,6 @@ function planOne(doc: SovaDocument, source: Ledger, ledgers: Ledger[], direction
       rejected.push(`${name}: ${vm.name} stays: cooling down for ${Math.ceil(wait)} s more (${score?.memory?.recentMoves} recent move(s)${failures})`)
       continue
     }
-    // Only the load that lasts counts: a burst that ends on its own is no reason to move.
-    const now = rate(vm, direction)
-    const busier = Math.max(rate(vm, 'rx'), rate(vm, 'tx'))
-    const sustained = score?.memory?.sustainedMbps
-    const relief = sustained === undefined || busier <= 0 ? now : now * Math.min(1, sustained / busier)
-    if (relief <= 0) continue
     // Pre-copy resends dirty pages: more for a busier VM (ALGORITHM.md §4).
     const dirty = 0.1 + 0.4 * Math.min(1, vm.cpu.usedRatio / Math.max(1, vm.vcpus))
     const copyMiB = vm.memoryMiB * (1 + dirty)
@@ -345,7 +407,16 @@ function planOne(doc: SovaDocument, source: Ledger, ledgers: Ledger[], direction
     const extraMbit = direction === 'tx' ? copyMiB * MBIT_PER_MIB : 0
     // The relief only starts once the copy is done, and the copy leaves through the source's tx.
     const copySeconds = (copyMiB * MBIT_PER_MIB) / streamMbps
-    const reliefSeconds = Math.min(params.horizonSeconds, Math.max(0, lastingSeconds - copySeconds))
+    // Only the load that lasts counts: a burst that ends on its own is no reason to move; one
+    // expected to end before the copy does leaves only the VM's floor to relieve.
+    const now = rate(vm, direction)
+    const busier = Math.max(rate(vm, 'rx'), rate(vm, 'tx'))
+    const sustained = score?.memory?.sustainedMbps
+    const burst = burstOf(score, clusterBurstSeconds)
+    const lastingMbps = Math.min(sustained ?? busier, burst && burst.remainingSeconds <= copySeconds ? burst.floorMbps : busier)
+    const relief = busier <= 0 ? now : now * Math.min(1, lastingMbps / busier)
+    if (relief <= 0) continue
+    const reliefSeconds = Math.min(params.horizonSeconds, Math.max(0, lasting.seconds - copySeconds))
     const benefitMbit = Math.min(relief, needed) * reliefSeconds
     // A VF is detached before the copy and given back on arrival: meanwhile the VM runs on its PV path.
     const withoutVfMbps = vm.vf ? withoutVfLossMbps(vm, score, source) : 0
@@ -355,7 +426,7 @@ function planOne(doc: SovaDocument, source: Ledger, ledgers: Ledger[], direction
       unpaid++
       const copy = `its ~${Math.round(copySeconds)} s copy`
       const over = reliefSeconds < params.horizonSeconds
-        ? `the ${Math.round(reliefSeconds)} s left of the spell once ${copy} is done (the spell is expected to last ${Math.round(lastingSeconds)} s more)`
+        ? `the ${Math.round(reliefSeconds)} s left of the spell once ${copy} is done (the spell is expected to last ${Math.round(lasting.seconds)} s more, ${lasting.basis})`
         : `${params.horizonSeconds} s after ${copy}`
       const lost = vfLossMbit > 0 ? `, plus the ${mbps(withoutVfMbps)} it and its host's PV VMs lose while it copies without its VF` : ''
       rejected.push(`${name}: ${vm.name} stays: its ${mbps(relief)} of ${direction} over ${over} relieves less than its ${Math.round(copyMiB)} MiB copy adds to that ${direction}${lost}`)

@@ -108,7 +108,8 @@ function hotSpells(entries: readonly HistoryEntry[], host: string, hotspot: Hots
     reached.push(peak >= hotspot.threshold)
     hot.push(reached.slice(-hotspot.recent).filter(Boolean).length >= hotspot.hotSamplesNeeded)
   }
-  return episodesOf(times, hot)
+  // Whether a sample showed the host below the threshold: if none did, it was hot before anyone watched.
+  return {...episodesOf(times, hot), calmSeen: reached.includes(false)}
 }
 
 /**
@@ -164,6 +165,7 @@ export function scoreSova(
     hosts[host.name] = {
       ...(lastShed === undefined ? {} : {lastShedAt: lastShed}),
       ...(spells === undefined ? {} : {hotForSeconds: spells.ageSeconds}),
+      ...(spells?.calmSeen ? {watchedSeconds: spells.watchedSeconds} : {}),
       ...(spells?.typicalSeconds === undefined ? {} : {hotSpellSeconds: spells.typicalSeconds}),
       utilisation: peak,
       window,
