@@ -24,8 +24,8 @@ readonly VM=vm1
 readonly VM_MAC=52:54:00:00:00:01
 # The lab's ports have no real link (their traffic is the VMs' sum): a speed is part of the config.
 # The lab is ~500x smaller than a 10 GbE cluster, so the sova policy's PV cap (about 1/3.8 of a port)
-# and the horizon over which a move must pay for its memory copy are scaled with it; cooldowns are
-# short, for tests.
+# and the horizon over which a move must pay for its memory copy are scaled with it; cooldowns and
+# the watch before a move off a host that turned hot are short, for tests.
 readonly LAB_PORT_MBPS=100
 # Guest UDP traffic on its PV NIC, in Mbit/s (0 = none). The guest's pktgen sends at this rate.
 readonly TRAFFIC_MBPS=${SOVA_LAB_TRAFFIC_MBPS:-20}
@@ -426,7 +426,7 @@ write_sova_config() { # OUT
      "port": {"device": "lo", "counters": "vms", "speedMbps": $LAB_PORT_MBPS},
      "vfs": {"emulated": {"model": "e1000e", "nics": [{"id": "0000:6b:00.1", "mac": "52:54:00:bb:00:01"}, {"id": "0000:6b:00.2", "mac": "52:54:00:bb:00:02"}]}}}
   ],
-  "policy": {"sova": {"pvCapMbps": 6, "horizonSeconds": 900, "cooldownSeconds": 1, "hostSettleSeconds": 1}}
+  "policy": {"sova": {"pvCapMbps": 6, "horizonSeconds": 900, "cooldownSeconds": 1, "hostSettleSeconds": 1, "watchBeforeMoveSeconds": 1}}
 }
 EOF
   mv "$tmp" "$1"

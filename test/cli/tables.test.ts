@@ -36,18 +36,19 @@ describe('tables', () => {
   })
 
   it('run --cycles N as a table: the first cycle in full, then one line a cycle with what changed, then a summary that agrees with the documents', async () => {
-    const table = await sova(['run', '--cycles', '12', '--interval', '0s', '--format', 'table'], {state: freshStateDir(), env: {COLUMNS: '200'}})
+    // 16 cycles: host1 turns hot after about 80 s, and sova moves only once it has watched it 120 s.
+    const table = await sova(['run', '--cycles', '16', '--interval', '0s', '--format', 'table'], {state: freshStateDir(), env: {COLUMNS: '200'}})
     assert.equal(table.exitCode, 0, String(table.stderr))
     const out = lines(table.stdout)
-    const json = documents((await sova(['run', '--cycles', '12', '--interval', '0s'], {state: freshStateDir()})).stdout)
+    const json = documents((await sova(['run', '--cycles', '16', '--interval', '0s'], {state: freshStateDir()})).stdout)
     const done = json.flatMap((doc: any) => doc.actions ?? []).filter((action: any) => action.status === 'done')
     const moves = done.filter((action: any) => action.kind === 'migrate').length
     const switches = done.length - moves
-    assert.ok(moves >= 1, 'the paper scenario moves a VM within 12 cycles')
-    for (let cycle = 2; cycle <= 12; cycle++) assert.equal(out.filter((line) => line.startsWith(`cycle ${cycle} · `)).length, 1, `cycle ${cycle}`)
+    assert.ok(moves >= 1, 'the paper scenario moves a VM within 16 cycles')
+    for (let cycle = 2; cycle <= 16; cycle++) assert.equal(out.filter((line) => line.startsWith(`cycle ${cycle} · `)).length, 1, `cycle ${cycle}`)
     assert.ok(out.some((line) => /^cycle \d+ · \S+ · tick \d+: no change$/.test(line)), 'a quiet cycle is one line')
-    assert.ok(out.some((line) => /^cycle \d+ · .*: \d+ actions? \(\d+ done\); host1 HOT \d\.\d\d\/0\.85(;|$)/.test(line)), 'a host turning hot is said')
-    assert.equal(out.at(-1), `summary: 12 cycles, ${moves} move${moves === 1 ? '' : 's'}, ${switches} VF switches, 0 failures; hotspots seen: host1 (${json.filter((doc: any) => doc.scores.hosts.host1.hot).length} cycles)`)
+    assert.ok(out.some((line) => /^cycle \d+ · .*: (no action|\d+ actions? \(\d+ done\)); host1 HOT \d\.\d\d\/0\.85(;|$)/.test(line)), 'a host turning hot is said')
+    assert.equal(out.at(-1), `summary: 16 cycles, ${moves} move${moves === 1 ? '' : 's'}, ${switches} VF switches, 0 failures; hotspots seen: host1 (${json.filter((doc: any) => doc.scores.hosts.host1.hot).length} cycles)`)
     assert.ok(out.length < 120, `not the whole cluster every cycle (${out.length} lines)`)
   })
 
@@ -99,7 +100,8 @@ describe('tables', () => {
 
   it('balance --format csv writes the planned migrations; --rows hosts the hosts with the hotspot figure and its threshold', async () => {
     const state = freshStateDir()
-    await sova(['run', '--cycles', '8', '--interval', '0s', '-q'], {state})
+    // Watched for more than the 120 s horizon (sova moves nothing before), without moving anything yet.
+    await sova(['run', '--cycles', '14', '--interval', '0s', '--max-migrations', '0', '-q'], {state})
     const scored = String((await sova(['collect', '-q'], {state})).stdout)
     const input = String((await sova(['score', '-q'], {state, input: scored})).stdout)
     const csv = await sova(['balance', '--format', 'csv'], {state, input})

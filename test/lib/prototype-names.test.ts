@@ -117,7 +117,8 @@ describe('names that are Object.prototype members', () => {
             store.writeSim(JSON.stringify(cluster))
             const backend = new SimBackend(store)
             const executor = new Executor(backend, store, `prototype-names/${policy}`)
-            const params = policyParams({policy})
+            // Six cycles are a minute: sova must not wait to watch a host that turned hot (--watch-before-move).
+            const params = policyParams({policy}, {sova: {watchBeforeMoveSeconds: 0}})
             for (let cycle = 0; cycle < 6; cycle++) {
               const where = `${policy}, cycle ${cycle}`
               // A fresh history each stage, as each process of a pipeline has: it reads the store.

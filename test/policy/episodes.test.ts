@@ -284,11 +284,11 @@ describe('sova: no migration while the loop cannot yet tell a burst from a lasti
     const {entries, current} = turning(6, 3)
     const result = plan(entries, current)
     assert.deepEqual(result.items, [])
-    assert.match((result.rejected ?? []).join('\n'), /^h1: predicted hot, but its spell began \d+ s ago and the loop has watched it for 80 s, less than the 120 s a move pays back over: too early to tell a burst from a lasting spell$/m)
+    assert.match((result.rejected ?? []).join('\n'), /^h1: predicted hot, but its spell began \d+ s ago and the loop has watched it for 80 s, less than the 120 s it watches a host before moving off it \(--watch-before-move\): too early to tell a burst from a lasting spell$/m)
     assert.match(result.noop ?? '', /no beneficial migration/)
   })
 
-  it('moves off a host no sample showed calm (hot before anyone watched), or once one horizon was watched', () => {
+  it('moves off a host no sample showed calm (hot before anyone watched), or once it was watched 120 s', () => {
     for (const [calm, hot] of [[0, 5], [13, 3]]) {
       const {entries, current} = turning(calm, hot)
       const result = plan(entries, current)

@@ -150,6 +150,7 @@ const SOVA_BALANCE_FLAGS = {
   'host-settle': ['hostSettleSeconds', sovaSeconds('hostSettleSeconds')],
   'cooldown-backoff': ['cooldownBackoff', sovaNumber('cooldownBackoff')],
   horizon: ['horizonSeconds', sovaSeconds('horizonSeconds')],
+  'watch-before-move': ['watchBeforeMoveSeconds', sovaSeconds('watchBeforeMoveSeconds')],
 } as const
 const SOVA_VF_FLAGS = {
   'vf-hold': ['vfHoldSeconds', sovaSeconds('vfHoldSeconds')],

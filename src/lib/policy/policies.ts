@@ -77,7 +77,7 @@ export function historyNeeds(params: PolicyParams): {samples: number; seconds: n
   const samples = longestWindow(params)
   if (params.policy !== 'sova') return {samples, seconds: 0}
   const seconds = allHostParams(params, params.hosts).map(({sova}) =>
-    Math.max(sova.backoffWindowSeconds, sova.cooldownSeconds, sova.vfHoldSeconds, sova.hostSettleSeconds),
+    Math.max(sova.backoffWindowSeconds, sova.cooldownSeconds, sova.vfHoldSeconds, sova.hostSettleSeconds, sova.watchBeforeMoveSeconds),
   )
   return {samples, seconds: Math.max(...seconds)}
 }

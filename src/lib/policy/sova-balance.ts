@@ -246,7 +246,7 @@ export function planSovaMigrations(
     if (!lasting) {
       rejected.push(
         `${name}: predicted hot, but its spell began ${Math.round(hostScore?.hotForSeconds ?? 0)} s ago and the loop has watched it for ${Math.round(hostScore?.watchedSeconds ?? 0)} s, ` +
-          `less than the ${own.horizonSeconds} s a move pays back over: too early to tell a burst from a lasting spell`,
+          `less than the ${own.watchBeforeMoveSeconds} s it watches a host before moving off it (--watch-before-move): too early to tell a burst from a lasting spell`,
       )
       continue
     }
@@ -313,8 +313,8 @@ interface Lasting {
  * How long `source`'s hot spell is expected to last (episodes.ts): as its earlier spells did; if
  * it is made of bursts, no longer than they are expected to last; with neither yet seen to end,
  * for the horizon. Undefined at a cold start: the spell began while the loop watched, and the loop
- * has watched the host for less than one horizon, the span a move must pay back over, so it
- * cannot yet tell a burst from a lasting change. (A host no sample showed calm was hot before
+ * has watched the host for less than watchBeforeMoveSeconds, too little to tell a burst from a
+ * lasting change. (A host no sample showed calm was hot before
  * anyone watched: it is not held back.)
  */
 function spellLasting(source: Ledger, hostScore: HostScore | undefined, vmScores: Scores['vms'], clusterBurstSeconds: number | undefined): Lasting | undefined {
@@ -327,7 +327,7 @@ function spellLasting(source: Ledger, hostScore: HostScore | undefined, vmScores
   if (spell !== undefined) return {seconds: spell, basis: 'as its earlier spells did'}
   // Given only once a sample showed the host calm: one hot since the first sample is not held back.
   const watched = hostScore?.watchedSeconds ?? Number.POSITIVE_INFINITY
-  if (watched < source.params.horizonSeconds) return undefined
+  if (watched < source.params.watchBeforeMoveSeconds) return undefined
   return {seconds: Number.POSITIVE_INFINITY, basis: 'no spell or burst seen to end'}
 }
 

@@ -21,6 +21,8 @@ export interface SovaParams {
   backoffWindowSeconds: number
   /** Benefits and costs are weighed over this horizon (seconds). */
   horizonSeconds: number
+  /** A host that turned hot while the loop watched is moved off only once the loop has watched it this long (seconds). */
+  watchBeforeMoveSeconds: number
   /** A VM whose VF was attached or detached keeps its path at least this long (seconds). */
   vfHoldSeconds: number
   /** A free VF goes only to a VM it is worth at least this much to (Mbit/s-equivalent). */
@@ -67,6 +69,7 @@ export const SOVA_DEFAULTS: Readonly<SovaDefaults> = Object.freeze({
   cooldownBackoff: 2,
   backoffWindowSeconds: 1800,
   horizonSeconds: 120,
+  watchBeforeMoveSeconds: 120,
   vfHoldSeconds: 60,
   vfMinValueMbps: 10,
   vfSwapMarginMbps: 20,
@@ -88,6 +91,7 @@ export const SOVA_PARAM_DOCS: Readonly<Record<keyof SovaParams, string>> = Objec
   cooldownBackoff: 'Each further migration of a VM within the backoff window multiplies its cooldown by this factor.',
   backoffWindowSeconds: 'Seconds over which earlier migrations count for the backoff.',
   horizonSeconds: 'Seconds over which a move\'s relief is weighed against the traffic it costs.',
+  watchBeforeMoveSeconds: 'A host that turned hot while the loop watched it is moved off only once the loop has watched it this many seconds: before, a burst cannot be told from a lasting change (a host hot since its first sample is not held back).',
   vfHoldSeconds: 'A VM whose VF was attached or detached keeps its path at least this many seconds (hysteresis).',
   vfMinValueMbps: 'A free VF goes only to a VM it is worth at least this many Mbit/s to.',
   vfSwapMarginMbps: 'A VF moves between VMs only if the gain exceeds the loss by at least this many Mbit/s.',
