@@ -26,7 +26,8 @@ export function memoryLookup(remembered: Remembered): (vm: string, position: num
 }
 
 // One shape for every trace, with no arrays of its own: V8 keeps 400,000 of them in fast mode,
-// and the garbage collector has a few objects per VM to trace, not four.
+// and the garbage collector traces three small objects per VM (the trace and its two episode
+// trackers), with no arrays.
 interface Trace {
   host: string
   path: NetPath
