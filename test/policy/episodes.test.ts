@@ -262,6 +262,21 @@ describe("sova: a spell made of its VMs' bursts", () => {
     assert.match(said, /^h1: burster stays: .*\(the spell is expected to last 20 s more, as its VMs' bursts are expected to\)/m)
   })
 
+  it("takes a burst of a VM never seen to end one to last as the cluster's VMs' bursts did", () => {
+    // burster bursts for the first time; another VM, on h2, burst to 1,500 for 30 s twice.
+    const {entries, current} = history(33, (i) => {
+      const steady1 = {...sender('steady1', 6000, 'pv'), memoryMiB: 8192}
+      const burster = {...sender('burster', i >= 30 ? 3500 : 200, 'pv'), memoryMiB: 4096}
+      const other = sender('other', (i >= 4 && i <= 6) || (i >= 16 && i <= 18) ? 1500 : 200, 'pv')
+      return doc([carrying('h1', [steady1, burster]), carrying('h2', [other])])
+    })
+    const {scored, plan: result} = plan(entries, current)
+    assert.equal(scored.scores?.vms.burster.memory?.burstEpisodeSeconds, undefined)
+    assert.equal(scored.scores?.hosts.h1.clusterBurstSeconds, 30)
+    assert.deepEqual(result.items, [])
+    assert.match((result.rejected ?? []).join('\n'), /^h1: steady1 stays: .*\(the spell is expected to last 20 s more, as its VMs' bursts are expected to\)/m)
+  })
+
   it('moves a VM when no burst was ever seen to end: nothing says the spell will (the cheaper copy goes)', () => {
     const {entries, current} = bursts(false)
     const {plan: result} = plan(entries, current)

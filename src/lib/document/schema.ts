@@ -200,6 +200,7 @@ export const HostScore = Type.Object({
   hotForSeconds: Type.Optional(nonNegative('seconds its samples have been at or above the threshold, from the first that was (sova, hot hosts)')),
   hotSpellSeconds: Type.Optional(nonNegative('median length of its latest finished spells at or above the threshold within the remembered samples, seconds (sova, hot hosts)')),
   watchedSeconds: Type.Optional(nonNegative('seconds from the first remembered sample of the host to this one, given when a sample showed it below the threshold (sova, hot hosts): a spell that began while the loop had watched it for less than watchBeforeMoveSeconds is too young to tell a burst from a lasting change; one that held from the first sample has none')),
+  clusterBurstSeconds: Type.Optional(nonNegative('median length of the finished bursts of the cluster\'s VMs within the remembered samples, seconds (sova, hot hosts): what a burst of a VM never seen to end one is expected to last')),
   hot: Type.Boolean(),
   reason: Type.String(),
   capacity: Type.Optional(HostCapacity),

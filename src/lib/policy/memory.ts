@@ -13,6 +13,8 @@ export interface Remembered {
   vms: VmMemory[]
   names: string[]
   lastShedAt: Map<string, string>
+  /** Median length of the finished bursts of the latest sample's VMs (s): what a burst of a VM never seen to end one is expected to last. */
+  clusterBurstSeconds?: number
 }
 
 /** A VM's memory: by position when the order matches, else by name (a map built once). */
@@ -255,6 +257,7 @@ export function remember(entries: readonly HistoryEntry[], sustainedSamples = 5,
   const current = latest?.vms ?? []
   const latestAt = previous >= 0 ? entries[previous].at : Number.NaN
   const vms: VmMemory[] = new Array(current.length)
+  const burstLengths: number[] = []
   const names: string[] = new Array(current.length)
   for (let i = 0; i < current.length; i++) {
     const trace = aligned[i]
@@ -277,12 +280,16 @@ export function remember(entries: readonly HistoryEntry[], sustainedSamples = 5,
       item.floorMbps = trace.floorMbps
     }
     const burstTypical = trace.burst.typicalSeconds()
-    if (burstTypical !== undefined) item.burstEpisodeSeconds = burstTypical
+    if (burstTypical !== undefined) {
+      item.burstEpisodeSeconds = burstTypical
+      burstLengths.push(burstTypical)
+    }
     vms[i] = item
     names[i] = current[i][0]
   }
   const lastShedAt = new Map([...lastShed].map(([host, at]) => [host, new Date(at).toISOString()]))
-  return {vms, names, lastShedAt}
+  const clusterBurstSeconds = medianSeconds(burstLengths)
+  return clusterBurstSeconds === undefined ? {vms, names, lastShedAt} : {vms, names, lastShedAt, clusterBurstSeconds}
 }
 
 /** Seconds between an ISO time of the memory and the document's time (Infinity when never). */

@@ -12,7 +12,7 @@ import {byName, capRejected, formatFigure, formatMbps as mbps} from './format-fi
 import type {HostParams, HostParamsOf} from './host-params.js'
 import type {HotspotParams} from './hotspot.js'
 import {secondsSince} from './memory.js'
-import {expectedRemainingSeconds, medianSeconds} from './episodes.js'
+import {expectedRemainingSeconds} from './episodes.js'
 import {scoredPvCapMbps} from './path-capacity.js'
 import {abovePvMbps} from './sova-score.js'
 import {pvTrafficMbps} from '../loop/collect.js'
@@ -218,8 +218,6 @@ export function planSovaMigrations(
     }
   }
 
-  // How long the bursts of the cluster's VMs lasted: what a burst of a VM never seen to end one is expected to last.
-  const clusterBurstSeconds = medianSeconds(Object.values(scores.vms).flatMap((score) => score.memory?.burstEpisodeSeconds ?? []))
   const hot = ledgers
     .filter((ledger) => ledger.hot)
     .sort((a, b) => (ownValue(scores.hosts, b.host.name)?.forecast ?? 0) - (ownValue(scores.hosts, a.host.name)?.forecast ?? 0) || byName(a.host, b.host))
@@ -241,7 +239,9 @@ export function planSovaMigrations(
       rejected.push(`${name}: predicted hot, but it shed a VM ${Math.round(own.hostSettleSeconds - settling)} s ago; waits ${Math.ceil(settling)} s for the samples to show the effect`)
       continue
     }
-    // A move relieves only from when it completes, and only while the spell lasts.
+    // A move relieves only from when it completes, and only while the spell lasts. How long the
+    // cluster's VMs' bursts lasted is what a burst of a VM never seen to end one is expected to last.
+    const clusterBurstSeconds = hostScore?.clusterBurstSeconds
     const lasting = spellLasting(source, hostScore, scores.vms, clusterBurstSeconds)
     if (!lasting) {
       rejected.push(

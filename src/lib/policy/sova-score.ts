@@ -166,6 +166,7 @@ export function scoreSova(
       ...(lastShed === undefined ? {} : {lastShedAt: lastShed}),
       ...(spells === undefined ? {} : {hotForSeconds: spells.ageSeconds}),
       ...(spells?.calmSeen ? {watchedSeconds: spells.watchedSeconds} : {}),
+      ...(spells === undefined || remembered.clusterBurstSeconds === undefined ? {} : {clusterBurstSeconds: remembered.clusterBurstSeconds}),
       ...(spells?.typicalSeconds === undefined ? {} : {hotSpellSeconds: spells.typicalSeconds}),
       utilisation: peak,
       window,
