@@ -20,7 +20,7 @@ export interface EpisodeStats {
   watchedSeconds: number
 }
 
-/** The median of up to EPISODES_KEPT lengths (the middle one, or the mean of the middle two). */
+/** The median of `lengths` (the middle one, or the mean of the middle two); undefined for none. */
 export function medianSeconds(lengths: readonly number[]): number | undefined {
   if (lengths.length === 0) return undefined
   const sorted = [...lengths].sort((a, b) => a - b)

@@ -127,12 +127,13 @@ export const FLOOR_RISE_SECONDS = 120
 export const LEVEL_SECONDS = 120
 
 /**
- * A VM that changed host or path starts its floor afresh, and a burst under way is dropped
- * unmeasured: its rate on another path or port says nothing of its bursts (a VF lifts a rate the
- * PV path capped). The lengths of its finished bursts stay: they are the VM's own.
+ * A VM that changed host or path starts its floor afresh (from its next rate, or `floorMbps`), and
+ * a burst under way is dropped unmeasured: its rate on another path or port says nothing of its
+ * bursts (a VF lifts a rate the PV path capped). The lengths of its finished bursts stay: they are
+ * the VM's own. A level (a burst that did not fall back) starts the floor at its rate.
  */
-function restartFloor(trace: Trace): void {
-  trace.floorMbps = Number.NaN
+function restartFloor(trace: Trace, floorMbps = Number.NaN): void {
+  trace.floorMbps = floorMbps
   trace.burst.bits = 0
   trace.burst.start = Number.NaN
   trace.burst.clear = false
@@ -152,8 +153,7 @@ function trackBurst(trace: Trace, rate: number, at: number): void {
   track(trace.burst, burstSample, at)
   if (!Number.isNaN(trace.burst.start) && at - trace.burst.start > LEVEL_SECONDS * 1000) {
     // Not fallen back: a new level, not a burst.
-    restartFloor(trace)
-    trace.floorMbps = rate
+    restartFloor(trace, rate)
   }
 }
 

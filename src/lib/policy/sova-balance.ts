@@ -33,6 +33,8 @@ const MBIT = 8 / 1e6
 const MBIT_PER_MIB = 8 * 1.048576
 
 const rate = (vm: Vm, direction: Direction) => (direction === 'rx' ? vm.net.rxBps : vm.net.txBps) * MBIT
+/** A VM's busier direction, Mbit/s. */
+const busierMbps = (vm: Vm) => Math.max(rate(vm, 'rx'), rate(vm, 'tx'))
 const share = (value: number) => value.toFixed(2)
 
 /** A host as this cycle's plan leaves it: measured load plus what planned moves add or take away. */
@@ -98,6 +100,8 @@ function reclaimable(vm: Vm, host: Host, vmScores: Scores['vms'], params: SovaPa
 }
 
 const load = (ledger: Ledger, direction: Direction) => (direction === 'rx' ? ledger.rxMbps : ledger.txMbps)
+/** A host's hot direction: its busier one. */
+const busierDirection = (ledger: Ledger): Direction => (ledger.txMbps >= ledger.rxMbps ? 'tx' : 'rx')
 
 /**
  * Seconds left of the VM's cooldown (0 when it may move): cooldown × backoff^(recent moves + recent
@@ -255,7 +259,7 @@ export function planSovaMigrations(
         rejected.push(`${name}: predicted hot, but the cycle's limit of ${params.maxMigrationsPerCycle} migration(s) is reached`)
         break
       }
-      const direction: Direction = source.txMbps >= source.rxMbps ? 'tx' : 'rx'
+      const direction = busierDirection(source)
       const goal = source.hotThreshold * source.capacityMbps
       const needed = load(source, direction) - goal
       if (needed <= 0) {
@@ -295,7 +299,7 @@ function burstSpellSeconds(source: Ledger, vmScores: Scores['vms'], direction: D
   let lastingSeconds = 0
   for (const vm of source.host.vms) {
     const burst = burstOf(ownValue(vmScores, vm.name), clusterBurstSeconds)
-    const busier = Math.max(rate(vm, 'rx'), rate(vm, 'tx'))
+    const busier = busierMbps(vm)
     if (!burst || busier <= 0) continue
     burstMbps += rate(vm, direction) * Math.max(0, 1 - burst.floorMbps / busier)
     lastingSeconds = Math.max(lastingSeconds, burst.remainingSeconds)
@@ -314,13 +318,11 @@ interface Lasting {
  * it is made of bursts, no longer than they are expected to last; with neither yet seen to end,
  * for the horizon. Undefined at a cold start: the spell began while the loop watched, and the loop
  * has watched the host for less than watchBeforeMoveSeconds, too little to tell a burst from a
- * lasting change. (A host no sample showed calm was hot before
- * anyone watched: it is not held back.)
+ * lasting change. (A host no sample showed calm was hot before anyone watched: it is not held back.)
  */
 function spellLasting(source: Ledger, hostScore: HostScore | undefined, vmScores: Scores['vms'], clusterBurstSeconds: number | undefined): Lasting | undefined {
   const ageSeconds = hostScore?.hotForSeconds ?? 0
-  const direction: Direction = source.txMbps >= source.rxMbps ? 'tx' : 'rx'
-  const bursts = burstSpellSeconds(source, vmScores, direction, source.hotThreshold * source.capacityMbps, clusterBurstSeconds)
+  const bursts = burstSpellSeconds(source, vmScores, busierDirection(source), source.hotThreshold * source.capacityMbps, clusterBurstSeconds)
   const typicalSeconds = hostScore?.hotSpellSeconds
   const spell = typicalSeconds === undefined ? undefined : expectedRemainingSeconds({ageSeconds, typicalSeconds}, Number.POSITIVE_INFINITY)
   if (bursts !== undefined && (spell === undefined || bursts < spell)) return {seconds: bursts, basis: "as its VMs' bursts are expected to"}
@@ -349,7 +351,7 @@ interface Candidate {
  */
 function withoutVfLossMbps(vm: Vm, score: VmScore | undefined, source: Ledger): number {
   const params = source.params
-  const busier = score?.rateMbps ?? Math.max(rate(vm, 'rx'), rate(vm, 'tx'))
+  const busier = score?.rateMbps ?? busierMbps(vm)
   const demand = score?.demandMbps ?? busier
   const above = abovePvMbps(demand, source.capacityMbps, source.pvCapMbps)
   const onPv = Math.min(rate(vm, 'rx'), source.pvCapMbps) + Math.min(rate(vm, 'tx'), source.pvCapMbps)
@@ -410,7 +412,7 @@ function planOne(doc: SovaDocument, source: Ledger, ledgers: Ledger[], direction
     // Only the load that lasts counts: a burst that ends on its own is no reason to move; one
     // expected to end before the copy does leaves only the VM's floor to relieve.
     const now = rate(vm, direction)
-    const busier = Math.max(rate(vm, 'rx'), rate(vm, 'tx'))
+    const busier = busierMbps(vm)
     const sustained = score?.memory?.sustainedMbps
     const burst = burstOf(score, clusterBurstSeconds)
     const lastingMbps = Math.min(sustained ?? busier, burst && burst.remainingSeconds <= copySeconds ? burst.floorMbps : busier)
