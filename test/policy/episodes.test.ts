@@ -311,3 +311,64 @@ describe('sova: no migration while the loop cannot yet tell a burst from a lasti
     }
   })
 })
+
+describe('sova: a busy PV backend that no VF is left to relieve', () => {
+  // h1's port is at 0.56, far from hot, but its backend's 4 cores are busy carrying its 6 PV VMs'
+  // 3,600 Mbit/s; its 4 VFs are held by VMs that send 500 Mbit/s each (none is worth too little to
+  // keep it). h2 is idle; its backend, too idle to measure, is taken at the prior (2,500 Mbit/s).
+  function cluster(options: {h1Busy?: (i: number) => boolean; h2?: Partial<Host>; freeVf?: boolean; h1Backend?: boolean} = {}) {
+    return history(4, (i) => {
+      const holders = DEFAULT_VFS.slice(0, options.freeVf ? 3 : 4).map((vf, n) => sender(`hold${n + 1}`, 500, 'vf', vf))
+      const busy = options.h1Busy?.(i) ?? true
+      // While calm they send half as much: the backend's CPU says the same capacity throughout.
+      const pvs = Array.from({length: 6}, (_, n) => ({...sender(`web${n + 1}`, busy ? 600 : 300, 'pv'), memoryMiB: 1024 + 512 * n}))
+      const backend = options.h1Backend === false ? {} : {backend: {busyCores: busy ? 4 : 2, cores: 4}}
+      return doc([carrying('h1', [...holders, ...pvs], backend), carrying('h2', [], {backend: {busyCores: 0, cores: 4}, ...options.h2})])
+    })
+  }
+  const plan = (entries: HistoryEntry[], current: SovaDocument) => planMigrations({...current, scores: scorePolicy(current, entries, sovaParams)}, sovaParams)
+
+  it('moves the PV VM with the smallest copy to a host whose backend has room, and says why', () => {
+    const {entries, current} = cluster()
+    const scores = scorePolicy(current, entries, sovaParams)
+    assert.deepEqual(scores.hosts.h1.backendBusy, {forSeconds: 20}) // busy in 2 of 3 samples from the second on
+    assert.equal(scores.hosts.h1.hot, false)
+    const result = plan(entries, current)
+    assert.deepEqual(result.items.map((move) => `${move.vm} ${move.from}→${move.to} vf:${move.giveVfOnArrival}`), ['web1 h1→h2 vf:false'])
+    assert.match(result.items[0].reason, /^h1's PV backend is busy \(3600 Mbit\/s of PV traffic, capacity 3600 Mbit\/s, 0\.56 of the port\) for 20 s and no VF is left there to take traffic off it; web1 takes 600 Mbit\/s of PV traffic off it, enough alone \(needs 360 Mbit\/s\), copying ~1331 MiB; h2 keeps the most port headroom/)
+  })
+
+  it('leaves it to the VF plan while a VF there can still take PV traffic off it', () => {
+    const {entries, current} = cluster({freeVf: true})
+    const result = plan(entries, current)
+    assert.deepEqual(result.items, [])
+    assert.match((result.rejected ?? []).join('\n'), /^h1: its PV backend is busy \(.*\), but 1 VF\(s\) there can still take PV traffic off it: the VF plan relieves it without a move$/m)
+  })
+
+  it('refuses a target whose backend is busy too or would be with the VM, and names why', () => {
+    const cases: [Partial<Host>, RegExp][] = [
+      [{backend: {busyCores: 4, cores: 4}}, /h2's PV backend is busy itself/],
+      // 1,000 Mbit/s of PV traffic on 2 of 4 cores: a capacity of 2,000 Mbit/s, and 600 more would pass 0.7 of it.
+      [{vms: [sender('pv1', 1000, 'pv')], backend: {busyCores: 2, cores: 4}}, /h2's PV backend would carry 1600 Mbit\/s with web\d, not below 0\.70 of its 2000 Mbit\/s/],
+    ]
+    for (const [h2, why] of cases) {
+      const {entries, current} = cluster({h2})
+      const result = plan(entries, current)
+      assert.deepEqual(result.items, [])
+      assert.match((result.rejected ?? []).join('\n'), why)
+    }
+  })
+
+  it('judges no backend busy without a CPU figure or a given capacity (libvirt), nor a spell younger than the watch', () => {
+    const blind = cluster({h1Backend: false})
+    assert.equal(scorePolicy(blind.current, blind.entries, sovaParams).hosts.h1.backendBusy, undefined)
+    assert.match(plan(blind.entries, blind.current).noop ?? '', /^no host predicted hot \(busier port direction\) and no PV backend busy$/)
+    // Calm for 10 samples, busy for the last 3: watched 120 s, but the spell began at 100 s: moved; at 7 + 3, held.
+    for (const [calm, moved] of [[10, true], [7, false]] as const) {
+      const {entries, current} = history(calm + 3, (i) => cluster({h1Busy: () => i >= calm}).current)
+      const result = plan(entries, current)
+      assert.equal(result.items.length > 0, moved, (result.rejected ?? []).join('\n'))
+      if (!moved) assert.match((result.rejected ?? []).join('\n'), /h1: its PV backend is busy .* and the loop has watched it for 90 s, less than the 120 s it watches a host before moving off it/)
+    }
+  })
+})

@@ -201,6 +201,11 @@ export const HostScore = Type.Object({
   hotSpellSeconds: Type.Optional(nonNegative('median length of its latest finished spells at or above the threshold within the remembered samples, seconds (sova, hot hosts)')),
   watchedSeconds: Type.Optional(nonNegative('seconds from the first remembered sample of the host to this one, given when a sample showed it below the threshold (sova, hot hosts): a spell that began while the loop had watched it for less than watchBeforeMoveSeconds is too young to tell a burst from a lasting change; one that held from the first sample has none')),
   clusterBurstSeconds: Type.Optional(nonNegative('median length of the finished bursts of the cluster\'s VMs within the remembered samples, seconds (sova, hot hosts): what a burst of a VM never seen to end one is expected to last')),
+  backendBusy: Type.Optional(Type.Object({
+    forSeconds: nonNegative('seconds its PV traffic has been at or above saturatedShare of its backend capacity, from the first sample that was'),
+    spellSeconds: Type.Optional(nonNegative('median length of its latest finished such spells within the remembered samples, seconds')),
+    watchedSeconds: Type.Optional(nonNegative('seconds from the first remembered sample of the host to this one, given when a sample showed its backend below that share')),
+  }, {description: 'given when the port is not hot but the PV backend (netback, vhost) is busy in 2 of the latest 3 samples (sova): its PV VMs are held back by the backend\'s CPU'})),
   hot: Type.Boolean(),
   reason: Type.String(),
   capacity: Type.Optional(HostCapacity),

@@ -61,6 +61,8 @@ interface Ledger {
   /** Its PV backend's capacity as scoring took it, and the PV traffic it carries now (rx + tx, Mbit/s). */
   backendMbps: number
   pvTrafficMbps: number
+  /** Given when its port is not hot but its PV backend is busy (sova-score). */
+  backendBusy?: HostScore['backendBusy']
 }
 
 function ledgerOf(host: Host, score: HostScore | undefined, vmScores: Scores['vms'], own: HostParams): Ledger {
@@ -89,6 +91,7 @@ function ledgerOf(host: Host, score: HostScore | undefined, vmScores: Scores['vm
     pvCapMbps: scoredPvCapMbps(score, params, capacityMbps),
     backendMbps: score?.capacity?.backendMbps ?? Number.POSITIVE_INFINITY,
     pvTrafficMbps: pvTrafficMbps(host),
+    ...(score?.backendBusy ? {backendBusy: score.backendBusy} : {}),
   }
 }
 
@@ -134,9 +137,14 @@ interface TargetChoice {
   rejected: string[]
 }
 
-type Refusal = 'excluded' | 'maintenance' | 'anti-affinity' | 'hot' | 'full' | 'busy' | 'memory' | 'cpu' | 'vf'
+type Refusal = 'excluded' | 'maintenance' | 'anti-affinity' | 'hot' | 'backend' | 'full' | 'busy' | 'memory' | 'cpu' | 'vf'
 
-function chooseTarget(vm: Vm, source: Ledger, ledgers: Ledger[], wantsVf: boolean, residents: Residents): TargetChoice {
+/**
+ * The target with the most port headroom left that takes `vm`. `backendRoomMbps`, for a move off a
+ * busy backend: the PV traffic the VM brings, which the target's backend must carry below
+ * targetBelow of its capacity.
+ */
+function chooseTarget(vm: Vm, source: Ledger, ledgers: Ledger[], wantsVf: boolean, residents: Residents, backendRoomMbps?: number): TargetChoice {
   // Counted per reason with the first example: at 10,000 hosts one phrase per host would be a book.
   const refused = new Map<Refusal, {count: number; example: string}>()
   const refuse = (why: Refusal, example: () => string) => {
@@ -156,6 +164,14 @@ function chooseTarget(vm: Vm, source: Ledger, ledgers: Ledger[], wantsVf: boolea
     }
     if (ledger.hot) {
       refuse('hot', () => `${name} is predicted hot itself`)
+      continue
+    }
+    if (ledger.backendBusy) {
+      refuse('backend', () => `${name}'s PV backend is busy itself`)
+      continue
+    }
+    if (backendRoomMbps !== undefined && ledger.pvTrafficMbps + backendRoomMbps >= params.targetBelow * ledger.backendMbps) {
+      refuse('backend', () => `${name}'s PV backend would carry ${mbps(ledger.pvTrafficMbps + backendRoomMbps)} with ${vm.name}, not below ${share(params.targetBelow)} of its ${mbps(ledger.backendMbps)}`)
       continue
     }
     if (ledger.in >= params.maxMigrationsPerHost) {
@@ -225,7 +241,11 @@ export function planSovaMigrations(
   const hot = ledgers
     .filter((ledger) => ledger.hot)
     .sort((a, b) => (ownValue(scores.hosts, b.host.name)?.forecast ?? 0) - (ownValue(scores.hosts, a.host.name)?.forecast ?? 0) || byName(a.host, b.host))
-  if (hot.length === 0) return finish(migrations, rejected, 'no host predicted hot (busier port direction)')
+  // Busiest backend first (PV traffic against capacity).
+  const busyBackends = ledgers
+    .filter((ledger) => ledger.backendBusy)
+    .sort((a, b) => b.pvTrafficMbps / b.backendMbps - a.pvTrafficMbps / a.backendMbps || byName(a.host, b.host))
+  if (hot.length === 0 && busyBackends.length === 0) return finish(migrations, rejected, 'no host predicted hot (busier port direction) and no PV backend busy')
 
   for (const source of hot) {
     const name = source.host.name
@@ -273,7 +293,136 @@ export function planSovaMigrations(
       migrations.push(planned.migration)
     }
   }
+  // Port hotspots first: a busy backend holds back PV VMs only, a hot port every VM of the host.
+  for (const source of busyBackends) {
+    if (migrations.length >= params.maxMigrationsPerCycle) {
+      rejected.push(`${source.host.name}: its PV backend is busy, but the cycle's limit of ${params.maxMigrationsPerCycle} migration(s) is reached`)
+      break
+    }
+    const planned = planBackendRelief(doc, source, ledgers, residents)
+    rejected.push(...planned.rejected)
+    if (planned.blocked) blocked.push(planned.blocked)
+    if (planned.migration) migrations.push(planned.migration)
+  }
   return finish(migrations, rejected, undefined, blocked)
+}
+
+/**
+ * How long a busy-backend spell is expected to last, as `spellLasting` judges a hot port's: as its
+ * earlier spells did; else, once the loop has watched the host for watchBeforeMoveSeconds (or the
+ * backend was busy from the first sample), for the horizon.
+ */
+function backendLasting(busy: NonNullable<HostScore['backendBusy']>, params: SovaParams): Lasting | undefined {
+  if (busy.spellSeconds !== undefined) {
+    return {seconds: expectedRemainingSeconds({ageSeconds: busy.forSeconds, typicalSeconds: busy.spellSeconds}, Number.POSITIVE_INFINITY), basis: 'as its earlier busy spells did'}
+  }
+  if ((busy.watchedSeconds ?? Number.POSITIVE_INFINITY) < params.watchBeforeMoveSeconds) return undefined
+  return {seconds: Number.POSITIVE_INFINITY, basis: 'no busy spell seen to end'}
+}
+
+/**
+ * A host whose port is not hot but whose PV backend is busy: its PV VMs are held back by the
+ * backend's CPU, not by the port. The VF plan relieves it first (a VF takes a VM's traffic off the
+ * backend); once no VF is left to hand out there, moving a PV VM to a host whose backend has room
+ * does: the VM gets its demand there, the VMs left behind the backend time it used. One move per
+ * cycle and host, the cheapest copy that brings the backend below its busy share, else the most
+ * relief; the next cycle sees its effect.
+ */
+function planBackendRelief(doc: SovaDocument, source: Ledger, ledgers: Ledger[], residents: Residents): {rejected: string[]; migration?: PlannedMigration; blocked?: string} {
+  const params = source.params
+  const scores = doc.scores as NonNullable<SovaDocument['scores']>
+  const name = source.host.name
+  const busy = source.backendBusy as NonNullable<HostScore['backendBusy']>
+  const load = `${mbps(source.pvTrafficMbps)} of PV traffic, capacity ${mbps(source.backendMbps)}`
+  const excluded = hostExcluded(source.host)
+  if (excluded) {
+    const blocked = `${name}: busy PV backend blocked: ${excluded}`
+    return {rejected: [blocked], blocked}
+  }
+  if (source.availableVfs > 0) {
+    return {rejected: [`${name}: its PV backend is busy (${load}), but ${source.availableVfs} VF(s) there can still take PV traffic off it: the VF plan relieves it without a move`]}
+  }
+  const settling = params.hostSettleSeconds - secondsSince(ownValue(scores.hosts, name)?.lastShedAt, doc.at)
+  if (settling > 0) return {rejected: [`${name}: its PV backend is busy, but it shed a VM ${Math.round(params.hostSettleSeconds - settling)} s ago; waits ${Math.ceil(settling)} s for the samples to show the effect`]}
+  const lasting = backendLasting(busy, params)
+  if (!lasting) {
+    return {rejected: [
+      `${name}: its PV backend is busy (${load}) since ${Math.round(busy.forSeconds)} s and the loop has watched it for ${Math.round(busy.watchedSeconds ?? 0)} s, ` +
+        `less than the ${params.watchBeforeMoveSeconds} s it watches a host before moving off it (--watch-before-move)`,
+    ]}
+  }
+  const needed = source.pvTrafficMbps - params.saturatedShare * source.backendMbps
+  if (needed <= 0) return {rejected: [`${name}: its PV backend is busy by its CPU, but its PV traffic (${load}) is below ${share(params.saturatedShare)} of the capacity: no move would tell`]}
+  const rejected: string[] = []
+  const held: string[] = []
+  const streamMbps = copyRateMbps(source)
+  const candidates: {vm: Vm; score: VmScore | undefined; relief: number; copyMiB: number; copySeconds: number}[] = []
+  for (const vm of [...residents.of(name)].sort(byName)) {
+    if (vm.path !== 'pv') continue // a VM on its VF puts no load on the backend
+    const pvMbps = rate(vm, 'rx') + rate(vm, 'tx')
+    const blocker = migrationBlocker(vm, source.host)
+    if (blocker) {
+      if (pvMbps > 0) held.push(blocker)
+      continue
+    }
+    const score = ownValue(scores.vms, vm.name)
+    if (cooldownLeft(score, doc.at, params) > 0) continue
+    // Only the traffic that lasts counts (memory's sustained rate against its busier rate now).
+    const busier = busierMbps(vm)
+    const sustained = score?.memory?.sustainedMbps
+    const relief = busier <= 0 || sustained === undefined ? pvMbps : pvMbps * Math.min(1, sustained / busier)
+    if (relief <= 0) continue
+    const copyMiB = copyMiBOf(vm)
+    const copySeconds = (copyMiB * MBIT_PER_MIB) / streamMbps
+    // The port is not hot: the copy displaces only what its tx cannot fit beside the stream.
+    const displacedMbit = Math.max(0, source.txMbps + streamMbps - source.capacityMbps) * copySeconds
+    const reliefSeconds = Math.min(params.horizonSeconds, Math.max(0, lasting.seconds - copySeconds))
+    if (Math.min(relief, needed) * reliefSeconds <= displacedMbit) continue
+    candidates.push({vm, score, relief, copyMiB, copySeconds})
+  }
+  candidates.sort((a, b) => {
+    const aEnough = a.relief >= needed
+    const bEnough = b.relief >= needed
+    if (aEnough !== bEnough) return aEnough ? -1 : 1
+    if (aEnough) return a.copyMiB - b.copyMiB || byName(a.vm, b.vm)
+    return b.relief - a.relief || a.copyMiB - b.copyMiB || byName(a.vm, b.vm)
+  })
+  for (const {vm, score, relief, copyMiB} of candidates) {
+    const choice = chooseTarget(vm, source, ledgers, false, residents, rate(vm, 'rx') + rate(vm, 'tx'))
+    if (!choice.target || choice.headroom === undefined) {
+      rejected.push(`${name}: ${vm.name} (${mbps(relief)} of PV traffic) has no target with room on its PV backend: ${choice.rejected.join('; ') || 'no other host'}`)
+      continue
+    }
+    const target = choice.target
+    const wantsVf = vm.rules?.vf !== 'never' && needsVf(vm, score, source)
+    const giveVf = vfOnArrival(vm, target.host, target.freeVfs, wantsVf && target.freeVfs > 0)
+    reserve(source, target, vm, giveVf)
+    residents.move(vm, name, target.host.name)
+    const enough = relief >= needed ? `enough alone (needs ${mbps(needed)})` : `the most relief on offer (needs ${mbps(needed)})`
+    const others = choice.rejected.length > 0 ? `; other targets rejected: ${choice.rejected.join('; ')}` : ''
+    return {
+      rejected,
+      migration: {
+        vm: vm.name,
+        from: name,
+        to: target.host.name,
+        reliefMbps: relief,
+        copyMiB: Math.round(copyMiB),
+        giveVfOnArrival: giveVf,
+        reason:
+          `${name}'s PV backend is busy (${load}, ${source.host.nic.utilisation.toFixed(2)} of the port) for ${Math.round(busy.forSeconds)} s and no VF is left there to take traffic off it; ` +
+          `${vm.name} takes ${mbps(relief)} of PV traffic off it, ${enough}, copying ~${Math.round(copyMiB)} MiB; ` +
+          `${target.host.name} keeps the most port headroom (${share(choice.headroom)} below ${share(target.params.targetBelow)} after the move) and has room on its backend` +
+          (giveVf ? ', and a free VF for it' : '') + others,
+      } satisfies PlannedMigration,
+    }
+  }
+  if (candidates.length === 0 && held.length > 0) {
+    const blocked = `${name}: busy PV backend blocked: no PV VM that may move relieves it (${held.join('; ')})`
+    return {rejected: [...rejected, blocked], blocked}
+  }
+  if (candidates.length === 0) rejected.push(`${name}: its PV backend is busy (${load}), but no PV VM may move or pays back its copy`)
+  return {rejected}
 }
 
 /**
@@ -359,6 +508,11 @@ function withoutVfLossMbps(vm: Vm, score: VmScore | undefined, source: Ledger): 
   return above + params.latencyWeight * busier + overflow
 }
 
+/** MiB a live migration of `vm` copies: pre-copy resends dirty pages, more for a busier VM (ALGORITHM.md §4). */
+function copyMiBOf(vm: Vm): number {
+  return vm.memoryMiB * (1.1 + 0.4 * Math.min(1, vm.cpu.usedRatio / Math.max(1, vm.vcpus)))
+}
+
 /**
  * What a migration stream leaving `source` can expect, Mbit/s: what its tx has spare, and never
  * less than a max-min fair share of the port among the VMs that send and the stream (a stream
@@ -402,9 +556,7 @@ function planOne(doc: SovaDocument, source: Ledger, ledgers: Ledger[], direction
       rejected.push(`${name}: ${vm.name} stays: cooling down for ${Math.ceil(wait)} s more (${score?.memory?.recentMoves} recent move(s)${failures})`)
       continue
     }
-    // Pre-copy resends dirty pages: more for a busier VM (ALGORITHM.md §4).
-    const dirty = 0.1 + 0.4 * Math.min(1, vm.cpu.usedRatio / Math.max(1, vm.vcpus))
-    const copyMiB = vm.memoryMiB * (1 + dirty)
+    const copyMiB = copyMiBOf(vm)
     // Leaving through the hot port's tx, the copy adds to the very direction that is hot.
     const extraMbit = direction === 'tx' ? copyMiB * MBIT_PER_MIB : 0
     // The relief only starts once the copy is done, and the copy leaves through the source's tx.
@@ -521,11 +673,13 @@ function reserve(source: Ledger, target: Ledger, vm: Vm, wantsVf: boolean): void
   source.txMbps -= tx
   source.freeMemoryMiB += vm.memoryMiB
   source.cpuUsed -= vm.cpu.usedRatio
+  if (vm.path === 'pv') source.pvTrafficMbps -= rx + tx
   source.out++
   target.rxMbps += rx
   target.txMbps += tx
   target.freeMemoryMiB -= vm.memoryMiB
   target.cpuUsed += vm.cpu.usedRatio
+  if (!wantsVf) target.pvTrafficMbps += rx + tx
   if (wantsVf) target.availableVfs--
   if (wantsVf && target.freeVfs > 0) target.freeVfs--
   target.in++

@@ -4,7 +4,7 @@
 // demand, plus a latency term for its traffic. Pure.
 import {formatMbps as mbps} from './format-figure.js'
 import {peakUtilisation, pvTrafficMbps, vmRateMbps} from '../loop/collect.js'
-import type {HostCapacity, HostScore, Scores, SovaDocument, Vm, VmMemory, VmScore} from '../document/schema.js'
+import type {Host, HostCapacity, HostScore, Scores, SovaDocument, Vm, VmMemory, VmScore} from '../document/schema.js'
 import type {HistoryEntry} from '../loop/history.js'
 import {seriesOf} from '../loop/history.js'
 import {assessHotspot, type HotspotAssessment, type HotspotParams} from './hotspot.js'
@@ -93,23 +93,61 @@ export function assessSovaHotspot(window: readonly number[], hotspot: HotspotPar
 }
 
 /**
- * A host's hot spells over the remembered samples, smoothed as the hotspot test smooths them: a
- * sample is in a spell while `hotSamplesNeeded` of the latest `recent` reach the threshold, so
- * one sample below it does not split a spell in two.
+ * Spells of a condition over the remembered samples of `host` (`reached` says whether a sample
+ * shows it, undefined when the sample has no figure), smoothed as the hotspot test smooths: a
+ * sample is in a spell while `hotSamplesNeeded` of the latest `recent` show it, so one sample
+ * without it does not split a spell in two.
  */
-function hotSpells(entries: readonly HistoryEntry[], host: string, hotspot: HotspotParams) {
+function spellsOf(entries: readonly HistoryEntry[], reached: (entry: HistoryEntry) => boolean | undefined, hotspot: HotspotParams) {
   const times: number[] = []
-  const hot: boolean[] = []
-  const reached: boolean[] = []
+  const held: boolean[] = []
+  const shown: boolean[] = []
   for (const entry of entries) {
-    const peak = ownValue(entry.knowledge?.peak, host)
-    if (peak === undefined) continue
+    const shows = reached(entry)
+    if (shows === undefined) continue
     times.push(entry.at)
-    reached.push(peak >= hotspot.threshold)
-    hot.push(reached.slice(-hotspot.recent).filter(Boolean).length >= hotspot.hotSamplesNeeded)
+    shown.push(shows)
+    held.push(shown.slice(-hotspot.recent).filter(Boolean).length >= hotspot.hotSamplesNeeded)
   }
-  // Whether a sample showed the host below the threshold: if none did, it was hot before anyone watched.
-  return {...episodesOf(times, hot), calmSeen: reached.includes(false)}
+  // Whether a sample showed the condition absent: if none did, it held before anyone watched.
+  return {...episodesOf(times, held), calmSeen: shown.includes(false), now: held.at(-1) === true}
+}
+
+/** A host's hot spells: samples whose busier port direction reaches the threshold. */
+function hotSpells(entries: readonly HistoryEntry[], host: string, hotspot: HotspotParams) {
+  return spellsOf(entries, (entry) => {
+    const peak = ownValue(entry.knowledge?.peak, host)
+    return peak === undefined ? undefined : peak >= hotspot.threshold
+  }, hotspot)
+}
+
+/**
+ * A host's busy-backend spells: samples in which its PV backend's CPU was at `saturatedShare` of
+ * its cores or more; where the backend reports no CPU (libvirt), samples whose PV traffic reached
+ * that share of a backend capacity the operator gave. An estimated capacity is no such evidence:
+ * without a CPU figure it is at least the PV traffic seen, so traffic near it says nothing.
+ * Undefined unless the backend is busy now (2 of the latest 3 samples).
+ */
+function backendBusy(entries: readonly HistoryEntry[], host: Host, capacity: HostCapacity, hotspot: HotspotParams, params: SovaParams): HostScore['backendBusy'] {
+  const cores = host.backend?.cores
+  const given = capacity.backendFrom === 'given' ? capacity.backendMbps : undefined
+  const busy = ([pvMbps, busyCores]: readonly [number, number | null]): boolean | undefined => {
+    if (cores !== undefined && cores > 0 && busyCores !== null) return busyCores >= params.saturatedShare * cores
+    return given === undefined ? undefined : pvMbps >= params.saturatedShare * given
+  }
+  const sampleOf = (entry: HistoryEntry | undefined) => {
+    const figures = ownValue(entry?.knowledge?.pv, host.name)
+    return figures === undefined ? undefined : busy(figures)
+  }
+  // Cheap test first: at 10,000 hosts most backends are far from busy (neither of the latest two samples is).
+  if (sampleOf(entries.at(-1)) !== true && sampleOf(entries.at(-2)) !== true) return undefined
+  const spells = spellsOf(entries, sampleOf, hotspot)
+  if (!spells.now) return undefined
+  return {
+    forSeconds: spells.ageSeconds,
+    ...(spells.typicalSeconds === undefined ? {} : {spellSeconds: spells.typicalSeconds}),
+    ...(spells.calmSeen ? {watchedSeconds: spells.watchedSeconds} : {}),
+  }
 }
 
 /**
@@ -162,6 +200,8 @@ export function scoreSova(
     const lastShed = shed.get(host.name)
     // Only a hot host needs its spells timed (a migration is weighed against how long they last).
     const spells = assessment.hot ? hotSpells(entries, host.name, own.hotspot) : undefined
+    // A port that is not hot may still hold its PV VMs back at the backend's CPU (balance moves one off).
+    const busyBackend = assessment.hot ? undefined : backendBusy(entries, host, capacity, own.hotspot, own.sova)
     hosts[host.name] = {
       ...(lastShed === undefined ? {} : {lastShedAt: lastShed}),
       ...(spells === undefined ? {} : {hotForSeconds: spells.ageSeconds}),
@@ -174,6 +214,7 @@ export function scoreSova(
       predictor: own.hotspot.predictor,
       measure: 'peak',
       threshold: own.hotspot.threshold,
+      ...(busyBackend === undefined ? {} : {backendBusy: busyBackend}),
       hot: assessment.hot,
       reason: `busier direction: ${assessment.reason}`,
       capacity,
