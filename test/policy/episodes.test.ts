@@ -335,7 +335,7 @@ describe('sova: a busy PV backend that no VF is left to relieve', () => {
     assert.equal(scores.hosts.h1.hot, false)
     const result = plan(entries, current)
     assert.deepEqual(result.items.map((move) => `${move.vm} ${move.from}→${move.to} vf:${move.giveVfOnArrival}`), ['web1 h1→h2 vf:false'])
-    assert.match(result.items[0].reason, /^h1's PV backend is busy \(3600 Mbit\/s of PV traffic, capacity 3600 Mbit\/s, 0\.56 of the port\) for 20 s and no VF is left there to take traffic off it; web1 takes 600 Mbit\/s of PV traffic off it, enough alone \(needs 360 Mbit\/s\), copying ~1331 MiB; h2 keeps the most port headroom/)
+    assert.match(result.items[0].reason, /^h1's PV backend is busy \(3600 Mbit\/s of PV traffic, capacity 3600 Mbit\/s; its port's busier direction at 0\.56\) for 20 s and no VF is left there to take traffic off it; web1 takes 600 Mbit\/s of PV traffic off it, enough alone \(needs 360 Mbit\/s\), copying ~1331 MiB; h2 keeps the most port headroom/)
   })
 
   it('leaves it to the VF plan while a VF there can still take PV traffic off it', () => {

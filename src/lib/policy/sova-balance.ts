@@ -15,7 +15,7 @@ import {secondsSince} from './memory.js'
 import {expectedRemainingSeconds} from './episodes.js'
 import {scoredPvCapMbps} from './path-capacity.js'
 import {abovePvMbps} from './sova-score.js'
-import {pvTrafficMbps} from '../loop/collect.js'
+import {peakUtilisation, pvTrafficMbps} from '../loop/collect.js'
 import type {SovaParams} from './sova-params.js'
 import {ownValue} from '../named.js'
 import {Residents, vfOnArrival} from './rule-checks.js'
@@ -410,7 +410,7 @@ function planBackendRelief(doc: SovaDocument, source: Ledger, ledgers: Ledger[],
         copyMiB: Math.round(copyMiB),
         giveVfOnArrival: giveVf,
         reason:
-          `${name}'s PV backend is busy (${load}, ${source.host.nic.utilisation.toFixed(2)} of the port) for ${Math.round(busy.forSeconds)} s and no VF is left there to take traffic off it; ` +
+          `${name}'s PV backend is busy (${load}; its port's busier direction at ${share(peakUtilisation(source.host))}) for ${Math.round(busy.forSeconds)} s and no VF is left there to take traffic off it; ` +
           `${vm.name} takes ${mbps(relief)} of PV traffic off it, ${enough}, copying ~${Math.round(copyMiB)} MiB; ` +
           `${target.host.name} keeps the most port headroom (${share(choice.headroom)} below ${share(target.params.targetBelow)} after the move) and has room on its backend` +
           (giveVf ? ', and a free VF for it' : '') + others,

@@ -93,8 +93,8 @@ export function assessSovaHotspot(window: readonly number[], hotspot: HotspotPar
 }
 
 /**
- * Spells of a condition over the remembered samples of `host` (`reached` says whether a sample
- * shows it, undefined when the sample has no figure), smoothed as the hotspot test smooths: a
+ * Spells of a condition of one host over the remembered samples (`reached` says whether a sample
+ * shows it, undefined when the sample has no figure of the host), smoothed as the hotspot test smooths: a
  * sample is in a spell while `hotSamplesNeeded` of the latest `recent` show it, so one sample
  * without it does not split a spell in two.
  */
