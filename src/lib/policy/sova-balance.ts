@@ -380,13 +380,7 @@ function planBackendRelief(doc: SovaDocument, source: Ledger, ledgers: Ledger[],
     if (Math.min(relief, needed) * reliefSeconds <= displacedMbit) continue
     candidates.push({vm, score, relief, copyMiB, copySeconds})
   }
-  candidates.sort((a, b) => {
-    const aEnough = a.relief >= needed
-    const bEnough = b.relief >= needed
-    if (aEnough !== bEnough) return aEnough ? -1 : 1
-    if (aEnough) return a.copyMiB - b.copyMiB || byName(a.vm, b.vm)
-    return b.relief - a.relief || a.copyMiB - b.copyMiB || byName(a.vm, b.vm)
-  })
+  candidates.sort(cheapestEnough(needed, (candidate) => candidate.copyMiB))
   for (const {vm, score, relief, copyMiB} of candidates) {
     const choice = chooseTarget(vm, source, ledgers, false, residents, rate(vm, 'rx') + rate(vm, 'tx'))
     if (!choice.target || choice.headroom === undefined) {
@@ -396,24 +390,16 @@ function planBackendRelief(doc: SovaDocument, source: Ledger, ledgers: Ledger[],
     const target = choice.target
     const wantsVf = vm.rules?.vf !== 'never' && needsVf(vm, score, source)
     const giveVf = vfOnArrival(vm, target.host, target.freeVfs, wantsVf && target.freeVfs > 0)
-    reserve(source, target, vm, giveVf)
-    residents.move(vm, name, target.host.name)
-    const enough = relief >= needed ? `enough alone (needs ${mbps(needed)})` : `the most relief on offer (needs ${mbps(needed)})`
-    const others = choice.rejected.length > 0 ? `; other targets rejected: ${choice.rejected.join('; ')}` : ''
+    const booked = book(source, target, vm, giveVf, residents, relief, copyMiB)
     return {
       rejected,
       migration: {
-        vm: vm.name,
-        from: name,
-        to: target.host.name,
-        reliefMbps: relief,
-        copyMiB: Math.round(copyMiB),
-        giveVfOnArrival: giveVf,
+        ...booked,
         reason:
           `${name}'s PV backend is busy (${load}; its port's busier direction at ${share(peakUtilisation(source.host))}) for ${Math.round(busy.forSeconds)} s and no VF is left there to take traffic off it; ` +
-          `${vm.name} takes ${mbps(relief)} of PV traffic off it, ${enough}, copying ~${Math.round(copyMiB)} MiB; ` +
+          `${vm.name} takes ${mbps(relief)} of PV traffic off it, ${enoughSaid(relief, needed)}, copying ~${Math.round(copyMiB)} MiB; ` +
           `${target.host.name} keeps the most port headroom (${share(choice.headroom)} below ${share(target.params.targetBelow)} after the move) and has room on its backend` +
-          (giveVf ? ', and a free VF for it' : '') + others,
+          (giveVf ? ', and a free VF for it' : '') + othersSaid(choice),
       } satisfies PlannedMigration,
     }
   }
@@ -590,13 +576,7 @@ function planOne(doc: SovaDocument, source: Ledger, ledgers: Ledger[], direction
   }
   // Cheapest move (copy, and VF time lost) that relieves enough; if none does alone, the most
   // relief (the next cycle can add another).
-  candidates.sort((a, b) => {
-    const aEnough = a.relief >= needed
-    const bEnough = b.relief >= needed
-    if (aEnough !== bEnough) return aEnough ? -1 : 1
-    if (aEnough) return a.costMbit - b.costMbit || byName(a.vm, b.vm)
-    return b.relief - a.relief || a.costMbit - b.costMbit || byName(a.vm, b.vm)
-  })
+  candidates.sort(cheapestEnough(needed, (candidate) => candidate.costMbit))
   for (const candidate of candidates) {
     const {vm, score, relief, now, copyMiB} = candidate
     const wantsVf = vm.rules?.vf !== 'never' && needsVf(vm, score, source)
@@ -622,27 +602,19 @@ function planOne(doc: SovaDocument, source: Ledger, ledgers: Ledger[], direction
     const target = choice.target
     const giveVf = vfOnArrival(vm, target.host, target.freeVfs, wantsVf && !ontoPv)
     const promise = giveVf ? vfPromise(target, score?.demandMbps ?? relief) : ''
-    reserve(source, target, vm, giveVf)
-    residents.move(vm, name, target.host.name)
-    const others = choice.rejected.length > 0 ? `; other targets rejected: ${choice.rejected.join('; ')}` : ''
-    const enough = relief >= needed ? `enough alone (needs ${mbps(needed)})` : `the most relief on offer (needs ${mbps(needed)})`
+    const booked = book(source, target, vm, giveVf, residents, relief, copyMiB)
     const score0 = ownValue(scores.hosts, name)
     return {
       rejected,
       migration: {
-        vm: vm.name,
-        from: name,
-        to: target.host.name,
-        reliefMbps: relief,
-        copyMiB: Math.round(copyMiB),
-        giveVfOnArrival: giveVf,
+        ...booked,
         reason:
           `${name} predicted hot (${score0?.reason ?? 'hot'}); ${vm.name} takes ${mbps(relief)} off its ${direction}` +
           (Math.round(relief) < Math.round(now) ? ` (the part of its ${mbps(now)} now that lasts)` : '') +
-          `, ${enough}, ` +
+          `, ${enoughSaid(relief, needed)}, ` +
           `copying ~${Math.round(copyMiB)} MiB; ${target.host.name} keeps the most headroom (${share(choice.headroom)} below ` +
           `${share(target.params.targetBelow)} after the move)` +
-          promise + ontoPv + others,
+          promise + ontoPv + othersSaid(choice),
       } satisfies PlannedMigration,
     }
   }
@@ -663,6 +635,30 @@ function planOne(doc: SovaDocument, source: Ledger, ledgers: Ledger[], direction
 function vfPromise(target: Ledger, demandMbps: number): string {
   if (target.freeVfs > 0) return `, and a free VF for its estimated demand of ${mbps(demandMbps)}`
   return `, and a VF for its estimated demand of ${mbps(demandMbps)} once the VF plan takes one from a VM it is worth less to (none is free on ${target.host.name} now: it arrives on its PV NIC)`
+}
+
+/**
+ * Victims in order: the cheapest of those whose move alone relieves `needed`; if none does, the
+ * most relief (the next cycle can add another), ties by cost, then name.
+ */
+function cheapestEnough<C extends {vm: Vm; relief: number}>(needed: number, cost: (candidate: C) => number): (a: C, b: C) => number {
+  return (a, b) => {
+    const aEnough = a.relief >= needed
+    const bEnough = b.relief >= needed
+    if (aEnough !== bEnough) return aEnough ? -1 : 1
+    if (aEnough) return cost(a) - cost(b) || byName(a.vm, b.vm)
+    return b.relief - a.relief || cost(a) - cost(b) || byName(a.vm, b.vm)
+  }
+}
+
+const enoughSaid = (relief: number, needed: number) => (relief >= needed ? `enough alone (needs ${mbps(needed)})` : `the most relief on offer (needs ${mbps(needed)})`)
+const othersSaid = (choice: TargetChoice) => (choice.rejected.length > 0 ? `; other targets rejected: ${choice.rejected.join('; ')}` : '')
+
+/** Books a chosen move (ledgers and residents), and gives the planned migration's figures. */
+function book(source: Ledger, target: Ledger, vm: Vm, giveVf: boolean, residents: Residents, relief: number, copyMiB: number): Omit<PlannedMigration, 'reason'> {
+  reserve(source, target, vm, giveVf)
+  residents.move(vm, source.host.name, target.host.name)
+  return {vm: vm.name, from: source.host.name, to: target.host.name, reliefMbps: relief, copyMiB: Math.round(copyMiB), giveVfOnArrival: giveVf}
 }
 
 /** Books a planned move into both ledgers, so later choices in this cycle see it. */
