@@ -277,6 +277,21 @@ describe("sova: a spell made of its VMs' bursts", () => {
     assert.match((result.rejected ?? []).join('\n'), /^h1: steady1 stays: .*\(the spell is expected to last 20 s more, as its VMs' bursts are expected to\)/m)
   })
 
+  it('gives a burst that has run most of 2 minutes little time left: it falls back within them or is no burst', () => {
+    // As above, but the burst to 3,500 began 11 samples ago: older than its earlier bursts (30 s).
+    // Taken to last as long again as it has, the spell would pay back burster's copy; a burst ends
+    // within LEVEL_SECONDS (120 s) of its start or becomes the VM's new level.
+    const {entries, current} = history(33, (i) => {
+      const steady1 = {...sender('steady1', 6000, 'pv'), memoryMiB: 8192}
+      const rate = i >= 22 ? 3500 : (i >= 4 && i <= 6) || (i >= 16 && i <= 18) ? 1500 : 200
+      return doc([carrying('h1', [steady1, {...sender('burster', rate, 'pv'), memoryMiB: 4096}]), carrying('h2', [])])
+    })
+    const {scored, plan: result} = plan(entries, current)
+    assert.equal(scored.scores?.vms.burster.memory?.burstForSeconds, 90)
+    assert.deepEqual(result.items, [])
+    assert.match((result.rejected ?? []).join('\n'), /^h1: burster stays: .*\(the spell is expected to last 30 s more, as its VMs' bursts are expected to\)/m)
+  })
+
   it('moves a VM when no burst was ever seen to end: nothing says the spell will (the cheaper copy goes)', () => {
     const {entries, current} = bursts(false)
     const {plan: result} = plan(entries, current)

@@ -11,7 +11,7 @@ import type {Host, HostScore, PlannedMigration, Scores, SovaDocument, Vm, VmScor
 import {byName, capRejected, formatFigure, formatMbps as mbps} from './format-figure.js'
 import type {HostParams, HostParamsOf} from './host-params.js'
 import type {HotspotParams} from './hotspot.js'
-import {secondsSince} from './memory.js'
+import {LEVEL_SECONDS, secondsSince} from './memory.js'
 import {expectedRemainingSeconds} from './episodes.js'
 import {scoredPvCapMbps} from './path-capacity.js'
 import {abovePvMbps} from './sova-score.js'
@@ -413,14 +413,19 @@ function planBackendRelief(doc: SovaDocument, source: Ledger, ledgers: Ledger[],
 
 /**
  * A VM's burst under way, and how long it is expected to last: as its own earlier bursts did, else
- * as the cluster's VMs' bursts did (`clusterBurstSeconds`); undefined when it is not bursting or no
- * burst was yet seen to end.
+ * as the cluster's VMs' bursts did (`clusterBurstSeconds`), and in any case no longer than what is
+ * left of LEVEL_SECONDS from its start; undefined when it is not bursting or no burst was yet seen
+ * to end.
  */
 function burstOf(score: VmScore | undefined, clusterBurstSeconds: number | undefined): {remainingSeconds: number; floorMbps: number} | undefined {
   const memory = score?.memory
   const typicalSeconds = memory?.burstEpisodeSeconds ?? clusterBurstSeconds
   if (memory?.burstForSeconds === undefined || typicalSeconds === undefined || memory.floorMbps === undefined) return undefined
-  return {remainingSeconds: expectedRemainingSeconds({ageSeconds: memory.burstForSeconds, typicalSeconds}, Number.POSITIVE_INFINITY), floorMbps: memory.floorMbps}
+  // A burst falls back within LEVEL_SECONDS or becomes a level (memory.ts): one that has outlived
+  // earlier bursts is not expected to last as long again as it has, only to the end of that time.
+  const ageSeconds = memory.burstForSeconds
+  const remainingSeconds = Math.min(expectedRemainingSeconds({ageSeconds, typicalSeconds}, Number.POSITIVE_INFINITY), Math.max(0, LEVEL_SECONDS - ageSeconds))
+  return {remainingSeconds, floorMbps: memory.floorMbps}
 }
 
 /**
