@@ -383,7 +383,7 @@ describe('sova: a busy PV backend that no VF is left to relieve', () => {
       const {entries, current} = history(calm + 3, (i) => cluster({h1Busy: () => i >= calm}).current)
       const result = plan(entries, current)
       assert.equal(result.items.length > 0, moved, (result.rejected ?? []).join('\n'))
-      if (!moved) assert.match((result.rejected ?? []).join('\n'), /h1: its PV backend is busy .* and the loop has watched it for 90 s, less than the 120 s it watches a host before moving off it/)
+      if (!moved) assert.match((result.rejected ?? []).join('\n'), /h1: its PV backend has been busy \(3600 Mbit\/s of PV traffic, capacity 3600 Mbit\/s\) for 10 s and the loop has watched it for 90 s, less than the 120 s it watches a host before moving off it/)
     }
   })
 })

@@ -347,7 +347,7 @@ function planBackendRelief(doc: SovaDocument, source: Ledger, ledgers: Ledger[],
   const lasting = backendLasting(busy, params)
   if (!lasting) {
     return {rejected: [
-      `${name}: its PV backend is busy (${load}) since ${Math.round(busy.forSeconds)} s and the loop has watched it for ${Math.round(busy.watchedSeconds ?? 0)} s, ` +
+      `${name}: its PV backend has been busy (${load}) for ${Math.round(busy.forSeconds)} s and the loop has watched it for ${Math.round(busy.watchedSeconds ?? 0)} s, ` +
         `less than the ${params.watchBeforeMoveSeconds} s it watches a host before moving off it (--watch-before-move)`,
     ]}
   }
