@@ -356,7 +356,7 @@ function planBackendRelief(doc: SovaDocument, source: Ledger, ledgers: Ledger[],
   const rejected: string[] = []
   const held: string[] = []
   const streamMbps = copyRateMbps(source)
-  const candidates: {vm: Vm; score: VmScore | undefined; relief: number; copyMiB: number; copySeconds: number}[] = []
+  const candidates: {vm: Vm; score: VmScore | undefined; relief: number; copyMiB: number}[] = []
   for (const vm of [...residents.of(name)].sort(byName)) {
     if (vm.path !== 'pv') continue // a VM on its VF puts no load on the backend
     const pvMbps = rate(vm, 'rx') + rate(vm, 'tx')
@@ -378,7 +378,7 @@ function planBackendRelief(doc: SovaDocument, source: Ledger, ledgers: Ledger[],
     const displacedMbit = Math.max(0, source.txMbps + streamMbps - source.capacityMbps) * copySeconds
     const reliefSeconds = Math.min(params.horizonSeconds, Math.max(0, lasting.seconds - copySeconds))
     if (Math.min(relief, needed) * reliefSeconds <= displacedMbit) continue
-    candidates.push({vm, score, relief, copyMiB, copySeconds})
+    candidates.push({vm, score, relief, copyMiB})
   }
   candidates.sort(cheapestEnough(needed, (candidate) => candidate.copyMiB))
   for (const {vm, score, relief, copyMiB} of candidates) {
