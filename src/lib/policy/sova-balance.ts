@@ -266,7 +266,8 @@ export function planSovaMigrations(
     // A move relieves only from when it completes, and only while the spell lasts. How long the
     // cluster's VMs' bursts lasted is what a burst of a VM never seen to end one is expected to last.
     const clusterBurstSeconds = hostScore?.clusterBurstSeconds
-    const lasting = spellLasting(source, hostScore, scores.vms, clusterBurstSeconds)
+    const bursts = burstSpellSeconds(source, scores.vms, busierDirection(source), source.hotThreshold * source.capacityMbps, clusterBurstSeconds)
+    const lasting = spellLasting(hotSpellOf(hostScore), own.watchBeforeMoveSeconds, bursts)
     if (!lasting) {
       rejected.push(
         `${name}: predicted hot, but its spell began ${Math.round(hostScore?.hotForSeconds ?? 0)} s ago and the loop has watched it for ${Math.round(hostScore?.watchedSeconds ?? 0)} s, ` +
@@ -308,19 +309,6 @@ export function planSovaMigrations(
 }
 
 /**
- * How long a busy-backend spell is expected to last, as `spellLasting` judges a hot port's: as its
- * earlier spells did; else, once the loop has watched the host for watchBeforeMoveSeconds (or the
- * backend was busy from the first sample), for the horizon.
- */
-function backendLasting(busy: NonNullable<HostScore['backendBusy']>, params: SovaParams): Lasting | undefined {
-  if (busy.spellSeconds !== undefined) {
-    return {seconds: expectedRemainingSeconds({ageSeconds: busy.forSeconds, typicalSeconds: busy.spellSeconds}, Number.POSITIVE_INFINITY), basis: 'as its earlier busy spells did'}
-  }
-  if ((busy.watchedSeconds ?? Number.POSITIVE_INFINITY) < params.watchBeforeMoveSeconds) return undefined
-  return {seconds: Number.POSITIVE_INFINITY, basis: 'no busy spell seen to end'}
-}
-
-/**
  * A host whose port is not hot but whose PV backend is busy: its PV VMs are held back by the
  * backend's CPU, not by the port. The VF plan relieves it first (a VF takes a VM's traffic off the
  * backend); once no VF is left to hand out there, moving a PV VM to a host whose backend has room
@@ -344,7 +332,7 @@ function planBackendRelief(doc: SovaDocument, source: Ledger, ledgers: Ledger[],
   }
   const settling = params.hostSettleSeconds - secondsSince(ownValue(scores.hosts, name)?.lastShedAt, doc.at)
   if (settling > 0) return {rejected: [`${name}: its PV backend is busy, but it shed a VM ${Math.round(params.hostSettleSeconds - settling)} s ago; waits ${Math.ceil(settling)} s for the samples to show the effect`]}
-  const lasting = backendLasting(busy, params)
+  const lasting = spellLasting(busy, params.watchBeforeMoveSeconds)
   if (!lasting) {
     return {rejected: [
       `${name}: its PV backend has been busy (${load}) for ${Math.round(busy.forSeconds)} s and the loop has watched it for ${Math.round(busy.watchedSeconds ?? 0)} s, ` +
@@ -453,24 +441,32 @@ interface Lasting {
   basis: string
 }
 
+/** A spell of a hot port or a busy backend: its age, its earlier spells' median length, how long the loop watched (sova-score). */
+type Spell = NonNullable<HostScore['backendBusy']>
+
 /**
- * How long `source`'s hot spell is expected to last (episodes.ts): as its earlier spells did; if
- * it is made of bursts, no longer than they are expected to last; with neither yet seen to end,
- * for the horizon. Undefined at a cold start: the spell began while the loop watched, and the loop
- * has watched the host for less than watchBeforeMoveSeconds, too little to tell a burst from a
- * lasting change. (A host no sample showed calm was hot before anyone watched: it is not held back.)
+ * How long a spell is expected to last (episodes.ts): as its earlier spells did; if it is made of
+ * bursts expected to end within `burstsSeconds`, no longer; with neither yet seen to end, for the
+ * horizon. Undefined at a cold start: the spell began while the loop watched, and the loop has
+ * watched the host for less than watchBeforeMoveSeconds, too little to tell a burst from a lasting
+ * change. (`watchedSeconds` is given only once a sample showed the condition absent: a host in a
+ * spell since its first sample was in it before anyone watched, and is not held back.)
  */
-function spellLasting(source: Ledger, hostScore: HostScore | undefined, vmScores: Scores['vms'], clusterBurstSeconds: number | undefined): Lasting | undefined {
-  const ageSeconds = hostScore?.hotForSeconds ?? 0
-  const bursts = burstSpellSeconds(source, vmScores, busierDirection(source), source.hotThreshold * source.capacityMbps, clusterBurstSeconds)
-  const typicalSeconds = hostScore?.hotSpellSeconds
-  const spell = typicalSeconds === undefined ? undefined : expectedRemainingSeconds({ageSeconds, typicalSeconds}, Number.POSITIVE_INFINITY)
-  if (bursts !== undefined && (spell === undefined || bursts < spell)) return {seconds: bursts, basis: "as its VMs' bursts are expected to"}
-  if (spell !== undefined) return {seconds: spell, basis: 'as its earlier spells did'}
-  // Given only once a sample showed the host calm: one hot since the first sample is not held back.
-  const watched = hostScore?.watchedSeconds ?? Number.POSITIVE_INFINITY
-  if (watched < source.params.watchBeforeMoveSeconds) return undefined
+function spellLasting(spell: Spell, watchBeforeMoveSeconds: number, burstsSeconds?: number): Lasting | undefined {
+  const typical = spell.spellSeconds === undefined ? undefined : expectedRemainingSeconds({ageSeconds: spell.forSeconds, typicalSeconds: spell.spellSeconds}, Number.POSITIVE_INFINITY)
+  if (burstsSeconds !== undefined && (typical === undefined || burstsSeconds < typical)) return {seconds: burstsSeconds, basis: "as its VMs' bursts are expected to"}
+  if (typical !== undefined) return {seconds: typical, basis: 'as its earlier spells did'}
+  if ((spell.watchedSeconds ?? Number.POSITIVE_INFINITY) < watchBeforeMoveSeconds) return undefined
   return {seconds: Number.POSITIVE_INFINITY, basis: 'no spell or burst seen to end'}
+}
+
+/** A hot port's spell, as its score gives it. */
+function hotSpellOf(hostScore: HostScore | undefined): Spell {
+  return {
+    forSeconds: hostScore?.hotForSeconds ?? 0,
+    ...(hostScore?.hotSpellSeconds === undefined ? {} : {spellSeconds: hostScore.hotSpellSeconds}),
+    ...(hostScore?.watchedSeconds === undefined ? {} : {watchedSeconds: hostScore.watchedSeconds}),
+  }
 }
 
 interface Candidate {
