@@ -65,12 +65,17 @@ function journalRead(state: string): Pick<JournalEntry, 'id' | 'kind' | 'vm' | '
   }
 }
 
-/** `read()`, or undefined when the store is busy (SQLITE_BUSY) at this instant. */
+/**
+ * `read()`, or undefined when the store cannot be read at this instant: busy (SQLITE_BUSY), or a
+ * writer frozen (SIGSTOP) in the middle of updating the WAL index, which a reader sees as
+ * SQLITE_PROTOCOL once its own retries are spent.
+ */
 function readable<T>(read: () => T): T | undefined {
   try {
     return read()
   } catch (error) {
-    if ((error as {code?: string}).code?.startsWith('SQLITE_BUSY')) return undefined
+    const code = (error as {code?: string}).code
+    if (code?.startsWith('SQLITE_BUSY') || code === 'SQLITE_PROTOCOL') return undefined
     throw error
   }
 }
