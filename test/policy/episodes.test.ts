@@ -292,6 +292,25 @@ describe("sova: a spell made of its VMs' bursts", () => {
     assert.match((result.rejected ?? []).join('\n'), /^h1: burster stays: .*\(the spell is expected to last 30 s more, as its VMs' bursts are expected to\)/m)
   })
 
+  it('ends the spell with the first bursts whose end brings the port below its goal, not with the last of them', () => {
+    // h1 carries steady1 at 5,000 Mbit/s tx, a short burster (earlier bursts of 30 s) and a long one
+    // (an earlier burst of 90 s); both burst now, for the latest 3 samples, and h1 is hot at 95%.
+    // Once the short burst (2,800 above its floor) ends, h1 is at 67%: the spell is over in 20 s,
+    // though the long burst goes on for about a minute more.
+    const {entries, current} = history(33, (i) => {
+      const steady1 = {...sender('steady1', 5000, 'pv'), memoryMiB: 8192}
+      const shortRate = i >= 30 ? 3000 : (i >= 4 && i <= 6) || (i >= 16 && i <= 18) ? 1500 : 200
+      const longRate = i >= 30 || (i >= 8 && i <= 16) ? 1500 : 200
+      return doc([carrying('h1', [steady1, {...sender('short', shortRate, 'pv'), memoryMiB: 4096}, {...sender('long', longRate, 'pv'), memoryMiB: 4096}]), carrying('h2', [])])
+    })
+    const {scored, plan: result} = plan(entries, current)
+    assert.equal(scored.scores?.hosts.h1.hot, true)
+    assert.equal(scored.scores?.vms.short.memory?.burstEpisodeSeconds, 30)
+    assert.equal(scored.scores?.vms.long.memory?.burstEpisodeSeconds, 90)
+    assert.deepEqual(result.items, [], (result.rejected ?? []).join('\n'))
+    assert.match((result.rejected ?? []).join('\n'), /^h1: steady1 stays: .*\(the spell is expected to last 20 s more, as its VMs' bursts are expected to\)/m)
+  })
+
   it('moves a VM when no burst was ever seen to end: nothing says the spell will (the cheaper copy goes)', () => {
     const {entries, current} = bursts(false)
     const {plan: result} = plan(entries, current)

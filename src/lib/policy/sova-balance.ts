@@ -419,20 +419,26 @@ function burstOf(score: VmScore | undefined, clusterBurstSeconds: number | undef
 /**
  * How long a spell made of bursts is expected to last (s): when `direction` of the port would be
  * below `goal` without the part above their floor of its VMs' bursts under way (those whose length
- * can be told), the spell ends with the last of them. Undefined otherwise: load that is no burst,
- * or a burst of a kind never seen to end, gives nothing to go by.
+ * can be told), the spell ends as soon as enough of them have ended to bring it there, soonest
+ * first (not with the last of them: the port cools once the bursts left fit under the goal).
+ * Undefined otherwise: load that is no burst, or a burst of a kind never seen to end, gives
+ * nothing to go by.
  */
 function burstSpellSeconds(source: Ledger, vmScores: Scores['vms'], direction: Direction, goal: number, clusterBurstSeconds: number | undefined): number | undefined {
-  let burstMbps = 0
-  let lastingSeconds = 0
+  const bursts: {aboveFloorMbps: number; remainingSeconds: number}[] = []
   for (const vm of source.host.vms) {
     const burst = burstOf(ownValue(vmScores, vm.name), clusterBurstSeconds)
     const busier = busierMbps(vm)
     if (!burst || busier <= 0) continue
-    burstMbps += rate(vm, direction) * Math.max(0, 1 - burst.floorMbps / busier)
-    lastingSeconds = Math.max(lastingSeconds, burst.remainingSeconds)
+    const aboveFloorMbps = rate(vm, direction) * Math.max(0, 1 - burst.floorMbps / busier)
+    if (aboveFloorMbps > 0) bursts.push({aboveFloorMbps, remainingSeconds: burst.remainingSeconds})
   }
-  return burstMbps > 0 && load(source, direction) - burstMbps < goal ? lastingSeconds : undefined
+  let loadLeft = load(source, direction)
+  for (const burst of bursts.sort((a, b) => a.remainingSeconds - b.remainingSeconds)) {
+    loadLeft -= burst.aboveFloorMbps
+    if (loadLeft < goal) return burst.remainingSeconds
+  }
+  return undefined
 }
 
 /** How long a hot host's spell is expected to last (s), and on what evidence (for the reasons given). */
