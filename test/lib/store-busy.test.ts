@@ -39,6 +39,14 @@ describe('retryBusy', () => {
     })
   })
 
+  it('retries a read refused while another process rewrites the WAL index (SQLITE_PROTOCOL), as a busy one', () => {
+    const {slept, policy} = fakeTime()
+    let calls = 0
+    const protocol = () => Object.assign(new Error('locking protocol'), {code: 'SQLITE_PROTOCOL'})
+    assert.equal(retryBusy(() => (++calls < 3 ? (() => { throw protocol() })() : 'ok'), 'f', policy), 'ok')
+    assert.equal(slept.length, 2)
+  })
+
   it('any other error goes through at once', () => {
     const {slept, policy} = fakeTime()
     assert.throws(() => retryBusy(() => { throw Object.assign(new Error('no such table'), {code: 'SQLITE_ERROR'}) }, 'f', policy), /no such table/)

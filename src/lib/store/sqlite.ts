@@ -25,7 +25,7 @@ export interface BusyPolicy {
 
 export const DEFAULT_BUSY: BusyPolicy = {budgetMs: BUSY_BUDGET_MS, sleep: sleepSync, now: () => performance.now()}
 
-/** `fn`, retried while it fails with SQLITE_BUSY, pausing 10 ms, 20 ms, ... up to 1 s, until the budget is spent. */
+/** `fn`, retried while the store is busy (isBusy: SQLITE_BUSY, SQLITE_PROTOCOL), pausing 10 ms, 20 ms, ... up to 1 s, until the budget is spent. */
 export function retryBusy<T>(fn: () => T, file: string, policy: BusyPolicy = DEFAULT_BUSY): T {
   const start = policy.now()
   for (let attempt = 0; ; attempt++) {

@@ -24,16 +24,21 @@ export function damaged(file: string, detail: string): StoreUnusableError {
   )
 }
 
-/** SQLITE_BUSY and its extended codes (BUSY_RECOVERY, BUSY_SNAPSHOT, BUSY_TIMEOUT). */
+/**
+ * SQLITE_BUSY and its extended codes (BUSY_RECOVERY, BUSY_SNAPSHOT, BUSY_TIMEOUT), and
+ * SQLITE_PROTOCOL: what a reader gets once SQLite's own retries are spent while another process
+ * rewrites the WAL index (or was stopped half-way through it, as a SIGSTOPped sova is). Both pass
+ * once the other process gets on; neither is damage.
+ */
 export function isBusy(error: unknown): boolean {
   const code = (error as {code?: unknown})?.code
-  return typeof code === 'string' && (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_'))
+  return typeof code === 'string' && (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_') || code === 'SQLITE_PROTOCOL')
 }
 
 /** The store stayed locked by another process for the whole retry budget. */
 export class StoreBusyError extends LockedError {
   constructor(file: string, seconds: number) {
-    super(`state store ${file} stayed busy for ${seconds} s (another sova process held its write lock all that time)`)
+    super(`state store ${file} stayed busy for ${seconds} s (another sova process held its write lock, or was stopped half-way through a write, all that time)`)
     this.name = 'StoreBusyError'
   }
 }
