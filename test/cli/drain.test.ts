@@ -10,6 +10,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {describe, it} from 'node:test'
 import {SimBackend} from '../../src/lib/backends/sim/backend.js'
 import {type JournalEntry, Store} from '../../src/lib/store/store.js'
+import {isBusy} from '../../src/lib/store/store-errors.js'
 import {BIN, documents, freshStateDir, sova, withStore} from './helpers.js'
 
 const CLUSTER = 'sim:paper:1'
@@ -66,16 +67,14 @@ function journalRead(state: string): Pick<JournalEntry, 'id' | 'kind' | 'vm' | '
 }
 
 /**
- * `read()`, or undefined when the store cannot be read at this instant: busy (SQLITE_BUSY), or a
- * writer frozen (SIGSTOP) in the middle of updating the WAL index, which a reader sees as
- * SQLITE_PROTOCOL once its own retries are spent.
+ * `read()`, or undefined when the store cannot be read at this instant (isBusy, as sova's own store
+ * judges it): busy, or a writer frozen (SIGSTOP) in the middle of updating the WAL index.
  */
 function readable<T>(read: () => T): T | undefined {
   try {
     return read()
   } catch (error) {
-    const code = (error as {code?: string}).code
-    if (code?.startsWith('SQLITE_BUSY') || code === 'SQLITE_PROTOCOL') return undefined
+    if (isBusy(error)) return undefined
     throw error
   }
 }

@@ -235,11 +235,16 @@ describe("sova: a spell made of its VMs' bursts", () => {
   // (4 GiB) at a floor of 200. With `earlier`, burster burst to 1,500 for 30 s twice (h1 stayed below 85%:
   // no hot spell of h1 ever ended); now it bursts to 3,500 for the latest 3 samples and h1 is hot.
   // h2 is idle.
+  /** Samples 4-6 and 16-18: two earlier bursts of 30 s. */
+  const burstedTwice = (i: number) => (i >= 4 && i <= 6) || (i >= 16 && i <= 18)
+  /** A PV VM sending `mbps` with `memoryMiB` to copy. */
+  const pvSender = (name: string, mbps: number, memoryMiB: number): Vm => ({...sender(name, mbps, 'pv'), memoryMiB})
+
   function bursts(earlier: boolean) {
-    const burstAt = (i: number) => (i >= 30 ? 3500 : earlier && ((i >= 4 && i <= 6) || (i >= 16 && i <= 18)) ? 1500 : 200)
+    const burstAt = (i: number) => (i >= 30 ? 3500 : earlier && burstedTwice(i) ? 1500 : 200)
     return history(33, (i) => {
-      const steady1 = {...sender('steady1', 6000, 'pv'), memoryMiB: 8192}
-      const burster = {...sender('burster', burstAt(i), 'pv'), memoryMiB: 4096}
+      const steady1 = pvSender('steady1', 6000, 8192)
+      const burster = pvSender('burster', burstAt(i), 4096)
       return doc([carrying('h1', [steady1, burster]), carrying('h2', [])])
     })
   }
@@ -265,9 +270,9 @@ describe("sova: a spell made of its VMs' bursts", () => {
   it("takes a burst of a VM never seen to end one to last as the cluster's VMs' bursts did", () => {
     // burster bursts for the first time; another VM, on h2, burst to 1,500 for 30 s twice.
     const {entries, current} = history(33, (i) => {
-      const steady1 = {...sender('steady1', 6000, 'pv'), memoryMiB: 8192}
-      const burster = {...sender('burster', i >= 30 ? 3500 : 200, 'pv'), memoryMiB: 4096}
-      const other = sender('other', (i >= 4 && i <= 6) || (i >= 16 && i <= 18) ? 1500 : 200, 'pv')
+      const steady1 = pvSender('steady1', 6000, 8192)
+      const burster = pvSender('burster', i >= 30 ? 3500 : 200, 4096)
+      const other = sender('other', burstedTwice(i) ? 1500 : 200, 'pv')
       return doc([carrying('h1', [steady1, burster]), carrying('h2', [other])])
     })
     const {scored, plan: result} = plan(entries, current)
@@ -282,9 +287,8 @@ describe("sova: a spell made of its VMs' bursts", () => {
     // Taken to last as long again as it has, the spell would pay back burster's copy; a burst ends
     // within LEVEL_SECONDS (120 s) of its start or becomes the VM's new level.
     const {entries, current} = history(33, (i) => {
-      const steady1 = {...sender('steady1', 6000, 'pv'), memoryMiB: 8192}
-      const rate = i >= 22 ? 3500 : (i >= 4 && i <= 6) || (i >= 16 && i <= 18) ? 1500 : 200
-      return doc([carrying('h1', [steady1, {...sender('burster', rate, 'pv'), memoryMiB: 4096}]), carrying('h2', [])])
+      const rate = i >= 22 ? 3500 : burstedTwice(i) ? 1500 : 200
+      return doc([carrying('h1', [pvSender('steady1', 6000, 8192), pvSender('burster', rate, 4096)]), carrying('h2', [])])
     })
     const {scored, plan: result} = plan(entries, current)
     assert.equal(scored.scores?.vms.burster.memory?.burstForSeconds, 90)
@@ -298,10 +302,9 @@ describe("sova: a spell made of its VMs' bursts", () => {
     // Once the short burst (2,800 above its floor) ends, h1 is at 67%: the spell is over in 20 s,
     // though the long burst goes on for about a minute more.
     const {entries, current} = history(33, (i) => {
-      const steady1 = {...sender('steady1', 5000, 'pv'), memoryMiB: 8192}
-      const shortRate = i >= 30 ? 3000 : (i >= 4 && i <= 6) || (i >= 16 && i <= 18) ? 1500 : 200
+      const shortRate = i >= 30 ? 3000 : burstedTwice(i) ? 1500 : 200
       const longRate = i >= 30 || (i >= 8 && i <= 16) ? 1500 : 200
-      return doc([carrying('h1', [steady1, {...sender('short', shortRate, 'pv'), memoryMiB: 4096}, {...sender('long', longRate, 'pv'), memoryMiB: 4096}]), carrying('h2', [])])
+      return doc([carrying('h1', [pvSender('steady1', 5000, 8192), pvSender('short', shortRate, 4096), pvSender('long', longRate, 4096)]), carrying('h2', [])])
     })
     const {scored, plan: result} = plan(entries, current)
     assert.equal(scored.scores?.hosts.h1.hot, true)
